@@ -72,6 +72,10 @@ class Roster:
     twin_groups: list[TwinGroup] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)   # 学生名单 headers in sheet order (canonical)
     params: Params | None = None
+    sheet: str = "学生名单"       # the roster sheet's actual name
+    header_row: int = 1           # its header row
+    class_col: int = 0            # column holding (or to hold) 班级
+    headers: dict[int, str] = field(default_factory=dict)  # column -> header text as typed
 
     def __len__(self) -> int:
         return len(self.students)

@@ -1,0 +1,117 @@
+"""The input workbook template: 使用说明, 参数设置, 学生名单, 双胞胎, 教师名单 with headers,
+dropdowns and sample parameter rows. Used by `bianban template` and by the .xlsm build."""
+from __future__ import annotations
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from . import schema as S
+from .workbook_file import FONT_NAME
+
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
+
+ROSTER_HEADERS = [S.C_ID, S.C_NAME, S.C_GENDER, S.C_BIRTH, S.C_SCHOOL, S.C_HUJI, S.C_LEVEL, "语文", "数学", "英语", S.C_NOTE]
+TWIN_HEADERS = [S.T_GROUP, S.T_ID, S.T_NAME, S.T_MODE]
+TEACHER_HEADERS = list(S.TEACHER_COLUMNS)
+
+PARAM_ROWS = [
+    (S.P_SCHOOL, "某某中学", "学校全称，打印在各表标题上"),
+    (S.P_GRADE, "2026级初一", "年级或届别"),
+    (S.P_CLASSES, 12, "必填：要编的班级个数"),
+    (S.P_CAP, 50, "每班最多人数：小学 45，初中 50；留空为 50"),
+    (S.P_SEED, None, "留空由电脑随机抽取并记录；也可由现场家长代表报数填入"),
+    (S.P_SUBJECTS, "语文,数学,英语", "参与均衡的成绩列名，逗号分隔；留空则自动识别学生名单中的成绩列"),
+    (S.P_HOMOPHONE, "否", "是：读音相同的姓名（如 张伟 / 章伟）也分到不同班"),
+    (S.P_CLASS_NAMES, None, "可选：逗号分隔的班名，如 七(1)班,七(2)班；留空为 1班、2班……"),
+]
+
+HELP_LINES = [
+    "均衡编班工作簿 — 使用说明",
+    "",
+    "1. 在“参数设置”中填写学校名称、年级、班级数（必填）等。",
+    "2. 把招生系统导出的新生名单粘贴到“学生名单”（第 1 行为表头；姓名、性别必填；成绩、等级、毕业学校可选）。",
+    "   缺考的成绩写“缺考”或留空，不要写 0。请粘贴数值，不要用公式，不要合并单元格。",
+    "3. 双胞胎 / 多胞胎：家长书面申请同班的，在“双胞胎”中每个孩子占一行，同一家庭填相同组号，要求填“同班”；",
+    "   申请分开的填“分开”。没有申请的不用填。",
+    "4. 点击功能区“均衡编班”选项卡中的“检查数据”，按提示改正所有错误。",
+    "5. 在监督人员见证下点击“自动编班”（或在命令行运行 bianban assign 本文件 -o 结果.xlsx）。",
+    "   结果写入各班工作表、“编班汇总”和“编班记录”。",
+    "6. 任何人都可用“验证结果”（bianban verify 结果.xlsx）复核：同样的输入和随机种子一定得到同样的分班。",
+    "",
+    "同名学生自动分到不同班；同班申请的双胞胎编在同一班；各班人数相差不超过 1 人。",
+    "WPS 用户：请保存并关闭本文件后，在命令行使用 bianban 命令。",
+]
+
+
+def _style_header(ws, headers, required=()):
+    for c, h in enumerate(headers, start=1):
+        cell = ws.cell(row=1, column=c, value=h)
+        cell.font = Font(name=FONT_NAME, bold=True)
+        cell.fill = REQUIRED_FILL if h in required else HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        ws.column_dimensions[get_column_letter(c)].width = max(10, 2.2 * len(str(h)) + 4)
+    ws.freeze_panes = "A2"
+
+
+def _list_validation(ws, formula: str, ref: str, title: str, prompt: str) -> None:
+    dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
+                        errorTitle=title, error=prompt, promptTitle=title, prompt=prompt)
+    dv.add(ref)
+    ws.add_data_validation(dv)
+
+
+def build_input_workbook(n_rows: int = 2000) -> Workbook:
+    """A fresh input workbook. Dropdowns cover the first ``n_rows`` data rows."""
+    wb = Workbook()
+    help_ws = wb.active
+    help_ws.title = S.SHEET_HELP
+    for r, line in enumerate(HELP_LINES, start=1):
+        cell = help_ws.cell(row=r, column=1, value=line)
+        cell.font = Font(name=FONT_NAME, size=14 if r == 1 else 11, bold=r == 1)
+    help_ws.column_dimensions["A"].width = 110
+
+    ws = wb.create_sheet(S.SHEET_PARAMS)
+    _style_header(ws, ["参数", "值", "说明"])
+    for r, (key, value, note) in enumerate(PARAM_ROWS, start=2):
+        ws.cell(row=r, column=1, value=key).font = Font(name=FONT_NAME, bold=key == S.P_CLASSES)
+        ws.cell(row=r, column=2, value=value)
+        ws.cell(row=r, column=3, value=note).font = Font(name=FONT_NAME, color="606060")
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 28
+    ws.column_dimensions["C"].width = 70
+    hp_row = 2 + [k for k, _, _ in PARAM_ROWS].index(S.P_HOMOPHONE)
+    _list_validation(ws, '"是,否"', f"B{hp_row}", S.P_HOMOPHONE, "请选择 是 或 否")
+    ws.cell(row=2 + [k for k, _, _ in PARAM_ROWS].index(S.P_CLASSES), column=2).comment = Comment("必填：班级个数", "bianban")
+
+    ws = wb.create_sheet(S.SHEET_ROSTER)
+    _style_header(ws, ROSTER_HEADERS, required=S.ROSTER_REQUIRED)
+    last = n_rows + 1
+    col = {h: get_column_letter(i) for i, h in enumerate(ROSTER_HEADERS, start=1)}
+    _list_validation(ws, '"男,女"', f"{col[S.C_GENDER]}2:{col[S.C_GENDER]}{last}", "性别", "请选择 男 或 女")
+    _list_validation(ws, '"优,良,中,差"', f"{col[S.C_LEVEL]}2:{col[S.C_LEVEL]}{last}", "等级", "请选择 优、良、中、差，或留空")
+    for h in (S.C_ID,):
+        for r in range(2, 3):
+            ws.cell(row=r, column=ROSTER_HEADERS.index(h) + 1).number_format = "@"
+    ws.column_dimensions[col[S.C_SCHOOL]].width = 18
+    ws.column_dimensions[col[S.C_BIRTH]].width = 12
+    ws.column_dimensions[col[S.C_NOTE]].width = 20
+
+    ws = wb.create_sheet(S.SHEET_TWINS)
+    _style_header(ws, TWIN_HEADERS, required=(S.T_GROUP, S.T_MODE))
+    _list_validation(ws, '"同班,分开"', "D2:D500", "要求", "同班 = 家长申请捆绑编在同一班；分开 = 要求分在不同班")
+    ws.column_dimensions["E"].width = 50
+    ws.cell(row=1, column=5, value="同一家庭填相同组号；每个孩子一行；可只填编号或只填姓名（同名时必须填编号）").font = Font(name=FONT_NAME, color="606060")
+
+    ws = wb.create_sheet(S.SHEET_TEACHERS)
+    _style_header(ws, TEACHER_HEADERS)
+    tcol = {h: get_column_letter(i) for i, h in enumerate(TEACHER_HEADERS, start=1)}
+    _list_validation(ws, '"男,女"', f"{tcol['性别']}2:{tcol['性别']}500", "性别", "请选择 男 或 女")
+    _list_validation(ws, '"初级,中级,高级,正高级,未定级"', f"{tcol['职称']}2:{tcol['职称']}500", "职称", "请选择职称")
+    for key in ("骨干", "班主任"):
+        _list_validation(ws, '"是,否"', f"{tcol[key]}2:{tcol[key]}500", key, "请选择 是 或 否")
+    wb.active = 1
+    return wb

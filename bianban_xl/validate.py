@@ -1,0 +1,554 @@
+"""RawBook → Roster + every problem found, with sheet, row/cell and fix in Chinese.
+
+Like scikit-learn's input checks: all problems at once, each one precise and actionable. Nothing
+here modifies the workbook.
+"""
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime, timedelta
+
+from . import schema as S
+from .names import normalize_name, same_name_groups, same_sound_groups
+from .problems import Report
+from .raw_book import RawBook, RawSheet
+from .records import Params, Roster, Student, TwinGroup
+
+MAX_LISTED = 30          # per kind of cell problem (formulas, merged) before summarising
+_SHEET_BAD_CHARS = set('[]:*?/\\')
+_NON_SCORE_HINTS = ("号", "电话", "手机", "证", "码", "邮编", "年龄", "年份", "序")
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, datetime):
+        return v.date().isoformat()
+    return re.sub(r"[\u3000\s]+", " ", str(v)).strip()
+
+
+def _number(v) -> float | None:
+    """A cell as a number, or None if it is not one (text digits accepted)."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return None if (isinstance(v, float) and math.isnan(v)) else float(v)
+    if isinstance(v, str):
+        t = v.strip().replace("，", ".").replace("．", ".")
+        t = t.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+        try:
+            return float(t)
+        except ValueError:
+            return None
+    return None
+
+
+def parse_date(v) -> date | None | str:
+    """A birth date from a cell; returns a date, None for blank, or the string 'bad'."""
+    if _blank(v):
+        return None
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        n = int(v)
+        if 19000101 <= n <= 21001231:            # 20130512
+            return parse_date(str(n))
+        if 20000 <= n <= 80000:                   # Excel serial day number
+            return date(1899, 12, 30) + timedelta(days=n)
+        return "bad"
+    t = str(v).strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?)?\s*月?", t)
+    if not m and re.fullmatch(r"\d{8}", t):
+        m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", t)
+    if not m and re.fullmatch(r"\d{6}", t):
+        m = re.fullmatch(r"(\d{4})(\d{2})()", t)
+    if not m:
+        return "bad"
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3) or 1)
+    try:
+        return date(y, mo, d)
+    except ValueError:
+        return "bad"
+
+
+def _cell_issues(sheet: RawSheet, first_row: int, last_col: int, report: Report) -> None:
+    """Formulas and merged cells where values are expected."""
+    found = sorted((r, c) for (r, c) in sheet.formulas if r >= first_row and c <= last_col)
+    for r, c in found[:MAX_LISTED]:
+        report.error(sheet.name, "这里是公式，本工具只读取数值。",
+                     "请复制整列后用“选择性粘贴 → 数值”替换公式。", row=r, col=c)
+    if len(found) > MAX_LISTED:
+        report.error(sheet.name, f"另有 {len(found) - MAX_LISTED} 个单元格是公式（共 {len(found)} 个）。",
+                     "请将数据区全部“选择性粘贴 → 数值”。")
+    from openpyxl.utils import get_column_letter as L
+    for (r1, c1, r2, c2) in sheet.merged:
+        if r2 >= first_row and c1 <= last_col:
+            report.error(sheet.name, f"合并单元格 {L(c1)}{r1}:{L(c2)}{r2}：每个学生、每个参数要占独立的单元格。",
+                         "请取消合并，并在每一行填上相应的值。", row=r1, col=c1)
+
+
+def _header_row(sheet: RawSheet, synonyms: dict, must: str, scan: int = 10) -> tuple[int, dict[str, int], dict[int, str]]:
+    """Find the header row (the first one naming ``must``). Returns (row, canon->col, col->header)."""
+    for r in range(1, min(scan, sheet.n_rows) + 1):
+        row = sheet.rows[r - 1]
+        cols: dict[str, int] = {}
+        raw: dict[int, str] = {}
+        for c, v in enumerate(row, start=1):
+            if _blank(v):
+                continue
+            raw[c] = _text(v)
+            canon = S.resolve(v, synonyms)
+            if canon and canon not in cols:
+                cols[canon] = c
+        if must in cols:
+            return r, cols, raw
+    return 0, {}, {}
+
+
+# --- 参数设置 -------------------------------------------------------------------------------
+def read_params(book: RawBook, report: Report) -> tuple[Params | None, dict[str, tuple[int, object]]]:
+    name = S.resolve_sheet(book.order, S.SHEET_PARAMS)
+    if name is None:
+        report.error("", f"缺少工作表“{S.SHEET_PARAMS}”。",
+                     f"请添加名为“{S.SHEET_PARAMS}”的工作表（两列：参数 | 值），或用 `bianban template` 生成模板。")
+        return None, {}
+    sh = book.sheets[name]
+    _cell_issues(sh, 1, 2 + 1, report)
+    found: dict[str, tuple[int, object]] = {}
+    for r, row in enumerate(sh.rows, start=1):
+        cells = [(c, v) for c, v in enumerate(row, start=1) if not _blank(v)]
+        if not cells:
+            continue
+        c0, key = cells[0]
+        canon = S.resolve(key, S.PARAM_SYNONYMS)
+        if canon is None:
+            continue
+        if canon in found:
+            report.error(name, f"参数“{canon}”填写了两次（第{found[canon][0]}行和第{r}行）。", "请删除多余的一行。", row=r)
+            continue
+        found[canon] = (r, sh.cell(r, c0 + 1))
+
+    def cell_of(key):
+        return found.get(key, (None, None))
+
+    ok = True
+    r, v = cell_of(S.P_CLASSES)
+    n_classes = 0
+    if r is None:
+        report.error(name, f"缺少参数“{S.P_CLASSES}”。", f"请在“{name}”中加一行：{S.P_CLASSES} | 班级个数（如 12）。")
+        ok = False
+    else:
+        num = _number(v)
+        if _blank(v):
+            report.error(name, f"“{S.P_CLASSES}”没有填写。", "请填写要编的班级个数，如 12。", row=r, col=2)
+            ok = False
+        elif num is None or not float(num).is_integer() or num < 1:
+            report.error(name, f"“{S.P_CLASSES}”应为不小于 1 的整数，现在是“{_text(v)}”。", "请填写班级个数，如 12。", row=r, col=2)
+            ok = False
+        else:
+            n_classes = int(num)
+    r, v = cell_of(S.P_CAP)
+    cap = S.PARAM_DEFAULT_CAP
+    if r is not None and not _blank(v):
+        num = _number(v)
+        if num is None or not float(num).is_integer() or num < 1:
+            report.error(name, f"“{S.P_CAP}”应为正整数，现在是“{_text(v)}”。", "请填写每班最多人数（小学 45，初中 50），或留空使用默认 50。", row=r, col=2)
+            ok = False
+        else:
+            cap = int(num)
+    r, v = cell_of(S.P_SEED)
+    seed = None
+    if r is not None and not _blank(v):
+        num = _number(v)
+        if num is None or not float(num).is_integer() or num < 0 or num >= 2 ** 63:
+            report.error(name, f"“{S.P_SEED}”应为非负整数，现在是“{_text(v)}”。", "请填写一个整数（可由现场家长代表报数），或留空由电脑随机抽取。", row=r, col=2)
+            ok = False
+        else:
+            seed = int(num)
+    subjects: list[str] = []
+    r, v = cell_of(S.P_SUBJECTS)
+    if r is not None and not _blank(v):
+        subjects = [s.strip() for s in re.split(r"[,，、;；\s]+", _text(v)) if s.strip()]
+    sep = False
+    r, v = cell_of(S.P_HOMOPHONE)
+    if r is not None and not _blank(v):
+        yn = S.parse_yes_no(v)
+        if yn is None:
+            report.error(name, f"“{S.P_HOMOPHONE}”应填“是”或“否”，现在是“{_text(v)}”。", "请填“是”或“否”。", row=r, col=2)
+            ok = False
+        else:
+            sep = yn
+    class_names: list[str] = []
+    r, v = cell_of(S.P_CLASS_NAMES)
+    if r is not None and not _blank(v):
+        class_names = [s.strip() for s in re.split(r"[,，、;；]+", _text(v)) if s.strip()]
+        if n_classes and len(class_names) != n_classes:
+            report.error(name, f"“{S.P_CLASS_NAMES}”列出了 {len(class_names)} 个班名，但“{S.P_CLASSES}”是 {n_classes}。",
+                         "请让班名个数与班级数一致（用逗号分隔），或留空使用 1班、2班……", row=r, col=2)
+            ok = False
+        dup = sorted({c for c in class_names if class_names.count(c) > 1})
+        if dup:
+            report.error(name, f"班级名称重复：{'、'.join(dup)}。", "每个班名只能出现一次。", row=r, col=2)
+            ok = False
+        for cn in class_names:
+            if len(cn) > 31 or set(cn) & _SHEET_BAD_CHARS:
+                report.error(name, f"班级名称“{cn}”不能用作工作表名（最长 31 个字，不能含 [ ] : * ? / \\）。", "请改一个班名。", row=r, col=2)
+                ok = False
+            elif cn in book.order and cn not in (S.SHEET_SUMMARY, S.SHEET_RECORD):
+                owner = book.sheets.get(cn)
+                if cn in (S.SHEET_PARAMS, S.SHEET_ROSTER, S.SHEET_TWINS, S.SHEET_TEACHERS, S.SHEET_HELP):
+                    report.error(name, f"班级名称“{cn}”与输入工作表同名。", "请改一个班名。", row=r, col=2)
+                    ok = False
+                del owner
+    fuzzy = False
+    for rr, row in enumerate(sh.rows, start=1):
+        if row and _text(row[0]) in ("同音模糊", "模糊同音", "模糊音"):
+            yn = S.parse_yes_no(sh.cell(rr, 2))
+            fuzzy = bool(yn)
+    if not ok:
+        return None, found
+    school = _text(cell_of(S.P_SCHOOL)[1])
+    grade = _text(cell_of(S.P_GRADE)[1])
+    return Params(n_classes=n_classes, school_name=school, grade_name=grade, cap=cap, seed=seed,
+                  subjects=subjects, separate_homophones=sep, class_names=class_names,
+                  fuzzy_homophones=fuzzy), found
+
+
+# --- 学生名单 -------------------------------------------------------------------------------
+def _detect_subjects(sh: RawSheet, header_row: int, raw: dict[int, str], known_cols: set[int]) -> list[str]:
+    subjects = []
+    for c, head in raw.items():
+        if c in known_cols or any(h in head for h in _NON_SCORE_HINTS):
+            continue
+        values = [sh.cell(r, c) for r in range(header_row + 1, sh.n_rows + 1)]
+        filled = [v for v in values if not _blank(v)]
+        if not filled:
+            continue
+        nums = [_number(v) for v in filled]
+        numeric = [x for x in nums if x is not None]
+        missing = [v for v in filled if isinstance(v, str) and v.strip() in S.MISSING_SCORE_WORDS]
+        if len(numeric) >= 0.8 * (len(filled) - len(missing)) and numeric and max(numeric) <= 1000 and min(numeric) >= 0:
+            subjects.append(head)
+    return subjects
+
+
+def read_roster(book: RawBook, params: Params | None, report: Report) -> tuple[list[Student], list[str], int, str]:
+    students, columns, hr, name, _ = _read_roster(book, params, report)
+    return students, columns, hr, name
+
+
+def _read_roster(book: RawBook, params: Params | None, report: Report):
+    name = S.resolve_sheet(book.order, S.SHEET_ROSTER)
+    if name is None:
+        report.error("", f"缺少工作表“{S.SHEET_ROSTER}”。",
+                     f"请添加名为“{S.SHEET_ROSTER}”的工作表，第一行为表头（至少有 姓名、性别 两列），或用 `bianban template` 生成模板。")
+        return [], [], 0, "", {}
+    sh = book.sheets[name]
+    hr, cols, raw = _header_row(sh, S.ROSTER_SYNONYMS, S.C_NAME)
+    if not hr:
+        report.error(name, "找不到表头行：前 10 行中没有“姓名”列。", "请在第一行写表头：编号、姓名、性别、出生日期、毕业学校、户籍、等级、各科成绩、备注。", row=1)
+        return [], [], 0, name, {}
+    for req in S.ROSTER_REQUIRED:
+        if req not in cols:
+            report.error(name, f"缺少必填列“{req}”。", f"请在表头行（第{hr}行）加上“{req}”一列并填写。", row=hr)
+    if any(req not in cols for req in S.ROSTER_REQUIRED):
+        return [], [], hr, name, {}
+    last_col = max(raw) if raw else 1
+    _cell_issues(sh, hr + 1, last_col, report)
+    seen_heads: dict[str, int] = {}
+    for c, head in raw.items():
+        canon = S.resolve(head, S.ROSTER_SYNONYMS) or head
+        if canon in seen_heads:
+            report.error(name, f"表头“{head}”与第{seen_heads[canon]}列重复。", "请删除或改名其中一列。", row=hr, col=c)
+        else:
+            seen_heads[canon] = c
+    known_cols = set(cols.values())
+    if params is not None:
+        if params.subjects:
+            by_head = {h: c for c, h in raw.items()}
+            subjects = []
+            for s in params.subjects:
+                if s in by_head:
+                    subjects.append(s)
+                else:
+                    report.error(S.SHEET_PARAMS, f"成绩科目“{s}”在“{name}”的表头中找不到。",
+                                 f"请让“{S.P_SUBJECTS}”中的名称与“{name}”第{hr}行的列名一致（现有列：{'、'.join(raw.values())}）。")
+            params.subjects = subjects
+        else:
+            params.subjects = _detect_subjects(sh, hr, raw, known_cols)
+            if params.subjects:
+                report.warn(S.SHEET_PARAMS, f"未填写“{S.P_SUBJECTS}”，自动按成绩列均衡：{'、'.join(params.subjects)}。",
+                            f"如不对，请在“{S.SHEET_PARAMS}”中填写“{S.P_SUBJECTS}”（用逗号分隔）。")
+    subjects = params.subjects if params else []
+    subj_cols = {s: c for c, s in raw.items() if s in subjects}
+    students: list[Student] = []
+    columns = [S.resolve(h, S.ROSTER_SYNONYMS) or h for _, h in sorted(raw.items())]
+    ids: dict[str, int] = {}
+    missing_scores = 0
+    for r in range(hr + 1, sh.n_rows + 1):
+        row = sh.rows[r - 1]
+        if all(_blank(v) for v in row[:last_col]):
+            continue
+        if all(_blank(sh.cell(r, c)) for c in known_cols - {cols.get(S.C_CLASS, -1)}) and all(_blank(sh.cell(r, c)) for c in subj_cols.values()):
+            continue
+        get = lambda key: sh.cell(r, cols[key]) if key in cols else None  # noqa: E731
+        nm = _text(get(S.C_NAME))
+        bad = False
+        if not nm:
+            report.error(name, "这一行有数据但“姓名”为空。", "请补上姓名，或删除整行。", row=r, col=cols[S.C_NAME])
+            bad = True
+        gv = _text(get(S.C_GENDER))
+        gender = S.GENDER_VALUES.get(gv.replace(" ", "").casefold(), S.GENDER_VALUES.get(gv))
+        if gender is None:
+            if not gv:
+                report.error(name, f"“{nm or '该学生'}”的性别为空。", "请填写“男”或“女”。", row=r, col=cols[S.C_GENDER])
+            else:
+                report.error(name, f"性别“{gv}”无法识别。", "请填写“男”或“女”。", row=r, col=cols[S.C_GENDER])
+            bad = True
+        sid = _text(get(S.C_ID))
+        if sid:
+            if sid in ids:
+                report.error(name, f"编号“{sid}”重复（第{ids[sid]}行和第{r}行）。", "每个学生的编号必须唯一，请改正其中一个。", row=r, col=cols[S.C_ID])
+                bad = True
+            else:
+                ids[sid] = r
+        birth = parse_date(get(S.C_BIRTH))
+        if birth == "bad":
+            report.error(name, f"出生日期“{_text(get(S.C_BIRTH))}”无法识别。", "请写成 2019-05-12 或设为日期格式的单元格；不知道可留空。", row=r, col=cols[S.C_BIRTH])
+            birth = None
+            bad = True
+        level = None
+        lv = _text(get(S.C_LEVEL))
+        if lv:
+            level = lv if lv in S.LEVELS else S.LEVEL_SYNONYMS.get(lv)
+            if level is None:
+                report.error(name, f"等级“{lv}”无法识别。", "请填写 优、良、中、差 之一，或留空。", row=r, col=cols[S.C_LEVEL])
+                bad = True
+        scores: dict[str, float | None] = {}
+        for s, c in subj_cols.items():
+            v = sh.cell(r, c)
+            if _blank(v) or (isinstance(v, str) and v.strip() in S.MISSING_SCORE_WORDS):
+                scores[s] = None
+                missing_scores += 1
+                continue
+            x = _number(v)
+            if x is None:
+                report.error(name, f"{s}成绩“{_text(v)}”不是数字。", "请填写分数；缺考请写“缺考”或留空。", row=r, col=c)
+                bad = True
+            elif x < 0:
+                report.error(name, f"{s}成绩 {x:g} 是负数。", "请改正分数。", row=r, col=c)
+                bad = True
+            else:
+                scores[s] = x
+        extra = {raw[c]: sh.cell(r, c) for c in raw if c not in known_cols and raw[c] not in subjects}
+        school = _text(get(S.C_SCHOOL)) or None
+        huji = _text(get(S.C_HUJI)) or None
+        klass = _text(get(S.C_CLASS)) or None
+        if not bad:
+            students.append(Student(row=r, sid=sid, name=nm, gender=gender, birth=birth, school=school,
+                                    huji=huji, level=level, scores=scores, extra=extra, klass=klass))
+    if missing_scores:
+        report.warn(name, f"共有 {missing_scores} 个成绩为空或“缺考”，按缺考处理（不计 0 分，不参与该科平均分）。",
+                    "如有漏填请补上。")
+    layout = {"header_row": hr, "class_col": cols.get(S.C_CLASS, last_col + 1), "headers": dict(raw)}
+    return students, columns, hr, name, layout
+
+
+# --- 双胞胎 -------------------------------------------------------------------------------
+def read_twins(book: RawBook, students: list[Student], report: Report) -> list[TwinGroup]:
+    name = S.resolve_sheet(book.order, S.SHEET_TWINS)
+    if name is None:
+        return []
+    sh = book.sheets[name]
+    hr, cols, raw = _header_row(sh, S.TWIN_SYNONYMS, S.T_GROUP)
+    if not hr:
+        if any(not _blank(v) for row in sh.rows for v in row):
+            report.error(name, "找不到表头行（组号、编号、姓名、要求）。", "请在第一行写表头：组号、编号、姓名、要求。", row=1)
+        return []
+    if S.T_ID not in cols and S.T_NAME not in cols:
+        report.error(name, "缺少“编号”或“姓名”列，无法知道是哪个学生。", "请至少加上“编号”或“姓名”一列。", row=hr)
+        return []
+    _cell_issues(sh, hr + 1, max(raw), report)
+    by_id = {s.sid: i for i, s in enumerate(students) if s.sid}
+    by_name: dict[str, list[int]] = {}
+    for i, s in enumerate(students):
+        by_name.setdefault(normalize_name(s.name), []).append(i)
+    groups: dict[str, TwinGroup] = {}
+    modes: dict[str, dict[str, int]] = {}
+    for r in range(hr + 1, sh.n_rows + 1):
+        get = lambda key: sh.cell(r, cols[key]) if key in cols else None  # noqa: E731
+        gid, sid, nm, mode_raw = _text(get(S.T_GROUP)), _text(get(S.T_ID)), _text(get(S.T_NAME)), _text(get(S.T_MODE))
+        if not (gid or sid or nm or mode_raw):
+            continue
+        if not gid:
+            report.error(name, "“组号”为空，无法知道这名学生和谁是一组。", "请给同一家庭的孩子填相同的组号（如 1、2、3）。", row=r, col=cols[S.T_GROUP])
+            continue
+        mode = S.MODE_SYNONYMS.get(mode_raw.replace(" ", ""))
+        if mode is None:
+            col = cols.get(S.T_MODE)
+            if not mode_raw:
+                report.error(name, "“要求”为空。", "请填写“同班”（家长申请捆绑编在同一班）或“分开”（要求分在不同班）。", row=r, col=col)
+            else:
+                report.error(name, f"要求“{mode_raw}”无法识别。", "请填写“同班”或“分开”。", row=r, col=col)
+            continue
+        idx = None
+        if sid:
+            idx = by_id.get(sid)
+            if idx is None:
+                report.error(name, f"编号“{sid}”在“{S.SHEET_ROSTER}”中找不到。", "请核对编号，使之与学生名单一致。", row=r, col=cols.get(S.T_ID))
+                continue
+            if nm and normalize_name(nm) != normalize_name(students[idx].name):
+                report.error(name, f"编号“{sid}”在学生名单中是“{students[idx].name}”，这里写的是“{nm}”。", "请核对编号与姓名。", row=r, col=cols.get(S.T_NAME))
+                continue
+        elif nm:
+            hits = by_name.get(normalize_name(nm), [])
+            if not hits:
+                report.error(name, f"学生“{nm}”在“{S.SHEET_ROSTER}”中找不到。", "请核对姓名，或改填编号。", row=r, col=cols.get(S.T_NAME))
+                continue
+            if len(hits) > 1:
+                rows = "、".join(str(students[i].row) for i in hits)
+                report.error(name, f"学生名单中有 {len(hits)} 个“{nm}”（第{rows}行），无法确定是哪一个。", "请填写“编号”来指明。", row=r, col=cols.get(S.T_NAME))
+                continue
+            idx = hits[0]
+        else:
+            report.error(name, "这一行没有“编号”也没有“姓名”。", "请填写学生的编号或姓名。", row=r)
+            continue
+        g = groups.setdefault(gid, TwinGroup(gid=gid, members=[], mode=mode, rows=[]))
+        modes.setdefault(gid, {}).setdefault(mode, r)
+        if idx in g.members:
+            report.error(name, f"学生“{students[idx].name}”在组 {gid} 中出现了两次。", "请删除重复的一行。", row=r)
+            continue
+        g.members.append(idx)
+        g.rows.append(r)
+    out = []
+    for gid, g in groups.items():
+        if len(modes[gid]) > 1:
+            rows = "、".join(str(x) for x in sorted(modes[gid].values()))
+            report.error(name, f"组 {gid} 同时被标为“同班”和“分开”（第{rows}行）。", "同一组只能有一种要求，请按家长的书面申请改正。", row=min(modes[gid].values()))
+            continue
+        if len(g.members) < 2:
+            report.warn(name, f"组 {gid} 只有 1 名学生，这一组不起作用。", "请补上同组的兄弟姐妹，或删除这一行。", row=g.rows[0] if g.rows else None)
+            continue
+        out.append(g)
+    # a student in several groups
+    where: dict[int, list[TwinGroup]] = {}
+    for g in out:
+        for i in g.members:
+            where.setdefault(i, []).append(g)
+    for i, gs in where.items():
+        if len(gs) > 1:
+            kinds = {g.mode for g in gs}
+            if len(kinds) > 1 and any(set(a.members) & set(b.members) - {i} for a in gs for b in gs if a is not b and a.mode != b.mode):
+                report.error(name, f"学生“{students[i].name}”所在的组 {'、'.join(g.gid for g in gs)} 要求矛盾。", "请核对这几组的要求。", row=gs[0].rows[0])
+    return out
+
+
+# --- cross-sheet rules ----------------------------------------------------------------------
+def _rows(students: list[Student], idx) -> str:
+    return "、".join(str(students[i].row) for i in idx)
+
+
+def check_feasibility(students: list[Student], groups: list[TwinGroup], params: Params, roster_sheet: str,
+                      report: Report) -> None:
+    n, k = len(students), params.n_classes
+    if n == 0:
+        report.error(roster_sheet, "学生名单中没有学生。", "请从招生系统导出新生名单粘贴到这里（第一行为表头）。")
+        return
+    if n > k * params.cap:
+        report.error(S.SHEET_PARAMS, f"学生 {n} 人，超过 {k} 个班 × 班额上限 {params.cap} = {k * params.cap} 人。",
+                     f"请增加班级数（至少 {math.ceil(n / params.cap)} 个班）或核对班额上限。")
+    if k > n:
+        report.error(S.SHEET_PARAMS, f"班级数 {k} 多于学生人数 {n}。", "请核对班级数。")
+    size_max = min(math.ceil(n / k), params.cap) if k else 0
+    # union of 同班 groups (a student in two together groups merges them)
+    parent = list(range(n))
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+    for g in groups:
+        if g.mode == S.MODE_TOGETHER:
+            for m in g.members[1:]:
+                parent[find(m)] = find(g.members[0])
+    units: dict[int, list[int]] = {}
+    for i in range(n):
+        units.setdefault(find(i), []).append(i)
+    unit_of = {i: find(i) for i in range(n)}
+    for members in units.values():
+        if len(members) > 1 and len(members) > size_max:
+            names = "、".join(students[i].name for i in members)
+            report.error(S.SHEET_TWINS, f"捆绑同班的 {len(members)} 名学生（{names}）超过了每班人数 {size_max}。",
+                         "请核对该组，或增加班额上限。")
+    apart_sets: list[tuple[str, list[int]]] = []
+    for idx in same_name_groups([s.name for s in students]):
+        apart_sets.append(("同名", idx))
+        if len(idx) > k:
+            report.error(roster_sheet, f"有 {len(idx)} 名学生同名“{students[idx[0]].name}”（第{_rows(students, idx)}行），多于班级数 {k}，无法全部分到不同班。",
+                         "请核对是否重复录入；确属不同学生时可在姓名后加区分（如“张伟(大)”），或增加班级数。")
+        else:
+            report.warn(roster_sheet, f"同名学生“{students[idx[0]].name}”共 {len(idx)} 人（第{_rows(students, idx)}行），将分在不同班级。",
+                        "请确认不是重复录入。")
+    for g in groups:
+        if g.mode == S.MODE_APART:
+            apart_sets.append(("分开", g.members))
+            if len(g.members) > k:
+                report.error(S.SHEET_TWINS, f"组 {g.gid} 要求分开的 {len(g.members)} 人多于班级数 {k}。", "请核对该组。", row=g.rows[0])
+    if params.separate_homophones:
+        for idx in same_sound_groups([s.name for s in students], fuzzy=params.fuzzy_homophones):
+            apart_sets.append(("同音", idx))
+            names = "、".join(f"{students[i].name}(第{students[i].row}行)" for i in idx)
+            if len(idx) > k:
+                report.error(roster_sheet, f"同音学生 {len(idx)} 人（{names}）多于班级数 {k}，无法全部分开。",
+                             f"请把“{S.P_HOMOPHONE}”改为“否”，或增加班级数。")
+            else:
+                report.warn(roster_sheet, f"同音学生：{names}，将分在不同班级。", "请确认。")
+    elif n:
+        for idx in same_sound_groups([s.name for s in students]):
+            names = "、".join(f"{students[i].name}(第{students[i].row}行)" for i in idx)
+            report.warn(roster_sheet, f"发现同音姓名：{names}。目前“{S.P_HOMOPHONE}”为“否”，不强制分开。",
+                        f"如需分开，请在“{S.SHEET_PARAMS}”中把“{S.P_HOMOPHONE}”设为“是”。")
+    for why, idx in apart_sets:
+        by_unit: dict[int, list[int]] = {}
+        for i in idx:
+            by_unit.setdefault(unit_of[i], []).append(i)
+        for members in by_unit.values():
+            if len(members) > 1:
+                names = "、".join(f"{students[i].name}(第{students[i].row}行)" for i in members)
+                report.error(S.SHEET_TWINS, f"{names} 被要求捆绑同班，但又因“{why}”必须分在不同班，两条规则矛盾。",
+                             "请核对双胞胎表的要求。")
+    # warnings: small source schools
+    counts: dict[str, int] = {}
+    for s in students:
+        if s.school:
+            counts[s.school] = counts.get(s.school, 0) + 1
+    ones = sorted(sch for sch, c in counts.items() if c == 1)
+    if ones:
+        report.warn(roster_sheet, f"{len(ones)} 所毕业学校只有 1 名学生：{'、'.join(ones[:10])}{'……' if len(ones) > 10 else ''}。",
+                    "请确认学校名称写法一致（如“实验小学”与“实验小学校”会被当作两所学校）。")
+
+
+def validate(book: RawBook) -> tuple[Roster | None, Report]:
+    """Read and check everything. Returns (roster, report); roster is None when there are errors."""
+    report = Report()
+    params, _ = read_params(book, report)
+    students, columns, _, roster_sheet, layout = _read_roster(book, params, report)
+    groups = read_twins(book, students, report) if students else []
+    if params is not None and students:
+        check_feasibility(students, groups, params, roster_sheet, report)
+    elif params is not None and not students and roster_sheet and report.ok:
+        report.error(roster_sheet, "学生名单中没有学生。", "请从招生系统导出新生名单粘贴到这里（第一行为表头）。")
+    if not report.ok or params is None:
+        return None, report
+    return Roster(students=students, twin_groups=groups, columns=columns, params=params, sheet=roster_sheet,
+                  header_row=layout["header_row"], class_col=layout["class_col"], headers=layout["headers"]), report

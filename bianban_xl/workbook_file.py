@@ -1,0 +1,195 @@
+"""openpyxl adapter: read a closed workbook file into a RawBook; render SheetSpecs into it; save
+atomically (temporary file, then replace) so a failed run never leaves a half-written file."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+
+from .problems import Report
+from .raw_book import RawBook, RawSheet
+from .sheet_model import ChartSpec, SheetSpec
+
+FONT_NAME = "等线"
+_THIN = Side(style="thin", color="808080")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+STYLES = {
+    "title": dict(font=Font(name=FONT_NAME, size=15, bold=True), align=Alignment(horizontal="center", vertical="center")),
+    "subtitle": dict(font=Font(name=FONT_NAME, size=10.5, color="404040"), align=Alignment(horizontal="left", vertical="center")),
+    "header": dict(font=Font(name=FONT_NAME, size=10.5, bold=True), fill=PatternFill("solid", fgColor="DDEBF7"),
+                   align=Alignment(horizontal="center", vertical="center", wrap_text=True), border=True),
+    "body": dict(font=Font(name=FONT_NAME, size=10.5), align=Alignment(vertical="center"), border=True),
+    "foot": dict(font=Font(name=FONT_NAME, size=10.5, bold=True), fill=PatternFill("solid", fgColor="F2F2F2"), border=True),
+    "note": dict(font=Font(name=FONT_NAME, size=10, color="404040"), align=Alignment(vertical="top", wrap_text=False)),
+    "good": dict(font=Font(name=FONT_NAME, size=10.5), fill=PatternFill("solid", fgColor="C6EFCE"), border=True),
+    "warn": dict(font=Font(name=FONT_NAME, size=10.5), fill=PatternFill("solid", fgColor="FFEB9C"), border=True),
+    "bad": dict(font=Font(name=FONT_NAME, size=10.5), fill=PatternFill("solid", fgColor="FFC7CE"), border=True),
+    "sign": dict(font=Font(name=FONT_NAME, size=11), align=Alignment(vertical="bottom")),
+    "section": dict(font=Font(name=FONT_NAME, size=12, bold=True), align=Alignment(vertical="center")),
+}
+
+RESULT_SHEET_MARK = "bianban"   # not visible; result sheets are recognised by name via 编班记录
+
+
+class NotAWorkbook(Exception):
+    pass
+
+
+def read_raw(path: str | os.PathLike, report: Report | None = None) -> RawBook:
+    """Read every sheet's values; formulas and merged ranges are noted for validation.
+
+    Raises NotAWorkbook (with a Chinese message) for a missing file or one that is not .xlsx/.xlsm.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise NotAWorkbook(f"找不到文件“{p}”。请检查路径是否正确。")
+    if p.suffix.lower() == ".xls":
+        raise NotAWorkbook(f"“{p.name}”是旧版 .xls 文件，本工具读取 .xlsx / .xlsm。请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）后再试。")
+    if p.suffix.lower() == ".et":
+        raise NotAWorkbook(f"“{p.name}”是 WPS 表格格式（.et）。请在 WPS 中“另存为” .xlsx 后再试。")
+    if not zipfile.is_zipfile(p):
+        raise NotAWorkbook(f"“{p.name}”不是 Excel 工作簿（.xlsx / .xlsm），可能已损坏或是其他类型的文件。请用 Excel 或 WPS 打开后另存为 .xlsx 再试。")
+    try:
+        wb = load_workbook(p, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for damaged files
+        raise NotAWorkbook(f"无法读取“{p.name}”：文件不是有效的 Excel 工作簿或已损坏（{type(exc).__name__}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再试。") from exc
+    sheets: dict[str, RawSheet] = {}
+    for ws in wb.worksheets:
+        rows: list[list] = []
+        formulas: set[tuple[int, int]] = set()
+        for r_idx, row in enumerate(ws.iter_rows(), start=1):
+            values = []
+            for c_idx, cell in enumerate(row, start=1):
+                v = cell.value
+                if cell.data_type == "f" or (isinstance(v, str) and v.startswith("=") and len(v) > 1):
+                    formulas.add((r_idx, c_idx))
+                elif v is not None and not isinstance(v, (str, int, float, bool, datetime)) and hasattr(v, "text"):
+                    v = str(v)
+                values.append(v)
+            rows.append(values)
+        while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[-1]):
+            rows.pop()
+        merged = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
+        sheets[ws.title] = RawSheet(ws.title, rows, formulas, merged)
+    wb.close()
+    return RawBook(sheets, [ws for ws in sheets], str(p))
+
+
+# --- writing ------------------------------------------------------------------------------
+def open_for_update(path: str | os.PathLike):
+    p = Path(path)
+    return load_workbook(p, keep_vba=p.suffix.lower() == ".xlsm")
+
+
+def render_sheet(wb: Workbook, spec: SheetSpec, index: int | None = None):
+    """Create (or replace) the sheet described by ``spec``."""
+    if spec.name in wb.sheetnames:
+        old = wb[spec.name]
+        if index is None:
+            index = wb.sheetnames.index(spec.name)
+        wb.remove(old)
+    ws = wb.create_sheet(spec.name, index)
+    for block in spec.blocks:
+        st = STYLES.get(block.style, STYLES["body"])
+        for i, row in enumerate(block.values):
+            for j, value in enumerate(row):
+                cell = ws.cell(row=block.top + i, column=block.left + j, value=value)
+                cell.font = st["font"]
+                if "fill" in st:
+                    cell.fill = st["fill"]
+                if "align" in st:
+                    cell.alignment = st["align"]
+                if st.get("border"):
+                    cell.border = BORDER
+                if block.style == "body" and isinstance(value, float) and (block.left + j) not in spec.number_formats:
+                    cell.number_format = "0.00"
+        if block.style == "title" and spec.merge_title:
+            width = max(spec.max_col, 1)
+            if width > 1:
+                ws.merge_cells(start_row=block.top, start_column=1, end_row=block.top, end_column=width)
+            ws.row_dimensions[block.top].height = 26
+    for col, fmt in spec.number_formats.items():
+        for b in spec.blocks:
+            if b.style in ("body", "foot", "good", "warn", "bad") and b.left <= col <= b.right:
+                for r in range(b.top, b.bottom + 1):
+                    ws.cell(row=r, column=col).number_format = fmt
+    for col, width in spec.col_widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = width
+    if spec.freeze:
+        ws.freeze_panes = spec.freeze
+    # print-ready A4: fit to page width, repeated header rows, page numbers
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if spec.landscape else "portrait"
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    if spec.print_title_rows:
+        ws.print_title_rows = spec.print_title_rows
+    ws.oddFooter.center.text = (spec.header_footer + "  " if spec.header_footer else "") + "第 &P 页，共 &N 页"
+    ws.oddFooter.center.size = 9
+    for chart in spec.charts:
+        _add_chart(ws, chart)
+    if spec.protect:
+        ws.protection.sheet = True
+    return ws
+
+
+def _add_chart(ws, spec: ChartSpec) -> None:
+    c1, r1, c2, r2 = spec.data
+    cats = Reference(ws, min_col=spec.cats[0], min_row=spec.cats[1], max_col=spec.cats[2], max_row=spec.cats[3])
+    data = Reference(ws, min_col=c1, min_row=r1, max_col=c2, max_row=r2)
+    if spec.kind == "line":
+        chart = LineChart()
+    else:
+        chart = BarChart()
+        chart.type = "bar" if spec.kind == "bar" else "col"
+        if spec.kind == "stacked":
+            chart.grouping = "stacked"
+            chart.overlap = 100
+    chart.title = spec.title
+    chart.y_axis.title = spec.y_title
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(cats)
+    chart.width = spec.width_cm
+    chart.height = spec.height_cm
+    ws.add_chart(chart, spec.anchor)
+
+
+def save_atomic(wb: Workbook, target: str | os.PathLike) -> None:
+    """Save to a temporary file beside ``target``, then replace it in one step."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~bianban-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def backup_copy(path: str | os.PathLike) -> Path:
+    """Copy ``path`` to '<name>.备份-YYYYmmdd-HHMMSS<ext>' beside it and return the copy's path."""
+    p = Path(path)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    dest = p.with_name(f"{p.stem}.备份-{stamp}{p.suffix}")
+    n = 1
+    while dest.exists():
+        dest = p.with_name(f"{p.stem}.备份-{stamp}-{n}{p.suffix}")
+        n += 1
+    shutil.copy2(p, dest)
+    return dest
