@@ -115,3 +115,42 @@ def build_input_workbook(n_rows: int = 2000) -> Workbook:
         _list_validation(ws, '"是,否"', f"{tcol[key]}2:{tcol[key]}500", key, "请选择 是 或 否")
     wb.active = 1
     return wb
+
+
+def fill_input_workbook(roster, params) -> Workbook:
+    """The template filled with a roster (used by `bianban demo`, the benchmark and tests)."""
+    wb = build_input_workbook(n_rows=max(2000, len(roster.students) + 10))
+    ws = wb[S.SHEET_PARAMS]
+    values = {S.P_SCHOOL: params.school_name, S.P_GRADE: params.grade_name, S.P_CLASSES: params.n_classes,
+              S.P_CAP: params.cap, S.P_SEED: params.seed, S.P_SUBJECTS: ",".join(params.subjects),
+              S.P_HOMOPHONE: "是" if params.separate_homophones else "否",
+              S.P_CLASS_NAMES: ",".join(params.class_names) if params.class_names else None}
+    for r in range(2, ws.max_row + 1):
+        key = ws.cell(row=r, column=1).value
+        if key in values:
+            ws.cell(row=r, column=2, value=values[key])
+    ws = wb[S.SHEET_ROSTER]
+    subjects = list(params.subjects)
+    headers = [S.C_ID, S.C_NAME, S.C_GENDER, S.C_BIRTH, S.C_SCHOOL, S.C_HUJI, S.C_LEVEL] + subjects + [S.C_NOTE]
+    if headers != ROSTER_HEADERS:
+        for c in range(1, ws.max_column + 1):
+            ws.cell(row=1, column=c).value = None
+        for c, h in enumerate(headers, start=1):
+            ws.cell(row=1, column=c, value=h)
+    for r, s in enumerate(roster.students, start=2):
+        row = [s.sid, s.name, s.gender, s.birth, s.school, s.huji, s.level]
+        row += ["缺考" if s.scores.get(sub) is None else s.scores.get(sub) for sub in subjects]
+        row.append(s.extra.get(S.C_NOTE))
+        for c, v in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c, value=v)
+            if c == 4 and v is not None:
+                cell.number_format = "yyyy-mm-dd"
+    ws = wb[S.SHEET_TWINS]
+    r = 2
+    for g in roster.twin_groups:
+        for i in g.members:
+            s = roster.students[i]
+            for c, v in enumerate([g.gid, s.sid, s.name, g.mode], start=1):
+                ws.cell(row=r, column=c, value=v)
+            r += 1
+    return wb

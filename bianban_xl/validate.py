@@ -214,13 +214,11 @@ def read_params(book: RawBook, report: Report) -> tuple[Params | None, dict[str,
         if row and _text(row[0]) in ("同音模糊", "模糊同音", "模糊音"):
             yn = S.parse_yes_no(sh.cell(rr, 2))
             fuzzy = bool(yn)
-    if not ok:
-        return None, found
     school = _text(cell_of(S.P_SCHOOL)[1])
     grade = _text(cell_of(S.P_GRADE)[1])
     return Params(n_classes=n_classes, school_name=school, grade_name=grade, cap=cap, seed=seed,
                   subjects=subjects, separate_homophones=sep, class_names=class_names,
-                  fuzzy_homophones=fuzzy), found
+                  fuzzy_homophones=fuzzy), found if ok else {"_invalid": (0, None)}
 
 
 # --- 学生名单 -------------------------------------------------------------------------------
@@ -541,14 +539,15 @@ def check_feasibility(students: list[Student], groups: list[TwinGroup], params: 
 def validate(book: RawBook) -> tuple[Roster | None, Report]:
     """Read and check everything. Returns (roster, report); roster is None when there are errors."""
     report = Report()
-    params, _ = read_params(book, report)
+    params, found = read_params(book, report)
+    params_ok = params is not None and "_invalid" not in found
     students, columns, _, roster_sheet, layout = _read_roster(book, params, report)
     groups = read_twins(book, students, report) if students else []
-    if params is not None and students:
+    if params_ok and students:
         check_feasibility(students, groups, params, roster_sheet, report)
     elif params is not None and not students and roster_sheet and report.ok:
         report.error(roster_sheet, "学生名单中没有学生。", "请从招生系统导出新生名单粘贴到这里（第一行为表头）。")
-    if not report.ok or params is None:
+    if not report.ok or not params_ok:
         return None, report
     return Roster(students=students, twin_groups=groups, columns=columns, params=params, sheet=roster_sheet,
                   header_row=layout["header_row"], class_col=layout["class_col"], headers=layout["headers"]), report

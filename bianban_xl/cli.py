@@ -1,0 +1,200 @@
+"""`bianban` command line: a thin shell over bianban_xl.service, one subcommand per job.
+
+Every subcommand has --help with an example. User errors print Chinese messages (sheet, cell,
+fix) and exit 1; nothing is written. Only --debug shows a Python traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+
+from . import __version__
+from .problems import Report, UserError
+
+
+def _out(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _print_report(report: Report, show_warnings: bool = True) -> None:
+    errors, warnings = report.errors, report.warnings
+    for p in errors:
+        _out(p.text())
+    if show_warnings:
+        for p in warnings:
+            _out(p.text())
+    if errors:
+        _out(f"\n共 {len(errors)} 个错误" + (f"、{len(warnings)} 条提醒" if warnings else "") + "。请改正错误后再试；本次没有修改任何文件。")
+    elif warnings:
+        _out(f"\n没有错误，{len(warnings)} 条提醒。")
+
+
+def _progress(fraction: float, what: str) -> None:
+    if sys.stderr.isatty():
+        bar = "#" * int(fraction * 30)
+        print(f"\r{what} [{bar:<30}] {fraction:4.0%}", end="" if fraction < 1 else "\n", file=sys.stderr, flush=True)
+
+
+def cmd_template(args) -> int:
+    from .template import build_input_workbook
+    from .workbook_file import save_atomic
+
+    path = Path(args.path)
+    if path.suffix.lower() != ".xlsx":
+        path = path.with_suffix(".xlsx")
+    if path.exists() and not args.force:
+        _out(f"[错误] 文件“{path}”已存在，为避免覆盖没有写入。处理办法：换一个文件名，或加 --force 覆盖。")
+        return 1
+    save_atomic(build_input_workbook(), path)
+    _out(f"已生成输入模板：{path}\n请填写“参数设置”和“学生名单”（双胞胎申请填在“双胞胎”），然后运行：bianban check \"{path}\"")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from .service import check_file
+
+    roster, report = check_file(args.book)
+    _print_report(report)
+    if roster is not None:
+        p = roster.params
+        n = len(roster.students)
+        boys = sum(1 for s in roster.students if s.gender == "男")
+        _out(f"检查通过：{n} 名学生（男 {boys}，女 {n - boys}），{p.n_classes} 个班，班额上限 {p.cap}；"
+             f"成绩科目：{'、'.join(p.subjects) or '无'}；双胞胎申请 {len(roster.twin_groups)} 组。")
+        return 0
+    return 1
+
+
+def _balance_lines(result) -> list[str]:
+    from .balance import measures
+
+    lines = []
+    for m in measures(result.roster, result.labels, result.params):
+        if m.group in ("班额", "性别", "平均分") or (m.group == "标准差" and m.label == "总分"):
+            gap = f"{m.gap:.0f}" if m.unit == "人" else f"{m.gap:.2f}"
+            bound = f"{m.bound:.0f}" if m.unit == "人" else f"{m.bound:.2f}"
+            lines.append(f"  {m.group}·{m.label}: 各班最大差距 {gap} {m.unit}（理论最小 {bound}）")
+    return lines
+
+
+def _print_assign(result, target, backup) -> None:
+    p = result.params
+    _out(f"编班完成：{len(result.roster.students)} 名学生编入 {p.n_classes} 个班；随机种子 {result.seed}（{result.seed_source}）；"
+         f"计算用时 {result.engine_seconds:.2f} 秒。")
+    for line in _balance_lines(result):
+        _out(line)
+    _out(f"结果已写入：{target}")
+    if backup:
+        _out(f"原文件已备份为：{backup}")
+    _out(f"复核命令：bianban verify \"{target}\"")
+
+
+def cmd_assign(args) -> int:
+    from .service import assign_file
+
+    result, target, backup = assign_file(args.book, args.output, seed=args.seed, progress=_progress)
+    if result.report.warnings and not args.quiet:
+        for p in result.report.warnings:
+            _out(p.text())
+        _out("")
+    _print_assign(result, target, backup)
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from .service import verify_file
+
+    res = verify_file(args.book)
+    for line in res.findings:
+        _out(line)
+    return 0 if res.ok else 1
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    return run_demo(Path(args.dir), _out, _print_assign)
+
+
+EXAMPLES = {
+    "template": "示例：\n  bianban template 2026级编班.xlsx",
+    "check": "示例：\n  bianban check 2026级编班.xlsx\n\n没有错误时退出码为 0，有错误时为 1。",
+    "assign": "示例：\n  bianban assign 2026级编班.xlsx -o 编班结果.xlsx\n  bianban assign 2026级编班.xlsx -o 编班结果.xlsx --seed 20260901\n"
+              "  bianban assign 2026级编班.xlsx          （不加 -o：先备份原文件，再把结果写回原文件）",
+    "verify": "示例：\n  bianban verify 编班结果.xlsx\n\n一致时退出码为 0，不一致时为 1。",
+    "demo": "示例：\n  bianban demo\n  bianban demo 演示目录",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bianban",
+        description="均衡编班：电脑随机、均衡、可复核的新生分班工具。",
+        epilog=textwrap.dedent("""\
+            常用流程：
+              bianban template 编班.xlsx          生成输入模板
+              bianban check 编班.xlsx             检查数据
+              bianban assign 编班.xlsx -o 结果.xlsx   编班
+              bianban verify 结果.xlsx            复核结果
+              bianban demo                        用示例学校演示一遍"""),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"bianban_xl {__version__}")
+    parser.add_argument("--debug", action="store_true", help="出现内部错误时显示详细信息（供开发者排查）")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+
+    def add(name, help_text, func):
+        p = sub.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES[name],
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("template", "生成一个空白的输入工作簿（含表头、下拉选项和使用说明）", cmd_template)
+    p.add_argument("path", help="要生成的文件，如 编班.xlsx")
+    p.add_argument("--force", action="store_true", help="文件已存在时覆盖")
+    p = add("check", "检查工作簿中的数据，列出所有错误和提醒", cmd_check)
+    p.add_argument("book", help="输入工作簿 .xlsx / .xlsm")
+    p = add("assign", "检查并均衡编班，写出各班名单、编班汇总和编班记录", cmd_assign)
+    p.add_argument("book", help="输入工作簿 .xlsx / .xlsm")
+    p.add_argument("-o", "--output", help="结果文件；不填则备份原文件后写回原文件")
+    p.add_argument("--seed", type=int, help="随机种子（整数）；不填则用参数设置中的种子，再没有就由电脑随机抽取")
+    p.add_argument("-q", "--quiet", action="store_true", help="不显示提醒")
+    p = add("verify", "按编班记录重新运行，核对结果文件中的分班是否完全一致、是否被改动", cmd_verify)
+    p.add_argument("book", help="编班结果工作簿")
+    p = add("demo", "用内置的示例学校（约 600 名学生）完整演示一次编班", cmd_demo)
+    p.add_argument("dir", nargs="?", default="bianban_demo", help="演示文件存放目录（默认 bianban_demo）")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError):
+            pass
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args)
+    except UserError as exc:
+        _print_report(exc.report)
+        return 1
+    except KeyboardInterrupt:
+        _out("已中断，没有写入任何文件。")
+        return 130
+    except PermissionError as exc:
+        _out(f"[错误] 无法写入文件“{exc.filename}”：文件可能正在 Excel/WPS 中打开或没有写权限。处理办法：关闭该文件后重试，或换一个输出路径。")
+        return 1
+    except Exception as exc:  # noqa: BLE001 — the user must never see a traceback
+        if args.debug:
+            raise
+        _out(f"[内部错误] {type(exc).__name__}: {exc}\n这是软件的问题，不是您的数据问题。请加 --debug 重新运行，并把输出和输入文件发给开发者。没有写入任何文件。")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""Shared fixtures: real workbooks written with openpyxl, as a registrar would fill them."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+DEFAULT_PARAMS = [("学校名称", "测试中学"), ("年级", "2026级初一"), ("班级数", 3), ("班额上限", 50),
+                  ("随机种子", 12345), ("成绩科目", "语文,数学")]
+HEADER = ["编号", "姓名", "性别", "出生日期", "毕业学校", "户籍", "等级", "语文", "数学", "备注"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+GIVEN = "子涵欣怡梓涵晨曦浩然宇轩一诺雨桐梓萱思远俊杰嘉怡佳琪雨泽博文明轩诗涵皓轩若汐语桐沐阳"
+
+
+def student_rows(n: int, seed: int = 1) -> list[list]:
+    """n distinct-named students with scores, schools and levels."""
+    import random
+
+    rnd = random.Random(seed)
+    rows, used = [], set()
+    for i in range(n):
+        while True:
+            name = rnd.choice(SURNAMES) + rnd.choice(GIVEN) + rnd.choice(GIVEN)
+            if name not in used:
+                used.add(name)
+                break
+        yu, shu = rnd.randint(50, 100), rnd.randint(40, 100)
+        level = "优" if yu + shu > 170 else "良" if yu + shu > 150 else "中" if yu + shu > 120 else "差"
+        rows.append([f"S{i + 1:04d}", name, rnd.choice("男女"), f"2013-{rnd.randint(9, 12):02d}-{rnd.randint(1, 28):02d}",
+                     f"第{rnd.randint(1, 5)}小学", rnd.choice(["本地", "本地", "外地"]), level, yu, shu, None])
+    return rows
+
+
+def write_book(path: Path, params=None, rows=None, header=None, twins=None, extra_sheets=None,
+               roster_name="学生名单") -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "参数设置"
+    ws.append(["参数", "值"])
+    for row in (DEFAULT_PARAMS if params is None else params):
+        ws.append(list(row))
+    ws = wb.create_sheet(roster_name)
+    ws.append(header or HEADER)
+    for row in (student_rows(30) if rows is None else rows):
+        ws.append(row)
+    if twins is not None:
+        ws = wb.create_sheet("双胞胎")
+        ws.append(["组号", "编号", "姓名", "要求"])
+        for row in twins:
+            ws.append(row)
+    for name, content in (extra_sheets or {}).items():
+        ws = wb.create_sheet(name)
+        for row in content:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def book(tmp_path):
+    """A small valid input workbook (30 students, 3 classes)."""
+    return write_book(tmp_path / "输入.xlsx")

@@ -1,0 +1,211 @@
+"""Every validation case from the core issue, on real openpyxl-written workbooks."""
+from __future__ import annotations
+
+from openpyxl import load_workbook
+
+from bianban_xl.problems import UserError
+from bianban_xl.service import check_file
+
+from conftest import DEFAULT_PARAMS, HEADER, student_rows, write_book
+
+
+def errors(path):
+    roster, report = check_file(path)
+    return roster, [p for p in report.errors], [p for p in report.warnings]
+
+
+def params_with(**changes):
+    out = []
+    for k, v in DEFAULT_PARAMS:
+        if k in changes:
+            v = changes.pop(k)
+            if v is _DROP:
+                continue
+        out.append((k, v))
+    out += list(changes.items())
+    return out
+
+
+_DROP = object()
+
+
+def test_valid_book_reads_everything(book):
+    roster, errs, warns = errors(book)
+    assert errs == []
+    assert roster is not None and len(roster.students) == 30
+    assert roster.params.n_classes == 3 and roster.params.subjects == ["语文", "数学"]
+    s = roster.students[0]
+    assert s.sid == "S0001" and s.gender in "男女" and s.birth.year == 2013 and s.school.startswith("第")
+
+
+def test_missing_sheets(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "别的表"
+    wb.save(tmp_path / "x.xlsx")
+    _, errs, _ = errors(tmp_path / "x.xlsx")
+    texts = " ".join(e.text() for e in errs)
+    assert "缺少工作表“参数设置”" in texts and "缺少工作表“学生名单”" in texts
+
+
+def test_sheet_synonyms_accepted(tmp_path):
+    path = write_book(tmp_path / "x.xlsx", roster_name="花名册")
+    roster, errs, _ = errors(path)
+    assert errs == [] and roster.sheet == "花名册"
+
+
+def test_missing_required_column(tmp_path):
+    header = [h for h in HEADER if h != "性别"]
+    rows = [r[:2] + r[3:] for r in student_rows(5)]
+    _, errs, _ = errors(write_book(tmp_path / "x.xlsx", header=header, rows=rows))
+    assert any("缺少必填列“性别”" in e.message and e.sheet == "学生名单" for e in errs)
+
+
+def test_class_count_missing_zero_or_text(tmp_path):
+    for value, needle in ((None, "没有填写"), (0, "不小于 1 的整数"), ("十二", "不小于 1 的整数"), (2.5, "不小于 1 的整数")):
+        _, errs, _ = errors(write_book(tmp_path / "x.xlsx", params=params_with(班级数=value)))
+        hit = [e for e in errs if "班级数" in e.message]
+        assert hit and needle in hit[0].message, (value, [e.text() for e in errs])
+        assert hit[0].sheet == "参数设置" and hit[0].row == 4 and hit[0].col == 2
+    _, errs, _ = errors(write_book(tmp_path / "x.xlsx", params=params_with(班级数=_DROP)))
+    assert any("缺少参数“班级数”" in e.message for e in errs)
+
+
+def test_unknown_gender_names_the_cell(tmp_path):
+    rows = student_rows(10)
+    rows[3][2] = "男孩"
+    rows[5][2] = " 女 "          # trimmed variant is fine
+    rows[6][2] = "M"             # common variant is fine
+    roster, errs, _ = errors(write_book(tmp_path / "x.xlsx", rows=rows))
+    assert len(errs) == 1
+    assert errs[0].row == 5 and errs[0].col == 3 and "男孩" in errs[0].message and "男" in errs[0].fix
+    assert errs[0].where == "C5"
+
+
+def test_duplicate_id(tmp_path):
+    rows = student_rows(10)
+    rows[7][0] = rows[2][0]
+    _, errs, _ = errors(write_book(tmp_path / "x.xlsx", rows=rows))
+    assert any("编号“S0003”重复（第4行和第9行）" in e.message for e in errs)
+
+
+def test_twin_row_naming_no_student_or_ambiguous(tmp_path):
+    rows = student_rows(10)
+    rows[8][1] = rows[9][1]        # two students share a name
+    twins = [[1, "S9999", None, "同班"], [1, "S0001", None, "同班"],
+             [2, None, rows[9][1], "同班"], [2, "S0002", None, "同班"],
+             [3, None, "查无此人", "同班"], [3, "S0003", None, "同班"]]
+    _, errs, _ = errors(write_book(tmp_path / "x.xlsx", rows=rows, twins=twins))
+    texts = [e.text() for e in errs if e.sheet == "双胞胎"]
+    assert any("编号“S9999”" in t and "找不到" in t for t in texts)
+    assert any("无法确定是哪一个" in t and "编号" in t for t in texts)
+    assert any("查无此人" in t for t in texts)
+
+
+def test_group_both_together_and_apart(tmp_path):
+    twins = [[1, "S0001", None, "同班"], [1, "S0002", None, "分开"]]
+    _, errs, _ = errors(write_book(tmp_path / "x.xlsx", twins=twins))
+    assert any("同时被标为“同班”和“分开”" in e.message for e in errs)
+
+
+def test_too_many_students_for_classes_and_cap(tmp_path):
+    _, errs, _ = errors(write_book(tmp_path / "x.xlsx", params=params_with(班级数=2, 班额上限=10), rows=student_rows(25)))
+    assert any("超过 2 个班 × 班额上限 10 = 20 人" in e.message for e in errs)
+
+
+def test_bound_group_larger_than_a_class(tmp_path):
+    twins = [[1, f"S{i:04d}", None, "同班"] for i in range(1, 13)]
+    _, errs, _ = errors(write_book(tmp_path / "x.xlsx", twins=twins))
+    assert any("捆绑同班的 12 名学生" in e.message for e in errs)
+
+
+def test_more_same_names_than_classes(tmp_path):
+    rows = student_rows(12)
+    for r in rows[:4]:
+        r[1] = "张 伟"
+    rows[4][1] = "張偉"            # traditional form is the same name
+    _, errs, _ = errors(write_book(tmp_path / "x.xlsx", rows=rows))
+    hit = [e for e in errs if "同名" in e.message]
+    assert hit and "5 名学生同名" in hit[0].message and "第2、3、4、5、6行" in hit[0].message
+
+
+def test_formulas_and_merged_cells(tmp_path):
+    path = write_book(tmp_path / "x.xlsx")
+    wb = load_workbook(path)
+    ws = wb["学生名单"]
+    ws["H3"] = "=80+5"
+    ws.merge_cells("E5:E6")
+    wb.save(path)
+    _, errs, _ = errors(path)
+    assert any(e.where == "H3" and "公式" in e.message for e in errs)
+    assert any("合并单元格 E5:E6" in e.message for e in errs)
+
+
+def test_not_a_workbook(tmp_path):
+    bad = tmp_path / "名单.xlsx"
+    bad.write_text("这不是表格")
+    try:
+        check_file(bad)
+    except UserError as exc:
+        assert "不是 Excel 工作簿" in exc.report.errors[0].message
+    else:
+        raise AssertionError("expected UserError")
+    old = tmp_path / "名单.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0")
+    try:
+        check_file(old)
+    except UserError as exc:
+        assert "另存为" in exc.report.errors[0].message
+    else:
+        raise AssertionError("expected UserError")
+
+
+def test_missing_scores_and_lonely_school_are_warnings(tmp_path):
+    rows = student_rows(12)
+    rows[0][7] = "缺考"
+    rows[1][8] = None
+    rows[2][4] = "孤岛小学"
+    roster, errs, warns = errors(write_book(tmp_path / "x.xlsx", rows=rows))
+    assert errs == []
+    assert roster.students[0].scores["语文"] is None and roster.students[1].scores["数学"] is None
+    assert any("缺考" in w.message for w in warns)
+    assert any("孤岛小学" in w.message for w in warns)
+
+
+def test_all_errors_reported_at_once(tmp_path):
+    rows = student_rows(10)
+    rows[1][2] = "?"
+    rows[4][2] = "未知"
+    rows[6][6] = "甲"
+    rows[7][7] = "八十"
+    _, errs, _ = errors(write_book(tmp_path / "x.xlsx", rows=rows, params=params_with(班级数="abc")))
+    places = {(e.sheet, e.where) for e in errs}
+    assert {("学生名单", "C3"), ("学生名单", "C6"), ("学生名单", "G8"), ("学生名单", "H9"), ("参数设置", "B4")} <= places
+
+
+def test_blank_rows_skipped_extra_columns_kept(tmp_path):
+    header = HEADER + ["联系电话"]
+    rows = [r + ["13800000000"] for r in student_rows(6)]
+    rows.insert(3, [None] * len(header))
+    roster, errs, _ = errors(write_book(tmp_path / "x.xlsx", rows=rows, header=header,
+                                        params=params_with(成绩科目=_DROP)))
+    assert errs == [] and len(roster.students) == 6
+    assert roster.params.subjects == ["语文", "数学"]          # phone column is not a subject
+    assert roster.students[0].extra["联系电话"] == "13800000000"
+
+
+def test_subject_not_in_roster(tmp_path):
+    _, errs, _ = errors(write_book(tmp_path / "x.xlsx", params=params_with(成绩科目="语文,物理")))
+    assert any("成绩科目“物理”" in e.message for e in errs)
+
+
+def test_homophones_listed_and_separated_when_asked(tmp_path):
+    rows = student_rows(9)
+    rows[0][1], rows[1][1] = "张伟", "章伟"
+    _, errs, warns = errors(write_book(tmp_path / "x.xlsx", rows=rows))
+    assert errs == [] and any("同音" in w.message and "张伟" in w.message and "章伟" in w.message for w in warns)
+    _, errs, warns = errors(write_book(tmp_path / "x.xlsx", rows=rows, params=params_with(同音分开="是")))
+    assert errs == [] and any("将分在不同班级" in w.message for w in warns)
+    _, errs, _ = errors(write_book(tmp_path / "x.xlsx", rows=rows, params=params_with(同音分开="也许")))
+    assert any("同音分开" in e.message for e in errs)
