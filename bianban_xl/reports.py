@@ -13,7 +13,7 @@ import numpy as np
 from . import schema as S
 from .balance import Measure, measures, total_scores
 from .records import Params, Roster
-from .sheet_model import SheetSpec
+from .sheet_model import ChartSpec, SheetSpec
 
 TOTAL = "总分"
 
@@ -29,7 +29,7 @@ def _width(values, minimum=6.0, maximum=40.0) -> float:
         if v is None:
             continue
         t = v.strftime("%Y-%m-%d") if isinstance(v, (date, datetime)) else (f"{v:.2f}" if isinstance(v, float) else str(v))
-        w = sum(2.0 if ord(ch) > 0x2E80 else 1.0 for ch in t)
+        w = sum(2.2 if ord(ch) > 0x2E80 else 1.1 for ch in t)
         longest = max(longest, w)
     return max(minimum, min(maximum, longest + 2.5))
 
@@ -85,6 +85,10 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
         col_vals = [h] + [r[c - 1] for r in rows]
         spec.col_widths[c] = _width(col_vals, minimum=5.0 if c == 1 else 6.0)
     spec.number_formats[5] = "yyyy-mm-dd"
+    for c, h in enumerate(header, start=1):
+        if h in subjects or h == TOTAL:
+            whole = all(v is None or float(v).is_integer() for v in (r[c - 1] for r in rows))
+            spec.number_formats[c] = "0" if whole else "0.0"
     spec.landscape = len(header) > 12
     return spec
 
@@ -120,30 +124,117 @@ def _gap_text(x: float, unit: str):
     return int(round(x)) if unit == "人" else round(float(x), 2)
 
 
-def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str, seed: int) -> SheetSpec:
-    """编班汇总: the gaps between classes against their lower bounds, then one row per class."""
+INDEX_GOOD, INDEX_FAIR = 99.0, 95.0
+INDEX_FORMULA = ("均衡指数 = 100 × (1 − 各班平均分最大差距 ÷ 全年级该科成绩标准差)，低于 0 记为 0。"
+                 f"≥ {INDEX_GOOD:g} 为“优”（绿），≥ {INDEX_FAIR:g} 为“良”（黄），其余为“需改进”（红）。"
+                 "总体均衡指数取各科与总分均衡指数的平均值。")
+
+
+def balance_index(mean_gap: float, cohort_sd: float) -> float:
+    """The published 均衡指数 of one subject: 100 × (1 − class-mean range / cohort SD), floored at 0."""
+    if not np.isfinite(mean_gap) or not np.isfinite(cohort_sd) or cohort_sd <= 0:
+        return float("nan")
+    return max(0.0, 100.0 * (1.0 - mean_gap / cohort_sd))
+
+
+def index_grade(index: float) -> tuple[str, str]:
+    if not np.isfinite(index):
+        return "—", "body"
+    if index >= INDEX_GOOD:
+        return "优", "good"
+    if index >= INDEX_FAIR:
+        return "良", "warn"
+    return "需改进", "bad"
+
+
+def _cohort_sd(roster: Roster, params: Params, label: str) -> float:
+    from .balance import subject_scores
+
+    v = total_scores(roster, params.subjects) if label == TOTAL else subject_scores(roster, label)
+    v = v[~np.isnan(v)]
+    return float(np.std(v, ddof=1)) if len(v) > 1 else float("nan")
+
+
+def baseline_measures(roster: Roster, params: Params, seed: int) -> dict[str, list[Measure]]:
+    """The same roster under the S-shaped (蛇形) method and under a purely random split."""
+    from .baselines import random_assign, snake_assign
+
+    return {"蛇形法": measures(roster, snake_assign(roster, params, seed), params),
+            "随机分班": measures(roster, random_assign(roster, params, seed), params)}
+
+
+def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str, seed: int,
+                  compare: dict[str, list[Measure]] | None = None) -> SheetSpec:
+    """编班汇总 as a balance certificate: 均衡指数 with its formula, every gap against its provable
+    lower bound and against the S-shaped method and a random split, per-class detail, charts."""
     ms = measures(roster, labels, params)
+    if compare is None:
+        compare = baseline_measures(roster, params, seed)
     names = params.names()
     spec = SheetSpec(name=S.SHEET_SUMMARY, landscape=True, header_footer=S.SHEET_SUMMARY)
-    spec.add(1, 1, [[_title(params, "编班汇总")]], "title")
+    spec.add(1, 1, [[_title(params, "编班汇总 · 均衡情况说明")]], "title")
     n = len(roster.students)
     boys = sum(1 for s in roster.students if s.gender == "男")
     spec.add(2, 1, [[f"学生 {n} 人（男 {boys}，女 {n - boys}），{len(names)} 个班；编班时间 {stamp}；随机种子 {seed}"]], "subtitle")
-    spec.add(4, 1, [["一、各班之间的最大差距与理论最小差距"]], "section")
-    head = ["类别", "项目", "各班最大差距", "理论最小差距", "单位", "评价"]
-    spec.add(5, 1, [head], "header")
-    r = 6
-    for m in ms:
-        text, style = _verdict(m)
-        spec.add(r, 1, [[m.group, m.label, _gap_text(m.gap, m.unit), _gap_text(m.bound, m.unit), m.unit]], "body")
-        spec.add(r, 6, [[text]], style)
-        r += 1
-    spec.add(r, 1, [["最大差距 = 各班中该项数值的最大值减最小值；理论最小差距是这份名单在班级人数确定时可能达到的最好结果"
-                     "（人数类：总数能被班级数整除时为 0，否则为 1）。"]], "note")
-    r += 2
-    spec.add(r, 1, [["二、各班明细"]], "section")
+
+    # 一、均衡指数
+    r = 4
+    spec.add(r, 1, [["一、均衡指数（分数越高越均衡，满分 100）"]], "section")
     r += 1
-    cols = [("班级", None)] + [(f"{m.group}·{m.label}" if m.group not in ("班额",) else "人数", m) for m in ms]
+    spec.add(r, 1, [["科目", "各班平均分最大差距", "全年级标准差", "均衡指数", "评价"] + [f"{k}均衡指数" for k in compare]], "header")
+    r += 1
+    indices = []
+    means = [m for m in ms if m.group == "平均分"]
+    for m in means:
+        sd = _cohort_sd(roster, params, m.label)
+        idx = balance_index(m.gap, sd)
+        indices.append(idx)
+        grade, style = index_grade(idx)
+        others = []
+        for lst in compare.values():
+            om = next((x for x in lst if x.group == "平均分" and x.label == m.label), None)
+            oi = balance_index(om.gap, sd) if om else float("nan")
+            others.append(round(oi, 1) if np.isfinite(oi) else None)
+        spec.add(r, 1, [[m.label, round(m.gap, 2), round(sd, 2) if np.isfinite(sd) else None,
+                         round(idx, 1) if np.isfinite(idx) else None]], "body")
+        spec.add(r, 5, [[grade]], style)
+        if others:
+            spec.add(r, 6, [others], "body")
+        r += 1
+    if means:
+        overall = float(np.nanmean(indices)) if any(np.isfinite(indices)) else float("nan")
+        grade, style = index_grade(overall)
+        spec.add(r, 1, [["总体", None, None, round(overall, 1) if np.isfinite(overall) else None]], "foot")
+        spec.add(r, 5, [[grade]], style)
+        r += 1
+    else:
+        spec.add(r, 1, [["（名单中没有成绩，只均衡人数、男女、学校等）"]], "note")
+        r += 1
+    spec.add(r, 1, [[INDEX_FORMULA]], "note")
+    r += 2
+
+    # 二、各项差距
+    spec.add(r, 1, [["二、各班之间的最大差距：本次编班、理论最优、蛇形排班、随机分班"]], "section")
+    r += 1
+    head = ["类别", "项目", "本次编班", "理论最小差距", "评价"] + list(compare) + ["单位"]
+    spec.add(r, 1, [head], "header")
+    r += 1
+    for i, m in enumerate(ms):
+        text, style = _verdict(m)
+        spec.add(r, 1, [[m.group, m.label, _gap_text(m.gap, m.unit), _gap_text(m.bound, m.unit)]], "body")
+        spec.add(r, 5, [[text]], style)
+        spec.add(r, 6, [[_gap_text(lst[i].gap, m.unit) if i < len(lst) else None for lst in compare.values()]
+                        + [m.unit]], "body")
+        r += 1
+    spec.add(r, 1, [["最大差距 = 各班该项数值的最大值减最小值。理论最小差距是这份名单在班级人数确定时数学上可能达到的最好结果"
+                     "（人数类：总数能被班级数整除时为 0，否则为 1）。蛇形法和随机分班用同一名单现场计算，供对照。"]], "note")
+    r += 2
+
+    # 三、各班明细
+    spec.add(r, 1, [["三、各班明细"]], "section")
+    r += 1
+    detail = [m for m in ms if m.group not in ("出生日期", "毕业学校")]
+    cols = [("班级", None)] + [(("人数" if m.group == "班额" else f"{m.group}·{m.label}"), m) for m in detail]
     spec.add(r, 1, [[c for c, _ in cols]], "header")
     header_row = r
     body = []
@@ -154,20 +245,93 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
             row.append(None if np.isnan(v) else (int(v) if m.unit == "人" else round(float(v), 2)))
         body.append(row)
     spec.add(r + 1, 1, body, "body")
-    r += 1 + len(body)
-    gap_row = ["最大差距"] + [_gap_text(m.gap, m.unit) for _, m in cols[1:]]
-    bound_row = ["理论最小差距"] + [_gap_text(m.bound, m.unit) for _, m in cols[1:]]
-    spec.add(r, 1, [gap_row, bound_row], "foot")
+    first, last = r + 1, r + len(body)
+    r = last + 1
+    spec.add(r, 1, [["最大差距"] + [_gap_text(m.gap, m.unit) for _, m in cols[1:]],
+                    ["理论最小差距"] + [_gap_text(m.bound, m.unit) for _, m in cols[1:]]], "foot")
+    r += 2
+    col_of = {label: c for c, (label, _) in enumerate(cols, start=1)}
+    if any(m.group == "毕业学校" for m in ms):
+        spec.add(r - 1, 1, [[f"各毕业学校在各班的人数见工作表“{SHEET_SCHOOLS}”。"]], "note")
+        r += 1
+
+    # 四、图表 (native charts over the detail table, plus a small data block for the cohort line)
+    spec.add(r, 1, [["四、图表"]], "section")
+    spec.row_breaks.append(r - 1)
+    r += 1
+    chart_top = r
+    if "性别·男" in col_of and "性别·女" in col_of and col_of["性别·女"] == col_of["性别·男"] + 1:
+        spec.charts.append(ChartSpec("stacked", "各班男女人数", f"A{chart_top}", (1, first, 1, last),
+                                     (col_of["性别·男"], header_row, col_of["性别·女"], last), y_title="人",
+                                     width_cm=16, height_cm=8))
+    mean_cols = [c for c, (_, m) in enumerate(cols, start=1) if m is not None and m.group == "平均分"]
+    if mean_cols:
+        total_col = mean_cols[-1]
+        tm = cols[total_col - 1][1]
+        cohort = float(np.nanmean(total_scores(roster, params.subjects))) if len(params.subjects) > 1 else float(np.nanmean(
+            [x for x in tm.per_class if np.isfinite(x)]))
+        data_top = chart_top + 17
+        spec.add(data_top, 1, [["图表数据", "各班平均分", "全年级平均分"]], "header")
+        spec.add(data_top + 1, 1, [[cname, None if np.isnan(tm.per_class[k]) else round(float(tm.per_class[k]), 2),
+                                    round(cohort, 2)] for k, cname in enumerate(names)], "body")
+        lo = float(np.nanmin(tm.per_class)) if np.any(np.isfinite(tm.per_class)) else 0.0
+        hi = float(np.nanmax(tm.per_class)) if np.any(np.isfinite(tm.per_class)) else 1.0
+        span = max(5.0, round(0.1 * cohort))
+        spec.charts.append(ChartSpec("col", f"各班{tm.label}平均分与全年级平均分", f"H{chart_top}",
+                                     (1, data_top + 1, 1, data_top + len(names)),
+                                     (2, data_top, 2, data_top + len(names)), y_title="分",
+                                     line=(3, data_top, 3, data_top + len(names)),
+                                     y_min=float(np.floor(min(lo, cohort) - span)), y_max=float(np.ceil(max(hi, cohort) + span)),
+                                     width_cm=16, height_cm=8))
+        if len(mean_cols) > 1:
+            subj_cols = mean_cols[:-1]
+            vals = np.concatenate([cols[c - 1][1].per_class for c in subj_cols])
+            vals = vals[np.isfinite(vals)]
+            spec.charts.append(ChartSpec("col", "各班各科平均分", f"A{chart_top + 17 + len(names) + 3}",
+                                         (1, first, 1, last), (subj_cols[0], header_row, subj_cols[-1], last),
+                                         y_title="分", y_min=float(np.floor(vals.min() - 5)) if len(vals) else None,
+                                         y_max=float(np.ceil(vals.max() + 5)) if len(vals) else None,
+                                         width_cm=24, height_cm=8))
+        r = data_top + len(names) + 3 + 18
+    else:
+        r = chart_top + 18
+    spec.add(r, 1, [["监督人员签字：______________    家长代表签字：______________    教务处：______________    日期：________"]], "sign")
     for c in range(1, len(cols) + 1):
-        spec.col_widths[c] = 12 if c > 2 else (14 if c == 1 else 18)
-    spec.col_widths[1] = max(spec.col_widths[1], 10)
-    spec.col_widths[2] = 22
-    spec.col_widths[3] = max(spec.col_widths.get(3, 12), 14)
-    spec.col_widths[4] = max(spec.col_widths.get(4, 12), 14)
+        spec.col_widths[c] = 11
+    spec.col_widths.update({1: 12, 2: 24, 3: 16, 4: 14, 5: 12})
     spec.freeze = None
     spec.print_title_rows = None
-    spec.merge_title = True
-    spec.detail_header_row = header_row  # type: ignore[attr-defined]
+    return spec
+
+
+SHEET_SCHOOLS = "生源分布"
+
+
+def schools_sheet(roster: Roster, params: Params, labels: np.ndarray) -> SheetSpec | None:
+    """生源分布: source school × class counts, shaded by value, with each school's gap and bound."""
+    from openpyxl.utils import get_column_letter as L
+
+    ms = [m for m in measures(roster, labels, params) if m.group == "毕业学校"]
+    if not ms:
+        return None
+    names = params.names()
+    spec = SheetSpec(name=SHEET_SCHOOLS, landscape=len(names) > 8, header_footer=SHEET_SCHOOLS,
+                     freeze="B4", print_title_rows="3:3")
+    spec.add(1, 1, [[_title(params, "生源分布（各毕业学校在各班的人数）")]], "title")
+    spec.add(2, 1, [["颜色越深人数越多；“最大差距”为该校学生在各班人数的最大值减最小值，理论最小差距为 0 或 1。"]], "subtitle")
+    spec.add(3, 1, [["毕业学校"] + names + ["合计", "最大差距", "理论最小差距", "评价"]], "header")
+    for i, m in enumerate(ms):
+        text, style = _verdict(m)
+        row = [m.label] + [int(v) for v in m.per_class] + [int(np.nansum(m.per_class)), _gap_text(m.gap, "人"),
+                                                          _gap_text(m.bound, "人")]
+        spec.add(4 + i, 1, [row], "body")
+        spec.add(4 + i, len(row) + 1, [[text]], style)
+    spec.color_scales.append(f"B4:{L(1 + len(names))}{3 + len(ms)}")
+    spec.col_widths = {1: _width([m.label for m in ms] + ["毕业学校"], 10, 30)}
+    for c in range(2, len(names) + 2):
+        spec.col_widths[c] = max(5.0, _width([names[c - 2]], 5, 12))
+    for c, w in zip(range(len(names) + 2, len(names) + 6), (7, 9, 12, 10)):
+        spec.col_widths[c] = w
     return spec
 
 

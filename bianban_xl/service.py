@@ -18,7 +18,7 @@ from .fingerprint import input_fingerprint, result_fingerprint
 from .problems import Report, UserError
 from .raw_book import RawBook
 from .records import Infeasible, Params, Roster
-from .reports import class_sheet, read_record, record_sheet, summary_sheet
+from .reports import SHEET_SCHOOLS, class_sheet, read_record, record_sheet, schools_sheet, summary_sheet
 from .sheet_model import SheetSpec
 from .validate import validate
 
@@ -128,6 +128,9 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
         "复核方法": "点击“均衡编班”选项卡的“验证结果”，或在命令行运行：bianban verify 本文件",
     }
     sheets = [summary_sheet(roster, params, labels, stamp, seed)]
+    schools = schools_sheet(roster, params, labels)
+    if schools is not None:
+        sheets.append(schools)
     sheets += [class_sheet(roster, params, labels, k, stamp, seed) for k in range(params.n_classes)]
     sheets.append(record_sheet(params, info, [[stamp, f"自动编班：{len(roster.students)} 名学生编入 {params.n_classes} 个班，随机种子 {seed}（{source}），用时 {seconds:.2f} 秒"]]))
     if progress:
@@ -138,7 +141,7 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
 
 def previous_result_sheets(book: RawBook) -> list[str]:
     """Names of result sheets a previous run wrote (so a re-run replaces them)."""
-    names = {S.SHEET_SUMMARY, S.SHEET_RECORD, S.SHEET_CHECK}
+    names = {S.SHEET_SUMMARY, S.SHEET_RECORD, S.SHEET_CHECK, SHEET_SCHOOLS}
     rec = book.sheets.get(S.SHEET_RECORD)
     if rec is not None:
         old = read_record(rec.rows).get("班级名称", "")

@@ -40,6 +40,9 @@ class ChartSpec:
     y_title: str = ""
     width_cm: float = 16.0
     height_cm: float = 8.0
+    line: tuple[int, int, int, int] | None = None   # optional overlay line series (e.g. the cohort mean)
+    y_min: float | None = None
+    y_max: float | None = None
 
 
 @dataclass
@@ -55,6 +58,8 @@ class SheetSpec:
     merge_title: bool = True                                     # merge the title row across the table
     protect: bool = False
     header_footer: str = ""                                      # centre footer text (page numbers added)
+    color_scales: list[str] = field(default_factory=list)        # ranges shaded white→blue by value
+    row_breaks: list[int] = field(default_factory=list)          # page break after these rows
 
     def add(self, top: int, left: int, values: list[list[Any]], style: str = "body") -> Block:
         block = Block(top, left, values, style)

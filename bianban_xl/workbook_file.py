@@ -11,6 +11,8 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.formatting.rule import ColorScaleRule
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -141,6 +143,11 @@ def render_sheet(wb: Workbook, spec: SheetSpec, index: int | None = None):
     ws.oddFooter.center.size = 9
     for chart in spec.charts:
         _add_chart(ws, chart)
+    for ref in spec.color_scales:
+        ws.conditional_formatting.add(ref, ColorScaleRule(start_type="min", start_color="FFFFFF",
+                                                          end_type="max", end_color="5B9BD5"))
+    for r in spec.row_breaks:
+        ws.row_breaks.append(Break(id=r))
     if spec.protect:
         ws.protection.sheet = True
     return ws
@@ -162,6 +169,19 @@ def _add_chart(ws, spec: ChartSpec) -> None:
     chart.y_axis.title = spec.y_title
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(cats)
+    if spec.y_min is not None:
+        chart.y_axis.scaling.min = spec.y_min
+    if spec.y_max is not None:
+        chart.y_axis.scaling.max = spec.y_max
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
+    chart.legend.position = "b"
+    if spec.line is not None:
+        l1, lr1, l2, lr2 = spec.line
+        overlay = LineChart()
+        overlay.add_data(Reference(ws, min_col=l1, min_row=lr1, max_col=l2, max_row=lr2), titles_from_data=True)
+        overlay.set_categories(cats)
+        chart += overlay
     chart.width = spec.width_cm
     chart.height = spec.height_cm
     ws.add_chart(chart, spec.anchor)
