@@ -31,6 +31,7 @@ P_SEED = "随机种子"
 P_SUBJECTS = "成绩科目"
 P_HOMOPHONE = "同音分开"
 P_CLASS_NAMES = "班级名称"
+P_FUZZY = "同音模糊"
 
 PARAM_SYNONYMS: dict[str, tuple[str, ...]] = {
     P_SCHOOL: ("学校", "校名"),
@@ -41,6 +42,7 @@ PARAM_SYNONYMS: dict[str, tuple[str, ...]] = {
     P_SUBJECTS: ("科目", "成绩列", "均衡科目"),
     P_HOMOPHONE: ("同音字分开", "同音不同班", "同音"),
     P_CLASS_NAMES: ("班名", "班级名"),
+    P_FUZZY: ("模糊同音", "模糊音", "同音模糊音"),
 }
 PARAM_DEFAULT_CAP = 50
 

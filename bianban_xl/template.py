@@ -26,6 +26,7 @@ PARAM_ROWS = [
     (S.P_SEED, None, "留空由电脑随机抽取并记录；也可由现场家长代表报数填入"),
     (S.P_SUBJECTS, "语文,数学,英语", "参与均衡的成绩列名，逗号分隔；留空则自动识别学生名单中的成绩列"),
     (S.P_HOMOPHONE, "否", "是：读音相同的姓名（如 张伟 / 章伟）也分到不同班"),
+    (S.P_FUZZY, "否", "是：同音判断时把易混的音也算相同（zh/z、ch/c、sh/s、n/l、an/ang、en/eng、in/ing）"),
     (S.P_CLASS_NAMES, None, "可选：逗号分隔的班名，如 七(1)班,七(2)班；留空为 1班、2班……"),
 ]
 
@@ -84,7 +85,7 @@ def build_input_workbook(n_rows: int = 2000) -> Workbook:
     ws.column_dimensions["B"].width = 28
     ws.column_dimensions["C"].width = 70
     hp_row = 2 + [k for k, _, _ in PARAM_ROWS].index(S.P_HOMOPHONE)
-    _list_validation(ws, '"是,否"', f"B{hp_row}", S.P_HOMOPHONE, "请选择 是 或 否")
+    _list_validation(ws, '"是,否"', f"B{hp_row}:B{hp_row + 1}", S.P_HOMOPHONE, "请选择 是 或 否")
     ws.cell(row=2 + [k for k, _, _ in PARAM_ROWS].index(S.P_CLASSES), column=2).comment = Comment("必填：班级个数", "bianban")
 
     ws = wb.create_sheet(S.SHEET_ROSTER)
@@ -124,6 +125,7 @@ def fill_input_workbook(roster, params) -> Workbook:
     values = {S.P_SCHOOL: params.school_name, S.P_GRADE: params.grade_name, S.P_CLASSES: params.n_classes,
               S.P_CAP: params.cap, S.P_SEED: params.seed, S.P_SUBJECTS: ",".join(params.subjects),
               S.P_HOMOPHONE: "是" if params.separate_homophones else "否",
+              S.P_FUZZY: "是" if params.fuzzy_homophones else "否",
               S.P_CLASS_NAMES: ",".join(params.class_names) if params.class_names else None}
     for r in range(2, ws.max_row + 1):
         key = ws.cell(row=r, column=1).value

@@ -210,10 +210,14 @@ def read_params(book: RawBook, report: Report) -> tuple[Params | None, dict[str,
                     ok = False
                 del owner
     fuzzy = False
-    for rr, row in enumerate(sh.rows, start=1):
-        if row and _text(row[0]) in ("同音模糊", "模糊同音", "模糊音"):
-            yn = S.parse_yes_no(sh.cell(rr, 2))
-            fuzzy = bool(yn)
+    r, v = cell_of(S.P_FUZZY)
+    if r is not None and not _blank(v):
+        yn = S.parse_yes_no(v)
+        if yn is None:
+            report.error(name, f"“{S.P_FUZZY}”应填“是”或“否”，现在是“{_text(v)}”。", "请填“是”或“否”。", row=r, col=2)
+            ok = False
+        else:
+            fuzzy = yn
     school = _text(cell_of(S.P_SCHOOL)[1])
     grade = _text(cell_of(S.P_GRADE)[1])
     return Params(n_classes=n_classes, school_name=school, grade_name=grade, cap=cap, seed=seed,

@@ -1,0 +1,32 @@
+"""同名 / 同音 detection: whitespace of any width, traditional = simplified, surname readings,
+fuzzy confusable sounds."""
+from bianban_xl.names import name_pinyin, normalize_name, same_name_groups, same_sound_groups
+
+
+def test_normalize_spaces_and_traditional():
+    assert normalize_name(" 张\u3000伟 ") == normalize_name("张伟") == normalize_name("張偉") == "张伟"
+    assert normalize_name("欧阳 娜娜") == "欧阳娜娜"
+
+
+def test_same_name_groups():
+    names = ["张伟", "李娜", "張 偉", "王芳", "张伟", "李 娜"]
+    assert sorted(map(sorted, same_name_groups(names))) == [[0, 2, 4], [1, 5]]
+    assert same_name_groups(["甲", "乙", ""]) == []
+
+
+def test_surname_readings():
+    assert name_pinyin("单明")[0] == "shan"
+    assert name_pinyin("曾国藩")[0] == "zeng"
+    assert name_pinyin("解缙")[0] == "xie"
+    assert name_pinyin("仇英")[0] == "qiu"
+    assert name_pinyin("区伟")[0] == "ou"
+    assert name_pinyin("尉迟恭")[:2] == ("yu", "chi")
+
+
+def test_same_sound_groups_and_fuzzy():
+    names = ["张伟", "章伟", "单明", "善明", "李娜", "李娜"]
+    groups = sorted(map(sorted, same_sound_groups(names)))
+    assert groups == [[0, 1], [2, 3]]            # 李娜 ×2 is a same-name group, not a 同音 one
+    assert same_sound_groups(["张三", "赞三"]) == []
+    assert same_sound_groups(["张三", "赞三"], fuzzy=True) == [[0, 1]]
+    assert same_sound_groups(["刘宁", "牛林"], fuzzy=True) == [[0, 1]]
