@@ -1,0 +1,474 @@
+"""The balancing engine: a :class:`BalanceProblem` in, class labels out. Pure numpy.
+
+Hard rules (never broken; :class:`Infeasible` when they cannot all hold): class ``k`` gets exactly
+``sizes[k]`` students; each ``together`` group shares a class; the students of each ``apart`` set are
+pairwise in different classes.
+
+Objective (minimised)::
+
+    sum over categorical features g of  w_g * sum_{k,c} (count_kc - total_c / K)^2
+  + sum over numeric columns f       of  w_f * sum_k   (S_kf - n_k / N * total_f)^2
+
+Numeric features are standardised (z-scores; 缺考 imputed with the mean, i.e. z = 0). Each numeric
+feature gives a column z (its class sums balance the class mean, weight ``weight_mean``) and, when
+``weight_sd > 0``, a column z^2 - mean(z^2) (balances the class spread, weight ``weight_sd``). When
+some values are missing, a missing/present indicator is balanced as a count. The weights from
+:mod:`problem_build` make the objective close to lexicographic: counts first, then means, spread,
+birth date. A squared deviation from c/K is minimal exactly when the counts differ by at most one,
+so the count terms are minimised at the provable bound.
+
+Search: a seeded randomised greedy start that respects the hard rules (constrained units first, then
+the rest dealt out stratified by gender / school / 等级), then exchange local search: for a student
+``i`` in class ``a`` the change of the objective for swapping with every candidate ``j`` (class ``b``)
+is computed at once, ``Δ = 2 d·(D_a - D_b) + 2 |d|^2`` with ``d = x_j - x_i`` and ``D = S - T``
+(categorical parts by gathering from the count deviations, so no one-hot matrix is built); moves that
+would break an ``apart`` rule are masked out. Bound groups move as units, swapping with the same
+number of single students of another class. Then a fixed number of perturbation rounds from the best
+solution; the best is returned.
+
+Reproducibility: all randomness comes from ``np.random.Generator(np.random.PCG64(seed))``; the work
+done is fixed (passes and rounds), never a function of the clock — ``max_seconds`` is only a safety
+cap that cuts the search short. Decisions use elementwise arithmetic and row sums only (no BLAS),
+Δ values are rounded to a fixed grid before comparison and ties go to the lowest candidate position.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+
+from .records import BalanceProblem, Infeasible
+
+ROUNDS = 4                 # local-search rounds: 1 from the start, the rest from perturbations
+MAX_PASSES = 40            # exchange passes per round (stops earlier when a pass finds nothing)
+MAX_CANDIDATES = 1200      # candidates evaluated per student (all singles below this)
+PLACEMENT_TRIES = 30       # randomised greedy starts before declaring the rules infeasible
+UNIT_TRIES = 6             # classes tried per bound group and pass
+MISSING_WEIGHT = 1e3       # weight of the 缺考-count balance
+GRID = 1e-9                # Δ rounding grid, relative to the largest weight
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(int(seed) & ((1 << 63) - 1)))
+
+
+class _Prep:
+    """Everything about the problem that does not change during the search."""
+
+    def __init__(self, p: BalanceProblem):
+        self.sizes = np.asarray(p.sizes, dtype=np.int64)
+        self.k = len(self.sizes)
+        self.n = int(self.sizes.sum())
+        n, k = self.n, self.k
+        if k <= 0 or n <= 0 or np.any(self.sizes < 0):
+            raise Infeasible("班额", [], "班级数或人数不正确")
+
+        # --- bound units (merge overlapping together groups)
+        parent = np.arange(n)
+
+        def find(x):
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for g in p.together:
+            g = [int(x) for x in g]
+            for x in g:
+                if not 0 <= x < n:
+                    raise Infeasible("同班捆绑", g, "捆绑名单中的学生编号超出名单范围")
+            for x in g[1:]:
+                ra, rb = find(g[0]), find(x)
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+        roots = np.array([find(x) for x in range(n)])
+        _, unit_of = np.unique(roots, return_inverse=True)
+        self.unit_of = unit_of.astype(np.int64)
+        order = np.argsort(self.unit_of, kind="stable")
+        bounds = np.flatnonzero(np.diff(self.unit_of[order])) + 1
+        self.units = [np.sort(u) for u in np.split(order, bounds)]
+        self.unit_size = np.array([len(u) for u in self.units])
+        big = [u for u in self.units if len(u) > 1]
+        self.groups = big
+        self.is_single = np.ones(n, bool)
+        for u in big:
+            self.is_single[u] = False
+            if len(u) > self.sizes.max():
+                raise Infeasible("同班捆绑", [int(x) for x in u],
+                                 f"{len(u)}名学生要求同班，超过最大班额{int(self.sizes.max())}人")
+        self.singles = np.flatnonzero(self.is_single)
+
+        # --- apart sets
+        reasons = list(p.apart_reasons) + ["分开"] * (len(p.apart) - len(p.apart_reasons))
+        partners: dict[int, set[int]] = {}
+        self.pair_reason: dict[tuple[int, int], str] = {}
+        for s, r in zip(p.apart, reasons):
+            s = sorted({int(x) for x in s})
+            if len(s) < 2:
+                continue
+            for x in s:
+                if not 0 <= x < n:
+                    raise Infeasible(r, s, "名单中的学生编号超出范围")
+            us = [int(self.unit_of[x]) for x in s]
+            for a_i in range(len(s)):
+                for b_i in range(a_i + 1, len(s)):
+                    if us[a_i] == us[b_i]:
+                        both = [s[a_i], s[b_i]]
+                        grp = [int(x) for x in self.units[us[a_i]]]
+                        raise Infeasible(r, sorted(set(both + grp)),
+                                         f"第{both[0] + 1}、{both[1] + 1}号学生既要求同班（捆绑）又要求分开")
+            if len(set(us)) > k:
+                raise Infeasible(r, s, f"{len(s)}名学生须两两不同班，但只有{k}个班")
+            for x in s:
+                partners.setdefault(x, set()).update(y for y in s if y != x)
+                for y in s:
+                    if y != x:
+                        self.pair_reason.setdefault((min(x, y), max(x, y)), r)
+        self.partners = {x: np.array(sorted(v), dtype=np.int64) for x, v in partners.items()}
+        self.constrained = np.array(sorted(self.partners), dtype=np.int64)
+        self.cidx = np.full(n, -1, dtype=np.int64)
+        self.cidx[self.constrained] = np.arange(len(self.constrained))
+        unit_partners: dict[int, set[int]] = {}
+        for x, ps in self.partners.items():
+            ux = int(self.unit_of[x])
+            unit_partners.setdefault(ux, set()).update(int(self.unit_of[y]) for y in ps)
+        self.unit_partners = {u: sorted(v) for u, v in unit_partners.items()}
+
+        # --- categorical features -> one code matrix into concatenated count columns
+        codes, weights, totals, offs = [], [], [], 0
+        self.strata = []
+        for f in p.categorical:
+            c = np.asarray(f.codes, dtype=np.int64)
+            m = int(max(len(f.labels), (c.max() + 1) if c.size else 0))
+            c = np.where(c < 0, m, c)            # missing is its own category
+            self.strata.append(c)
+            codes.append(c + offs)
+            weights.append(np.full(m + 1, float(f.weight)))
+            offs += m + 1
+        # numeric features -> dense standardised columns
+        cols, wcol = [], []
+        for f in p.numeric:
+            v = np.asarray(f.values, dtype=float)
+            miss = np.isnan(v)
+            if miss.all():
+                continue
+            mu = v[~miss].sum() / (~miss).sum()
+            sd = np.sqrt(((v[~miss] - mu) ** 2).sum() / (~miss).sum())
+            if not sd > 0:
+                sd = 1.0
+            z = np.where(miss, 0.0, (v - mu) / sd)
+            if f.weight_mean > 0:
+                cols.append(z)
+                wcol.append(float(f.weight_mean))
+            if f.weight_sd > 0:
+                z2 = z * z
+                q = np.where(miss, 0.0, z2 - z2[~miss].sum() / (~miss).sum())
+                cols.append(q)
+                wcol.append(float(f.weight_sd))
+            if miss.any():
+                codes.append(np.where(miss, 1, 0).astype(np.int64) + offs)
+                weights.append(np.full(2, MISSING_WEIGHT))
+                offs += 2
+        self.n_cat_cols = offs
+        self.codes = (np.stack(codes, axis=1) if codes else np.zeros((n, 0), np.int64))
+        self.wcat_cols = np.concatenate(weights) if weights else np.zeros(0)
+        self.wcat = (self.wcat_cols[self.codes[0]] if codes else np.zeros(0))   # weight per code column
+        cat_totals = np.zeros(offs)
+        if codes:
+            np.add.at(cat_totals, self.codes.ravel(), 1.0)
+        self.cat_target = np.broadcast_to(cat_totals / k, (k, offs)).copy()
+        self.X = (np.stack(cols, axis=1) if cols else np.zeros((n, 0)))
+        self.wnum = np.array(wcol, dtype=float)
+        col_tot = self.X.sum(axis=0)
+        self.num_target = (self.sizes[:, None] / n) * col_tot[None, :]
+        wmax = max([1.0] + list(self.wcat_cols) + list(self.wnum))
+        self.grid = GRID * wmax
+
+
+class _State:
+    """Labels plus the deviations D = S - T kept up to date under swaps."""
+
+    def __init__(self, prep: _Prep, labels: np.ndarray):
+        self.p = prep
+        self.L = labels.astype(np.int64).copy()
+        k = prep.k
+        cnt = np.zeros((k, prep.n_cat_cols))
+        if prep.codes.shape[1]:
+            np.add.at(cnt, (np.repeat(self.L, prep.codes.shape[1]), prep.codes.ravel()), 1.0)
+        self.Dc = cnt - prep.cat_target
+        S = np.zeros((k, prep.X.shape[1]))
+        np.add.at(S, self.L, prep.X)
+        self.Dn = S - prep.num_target
+        self.PC = np.zeros((len(prep.constrained), k), dtype=np.int64)
+        for row, x in enumerate(prep.constrained):
+            np.add.at(self.PC[row], self.L[prep.partners[int(x)]], 1)
+
+    def copy_labels(self) -> np.ndarray:
+        return self.L.copy()
+
+    def objective(self) -> float:
+        p = self.p
+        val = 0.0
+        if p.n_cat_cols:
+            val += float((p.wcat_cols[None, :] * self.Dc * self.Dc).sum())
+        if p.X.shape[1]:
+            val += float((p.wnum[None, :] * self.Dn * self.Dn).sum())
+        return val
+
+    def delta(self, i: int, J: np.ndarray) -> np.ndarray:
+        """Objective change for swapping ``i`` with each of ``J``; +inf where a rule would break."""
+        p = self.p
+        a = self.L[i]
+        B = self.L[J]
+        out = np.zeros(len(J))
+        if p.n_cat_cols:
+            cj = p.codes[J]                  # (M, G)
+            ci = p.codes[i]                  # (G,)
+            Da = self.Dc[a]
+            Bc = B[:, None]
+            t = (Da[cj] - self.Dc[Bc, cj]) - (Da[ci][None, :] - self.Dc[Bc, ci[None, :]])
+            t = 2.0 * t + 4.0 * (cj != ci[None, :])
+            out += (t * p.wcat[None, :]).sum(axis=1)
+        if p.X.shape[1]:
+            d = p.X[J] - p.X[i][None, :]
+            dd = self.Dn[a][None, :] - self.Dn[B]
+            out += ((2.0 * d * dd + 2.0 * d * d) * p.wnum[None, :]).sum(axis=1)
+        bad = B == a
+        if len(p.constrained):
+            ri = p.cidx[i]
+            if ri >= 0:
+                bad |= self.PC[ri, B] > 0
+            rj = p.cidx[J]
+            hit = rj >= 0
+            if hit.any():
+                bad[hit] |= self.PC[rj[hit], a] > 0
+        out = np.rint(out / p.grid)
+        out[bad] = np.inf
+        return out
+
+    def move(self, x: int, b: int) -> None:
+        p = self.p
+        a = self.L[x]
+        if a == b:
+            return
+        if p.n_cat_cols:
+            c = p.codes[x]
+            self.Dc[a, c] -= 1.0
+            self.Dc[b, c] += 1.0
+        if p.X.shape[1]:
+            self.Dn[a] -= p.X[x]
+            self.Dn[b] += p.X[x]
+        self.L[x] = b
+        ps = p.partners.get(int(x))
+        if ps is not None:
+            rows = p.cidx[ps]
+            self.PC[rows, a] -= 1
+            self.PC[rows, b] += 1
+
+    def swap(self, i: int, j: int) -> None:
+        a, b = self.L[i], self.L[j]
+        self.move(i, b)
+        self.move(j, a)
+
+
+# ------------------------------------------------------------------------------------------------
+def _initial(prep: _Prep, rng: np.random.Generator) -> tuple[np.ndarray | None, int | None]:
+    """Randomised greedy placement respecting every hard rule; (labels, None) or (None, failed unit)."""
+    k = prep.k
+    rem = prep.sizes.copy()
+    L = np.full(prep.n, -1, dtype=np.int64)
+    unit_class = np.full(len(prep.units), -1, dtype=np.int64)
+    hard = [u for u in range(len(prep.units)) if prep.unit_size[u] > 1 or u in prep.unit_partners]
+    hard = np.array(hard, dtype=np.int64)
+    if len(hard):
+        hard = hard[rng.permutation(len(hard))]
+        npart = np.array([len(prep.unit_partners.get(int(u), ())) for u in hard])
+        hard = hard[np.lexsort((-npart, -prep.unit_size[hard]))]
+    for u in hard:
+        u = int(u)
+        s = prep.unit_size[u]
+        ok = rem >= s
+        for v in prep.unit_partners.get(u, ()):
+            if unit_class[v] >= 0:
+                ok[unit_class[v]] = False
+        cand = np.flatnonzero(ok)
+        if not len(cand):
+            return None, u
+        best = cand[rem[cand] == rem[cand].max()]
+        c = int(best[rng.integers(len(best))])
+        unit_class[u] = c
+        rem[c] -= s
+        L[prep.units[u]] = c
+    # the rest: single students with no apart rule, dealt out stratified
+    free = np.flatnonzero(L < 0)
+    free = free[rng.permutation(len(free))]
+    keys = [prep.strata[g][free] for g in range(min(len(prep.strata), 4))][::-1]
+    if keys:
+        free = free[np.lexsort(keys)]
+    slots = np.repeat(np.arange(k), rem)          # one slot per free place, class by class
+    # deal cyclically: order slots so consecutive students go to different classes
+    rank = np.zeros(len(slots))
+    start = 0
+    for c in range(k):
+        r = rem[c]
+        rank[start:start + r] = (np.arange(r) + rng.random()) * (1.0 / max(r, 1))
+        start += r
+    slots = slots[np.lexsort((rng.random(len(slots)), rank))]
+    L[free] = slots
+    return L, None
+
+
+def _infeasible_from(prep: _Prep, u: int) -> Infeasible:
+    members = [int(x) for x in prep.units[u]]
+    s = len(members)
+    partner_units = prep.unit_partners.get(u, [])
+    if not partner_units:
+        rule = "同班捆绑" if s > 1 else "班额"
+        return Infeasible(rule, members, f"无法为这{s}名要求同班的学生找到有足够空位的班级")
+    involved = set(members)
+    reason = None
+    for x in members:
+        for y in prep.partners.get(x, []):
+            involved.add(int(y))
+            reason = reason or prep.pair_reason[(min(x, int(y)), max(x, int(y)))]
+    if s > 1 and reason is None:
+        reason = "同班捆绑"
+    return Infeasible(reason or "分开", sorted(involved),
+                      f"同班捆绑、分开、同名（同音）分开的要求相互冲突，{len(involved)}名学生无法都满足")
+
+
+def _check(prep: _Prep, problem: BalanceProblem, L: np.ndarray) -> None:
+    """Final guard: never hand back labels that break a hard rule."""
+    sizes = np.bincount(L, minlength=prep.k)
+    if L.min() < 0 or L.max() >= prep.k or not np.array_equal(sizes, prep.sizes):
+        raise RuntimeError("engine bug: class sizes broken")
+    for g in problem.together:
+        if len({int(L[x]) for x in g}) != 1:
+            raise RuntimeError("engine bug: together group split")
+    for s in problem.apart:
+        s = sorted(set(int(x) for x in s))
+        if len({int(L[x]) for x in s}) != len(s):
+            raise RuntimeError("engine bug: apart set shares a class")
+
+
+# ------------------------------------------------------------------------------------------------
+def solve(problem: BalanceProblem, seed: int, *, max_seconds: float | None = None,
+          progress: Callable[[float], None] | None = None, rounds: int = ROUNDS,
+          max_passes: int = MAX_PASSES) -> np.ndarray:
+    """Balanced labels (N,) in [0, K) for ``problem``; same problem + same seed = same labels."""
+    t0 = time.monotonic()
+    prep = _Prep(problem)
+    rng = _rng(seed)
+
+    def out_of_time() -> bool:
+        return max_seconds is not None and time.monotonic() - t0 > max_seconds
+
+    labels, failed = None, {}
+    for _ in range(PLACEMENT_TRIES):
+        labels, u = _initial(prep, rng)
+        if labels is not None:
+            break
+        failed[u] = failed.get(u, 0) + 1
+    if labels is None:
+        worst = max(sorted(failed), key=lambda x: failed[x])
+        raise _infeasible_from(prep, worst)
+
+    st = _State(prep, labels)
+    best_labels, best_obj = st.copy_labels(), st.objective()
+    done = 0.0
+
+    def report(frac: float) -> None:
+        nonlocal done
+        if progress is not None and frac > done:
+            done = frac
+            progress(min(1.0, frac))
+
+    for rnd in range(rounds):
+        if rnd > 0:
+            st = _State(prep, best_labels)
+            _perturb(st, rng)
+        for ps in range(max_passes):
+            moved = _pass(st, rng, out_of_time)
+            report((rnd + (ps + 1) / max_passes) / rounds)
+            if not moved or out_of_time():
+                break
+        obj = st.objective()
+        if np.rint(obj / prep.grid) < np.rint(best_obj / prep.grid):
+            best_labels, best_obj = st.copy_labels(), obj
+        report((rnd + 1) / rounds)
+        if out_of_time():
+            break
+    _check(prep, problem, best_labels)
+    report(1.0)
+    return best_labels
+
+
+def _pass(st: _State, rng: np.random.Generator, out_of_time) -> int:
+    """One exchange pass over all single students (random order) and bound groups; moves made."""
+    p = st.p
+    singles = p.singles
+    moved = 0
+    ns = len(singles)
+    if ns > 1:
+        sample = ns > MAX_CANDIDATES
+        for step, i in enumerate(singles[rng.permutation(ns)]):
+            J = singles[rng.integers(0, ns, MAX_CANDIDATES)] if sample else singles
+            d = st.delta(int(i), J)
+            m = int(np.argmin(d))
+            if d[m] < 0:
+                st.swap(int(i), int(J[m]))
+                moved += 1
+            if step % 256 == 255 and out_of_time():
+                return moved
+    for gi in rng.permutation(len(p.groups)):
+        moved += _group_move(st, p.groups[int(gi)], rng)
+    return moved
+
+
+def _group_move(st: _State, members: np.ndarray, rng: np.random.Generator) -> int:
+    """Try swapping a bound group with the same number of singles of another class (greedy per
+    member); keep the first exchange that lowers the objective. Returns 1 if moved."""
+    p = st.p
+    a = int(st.L[members[0]])
+    others = np.flatnonzero(np.arange(p.k) != a)
+    if not len(others):
+        return 0
+    for b in others[rng.permutation(len(others))[:UNIT_TRIES]]:
+        b = int(b)
+        done: list[tuple[int, int]] = []
+        total = 0.0
+        ok = True
+        for m in members:
+            J = p.singles[st.L[p.singles] == b]
+            if not len(J):
+                ok = False
+                break
+            d = st.delta(int(m), J)
+            j = int(np.argmin(d))
+            if not np.isfinite(d[j]):
+                ok = False
+                break
+            total += d[j]
+            st.swap(int(m), int(J[j]))
+            done.append((int(m), int(J[j])))
+        if ok and total < 0:
+            return 1
+        for m, j in reversed(done):
+            st.swap(m, j)
+    return 0
+
+
+def _perturb(st: _State, rng: np.random.Generator) -> None:
+    """Random valid swaps of single students (about 1 in 8 of them) to leave a local optimum."""
+    p = st.p
+    ns = len(p.singles)
+    if ns < 2:
+        return
+    for _ in range(max(1, ns // 8)):
+        i = int(p.singles[rng.integers(ns)])
+        J = p.singles[rng.integers(0, ns, 8)]
+        d = st.delta(i, J)
+        ok = np.flatnonzero(np.isfinite(d))
+        if len(ok):
+            st.swap(i, int(J[ok[0]]))
