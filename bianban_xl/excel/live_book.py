@@ -1,0 +1,434 @@
+"""xlwings adapter: the workbook open in Excel, read and written in whole 2-D blocks.
+
+Reads every sheet into the same :class:`RawBook` the openpyxl reader produces, and renders the
+same :class:`SheetSpec` objects, so the buttons and the ``bianban`` command write the same sheets.
+Every write goes through :meth:`LiveBook.writing`, which turns screen updating off; long runs
+report progress in the status bar. Problems reach the user as a short Chinese message box plus a
+``校验结果`` sheet listing each problem with its sheet, cell (a link) and fix. Nothing the user
+typed is touched unless the whole run succeeded.
+
+Only this small part of the xlwings API is used (tests/test_excel_adapter.py fakes exactly it):
+``Book.caller``, ``book.sheets`` (iterate, ``[name]``, ``.add(name, before=, after=)``),
+``sheet.name / .delete() / .used_range.last_cell.row|column / .range(a, b) / .freeze_panes /
+.page_setup / .charts``, ``range.options(ndim=2).value``, ``range.value =``, ``range.formula``,
+``range.merge_cells``, ``range.merge_area``, formats (``font``, ``color``, ``number_format``,
+``column_width``, ``row_height``, ``wrap_text``, ``horizontal_alignment``, ``merge()``), and
+``app.screen_updating``, ``app.status_bar``, ``app.alert``. Borders and print settings go
+through ``.api`` where the platform allows and are skipped quietly where it does not.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import logging
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from .. import schema as S
+from ..problems import ERROR, Report
+from ..raw_book import RawBook, RawSheet
+from ..sheet_model import Block, SheetSpec
+
+TITLE = "均衡编班"
+LOG_FILE = Path(tempfile.gettempdir()) / "bianban_xl.log"
+MAX_LISTED_IN_BOX = 5
+
+# The looks of workbook_file.STYLES, as xlwings properties: font (size, bold, rgb), fill rgb,
+# horizontal alignment, wrap, border.
+_LOOKS: dict[str, dict[str, Any]] = {
+    "title": dict(size=15, bold=True, align="center"),
+    "subtitle": dict(size=10.5, rgb=(0x40, 0x40, 0x40), align="left"),
+    "header": dict(size=10.5, bold=True, fill=(0xDD, 0xEB, 0xF7), align="center", wrap=True, border=True),
+    "body": dict(size=10.5, border=True),
+    "foot": dict(size=10.5, bold=True, fill=(0xF2, 0xF2, 0xF2), border=True),
+    "note": dict(size=10, rgb=(0x40, 0x40, 0x40)),
+    "good": dict(size=10.5, fill=(0xC6, 0xEF, 0xCE), border=True),
+    "warn": dict(size=10.5, fill=(0xFF, 0xEB, 0x9C), border=True),
+    "bad": dict(size=10.5, fill=(0xFF, 0xC7, 0xCE), border=True),
+    "sign": dict(size=11),
+    "section": dict(size=12, bold=True),
+}
+FONT_NAME = "等线"
+
+
+def _plain(value: Any) -> Any:
+    """A cell value as the openpyxl reader would give it: whole floats become ints."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
+
+
+def _for_excel(value: Any) -> Any:
+    """A value to write so Excel keeps it as openpyxl would: text stays text (no '001' -> 1, no formulas
+    from '=' text), numpy scalars become Python numbers."""
+    if value is None or isinstance(value, (bool, int, float, _dt.date, _dt.datetime)):
+        return value
+    if hasattr(value, "item") and callable(value.item):  # numpy scalar
+        return value.item()
+    if isinstance(value, str):
+        text = value
+        if text[:1] in ("=", "+", "-", "@", "'") and not text.startswith("=HYPERLINK("):
+            return "'" + text
+        try:
+            float(text.replace(",", ""))
+            return "'" + text
+        except ValueError:
+            return text
+    return str(value)
+
+
+def _grid(values: list[list[Any]]) -> list[list[Any]]:
+    width = max((len(r) for r in values), default=0)
+    return [[_for_excel(v) for v in row] + [None] * (width - len(row)) for row in values]
+
+
+class LiveBook:
+    """One open workbook in Excel (an ``xlwings.Book``)."""
+
+    def __init__(self, book: Any):
+        self.book = book
+        self.app = book.app
+
+    # --- reading ------------------------------------------------------------------------
+    def sheet_names(self) -> list[str]:
+        return [sh.name for sh in self.book.sheets]
+
+    def read_raw(self) -> RawBook:
+        sheets: dict[str, RawSheet] = {}
+        for sh in self.book.sheets:
+            sheets[sh.name] = self._read_sheet(sh)
+        name = getattr(self.book, "fullname", None) or getattr(self.book, "name", "")
+        return RawBook(sheets, list(sheets), str(name))
+
+    def _read_sheet(self, sh: Any) -> RawSheet:
+        last = sh.used_range.last_cell
+        n_rows, n_cols = last.row, last.column
+        block = sh.range((1, 1), (n_rows, n_cols))
+        values = block.options(ndim=2).value or []
+        rows = [[_plain(v) for v in row] for row in values]
+        formulas: set[tuple[int, int]] = set()
+        texts = block.formula
+        if isinstance(texts, str):
+            texts = [[texts]]
+        for r, row in enumerate(texts or [], start=1):
+            for c, f in enumerate(row, start=1):
+                if isinstance(f, str) and f.startswith("=") and len(f) > 1:
+                    formulas.add((r, c))
+        while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[-1]):
+            rows.pop()
+        merged = self._merged(sh, n_rows, n_cols) if block.merge_cells is not False else []
+        return RawSheet(sh.name, rows, formulas, merged)
+
+    @staticmethod
+    def _merged(sh: Any, n_rows: int, n_cols: int) -> list[tuple[int, int, int, int]]:
+        """Merged areas; only looked for when the sheet has some (rare: a mistake in input sheets)."""
+        found: set[tuple[int, int, int, int]] = set()
+        for r in range(1, n_rows + 1):
+            if sh.range((r, 1), (r, n_cols)).merge_cells is False:
+                continue
+            for c in range(1, n_cols + 1):
+                cell = sh.range((r, c))
+                if cell.merge_cells:
+                    area = cell.merge_area
+                    found.add((area.row, area.column, area.last_cell.row, area.last_cell.column))
+        return sorted(found)
+
+    # --- writing ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Screen updating off while writing; always restored."""
+        before = self.app.screen_updating
+        self.app.screen_updating = False
+        try:
+            yield
+        finally:
+            self.app.screen_updating = before if before is not None else True
+
+    def progress(self, fraction: float, what: str) -> None:
+        self.app.status_bar = f"{TITLE}：{what}…… {int(round(fraction * 100))}%"
+
+    def clear_progress(self) -> None:
+        self.app.status_bar = False
+
+    def alert(self, text: str, critical: bool = False) -> None:
+        self.app.alert(text, title=TITLE, buttons="ok", mode="critical" if critical else "info")
+
+    def delete_sheets(self, names: list[str]) -> None:
+        existing = {sh.name: sh for sh in self.book.sheets}
+        for name in names:
+            if name in existing and len(self.book.sheets) > 1:
+                existing[name].delete()
+
+    def write_column(self, sheet_name: str, col: int, first_row: int, values: list[Any]) -> None:
+        """Write one column of values in a single block."""
+        if not values:
+            return
+        sh = self.book.sheets[sheet_name]
+        sh.range((first_row, col), (first_row + len(values) - 1, col)).value = [[_for_excel(v)] for v in values]
+
+    def render_sheet(self, spec: SheetSpec, index: int | None = None) -> Any:
+        """Create (or replace) the sheet described by ``spec``: values block by block, then formats."""
+        names = self.sheet_names()
+        if spec.name in names:
+            if index is None:
+                index = names.index(spec.name)
+            self.book.sheets[spec.name].delete()
+            names = self.sheet_names()
+        if index is not None and index < len(names):
+            sh = self.book.sheets.add(spec.name, before=self.book.sheets[names[index]])
+        else:
+            sh = self.book.sheets.add(spec.name, after=self.book.sheets[names[-1]])
+        for block in spec.blocks:
+            self._write_block(sh, spec, block)
+        for col, fmt in spec.number_formats.items():
+            for b in spec.blocks:
+                if b.style in ("body", "foot", "good", "warn", "bad") and b.left <= col <= b.right:
+                    sh.range((b.top, col), (b.bottom, col)).number_format = fmt
+        for col, width in spec.col_widths.items():
+            sh.range((1, col)).column_width = width
+        if spec.freeze:
+            with contextlib.suppress(Exception):
+                sh.freeze_panes.freeze_at(spec.freeze)
+        self._page_setup(sh, spec)
+        for chart in spec.charts:
+            with contextlib.suppress(Exception):
+                self._add_chart(sh, chart)
+        if spec.protect:
+            with contextlib.suppress(Exception):
+                sh.api.Protect()
+        return sh
+
+    def _write_block(self, sh: Any, spec: SheetSpec, block: Block) -> None:
+        grid = _grid(block.values)
+        if not grid or not grid[0]:
+            return
+        rng = sh.range((block.top, block.left), (block.top + len(grid) - 1, block.left + len(grid[0]) - 1))
+        rng.value = grid
+        look = _LOOKS.get(block.style, _LOOKS["body"])
+        rng.font.name = FONT_NAME
+        rng.font.size = look["size"]
+        if look.get("bold"):
+            rng.font.bold = True
+        if look.get("rgb"):
+            rng.font.color = look["rgb"]
+        if look.get("fill"):
+            rng.color = look["fill"]
+        if look.get("wrap"):
+            rng.wrap_text = True
+        if look.get("align"):
+            with contextlib.suppress(Exception):
+                rng.horizontal_alignment = look["align"]
+        if look.get("border"):
+            _borders(rng)
+        if block.style == "body":  # openpyxl path: floats shown with two decimals
+            for j in range(len(grid[0])):
+                col = block.left + j
+                column = [row[j] for row in grid if row[j] is not None]
+                if col not in spec.number_formats and column and all(isinstance(v, float) for v in column):
+                    sh.range((block.top, col), (block.top + len(grid) - 1, col)).number_format = "0.00"
+        if block.style == "title" and spec.merge_title:
+            width = max(spec.max_col, 1)
+            if width > 1:
+                sh.range((block.top, 1), (block.top, width)).merge()
+            sh.range((block.top, 1)).row_height = 26
+
+    @staticmethod
+    def _page_setup(sh: Any, spec: SheetSpec) -> None:
+        """A4, fit to page width, repeated header rows, page numbers (Windows Excel; skipped elsewhere)."""
+        with contextlib.suppress(Exception):
+            ps = sh.api.PageSetup
+            ps.PaperSize = 9  # xlPaperA4
+            ps.Orientation = 2 if spec.landscape else 1
+            ps.Zoom = False
+            ps.FitToPagesWide = 1
+            ps.FitToPagesTall = False
+            ps.CenterHorizontally = True
+            if spec.print_title_rows:
+                start, _, end = spec.print_title_rows.partition(":")
+                ps.PrintTitleRows = f"${start}:${end or start}"
+            ps.CenterFooter = (spec.header_footer + "  " if spec.header_footer else "") + "第 &P 页，共 &N 页"
+
+    @staticmethod
+    def _add_chart(sh: Any, spec) -> None:
+        kinds = {"bar": "bar_clustered", "col": "column_clustered", "stacked": "column_stacked", "line": "line"}
+        anchor = sh.range(spec.anchor)
+        chart = sh.charts.add(left=anchor.left, top=anchor.top, width=spec.width_cm * 28.35,
+                              height=spec.height_cm * 28.35)
+        c1, r1, c2, r2 = spec.data
+        k1, q1, k2, q2 = spec.cats
+        chart.set_source_data(sh.range((min(r1, q1), min(c1, k1)), (max(r2, q2), max(c2, k2))))
+        chart.chart_type = kinds.get(spec.kind, "column_clustered")
+        with contextlib.suppress(Exception):
+            chart.api[1].HasTitle = True
+            chart.api[1].ChartTitle.Text = spec.title
+
+
+def _borders(rng: Any) -> None:
+    """Thin grey borders on every cell of the range (Windows COM; quietly skipped elsewhere)."""
+    with contextlib.suppress(Exception):
+        borders = rng.api.Borders
+        for which in (7, 8, 9, 10, 11, 12):  # left, top, bottom, right, inside vertical, inside horizontal
+            b = borders(which)
+            b.LineStyle = 1
+            b.Weight = 2
+            b.Color = 0x808080
+
+
+# --- the 校验结果 sheet ---------------------------------------------------------------------
+def _link(sheet: str, row: int | None, col: int | None, label: str) -> str:
+    from openpyxl.utils import get_column_letter
+
+    cell = f"{get_column_letter(col or 1)}{row or 1}"
+    quoted = sheet.replace("'", "''")
+    target = f"#'{quoted}'!{cell}".replace('"', '""')
+    return f'=HYPERLINK("{target}","{label}")'
+
+
+def problems_sheet(report: Report, what: str = "检查数据") -> SheetSpec:
+    """Every problem in one table: level, sheet, place (a link to the cell), problem, fix."""
+    stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    spec = SheetSpec(S.SHEET_CHECK, merge_title=True, freeze="A4", print_title_rows="3:3", landscape=True)
+    spec.add(1, 1, [[f"校验结果（{what}）"]], "title")
+    n_err, n_warn = len(report.errors), len(report.warnings)
+    if report.problems:
+        summary = f"{stamp}　共 {n_err} 个错误、{n_warn} 个提醒。错误必须改正后才能编班；点“位置”可跳到对应单元格。"
+    else:
+        summary = f"{stamp}　没有发现问题。"
+    spec.add(2, 1, [[summary]], "subtitle")
+    spec.add(3, 1, [["序号", "级别", "工作表", "位置", "问题", "处理办法"]], "header")
+    rows = []
+    for i, p in enumerate(sorted(report.problems, key=lambda p: p.level != ERROR), start=1):
+        place = p.where
+        if p.sheet and place:
+            place = _link(p.sheet, p.row, p.col, place)
+        rows.append([i, p.level, p.sheet, place, p.message, p.fix])
+    if rows:
+        spec.add(4, 1, rows, "body")
+    spec.col_widths = {1: 6, 2: 6, 3: 12, 4: 10, 5: 70, 6: 50}
+    return spec
+
+
+def short_reason(report: Report) -> str:
+    errors = report.errors
+    lines = [f"发现 {len(errors)} 个错误，未做任何改动。"]
+    lines += [p.text() for p in errors[:MAX_LISTED_IN_BOX]]
+    if len(errors) > MAX_LISTED_IN_BOX:
+        lines.append(f"……其余见“{S.SHEET_CHECK}”工作表。")
+    else:
+        lines.append(f"全部问题和处理办法见“{S.SHEET_CHECK}”工作表。")
+    return "\n".join(lines)
+
+
+# --- running a button -----------------------------------------------------------------------
+def caller_book() -> Any:
+    import xlwings as xw
+
+    return xw.Book.caller()
+
+
+def _log_failure() -> Path:
+    logging.basicConfig(filename=LOG_FILE, level=logging.INFO, encoding="utf-8")
+    logging.getLogger("bianban_xl").error("button failed\n%s", traceback.format_exc())
+    return LOG_FILE
+
+
+def run_button(action: Callable[[LiveBook], None], book: Any = None) -> None:
+    """Run one ribbon button: user errors become a Chinese message and a 校验结果 sheet, never a
+    Python traceback dialog; screen updating and the status bar are always restored."""
+    from ..problems import UserError
+
+    live = LiveBook(book if book is not None else caller_book())
+    try:
+        action(live)
+    except UserError as exc:
+        with live.writing():
+            live.render_sheet(problems_sheet(exc.report))
+        live.alert(short_reason(exc.report), critical=True)
+    except NotAvailable as exc:
+        live.alert(str(exc))
+    except Exception as exc:  # a bug, not the user's fault: say so plainly, keep details in a log
+        log = _log_failure()
+        live.alert(f"程序内部出错，本次没有完成：{type(exc).__name__}: {exc}\n"
+                   f"详细信息已记入 {log}。请把这个文件和工作簿一起发给技术支持。", critical=True)
+    finally:
+        with contextlib.suppress(Exception):
+            live.clear_progress()
+        with contextlib.suppress(Exception):
+            live.app.screen_updating = True
+
+
+class NotAvailable(Exception):
+    """A button whose feature is not built yet."""
+
+
+def not_available(feature: str) -> Callable[[LiveBook], None]:
+    def action(live: LiveBook) -> None:
+        raise NotAvailable(f"“{feature}”功能尚未提供，将在后续版本中加入。\n"
+                           f"目前可使用“检查数据”“自动编班”“验证结果”。")
+    return action
+
+
+# --- the actions behind the buttons (each calls one service function) -------------------------
+def check_data(live: LiveBook) -> None:
+    from .. import service
+
+    raw = live.read_raw()
+    _, report = service.check_book(raw)
+    with live.writing():
+        live.render_sheet(problems_sheet(report))
+    if report.ok:
+        live.alert(f"检查通过，可以编班。" + (f"\n另有 {len(report.warnings)} 个提醒，见“{S.SHEET_CHECK}”工作表。"
+                                              if report.warnings else ""))
+    else:
+        live.alert(short_reason(report), critical=True)
+
+
+def assign(live: LiveBook) -> None:
+    from .. import service
+
+    raw = live.read_raw()
+    result = service.plan_assignment(raw, progress=live.progress)  # raises UserError before any write
+    roster = result.roster
+    sheet = raw.sheets[roster.sheet]
+    first = min(s.row for s in roster.students)
+    last = max(s.row for s in roster.students)
+    column = [sheet.cell(r, roster.class_col) for r in range(first, last + 1)]
+    for s, cname in zip(roster.students, result.class_of):
+        column[s.row - first] = cname
+    live.progress(0.95, "正在写入结果")
+    with live.writing():
+        live.delete_sheets(service.previous_result_sheets(raw))
+        if sheet.cell(roster.header_row, roster.class_col) in (None, ""):
+            live.write_column(roster.sheet, roster.class_col, roster.header_row, [S.C_CLASS])
+        live.write_column(roster.sheet, roster.class_col, first, column)
+        for spec in result.sheets:
+            live.render_sheet(spec)
+        with contextlib.suppress(Exception):
+            live.book.sheets[S.SHEET_SUMMARY].activate()
+    p = result.params
+    live.alert(f"编班完成：{len(roster.students)} 名学生编入 {p.n_classes} 个班，随机种子 {result.seed}（{result.seed_source}）。\n"
+               f"结果在“{S.SHEET_SUMMARY}”、各班工作表和“{S.SHEET_RECORD}”中。请立即保存文件并打印公示。")
+
+
+def verify(live: LiveBook) -> None:
+    from .. import service
+
+    result = service.verify_book(live.read_raw())
+    lines = result.findings[:15]
+    if len(result.findings) > 15:
+        lines.append(f"……共 {len(result.findings)} 条。可在命令行运行 bianban verify 查看全部。")
+    live.alert("\n".join(lines), critical=not result.ok)
+
+
+def draw(live: LiveBook) -> None:
+    not_available("班主任抽签")(live)
+
+
+def late(live: LiveBook) -> None:
+    not_available("插班")(live)
+
+
+def export_public(live: LiveBook) -> None:
+    not_available("公示导出")(live)
