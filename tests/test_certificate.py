@@ -68,7 +68,7 @@ def test_charts_shading_and_print_settings(result):
     assert wb["生源分布"].conditional_formatting
     for name in ("编班汇总", "生源分布", "编班记录", "1班"):
         s = wb[name]
-        assert s.page_setup.paperSize == s.PAPERSIZE_A4
+        assert int(s.page_setup.paperSize) == 9
         assert s.sheet_properties.pageSetUpPr.fitToPage and s.page_setup.fitToWidth == 1
         assert "&P" in s.oddFooter.center.text
     assert wb["1班"].print_title_rows == "$3:$3"

@@ -1,0 +1,186 @@
+"""End to end on real workbooks: assign writes the right sheets, keeps every hard rule, is
+reproducible, leaves inputs untouched on error; verify catches edits."""
+from __future__ import annotations
+
+import collections
+
+import pytest
+from openpyxl import load_workbook
+
+from bianban_xl.cli import main
+from bianban_xl.names import normalize_name
+
+from conftest import DEFAULT_PARAMS, sha, student_rows, write_book
+
+
+def classes_of(path):
+    wb = load_workbook(path)
+    ws = wb["学生名单"]
+    head = [c.value for c in ws[1]]
+    ci, ni, ii = head.index("班级"), head.index("姓名"), head.index("编号")
+    return {row[ii]: (row[ni], row[ci]) for row in ws.iter_rows(min_row=2, values_only=True) if row[ni]}
+
+
+@pytest.fixture
+def rich_book(tmp_path):
+    """60 students, 4 classes, two same-name pairs, a bound pair, a bound triple and an apart pair."""
+    rows = student_rows(60, seed=7)
+    rows[10][1] = rows[20][1] = "张伟"
+    rows[11][1] = "李 娜"
+    rows[21][1] = "李娜"
+    twins = [[1, "S0031", None, "同班"], [1, "S0032", None, "同班"],
+             [2, "S0041", None, "同班"], [2, "S0042", None, "同班"], [2, "S0043", None, "同班"],
+             [3, "S0051", None, "分开"], [3, "S0052", None, "分开"]]
+    params = [(k, 4 if k == "班级数" else v) for k, v in DEFAULT_PARAMS]
+    return write_book(tmp_path / "输入.xlsx", params=params, rows=rows, twins=twins)
+
+
+def test_assign_writes_all_sheets_and_keeps_input(rich_book, tmp_path, capsys):
+    before = sha(rich_book)
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(rich_book), "-o", str(out)]) == 0
+    assert sha(rich_book) == before
+    text = capsys.readouterr().out
+    assert "编班完成" in text and "随机种子 12345" in text
+    wb = load_workbook(out)
+    assert {"参数设置", "学生名单", "双胞胎", "编班汇总", "编班记录", "1班", "2班", "3班", "4班"} <= set(wb.sheetnames)
+    ws = wb["1班"]
+    assert ws.freeze_panes == "A4" and ws.print_title_rows == "$3:$3"
+    assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.fitToWidth == 1
+    assert ws["A3"].value == "序号" and "1班" in ws["A1"].value
+    rec = {r[0]: r[1] for r in wb["编班记录"].iter_rows(min_row=4, values_only=True) if r[0]}
+    assert rec["随机种子"] == "12345" and len(rec["输入指纹"]) == 64 and len(rec["结果指纹"]) == 64
+    assert "bianban verify" in rec["复核方法"]
+    # the user's roster is unchanged except for the filled 班级 column
+    src, dst = load_workbook(rich_book)["学生名单"], wb["学生名单"]
+    for r in range(1, src.max_row + 1):
+        for c in range(1, src.max_column + 1):
+            assert src.cell(r, c).value == dst.cell(r, c).value
+    assert dst.cell(1, src.max_column + 1).value == "班级"
+
+
+def test_hard_rules_hold(rich_book, tmp_path):
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(rich_book), "-o", str(out)]) == 0
+    got = classes_of(out)
+    sizes = collections.Counter(c for _, c in got.values())
+    assert len(sizes) == 4 and max(sizes.values()) - min(sizes.values()) <= 1
+    by_name = collections.defaultdict(list)
+    for _, (name, c) in got.items():
+        by_name[normalize_name(name)].append(c)
+    assert len(set(by_name["张伟"])) == 2 and len(set(by_name["李娜"])) == 2
+    assert got["S0031"][1] == got["S0032"][1]
+    assert got["S0041"][1] == got["S0042"][1] == got["S0043"][1]
+    assert got["S0051"][1] != got["S0052"][1]
+    # class sheets list exactly their students
+    wb = load_workbook(out)
+    for cname in ("1班", "2班", "3班", "4班"):
+        names = [r[2] for r in wb[cname].iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)]
+        assert sorted(names) == sorted(n for n, c in got.values() if c == cname)
+
+
+def test_same_seed_same_classes_different_seed_different(rich_book, tmp_path):
+    a, b, c = (tmp_path / f"{x}.xlsx" for x in "abc")
+    assert main(["assign", str(rich_book), "-o", str(a)]) == 0
+    assert main(["assign", str(rich_book), "-o", str(b)]) == 0
+    assert main(["assign", str(rich_book), "-o", str(c), "--seed", "999"]) == 0
+    assert classes_of(a) == classes_of(b)
+    assert classes_of(a) != classes_of(c)
+
+
+def test_blank_seed_is_drawn_and_recorded(tmp_path, capsys):
+    params = [(k, None if k == "随机种子" else v) for k, v in DEFAULT_PARAMS]
+    book = write_book(tmp_path / "in.xlsx", params=params)
+    out = tmp_path / "out.xlsx"
+    assert main(["assign", str(book), "-o", str(out)]) == 0
+    rec = {r[0]: r[1] for r in load_workbook(out)["编班记录"].iter_rows(min_row=4, values_only=True) if r[0]}
+    assert rec["种子来源"] == "电脑随机抽取" and rec["随机种子"].isdigit()
+    assert load_workbook(out)["参数设置"]["B6"].value is None      # the user's blank stays blank
+    assert main(["verify", str(out)]) == 0
+
+
+def test_error_writes_nothing(tmp_path, capsys):
+    rows = student_rows(10)
+    rows[2][2] = "未知"
+    book = write_book(tmp_path / "in.xlsx", rows=rows)
+    before = sha(book)
+    out = tmp_path / "out.xlsx"
+    assert main(["assign", str(book), "-o", str(out)]) == 1
+    assert not out.exists() and sha(book) == before
+    assert list(tmp_path.iterdir()) == [book]
+    text = capsys.readouterr().out
+    assert "C4" in text and "Traceback" not in text
+
+
+def test_write_back_keeps_backup(book, tmp_path):
+    before = sha(book)
+    assert main(["assign", str(book)]) == 0
+    backups = [p for p in tmp_path.iterdir() if "备份" in p.name]
+    assert len(backups) == 1 and sha(backups[0]) == before
+    assert "编班记录" in load_workbook(book).sheetnames
+    assert main(["verify", str(book)]) == 0
+    # a second run on the result replaces the result sheets rather than adding more
+    assert main(["assign", str(book), "--seed", "7"]) == 0
+    names = load_workbook(book).sheetnames
+    assert names.count("编班记录") == 1 and names.count("1班") == 1
+
+
+def test_verify_passes_then_catches_edits(rich_book, tmp_path, capsys):
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(rich_book), "-o", str(out)]) == 0
+    assert main(["verify", str(out)]) == 0
+    assert "验证通过" in capsys.readouterr().out
+
+    # moving one student in the class column
+    wb = load_workbook(out)
+    ws = wb["学生名单"]
+    ci = [c.value for c in ws[1]].index("班级") + 1
+    old = ws.cell(5, ci).value
+    ws.cell(5, ci).value = "1班" if old != "1班" else "2班"
+    wb.save(tmp_path / "moved.xlsx")
+    assert main(["verify", str(tmp_path / "moved.xlsx")]) == 1
+    text = capsys.readouterr().out
+    assert "第5行" in text and "验证未通过" in text
+
+    # editing a score after the run
+    wb = load_workbook(out)
+    wb["学生名单"]["H2"] = 1
+    wb.save(tmp_path / "score.xlsx")
+    assert main(["verify", str(tmp_path / "score.xlsx")]) == 1
+    assert "输入指纹不符" in capsys.readouterr().out
+
+    # removing a student from a class sheet
+    wb = load_workbook(out)
+    wb["2班"].cell(4, 3).value = "冒名顶替"
+    wb.save(tmp_path / "sheet.xlsx")
+    assert main(["verify", str(tmp_path / "sheet.xlsx")]) == 1
+    assert "班级工作表“2班”" in capsys.readouterr().out
+
+    # a workbook with no record
+    assert main(["verify", str(rich_book)]) == 1
+    assert "没有“编班记录”" in capsys.readouterr().out
+
+
+def test_template_then_check_and_help(tmp_path, capsys):
+    path = tmp_path / "模板.xlsx"
+    assert main(["template", str(path)]) == 0
+    wb = load_workbook(path)
+    assert {"使用说明", "参数设置", "学生名单", "双胞胎", "教师名单"} <= set(wb.sheetnames)
+    assert wb["学生名单"].freeze_panes == "A2"
+    assert any("男,女" in (dv.formula1 or "") for dv in wb["学生名单"].data_validations.dataValidation)
+    assert main(["template", str(path)]) == 1          # no silent overwrite
+    assert main(["check", str(path)]) == 1
+    assert "没有学生" in capsys.readouterr().out
+    for cmd in ("template", "check", "assign", "verify", "demo"):
+        with pytest.raises(SystemExit):
+            main([cmd, "--help"])
+        assert "示例" in capsys.readouterr().out
+
+
+def test_missing_file_and_garbage(tmp_path, capsys):
+    assert main(["check", str(tmp_path / "nope.xlsx")]) == 1
+    assert "找不到文件" in capsys.readouterr().out
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"PK\x03\x04garbage")
+    assert main(["assign", str(junk), "-o", str(tmp_path / "o.xlsx")]) == 1
+    assert "Traceback" not in capsys.readouterr().out and not (tmp_path / "o.xlsx").exists()
