@@ -12,7 +12,10 @@ Bounds (all provable, deliberately simple):
   so the bound is 1 in that case and 0 otherwise.
 * counts (性别 / 毕业学校 / 户籍 / 等级): a category with c students spread over K classes has per-class
   counts that are integers summing to c; they can all be equal only if K divides c, so the bound is
-  ``ceil(c/K) - floor(c/K)`` (0 or 1).
+  ``ceil(c/K) - floor(c/K)`` (0 or 1). Moreover some class has at most floor(c/K) of them, and a
+  同班 twin group with g members of the category puts g in one class, so the bound is raised to
+  ``g - floor(c/K)`` when that is larger (e.g. 9 pupils of a small school over 20 classes, two of
+  them bound twins: the gap cannot go below 2).
 * class means (平均分): 0, except in the one case that is cheap to prove: every class has the same
   number n of students with a value, and every value lies on a grid q (1 or 0.5 points). Then each
   class sum is a multiple of q and the K sums add up to the total S; if S/q is not divisible by K the
@@ -145,14 +148,22 @@ def _per_class_stat(values: np.ndarray, labels: np.ndarray, k: int, stat: str) -
     return out
 
 
-def _categorical(group: str, keys: list, labels: np.ndarray, k: int, order: list) -> list["Measure"]:
+def _categorical(group: str, keys: list, labels: np.ndarray, k: int, order: list,
+                 bound_groups: list[list[int]] = ()) -> list["Measure"]:
     arr = np.array([("" if x is None else str(x)) for x in keys], dtype=object)
     out = []
     for value in order:
         mask = arr == value
         per = _per_class_counts(mask, labels, k)
         label = value if value else MISSING_LABEL
-        out.append(Measure(group, label, per, _gap(per), count_bound(int(mask.sum()), k), "人"))
+        c = int(mask.sum())
+        bound = count_bound(c, k)
+        # A 同班 group with g members of this category puts g of them in one class, while some
+        # class holds at most floor(c/K): the gap is at least g - floor(c/K).
+        g = max([int(mask[list(m)].sum()) for m in bound_groups] + [0])
+        if k > 0:
+            bound = max(bound, float(g - c // k))
+        out.append(Measure(group, label, per, _gap(per), bound, "人"))
     return out
 
 
@@ -176,7 +187,8 @@ def measures(roster: Roster, labels: np.ndarray, params: Params | None = None) -
 
     genders = [s.gender for s in students]
     g_order = [g for g in ("男", "女") if g in genders] + sorted({g for g in genders if g not in ("男", "女")}, key=str)
-    out += _categorical("性别", genders, labels, k, g_order)
+    bound_groups = [list(t.members) for t in roster.twin_groups if t.mode == "同班" and len(t.members) > 1]
+    out += _categorical("性别", genders, labels, k, g_order, bound_groups)
 
     for group, attr, fixed in (("毕业学校", "school", None), ("户籍", "huji", None), ("等级", "level", LEVEL_ORDER)):
         keys = [getattr(s, attr) for s in students]
@@ -193,7 +205,7 @@ def measures(roster: Roster, labels: np.ndarray, params: Params | None = None) -
             order = sorted(present, key=lambda v: (-counts[v], v))
         if "" in counts:
             order.append("")
-        out += _categorical(group, texts, labels, k, order)
+        out += _categorical(group, texts, labels, k, order, bound_groups)
 
     subjects = list(params.subjects) if params is not None else []
     numeric: list[tuple[str, np.ndarray]] = [(sub, subject_scores(roster, sub)) for sub in subjects]

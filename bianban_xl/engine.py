@@ -40,7 +40,7 @@ import numpy as np
 
 from .records import BalanceProblem, Infeasible
 
-ROUNDS = 4                 # local-search rounds: 1 from the start, the rest from perturbations
+ROUNDS = 2                 # local-search rounds: 1 from the start, the rest from perturbations
 MAX_PASSES = 40            # exchange passes per round (stops earlier when a pass finds nothing)
 MAX_CANDIDATES = 1200      # candidates evaluated per student (all singles below this)
 PLACEMENT_TRIES = 30       # randomised greedy starts before declaring the rules infeasible
@@ -182,6 +182,9 @@ class _Prep:
         self.wnum = np.array(wcol, dtype=float)
         col_tot = self.X.sum(axis=0)
         self.num_target = (self.sizes[:, None] / n) * col_tot[None, :]
+        self.Xw = self.X * self.wnum[None, :]
+        self.sq = (self.X * self.Xw).sum(axis=1)
+        self.cat_quad = 4.0 * float(self.wcat.sum())
         wmax = max([1.0] + list(self.wcat_cols) + list(self.wnum))
         self.grid = GRID * wmax
 
@@ -203,6 +206,7 @@ class _State:
         self.PC = np.zeros((len(prep.constrained), k), dtype=np.int64)
         for row, x in enumerate(prep.constrained):
             np.add.at(self.PC[row], self.L[prep.partners[int(x)]], 1)
+        self.selfv = self._self_terms(np.arange(prep.n))
 
     def copy_labels(self) -> np.ndarray:
         return self.L.copy()
@@ -216,24 +220,46 @@ class _State:
             val += float((p.wnum[None, :] * self.Dn * self.Dn).sum())
         return val
 
-    def delta(self, i: int, J: np.ndarray) -> np.ndarray:
-        """Objective change for swapping ``i`` with each of ``J``; +inf where a rule would break."""
+    def _self_terms(self, idx: np.ndarray) -> np.ndarray:
+        """sum_g w_g D[L_j, c_jg] + sum_f w_f x_jf D[L_j, f] for students ``idx``."""
+        p = self.p
+        out = np.zeros(len(idx))
+        lab = self.L[idx]
+        if p.n_cat_cols:
+            out += (self.Dc[lab[:, None], p.codes[idx]] * p.wcat[None, :]).sum(axis=1)
+        if p.X.shape[1]:
+            out += (self.Dn[lab] * p.Xw[idx]).sum(axis=1)
+        return out
+
+    def refresh(self, classes) -> None:
+        idx = np.flatnonzero(np.isin(self.L, classes))
+        self.selfv[idx] = self._self_terms(idx)
+
+    def delta(self, i: int, J: np.ndarray, cJ: np.ndarray | None = None,
+              xJ: np.ndarray | None = None) -> np.ndarray:
+        """Objective change for swapping ``i`` with each of ``J``; +inf where a rule would break.
+
+        Δ_j = 2 (U_j - self_j - self_i + Q[b_j]) + 4 Σ_g w_g + 2 sq_j + 2 sq_i with
+        U_j = Σ_g u[c_jg] + Σ_f v_f x_jf, u = w∘(D_a - 2 e(c_i)), v = w∘(D_a - 2 x_i),
+        self_j = x_j·w D[L_j], Q[b] = x_i·w D[b]: the expansion of 2 d·(D_a - D_b) + 2|d|^2.
+        """
         p = self.p
         a = self.L[i]
         B = self.L[J]
-        out = np.zeros(len(J))
+        U = np.zeros(len(J))
+        Q = np.zeros(p.k)
         if p.n_cat_cols:
-            cj = p.codes[J]                  # (M, G)
-            ci = p.codes[i]                  # (G,)
-            Da = self.Dc[a]
-            Bc = B[:, None]
-            t = (Da[cj] - self.Dc[Bc, cj]) - (Da[ci][None, :] - self.Dc[Bc, ci[None, :]])
-            t = 2.0 * t + 4.0 * (cj != ci[None, :])
-            out += (t * p.wcat[None, :]).sum(axis=1)
+            ci = p.codes[i]
+            u = p.wcat_cols * self.Dc[a]
+            u[ci] -= 2.0 * p.wcat
+            U += u[p.codes[J] if cJ is None else cJ].sum(axis=1)
+            Q += (self.Dc[:, ci] * p.wcat[None, :]).sum(axis=1)
         if p.X.shape[1]:
-            d = p.X[J] - p.X[i][None, :]
-            dd = self.Dn[a][None, :] - self.Dn[B]
-            out += ((2.0 * d * dd + 2.0 * d * d) * p.wnum[None, :]).sum(axis=1)
+            xi = p.X[i]
+            v = p.wnum * (self.Dn[a] - 2.0 * xi)
+            U += ((p.X[J] if xJ is None else xJ) * v[None, :]).sum(axis=1)
+            Q += (self.Dn * p.Xw[i][None, :]).sum(axis=1)
+        out = 2.0 * (U - self.selfv[J] - self.selfv[i] + Q[B]) + (p.cat_quad + 2.0 * p.sq[i]) + 2.0 * p.sq[J]
         bad = B == a
         if len(p.constrained):
             ri = p.cidx[i]
@@ -270,6 +296,7 @@ class _State:
         a, b = self.L[i], self.L[j]
         self.move(i, b)
         self.move(j, a)
+        self.refresh([a, b])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -412,9 +439,14 @@ def _pass(st: _State, rng: np.random.Generator, out_of_time) -> int:
     ns = len(singles)
     if ns > 1:
         sample = ns > MAX_CANDIDATES
+        cJ = xJ = None
+        if not sample:
+            J = singles
+            cJ, xJ = p.codes[J], p.X[J]
         for step, i in enumerate(singles[rng.permutation(ns)]):
-            J = singles[rng.integers(0, ns, MAX_CANDIDATES)] if sample else singles
-            d = st.delta(int(i), J)
+            if sample:
+                J = singles[rng.integers(0, ns, MAX_CANDIDATES)]
+            d = st.delta(int(i), J, cJ, xJ)
             m = int(np.argmin(d))
             if d[m] < 0:
                 st.swap(int(i), int(J[m]))

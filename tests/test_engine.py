@@ -1,0 +1,111 @@
+import numpy as np
+import pytest
+
+from bianban_xl.balance import hard_rule_violations, measures
+from bianban_xl.engine import solve
+from bianban_xl.problem_build import build_problem, class_sizes
+from bianban_xl.records import (BalanceProblem, CategoricalFeature, Infeasible, NumericFeature,
+                                Params, Roster, Student, TwinGroup)
+from bianban_xl.synth import generate_school
+
+
+def _check_rules(p: BalanceProblem, L):
+    assert L.shape == (p.n,) and L.min() >= 0 and L.max() < p.k
+    assert np.array_equal(np.bincount(L, minlength=p.k), p.sizes)
+    for g in p.together:
+        assert len(set(L[list(g)])) == 1
+    for s in p.apart:
+        assert len(set(L[list(s)])) == len(set(s))
+
+
+def _simple(n, k, together=(), apart=(), reasons=None, seed=0):
+    rng = np.random.default_rng(seed)
+    cats = (CategoricalFeature("性别", rng.integers(0, 2, n), ("男", "女"), 1e5),)
+    nums = (NumericFeature("语文", rng.normal(80, 10, n), 5.0, 1.0),)
+    return BalanceProblem(sizes=class_sizes(n, k), together=tuple(together), apart=tuple(apart),
+                          categorical=cats, numeric=nums,
+                          apart_reasons=tuple(reasons or ["同名分开"] * len(apart)))
+
+
+def test_synthetic_school_rules_and_reproducible():
+    r = generate_school(300, 8, seed=11, same_name_pairs=6, same_sound_pairs=6, separate_homophones=True)
+    p = build_problem(r, r.params)
+    a = solve(p, 5)
+    _check_rules(p, a)
+    assert hard_rule_violations(r, a, r.params) == []
+    assert np.array_equal(a, solve(p, 5))
+    b = solve(p, 6)
+    _check_rules(p, b)
+    assert not np.array_equal(a, b)
+
+
+def test_adversarial_many_same_names_and_triplets():
+    n, k = 120, 6
+    together = [(0, 1, 2), (3, 4, 5), (6, 7), (8, 9, 10)]
+    apart = [tuple(range(20, 26)), tuple(range(26, 32)), (0, 3, 6, 8, 40, 41), (50, 51, 52)]
+    p = _simple(n, k, together, apart, ["同名分开", "同名分开", "分开", "同音分开"])
+    for seed in range(3):
+        _check_rules(p, solve(p, seed))
+
+
+def test_infeasible_apart_larger_than_k():
+    p = _simple(40, 3, apart=[(1, 2, 3, 4)], reasons=["同名分开"])
+    with pytest.raises(Infeasible) as e:
+        solve(p, 0)
+    assert e.value.rule == "同名分开" and set(e.value.students) == {1, 2, 3, 4}
+
+
+def test_infeasible_together_and_apart():
+    p = _simple(40, 4, together=[(1, 2)], apart=[(2, 1)], reasons=["分开"])
+    with pytest.raises(Infeasible) as e:
+        solve(p, 0)
+    assert e.value.rule == "分开" and {1, 2} <= set(e.value.students)
+
+
+def test_infeasible_group_bigger_than_class():
+    p = _simple(12, 4, together=[(0, 1, 2, 3)])
+    with pytest.raises(Infeasible) as e:
+        solve(p, 0)
+    assert e.value.rule == "同班捆绑" and set(e.value.students) == {0, 1, 2, 3}
+
+
+def test_infeasible_packing_found_by_greedy():
+    # 3 classes of 4; three bound triplets fill 9 places; the three remaining singles must be apart
+    # from each other AND from every triplet's class -> impossible (apart set of 3 + 3 units > slots)
+    p = _simple(12, 3, together=[(0, 1, 2), (3, 4, 5), (6, 7, 8)],
+                apart=[(0, 9), (3, 9), (6, 9)], reasons=["分开", "分开", "分开"])
+    with pytest.raises(Infeasible) as e:
+        solve(p, 0)
+    assert e.value.rule == "分开" and 9 in e.value.students
+
+
+def test_cap_infeasible_in_build():
+    r = generate_school(100, 2, seed=1)
+    r.params.cap = 45
+    with pytest.raises(Infeasible) as e:
+        build_problem(r, r.params)
+    assert e.value.rule == "班额"
+
+
+def test_progress_and_max_seconds():
+    p = _simple(200, 5)
+    seen = []
+    L = solve(p, 1, progress=seen.append, max_seconds=0.0)
+    _check_rules(p, L)
+    assert seen and seen[-1] == 1.0 and all(b >= a for a, b in zip(seen, seen[1:]))
+
+
+def test_balance_mid_size_school():
+    r = generate_school(600, 14, seed=2)
+    p = build_problem(r, r.params)
+    L = solve(p, 2)
+    assert hard_rule_violations(r, L, r.params) == []
+    ms = measures(r, L, r.params)
+    for m in ms:
+        if m.group in ("班额", "性别", "毕业学校", "等级"):
+            assert m.at_bound, (m.group, m.label, m.per_class, m.bound)
+    tot = [m for m in ms if m.group == "平均分" and m.label == "总分"][0]
+    assert tot.gap < 1.0
+    for m in ms:
+        if m.group == "平均分" and m.label != "总分":
+            assert m.gap < 0.8
