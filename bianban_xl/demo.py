@@ -29,7 +29,8 @@ def run_demo(folder: Path, out, print_assign) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     src = write_demo_input(folder / "示例学校_输入.xlsx")
     out(f"示例学校（{DEMO_STUDENTS} 名合成学生，{DEMO_CLASSES} 个班）输入文件：{src}")
-    result, target, backup = assign_file(src, folder / "示例学校_编班结果.xlsx", seed=DEMO_SEED, progress=None)
+    result, target, backup = assign_file(src, folder / "示例学校_编班结果.xlsx", seed=DEMO_SEED, progress=None,
+                                          seed_source="演示用固定种子")
     print_assign(result, target, backup)
     res = verify_file(target)
     out(res.findings[0])

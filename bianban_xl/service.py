@@ -3,6 +3,7 @@ thin shells over these; adapters only read RawBooks and render SheetSpecs."""
 from __future__ import annotations
 
 import platform
+from copy import copy
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -183,7 +184,7 @@ def write_result(src: Path, out: Path, book: RawBook, result: AssignResult) -> N
         left = ws.cell(row=hr, column=max(1, col - 1))
         head.font = Font(name=left.font.name or FONT_NAME, bold=True)
         if left.fill is not None and left.fill.fill_type:
-            head.fill = left.fill.copy()
+            head.fill = copy(left.fill)
     for s, cname in zip(result.roster.students, result.class_of):
         ws.cell(row=s.row, column=col, value=cname)
     for spec in result.sheets:
@@ -192,14 +193,14 @@ def write_result(src: Path, out: Path, book: RawBook, result: AssignResult) -> N
 
 
 def assign_file(path: str | Path, out: str | Path | None = None, seed: int | None = None,
-                progress: Progress = None) -> tuple[AssignResult, Path, Path | None]:
+                progress: Progress = None, seed_source: str | None = None) -> tuple[AssignResult, Path, Path | None]:
     """Validate, balance and write. Without ``out`` the input is updated after a backup copy.
     Returns (result, written path, backup path or None). Raises UserError with nothing written."""
     from .workbook_file import backup_copy
 
     src = Path(path)
     book = read_book(src)
-    result = plan_assignment(book, seed=seed, progress=progress)
+    result = plan_assignment(book, seed=seed, progress=progress, seed_source=seed_source)
     backup = None
     if out is None:
         backup = backup_copy(src)
