@@ -1,0 +1,102 @@
+"""Benchmark: our engine vs a random split vs 蛇形 on generated schools.
+
+Usage:  python bench/run_bench.py [--seeds 20] [--big]
+Prints a Markdown table (paste into docs/benchmarks.md). Not part of the test suite.
+For each size and seed: generate a school (synth.generate_school, seed), build the problem, run
+the engine (seed), random_assign and snake_assign, and measure with balance.measures /
+balance.hard_rule_violations. "at bound" = share of seeds where every 性别 / 毕业学校 / 等级
+measure equals its provable bound. Mean / SD ranges are averaged over seeds (max in brackets).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from bianban_xl.balance import hard_rule_violations, measures  # noqa: E402
+from bianban_xl.baselines import random_assign, snake_assign  # noqa: E402
+from bianban_xl.engine import solve  # noqa: E402
+from bianban_xl.problem_build import build_problem  # noqa: E402
+from bianban_xl.synth import generate_school  # noqa: E402
+
+
+def evaluate(r, L):
+    ms = measures(r, L, r.params)
+    row = {"viol": len(hard_rule_violations(r, L, r.params))}
+    for grp in ("性别", "毕业学校", "等级"):
+        row[grp] = all(m.at_bound for m in ms if m.group == grp)
+    for m in ms:
+        if m.group == "平均分":
+            row["mean " + m.label] = m.gap
+        if m.group == "标准差":
+            row["sd " + m.label] = m.gap
+    return row
+
+
+def run(n, k, seeds, max_seconds=None):
+    res = {"engine": [], "random": [], "snake": []}
+    times = []
+    for seed in range(seeds):
+        r = generate_school(n, k, seed)
+        p = build_problem(r, r.params)
+        t = time.perf_counter()
+        L = solve(p, seed, max_seconds=max_seconds)
+        times.append(time.perf_counter() - t)
+        res["engine"].append(evaluate(r, L))
+        res["random"].append(evaluate(r, random_assign(r, r.params, seed)))
+        res["snake"].append(evaluate(r, snake_assign(r, r.params, seed)))
+    return res, times
+
+
+def table(n, k, res, times):
+    keys = ["viol", "性别", "毕业学校", "等级", "mean 总分", "mean 语文", "mean 数学", "mean 英语",
+            "sd 总分", "sd 语文"]
+    out = [f"\n### N={n}, K={k}, {len(times)} seeds\n",
+           "| measure | engine | random | 蛇形 |", "|---|---|---|---|"]
+    for key in keys:
+        cells = []
+        for m in ("engine", "random", "snake"):
+            vals = [row[key] for row in res[m]]
+            if key == "viol":
+                cells.append(f"{sum(v > 0 for v in vals)}/{len(vals)} runs broken")
+            elif isinstance(vals[0], bool):
+                cells.append(f"{100 * np.mean(vals):.0f}% at bound")
+            else:
+                cells.append(f"{np.mean(vals):.3f} (max {np.max(vals):.3f})")
+        label = {"viol": "hard-rule violations"}.get(key, key if key.startswith(("mean", "sd")) else key + " range")
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
+    out.append(f"| engine seconds | mean {np.mean(times):.2f}, max {np.max(times):.2f} | | |")
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--big", action="store_true", help="also time N=20000, K=400 once")
+    a = ap.parse_args()
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, numpy {np.__version__}")
+    for n, k, s in ((300, 8, a.seeds), (1000, 20, a.seeds), (2000, 40, max(5, a.seeds // 4))):
+        res, times = run(n, k, s)
+        print(table(n, k, res, times), flush=True)
+    if a.big:
+        import resource
+        r = generate_school(20000, 400, 0)
+        p = build_problem(r, r.params)
+        t = time.perf_counter()
+        L = solve(p, 0, max_seconds=600)
+        dt = time.perf_counter() - t
+        row = evaluate(r, L)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"\nN=20000, K=400: engine {dt:.1f} s, peak RSS {rss:.0f} MB, violations {row['viol']}, "
+              f"mean 总分 range {row['mean 总分']:.3f}")
+
+
+if __name__ == "__main__":
+    main()
