@@ -323,6 +323,7 @@ def test_check_data_ok(good_file):
     prompt, title, mode = book.app.alerts[-1]
     assert "检查通过" in prompt and title == "均衡编班" and mode == "info"
     assert S.SHEET_CHECK in [s.name for s in book.sheets]
+    assert book.sheets[S.SHEET_CHECK].frozen == "A4"
     assert book.app.screen_updating is True
 
 

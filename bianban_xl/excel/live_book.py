@@ -189,8 +189,7 @@ class LiveBook:
         for col, width in spec.col_widths.items():
             sh.range((1, col)).column_width = width
         if spec.freeze:
-            with contextlib.suppress(Exception):
-                sh.freeze_panes.freeze_at(spec.freeze)
+            self._freeze(sh, spec.freeze)
         self._page_setup(sh, spec)
         for chart in spec.charts:
             with contextlib.suppress(Exception):
@@ -233,6 +232,25 @@ class LiveBook:
             if width > 1:
                 sh.range((block.top, 1), (block.top, width)).merge()
             sh.range((block.top, 1)).row_height = 26
+
+    def _freeze(self, sh: Any, cell: str) -> None:
+        """Rows above and columns left of ``cell`` stay put. xlwings' freeze_panes is implemented for
+        xlwings Server only, so desktop Excel on Windows goes through the window's COM object."""
+        try:
+            sh.freeze_panes.freeze_at(cell)
+            return
+        except Exception:
+            pass
+        with contextlib.suppress(Exception):
+            from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+            col, row = coordinate_from_string(cell)
+            sh.activate()
+            window = self.app.api.ActiveWindow
+            window.FreezePanes = False
+            window.SplitColumn = column_index_from_string(col) - 1
+            window.SplitRow = row - 1
+            window.FreezePanes = True
 
     @staticmethod
     def _page_setup(sh: Any, spec: SheetSpec) -> None:
