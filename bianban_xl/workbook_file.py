@@ -3,6 +3,7 @@ atomically (temporary file, then replace) so a failed run never leaves a half-wr
 from __future__ import annotations
 
 import os
+from copy import copy
 import shutil
 import tempfile
 import zipfile
@@ -100,11 +101,18 @@ def render_sheet(wb: Workbook, spec: SheetSpec, index: int | None = None):
             index = wb.sheetnames.index(spec.name)
         wb.remove(old)
     ws = wb.create_sheet(spec.name, index)
+    styled: dict[tuple[str, bool], object] = {}   # (style, two-decimals) -> a cell's StyleArray to reuse
     for block in spec.blocks:
         st = STYLES.get(block.style, STYLES["body"])
         for i, row in enumerate(block.values):
             for j, value in enumerate(row):
                 cell = ws.cell(row=block.top + i, column=block.left + j, value=value)
+                decimals = block.style == "body" and isinstance(value, float) and (block.left + j) not in spec.number_formats
+                key = (block.style, decimals)
+                template = styled.get(key)
+                if template is not None:      # copying the style array is ~20x faster than re-styling
+                    cell._style = copy(template)
+                    continue
                 cell.font = st["font"]
                 if "fill" in st:
                     cell.fill = st["fill"]
@@ -112,8 +120,9 @@ def render_sheet(wb: Workbook, spec: SheetSpec, index: int | None = None):
                     cell.alignment = st["align"]
                 if st.get("border"):
                     cell.border = BORDER
-                if block.style == "body" and isinstance(value, float) and (block.left + j) not in spec.number_formats:
+                if decimals:
                     cell.number_format = "0.00"
+                styled[key] = copy(cell._style)
         if block.style == "title" and spec.merge_title:
             width = max(spec.max_col, 1)
             if width > 1:
