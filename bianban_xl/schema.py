@@ -143,3 +143,10 @@ def parse_yes_no(value: object) -> bool | None:
     if text in NO_WORDS:
         return False
     return None
+
+# --- on-site process (教师搭配, 抽签, 公示, 锁定, 插班) -----------------------------------------------
+SHEET_TEAMS = "教师搭配"
+SHEET_DRAW_LOG = "抽签记录"
+SHEET_DRAW_INPUT = "抽签结果"      # typed in by the registrar after a physical draw: 班主任 | 班级
+SHEET_PUBLIC = "公示名单"
+P_TEACH_SUBJECTS = "任教学科"       # optional 参数设置 row: the subjects teams must cover
