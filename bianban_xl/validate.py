@@ -178,15 +178,19 @@ def read_params(book: RawBook, report: Report) -> tuple[Params | None, dict[str,
     r, v = cell_of(S.P_SUBJECTS)
     if r is not None and not _blank(v):
         subjects = [s.strip() for s in re.split(r"[,，、;；\s]+", _text(v)) if s.strip()]
-    sep = False
-    r, v = cell_of(S.P_HOMOPHONE)
-    if r is not None and not _blank(v):
+
+    def yes_no(key: str) -> bool | None:
+        """A 是/否 parameter: False when blank, None (reported) when not a yes/no."""
+        r, v = cell_of(key)
+        if r is None or _blank(v):
+            return False
         yn = S.parse_yes_no(v)
         if yn is None:
-            report.error(name, f"“{S.P_HOMOPHONE}”应填“是”或“否”，现在是“{_text(v)}”。", "请填“是”或“否”。", row=r, col=2)
-            ok = False
-        else:
-            sep = yn
+            report.error(name, f"“{key}”应填“是”或“否”，现在是“{_text(v)}”。", "请填“是”或“否”。", row=r, col=2)
+        return yn
+
+    sep, fuzzy = yes_no(S.P_HOMOPHONE), yes_no(S.P_FUZZY)
+    ok = ok and sep is not None and fuzzy is not None
     class_names: list[str] = []
     r, v = cell_of(S.P_CLASS_NAMES)
     if r is not None and not _blank(v):
@@ -203,26 +207,14 @@ def read_params(book: RawBook, report: Report) -> tuple[Params | None, dict[str,
             if len(cn) > 31 or set(cn) & _SHEET_BAD_CHARS:
                 report.error(name, f"班级名称“{cn}”不能用作工作表名（最长 31 个字，不能含 [ ] : * ? / \\）。", "请改一个班名。", row=r, col=2)
                 ok = False
-            elif cn in book.order and cn not in (S.SHEET_SUMMARY, S.SHEET_RECORD):
-                owner = book.sheets.get(cn)
-                if cn in (S.SHEET_PARAMS, S.SHEET_ROSTER, S.SHEET_TWINS, S.SHEET_TEACHERS, S.SHEET_HELP):
-                    report.error(name, f"班级名称“{cn}”与输入工作表同名。", "请改一个班名。", row=r, col=2)
-                    ok = False
-                del owner
-    fuzzy = False
-    r, v = cell_of(S.P_FUZZY)
-    if r is not None and not _blank(v):
-        yn = S.parse_yes_no(v)
-        if yn is None:
-            report.error(name, f"“{S.P_FUZZY}”应填“是”或“否”，现在是“{_text(v)}”。", "请填“是”或“否”。", row=r, col=2)
-            ok = False
-        else:
-            fuzzy = yn
+            elif cn in (S.SHEET_PARAMS, S.SHEET_ROSTER, S.SHEET_TWINS, S.SHEET_TEACHERS, S.SHEET_HELP):
+                report.error(name, f"班级名称“{cn}”与输入工作表同名。", "请改一个班名。", row=r, col=2)
+                ok = False
     school = _text(cell_of(S.P_SCHOOL)[1])
     grade = _text(cell_of(S.P_GRADE)[1])
     return Params(n_classes=n_classes, school_name=school, grade_name=grade, cap=cap, seed=seed,
-                  subjects=subjects, separate_homophones=sep, class_names=class_names,
-                  fuzzy_homophones=fuzzy), found if ok else {"_invalid": (0, None)}
+                  subjects=subjects, separate_homophones=bool(sep), class_names=class_names,
+                  fuzzy_homophones=bool(fuzzy)), found if ok else {"_invalid": (0, None)}
 
 
 # --- 学生名单 -------------------------------------------------------------------------------
