@@ -118,6 +118,72 @@ def cmd_demo(args) -> int:
     return run_demo(Path(args.dir), _out, _print_assign)
 
 
+def _count_progress(what: str):
+    """A text progress bar on stderr for many files: redrawn in place on a terminal, else every 10%."""
+    import time
+
+    start = time.perf_counter()
+    state = {"tenth": -1}
+
+    def show(done: int, total: int, name: str) -> None:
+        frac = done / total if total else 1.0
+        secs = time.perf_counter() - start
+        line = f"{what} [{'#' * int(frac * 30):<30}] {done}/{total}  {secs:.0f} 秒"
+        if sys.stderr.isatty():
+            tail = f"  {name}"[:40] if name else ""
+            print(f"\r{line}{tail:<40}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+        elif int(frac * 10) > state["tenth"] or done == total:
+            state["tenth"] = int(frac * 10)
+            print(line, file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_batch(args) -> int:
+    from .district import batch_assign
+
+    res = batch_assign(args.dir, args.output, jobs=args.jobs, seed=args.seed, progress=_count_progress("批量编班"))
+    ok = len(res.items) - len(res.failures)
+    _out(f"批量编班完成：{len(res.items)} 个工作簿，成功 {ok}，失败 {len(res.failures)}；共 {res.students} 名学生；"
+         f"用时 {res.seconds:.1f} 秒（{res.jobs} 个进程）。")
+    if not res.items:
+        _out(f"[提醒] 文件夹“{args.dir}”中没有找到 .xlsx / .xlsm 工作簿。")
+    if res.skipped:
+        _out(f"未处理 {len(res.skipped)} 个不是 Excel 工作簿的文件：" + "、".join(p.name for p in res.skipped[:10])
+             + ("……" if len(res.skipped) > 10 else ""))
+    if res.failures:
+        _out("\n失败的学校及原因：")
+        for it in res.failures:
+            _out(f"● {it.relative}")
+            for line in it.problems[:8]:
+                _out(f"    {line}")
+            if len(it.problems) > 8:
+                _out(f"    ……共 {len(it.problems)} 条，详见汇总表。")
+    _out(f"\n结果文件在：{res.out_dir}")
+    if res.summary_path:
+        _out(f"汇总表：{res.summary_path}")
+    _out(f"全区核查：bianban district \"{res.out_dir}\" -o 汇总.xlsx")
+    return 0 if not res.failures else 1
+
+
+def cmd_district(args) -> int:
+    from .district import FAIL, PASS, REVIEW, district_check
+
+    res = district_check(args.dir, args.output, jobs=args.jobs, progress=_count_progress("逐校核查"))
+    _out(f"核查完成：{len(res.checks)} 个文件，不合格 {res.count(FAIL)}，需核查 {res.count(REVIEW)}，合格 {res.count(PASS)}；"
+         f"用时 {res.seconds:.1f} 秒。")
+    for c in res.checks:
+        if c.verdict == PASS:
+            continue
+        _out(f"【{c.verdict}】{c.relative}" + (f"（{c.school}）" if c.school else ""))
+        for f in c.findings[:5]:
+            _out(f"    {f.text}")
+        if len(c.findings) > 5:
+            _out(f"    ……共 {len(c.findings)} 个问题，详见汇总表“问题明细”。")
+    _out(f"汇总表已写入：{res.out_path}")
+    return 0 if res.count(FAIL) == 0 and res.count(REVIEW) == 0 else 1
+
+
 EXAMPLES = {
     "template": "示例：\n  bianban template 2026级编班.xlsx",
     "check": "示例：\n  bianban check 2026级编班.xlsx\n\n没有错误时退出码为 0，有错误时为 1。",
@@ -125,6 +191,12 @@ EXAMPLES = {
               "  bianban assign 2026级编班.xlsx          （不加 -o：先备份原文件，再把结果写回原文件）",
     "verify": "示例：\n  bianban verify 编班结果.xlsx\n\n一致时退出码为 0，不一致时为 1。",
     "demo": "示例：\n  bianban demo\n  bianban demo 演示目录",
+    "batch": "示例：\n  bianban batch 各校工作簿 -o 编班结果\n  bianban batch 各校工作簿 -o 编班结果 --jobs 2\n\n"
+             "逐个编班文件夹（含子文件夹）中的每个输入工作簿，结果按原目录结构写入输出文件夹，并生成“批量编班结果.xlsx”。\n"
+             "某个学校出错不影响其他学校；全部成功时退出码为 0，有失败时为 1。",
+    "district": "示例：\n  bianban district 各校结果 -o 汇总.xlsx\n\n"
+                "逐校复核结果工作簿（重新运行是否一致、编班后是否被改动、规则是否满足、均衡差距），"
+                "写出“学校汇总”和“问题明细”。全部合格时退出码为 0，否则为 1。",
 }
 
 
@@ -164,6 +236,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("book", help="编班结果工作簿")
     p = add("demo", "用内置的示例学校（约 600 名学生）完整演示一次编班", cmd_demo)
     p.add_argument("dir", nargs="?", default="bianban_demo", help="演示文件存放目录（默认 bianban_demo）")
+    p = add("batch", "批量编班：一次处理文件夹中所有学校的输入工作簿（多进程并行）", cmd_batch)
+    p.add_argument("dir", help="存放各校输入工作簿的文件夹（含子文件夹）")
+    p.add_argument("-o", "--output", required=True, help="结果文件夹（按输入的目录结构存放结果）")
+    p.add_argument("--jobs", type=int, help="并行进程数，默认等于 CPU 核数")
+    p.add_argument("--seed", type=int, help="所有学校使用同一个随机种子；不填则各校用参数设置中的种子，没有就由电脑随机抽取")
+    p = add("district", "全区核查：逐校复核结果工作簿，生成汇总表（问题学校排在前面）", cmd_district)
+    p.add_argument("dir", help="存放各校结果工作簿的文件夹（含子文件夹）")
+    p.add_argument("-o", "--output", required=True, help="汇总表文件，如 汇总.xlsx")
+    p.add_argument("--jobs", type=int, help="并行进程数，默认等于 CPU 核数")
     return parser
 
 

@@ -1,0 +1,732 @@
+"""District scale: assign many schools' workbooks in one go (``batch``) and check every school's
+result workbook side by side (``district``).
+
+``batch_assign`` runs :func:`service.assign_file` once per input workbook in worker processes
+(spawn-safe: the worker is a module-level function taking plain paths), mirroring the input tree
+under the output folder. One school's failure never stops the others; every failure keeps its
+Chinese report text and is listed in 批量编班结果.xlsx.
+
+``district_check`` reads every result workbook in a folder and, per school: re-runs the recorded
+random run (:func:`service.verify_book`: classes reproduce, inputs and classes unchanged since the
+run, class sheets match), compares the roster with the copies on the class sheets to name which
+cells were edited, recomputes the hard rules and the balance figures from the class column alone
+(:mod:`balance`, independent of the engine) and checks that the result sheets are present. It
+writes one overview workbook: 学校汇总 (one row per school, schools needing attention first) and
+问题明细 (every problem with its file, sheet and row).
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from . import schema as S
+
+BATCH_SUMMARY = "批量编班结果"
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+SPREADSHEET_SUFFIXES = WORKBOOK_SUFFIXES + (".xls", ".et", ".xlsb", ".ods", ".csv")
+SHEET_OVERVIEW = "学校汇总"
+SHEET_PROBLEMS = "问题明细"
+
+# verdicts, most severe first
+FAIL, REVIEW, PASS = "不合格", "需核查", "合格"
+SEVERITY = {FAIL: 0, REVIEW: 1, PASS: 2}
+
+# balance figures beyond these are flagged 需核查 (the engine reaches the count bounds in practice)
+COUNT_SLACK = 1          # a count gap more than this above its provable bound
+MEAN_SLACK = 2.0         # the 总分 class-mean range above this many points per subject
+
+BatchProgress = Callable[[int, int, str], None] | None
+
+
+# --- finding files ------------------------------------------------------------------------------
+def _skip_name(name: str) -> bool:
+    """Excel/WPS lock files, our temporary and backup files, system clutter."""
+    return (name.startswith(("~$", ".~", ".")) or ".备份-" in name
+            or name in ("Thumbs.db", "desktop.ini") or name.startswith(BATCH_SUMMARY))
+
+
+def find_files(folder: str | Path, suffixes: Iterable[str] | None, exclude: Iterable[Path] = ()) -> list[Path]:
+    """Files under ``folder`` (recursively, sorted), optionally only with these suffixes; anything
+    under an ``exclude`` path is left out (so an output folder inside the input folder is not read)."""
+    root = Path(folder)
+    skip = [Path(e).resolve() for e in exclude]
+    wanted = tuple(s.lower() for s in suffixes) if suffixes is not None else None
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath).resolve()
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                             and not any((here / d) == s or s in (here / d).parents for s in skip if s.is_dir()))
+        for name in sorted(filenames):
+            p = Path(dirpath) / name
+            if _skip_name(name) or p.resolve() in skip:
+                continue
+            if wanted is None or p.suffix.lower() in wanted:
+                out.append(p)
+    return sorted(out)
+
+
+def _folder_error(folder: Path, what: str):
+    from .problems import Report, UserError
+
+    rep = Report()
+    if not folder.exists():
+        rep.error("", f"找不到文件夹“{folder}”。", f"请检查路径；{what}")
+    else:
+        rep.error("", f"“{folder}”不是文件夹。", f"请给出存放各校工作簿的文件夹；{what}")
+    return UserError(rep)
+
+
+# --- process pool -------------------------------------------------------------------------------
+def _max_rss_mb() -> float:
+    try:
+        import resource
+
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return rss / 1024 / 1024 if sys.platform == "darwin" else rss / 1024
+    except (ImportError, AttributeError):   # Windows
+        return float("nan")
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def _run_all(func, tasks: list[tuple], jobs: int | None, progress: BatchProgress, label) -> list:
+    """``func(*task)`` for every task, in ``jobs`` processes (in this process when jobs == 1).
+    Results come back in task order; ``func`` must never raise (it returns its failures)."""
+    jobs = default_jobs() if not jobs or jobs < 1 else jobs
+    results: list = [None] * len(tasks)
+    total = len(tasks)
+    if progress:
+        progress(0, total, "")
+    if jobs == 1 or total <= 1:
+        for i, t in enumerate(tasks):
+            results[i] = func(*t)
+            if progress:
+                progress(i + 1, total, label(t))
+        return results
+    import multiprocessing as mp
+    from concurrent.futures.process import BrokenProcessPool
+
+    # spawn everywhere: what runs on the schools' Windows PCs, and safe with threads in the parent.
+    # Big files first so the last worker is not left alone with the biggest school.
+    order = sorted(range(total), key=lambda i: -_size(tasks[i][0]))
+    done = 0
+    with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=mp.get_context("spawn")) as pool:
+        futures = {pool.submit(func, *tasks[i]): i for i in order}
+        for fut in as_completed(futures):
+            i = futures[fut]
+            try:
+                results[i] = fut.result()
+            except BrokenProcessPool:
+                results[i] = ("crash", tasks[i])
+            except Exception as exc:  # noqa: BLE001 — pickling trouble etc.; never stop the others
+                results[i] = ("error", tasks[i], f"{type(exc).__name__}: {exc}")
+            done += 1
+            if progress:
+                progress(done, total, label(tasks[i]))
+    return results
+
+
+def _size(path) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
+
+
+# --- batch --------------------------------------------------------------------------------------
+@dataclass
+class BatchItem:
+    source: str                     # input path
+    relative: str                   # input path relative to the input folder (for messages)
+    output: str | None = None       # written result, None on failure
+    ok: bool = False
+    school: str = ""
+    students: int = 0
+    classes: int = 0
+    seed: int | None = None
+    seconds: float = 0.0            # wall clock for this school (read, check, balance, write)
+    engine_seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)   # Chinese: errors on failure, warnings otherwise
+    pid: int = 0
+    max_rss_mb: float = float("nan")  # the worker's peak memory so far
+
+
+@dataclass
+class BatchSummary:
+    folder: Path
+    out_dir: Path
+    items: list[BatchItem]
+    seconds: float
+    jobs: int
+    summary_path: Path | None = None
+    skipped: list[Path] = field(default_factory=list)   # files in the folder that are not workbooks
+
+    @property
+    def failures(self) -> list[BatchItem]:
+        return [i for i in self.items if not i.ok]
+
+    @property
+    def students(self) -> int:
+        return sum(i.students for i in self.items if i.ok)
+
+
+def assign_one(source: str, output: str, relative: str, seed: int | None = None) -> BatchItem:
+    """One school of a batch: never raises; a failure comes back as ``ok=False`` with its reasons."""
+    from .problems import UserError
+    from .service import assign_file
+
+    item = BatchItem(source, relative)
+    t0 = time.perf_counter()
+    try:
+        result, target, _ = assign_file(source, output, seed=seed,
+                                        seed_source="命令行指定（批量编班）" if seed is not None else None)
+        item.ok, item.output = True, str(target)
+        item.school = result.params.school_name
+        item.students, item.classes, item.seed = len(result.roster.students), result.params.n_classes, result.seed
+        item.engine_seconds = result.engine_seconds
+        item.problems = [p.text() for p in result.report.warnings]
+    except UserError as exc:
+        item.problems = [p.text() for p in exc.report.errors] or [str(exc)]
+    except PermissionError as exc:
+        item.problems = [f"[错误] 无法写入“{exc.filename}”：文件可能正在 Excel/WPS 中打开或没有写权限。处理办法：关闭该文件后重新运行。"]
+    except MemoryError:
+        item.problems = ["[错误] 内存不足，无法处理这个文件。处理办法：减少并行数（--jobs 1）后单独重试这个文件。"]
+    except Exception as exc:  # noqa: BLE001 — one school's bug must not stop the district
+        item.problems = [f"[内部错误] {type(exc).__name__}: {exc}。这是软件的问题，不是您的数据问题；"
+                         f"请用 bianban assign --debug \"{relative}\" 单独运行，并把输出和文件发给开发者。"]
+    item.seconds = time.perf_counter() - t0
+    item.pid, item.max_rss_mb = os.getpid(), _max_rss_mb()
+    return item
+
+
+def batch_assign(folder: str | Path, out_dir: str | Path, jobs: int | None = None, seed: int | None = None,
+                 progress: BatchProgress = None, summary: bool = True) -> BatchSummary:
+    """Assign every input workbook under ``folder`` (recursively) into the same relative path under
+    ``out_dir``. Each school uses its own 参数设置 seed, else a fresh computer-drawn one (recorded in
+    its 编班记录); ``seed`` forces one for all. Writes 批量编班结果.xlsx into ``out_dir``."""
+    folder, out_dir = Path(folder), Path(out_dir)
+    if not folder.is_dir():
+        raise _folder_error(folder, "例如：bianban batch 各校工作簿 -o 编班结果")
+    t0 = time.perf_counter()
+    files = find_files(folder, SPREADSHEET_SUFFIXES, exclude=[out_dir])
+    others = [p for p in find_files(folder, None, exclude=[out_dir]) if p not in set(files)]
+    tasks = []
+    for p in files:
+        rel = p.relative_to(folder)
+        tasks.append((str(p), str(out_dir / rel), rel.as_posix(), seed))
+    results = _run_all(assign_one, tasks, jobs, progress, label=lambda t: t[2])
+    items = [_crash_item(r) if isinstance(r, tuple) else r for r in results]
+    out = BatchSummary(folder, out_dir, items, time.perf_counter() - t0,
+                       jobs or default_jobs(), skipped=others)
+    if summary:
+        out.summary_path = write_batch_summary(out)
+    return out
+
+
+def _crash_item(r: tuple) -> BatchItem:
+    kind, task = r[0], r[1]
+    item = BatchItem(task[0], task[2])
+    if kind == "crash":
+        item.problems = ["[错误] 处理这个文件的进程意外退出（可能是内存不足）。处理办法：用 bianban assign 单独处理这个文件，或减少并行数（--jobs 1）。"]
+    else:
+        item.problems = [f"[内部错误] {r[2]}。请用 bianban assign --debug 单独运行这个文件，并把输出发给开发者。"]
+    return item
+
+
+def batch_sheet(summary: BatchSummary):
+    from .sheet_model import SheetSpec
+
+    items = sorted(summary.items, key=lambda i: (i.ok, i.relative))
+    spec = SheetSpec(name=BATCH_SUMMARY, freeze="A4", print_title_rows="3:3", landscape=True,
+                     header_footer=BATCH_SUMMARY)
+    n_fail = len(summary.failures)
+    spec.add(1, 1, [["批量编班结果"]], "title")
+    spec.add(2, 1, [[f"{datetime.now():%Y-%m-%d %H:%M}    共 {len(items)} 个文件：成功 {len(items) - n_fail}，失败 {n_fail}；"
+                     f"{summary.students} 名学生；用时 {summary.seconds:.1f} 秒（{summary.jobs} 个进程）。"
+                     f"输入文件夹：{summary.folder}"]], "subtitle")
+    header = ["序号", "文件", "结果", "学校", "学生数", "班级数", "随机种子", "用时（秒）", "结果文件", "原因 / 提醒"]
+    spec.add(3, 1, [header], "header")
+    r = 4
+    for n, it in enumerate(items, start=1):
+        out_rel = ""
+        if it.output:
+            try:
+                out_rel = Path(it.output).relative_to(summary.out_dir).as_posix()
+            except ValueError:
+                out_rel = it.output
+        row = [n, it.relative, "成功" if it.ok else "失败", it.school or None, it.students or None,
+               it.classes or None, it.seed, round(it.seconds, 2), out_rel or None,
+               "\n".join(it.problems[:12]) + (f"\n……共 {len(it.problems)} 条" if len(it.problems) > 12 else "") or None]
+        spec.add(r, 1, [row[:2]], "body")
+        spec.add(r, 3, [[row[2]]], "good" if it.ok else "bad")
+        spec.add(r, 4, [row[3:]], "body")
+        r += 1
+    if summary.skipped:
+        spec.add(r + 1, 1, [["未处理（不是 Excel 工作簿）：" + "、".join(p.relative_to(summary.folder).as_posix() for p in summary.skipped[:50])]], "note")
+    spec.col_widths = {1: 6, 2: 36, 3: 7, 4: 22, 5: 8, 6: 8, 7: 10, 8: 10, 9: 36, 10: 90}
+    spec.number_formats[8] = "0.00"
+    return spec
+
+
+def write_batch_summary(summary: BatchSummary) -> Path:
+    """批量编班结果.xlsx in the output folder; falls back to .csv if the workbook cannot be written."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment
+
+    from .workbook_file import render_sheet, save_atomic
+
+    summary.out_dir.mkdir(parents=True, exist_ok=True)
+    wb = Workbook()
+    wb.remove(wb.active)
+    ws = render_sheet(wb, batch_sheet(summary))
+    for row in ws.iter_rows(min_row=4, min_col=10, max_col=10):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    path = summary.out_dir / f"{BATCH_SUMMARY}.xlsx"
+    try:
+        save_atomic(wb, path)
+    except PermissionError:
+        path = summary.out_dir / f"{BATCH_SUMMARY}-{datetime.now():%H%M%S}.xlsx"
+        save_atomic(wb, path)
+    return path
+
+
+# --- district check -----------------------------------------------------------------------------
+@dataclass
+class Finding:
+    level: str                 # FAIL or REVIEW
+    kind: str                  # short category: 复核不一致 / 输入被改动 / 班级被改动 / 班级表不一致 / 规则 / 均衡 / 文件
+    text: str                  # what is wrong, Chinese, precise
+    sheet: str = ""
+    row: int | None = None
+
+
+@dataclass
+class SchoolCheck:
+    path: str
+    relative: str
+    verdict: str = PASS
+    school: str = ""
+    grade: str = ""
+    stamp: str = ""
+    seed: str = ""
+    students: int | None = None
+    classes: int | None = None
+    gaps: dict[str, tuple[float, float]] = field(default_factory=dict)   # 性别/生源/等级/总分均分 -> (gap, bound)
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # non-problems worth showing (e.g. version)
+    seconds: float = 0.0
+
+    def add(self, level: str, kind: str, text: str, sheet: str = "", row: int | None = None) -> None:
+        self.findings.append(Finding(level, kind, text, sheet, row))
+        if SEVERITY[level] < SEVERITY[self.verdict]:
+            self.verdict = level
+
+
+@dataclass
+class DistrictSummary:
+    folder: Path
+    checks: list[SchoolCheck]      # sorted: 不合格 first, then 需核查, then 合格
+    seconds: float
+    out_path: Path | None = None
+
+    def count(self, verdict: str) -> int:
+        return sum(1 for c in self.checks if c.verdict == verdict)
+
+
+_ROW_RE = re.compile(r"“([^”]+)”第(\d+)行")
+_SHEET_RE = re.compile(r"工作表“([^”]+)”")
+
+
+def _norm(v) -> str:
+    """A cell value as comparable text: numbers without trailing .0, dates as yyyy-mm-dd, 缺考 = ''."""
+    if v is None:
+        return ""
+    if isinstance(v, datetime):
+        return v.date().isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, (int, float)):
+        if isinstance(v, float) and math.isnan(v):
+            return ""
+        f = float(v)
+        return str(int(f)) if f.is_integer() else f"{f:.6g}"
+    t = str(v).strip()
+    if t in ("缺考", "缺", "-", "—"):
+        return ""
+    try:
+        f = float(t)
+        return str(int(f)) if f.is_integer() else f"{f:.6g}"
+    except ValueError:
+        return t
+
+
+def _class_sheet_rows(rows: list[list]) -> tuple[list[str], list[list]]:
+    """Header and student rows of a class sheet (the rows between the 序号 header and 合计)."""
+    header: list[str] | None = None
+    out = []
+    for row in rows:
+        cells = ["" if v is None else str(v).strip() for v in row]
+        if header is None:
+            if S.C_NAME in cells and "序号" in cells:
+                header = cells
+            continue
+        if cells and cells[0] == "合计":
+            break
+        if cells and cells[0].isdigit():
+            out.append(row)
+        elif cells and cells[0].endswith(".0") and cells[0][:-2].isdigit():
+            out.append(row)
+    return header or [], out
+
+
+def _edited_cells(book, roster, params) -> list[tuple[int, str, str, str, str]]:
+    """Roster cells that differ from the copy printed on the class sheets at the time of the run:
+    (roster row, name, column, value now, value on the class sheet, class sheet)."""
+    by_key = {}
+    for s in roster.students:
+        by_key.setdefault((s.sid or "", s.name), s)
+    cols = [(S.C_GENDER, lambda s: s.gender), (S.C_BIRTH, lambda s: s.birth), (S.C_SCHOOL, lambda s: s.school),
+            (S.C_HUJI, lambda s: s.huji), (S.C_LEVEL, lambda s: s.level)]
+    cols += [(sub, (lambda sub: lambda s: s.scores.get(sub))(sub)) for sub in params.subjects]
+    out = []
+    for cname in params.names():
+        sh = book.sheets.get(cname)
+        if sh is None:
+            continue
+        header, rows = _class_sheet_rows(sh.rows)
+        if not header:
+            continue
+        idx = {h: j for j, h in enumerate(header)}
+        id_j, name_j = idx.get(S.C_ID), idx.get(S.C_NAME)
+        for row in rows:
+            def cell(j):
+                return row[j] if j is not None and j < len(row) else None
+            sid = _norm(cell(id_j))
+            s = by_key.get((sid, "" if cell(name_j) is None else str(cell(name_j)).strip()))
+            if s is None:
+                continue
+            for col, get in cols:
+                if col not in idx:
+                    continue
+                now, then = _norm(get(s)), _norm(cell(idx[col]))
+                if now != then:
+                    out.append((s.row, s.name, col, now or "（空）", then or "（空）", cname))
+    out.sort()
+    return out
+
+
+def _labels_from_class_column(roster, params) -> np.ndarray:
+    index = {name: k for k, name in enumerate(params.names())}
+    return np.array([index.get((s.klass or "").strip(), -1) for s in roster.students], dtype=int)
+
+
+def _gap_figures(ms) -> dict[str, tuple[float, float]]:
+    """The overview's key gaps: 性别, 生源 (worst source school), 等级 (worst level), 总分均分."""
+    out: dict[str, tuple[float, float]] = {}
+    for key, group in (("性别", "性别"), ("生源", "毕业学校"), ("等级", "等级")):
+        sel = [m for m in ms if m.group == group and np.isfinite(m.gap)]
+        if sel:
+            worst = max(sel, key=lambda m: (m.gap - m.bound, m.gap))
+            out[key] = (worst.gap, worst.bound)
+    means = [m for m in ms if m.group == "平均分" and np.isfinite(m.gap)]
+    if means:
+        total = next((m for m in means if m.label == "总分"), means[0])
+        out["总分均分"] = (total.gap, total.bound)
+    return out
+
+
+def check_result_book(path: str | Path, root: str | Path | None = None) -> SchoolCheck:
+    """Everything the district checks about one school's result workbook. Never raises."""
+    from .balance import hard_rule_violations, measures
+    from .problems import UserError
+    from .reports import SHEET_SCHOOLS, read_record
+    from .service import read_book, verify_book
+    from .validate import validate
+
+    p = Path(path)
+    rel = p.relative_to(root).as_posix() if root is not None else p.name
+    chk = SchoolCheck(str(p), rel)
+    t0 = time.perf_counter()
+    if p.suffix.lower() not in SPREADSHEET_SUFFIXES:
+        chk.add(REVIEW, "不是工作簿", f"“{p.name}”不是 Excel 工作簿，没有核查。处理办法：如果这是学校报送的结果，请学校另存为 .xlsx 后重新报送；"
+                "其他材料请放到别的文件夹。")
+        return chk
+    try:
+        _check_into(chk, p, read_book, verify_book, validate, read_record, measures, hard_rule_violations,
+                    SHEET_SCHOOLS)
+    except UserError as exc:
+        for prob in exc.report.errors:
+            chk.add(FAIL, "文件无法读取", prob.message + (f" 处理办法：{prob.fix}" if prob.fix else ""), prob.sheet, prob.row)
+    except MemoryError:
+        chk.add(REVIEW, "无法核查", "内存不足，未能核查这个文件。处理办法：用 bianban verify 单独核查。")
+    except Exception as exc:  # noqa: BLE001 — one bad file must not stop the district check
+        chk.add(REVIEW, "无法核查", f"核查时出现内部错误（{type(exc).__name__}: {exc}）。处理办法：用 bianban verify --debug 单独核查，"
+                                 "并把输出和文件发给开发者。")
+    chk.seconds = time.perf_counter() - t0
+    return chk
+
+
+def _check_into(chk: SchoolCheck, p: Path, read_book, verify_book, validate, read_record, measures,
+                hard_rule_violations, sheet_schools) -> None:
+    book = read_book(p)
+    rec_sheet = book.sheets.get(S.SHEET_RECORD)
+    record = read_record(rec_sheet.rows) if rec_sheet is not None else {}
+    chk.school, chk.grade = record.get("学校名称", ""), record.get("年级", "")
+    chk.stamp, chk.seed = record.get("编班时间", ""), record.get("随机种子", "")
+    roster, report = validate(book)
+    if roster is not None and roster.params is not None:
+        chk.school = chk.school or roster.params.school_name
+        chk.grade = chk.grade or roster.params.grade_name
+        chk.students, chk.classes = len(roster.students), roster.params.n_classes
+    if rec_sheet is None:
+        has_classes = roster is not None and any(s.klass for s in roster.students)
+        chk.add(FAIL if has_classes else REVIEW, "不是编班结果",
+                f"没有“{S.SHEET_RECORD}”工作表：" + ("学生名单中已有班级，但没有编班记录，无法证明是电脑随机编班的结果（可能是手工分班或记录被删除）。"
+                                                   if has_classes else "这是还没有编班的输入工作簿，或不是本软件生成的编班结果。")
+                + "处理办法：请学校用本软件编班后重新报送结果文件。", S.SHEET_RECORD)
+        return
+    if roster is None:
+        for prob in report.errors:
+            chk.add(FAIL, "输入无法读取", prob.message + (f" 处理办法：{prob.fix}" if prob.fix else ""), prob.sheet, prob.row)
+        return
+    params = roster.params
+    # 1. the recorded run reproduces the classes; nothing edited after the run
+    res = verify_book(book)
+    for line in res.findings[1:]:
+        if line.startswith("提醒："):
+            chk.notes.append(line)
+            continue
+        if "输入指纹不符" in line:
+            kind = "输入被改动"
+        elif "结果指纹不符" in line:
+            kind = "班级被改动"
+        elif line.startswith("“") and "按记录重新运行应为" in line:
+            kind = "复核不一致"
+        elif "班级工作表" in line or line.startswith("缺少班级工作表"):
+            kind = "班级表不一致"
+        else:
+            kind = "复核不一致"
+        m = _ROW_RE.search(line)
+        sheet, row = (m.group(1), int(m.group(2))) if m else ("", None)
+        if not sheet:
+            ms = _SHEET_RE.search(line)
+            sheet = ms.group(1) if ms else (roster.sheet if "班级" in kind or "输入" in kind else "")
+        if kind == "班级表不一致" and row is None:   # point at the first name the sheet lists wrongly
+            mn = re.search(r"多出 ([^、；。]+)", line)
+            row = _row_on_sheet(book, sheet, mn.group(1)) if mn else None
+        chk.add(FAIL, kind, line, sheet, row)
+    # 2. which cells were edited after the run (roster vs the copies on the class sheets)
+    for row, name, col, now, then, cname in _edited_cells(book, roster, params)[:50]:
+        chk.add(FAIL, "输入被改动", f"第{row}行 {name} 的“{col}”现在是 {now}，编班时（见班级工作表“{cname}”）是 {then}。",
+                roster.sheet, row)
+    # 3. hard rules on the classes as they stand in the class column, independent of the engine
+    labels = _labels_from_class_column(roster, params)
+    unknown = [s for s, k in zip(roster.students, labels) if k < 0 and s.klass]
+    for s in unknown[:20]:
+        chk.add(FAIL, "规则", f"第{s.row}行 {s.name} 的班级“{s.klass}”不是本次编出的班级（{','.join(params.names())}）。",
+                roster.sheet, s.row)
+    for text in hard_rule_violations(roster, labels, params):
+        chk.add(FAIL, "规则", text + "。", roster.sheet, _first_row(text, roster))
+    # 4. balance recomputed from the class column
+    if (labels >= 0).any():
+        ms = measures(roster, labels, params)
+        chk.gaps = _gap_figures(ms)
+        n_subjects = max(1, len(params.subjects))
+        for m in ms:
+            if m.group in ("性别", "毕业学校", "户籍", "等级") and np.isfinite(m.gap) and m.gap > m.bound + COUNT_SLACK:
+                chk.add(REVIEW, "均衡", f"按学生名单的班级列重新计算：{m.group}“{m.label}”各班人数最多相差 {m.gap:.0f} 人，"
+                        f"理论最小 {m.bound:.0f} 人。", roster.sheet)
+            total = m.label == "总分" or len(params.subjects) == 1
+            if m.group == "平均分" and total and np.isfinite(m.gap):
+                limit = MEAN_SLACK * n_subjects
+                if m.gap > max(limit, m.bound):
+                    chk.add(REVIEW, "均衡", f"按学生名单的班级列重新计算：{m.label}各班平均分最多相差 {m.gap:.2f} 分"
+                            f"（参考上限 {limit:.1f} 分）。", roster.sheet)
+    # 5. result sheets present
+    for name in (S.SHEET_SUMMARY,):
+        if name not in book.sheets:
+            chk.add(REVIEW, "缺少工作表", f"缺少“{name}”工作表（编班后被删除？）。处理办法：请学校重新报送完整的结果文件。", name)
+    if S.SHEET_RECORD in book.sheets and record.get("学生人数") and chk.students is not None:
+        if record.get("学生人数") != str(chk.students):
+            chk.add(FAIL, "输入被改动", f"编班记录中学生人数为 {record.get('学生人数')}，学生名单现有 {chk.students} 人。",
+                    roster.sheet)
+    _lottery_checks(chk, book)
+
+
+def _first_row(text: str, roster) -> int | None:
+    """The roster row of the first student a hard-rule message names: '姓名（编号）' or '姓名在3班'."""
+    by_key = {s.key: s.row for s in roster.students}
+    for m in re.finditer(r"（([^）]+)）", text):
+        if m.group(1) in by_key:
+            return by_key[m.group(1)]
+    by_name: dict[str, int] = {}
+    for s in roster.students:
+        by_name.setdefault(s.name, s.row)
+    for m in re.finditer(r"([^\s、：，（）]+?)在([^\s、：，（）]+)", text):
+        if m.group(1) in by_name:
+            return by_name[m.group(1)]
+    return None
+
+
+def _row_on_sheet(book, sheet: str, name: str) -> int | None:
+    sh = book.sheets.get(sheet)
+    if sh is None:
+        return None
+    for r, row in enumerate(sh.rows, start=1):
+        if any(isinstance(v, str) and v.strip() == name for v in row):
+            return r
+    return None
+
+
+def _lottery_checks(chk: SchoolCheck, book) -> None:
+    """抽签记录: checked by the on-site module when it offers a verifier; otherwise only noted."""
+    if S.SHEET_DRAW_LOG not in book.sheets:
+        return
+    try:
+        from . import onsite
+        verifier = getattr(onsite, "verify_draw", None)
+    except ImportError:
+        verifier = None
+    if verifier is None:
+        chk.notes.append(f"有“{S.SHEET_DRAW_LOG}”工作表；本版本尚不能自动复核抽签。")
+        return
+    for text in verifier(book) or []:
+        chk.add(FAIL, "抽签", text, S.SHEET_DRAW_LOG)
+
+
+def district_check(folder: str | Path, out_path: str | Path | None = None, jobs: int | None = None,
+                   progress: BatchProgress = None) -> DistrictSummary:
+    """Check every file under ``folder``; write the overview workbook to ``out_path`` if given."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise _folder_error(folder, "例如：bianban district 各校结果 -o 汇总.xlsx")
+    if out_path is not None:
+        out_path = Path(out_path)
+        if out_path.suffix.lower() != ".xlsx":
+            from .problems import Report, UserError
+
+            rep = Report()
+            rep.error("", f"汇总文件“{out_path.name}”的扩展名应为 .xlsx。", "请换一个文件名，如 汇总.xlsx。")
+            raise UserError(rep)
+    t0 = time.perf_counter()
+    files = find_files(folder, None, exclude=[out_path] if out_path is not None else [])
+    tasks = [(str(p), str(folder)) for p in files]
+    results = _run_all(check_result_book, tasks, jobs, progress, label=lambda t: Path(t[0]).relative_to(t[1]).as_posix())
+    checks = []
+    for r, t in zip(results, tasks):
+        if isinstance(r, tuple):
+            c = SchoolCheck(t[0], Path(t[0]).relative_to(folder).as_posix())
+            c.add(REVIEW, "无法核查", "核查这个文件的进程意外退出（可能是内存不足）。处理办法：用 bianban verify 单独核查。")
+            r = c
+        checks.append(r)
+    checks.sort(key=lambda c: (SEVERITY[c.verdict], -len(c.findings), c.relative))
+    summary = DistrictSummary(folder, checks, time.perf_counter() - t0)
+    if out_path is not None:
+        write_overview(summary, out_path)
+        summary.out_path = out_path
+    return summary
+
+
+def _gap_cells(c: SchoolCheck, key: str) -> list:
+    g = c.gaps.get(key)
+    if g is None:
+        return [None, None]
+    if key == "总分均分":
+        return [round(g[0], 2), round(g[1], 2)]
+    return [int(round(g[0])), int(round(g[1]))]
+
+
+def overview_sheets(summary: DistrictSummary):
+    """学校汇总 and 问题明细 as SheetSpecs; also returns, per overview row, the 问题明细 row it links to."""
+    from .sheet_model import SheetSpec
+
+    checks = summary.checks
+    ov = SheetSpec(name=SHEET_OVERVIEW, freeze="C5", print_title_rows="4:4", landscape=True, header_footer=SHEET_OVERVIEW)
+    ov.add(1, 1, [["全区均衡编班结果核查汇总"]], "title")
+    ov.add(2, 1, [[f"核查时间 {datetime.now():%Y-%m-%d %H:%M}    共 {len(checks)} 个文件：不合格 {summary.count(FAIL)}，"
+                   f"需核查 {summary.count(REVIEW)}，合格 {summary.count(PASS)}。文件夹：{summary.folder}"]], "subtitle")
+    ov.add(3, 1, [["核查内容：按编班记录的随机种子重新运行，班级应完全一致；编班后输入与班级未被改动；各班工作表与名单一致；"
+                   "同名分开、双胞胎按申请、班额相差不超过 1 且不超过上限；均衡指标与理论最小值（下界）比较。"
+                   "差距 / 下界：各班人数或平均分的最大差距，及任何分班都不可能低于的值。"]], "note")
+    header = ["序号", "文件", "结论", "学校", "年级", "学生数", "班级数", "随机种子", "编班时间",
+              "性别差距", "性别下界", "生源差距", "生源下界", "等级差距", "等级下界", "总分均分差", "均分差下界",
+              "问题数", "主要问题（点击查看明细）"]
+    ov.add(4, 1, [header], "header")
+    pb = SheetSpec(name=SHEET_PROBLEMS, freeze="A4", print_title_rows="3:3", landscape=True, header_footer=SHEET_PROBLEMS)
+    pb.add(1, 1, [["问题明细"]], "title")
+    pb.add(2, 1, [["每个问题一行：所在文件、工作表、行号和说明。点击“学校汇总”中的问题可跳到这里。"]], "subtitle")
+    pb.add(3, 1, [["序号", "文件", "学校", "结论", "类别", "工作表", "行", "说明"]], "header")
+    links: list[tuple[int, int | None]] = []    # (overview row, problems row)
+    pr = 4
+    n_problem = 0
+    for i, c in enumerate(checks, start=1):
+        r = 4 + i
+        first = c.findings[0].text if c.findings else ("；".join(c.notes) if c.notes else "无")
+        main = first if len(c.findings) <= 1 else f"{first}（另有 {len(c.findings) - 1} 个问题）"
+        values = [i, c.relative]
+        ov.add(r, 1, [values], "body")
+        ov.add(r, 3, [[c.verdict]], {FAIL: "bad", REVIEW: "warn", PASS: "good"}[c.verdict])
+        rest = [c.school or None, c.grade or None, c.students, c.classes, c.seed or None, c.stamp or None]
+        for key in ("性别", "生源", "等级", "总分均分"):
+            rest += _gap_cells(c, key)
+        rest += [len(c.findings), main]
+        ov.add(r, 4, [rest], "body")
+        links.append((r, pr if c.findings else None))
+        for f in c.findings:
+            n_problem += 1
+            pb.add(pr, 1, [[n_problem, c.relative, c.school or None]], "body")
+            pb.add(pr, 4, [[f.level]], "bad" if f.level == FAIL else "warn")
+            pb.add(pr, 5, [[f.kind, f.sheet or None, f.row, f.text]], "body")
+            pr += 1
+    if n_problem == 0:
+        pb.add(4, 1, [["所有文件均未发现问题。"]], "note")
+    ov.col_widths = {1: 6, 2: 30, 3: 8, 4: 20, 5: 12, 6: 7, 7: 7, 8: 9, 9: 17, 10: 7, 11: 7, 12: 7, 13: 7,
+                     14: 7, 15: 7, 16: 9, 17: 9, 18: 7, 19: 80}
+    ov.merge_title = False
+    pb.col_widths = {1: 6, 2: 30, 3: 20, 4: 8, 5: 12, 6: 12, 7: 6, 8: 110}
+    pb.merge_title = False
+    return ov, pb, links
+
+
+def write_overview(summary: DistrictSummary, out_path: str | Path) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from .workbook_file import FONT_NAME, render_sheet, save_atomic
+
+    out_path = Path(out_path)
+    ov, pb, links = overview_sheets(summary)
+    wb = Workbook()
+    wb.remove(wb.active)
+    ws = render_sheet(wb, ov)
+    render_sheet(wb, pb)
+    for (r, target), c in zip(links, summary.checks):
+        if target is not None:
+            cell = ws.cell(row=r, column=19)
+            cell.hyperlink = f"#'{SHEET_PROBLEMS}'!A{target}"
+            cell.font = Font(name=FONT_NAME, size=10.5, color="0563C1", underline="single")
+        fcell = ws.cell(row=r, column=2)
+        try:   # link the school's own file, relative to the overview so the folder can be moved
+            fcell.hyperlink = Path(os.path.relpath(Path(c.path).resolve(), out_path.parent.resolve())).as_posix()
+        except ValueError:   # another drive on Windows
+            fcell.hyperlink = Path(c.path).resolve().as_uri()
+    ws.auto_filter.ref = f"A4:S{max(4, 4 + len(summary.checks))}"
+    save_atomic(wb, out_path)
+    return out_path

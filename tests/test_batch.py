@@ -1,0 +1,116 @@
+"""`bianban batch`: every school's input workbook assigned in one go, failures collected, not fatal."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from bianban_xl import cli
+from bianban_xl.district import BATCH_SUMMARY, batch_assign
+from bianban_xl.service import verify_file
+from bianban_xl.synth import generate_school
+from bianban_xl.template import fill_input_workbook
+from bianban_xl.workbook_file import save_atomic
+
+
+def _school(path: Path, n: int, k: int, seed: int, **kw) -> Path:
+    r = generate_school(n, k, seed=seed, n_schools=5, school_name=path.stem, **kw)
+    r.params.seed = None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_atomic(fill_input_workbook(r, r.params), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("各校") / "输入"
+    _school(root / "城区" / "城关中学.xlsx", 60, 2, 1)
+    _school(root / "城区" / "实验中学.xlsx", 48, 2, 2)
+    _school(root / "乡镇" / "石桥中学.xlsx", 40, 2, 3)
+    # an input whose 班级数 was left empty: validation fails, the others go on
+    bad = _school(root / "乡镇" / "河口中学.xlsx", 40, 2, 4)
+    wb = load_workbook(bad)
+    ws = wb["参数设置"]
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value == "班级数":
+            row[1].value = None
+    wb.save(bad)
+    (root / "损坏.xlsx").write_bytes(b"this is not a zip file")
+    (root / "旧格式.xls").write_bytes(b"\xd0\xcf\x11\xe0old")
+    (root / "说明.txt").write_text("各校名单", encoding="utf-8")
+    (root / "~$城关中学.xlsx").write_bytes(b"lock")          # Excel's lock file: ignored
+    return root
+
+
+@pytest.fixture(scope="module")
+def batch(folder, tmp_path_factory):
+    out = tmp_path_factory.mktemp("结果")
+    return batch_assign(folder, out, jobs=2)
+
+
+def test_every_school_done_and_failures_collected(batch, folder):
+    by = {i.relative: i for i in batch.items}
+    assert set(by) == {"城区/城关中学.xlsx", "城区/实验中学.xlsx", "乡镇/石桥中学.xlsx", "乡镇/河口中学.xlsx",
+                       "损坏.xlsx", "旧格式.xls"}
+    assert sorted(i.relative for i in batch.failures) == sorted(["乡镇/河口中学.xlsx", "损坏.xlsx", "旧格式.xls"])
+    assert any("参数设置" in t and "班级数" in t for t in by["乡镇/河口中学.xlsx"].problems)
+    assert "不是 Excel 工作簿" in by["损坏.xlsx"].problems[0]
+    assert "旧版 .xls" in by["旧格式.xls"].problems[0] and "另存为" in by["旧格式.xls"].problems[0]
+    assert [p.name for p in batch.skipped] == ["说明.txt"]
+    assert batch.students == 60 + 48 + 40
+    # no traceback text anywhere a user reads
+    assert not any("Traceback" in t for i in batch.items for t in i.problems)
+
+
+def test_outputs_mirror_the_tree_and_verify(batch):
+    for it in batch.items:
+        if not it.ok:
+            assert it.output is None
+            continue
+        assert Path(it.output) == batch.out_dir / it.relative
+        assert it.seed is not None and it.students > 0 and it.classes == 2
+        assert verify_file(it.output).ok
+    assert not (batch.out_dir / "损坏.xlsx").exists()
+
+
+def test_summary_workbook_lists_failures_first(batch):
+    path = batch.summary_path
+    assert path == batch.out_dir / f"{BATCH_SUMMARY}.xlsx"
+    ws = load_workbook(path)[BATCH_SUMMARY]
+    results = [ws.cell(row=r, column=3).value for r in range(4, 4 + len(batch.items))]
+    assert results == ["失败"] * 3 + ["成功"] * 3
+    reasons = ws.cell(row=4, column=10).value
+    assert "班级数" in reasons
+
+
+def test_output_inside_input_is_not_reread(tmp_path):
+    src = tmp_path / "各校"
+    _school(src / "一中.xlsx", 40, 2, 7)
+    first = batch_assign(src, src / "结果", jobs=1, seed=4321)
+    assert [i.ok for i in first.items] == [True]
+    second = batch_assign(src, src / "结果", jobs=1, seed=4321)
+    assert [i.relative for i in second.items] == ["一中.xlsx"]     # 结果/ and 批量编班结果.xlsx not taken as input
+    assert second.items[0].seed == 4321
+
+
+def test_cli_batch_prints_failures_and_exit_code(folder, tmp_path, capsys):
+    rc = cli.main(["batch", str(folder), "-o", str(tmp_path / "out"), "--jobs", "1", "--seed", "99"])
+    text = capsys.readouterr().out
+    assert rc == 1
+    assert "成功 3，失败 3" in text
+    assert "失败的学校及原因" in text and "河口中学.xlsx" in text and "班级数" in text
+    assert "bianban district" in text
+
+
+def test_cli_batch_missing_folder(tmp_path, capsys):
+    rc = cli.main(["batch", str(tmp_path / "没有"), "-o", str(tmp_path / "out")])
+    assert rc == 1
+    assert "找不到文件夹" in capsys.readouterr().out
+
+
+def test_help_has_chinese_examples(capsys):
+    for cmd in ("batch", "district"):
+        with pytest.raises(SystemExit):
+            cli.main([cmd, "--help"])
+        assert "示例" in capsys.readouterr().out

@@ -1,0 +1,209 @@
+"""`bianban district`: every school's result workbook verified, rule-checked and compared, with the
+broken, edited and tampered ones flagged precisely and listed first."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from bianban_xl import cli
+from bianban_xl.district import (FAIL, PASS, REVIEW, SEVERITY, SHEET_OVERVIEW, SHEET_PROBLEMS, batch_assign,
+                                 check_result_book, district_check)
+from bianban_xl.names import same_name_groups
+from bianban_xl.synth import generate_school
+from bianban_xl.template import fill_input_workbook
+from bianban_xl.workbook_file import save_atomic
+
+SCHOOLS = {  # file stem -> (students, classes, seed, twin rate)
+    "合格一中": (60, 2, 11, 0.015), "合格二中": (50, 2, 12, 0.015), "改班级中学": (64, 2, 13, 0.015),
+    "改成绩中学": (56, 2, 14, 0.015), "改班表中学": (48, 2, 15, 0.015), "拆双胞胎中学": (72, 3, 16, 0.12),
+}
+
+
+def _roster_cols(ws) -> dict[str, int]:
+    return {c.value: c.column for c in ws[1] if c.value}
+
+
+def _class_of(ws, col):
+    return {r: ws.cell(row=r, column=col).value for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=2).value}
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory):
+    src = tmp_path_factory.mktemp("输入")
+    for stem, (n, k, seed, twins) in SCHOOLS.items():
+        r = generate_school(n, k, seed=seed, n_schools=5, twin_rate=twins, school_name=stem)
+        r.params.seed = 1000 + seed
+        save_atomic(fill_input_workbook(r, r.params), src / ("城区" if seed % 2 else "乡镇") / f"{stem}.xlsx")
+    root = tmp_path_factory.mktemp("区") / "各校结果"
+    res = batch_assign(src, root, jobs=1, summary=False)
+    assert all(i.ok for i in res.items)
+    f = {p.stem: p for p in root.rglob("*.xlsx")}
+    info: dict[str, object] = {}
+
+    # 1. 班级 column edited: one of a 同名 pair moved into the other's class
+    wb = load_workbook(f["改班级中学"])
+    ws = wb["学生名单"]
+    cols = _roster_cols(ws)
+    names = [ws.cell(row=r, column=cols["姓名"]).value for r in range(2, ws.max_row + 1)]
+    a, b = next(g for g in same_name_groups(names) if len(g) == 2)
+    ra, rb = a + 2, b + 2
+    ws.cell(row=rb, column=cols["班级"]).value = ws.cell(row=ra, column=cols["班级"]).value
+    info["改班级"] = (rb, names[b])
+    wb.save(f["改班级中学"])
+
+    # 2. a score edited after the run
+    wb = load_workbook(f["改成绩中学"])
+    ws = wb["学生名单"]
+    cols = _roster_cols(ws)
+    cell = ws.cell(row=7, column=cols["数学"])
+    old = cell.value
+    cell.value = 100 if old != 100 else 99
+    info["改成绩"] = (7, ws.cell(row=7, column=cols["姓名"]).value, old, cell.value)
+    wb.save(f["改成绩中学"])
+
+    # 3. a class sheet edited: a name on 2班 changed
+    wb = load_workbook(f["改班表中学"])
+    ws = wb["2班"]
+    hdr = next(r for r in range(1, 6) if ws.cell(row=r, column=1).value == "序号")
+    name_col = next(c.column for c in ws[hdr] if c.value == "姓名")
+    info["改班表"] = ws.cell(row=hdr + 3, column=name_col).value
+    ws.cell(row=hdr + 3, column=name_col).value = "冒名顶替"
+    wb.save(f["改班表中学"])
+
+    # 4. twins split by hand: one member of a 同班 group moved to another class, in the roster and its sheet
+    wb = load_workbook(f["拆双胞胎中学"])
+    tw = wb["双胞胎"]
+    groups: dict[object, list] = {}
+    for row in tw.iter_rows(min_row=2, values_only=True):
+        if row[0] is not None and row[3] == "同班":
+            groups.setdefault(row[0], []).append(row[1])
+    gid, ids = next((g, m) for g, m in groups.items() if len(m) == 2)
+    ws = wb["学生名单"]
+    cols = _roster_cols(ws)
+    row_of = {ws.cell(row=r, column=cols["编号"]).value: r for r in range(2, ws.max_row + 1)}
+    r2 = row_of[ids[1]]
+    now = ws.cell(row=r2, column=cols["班级"]).value
+    ws.cell(row=r2, column=cols["班级"]).value = next(c for c in ("1班", "2班", "3班") if c != now)
+    info["拆双胞胎"] = gid
+    wb.save(f["拆双胞胎中学"])
+
+    # 5. files that are no results: an unassigned input, a damaged workbook, a note
+    shutil.copy(src / "城区" / "合格一中.xlsx", root / "未编班中学.xlsx")
+    (root / "损坏中学.xlsx").write_bytes(b"PK\x03\x04 truncated")
+    (root / "说明.txt").write_text("报送说明", encoding="utf-8")
+
+    out = root.parent / "汇总.xlsx"
+    summary = district_check(root, out, jobs=2)
+    return summary, info, out
+
+
+def _by(summary):
+    return {Path(c.relative).stem: c for c in summary.checks}
+
+
+def test_verdicts(district):
+    by = _by(district[0])
+    assert by["合格一中"].verdict == PASS and by["合格二中"].verdict == PASS
+    assert not by["合格一中"].findings
+    for stem in ("改班级中学", "改成绩中学", "改班表中学", "拆双胞胎中学", "损坏中学"):
+        assert by[stem].verdict == FAIL, (stem, [f.text for f in by[stem].findings])
+    assert by["未编班中学"].verdict == REVIEW
+    assert by["说明"].verdict == REVIEW
+
+
+def test_sorted_by_severity(district):
+    checks = district[0].checks
+    ranks = [SEVERITY[c.verdict] for c in checks]
+    assert ranks == sorted(ranks)
+    assert [Path(c.relative).stem for c in checks[-2:]] == sorted(["合格一中", "合格二中"]) or \
+        {Path(c.relative).stem for c in checks[-2:]} == {"合格一中", "合格二中"}
+
+
+def test_class_column_edit_named_precisely(district):
+    summary, info, _ = district
+    c = _by(summary)["改班级中学"]
+    row, name = info["改班级"]
+    kinds = {f.kind for f in c.findings}
+    assert {"复核不一致", "班级被改动", "规则"} <= kinds
+    moved = [f for f in c.findings if f.kind == "复核不一致" and f.row == row]
+    assert moved and moved[0].sheet == "学生名单" and name in moved[0].text
+    same = [f for f in c.findings if "同名学生编在同一班" in f.text]
+    assert same and name in same[0].text and same[0].row is not None
+
+
+def test_score_edit_named_precisely(district):
+    summary, info, _ = district
+    c = _by(summary)["改成绩中学"]
+    row, name, old, new = info["改成绩"]
+    assert any(f.kind == "输入被改动" and "输入指纹不符" in f.text for f in c.findings)
+    cell = [f for f in c.findings if f.row == row and "“数学”" in f.text]
+    assert cell and cell[0].sheet == "学生名单"
+    assert name in cell[0].text and f"现在是 {new}" in cell[0].text and f"是 {old}" in cell[0].text
+
+
+def test_class_sheet_edit_named(district):
+    summary, info, _ = district
+    c = _by(summary)["改班表中学"]
+    sheet = [f for f in c.findings if f.kind == "班级表不一致"]
+    assert sheet and sheet[0].sheet == "2班" and sheet[0].row is not None
+    assert "冒名顶替" in sheet[0].text and info["改班表"] in sheet[0].text
+
+
+def test_split_twins_flagged_as_rule_break(district):
+    summary, info, _ = district
+    c = _by(summary)["拆双胞胎中学"]
+    rule = [f for f in c.findings if f.kind == "规则" and "申请同班" in f.text]
+    assert rule and f"第{info['拆双胞胎']}组" in rule[0].text
+    assert rule[0].sheet == "学生名单" and rule[0].row is not None
+
+
+def test_non_results_explained(district):
+    by = _by(district[0])
+    assert "没有“编班记录”" in by["未编班中学"].findings[0].text
+    assert "不是 Excel 工作簿" in by["损坏中学"].findings[0].text or "已损坏" in by["损坏中学"].findings[0].text
+    assert "不是 Excel 工作簿" in by["说明"].findings[0].text
+
+
+def test_gaps_recomputed_against_bounds(district):
+    c = _by(district[0])["合格一中"]
+    assert c.students == 60 and c.classes == 2
+    for key in ("性别", "生源", "等级", "总分均分"):
+        gap, bound = c.gaps[key]
+        assert gap >= bound - 1e-9
+    assert c.gaps["性别"][0] <= c.gaps["性别"][1] + 1
+
+
+def test_overview_workbook(district):
+    summary, _, out = district
+    wb = load_workbook(out)
+    ov, pb = wb[SHEET_OVERVIEW], wb[SHEET_PROBLEMS]
+    files = [ov.cell(row=r, column=2).value for r in range(5, 5 + len(summary.checks))]
+    assert files == [c.relative for c in summary.checks]
+    verdicts = [ov.cell(row=r, column=3).value for r in range(5, 5 + len(summary.checks))]
+    assert verdicts == [c.verdict for c in summary.checks]
+    # each school with problems links to its first line in 问题明细, which names the same file
+    for r, c in enumerate(summary.checks, start=5):
+        link = ov.cell(row=r, column=19).hyperlink
+        if not c.findings:
+            assert link is None
+            continue
+        target = int(link.location.split("!A")[1]) if link.location else int(link.target.split("!A")[1])
+        assert pb.cell(row=target, column=2).value == c.relative
+        assert ov.cell(row=r, column=18).value == len(c.findings)
+    n = sum(len(c.findings) for c in summary.checks)
+    assert pb.cell(row=3 + n, column=1).value == n
+
+
+def test_single_check_and_cli(district, tmp_path, capsys):
+    summary, _, out = district
+    good = next(c for c in summary.checks if c.verdict == PASS)
+    again = check_result_book(good.path)
+    assert again.verdict == PASS
+    rc = cli.main(["district", str(Path(good.path).parent.parent), "-o", str(tmp_path / "汇总.xlsx"), "--jobs", "1"])
+    text = capsys.readouterr().out
+    assert rc == 1 and "不合格" in text and "改成绩中学" in text and (tmp_path / "汇总.xlsx").exists()
+    rc = cli.main(["district", str(tmp_path / "没有"), "-o", str(tmp_path / "x.xlsx")])
+    assert rc == 1 and "找不到文件夹" in capsys.readouterr().out
