@@ -596,19 +596,18 @@ def _row_on_sheet(book, sheet: str, name: str) -> int | None:
 
 
 def _lottery_checks(chk: SchoolCheck, book) -> None:
-    """抽签记录: checked by the on-site module when it offers a verifier; otherwise only noted."""
+    """抽签记录: re-checked by lottery.verify_lottery (re-draw / re-read) when that module is present."""
     if S.SHEET_DRAW_LOG not in book.sheets:
         return
     try:
-        from . import onsite
-        verifier = getattr(onsite, "verify_draw", None)
+        from .lottery import verify_lottery
     except ImportError:
-        verifier = None
-    if verifier is None:
         chk.notes.append(f"有“{S.SHEET_DRAW_LOG}”工作表；本版本尚不能自动复核抽签。")
         return
-    for text in verifier(book) or []:
-        chk.add(FAIL, "抽签", text, S.SHEET_DRAW_LOG)
+    ok, lines = verify_lottery(book)
+    for text in ([] if ok else lines):
+        m = _SHEET_RE.search(text) or re.search(r"“([^”]+)”", text)
+        chk.add(FAIL, "抽签", text, m.group(1) if m else S.SHEET_DRAW_LOG)
 
 
 def district_check(folder: str | Path, out_path: str | Path | None = None, jobs: int | None = None,
