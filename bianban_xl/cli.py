@@ -94,7 +94,11 @@ def _print_assign(result, target, backup) -> None:
 def cmd_assign(args) -> int:
     from .service import assign_file
 
-    result, target, backup = assign_file(args.book, args.output, seed=args.seed, progress=_progress)
+    if args.force and not (args.reason or "").strip():
+        _out("[错误] 使用 --force 时必须用 --reason \"原因\" 写明为什么要重新编班；原因会写入编班记录。没有修改任何文件。")
+        return 1
+    result, target, backup = assign_file(args.book, args.output, seed=args.seed, progress=_progress,
+                                         force_reason=args.reason if args.force else None)
     if result.report.warnings and not args.quiet:
         for p in result.report.warnings:
             _out(p.text())
@@ -232,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="结果文件；不填则备份原文件后写回原文件")
     p.add_argument("--seed", type=int, help="随机种子（整数）；不填则用参数设置中的种子，再没有就由电脑随机抽取")
     p.add_argument("-q", "--quiet", action="store_true", help="不显示提醒")
+    p.add_argument("--force", action="store_true", help="工作簿已锁定时强制重新编班（须同时用 --reason 写明原因，原因记入编班记录）")
+    p.add_argument("--reason", help="强制重新编班的原因（配合 --force）")
     p = add("verify", "按编班记录重新运行，核对结果文件中的分班是否完全一致、是否被改动", cmd_verify)
     p.add_argument("book", help="编班结果工作簿")
     p = add("demo", "用内置的示例学校（约 600 名学生）完整演示一次编班", cmd_demo)
@@ -245,6 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", help="存放各校结果工作簿的文件夹（含子文件夹）")
     p.add_argument("-o", "--output", required=True, help="汇总表文件，如 汇总.xlsx")
     p.add_argument("--jobs", type=int, help="并行进程数，默认等于 CPU 核数")
+    from .onsite_cli import EXAMPLES as ONSITE_EXAMPLES, add_parsers as add_onsite
+
+    EXAMPLES.update(ONSITE_EXAMPLES)
+    add_onsite(add, _out)
     return parser
 
 

@@ -79,8 +79,12 @@ def solve_labels(roster: Roster, params: Params, seed: int, progress: Progress =
 
 
 def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress = None,
-                    seed_source: str | None = None) -> AssignResult:
-    """Validate, balance and build every result sheet. Raises UserError; writes nothing."""
+                    seed_source: str | None = None, force_reason: str | None = None) -> AssignResult:
+    """Validate, balance and build every result sheet. Raises UserError; writes nothing.
+    A locked workbook (三不动) is refused unless ``force_reason`` is given; it is then logged."""
+    from .lock import assign_guard
+
+    forced_log = assign_guard(book, force_reason)
     if progress:
         progress(0.0, "正在检查数据")
     roster, report = validate(book)
@@ -133,7 +137,7 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
     if schools is not None:
         sheets.append(schools)
     sheets += [class_sheet(roster, params, labels, k, stamp, seed) for k in range(params.n_classes)]
-    sheets.append(record_sheet(params, info, [[stamp, f"自动编班：{len(roster.students)} 名学生编入 {params.n_classes} 个班，随机种子 {seed}（{source}），用时 {seconds:.2f} 秒"]]))
+    sheets.append(record_sheet(params, info, [[stamp, f"自动编班：{len(roster.students)} 名学生编入 {params.n_classes} 个班，随机种子 {seed}（{source}），用时 {seconds:.2f} 秒"]] + forced_log))
     if progress:
         progress(1.0, "完成")
     return AssignResult(roster, params, labels, class_of, seed, source, in_fp, out_fp, stamp, sheets, report,
@@ -142,7 +146,7 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
 
 def previous_result_sheets(book: RawBook) -> list[str]:
     """Names of result sheets a previous run wrote (so a re-run replaces them)."""
-    names = {S.SHEET_SUMMARY, S.SHEET_RECORD, S.SHEET_CHECK, SHEET_SCHOOLS}
+    names = {S.SHEET_SUMMARY, S.SHEET_RECORD, S.SHEET_CHECK, SHEET_SCHOOLS, S.SHEET_DRAW_LOG, S.SHEET_PUBLIC}
     rec = book.sheets.get(S.SHEET_RECORD)
     if rec is not None:
         old = read_record(rec.rows).get("班级名称", "")
@@ -193,14 +197,15 @@ def write_result(src: Path, out: Path, book: RawBook, result: AssignResult) -> N
 
 
 def assign_file(path: str | Path, out: str | Path | None = None, seed: int | None = None,
-                progress: Progress = None, seed_source: str | None = None) -> tuple[AssignResult, Path, Path | None]:
+                progress: Progress = None, seed_source: str | None = None,
+                force_reason: str | None = None) -> tuple[AssignResult, Path, Path | None]:
     """Validate, balance and write. Without ``out`` the input is updated after a backup copy.
     Returns (result, written path, backup path or None). Raises UserError with nothing written."""
     from .workbook_file import backup_copy
 
     src = Path(path)
     book = read_book(src)
-    result = plan_assignment(book, seed=seed, progress=progress, seed_source=seed_source)
+    result = plan_assignment(book, seed=seed, progress=progress, seed_source=seed_source, force_reason=force_reason)
     backup = None
     if out is None:
         backup = backup_copy(src)
@@ -227,6 +232,10 @@ def verify_book(book: RawBook) -> VerifyResult:
     roster, report = validate(book)
     if roster is None:
         return VerifyResult(False, ["输入数据无法读取："] + [p.text() for p in report.errors], record)
+    from .late import split_late
+
+    full_roster = roster
+    roster, late_students = split_late(book, roster)   # 插班 students are checked by replaying 插班记录
     params = roster.params
     assert params is not None
     ok = True
@@ -272,7 +281,8 @@ def verify_book(book: RawBook) -> VerifyResult:
             findings.append(f"缺少班级工作表“{cname}”。")
             continue
         listed = _names_on_class_sheet(sh.rows)
-        should = sorted((s.sid or "", s.name) for s, e in zip(roster.students, actual) if e == cname)
+        should = sorted([(s.sid or "", s.name) for s, e in zip(roster.students, actual) if e == cname]
+                        + [(s.sid or "", s.name) for s in late_students if s.klass == cname])
         if sorted(listed) != should:
             ok = False
             extra = sorted(set(listed) - set(should))
@@ -283,6 +293,11 @@ def verify_book(book: RawBook) -> VerifyResult:
             if lack:
                 parts.append("缺少 " + "、".join(n for _, n in lack[:10]))
             findings.append(f"班级工作表“{cname}”与学生名单的班级列不一致：{'；'.join(parts) or '顺序或内容被改动'}。")
+    from .onsite_verify import onsite_checks
+
+    onsite_ok, onsite_findings = onsite_checks(book, full_roster)
+    ok = ok and onsite_ok
+    findings += onsite_findings
     if ok:
         findings.insert(0, f"验证通过：用记录的随机种子 {seed} 重新运行，{len(roster.students)} 名学生的班级与本文件完全一致；"
                            "输入数据与编班时相同；各班工作表与学生名单一致。")

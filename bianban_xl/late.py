@@ -1,0 +1,316 @@
+"""插班: place late students (rows of 学生名单 without a class) one by one, moving nobody.
+
+Each late student (or a bound twin unit) goes to the class that best keeps the balance, compared
+in this order: size, then students of the same gender, of the same source school, of the same
+等级, then how far the class's mean total score would be from the cohort mean. Hard rules: 班额
+上限, 同名 (and 同音 when set) apart, 分开 twins apart, and a late twin joins the class of the bound
+sibling already placed. Ties are broken by a lottery seeded with the recorded 插班 seed, so every
+batch can be replayed by ``verify``. Each batch and each placement is written into 编班记录.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+import numpy as np
+
+from . import schema as S
+from .fingerprint import result_fingerprint
+from .onsite import BookUpdate, fail, key_values_all, require_assigned
+from .problems import Report, UserError
+from .raw_book import RawBook, RawSheet
+from .records import Roster, TwinGroup
+from .sheet_model import SheetSpec
+
+BATCH_KEY = "插班批次"
+
+
+def batches(book: RawBook) -> list[tuple[str, int, list[str]]]:
+    """(time, seed, student keys in placement order) of every earlier 插班, oldest first."""
+    out = []
+    for cells in key_values_all(book.sheets.get(S.SHEET_RECORD), BATCH_KEY):
+        try:
+            out.append((cells[0], int(cells[1]), [k for k in cells[2].split("|") if k]))
+        except (IndexError, ValueError):
+            continue
+    return out
+
+
+def split_late(book: RawBook, roster: Roster) -> tuple[Roster, list]:
+    """The roster of the original run (without late students) and the late students (placed by
+    插班, or still without a class). Twin groups keep only original members."""
+    late_keys = {k for _, _, keys in batches(book) for k in keys}
+    keep = [i for i, s in enumerate(roster.students) if s.key not in late_keys and s.klass]
+    if len(keep) == len(roster.students):
+        return roster, []
+    new_index = {old: new for new, old in enumerate(keep)}
+    groups = []
+    for g in roster.twin_groups:
+        members = [new_index[i] for i in g.members if i in new_index]
+        if len(members) > 1:
+            groups.append(TwinGroup(g.gid, members, g.mode, g.rows))
+    extras = [s for i, s in enumerate(roster.students) if i not in new_index]
+    return replace(roster, students=[roster.students[i] for i in keep], twin_groups=groups), extras
+
+
+# --- placement ------------------------------------------------------------------------------
+def _apart_map(roster: Roster) -> list[set[int]]:
+    from .names import same_name_groups, same_sound_groups
+
+    params = roster.params
+    names = [s.name for s in roster.students]
+    apart: list[set[int]] = [set() for _ in names]
+    sets = same_name_groups(names)
+    if params.separate_homophones:
+        sets += same_sound_groups(names, fuzzy=params.fuzzy_homophones)
+    sets += [g.members for g in roster.twin_groups if g.mode == S.MODE_APART]
+    for idx in sets:
+        for i in idx:
+            apart[i] |= set(idx) - {i}
+    return apart
+
+
+def _why_apart(roster: Roster, i: int, j: int) -> str:
+    from .names import normalize_name
+
+    if normalize_name(roster.students[i].name) == normalize_name(roster.students[j].name):
+        return "同名"
+    for g in roster.twin_groups:
+        if g.mode == S.MODE_APART and i in g.members and j in g.members:
+            return "双胞胎要求分开"
+    return "同音"
+
+
+def place(roster: Roster, classes: list[str | None], new: list[int], seed: int,
+          present: set[int] | None = None) -> list[tuple[int, str, str]]:
+    """Place the students ``new`` (in this order) given everybody's current class (None = not
+    placed). ``present``: students existing at this time (default all). Returns (index, class,
+    why). Raises UserError when a student cannot be placed."""
+    from .balance import total_scores
+
+    params = roster.params
+    names = params.names()
+    classes = list(classes)
+    present = set(range(len(roster.students))) if present is None else present
+    rng = np.random.default_rng(seed)
+    apart = _apart_map(roster)
+    bound: dict[int, set[int]] = {}
+    for g in roster.twin_groups:
+        if g.mode == S.MODE_TOGETHER:
+            unit = set(g.members) | set().union(*(bound.get(m, set()) for m in g.members))
+            for m in unit:
+                bound[m] = unit
+    totals = total_scores(roster, params.subjects) if params.subjects else np.full(len(roster.students), np.nan)
+    out: list[tuple[int, str, str]] = []
+    sheet = roster.sheet
+    for i in new:
+        if classes[i] is not None:
+            continue   # placed with a bound sibling earlier in this batch
+        s = roster.students[i]
+        unit = sorted(m for m in bound.get(i, {i}) if m in present)
+        placed = {classes[m] for m in unit if classes[m] is not None}
+        movers = [m for m in unit if classes[m] is None and m in new]
+        missing = [m for m in unit if classes[m] is None and m not in new]
+        if missing:
+            who = "、".join(roster.students[m].name for m in missing)
+            fail(S.SHEET_TWINS, f"插班学生 {s.name}（第{s.row}行）与 {who} 申请捆绑同班，但 {who} 没有班级，也不在这次插班之列。",
+                 f"请核对“{S.SHEET_TWINS}”中的申请，或让 {who} 一同插班。", row=s.row)
+        sizes = {c: 0 for c in names}
+        for j, c in enumerate(classes):
+            if c is not None and j in present:
+                sizes[c] += 1
+        if len(placed) > 1:
+            fail(S.SHEET_TWINS, f"{s.name}（第{s.row}行）的捆绑同班组成员已在不同班级（{'、'.join(sorted(placed))}），无法插班。",
+                 "请核对双胞胎申请和班级列。", row=s.row)
+
+        def conflicts(c: str) -> list[str]:
+            found = []
+            for m in movers:
+                for j in apart[m]:
+                    if j in present and classes[j] == c:
+                        found.append(f"{roster.students[m].name} 与 {roster.students[j].name}（{_why_apart(roster, m, j)}）")
+            return found
+
+        if placed:
+            c = placed.pop()
+            sibs = "、".join(roster.students[m].name for m in unit if classes[m] is not None)
+            if sizes[c] + len(movers) > params.cap:
+                fail(sheet, f"{s.name}（第{s.row}行）按捆绑申请要和 {sibs} 同在{c}，但{c}已有 {sizes[c]} 人，达到班额上限 {params.cap}。",
+                     f"请报批调整班额上限（“{S.SHEET_PARAMS}”），或与家长协商撤回捆绑申请。", row=s.row)
+            bad = conflicts(c)
+            if bad:
+                fail(sheet, f"{s.name}（第{s.row}行）按捆绑申请应编入{c}，但{'；'.join(bad)}必须分在不同班。",
+                     f"请核对“{S.SHEET_TWINS}”中的申请。", row=s.row)
+            for m in movers:
+                classes[m] = c
+                out.append((m, c, f"双胞胎捆绑申请：与 {sibs} 同班"))
+            continue
+        options = [c for c in names if sizes[c] + len(movers) <= params.cap and not conflicts(c)]
+        if not options:
+            full = all(sizes[c] + len(movers) > params.cap for c in names)
+            why = f"各班都已达到班额上限 {params.cap}" if full else "；".join(sorted({x for c in names for x in conflicts(c)}))
+            fail(sheet, f"{s.name}（第{s.row}行）无法插班：{why}。",
+                 "请核对该生信息；如各班已满，请报批调整班额上限或增加班级。", row=s.row)
+        placed_idx = [j for j, c in enumerate(classes) if c is not None and j in present]
+        cohort = np.nanmean(totals[placed_idx]) if placed_idx and np.any(np.isfinite(totals[placed_idx])) else np.nan
+
+        def score(c: str):
+            members = [j for j in placed_idx if classes[j] == c]
+            gender = sum(1 for j in members for m in movers if roster.students[j].gender == roster.students[m].gender)
+            school = sum(1 for j in members for m in movers if roster.students[m].school and roster.students[j].school == roster.students[m].school)
+            level = sum(1 for j in members for m in movers if roster.students[m].level and roster.students[j].level == roster.students[m].level)
+            vals = [totals[j] for j in members + movers if np.isfinite(totals[j])]
+            dev = round(abs(float(np.mean(vals)) - float(cohort)), 3) if vals and np.isfinite(cohort) else 0.0
+            return (sizes[c], gender, school, level, dev)
+
+        scored = {c: score(c) for c in options}
+        best = min(scored.values())
+        ties = [c for c in options if scored[c] == best]
+        c = ties[int(rng.integers(len(ties)))] if len(ties) > 1 else ties[0]
+        why = _reason(best, len(movers), ties, c)
+        for m in movers:
+            classes[m] = c
+            out.append((m, c, why + (f"（与双胞胎 {'、'.join(roster.students[x].name for x in movers if x != m)} 一同插班）" if len(movers) > 1 else "")))
+    return out
+
+
+def _reason(best: tuple, n: int, ties: list[str], chosen: str) -> str:
+    size, gender, school, level, dev = best
+    text = f"人数最少（插班前 {size} 人），同性别 {gender} 人、同毕业学校 {school} 人、同等级 {level} 人"
+    if dev:
+        text += f"，编入后该班总分平均与年级平均相差 {dev:.2f} 分"
+    if len(ties) > 1:
+        text += f"；{'、'.join(ties)} 条件完全相同，由随机种子抽签决定为{chosen}"
+    return text
+
+
+# --- the service step -----------------------------------------------------------------------
+def _spec_rows(spec: SheetSpec) -> list[list]:
+    grid: list[list] = [[None] * spec.max_col for _ in range(spec.max_row)]
+    for b in spec.blocks:
+        for i, row in enumerate(b.values):
+            for j, v in enumerate(row):
+                grid[b.top + i - 1][b.left + j - 1] = v
+    return grid
+
+
+def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = None) -> BookUpdate:
+    """插班. Raises UserError; writes nothing."""
+    from .lock import lock_info, relock_rows, result_sheet_names
+    from .reports import SHEET_SCHOOLS, class_sheet, read_record, schools_sheet, summary_sheet
+    from .service import draw_seed
+    from .validate import validate
+
+    rec_sheet = require_assigned(book, "插班")
+    record = read_record(rec_sheet.rows)
+    roster, report = validate(book)
+    if roster is None:
+        raise UserError(report)
+    params = roster.params
+    if ",".join(params.names()) != record.get("班级名称", ",".join(params.names())):
+        fail(S.SHEET_PARAMS, f"班级设置与编班时不同（编班时为 {record.get('班级名称')}）。", "插班不能改变班级数和班名，请改回原来的设置。")
+    names = params.names()
+    unknown = [s for s in roster.students if s.klass and s.klass not in names]
+    if unknown:
+        s = unknown[0]
+        fail(roster.sheet, f"{s.name} 的班级“{s.klass}”不是本年级的班级（{'、'.join(names)}）。", "请改正班级列。", row=s.row, col=roster.class_col)
+    originals, _ = split_late(book, roster)
+    fp = result_fingerprint(originals, [s.klass for s in originals.students])
+    if record.get("结果指纹") and fp != record.get("结果指纹"):
+        fail(roster.sheet, "已编班学生的班级与编班记录不一致：编班后有人改动了班级列（或删除、插入了已编班学生的行）。三不动：插班前必须先查明原因。",
+             "请运行“验证结果”（bianban verify）查看哪里被改动，恢复原样后再插班；新学生请加在名单末尾。")
+    new = [i for i, s in enumerate(roster.students) if not s.klass]
+    if not new:
+        fail(roster.sheet, "没有需要插班的学生：学生名单中每个学生都已有班级。",
+             f"请把插班学生加在“{roster.sheet}”末尾（班级一栏留空），再点击“插班”。")
+    if seed is None:
+        seed, source = draw_seed(), "电脑随机抽取"
+    else:
+        source = seed_source or "命令行指定"
+    classes = [s.klass for s in roster.students]
+    placements = place(roster, classes, new, seed)
+    stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    for i, c, _ in placements:
+        classes[i] = c
+    labels = np.array([names.index(c) for c in classes])
+    students = [replace(s, klass=c) for s, c in zip(roster.students, classes)]
+    full = replace(roster, students=students)
+    run_seed = int(record.get("随机种子") or 0)
+    run_stamp = record.get("编班时间", stamp)
+    upd = BookUpdate()
+    upd.cells = [(roster.sheet, roster.students[i].row, roster.class_col, c) for i, c, _ in placements]
+    upd.sheets = [summary_sheet(full, params, labels, run_stamp, run_seed)]
+    sch = schools_sheet(full, params, labels)
+    if sch is not None and SHEET_SCHOOLS in book.sheets:
+        upd.sheets.append(sch)
+    upd.sheets += [class_sheet(full, params, labels, k, run_stamp, run_seed) for k in range(len(names))]
+    if S.SHEET_PUBLIC in book.sheets:
+        from .lottery import head_of_class_from_log
+        from .public_list import public_sheet
+
+        upd.sheets.append(public_sheet(full, params, head_of_class_from_log(book), stamp))
+    keys = [roster.students[i].key for i, _, _ in placements]
+    upd.record_rows.append([BATCH_KEY, stamp, str(seed), "|".join(keys), f"种子来源：{source}"])
+    for i, c, why in placements:
+        s = roster.students[i]
+        upd.record_rows.append([stamp, f"插班：{s.name}（{s.key}，{s.gender}）编入{c}。理由：{why}"])
+    upd.messages.append(f"插班完成：{len(placements)} 名学生（随机种子 {seed}，{source}），没有移动任何已编班的学生：")
+    upd.messages += [f"  {roster.students[i].name}（第{roster.students[i].row}行） → {c}：{why}" for i, c, why in placements]
+    if lock_info(book) is not None:
+        after = RawBook(dict(book.sheets), list(book.order), book.source)
+        sh = book.sheets[roster.sheet]
+        rows = [list(r) for r in sh.rows]
+        for _, r, col, v in upd.cells:
+            while len(rows[r - 1]) < col:
+                rows[r - 1].append(None)
+            rows[r - 1][col - 1] = v
+        after.sheets[roster.sheet] = RawSheet(sh.name, rows, sh.formulas, sh.merged)
+        for spec in upd.sheets:
+            after.sheets[spec.name] = RawSheet(spec.name, _spec_rows(spec))
+        upd.record_rows += relock_rows(after)
+        upd.protect = result_sheet_names(after)
+        upd.messages.append("工作簿处于锁定状态：已更新锁定指纹，结果工作表仍受保护。")
+    return upd
+
+
+def verify_late(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
+    """Replay every recorded 插班 batch and compare with the class column; list students still
+    without a class."""
+    ok, out = True, []
+    history = batches(book)
+    index = {s.key: i for i, s in enumerate(roster.students)}
+    late_keys = {k for _, _, keys in history for k in keys}
+    present = {i for i, s in enumerate(roster.students) if s.key not in late_keys and s.klass}
+    classes: list[str | None] = [s.klass if i in present else None for i, s in enumerate(roster.students)]
+    for stamp, seed, keys in history:
+        lost = [k for k in keys if k not in index]
+        if lost:
+            ok = False
+            out.append(f"{stamp} 插班的学生 {'、'.join(lost)} 在“{roster.sheet}”中找不到了。")
+            continue
+        batch = [index[k] for k in keys]
+        present |= set(batch)
+        try:
+            expected = place(roster, classes, batch, seed, present)
+        except UserError as exc:
+            ok = False
+            out.append(f"{stamp} 的插班无法按记录重演：" + exc.report.errors[0].text())
+            continue
+        for i, c, _ in expected:
+            s = roster.students[i]
+            classes[i] = s.klass
+            if s.klass != c:
+                ok = False
+                out.append(f"“{roster.sheet}”第{s.row}行 {s.name}（{stamp} 插班）：班级是“{s.klass or '（空）'}”，按插班记录应为“{c}”。")
+    waiting = [s for i, s in enumerate(roster.students) if not s.klass and s.key not in late_keys]
+    if waiting:
+        ok = False
+        who = "、".join(f"{s.name}(第{s.row}行)" for s in waiting[:10])
+        out.append(f"有 {len(waiting)} 名学生还没有班级：{who}。如是插班学生，请点击“插班”（bianban late）。")
+    if history and ok:
+        n = sum(len(k) for _, _, k in history)
+        out.append(f"插班检查通过：{len(history)} 次插班共 {n} 名学生，按记录的随机种子重演，班级完全一致，已编班的学生没有被移动。")
+    return ok, out
+
+
+__all__ = ["plan_late", "place", "split_late", "verify_late", "batches", "Report"]

@@ -1,0 +1,147 @@
+"""锁定 and 三不动: after publication the workbook is locked — result sheets protected and the
+fingerprints of the class column, every class sheet and the lottery recorded in 编班记录. A locked
+workbook refuses to re-assign unless forced with a reason (which is logged); verify reports any
+change made after locking, naming the class or sheet."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from . import schema as S
+from .onsite import BookUpdate, fail, key_values, require_assigned, sha, text
+from .problems import Report, UserError
+from .raw_book import RawBook
+
+K_STATE, K_TIME = "锁定状态", "锁定时间"
+K_COLUMN, K_SHEETS, K_DRAW = "锁定·班级列指纹", "锁定·班级表指纹", "锁定·抽签指纹"
+LOCKED = "已锁定"
+
+
+def lock_info(book: RawBook) -> dict[str, str] | None:
+    """The lock entries of 编班记录, or None if the workbook is not locked."""
+    kv = key_values(book.sheets.get(S.SHEET_RECORD))
+    return kv if kv.get(K_STATE) == LOCKED else None
+
+
+def refuse_if_locked(book: RawBook, what: str) -> None:
+    info = lock_info(book)
+    if info is not None:
+        fail(S.SHEET_RECORD, f"工作簿已于 {info.get(K_TIME, '')} 锁定（结果已公示，三不动），不能{what}。",
+             "锁定后只允许“插班”（新生插入，不移动任何人）和“验证结果”。如确需变动，请报上级批准后在命令行使用 --force 并写明原因。")
+
+
+def assign_guard(book: RawBook, force_reason: str | None) -> list[list[Any]]:
+    """Called before re-assigning. Locked and no reason: UserError. Forced: the log rows to record."""
+    info = lock_info(book)
+    if info is None:
+        return []
+    if not force_reason or not force_reason.strip():
+        fail(S.SHEET_RECORD, f"工作簿已于 {info.get(K_TIME, '')} 锁定（结果已公示，三不动），拒绝重新编班。",
+             "插班请用“插班”（bianban late），不会移动任何已编班的学生。确需重新编班（须经批准），请运行："
+             "bianban assign 文件 --force --reason \"原因\"，原因会写入编班记录。")
+    stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    return [[stamp, f"强制重新编班：工作簿原已于 {info.get(K_TIME, '')} 锁定；原因：{force_reason.strip()}；"
+                    f"锁定时结果指纹 {info.get(K_COLUMN, '')[:16]}…"]]
+
+
+# --- fingerprints ---------------------------------------------------------------------------
+def _short(parts: dict[str, str]) -> str:
+    return ";".join(f"{k}:{v[:12]}" for k, v in parts.items())
+
+
+def _parse_short(value: str) -> dict[str, str]:
+    out = {}
+    for part in value.split(";"):
+        if ":" in part:
+            k, v = part.rsplit(":", 1)
+            out[k] = v
+    return out
+
+
+def current_fingerprints(book: RawBook) -> dict[str, dict[str, str]]:
+    """Per-class fingerprints of the class column and of each class sheet, and of the lottery."""
+    from .service import _names_on_class_sheet
+    from .validate import validate
+
+    roster, _ = validate(book)
+    names = roster.params.names() if roster is not None else []
+    column = {c: sha(sorted([s.key, s.name] for s in roster.students if s.klass == c)) for c in names} if roster else {}
+    sheets = {}
+    for c in names:
+        sh = book.sheets.get(c)
+        sheets[c] = sha(sorted(_names_on_class_sheet(sh.rows))) if sh is not None else "无"
+    draw = {}
+    from .lottery import read_draw_log
+
+    log = read_draw_log(book)
+    if log is not None:
+        draw = {"抽签": sha(sorted(log.pairs))}
+    return {K_COLUMN: column, K_SHEETS: sheets, K_DRAW: draw}
+
+
+def lock_rows(book: RawBook, stamp: str) -> list[list[Any]]:
+    fps = current_fingerprints(book)
+    return [[K_STATE, LOCKED], [K_TIME, stamp], [K_COLUMN, _short(fps[K_COLUMN])],
+            [K_SHEETS, _short(fps[K_SHEETS])], [K_DRAW, _short(fps[K_DRAW]) or "（未抽签）"]]
+
+
+def result_sheet_names(book: RawBook) -> list[str]:
+    from .reports import SHEET_SCHOOLS, read_record
+
+    rec = book.sheets.get(S.SHEET_RECORD)
+    classes = [x for x in read_record(rec.rows).get("班级名称", "").split(",") if x] if rec else []
+    names = [S.SHEET_SUMMARY, S.SHEET_RECORD, SHEET_SCHOOLS, S.SHEET_TEAMS, S.SHEET_DRAW_LOG, S.SHEET_PUBLIC] + classes
+    return [n for n in names if n in book.sheets]
+
+
+def plan_lock(book: RawBook) -> BookUpdate:
+    """锁定: only a workbook that verifies can be locked. Raises UserError; writes nothing."""
+    from .service import verify_book
+
+    require_assigned(book, "锁定")
+    if lock_info(book) is not None:
+        fail(S.SHEET_RECORD, f"工作簿已于 {lock_info(book).get(K_TIME, '')} 锁定，无需再次锁定。", "")
+    res = verify_book(book)
+    if not res.ok:
+        rep = Report()
+        for line in res.findings[1:] or res.findings:
+            rep.error("", line)
+        rep.error("", "验证未通过，不能锁定。", "请先找出并改正上面列出的不一致（或重新编班），验证通过后再锁定。")
+        raise UserError(rep)
+    stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    upd = BookUpdate(protect=result_sheet_names(book))
+    upd.record_rows = [[], ["锁定（三不动）"], ["项目", "内容"]] + lock_rows(book, stamp)
+    upd.record_rows.append(["锁定说明", "结果已公示并锁定：结果工作表已设保护；之后的任何改动都会被“验证结果”发现。插班不移动已编班的学生。"])
+    upd.messages.append(f"已锁定：{len(upd.protect)} 个结果工作表已设保护（{'、'.join(upd.protect)}），班级列、各班名单和抽签结果的指纹已记入“{S.SHEET_RECORD}”。")
+    return upd
+
+
+def verify_lock(book: RawBook) -> tuple[bool, list[str]]:
+    """Compare the workbook with the fingerprints recorded when it was locked."""
+    info = lock_info(book)
+    if info is None:
+        return True, []
+    now = current_fingerprints(book)
+    ok, out = True, []
+    for key, what in ((K_COLUMN, f"“{S.SHEET_ROSTER}”中班级为“{{}}”的学生"), (K_SHEETS, "班级工作表“{}”")):
+        rec = _parse_short(info.get(key, ""))
+        for c, fp in rec.items():
+            if now[key].get(c, "")[:12] != fp:
+                ok = False
+                out.append(f"锁定（{info.get(K_TIME, '')}）之后，{what.format(c)}被改动过。")
+    rec_draw = _parse_short(info.get(K_DRAW, ""))
+    if rec_draw and now[K_DRAW].get("抽签", "")[:12] != rec_draw.get("抽签"):
+        ok = False
+        out.append(f"锁定（{info.get(K_TIME, '')}）之后，“{S.SHEET_DRAW_LOG}”中的抽签结果被改动或删除。")
+    if ok:
+        out.append(f"锁定检查通过：锁定（{info.get(K_TIME, '')}）之后，班级列、各班名单和抽签结果都没有被改动。")
+    return ok, out
+
+
+def relock_rows(book_after: RawBook) -> list[list[Any]]:
+    """After 插班 on a locked workbook: the refreshed lock fingerprints (later rows win)."""
+    stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    return [[K_STATE, LOCKED], [K_TIME, stamp]] + lock_rows(book_after, stamp)[2:]
+
+
+__all__ = ["lock_info", "refuse_if_locked", "assign_guard", "plan_lock", "verify_lock", "text"]

@@ -1,0 +1,300 @@
+"""班主任抽签: match head teachers (with their teams) to the balanced student groups.
+
+Either a seeded computer draw — the seed typed in on site (e.g. digits called out by parent
+representatives) or drawn by the computer — or the result of a physical draw typed into the
+``抽签结果`` sheet (班主任 | 班级). Writes a printable ``抽签记录`` with the seed and its source, the
+fingerprint of the student lists the draw applies to, each head teacher and the class drawn, and
+signature lines. Rule of the computer draw (published on the sheet): head teachers in the order of
+教师搭配 (or 教师名单), class order of 参数设置; the permutation is numpy's PCG64 generator seeded
+with the draw seed — anyone can redo it, and ``verify`` does.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from . import schema as S
+from .onsite import BookUpdate, fail, key_values, text
+from .problems import Report, UserError
+from .raw_book import RawBook
+from .records import Params
+from .sheet_model import SheetSpec
+
+MODE_COMPUTER = "电脑随机抽签"
+MODE_MANUAL = "现场实物抽签（结果由教务处录入）"
+DRAW_RULE = ("抽签规则：班主任按“教师搭配”中团队的先后顺序（没有教师搭配时按“教师名单”中的先后顺序）排列，"
+             "用随机种子生成一个随机排列（numpy PCG64），第 i 位班主任得到排列中第 i 个位置对应的班级。"
+             "同一种子必然得到同一结果，可用“验证结果”复核。")
+HEAD_COLS = ("序号", "班主任", "任教学科", "抽中班级", "本人签字")
+
+
+@dataclass
+class Head:
+    name: str
+    subject: str
+    team: int | None = None       # index into Teams, when 教师搭配 exists
+
+
+@dataclass
+class DrawLog:
+    kv: dict[str, str]
+    pairs: list[tuple[str, str]]          # (head teacher, class) as on the sheet
+    rows: list[int]                       # sheet rows of the pairs
+
+
+def heads_of(book: RawBook, params: Params):
+    """Head teachers in draw order, and the Teams if 教师搭配 exists. Raises UserError."""
+    from .teachers import read_teachers, recorded_teams
+
+    teams, problems = recorded_teams(book)
+    if problems:
+        rep = Report()
+        for p in problems:
+            rep.error(S.SHEET_TEAMS, p, "请重新运行“教师搭配”（bianban teachers），再抽签。")
+        raise UserError(rep)
+    if teams is not None:
+        return [Head(teams.head_name(t), teams.teachers[teams.heads[t]].subject, t) for t in range(teams.n)], teams
+    report = Report()
+    teachers, sheet = read_teachers(book, report, counts=False)
+    if not report.ok:
+        raise UserError(report)
+    heads = [t for t in teachers if t.head]
+    k = params.n_classes
+    if len(heads) != k:
+        fail(sheet, f"班主任人选有 {len(heads)} 人，班级有 {k} 个；抽签需要两者相等。",
+             f"请在“{sheet}”的“班主任”列给 {k} 位老师填“是”（不是班主任的填“否”）。")
+    seen: dict[str, int] = {}
+    for t in heads:
+        if t.name in seen:
+            fail(sheet, f"班主任“{t.name}”出现了两次（第{seen[t.name]}行和第{t.row}行）。", "一位老师只能当一个班的班主任。", row=t.row)
+        seen[t.name] = t.row
+    return [Head(t.name, t.subject) for t in heads], None
+
+
+def computer_draw(n: int, seed: int) -> list[int]:
+    """Head teacher i (in draw order) gets class index result[i]."""
+    return [int(x) for x in np.random.default_rng(seed).permutation(n)]
+
+
+def read_manual(book: RawBook, heads: list[Head], names: list[str]) -> list[str]:
+    """The 抽签结果 sheet typed in after a physical draw: class per head teacher (draw order)."""
+    sh = book.sheets.get(S.SHEET_DRAW_INPUT)
+    if sh is None:
+        fail("", f"没有“{S.SHEET_DRAW_INPUT}”工作表，无法录入现场抽签结果。",
+             f"请新建工作表“{S.SHEET_DRAW_INPUT}”，第一行写表头“班主任 | 班级”，每位班主任一行填上抽到的班级。")
+    hr = hc = cc = 0
+    for r in range(1, min(10, sh.n_rows) + 1):
+        cells = [text(v) for v in sh.rows[r - 1]]
+        if "班主任" in cells and any(c in ("班级", "抽中班级") for c in cells):
+            hr, hc = r, cells.index("班主任") + 1
+            cc = next(i for i, c in enumerate(cells, start=1) if c in ("班级", "抽中班级"))
+            break
+    if not hr:
+        fail(S.SHEET_DRAW_INPUT, "找不到表头行（班主任、班级）。", "请在第一行写表头：班主任 | 班级。", row=1)
+    rep = Report()
+    by_name = {h.name: i for i, h in enumerate(heads)}
+    got: dict[int, tuple[str, int]] = {}
+    class_rows: dict[str, int] = {}
+    for r in range(hr + 1, sh.n_rows + 1):
+        nm, cl = text(sh.cell(r, hc)).replace(" ", ""), text(sh.cell(r, cc)).replace(" ", "")
+        if not nm and not cl:
+            continue
+        if nm not in by_name:
+            rep.error(S.SHEET_DRAW_INPUT, f"“{nm or '（空）'}”不是班主任人选。",
+                      f"请填写班主任的姓名（{'、'.join(h.name for h in heads)}），与教师名单一致。", row=r, col=hc)
+            continue
+        if cl not in names:
+            rep.error(S.SHEET_DRAW_INPUT, f"班级“{cl or '（空）'}”不存在。", f"请填写 {'、'.join(names)} 之一。", row=r, col=cc)
+            continue
+        i = by_name[nm]
+        if i in got:
+            rep.error(S.SHEET_DRAW_INPUT, f"班主任“{nm}”录入了两次（第{got[i][1]}行和第{r}行）。", "每位班主任只抽一次，请删除多余的一行。", row=r, col=hc)
+            continue
+        if cl in class_rows:
+            rep.error(S.SHEET_DRAW_INPUT, f"班级“{cl}”被录入了两次（第{class_rows[cl]}行和第{r}行）：一个班只能有一位班主任。",
+                      "请对照现场抽签的签条改正其中一行。", row=r, col=cc)
+            continue
+        got[i] = (cl, r)
+        class_rows[cl] = r
+    if rep.ok:
+        missing = [h.name for i, h in enumerate(heads) if i not in got]
+        if missing:
+            rep.error(S.SHEET_DRAW_INPUT, f"还没有录入这些班主任的抽签结果：{'、'.join(missing)}。", "请补齐每位班主任抽到的班级。")
+    if not rep.ok:
+        raise UserError(rep)
+    return [got[i][0] for i in range(len(heads))]
+
+
+def _student_fp(book: RawBook) -> str:
+    from .reports import read_record
+
+    return read_record(book.sheets[S.SHEET_RECORD].rows).get("结果指纹", "")
+
+
+def plan_draw(book: RawBook, seed: int | None = None, seed_source: str | None = None,
+              manual: bool = False) -> BookUpdate:
+    """班主任抽签. Raises UserError; writes nothing."""
+    from .lock import refuse_if_locked
+    from .onsite import require_assigned
+    from .public_list import public_sheet
+    from .service import draw_seed, verify_book
+    from .teachers import teams_sheet
+    from .validate import validate
+
+    require_assigned(book, "抽签")
+    refuse_if_locked(book, "重新抽签")
+    if S.SHEET_DRAW_LOG in book.sheets:
+        fail(S.SHEET_DRAW_LOG, "已经抽过签，不能再抽一次。",
+             f"抽签结果一经公布不再重抽。如确需重抽（须经监督人员同意并记录原因），请先删除“{S.SHEET_DRAW_LOG}”工作表再抽签。")
+    roster, report = validate(book)
+    if roster is None:
+        raise UserError(report)
+    params = roster.params
+    res = verify_book(book)
+    if not res.ok:
+        rep = Report()
+        for line in res.findings[1:]:
+            rep.error("", line)
+        rep.error("", "编班结果验证未通过，不能抽签。", "请先找出并改正上面列出的不一致（或重新编班），验证通过后再抽签。")
+        raise UserError(rep)
+    names = params.names()
+    heads, teams = heads_of(book, params)
+    if manual:
+        classes = read_manual(book, heads, names)
+        mode, seed_text, source = MODE_MANUAL, "—", f"现场抽签，结果录入在“{S.SHEET_DRAW_INPUT}”"
+    else:
+        if seed is None:
+            seed, source = draw_seed(), "电脑随机抽取"
+        else:
+            source = seed_source or "现场输入"
+        classes = [names[k] for k in computer_draw(len(heads), seed)]
+        mode, seed_text = MODE_COMPUTER, str(seed)
+    stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    info = {"抽签时间": stamp, "抽签方式": mode, "随机种子": seed_text, "种子来源": source,
+            "学生名单指纹": _student_fp(book), "班级数": str(len(names)),
+            "教师搭配指纹": teams.fingerprint() if teams is not None else "（没有教师搭配，只抽班主任）"}
+    upd = BookUpdate(sheets=[draw_sheet(params, info, heads, classes)])
+    head_of_class = {c: h.name for h, c in zip(heads, classes)}
+    if teams is not None:
+        upd.sheets.append(teams_sheet(teams, params, stamp, class_of_team=[classes[i] for i in range(teams.n)]))
+    upd.sheets.append(public_sheet(roster, params, head_of_class, stamp))
+    upd.record_rows.append([stamp, f"班主任抽签（{mode}，种子 {seed_text}，{source}）："
+                            + "；".join(f"{h.name}→{c}" for h, c in zip(heads, classes))])
+    upd.messages.append(f"抽签完成（{mode}；随机种子 {seed_text}，{source}）：")
+    upd.messages += [f"  {h.name}（{h.subject}） → {c}" for h, c in sorted(zip(heads, classes), key=lambda x: names.index(x[1]))]
+    upd.messages.append(f"请打印“{S.SHEET_DRAW_LOG}”请监督人员和家长代表签字；“{S.SHEET_PUBLIC}”可打印张贴。")
+    return upd
+
+
+def draw_sheet(params: Params, info: dict[str, str], heads: list[Head], classes: list[str]) -> SheetSpec:
+    from .reports import _title
+
+    spec = SheetSpec(name=S.SHEET_DRAW_LOG, header_footer=S.SHEET_DRAW_LOG)
+    spec.add(1, 1, [[_title(params, "班主任抽签记录")]], "title")
+    spec.add(2, 1, [["本表由软件自动生成。打印后请班主任本人、监督人员和家长代表签字，与编班结果一并存档。"]], "subtitle")
+    spec.add(4, 1, [["项目", "内容"]], "header")
+    items = [[k, info[k]] for k in ("抽签时间", "抽签方式", "随机种子", "种子来源", "班级数", "学生名单指纹", "教师搭配指纹")]
+    spec.add(5, 1, items, "body")
+    r = 5 + len(items) + 1
+    spec.add(r, 1, [["抽签结果"]], "section")
+    spec.add(r + 1, 1, [list(HEAD_COLS)], "header")
+    names = params.names()
+    order = sorted(range(len(heads)), key=lambda i: names.index(classes[i]))
+    spec.add(r + 2, 1, [[n, heads[i].name, heads[i].subject, classes[i], None] for n, i in enumerate(order, start=1)], "body")
+    r += 2 + len(heads) + 1
+    spec.add(r, 1, [[DRAW_RULE]], "note")
+    spec.add(r + 1, 1, [["学生名单指纹即“编班记录”中的结果指纹：抽签针对的是这一份分班结果；分班如有改动，指纹就会不同。"]], "note")
+    spec.add(r + 3, 1, [["监督人员签字：____________________    ____________________    ____________________"]], "sign")
+    spec.add(r + 5, 1, [["家长代表签字：____________________    ____________________    ____________________"]], "sign")
+    spec.add(r + 7, 1, [["教务处（经办人）：________________    日期：______年____月____日"]], "sign")
+    spec.col_widths = {1: 16, 2: 40, 3: 12, 4: 12, 5: 16}
+    spec.merge_title = False
+    return spec
+
+
+def read_draw_log(book: RawBook) -> DrawLog | None:
+    sh = book.sheets.get(S.SHEET_DRAW_LOG)
+    if sh is None:
+        return None
+    pairs, rows, in_table = [], [], False
+    for r, row in enumerate(sh.rows, start=1):
+        cells = [text(v) for v in row]
+        if cells[:4] == list(HEAD_COLS[:4]):
+            in_table = True
+            continue
+        if in_table:
+            if not cells or not cells[0].isdigit():
+                break
+            pairs.append((cells[1] if len(cells) > 1 else "", cells[3] if len(cells) > 3 else ""))
+            rows.append(r)
+    return DrawLog(key_values(sh), pairs, rows)
+
+
+def head_of_class_from_log(book: RawBook) -> dict[str, str] | None:
+    log = read_draw_log(book)
+    return None if log is None else {c: h for h, c in log.pairs}
+
+
+def verify_lottery(book: RawBook) -> tuple[bool, list[str]]:
+    """Re-draw (or re-read the typed-in result) and compare with 抽签记录 and 教师搭配."""
+    from .validate import validate
+
+    log = read_draw_log(book)
+    if log is None:
+        return True, []
+    ok, out = True, []
+    rec = book.sheets.get(S.SHEET_RECORD)
+    if rec is not None and log.kv.get("学生名单指纹") != _student_fp(book):
+        ok = False
+        out.append(f"“{S.SHEET_DRAW_LOG}”的学生名单指纹与“{S.SHEET_RECORD}”的结果指纹不同：抽签之后重新编过班，抽签结果不适用于现在的分班。")
+    roster, _ = validate(book)
+    if roster is None:
+        return False, out + ["无法读取输入数据，抽签未能复核。"]
+    names = roster.params.names()
+    try:
+        heads, teams = heads_of(book, roster.params)
+    except UserError as exc:
+        return False, out + ["抽签未能复核：" + exc.report.errors[0].text()]
+    expected: list[str] | None = None
+    if log.kv.get("抽签方式") == MODE_COMPUTER:
+        try:
+            seed = int(log.kv.get("随机种子", ""))
+            expected = [names[k] for k in computer_draw(len(heads), seed)]
+        except ValueError:
+            ok = False
+            out.append(f"“{S.SHEET_DRAW_LOG}”中的随机种子缺失或被改动：“{log.kv.get('随机种子', '')}”。")
+    elif log.kv.get("抽签方式") == MODE_MANUAL:
+        try:
+            expected = read_manual(book, heads, names)
+        except UserError as exc:
+            ok = False
+            out.append(f"“{S.SHEET_DRAW_INPUT}”中的现场抽签录入有误：" + exc.report.errors[0].text())
+    else:
+        ok = False
+        out.append(f"“{S.SHEET_DRAW_LOG}”中的抽签方式缺失或被改动。")
+    got = dict(log.pairs)
+    if expected is not None:
+        for h, c, r in zip(heads, expected, range(len(heads))):
+            if got.get(h.name) != c:
+                ok = False
+                how = "按记录的随机种子重新抽签" if log.kv.get("抽签方式") == MODE_COMPUTER else f"按“{S.SHEET_DRAW_INPUT}”"
+                out.append(f"“{S.SHEET_DRAW_LOG}”中班主任 {h.name} 的班级是“{got.get(h.name, '（缺）')}”，{how}应为“{c}”。")
+        extra = set(got) - {h.name for h in heads}
+        if extra:
+            ok = False
+            out.append(f"“{S.SHEET_DRAW_LOG}”中出现了不是班主任人选的人：{'、'.join(sorted(extra))}。")
+    if teams is not None and S.SHEET_TEAMS in book.sheets:
+        import re
+
+        for row in book.sheets[S.SHEET_TEAMS].rows:
+            if row and isinstance(row[0], str) and re.fullmatch(r"第\d+组", row[0].strip()) and len(row) > 2:
+                head, cls = text(row[2]), text(row[1])
+                if head in got and cls != got[head]:
+                    ok = False
+                    out.append(f"“{S.SHEET_TEAMS}”中 {row[0]}（班主任 {head}）的班级是“{cls}”，与抽签记录的“{got[head]}”不一致。")
+    if ok:
+        out.append(f"抽签检查通过：{len(log.pairs)} 位班主任的班级与“{S.SHEET_DRAW_LOG}”"
+                   + ("按记录的随机种子重新抽签的结果一致。" if log.kv.get("抽签方式") == MODE_COMPUTER else "和现场录入的结果一致。"))
+    return ok, out

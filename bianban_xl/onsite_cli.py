@@ -1,0 +1,100 @@
+"""`bianban teachers | draw | public | lock | late`: thin shells over the on-site service steps.
+
+Each reads the workbook, plans the step (raising UserError with nothing written), then writes the
+result to -o or back into the file after a backup copy.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from .onsite import BookUpdate, apply_update_file
+
+EXAMPLES = {
+    "teachers": "示例：\n  bianban teachers 编班结果.xlsx\n  bianban teachers 编班结果.xlsx --seed 20260901 -o 搭配.xlsx",
+    "draw": "示例：\n  bianban draw 编班结果.xlsx --seed 3721          （家长代表现场报数作为种子）\n"
+            "  bianban draw 编班结果.xlsx                      （电脑随机抽取种子）\n"
+            "  bianban draw 编班结果.xlsx --manual             （录入现场实物抽签结果：工作表“抽签结果”，班主任 | 班级）",
+    "public": "示例：\n  bianban public 编班结果.xlsx",
+    "lock": "示例：\n  bianban lock 编班结果.xlsx\n\n锁定后拒绝重新编班；插班（bianban late）仍可进行。",
+    "late": "示例：\n  bianban late 编班结果.xlsx\n  bianban late 编班结果.xlsx --seed 5081 -o 插班后.xlsx\n\n"
+            "把插班学生加在“学生名单”末尾、班级一栏留空，再运行本命令。",
+}
+
+
+def run_step(path: str | Path, out: str | Path | None, plan: Callable[..., BookUpdate], **kwargs) -> tuple[BookUpdate, Path, Path | None]:
+    """Read ``path``, plan the step, write. Returns (update, written path, backup or None)."""
+    from .service import read_book
+
+    book = read_book(path)
+    update = plan(book, **kwargs)
+    target, backup = apply_update_file(path, out, update)
+    return update, target, backup
+
+
+def teachers_file(path, out=None, seed=None, seed_source=None):
+    from .teachers import plan_teams
+
+    return run_step(path, out, lambda b: plan_teams(b, seed, seed_source)[1])
+
+
+def draw_file(path, out=None, seed=None, seed_source=None, manual=False):
+    from .lottery import plan_draw
+
+    return run_step(path, out, plan_draw, seed=seed, seed_source=seed_source, manual=manual)
+
+
+def public_file(path, out=None):
+    from .public_list import plan_public
+
+    return run_step(path, out, plan_public)
+
+
+def lock_file(path, out=None):
+    from .lock import plan_lock
+
+    return run_step(path, out, plan_lock)
+
+
+def late_file(path, out=None, seed=None, seed_source=None):
+    from .late import plan_late
+
+    return run_step(path, out, plan_late, seed=seed, seed_source=seed_source)
+
+
+def _report(out: Callable[[str], None], update: BookUpdate, target: Path, backup: Path | None) -> int:
+    for line in update.messages:
+        out(line)
+    out(f"结果已写入：{target}")
+    if backup:
+        out(f"原文件已备份为：{backup}")
+    out(f"复核命令：bianban verify \"{target}\"")
+    return 0
+
+
+def add_parsers(add: Callable, out: Callable[[str], None]) -> None:
+    """Register the subcommands with cli.build_parser's ``add(name, help, func)``."""
+
+    def common(p, seed_help: str | None = None):
+        p.add_argument("book", help="编班结果工作簿 .xlsx / .xlsm")
+        p.add_argument("-o", "--output", help="结果文件；不填则备份原文件后写回原文件")
+        if seed_help:
+            p.add_argument("--seed", type=int, help=seed_help)
+            p.add_argument("--source", help="种子来源的说明，写入记录，如“家长代表报数”（配合 --seed）")
+
+    p = add("teachers", "教师搭配：按评分、骨干、职称、年龄、教龄、性别均衡地组成各班教师团队（每位班主任一队）",
+            lambda a: _report(out, *teachers_file(a.book, a.output, a.seed, a.source)))
+    common(p, "随机种子（整数）；不填则用参数设置中的种子，再没有就由电脑随机抽取")
+    p = add("draw", "班主任抽签：把各教师团队随机对应到已编好的班级，生成可打印签字的抽签记录和公示名单",
+            lambda a: _report(out, *draw_file(a.book, a.output, a.seed, a.source, a.manual)))
+    common(p, "抽签种子（整数，可由家长代表现场报数）；不填由电脑随机抽取")
+    p.add_argument("--manual", action="store_true", help="不用电脑抽签，读取工作表“抽签结果”中录入的现场实物抽签结果")
+    p = add("public", "公示名单：每班一页，姓名隐去部分字，只含班级、班主任、姓名、性别",
+            lambda a: _report(out, *public_file(a.book, a.output)))
+    common(p)
+    p = add("lock", "锁定（三不动）：保护结果工作表并记录结果指纹，此后拒绝重新编班",
+            lambda a: _report(out, *lock_file(a.book, a.output)))
+    common(p)
+    p = add("late", "插班：把学生名单中没有班级的新生逐个编入最能保持均衡的班级，不移动任何人",
+            lambda a: _report(out, *late_file(a.book, a.output, a.seed, a.source)))
+    common(p, "抽签种子（条件完全相同的班级之间抽签用）；不填由电脑随机抽取")

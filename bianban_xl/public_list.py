@@ -1,0 +1,74 @@
+"""公示名单: a print-ready list per class for posting — class, head teacher, masked names, gender.
+
+No scores, IDs, birth dates or schools. The masking rule is printed on the sheet.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from . import schema as S
+from .onsite import BookUpdate, fail, require_assigned
+from .problems import UserError
+from .raw_book import RawBook
+from .records import Params, Roster
+from .sheet_model import SheetSpec
+
+MASK_RULE = ("姓名隐私处理：两个字的姓名只显示姓（如 李*）；三个字及以上的姓名显示第一个字和最后一个字，"
+             "中间每个字用 * 代替（如 张*明、欧**娜）。名单不含成绩、编号、出生日期和毕业学校。")
+
+
+def mask_name(name: str) -> str:
+    """张三明 → 张*明, 李娜 → 李*, 欧阳娜娜 → 欧**娜; spaces dropped, '·' kept."""
+    t = re.sub(r"[\s\u3000]+", "", name or "")
+    chars = list(t)
+    if len(chars) <= 1:
+        return "*" if not chars else chars[0] + "*"
+    if len(chars) == 2:
+        return chars[0] + "*"
+    return chars[0] + "".join("·" if ch in "·•．." else "*" for ch in chars[1:-1]) + chars[-1]
+
+
+def public_sheet(roster: Roster, params: Params, head_of_class: dict[str, str] | None, stamp: str) -> SheetSpec:
+    """All classes one after the other, a page each, with the masking rule on every page."""
+    from .reports import _title
+
+    spec = SheetSpec(name=S.SHEET_PUBLIC, header_footer=S.SHEET_PUBLIC, merge_title=False)
+    r = 1
+    for cname in params.names():
+        members = [s for s in roster.students if s.klass == cname]
+        boys = sum(1 for s in members if s.gender == "男")
+        head = (head_of_class or {}).get(cname) or "（待抽签）"
+        spec.add(r, 1, [[_title(params, f"{cname} 新生名单公示")]], "title")
+        spec.add(r + 1, 1, [[f"班主任：{head}    人数 {len(members)}（男 {boys}，女 {len(members) - boys}）"]], "subtitle")
+        spec.add(r + 2, 1, [["序号", "班级", "姓名", "性别"]], "header")
+        spec.add(r + 3, 1, [[n, cname, mask_name(s.name), s.gender] for n, s in enumerate(members, start=1)] or [[None] * 4], "body")
+        end = r + 3 + max(len(members), 1)
+        spec.add(end, 1, [[MASK_RULE]], "note")
+        spec.add(end + 1, 1, [[f"公示时间：{stamp[:10]}    如有疑问请联系学校教务处。"]], "note")
+        spec.row_breaks.append(end + 1)
+        r = end + 3
+    spec.col_widths = {1: 8, 2: 12, 3: 16, 4: 8}
+    return spec
+
+
+def plan_public(book: RawBook) -> BookUpdate:
+    """公示名单 from the class column and (if drawn) the lottery. Raises UserError; writes nothing."""
+    from .lottery import head_of_class_from_log
+    from .validate import validate
+
+    require_assigned(book, "生成公示名单")
+    roster, report = validate(book)
+    if roster is None:
+        raise UserError(report)
+    unplaced = [s for s in roster.students if not s.klass]
+    if unplaced:
+        who = "、".join(f"{s.name}(第{s.row}行)" for s in unplaced[:10])
+        fail(roster.sheet, f"有 {len(unplaced)} 名学生还没有班级：{who}。",
+             "新增的学生请先用“插班”（bianban late）编入班级，再生成公示名单。", row=unplaced[0].row)
+    heads = head_of_class_from_log(book)
+    stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    upd = BookUpdate(sheets=[public_sheet(roster, roster.params, heads, stamp)])
+    upd.messages.append(f"公示名单已生成（工作表“{S.SHEET_PUBLIC}”，每班一页）"
+                        + ("，含抽签确定的班主任。" if heads else "；尚未抽签，班主任一栏为“待抽签”。"))
+    return upd
