@@ -1,0 +1,131 @@
+"""插班 on real workbooks: nobody moves, sizes stay within 1, twins join their bound sibling,
+same names are kept apart, each placement recorded and replayable by verify; bad input refused."""
+from __future__ import annotations
+
+import collections
+
+from openpyxl import load_workbook
+
+from bianban_xl.cli import main
+
+from conftest import sha, student_rows, write_book
+from onsite_helpers import assigned, roster_classes
+
+
+def add_students(path, rows, twins=()):
+    wb = load_workbook(path)
+    for r in rows:
+        wb["学生名单"].append(r)
+    if twins:
+        ws = wb["双胞胎"] if "双胞胎" in wb.sheetnames else wb.create_sheet("双胞胎")
+        if ws.max_row == 1 and ws["A1"].value is None:
+            ws.append(["组号", "编号", "姓名", "要求"])
+        for t in twins:
+            ws.append(t)
+    wb.save(path)
+
+
+def late_row(sid, name, gender="男"):
+    return [sid, name, gender, None, "第1小学", "本地", "良", 80, 80, None]
+
+
+def test_late_places_without_moving_anyone(tmp_path, capsys):
+    out = assigned(tmp_path, rows=student_rows(31, seed=4))     # sizes 11/10/10
+    before = roster_classes(out)
+    add_students(out, [late_row("S0901", "钱多多"), late_row("S0902", "孙晓晓", "女"), late_row("S0903", "周一一")])
+    assert main(["late", str(out), "--seed", "5"]) == 0
+    after = roster_classes(out)
+    assert {k: after[k] for k in before} == before                    # 三不动
+    sizes = collections.Counter(after.values())
+    assert max(sizes.values()) - min(sizes.values()) <= 1 and sum(sizes.values()) == 34
+    assert after["S0901"] != "1班" or sizes["1班"] <= 12               # size first
+    wb = load_workbook(out)
+    log = " ".join(str(c.value) for row in wb["编班记录"].iter_rows() for c in row if c.value)
+    assert "插班：钱多多" in log and "理由" in log and "插班批次" in log
+    for name, c in (("钱多多", after["S0901"]), ("孙晓晓", after["S0902"])):
+        assert name in [r[2] for r in wb[c].iter_rows(min_row=4, values_only=True)]
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == 0
+    assert "插班检查通过" in capsys.readouterr().out
+    # a tampered late placement is caught by the replay
+    wb = load_workbook(out)
+    ws = wb["学生名单"]
+    ci = [c.value for c in ws[1]].index("班级") + 1
+    ws.cell(ws.max_row, ci).value = next(c for c in ("1班", "2班", "3班") if c != ws.cell(ws.max_row, ci).value)
+    wb.save(tmp_path / "t.xlsx")
+    assert main(["verify", str(tmp_path / "t.xlsx")]) == 1
+    assert "按插班记录应为" in capsys.readouterr().out
+
+
+def test_same_seed_same_placement_and_second_batch(tmp_path):
+    out = assigned(tmp_path)
+    add_students(out, [late_row("S0901", "钱多多"), late_row("S0902", "孙晓晓", "女")])
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    assert main(["late", str(out), "-o", str(a), "--seed", "11"]) == 0
+    assert main(["late", str(out), "-o", str(b), "--seed", "11"]) == 0
+    assert roster_classes(a) == roster_classes(b)
+    add_students(a, [late_row("S0903", "吴小宝")])
+    assert main(["late", str(a), "--seed", "12"]) == 0
+    assert main(["verify", str(a)]) == 0
+
+
+def test_late_twin_joins_sibling_and_same_name_apart(tmp_path, capsys):
+    rows = student_rows(30, seed=2)
+    out = assigned(tmp_path, rows=rows)
+    cls = roster_classes(out)
+    sibling = rows[0]
+    add_students(out, [late_row("S0901", "王小双"), late_row("S0902", rows[5][1])],
+                 twins=[[9, sibling[0], None, "同班"], [9, "S0901", None, "同班"]])
+    assert main(["late", str(out), "--seed", "3"]) == 0
+    after = roster_classes(out)
+    assert after["S0901"] == cls[sibling[0]]                      # the late twin joins the bound sibling
+    assert after["S0902"] != cls[rows[5][0]]                      # 同名 kept apart
+    assert main(["verify", str(out)]) == 0
+
+
+def test_bad_late_input(tmp_path, capsys):
+    out = assigned(tmp_path)
+    before = sha(out)
+    assert main(["late", str(out)]) == 1                           # nobody to place
+    assert "没有需要插班的学生" in capsys.readouterr().out and sha(out) == before
+    # a late student whose twin is not in the roster at all
+    add_students(out, [late_row("S0901", "王小双")], twins=[[9, "S0901", None, "同班"], [9, "S0999", None, "同班"]])
+    before = sha(out)
+    assert main(["late", str(out)]) == 1
+    t = capsys.readouterr().out
+    assert "S0999" in t and "找不到" in t and sha(out) == before
+    # a moved student blocks 插班 (三不动)
+    (tmp_path / "x").mkdir()
+    out2 = assigned(tmp_path / "x")
+    wb = load_workbook(out2)
+    ws = wb["学生名单"]
+    ci = [c.value for c in ws[1]].index("班级") + 1
+    ws.cell(2, ci).value = "3班" if ws.cell(2, ci).value != "3班" else "1班"
+    ws.append(late_row("S0901", "钱多多"))
+    wb.save(out2)
+    before = sha(out2)
+    assert main(["late", str(out2)]) == 1
+    assert "三不动" in capsys.readouterr().out and sha(out2) == before
+
+
+def test_late_on_locked_book_keeps_lock(tmp_path, capsys):
+    out = assigned(tmp_path)
+    assert main(["lock", str(out)]) == 0
+    add_students(out, [late_row("S0901", "钱多多")])
+    assert main(["late", str(out), "--seed", "1"]) == 0
+    wb = load_workbook(out)
+    assert wb["1班"].protection.sheet and wb["编班汇总"].protection.sheet
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == 0
+    t = capsys.readouterr().out
+    assert "锁定检查通过" in t and "插班检查通过" in t
+
+
+def test_full_classes(tmp_path, capsys):
+    params = [("学校名称", "测试中学"), ("年级", "初一"), ("班级数", 3), ("班额上限", 10), ("随机种子", 1)]
+    out = assigned(tmp_path, params=params, rows=student_rows(30))
+    add_students(out, [late_row("S0901", "钱多多")])
+    before = sha(out)
+    assert main(["late", str(out)]) == 1
+    t = capsys.readouterr().out
+    assert ("班额上限" in t or "超过" in t) and sha(out) == before

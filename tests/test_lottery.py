@@ -1,0 +1,107 @@
+"""班主任抽签 on real workbooks: seeded draw reproducible and recorded, manual draw typed in,
+duplicates refused, verify catches a tampered lottery."""
+from __future__ import annotations
+
+from openpyxl import load_workbook
+
+from bianban_xl.cli import main
+
+from conftest import sha
+from onsite_helpers import assigned, kv
+
+
+def draw_table(path):
+    ws = load_workbook(path)["抽签记录"]
+    rows = list(ws.iter_rows(values_only=True))
+    i = next(n for n, r in enumerate(rows) if r[:4] == ("序号", "班主任", "任教学科", "抽中班级"))
+    out = {}
+    for r in rows[i + 1:]:
+        if not isinstance(r[0], int):
+            break
+        out[r[1]] = r[3]
+    return out
+
+
+def test_seeded_draw_writes_record_and_verifies(tmp_path, capsys):
+    out = assigned(tmp_path)
+    assert main(["teachers", str(out)]) == 0
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    assert main(["draw", str(out), "-o", str(a), "--seed", "3721", "--source", "家长代表报数"]) == 0
+    assert main(["draw", str(out), "-o", str(b), "--seed", "3721"]) == 0
+    assert draw_table(a) == draw_table(b)
+    got = draw_table(a)
+    assert set(got) == {"王芳", "赵敏", "陈刚"} and sorted(got.values()) == ["1班", "2班", "3班"]
+    wb = load_workbook(a)
+    info = kv(wb["抽签记录"])
+    assert info["随机种子"] == "3721" and info["种子来源"] == "家长代表报数"
+    assert info["学生名单指纹"] == kv(wb["编班记录"])["结果指纹"]
+    signs = " ".join(str(r[0]) for r in wb["抽签记录"].iter_rows(values_only=True) if r[0])
+    assert "监督人员签字" in signs and "家长代表签字" in signs
+    # 教师搭配 now shows each team's class; 公示名单 names the head teachers
+    teams = {r[2]: r[1] for r in wb["教师搭配"].iter_rows(min_row=4, values_only=True) if str(r[0]).startswith("第")}
+    assert teams == got
+    assert any(f"班主任：{h}" in str(c.value) for h in got for c in wb["公示名单"]["A"])
+    capsys.readouterr()
+    assert main(["verify", str(a)]) == 0
+    assert "抽签检查通过" in capsys.readouterr().out
+    # a second draw is refused
+    before = sha(a)
+    assert main(["draw", str(a), "--seed", "1"]) == 1
+    assert "已经抽过签" in capsys.readouterr().out and sha(a) == before
+
+
+def test_tampered_lottery_is_detected(tmp_path, capsys):
+    out = assigned(tmp_path)
+    assert main(["draw", str(out), "--seed", "42"]) == 0      # no 教师搭配: head teachers from 教师名单
+    wb = load_workbook(out)
+    ws = wb["抽签记录"]
+    cells = [c for row in ws.iter_rows() for c in row if c.value in ("1班", "2班")]
+    a, b = cells[0], cells[1]
+    a.value, b.value = b.value, a.value
+    wb.save(tmp_path / "swapped.xlsx")
+    capsys.readouterr()
+    assert main(["verify", str(tmp_path / "swapped.xlsx")]) == 1
+    text = capsys.readouterr().out
+    assert "按记录的随机种子重新抽签应为" in text and "验证未通过" in text
+
+
+def test_manual_draw_and_typed_twice(tmp_path, capsys):
+    out = assigned(tmp_path)
+    wb = load_workbook(out)
+    ws = wb.create_sheet("抽签结果")
+    for row in (["班主任", "班级"], ["王芳", "2班"], ["赵敏", "2班"], ["陈刚", "1班"]):
+        ws.append(row)
+    wb.save(out)
+    before = sha(out)
+    assert main(["draw", str(out), "--manual"]) == 1
+    text = capsys.readouterr().out
+    assert "班级“2班”被录入了两次（第2行和第3行）" in text and "B3" in text
+    assert sha(out) == before
+    wb = load_workbook(out)
+    wb["抽签结果"]["B3"] = "3班"
+    wb.save(out)
+    assert main(["draw", str(out), "--manual"]) == 0
+    assert draw_table(out) == {"王芳": "2班", "赵敏": "3班", "陈刚": "1班"}
+    assert kv(load_workbook(out)["抽签记录"])["抽签方式"].startswith("现场实物抽签")
+    assert main(["verify", str(out)]) == 0
+    # editing the typed-in sheet afterwards is caught
+    wb = load_workbook(out)
+    wb["抽签结果"]["B2"], wb["抽签结果"]["B3"] = "3班", "2班"
+    wb.save(tmp_path / "edited.xlsx")
+    capsys.readouterr()
+    assert main(["verify", str(tmp_path / "edited.xlsx")]) == 1
+    assert "按“抽签结果”应为" in capsys.readouterr().out
+
+
+def test_draw_needs_assignment_and_enough_heads(tmp_path, capsys):
+    from conftest import write_book
+    from onsite_helpers import TEACHERS
+
+    src = write_book(tmp_path / "in.xlsx", extra_sheets={"教师名单": TEACHERS})
+    assert main(["draw", str(src)]) == 1
+    assert "还没有编班结果" in capsys.readouterr().out
+    few = [r[:] for r in TEACHERS]
+    few[1][8] = "否"
+    out = assigned(tmp_path, teachers=few)
+    assert main(["draw", str(out), "--seed", "5"]) == 1
+    assert "班主任人选有 2 人，班级有 3 个" in capsys.readouterr().out

@@ -1,0 +1,48 @@
+"""公示名单: masked names, no private columns, every student exactly once, rule printed."""
+from __future__ import annotations
+
+from openpyxl import load_workbook
+
+from bianban_xl.cli import main
+from bianban_xl.public_list import mask_name
+
+from onsite_helpers import assigned, roster_classes
+
+
+def test_mask_name():
+    assert mask_name("张三明") == "张*明"
+    assert mask_name("李娜") == "李*"
+    assert mask_name("欧阳娜娜") == "欧**娜"
+    assert mask_name("李 娜") == "李*"
+    assert mask_name("阿依·古丽") == "阿*·*丽"
+
+
+def test_public_sheet(tmp_path, capsys):
+    out = assigned(tmp_path)
+    assert main(["public", str(out)]) == 0
+    assert "待抽签" in capsys.readouterr().out
+    wb = load_workbook(out)
+    ws = wb["公示名单"]
+    rows = [r for r in ws.iter_rows(values_only=True)]
+    body = [r for r in rows if isinstance(r[0], int)]
+    classes = roster_classes(out)
+    assert len(body) == len(classes)
+    ro = wb["学生名单"]
+    names = {r[0]: r[1] for r in ro.iter_rows(min_row=2, values_only=True)}
+    masked = sorted((mask_name(names[k]), c) for k, c in classes.items())
+    assert sorted((r[2], r[1]) for r in body) == masked
+    flat = " ".join(str(v) for r in rows for v in r if v is not None)
+    for k, name in names.items():
+        assert k not in flat and name not in flat           # no IDs, no full names
+    assert "第1小学" not in flat and "2013-" not in flat     # no schools, no birth dates
+    assert "姓名隐私处理" in flat
+    assert len(ws.row_breaks.brk) == 3                       # a page per class
+
+
+def test_public_refuses_unplaced(tmp_path, capsys):
+    out = assigned(tmp_path)
+    wb = load_workbook(out)
+    wb["学生名单"].append(["S0999", "新同学", "女", None, None, None, None, 80, 80, None])
+    wb.save(out)
+    assert main(["public", str(out)]) == 1
+    assert "1 名学生还没有班级" in capsys.readouterr().out
