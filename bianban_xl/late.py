@@ -198,7 +198,7 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
     """插班. Raises UserError; writes nothing."""
     from .lock import lock_info, relock_rows, result_sheet_names
     from .reports import SHEET_SCHOOLS, class_sheet, read_record, schools_sheet, summary_sheet
-    from .service import draw_seed
+    from .service import resolve_seed
     from .validate import validate
 
     rec_sheet = require_assigned(book, "插班")
@@ -223,10 +223,7 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
     if not new:
         fail(roster.sheet, "没有需要插班的学生：学生名单中每个学生都已有班级。",
              f"请把插班学生加在“{roster.sheet}”末尾（班级一栏留空），再点击“插班”。")
-    if seed is None:
-        seed, source = draw_seed(), "电脑随机抽取"
-    else:
-        source = seed_source or "命令行指定"
+    seed, source = resolve_seed(seed, seed_source, "命令行指定")
     classes = [s.klass for s in roster.students]
     placements = place(roster, classes, new, seed)
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")

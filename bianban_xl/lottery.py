@@ -139,7 +139,7 @@ def plan_draw(book: RawBook, seed: int | None = None, seed_source: str | None = 
     from .lock import refuse_if_locked
     from .onsite import require_assigned
     from .public_list import public_sheet
-    from .service import draw_seed, verify_book
+    from .service import resolve_seed, verify_book
     from .teachers import teams_sheet
     from .validate import validate
 
@@ -165,10 +165,7 @@ def plan_draw(book: RawBook, seed: int | None = None, seed_source: str | None = 
         classes = read_manual(book, heads, names)
         mode, seed_text, source = MODE_MANUAL, "—", f"现场抽签，结果录入在“{S.SHEET_DRAW_INPUT}”"
     else:
-        if seed is None:
-            seed, source = draw_seed(), "电脑随机抽取"
-        else:
-            source = seed_source or "现场输入"
+        seed, source = resolve_seed(seed, seed_source, "现场输入")
         classes = [names[k] for k in computer_draw(len(heads), seed)]
         mode, seed_text = MODE_COMPUTER, str(seed)
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")

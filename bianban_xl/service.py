@@ -55,6 +55,17 @@ def draw_seed() -> int:
     return 100000 + secrets.randbelow(900000)
 
 
+def resolve_seed(seed: int | None, seed_source: str | None, given: str,
+                 params_seed: int | None = None, params_source: str = "") -> tuple[int, str]:
+    """The seed for a run and where it came from: the one given (described by ``seed_source`` or
+    ``given``), else the one typed in 参数设置 (``params_source``), else a freshly drawn one."""
+    if seed is not None:
+        return seed, seed_source or given
+    if params_seed is not None:
+        return params_seed, params_source
+    return draw_seed(), "电脑随机抽取"
+
+
 def check_book(book: RawBook) -> tuple[Roster | None, Report]:
     return validate(book)
 
@@ -92,12 +103,7 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
         raise UserError(report)
     params = roster.params
     assert params is not None
-    if seed is not None:
-        source = seed_source or "命令行指定"
-    elif params.seed is not None:
-        seed, source = params.seed, f"“{S.SHEET_PARAMS}”中填写"
-    else:
-        seed, source = draw_seed(), "电脑随机抽取"
+    seed, source = resolve_seed(seed, seed_source, "命令行指定", params.seed, f"“{S.SHEET_PARAMS}”中填写")
     t0 = time.perf_counter()
     try:
         labels = solve_labels(roster, params, seed, progress)

@@ -402,19 +402,14 @@ def load_teachers(book: RawBook) -> tuple[list[Teacher], str, Params]:
 def plan_teams(book: RawBook, seed: int | None = None, seed_source: str | None = None) -> tuple[Teams, BookUpdate]:
     """教师搭配: build balanced teams and the 教师搭配 sheet. Raises UserError; writes nothing."""
     from .lock import refuse_if_locked
-    from .service import draw_seed
+    from .service import resolve_seed
 
     refuse_if_locked(book, "重新进行教师搭配")
     if S.SHEET_DRAW_LOG in book.sheets:
         fail(S.SHEET_DRAW_LOG, "已经抽过签，重新搭配教师会使抽签结果作废。",
              f"如确需重新搭配，请先删除“{S.SHEET_DRAW_LOG}”工作表（并在{S.SHEET_RECORD}中说明原因），再重新搭配和抽签。")
     teachers, sheet, params = load_teachers(book)
-    if seed is not None:
-        source = seed_source or "命令行指定"
-    elif params.seed is not None:
-        seed, source = params.seed, f"“{S.SHEET_PARAMS}”中的随机种子"
-    else:
-        seed, source = draw_seed(), "电脑随机抽取"
+    seed, source = resolve_seed(seed, seed_source, "命令行指定", params.seed, f"“{S.SHEET_PARAMS}”中的随机种子")
     teams = build_teams(teachers, params.n_classes, seed, source, sheet)
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     upd = BookUpdate(sheets=[teams_sheet(teams, params, stamp)])
