@@ -133,14 +133,12 @@ def _student_fp(book: RawBook) -> str:
     return read_record(book.sheets[S.SHEET_RECORD].rows).get("结果指纹", "")
 
 
-def plan_draw(book: RawBook, seed: int | None = None, seed_source: str | None = None,
-              manual: bool = False) -> BookUpdate:
-    """班主任抽签. Raises UserError; writes nothing."""
+def check_can_draw(book: RawBook):
+    """The quick checks before a draw (assigned, not locked, not drawn yet, input readable, one
+    head teacher per class), so a button can refuse before asking for a seed. Returns (roster,
+    heads in draw order, Teams or None). Raises UserError."""
     from .lock import refuse_if_locked
     from .onsite import require_assigned
-    from .public_list import public_sheet
-    from .service import resolve_seed, verify_book
-    from .teachers import teams_sheet
     from .validate import validate
 
     require_assigned(book, "抽签")
@@ -151,6 +149,18 @@ def plan_draw(book: RawBook, seed: int | None = None, seed_source: str | None = 
     roster, report = validate(book)
     if roster is None:
         raise UserError(report)
+    heads, teams = heads_of(book, roster.params)
+    return roster, heads, teams
+
+
+def plan_draw(book: RawBook, seed: int | None = None, seed_source: str | None = None,
+              manual: bool = False) -> BookUpdate:
+    """班主任抽签. Raises UserError; writes nothing."""
+    from .public_list import public_sheet
+    from .service import resolve_seed, verify_book
+    from .teachers import teams_sheet
+
+    roster, heads, teams = check_can_draw(book)
     params = roster.params
     res = verify_book(book)
     if not res.ok:
@@ -160,7 +170,6 @@ def plan_draw(book: RawBook, seed: int | None = None, seed_source: str | None = 
         rep.error("", "编班结果验证未通过，不能抽签。", "请先找出并改正上面列出的不一致（或重新编班），验证通过后再抽签。")
         raise UserError(rep)
     names = params.names()
-    heads, teams = heads_of(book, params)
     if manual:
         classes = read_manual(book, heads, names)
         mode, seed_text, source = MODE_MANUAL, "—", f"现场抽签，结果录入在“{S.SHEET_DRAW_INPUT}”"

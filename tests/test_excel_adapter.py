@@ -84,6 +84,8 @@ class FakeRange:
     @value.setter
     def value(self, values):
         app = self.sheet.book.app
+        if self.sheet.protected:
+            raise RuntimeError(f"sheet {self.sheet.name} is protected")   # what Excel's COM does
         if not isinstance(values, list):
             values = [[values]]
         app.writes.append((self.sheet.name, self.row, self.column, len(values), len(values[0]), app.screen_updating))
@@ -132,12 +134,30 @@ class FakeFreeze:
         self.sheet.frozen = where
 
 
+class FakeSheetApi:
+    """Only sheet protection of the COM sheet object; anything else (page setup ...) is absent."""
+
+    def __init__(self, sheet):
+        self._sheet = sheet
+
+    @property
+    def ProtectContents(self):
+        return self._sheet.protected
+
+    def Protect(self, *a, **kw):
+        self._sheet.protected = True
+
+    def Unprotect(self, *a, **kw):
+        self._sheet.protected = False
+
+
 class FakeSheet:
     def __init__(self, book: "FakeBook", name: str):
         self.book, self.name = book, name
         self.cells: dict[tuple[int, int], object] = {}
         self.merges: list = []
         self.frozen = None
+        self.protected = False
         self.freeze_panes = FakeFreeze(self)
 
     def _parse(self, a):
@@ -167,7 +187,7 @@ class FakeSheet:
 
     @property
     def api(self):
-        raise AttributeError("no COM in the fake")
+        return FakeSheetApi(self)
 
     def snapshot(self):
         return dict(self.cells)
@@ -203,6 +223,19 @@ class FakeSheets:
         return sh
 
 
+class FakeAppApi:
+    """Application.InputBox, answered from ``app.answers`` (None = the user clicked Cancel)."""
+
+    def __init__(self, app):
+        self._app = app
+
+    def InputBox(self, Prompt, Title=None, Default="", Type=None, **_):
+        self._app.asked.append((Prompt, Title, Type))
+        assert self._app.answers, f"unexpected input box: {Prompt}"
+        answer = self._app.answers.pop(0)
+        return False if answer is None else answer
+
+
 class FakeApp:
     def __init__(self):
         self.screen_updating = True
@@ -211,6 +244,10 @@ class FakeApp:
         self.alerts: list[tuple[str, str, str]] = []
         self.writes: list = []
         self.formats: list = []
+        self.answers: list = []          # what the user types into input boxes, in order
+        self.asked: list = []
+        self.confirm_answer = "ok"       # OK / Cancel questions
+        self.api = FakeAppApi(self)
 
     def __setattr__(self, key, value):
         if key == "status_bar" and hasattr(self, "status_history"):
@@ -219,7 +256,7 @@ class FakeApp:
 
     def alert(self, prompt, title=None, buttons="ok", mode=None, callback=None):
         self.alerts.append((prompt, title, mode))
-        return "ok"
+        return self.confirm_answer if buttons == "ok_cancel" else "ok"
 
 
 class FakeBook:
@@ -240,6 +277,9 @@ class FakeBook:
                     if cell.value is not None:
                         sh.cells[(cell.row, cell.column)] = cell.value
         return book
+
+    def everything(self):
+        return [(sh.name, sh.snapshot(), sh.protected) for sh in self.sheets]
 
     def user_cells(self):
         keep = (S.SHEET_PARAMS, S.SHEET_ROSTER, S.SHEET_TWINS, S.SHEET_TEACHERS)
@@ -271,6 +311,10 @@ def fixed_clock(monkeypatch):
             return cls(2026, 8, 28, 9, 30, 0)
 
     monkeypatch.setattr(service, "datetime", Clock)
+    from bianban_xl import late, lock, lottery, public_list, teachers
+
+    for module in (late, lock, lottery, public_list, teachers):
+        monkeypatch.setattr(module, "datetime", Clock)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -420,17 +464,6 @@ def test_rerun_replaces_previous_results(good_file):
     assert [s.name for s in book.sheets] == first
 
 
-@pytest.mark.parametrize("func,feature", [(entry.draw, "班主任抽签"), (entry.late, "插班"),
-                                          (entry.export_public, "公示导出")])
-def test_unbuilt_buttons_say_so(good_file, func, feature):
-    book = FakeBook.from_file(good_file)
-    before = {s.name: s.snapshot() for s in book.sheets}
-    func(book)
-    prompt, _, mode = book.app.alerts[-1]
-    assert feature in prompt and "尚未提供" in prompt and mode == "info"
-    assert {s.name: s.snapshot() for s in book.sheets} == before
-
-
 def test_internal_error_is_a_chinese_message_not_a_traceback(good_file, monkeypatch, tmp_path):
     monkeypatch.setattr(L, "LOG_FILE", tmp_path / "bianban_xl.log")
 
@@ -467,3 +500,281 @@ def test_caller_is_used_when_no_book_given(good_file, monkeypatch):
     monkeypatch.setattr(L, "caller_book", lambda: book)
     entry.check_data()
     assert book.app.alerts
+
+
+# --- the on-site buttons: 教师搭配, 班主任抽签, 公示导出, 锁定, 插班 --------------------------------
+# Each button runs the same service function as the command (teachers / draw / public / lock /
+# late) and writes the same update into the open workbook: the sheets must equal, cell for cell,
+# what the command writes with openpyxl from the same workbook and seed.
+from bianban_xl.cli import main  # noqa: E402
+
+from onsite_helpers import TEACHERS, assigned  # noqa: E402
+
+
+def _same_as_file(book: FakeBook, path: Path) -> None:
+    """The live workbook holds the sheets of ``path`` in its order, cell for cell, and protects the
+    same sheets."""
+    wb = load_workbook(path)
+    assert [s.name for s in book.sheets] == wb.sheetnames
+    for ws in wb.worksheets:
+        live = book.sheets[ws.title]
+        assert live.protected == bool(ws.protection.sheet), ws.title
+        want = {(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value not in (None, "")}
+        got = {rc: live.range(rc).value for rc in live.cells}
+        got = {rc: v for rc, v in got.items() if v not in (None, "")}
+        assert set(got) == set(want), (ws.title, sorted(set(got) ^ set(want))[:5])
+        for rc, w in want.items():
+            g = got[rc]
+            if isinstance(w, str) and w.startswith("=HYPERLINK("):
+                continue
+            if isinstance(w, (int, float)) and not isinstance(w, bool):
+                assert g == pytest.approx(float(w)), (ws.title, rc)
+            else:
+                assert _no_clock(g) == _no_clock(w), (ws.title, rc, g, w)
+
+
+def _step(path: Path, func, answers=()) -> FakeBook:
+    book = FakeBook.from_file(path)
+    book.app.answers = list(answers)
+    func(book)
+    return book
+
+
+def _late_file(src: Path, dest: Path, n: int = 2) -> Path:
+    """``src`` with ``n`` new students at the end of 学生名单, 班级 left empty."""
+    wb = load_workbook(src)
+    ws = wb["学生名单"]
+    head = [c.value for c in ws[1]]
+    for i, row in enumerate(student_rows(n, seed=99)):
+        row[0] = f"L{i + 1:03d}"
+        row[1] = "插" + row[1][1:]
+        ws.append(row + [None] * (len(head) - len(row)))
+    wb.save(dest)
+    return dest
+
+
+@pytest.fixture
+def seeded(monkeypatch):
+    """The computer-drawn seed, fixed, so the button (which never asks for one for 插班 and may
+    leave the draw seed blank) and the command draw the same."""
+    monkeypatch.setattr(service, "draw_seed", lambda: 5081)
+
+
+def test_onsite_buttons_write_what_the_commands_write(tmp_path, seeded):
+    out = assigned(tmp_path)                                   # openpyxl-written, assigned by the command
+    # 教师搭配
+    a = tmp_path / "a.xlsx"
+    book = _step(out, entry.teams)
+    assert main(["teachers", str(out), "-o", str(a)]) == 0
+    _same_as_file(book, a)
+    prompt, _, mode = book.app.alerts[-1]
+    assert prompt.startswith("教师搭配完成") and mode == "info" and book.active == S.SHEET_TEAMS
+    # 班主任抽签: digits called out by parent representatives, typed into the input box
+    b = tmp_path / "b.xlsx"
+    book = _step(a, entry.draw, ["3721"])
+    assert main(["draw", str(a), "-o", str(b), "--seed", "3721", "--source", L.SEED_SOURCE_TYPED]) == 0
+    _same_as_file(book, b)
+    assert len(book.app.asked) == 1 and "家长代表" in book.app.asked[0][0] and book.app.asked[0][2] == 2
+    prompt, _, mode = book.app.alerts[-1]
+    assert "抽签完成" in prompt and "3721" in prompt and L.SEED_SOURCE_TYPED in prompt and mode == "info"
+    assert all(not on for *_, on in book.app.writes)
+    # 公示导出
+    c = tmp_path / "c.xlsx"
+    book = _step(b, entry.export_public)
+    assert main(["public", str(b), "-o", str(c)]) == 0
+    _same_as_file(book, c)
+    assert "公示名单已生成" in book.app.alerts[-1][0]
+    # 锁定: asks first, then protects the result sheets
+    d = tmp_path / "d.xlsx"
+    book = _step(c, entry.lock)
+    assert main(["lock", str(c), "-o", str(d)]) == 0
+    _same_as_file(book, d)
+    assert "确定锁定" in book.app.alerts[-2][0] and book.app.alerts[-1][0].startswith("已锁定")
+    assert book.sheets["1班"].protected and book.sheets[S.SHEET_RECORD].protected
+    assert not book.sheets[S.SHEET_ROSTER].protected
+    # 插班 on the locked workbook: 编班记录 is protected and written all the same (unprotect, write, protect)
+    e, f = _late_file(d, tmp_path / "e.xlsx"), tmp_path / "f.xlsx"
+    book = FakeBook.from_file(e)
+    for ws in load_workbook(e).worksheets:                      # opened in Excel: protection kept
+        book.sheets[ws.title].protected = bool(ws.protection.sheet)
+    entry.late(book)
+    assert main(["late", str(e), "-o", str(f)]) == 0
+    _same_as_file(book, f)
+    prompt, _, mode = book.app.alerts[-1]
+    assert prompt.startswith("插班完成") and "5081" in prompt and mode == "info"
+    # and the live workbook verifies, like the file
+    entry.verify(book)
+    assert book.app.alerts[-1][0].startswith("验证通过"), book.app.alerts[-1][0]
+    assert "插班检查通过" in book.app.alerts[-1][0] and "锁定检查通过" in book.app.alerts[-1][0]
+
+
+def test_draw_left_blank_is_a_computer_seed_and_recorded(tmp_path, seeded):
+    out = assigned(tmp_path)
+    b = tmp_path / "b.xlsx"
+    book = _step(out, entry.draw, [""])
+    assert main(["draw", str(out), "-o", str(b)]) == 0          # no --seed: the computer draws one
+    _same_as_file(book, b)
+    raw = L.LiveBook(book).read_raw()
+    from bianban_xl.onsite import key_values
+
+    info = key_values(raw.sheets[S.SHEET_DRAW_LOG])
+    assert info["随机种子"] == "5081" and info["种子来源"] == "电脑随机抽取"
+
+
+def test_draw_asks_again_for_digits_and_takes_full_width_ones(tmp_path):
+    out = assigned(tmp_path)
+    book = _step(out, entry.draw, ["三七", "３７ ２１"])
+    assert len(book.app.asked) == 2 and "“三七”不是一串数字" in book.app.asked[1][0]
+    from bianban_xl.onsite import key_values
+
+    info = key_values(L.LiveBook(book).read_raw().sheets[S.SHEET_DRAW_LOG])
+    assert info["随机种子"] == "3721" and info["种子来源"] == L.SEED_SOURCE_TYPED
+
+
+def test_draw_cancelled_changes_nothing(tmp_path):
+    out = assigned(tmp_path)
+    book = FakeBook.from_file(out)
+    before = book.everything()
+    book.app.answers = [None]
+    entry.draw(book)
+    assert book.everything() == before
+    assert "没有抽签" in book.app.alerts[-1][0]
+
+
+def test_draw_reads_a_physical_draw_typed_into_its_sheet(tmp_path):
+    out = assigned(tmp_path)
+    wb = load_workbook(out)
+    ws = wb.create_sheet(S.SHEET_DRAW_INPUT)
+    for row in (["班主任", "班级"], ["王芳", "2班"], ["赵敏", "2班"], ["陈刚", "1班"]):
+        ws.append(row)
+    wb.save(out)
+    book = FakeBook.from_file(out)
+    before = book.everything()
+    entry.draw(book)                                            # no input box: the typed-in result is used
+    assert book.app.asked == [] and book.everything()[:len(before)] == before
+    prompt, _, mode = book.app.alerts[-1]
+    assert mode == "critical" and "班级“2班”被录入了两次" in prompt and "未做任何改动" in prompt
+    wb = load_workbook(out)
+    wb[S.SHEET_DRAW_INPUT]["B3"] = "3班"
+    wb.save(out)
+    b = tmp_path / "b.xlsx"
+    book = _step(out, entry.draw)
+    assert main(["draw", str(out), "-o", str(b), "--manual"]) == 0
+    _same_as_file(book, b)
+    assert "现场实物抽签" in book.app.alerts[-1][0]
+
+
+def _refused(book: FakeBook, *words: str) -> None:
+    """A Chinese message naming the problem; nothing but the 校验结果 sheet changed."""
+    prompt, _, mode = book.app.alerts[-1]
+    assert mode == "critical" and "未做任何改动" in prompt and "Traceback" not in prompt, prompt
+    for w in words:
+        assert w in prompt, (w, prompt)
+    assert book.app.screen_updating is True
+
+
+def _unchanged(book: FakeBook, before) -> None:
+    assert [x for x in book.everything() if x[0] != S.SHEET_CHECK] == [x for x in before if x[0] != S.SHEET_CHECK]
+
+
+def test_teams_without_teacher_list_is_refused(good_file):
+    book = FakeBook.from_file(good_file)
+    entry.assign(book)
+    before = book.everything()
+    entry.teams(book)
+    _refused(book, "缺少工作表“教师名单”")
+    _unchanged(book, before)
+    assert S.SHEET_TEAMS not in [s.name for s in book.sheets]
+
+
+def test_draw_before_assign_is_refused_without_asking(tmp_path):
+    src = write_book(tmp_path / "in.xlsx", extra_sheets={"教师名单": TEACHERS})
+    book = FakeBook.from_file(src)
+    before = book.everything()
+    entry.draw(book)
+    _refused(book, "还没有编班结果", "自动编班")
+    _unchanged(book, before)
+    assert book.app.asked == []
+
+
+def test_public_with_a_student_not_yet_placed_is_refused(tmp_path):
+    out = _late_file(assigned(tmp_path), tmp_path / "late.xlsx", n=1)
+    book = FakeBook.from_file(out)
+    before = book.everything()
+    entry.export_public(book)
+    _refused(book, "还没有班级", "插班")
+    _unchanged(book, before)
+
+
+def test_late_refuses_when_a_placed_class_was_changed(tmp_path):
+    out = assigned(tmp_path)
+    book = FakeBook.from_file(out)
+    entry.late(book)                                             # nobody to place
+    _refused(book, "没有需要插班的学生")
+    book = FakeBook.from_file(_late_file(out, tmp_path / "late.xlsx", n=1))
+    roster = book.sheets[S.SHEET_ROSTER]
+    col = next(c for (r, c), v in roster.cells.items() if r == 1 and v == "班级")
+    row = next(r for (r, c), v in roster.cells.items() if c == col and v == "1班")
+    roster.cells[(row, col)] = "2班"                             # someone moved a placed student by hand
+    before = book.everything()
+    entry.late(book)
+    _refused(book, "三不动")
+    _unchanged(book, before)
+
+
+def test_lock_refuses_an_edited_book_and_cancel_changes_nothing(tmp_path):
+    out = assigned(tmp_path)
+    book = FakeBook.from_file(out)
+    book.sheets["2班"].cells[(4, 3)] = "冒名顶替"
+    before = book.everything()
+    entry.lock(book)
+    _refused(book, "不能锁定", "2班")
+    _unchanged(book, before)
+    book = FakeBook.from_file(out)
+    before = book.everything()
+    book.app.confirm_answer = "cancel"
+    entry.lock(book)
+    assert book.everything() == before and "没有锁定" in book.app.alerts[-1][0]
+
+
+def test_assign_button_refuses_a_locked_book_and_points_to_the_command_line(tmp_path):
+    out = assigned(tmp_path)
+    assert main(["lock", str(out)]) == 0
+    book = FakeBook.from_file(out)
+    for ws in load_workbook(out).worksheets:
+        book.sheets[ws.title].protected = bool(ws.protection.sheet)
+    before = book.everything()
+    for button in (entry.assign, entry.teams, entry.draw, entry.lock):
+        entry_name = button.__name__
+        button(book)
+        prompt = book.app.alerts[-1][0]
+        assert book.app.alerts[-1][2] == "critical" and "锁定" in prompt, (entry_name, prompt)
+        _unchanged(book, before)
+    entry.assign(book)
+    text = " ".join(str(v) for v in book.sheets[S.SHEET_CHECK].cells.values())
+    assert "bianban assign" in text and "--force --reason" in text
+    assert book.app.asked == []
+
+
+def test_whole_day_through_the_buttons(tmp_path):
+    """assign → 教师搭配 → 抽签 → 公示 → 锁定 → 插班 → 验证, all by buttons, on one workbook."""
+    src = write_book(tmp_path / "全程.xlsx", rows=student_rows(40, seed=3), extra_sheets={"教师名单": TEACHERS})
+    book = FakeBook.from_file(src)
+    book.app.answers = ["20260901"]
+    for button in (entry.assign, entry.teams, entry.draw, entry.export_public, entry.lock):
+        button(book)
+        assert book.app.alerts[-1][2] == "info", (button.__name__, book.app.alerts[-1][0])
+    # an extra student arrives: typed at the end of 学生名单 in the open workbook
+    roster = book.sheets[S.SHEET_ROSTER]
+    last = max(r for r, _ in roster.cells)
+    for c, v in enumerate(["L001", "新来生", "女", "2013-10-01", "第2小学", "本地", "良", 80, 75], start=1):
+        roster.cells[(last + 1, c)] = v
+    entry.late(book)
+    assert book.app.alerts[-1][0].startswith("插班完成"), book.app.alerts[-1][0]
+    entry.verify(book)
+    prompt, _, mode = book.app.alerts[-1]
+    assert prompt.startswith("验证通过") and mode == "info", prompt
+    names = [s.name for s in book.sheets]
+    for name in (S.SHEET_TEAMS, S.SHEET_DRAW_LOG, S.SHEET_PUBLIC):
+        assert name in names
+    assert book.sheets[S.SHEET_DRAW_LOG].protected

@@ -35,8 +35,8 @@ VBA_CT = "application/vnd.ms-office.vbaProject"
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # oletools uses old pyparsing names
 
-BUTTONS = {"检查数据": "check_data", "自动编班": "assign", "班主任抽签": "draw", "插班": "late",
-           "验证结果": "verify", "公示导出": "export_public"}
+BUTTONS = {"检查数据": "check_data", "自动编班": "assign", "教师搭配": "teams", "班主任抽签": "draw", "插班": "late",
+           "验证结果": "verify", "公示导出": "export_public", "锁定": "lock"}
 
 
 def _load_build():

@@ -21,6 +21,11 @@ def assign(book: Any = None) -> None:
     L.run_button(L.assign, book)
 
 
+def teams(book: Any = None) -> None:
+    """教师搭配"""
+    L.run_button(L.teams, book)
+
+
 def draw(book: Any = None) -> None:
     """班主任抽签"""
     L.run_button(L.draw, book)
@@ -39,3 +44,8 @@ def verify(book: Any = None) -> None:
 def export_public(book: Any = None) -> None:
     """公示导出"""
     L.run_button(L.export_public, book)
+
+
+def lock(book: Any = None) -> None:
+    """锁定"""
+    L.run_button(L.lock, book)

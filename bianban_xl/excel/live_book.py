@@ -13,14 +13,22 @@ Only this small part of the xlwings API is used (tests/test_excel_adapter.py fak
 .page_setup / .charts``, ``range.options(ndim=2).value``, ``range.value =``, ``range.formula``,
 ``range.merge_cells``, ``range.merge_area``, formats (``font``, ``color``, ``number_format``,
 ``column_width``, ``row_height``, ``wrap_text``, ``horizontal_alignment``, ``merge()``), and
-``app.screen_updating``, ``app.status_bar``, ``app.alert``. Borders and print settings go
-through ``.api`` where the platform allows and are skipped quietly where it does not.
+``app.screen_updating``, ``app.status_bar``, ``app.alert`` (also with ``buttons="ok_cancel"``).
+Borders and print settings go through ``.api`` where the platform allows and are skipped quietly
+where it does not; sheet protection uses ``sheet.api.Protect / Unprotect / ProtectContents`` the
+same way. The 班主任抽签 seed is typed into ``app.api.InputBox`` (Windows) or an AppleScript dialog
+(macOS).
+
+The on-site buttons (教师搭配, 班主任抽签, 公示导出, 锁定, 插班) call the same ``plan_*`` service
+functions as the ``bianban`` commands and apply the returned ``onsite.BookUpdate`` here with
+:func:`apply_update`, the live twin of ``onsite.apply_update_wb``.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
 import logging
+import re
 import tempfile
 import traceback
 from pathlib import Path
@@ -60,6 +68,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_LOOKS_LIKE_DATE = re.compile(r"^\s*(\d{1,4}[-/]\d{1,2}([-/]\d{1,4})?|\d{1,2}:\d{2})(\s|$|:)")
+
+
 def _for_excel(value: Any) -> Any:
     """A value to write so Excel keeps it as openpyxl would: text stays text (no '001' -> 1, no formulas
     from '=' text), numpy scalars become Python numbers."""
@@ -70,6 +81,8 @@ def _for_excel(value: Any) -> Any:
     if isinstance(value, str):
         text = value
         if text[:1] in ("=", "+", "-", "@", "'") and not text.startswith("=HYPERLINK("):
+            return "'" + text
+        if _LOOKS_LIKE_DATE.match(text):   # Excel would turn '2026-08-28 09:30:00' into a date
             return "'" + text
         try:
             float(text.replace(",", ""))
@@ -154,6 +167,56 @@ class LiveBook:
 
     def alert(self, text: str, critical: bool = False) -> None:
         self.app.alert(text, title=TITLE, buttons="ok", mode="critical" if critical else "info")
+
+    def confirm(self, text: str) -> bool:
+        """An OK / Cancel question; True when the user clicked OK."""
+        answer = self.app.alert(text, title=TITLE, buttons="ok_cancel", mode="info")
+        return str(answer).lower() == "ok"
+
+    def ask(self, prompt: str, title: str = TITLE, default: str = "") -> str | None:
+        """One line of text typed by the user, or None when cancelled. Windows Excel: the
+        Application.InputBox (Type 2, text); macOS: an AppleScript dialog in front of Excel.
+        Raises :class:`CannotAsk` where neither is available."""
+        try:
+            api = self.app.api
+            box = api.InputBox
+        except Exception:
+            box = None
+        if box is not None:
+            answer = box(Prompt=prompt, Title=title, Default=default, Type=2)
+            return None if answer is False or answer is None else str(answer)
+        return _ask_mac(prompt, title, default)
+
+    def protect(self, name: str) -> None:
+        """Protect a sheet without a password (as the openpyxl path does); skipped where COM is absent."""
+        with contextlib.suppress(Exception):
+            self.book.sheets[name].api.Protect()
+
+    @contextlib.contextmanager
+    def unprotected(self, name: str) -> Iterator[None]:
+        """Write into a sheet that may be protected (no password): unprotect, write, protect again."""
+        api = None
+        with contextlib.suppress(Exception):
+            sh_api = self.book.sheets[name].api
+            if sh_api.ProtectContents:
+                sh_api.Unprotect()
+                api = sh_api
+        try:
+            yield
+        finally:
+            if api is not None:
+                with contextlib.suppress(Exception):
+                    api.Protect()
+
+    def append_rows(self, sheet_name: str, rows: list[list[Any]]) -> None:
+        """Rows below the last used row of a sheet, in one block (short rows padded with blanks)."""
+        if not rows:
+            return
+        width = max(1, max(len(r) for r in rows))
+        grid = [[_for_excel(v) for v in r] + [None] * (width - len(r)) for r in rows]
+        sh = self.book.sheets[sheet_name]
+        first = sh.used_range.last_cell.row + 1
+        sh.range((first, 1), (first + len(grid) - 1, width)).value = grid
 
     def delete_sheets(self, names: list[str]) -> None:
         existing = {sh.name: sh for sh in self.book.sheets}
@@ -283,6 +346,32 @@ class LiveBook:
             chart.api[1].ChartTitle.Text = spec.title
 
 
+class CannotAsk(Exception):
+    """No way to show an input box on this platform."""
+
+
+def _ask_mac(prompt: str, title: str, default: str) -> str | None:
+    """macOS: an AppleScript dialog shown by Excel; None when cancelled."""
+    import subprocess
+    import sys
+
+    if sys.platform != "darwin":
+        raise CannotAsk("no input box")
+    script = ['on run argv', 'tell application "Microsoft Excel"', 'activate',
+              'set r to display dialog (item 1 of argv) default answer (item 3 of argv) with title (item 2 of argv)',
+              'end tell', 'return text returned of r', 'end run']
+    args = ["osascript"] + [x for line in script for x in ("-e", line)] + [prompt, title, default]
+    try:
+        done = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    except Exception as exc:
+        raise CannotAsk(str(exc)) from None
+    if done.returncode != 0:
+        if "-128" in done.stderr:       # the user clicked Cancel
+            return None
+        raise CannotAsk(done.stderr.strip())
+    return done.stdout.rstrip("\n")
+
+
 def _borders(rng: Any) -> None:
     """Thin grey borders on every cell of the range (Windows COM; quietly skipped elsewhere)."""
     with contextlib.suppress(Exception):
@@ -364,8 +453,6 @@ def run_button(action: Callable[[LiveBook], None], book: Any = None) -> None:
         with live.writing():
             live.render_sheet(problems_sheet(exc.report))
         live.alert(short_reason(exc.report), critical=True)
-    except NotAvailable as exc:
-        live.alert(str(exc))
     except Exception as exc:  # a bug, not the user's fault: say so plainly, keep details in a log
         log = _log_failure()
         live.alert(f"程序内部出错，本次没有完成：{type(exc).__name__}: {exc}\n"
@@ -375,17 +462,6 @@ def run_button(action: Callable[[LiveBook], None], book: Any = None) -> None:
             live.clear_progress()
         with contextlib.suppress(Exception):
             live.app.screen_updating = True
-
-
-class NotAvailable(Exception):
-    """A button whose feature is not built yet."""
-
-
-def not_available(feature: str) -> Callable[[LiveBook], None]:
-    def action(live: LiveBook) -> None:
-        raise NotAvailable(f"“{feature}”功能尚未提供，将在后续版本中加入。\n"
-                           f"目前可使用“检查数据”“自动编班”“验证结果”。")
-    return action
 
 
 # --- the actions behind the buttons (each calls one service function) -------------------------
@@ -440,13 +516,149 @@ def verify(live: LiveBook) -> None:
     live.alert("\n".join(lines), critical=not result.ok)
 
 
+# --- the on-site steps: each plans a BookUpdate (the same service function as the command line),
+# then applies it to the open workbook -------------------------------------------------------
+MAX_LINES_IN_BOX = 20
+SEED_PROMPT = ("请输入抽签种子：由家长代表现场报出的一串数字（如 3721）。\n"
+               "留空直接点“确定”，由电脑随机抽取种子。\n"
+               "点“取消”则不抽签。种子和它的来源都会写入“抽签记录”。")
+SEED_SOURCE_TYPED = "现场报数（在“班主任抽签”输入框录入）"
+
+
+def apply_update(live: LiveBook, update) -> None:
+    """Write an :class:`onsite.BookUpdate` into the open workbook, as ``onsite.apply_update_wb``
+    does with openpyxl: sheets (re)rendered, single cells set, rows appended to 编班记录, sheets
+    protected."""
+    with live.writing():
+        for spec in update.sheets:
+            live.render_sheet(spec)
+        for sheet, row, col, value in update.cells:
+            with live.unprotected(sheet):
+                live.write_column(sheet, col, row, [value])
+        if update.record_rows and S.SHEET_RECORD in live.sheet_names():
+            with live.unprotected(S.SHEET_RECORD):
+                live.append_rows(S.SHEET_RECORD, update.record_rows)
+        for name in update.protect:
+            if name in live.sheet_names():
+                live.protect(name)
+
+
+def _show(live: LiveBook, lines: list[str], tail: str = "", activate: str | None = None) -> None:
+    if activate:
+        with contextlib.suppress(Exception):
+            live.book.sheets[activate].activate()
+    shown = lines[:MAX_LINES_IN_BOX]
+    if len(lines) > MAX_LINES_IN_BOX:
+        shown.append(f"……共 {len(lines)} 行，详见“{S.SHEET_RECORD}”。")
+    live.alert("\n".join(shown + ([tail] if tail else [])))
+
+
+SAVE_NOTE = "请立即保存文件。"
+
+
+def parse_seed(typed: str) -> int | None:
+    """A seed typed in the input box: digits, full-width digits and spaces allowed (3 7 2 1);
+    blank gives None (the computer draws one). Raises ValueError for anything else."""
+    import unicodedata
+
+    t = unicodedata.normalize("NFKC", typed or "")
+    t = "".join(ch for ch in t if not ch.isspace() and ch not in ",，、")
+    if not t:
+        return None
+    if not t.isdigit() or not t.isascii() or len(t) > 18:
+        raise ValueError(t)
+    return int(t)
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def _ask_seed(live: LiveBook) -> int | None:
+    """The draw seed typed in on site, None for a computer-drawn one; _Cancelled on Cancel."""
+    prompt = SEED_PROMPT
+    for _ in range(3):
+        typed = live.ask(prompt, f"{TITLE}：班主任抽签")
+        if typed is None:
+            raise _Cancelled()
+        try:
+            return parse_seed(typed)
+        except ValueError:
+            prompt = f"“{typed.strip()}”不是一串数字，请重新输入（只填数字，如 3721）。\n\n" + SEED_PROMPT
+    raise _Cancelled()
+
+
 def draw(live: LiveBook) -> None:
-    not_available("班主任抽签")(live)
+    """班主任抽签: a seeded computer draw (seed typed in on site, or drawn by the computer), or the
+    physical draw typed into 抽签结果 when that sheet exists."""
+    from ..lottery import check_can_draw, plan_draw
+
+    raw = live.read_raw()
+    check_can_draw(raw)                     # refuse before asking for a seed
+    manual = S.SHEET_DRAW_INPUT in raw.sheets
+    seed = source = None
+    if not manual:
+        try:
+            seed = _ask_seed(live)
+        except _Cancelled:
+            live.alert("没有抽签，工作簿没有任何改动。")
+            return
+        except CannotAsk:
+            live.alert("这台电脑上无法弹出输入框，没有抽签。请保存并关闭工作簿后在命令行运行：\n"
+                       "bianban draw 文件名.xlsm --seed 数字 --source \"家长代表报数\"")
+            return
+        source = SEED_SOURCE_TYPED if seed is not None else None
+    live.progress(0.2, "正在复核编班结果")
+    update = plan_draw(raw, seed=seed, seed_source=source, manual=manual)
+    live.progress(0.9, "正在写入抽签记录")
+    apply_update(live, update)
+    _show(live, update.messages, SAVE_NOTE, S.SHEET_DRAW_LOG)
+
+
+def teams(live: LiveBook) -> None:
+    """教师搭配 (seed: 参数设置's 随机种子, else drawn by the computer; recorded on the sheet)."""
+    from ..teachers import plan_teams
+
+    raw = live.read_raw()
+    live.progress(0.2, "正在搭配教师团队")
+    _, update = plan_teams(raw)
+    apply_update(live, update)
+    _show(live, update.messages, SAVE_NOTE, S.SHEET_TEAMS)
 
 
 def late(live: LiveBook) -> None:
-    not_available("插班")(live)
+    """插班: students at the end of 学生名单 without a class, placed without moving anybody."""
+    from ..late import plan_late
+
+    raw = live.read_raw()
+    live.progress(0.2, "正在插班")
+    update = plan_late(raw)
+    live.progress(0.8, "正在写入结果")
+    apply_update(live, update)
+    _show(live, update.messages, SAVE_NOTE)
 
 
 def export_public(live: LiveBook) -> None:
-    not_available("公示导出")(live)
+    """公示名单 (公示导出): one page per class, masked names."""
+    from ..public_list import plan_public
+
+    raw = live.read_raw()
+    update = plan_public(raw)
+    apply_update(live, update)
+    _show(live, update.messages, "打印后张贴。" + SAVE_NOTE, S.SHEET_PUBLIC)
+
+
+def lock(live: LiveBook) -> None:
+    """锁定 (三不动): verified first, then confirmed by the user."""
+    from ..lock import plan_lock
+
+    raw = live.read_raw()
+    live.progress(0.2, "正在验证")
+    update = plan_lock(raw)
+    live.clear_progress()
+    if not live.confirm("验证通过。锁定后结果工作表将设保护，“自动编班”“教师搭配”“班主任抽签”都将被拒绝，"
+                        "只允许“插班”和“验证结果”。\n确定锁定吗？"):
+        live.alert("没有锁定，工作簿没有任何改动。")
+        return
+    apply_update(live, update)
+    _show(live, update.messages, SAVE_NOTE)

@@ -13,6 +13,10 @@ Public Sub OnAssign(control As IRibbonControl)
     RunPython "import bianban_xl.excel.entry as e; e.assign()"
 End Sub
 
+Public Sub OnTeams(control As IRibbonControl)
+    RunPython "import bianban_xl.excel.entry as e; e.teams()"
+End Sub
+
 Public Sub OnDraw(control As IRibbonControl)
     RunPython "import bianban_xl.excel.entry as e; e.draw()"
 End Sub
@@ -27,4 +31,8 @@ End Sub
 
 Public Sub OnExportPublic(control As IRibbonControl)
     RunPython "import bianban_xl.excel.entry as e; e.export_public()"
+End Sub
+
+Public Sub OnLock(control As IRibbonControl)
+    RunPython "import bianban_xl.excel.entry as e; e.lock()"
 End Sub
