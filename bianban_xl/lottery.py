@@ -254,7 +254,8 @@ def verify_lottery(book: RawBook) -> tuple[bool, list[str]]:
     rec = book.sheets.get(S.SHEET_RECORD)
     if rec is not None and log.kv.get("学生名单指纹") != _student_fp(book):
         ok = False
-        out.append(f"“{S.SHEET_DRAW_LOG}”的学生名单指纹与“{S.SHEET_RECORD}”的结果指纹不同：抽签之后重新编过班，抽签结果不适用于现在的分班。")
+        out.append(f"“{S.SHEET_DRAW_LOG}”的学生名单指纹与“{S.SHEET_RECORD}”的结果指纹不同：抽签之后重新编过班，抽签结果不适用于现在的分班。"
+                   f"处理办法：经监督人员同意后删除“{S.SHEET_DRAW_LOG}”工作表，重新进行班主任抽签。")
     roster, _ = validate(book)
     if roster is None:
         return False, out + ["无法读取输入数据，抽签未能复核。"]

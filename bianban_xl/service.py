@@ -143,7 +143,11 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
     if schools is not None:
         sheets.append(schools)
     sheets += [class_sheet(roster, params, labels, k, stamp, seed) for k in range(params.n_classes)]
-    sheets.append(record_sheet(params, info, [[stamp, f"自动编班：{len(roster.students)} 名学生编入 {params.n_classes} 个班，随机种子 {seed}（{source}），用时 {seconds:.2f} 秒"]] + forced_log))
+    from .reassign import after_reassign   # the old lottery, 公示名单 and 教师搭配 classes no longer apply
+
+    onsite_sheets, onsite_log = after_reassign(book, params, stamp)
+    sheets.append(record_sheet(params, info, [[stamp, f"自动编班：{len(roster.students)} 名学生编入 {params.n_classes} 个班，随机种子 {seed}（{source}），用时 {seconds:.2f} 秒"]] + forced_log + onsite_log))
+    sheets += onsite_sheets
     if progress:
         progress(1.0, "完成")
     return AssignResult(roster, params, labels, class_of, seed, source, in_fp, out_fp, stamp, sheets, report,
@@ -157,6 +161,9 @@ def previous_result_sheets(book: RawBook) -> list[str]:
     if rec is not None:
         old = read_record(rec.rows).get("班级名称", "")
         names.update(x for x in old.split(",") if x)
+    from .reassign import sheets_to_drop
+
+    names.update(sheets_to_drop(book))
     protected = {S.SHEET_PARAMS, S.SHEET_ROSTER, S.SHEET_TWINS, S.SHEET_TEACHERS, S.SHEET_HELP}
     return [n for n in book.order if n in names and n not in protected]
 

@@ -778,3 +778,16 @@ def test_whole_day_through_the_buttons(tmp_path):
     for name in (S.SHEET_TEAMS, S.SHEET_DRAW_LOG, S.SHEET_PUBLIC):
         assert name in names
     assert book.sheets[S.SHEET_DRAW_LOG].protected
+
+
+def test_reassign_button_resets_lottery_sheets_like_the_command(tmp_path):
+    out = assigned(tmp_path)
+    assert main(["teachers", str(out)]) == 0
+    assert main(["draw", str(out), "--seed", "3721"]) == 0
+    book = _step(out, entry.assign)
+    again = tmp_path / "again.xlsx"
+    assert main(["assign", str(out), "-o", str(again)]) == 0
+    _same_as_file(book, again)
+    names = [s.name for s in book.sheets]
+    assert S.SHEET_DRAW_LOG not in names and S.SHEET_PUBLIC not in names and S.SHEET_TEAMS in names
+    assert "（待抽签）" in book.sheets[S.SHEET_TEAMS].cells.values()
