@@ -37,19 +37,31 @@ def _t2s():
 
 def normalize_name(name: object) -> str:
     """The comparison form of a name: no spaces of any width, simplified characters."""
-    text = _WS.sub("", str(name or "")).strip()
+    return _normalize_text(str(name or ""))
+
+
+@lru_cache(maxsize=1 << 16)   # a name is normalised several times per run (同名, 同音, fingerprints)
+def _normalize_text(raw: str) -> str:
+    text = _WS.sub("", raw).strip()
     if not text:
         return ""
     return _t2s().convert(text)
 
 
+_SURNAMES_LONGEST_FIRST = tuple(sorted(SURNAME_READINGS, key=len, reverse=True))
+
+
 def name_pinyin(name: str, fuzzy: bool = False) -> tuple[str, ...]:
     """Toneless pinyin syllables of a (normalised) name, surname readings applied."""
+    return _pinyin_of(normalize_name(name), fuzzy)
+
+
+@lru_cache(maxsize=1 << 16)
+def _pinyin_of(text: str, fuzzy: bool) -> tuple[str, ...]:
     from pypinyin import Style, lazy_pinyin
 
-    text = normalize_name(name)
     head: tuple[str, ...] = ()
-    for surname in sorted(SURNAME_READINGS, key=len, reverse=True):
+    for surname in _SURNAMES_LONGEST_FIRST:
         if text.startswith(surname) and len(text) > len(surname):
             head = SURNAME_READINGS[surname]
             text = text[len(surname):]

@@ -6,6 +6,7 @@ grade and sheet, a frozen and repeated header row, widths that fit, A4 fit-to-wi
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from datetime import date, datetime
 
 import numpy as np
@@ -29,9 +30,14 @@ def _width(values, minimum=6.0, maximum=40.0) -> float:
         if v is None:
             continue
         t = v.strftime("%Y-%m-%d") if isinstance(v, (date, datetime)) else (f"{v:.2f}" if isinstance(v, float) else str(v))
-        w = sum(2.2 if ord(ch) > 0x2E80 else 1.1 for ch in t)
+        w = _text_width(t)
         longest = max(longest, w)
     return max(minimum, min(maximum, longest + 2.5))
+
+
+@lru_cache(maxsize=1 << 14)   # the same schools, levels and names recur on every class sheet
+def _text_width(t: str) -> float:
+    return sum(2.2 if ord(ch) > 0x2E80 else 1.1 for ch in t)
 
 
 def _fmt_score(x):
@@ -40,17 +46,22 @@ def _fmt_score(x):
     return int(x) if float(x).is_integer() else float(x)
 
 
-def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stamp: str, seed: int) -> SheetSpec:
-    """One class: title, subtitle with counts, the students with all their columns, a foot row."""
+def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stamp: str, seed: int,
+                totals: np.ndarray | None = None) -> SheetSpec:
+    """One class: title, subtitle with counts, the students with all their columns, a foot row.
+    ``totals``: ``total_scores(roster, params.subjects)`` when the caller has it (one per run)."""
     name = params.names()[k]
-    members = [i for i in range(len(roster.students)) if labels[i] == k]
+    members = np.flatnonzero(np.asarray(labels) == k).tolist()
     subjects = list(params.subjects)
     extras = [h for h in roster.headers.values() if h not in subjects and (S.resolve(h, S.ROSTER_SYNONYMS) is None)]
     header = ["序号", S.C_ID, S.C_NAME, S.C_GENDER, S.C_BIRTH, S.C_SCHOOL, S.C_HUJI, S.C_LEVEL] + subjects
     if len(subjects) > 1:
         header.append(TOTAL)
     header += extras + [S.C_NOTE]
-    totals = total_scores(roster, subjects) if subjects else None
+    if not subjects:
+        totals = None
+    elif totals is None:
+        totals = total_scores(roster, subjects)
     rows = []
     for n, i in enumerate(members, start=1):
         s = roster.students[i]
@@ -164,10 +175,12 @@ def baseline_measures(roster: Roster, params: Params, seed: int) -> dict[str, li
 
 
 def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str, seed: int,
-                  compare: dict[str, list[Measure]] | None = None) -> SheetSpec:
+                  compare: dict[str, list[Measure]] | None = None, ms: list[Measure] | None = None) -> SheetSpec:
     """编班汇总 as a balance certificate: 均衡指数 with its formula, every gap against its provable
-    lower bound and against the S-shaped method and a random split, per-class detail, charts."""
-    ms = measures(roster, labels, params)
+    lower bound and against the S-shaped method and a random split, per-class detail, charts.
+    ``ms``: ``measures(roster, labels, params)`` when the caller has it."""
+    if ms is None:
+        ms = measures(roster, labels, params)
     if compare is None:
         compare = baseline_measures(roster, params, seed)
     names = params.names()
@@ -307,11 +320,14 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
 SHEET_SCHOOLS = "生源分布"
 
 
-def schools_sheet(roster: Roster, params: Params, labels: np.ndarray) -> SheetSpec | None:
+def schools_sheet(roster: Roster, params: Params, labels: np.ndarray,
+                  all_measures: list[Measure] | None = None) -> SheetSpec | None:
     """生源分布: source school × class counts, shaded by value, with each school's gap and bound."""
     from openpyxl.utils import get_column_letter as L
 
-    ms = [m for m in measures(roster, labels, params) if m.group == "毕业学校"]
+    if all_measures is None:
+        all_measures = measures(roster, labels, params)
+    ms = [m for m in all_measures if m.group == "毕业学校"]
     if not ms:
         return None
     names = params.names()

@@ -138,11 +138,15 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
                    + ("，同音分开" if params.separate_homophones else ""),
         "复核方法": "点击“均衡编班”选项卡的“验证结果”，或在命令行运行：bianban verify 本文件",
     }
-    sheets = [summary_sheet(roster, params, labels, stamp, seed)]
-    schools = schools_sheet(roster, params, labels)
+    from .balance import measures, total_scores
+
+    ms = measures(roster, labels, params)             # computed once, shared by the sheets
+    totals = total_scores(roster, params.subjects) if params.subjects else None
+    sheets = [summary_sheet(roster, params, labels, stamp, seed, ms=ms)]
+    schools = schools_sheet(roster, params, labels, ms)
     if schools is not None:
         sheets.append(schools)
-    sheets += [class_sheet(roster, params, labels, k, stamp, seed) for k in range(params.n_classes)]
+    sheets += [class_sheet(roster, params, labels, k, stamp, seed, totals) for k in range(params.n_classes)]
     from .reassign import after_reassign   # the old lottery, 公示名单 and 教师搭配 classes no longer apply
 
     onsite_sheets, onsite_log = after_reassign(book, params, stamp)
@@ -217,7 +221,7 @@ def assign_file(path: str | Path, out: str | Path | None = None, seed: int | Non
     from .workbook_file import backup_copy
 
     src = Path(path)
-    book = read_book(src)
+    book, zb = _read_for_assign(src)
     result = plan_assignment(book, seed=seed, progress=progress, seed_source=seed_source, force_reason=force_reason)
     backup = None
     if out is None:
@@ -231,8 +235,46 @@ def assign_file(path: str | Path, out: str | Path | None = None, seed: int | Non
             raise UserError(rep)
         if target.suffix.lower() != src.suffix.lower():
             target = target  # openpyxl keeps VBA only for .xlsm → .xlsm; .xlsm → .xlsx drops macros
-    write_result(src, target, book, result)
+    if zb is None or not _write_fast(zb, target, book, result):
+        write_result(src, target, book, result)
     return result, target, backup
+
+
+FAST_IO = True   # read and write the parts directly when the workbook allows it (tests switch it off)
+
+
+def _read_for_assign(src: Path):
+    """(RawBook, ZipBook or None): the fast reader when it understands the file, else read_book."""
+    if FAST_IO:
+        from .workbook_file import FastUnsupported, read_fast
+
+        try:
+            return read_fast(src)
+        except FastUnsupported:
+            pass
+    return read_book(src), None
+
+
+def _write_fast(zb, target: Path, book: RawBook, result: AssignResult) -> bool:
+    """Write the result with workbook_file.write_fast; False (nothing written) when it cannot, so
+    the openpyxl path writes it instead. Same sheets, values and formats either way."""
+    from .workbook_file import FastUnsupported, write_fast
+
+    if previous_result_sheets(book):
+        return False
+    roster = result.roster
+    sheet = book.sheets.get(roster.sheet)
+    if sheet is None:
+        return False
+    hr, col = roster.header_row, roster.class_col
+    if any((s.row, col) in sheet.formulas for s in roster.students) or (hr, col) in sheet.formulas:
+        return False
+    try:
+        write_fast(zb, target, roster.sheet, (hr, col, sheet.cell(hr, col) in (None, "")),
+                   [(s.row, c) for s, c in zip(roster.students, result.class_of)], col, result.sheets)
+    except FastUnsupported:
+        return False
+    return True
 
 
 def verify_book(book: RawBook) -> VerifyResult:

@@ -1,0 +1,148 @@
+"""The fast read/write path of ``assign_file`` (workbook_file.read_fast / write_fast) gives the same
+RawBook as ``read_raw`` and a result workbook equal, cell by cell and setting by setting, to the one
+the openpyxl path (``render_sheet`` + ``save``) writes."""
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from bianban_xl import service
+from bianban_xl.workbook_file import read_fast, read_raw
+
+from conftest import student_rows, write_book
+
+
+def _style(c):
+    f, fi, b, a = c.font, c.fill, c.border, c.alignment
+    return (f.name, f.sz, bool(f.b), f.color.rgb if f.color is not None else None,
+            fi.fill_type, fi.fgColor.rgb if fi.fill_type else None,
+            tuple((getattr(b, s).style, getattr(b, s).color.rgb if getattr(b, s).color is not None else None)
+                  for s in ("left", "right", "top", "bottom")),
+            a.horizontal, a.vertical, bool(a.wrap_text), c.number_format)
+
+
+def _norm(v):
+    """Run times and clock times differ between the two runs; nothing else may."""
+    if isinstance(v, str):
+        v = re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "<time>", v)
+        v = re.sub(r"用时 [\d.]+ 秒", "用时 <s> 秒", v)
+    return v
+
+
+def _sheet_picture(ws):
+    cells = {(c.row, c.column): (_norm(c.value), _style(c)) for row in ws.iter_rows() for c in row
+             if c.value is not None or c.has_style}
+    charts = []
+    for ch in ws._charts:
+        a = ch.anchor._from
+        charts.append((type(ch).__name__, a.col, a.row, ch.anchor.ext.width, ch.anchor.ext.height,
+                       [(s.val.numRef.f, s.cat.numRef.f if s.cat else None) for s in ch.series]))
+    return {
+        "cells": cells,
+        "dims": ws.dimensions,
+        "merged": sorted(str(m) for m in ws.merged_cells.ranges),
+        "widths": {k: d.width for k, d in ws.column_dimensions.items() if d.customWidth},
+        "heights": {k: d.height for k, d in ws.row_dimensions.items() if d.height},
+        "freeze": ws.freeze_panes,
+        "titles": ws.print_title_rows,
+        "setup": (ws.page_setup.paperSize, ws.page_setup.orientation, ws.page_setup.fitToWidth,
+                  ws.page_setup.fitToHeight, ws.sheet_properties.pageSetUpPr.fitToPage if ws.sheet_properties.pageSetUpPr else None),
+        "margins": (ws.page_margins.left, ws.page_margins.right, ws.page_margins.top, ws.page_margins.bottom),
+        "centered": ws.print_options.horizontalCentered,
+        "footer": (ws.oddFooter.center.text, ws.oddFooter.center.size),
+        "cf": sorted(str(r.sqref) for r in ws.conditional_formatting),
+        "breaks": [b.id for b in ws.row_breaks.brk],
+        "protected": ws.protection.sheet,
+        "charts": charts,
+    }
+
+
+def assert_same_workbooks(a: Path, b: Path):
+    wa, wb = load_workbook(a), load_workbook(b)
+    assert wa.sheetnames == wb.sheetnames
+    for name in wa.sheetnames:
+        pa, pb = _sheet_picture(wa[name]), _sheet_picture(wb[name])
+        for k in pa:
+            assert pa[k] == pb[k], (name, k)
+
+
+def _both(src: Path, tmp_path: Path, monkeypatch, seed=7):
+    monkeypatch.setattr(service, "FAST_IO", False)
+    slow = tmp_path / "slow.xlsx"
+    r1, _, _ = service.assign_file(src, slow, seed=seed)
+    monkeypatch.setattr(service, "FAST_IO", True)
+    calls = []
+    real = service._write_fast
+    monkeypatch.setattr(service, "_write_fast", lambda *a: calls.append(real(*a)) or calls[-1])
+    fast = tmp_path / "fast.xlsx"
+    r2, _, _ = service.assign_file(src, fast, seed=seed)
+    assert r1.result_fp == r2.result_fp and r1.input_fp == r2.input_fp
+    return slow, fast, calls
+
+
+def test_reader_matches_openpyxl(tmp_path):
+    from bianban_xl.synth import generate_school
+    from bianban_xl.template import fill_input_workbook
+
+    r = generate_school(200, 5, seed=3, n_schools=6, school_name="甲校", cap=50)
+    wb = fill_input_workbook(r, r.params)
+    ws = wb["学生名单"]
+    ws["M2"] = "=1+1"
+    ws.merge_cells("M5:N6")
+    ws["O3"] = True
+    ws["O4"] = 2.5
+    wb.save(tmp_path / "a.xlsx")
+    paths = [tmp_path / "a.xlsx", write_book(tmp_path / "b.xlsx"),
+             Path(__file__).resolve().parents[1] / "workbook_template.xlsm"]
+    for p in paths:
+        fast, _ = read_fast(p)
+        slow = read_raw(p)
+        assert fast.order == slow.order
+        for n in slow.order:
+            assert fast.sheets[n] == slow.sheets[n], (p.name, n)
+
+
+def test_synth_school_same_as_openpyxl_path(tmp_path, monkeypatch):
+    from bianban_xl.synth import generate_school
+    from bianban_xl.template import fill_input_workbook
+    from bianban_xl.workbook_file import save_atomic
+
+    r = generate_school(330, 8, seed=5001, n_schools=16, school_name="乙校", cap=50)
+    r.params.seed = None
+    src = tmp_path / "in.xlsx"
+    save_atomic(fill_input_workbook(r, r.params), src)
+    slow, fast, calls = _both(src, tmp_path, monkeypatch)
+    assert calls == [True]
+    assert_same_workbooks(slow, fast)
+    with zipfile.ZipFile(fast) as zf:
+        assert zf.testzip() is None
+
+
+@pytest.mark.parametrize("kind", ["plain", "twins_no_scores", "one_subject"])
+def test_registrar_books_same_as_openpyxl_path(tmp_path, monkeypatch, kind):
+    if kind == "plain":
+        src = write_book(tmp_path / "in.xlsx")
+    elif kind == "twins_no_scores":
+        rows = [r[:7] + [None, None, r[9]] for r in student_rows(40, seed=4)]
+        src = write_book(tmp_path / "in.xlsx", rows=rows, params=[("学校名称", "丙校"), ("班级数", 4), ("班额上限", 50)],
+                         twins=[[1, rows[0][0], rows[0][1], "同班"], [1, rows[1][0], rows[1][1], "同班"]])
+    else:
+        rows = [r[:8] + [None, r[9]] for r in student_rows(25, seed=2)]
+        src = write_book(tmp_path / "in.xlsx", rows=rows,
+                         params=[("学校名称", "丁校"), ("班级数", 2), ("班额上限", 50), ("成绩科目", "语文")])
+    slow, fast, calls = _both(src, tmp_path, monkeypatch)
+    assert calls == [True]
+    assert_same_workbooks(slow, fast)
+
+
+def test_rerun_and_template_use_openpyxl_path(tmp_path, monkeypatch):
+    src = write_book(tmp_path / "in.xlsx")
+    first = tmp_path / "first.xlsx"
+    service.assign_file(src, first, seed=1)
+    slow, fast, calls = _both(first, tmp_path, monkeypatch)
+    assert calls == [False]     # previous result sheets to replace: the openpyxl path
+    assert_same_workbooks(slow, fast)
