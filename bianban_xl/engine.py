@@ -18,16 +18,16 @@ birth date. A squared deviation from c/K is minimal exactly when the counts diff
 so the count terms are minimised at the provable bound.
 
 Search: a seeded randomised greedy start that respects the hard rules (constrained units first, then
-the rest dealt out stratified by gender / school / 等级), then exchange local search: for a student
-``i`` in class ``a`` the change of the objective for swapping with every candidate ``j`` (class ``b``)
-is computed at once, ``Δ = 2 d·(D_a - D_b) + 2 |d|^2`` with ``d = x_j - x_i`` and ``D = S - T``
-(categorical parts by gathering from the count deviations, so no one-hot matrix is built); moves that
-would break an ``apart`` rule are masked out. Bound groups move as units, swapping with the same
-number of single students of another class. Then a fixed number of perturbation rounds from the best
-solution; the best is returned.
+the rest dealt out stratified by gender / school / 等级), then sweeps over pairs of classes
+(:mod:`pair_exchange`): for two classes every single swap is evaluated at once, the best improving
+one is made, and when none improves, exchanges of two students against two whose categories match
+(so every count stays where it is) are searched. Moves that would break an ``apart`` rule are
+masked out; bound groups move as units, swapping with the same number of single students of
+another class. A class pair that offered nothing is skipped until one of its classes changes;
+the search stops when a sweep changes nothing.
 
 Reproducibility: all randomness comes from ``np.random.Generator(np.random.PCG64(seed))``; the work
-done is fixed (passes and rounds), never a function of the clock — ``max_seconds`` is only a safety
+done is fixed (sweeps until nothing improves), never a function of the clock — ``max_seconds`` is only a safety
 cap that cuts the search short. Decisions use elementwise arithmetic and row sums only (no BLAS),
 Δ values are rounded to a fixed grid before comparison and ties go to the lowest candidate position.
 """
@@ -38,11 +38,12 @@ from typing import Callable
 
 import numpy as np
 
+from .pair_exchange import PairSearch
 from .records import BalanceProblem, Infeasible
 
-ROUNDS = 2                 # local-search rounds: 1 from the start, the rest from perturbations
-MAX_PASSES = 40            # exchange passes per round (stops earlier when a pass finds nothing)
-MAX_CANDIDATES = 1200      # candidates evaluated per student (all singles below this)
+MAX_SWEEPS = 60            # class-pair sweeps at most (stops earlier when a sweep moves nobody)
+ALL_PAIRS_MAX_K = 48       # up to this many classes every pair of classes is visited each sweep
+PARTNERS = 12              # above it, each class meets this many random partner classes per sweep
 PLACEMENT_TRIES = 30       # randomised greedy starts before declaring the rules infeasible
 UNIT_TRIES = 6             # classes tried per bound group and pass
 MISSING_WEIGHT = 1e3       # weight of the 缺考-count balance
@@ -207,6 +208,7 @@ class _State:
         for row, x in enumerate(prep.constrained):
             np.add.at(self.PC[row], self.L[prep.partners[int(x)]], 1)
         self.selfv = self._self_terms(np.arange(prep.n))
+        self.stale: set[int] = set()          # classes whose selfv needs a refresh before delta()
 
     def copy_labels(self) -> np.ndarray:
         return self.L.copy()
@@ -232,7 +234,9 @@ class _State:
         return out
 
     def refresh(self, classes) -> None:
-        idx = np.flatnonzero(np.isin(self.L, classes))
+        sel = np.zeros(self.p.k, dtype=bool)
+        sel[list(classes)] = True
+        idx = np.flatnonzero(sel[self.L])
         self.selfv[idx] = self._self_terms(idx)
 
     def delta(self, i: int, J: np.ndarray, cJ: np.ndarray | None = None,
@@ -381,8 +385,8 @@ def _check(prep: _Prep, problem: BalanceProblem, L: np.ndarray) -> None:
 
 # ------------------------------------------------------------------------------------------------
 def solve(problem: BalanceProblem, seed: int, *, max_seconds: float | None = None,
-          progress: Callable[[float], None] | None = None, rounds: int = ROUNDS,
-          max_passes: int = MAX_PASSES) -> np.ndarray:
+          progress: Callable[[float], None] | None = None,
+          max_sweeps: int = MAX_SWEEPS) -> np.ndarray:
     """Balanced labels (N,) in [0, K) for ``problem``; same problem + same seed = same labels."""
     t0 = time.monotonic()
     prep = _Prep(problem)
@@ -402,60 +406,75 @@ def solve(problem: BalanceProblem, seed: int, *, max_seconds: float | None = Non
         raise _infeasible_from(prep, worst)
 
     st = _State(prep, labels)
-    best_labels, best_obj = st.copy_labels(), st.objective()
-    done = 0.0
-
-    def report(frac: float) -> None:
-        nonlocal done
-        if progress is not None and frac > done:
-            done = frac
-            progress(min(1.0, frac))
-
-    for rnd in range(rounds):
-        if rnd > 0:
-            st = _State(prep, best_labels)
-            _perturb(st, rng)
-        for ps in range(max_passes):
-            moved = _pass(st, rng, out_of_time)
-            report((rnd + (ps + 1) / max_passes) / rounds)
-            if not moved or out_of_time():
-                break
-        obj = st.objective()
-        if np.rint(obj / prep.grid) < np.rint(best_obj / prep.grid):
-            best_labels, best_obj = st.copy_labels(), obj
-        report((rnd + 1) / rounds)
-        if out_of_time():
-            break
+    _search(st, rng, max_sweeps, out_of_time, progress)
+    best_labels = st.copy_labels()
     _check(prep, problem, best_labels)
-    report(1.0)
+    if progress is not None:
+        progress(1.0)
     return best_labels
 
 
-def _pass(st: _State, rng: np.random.Generator, out_of_time) -> int:
-    """One exchange pass over all single students (random order) and bound groups; moves made."""
+def _class_pairs(k: int, rng: np.random.Generator) -> list[tuple[int, int]]:
+    """The class pairs visited in one sweep, in a random order: all of them for up to
+    ALL_PAIRS_MAX_K classes, else PARTNERS random partners per class."""
+    if k <= ALL_PAIRS_MAX_K:
+        a, b = np.triu_indices(k, 1)
+    else:
+        a = np.repeat(np.arange(k), PARTNERS)
+        b = (a + 1 + rng.integers(0, k - 1, len(a))) % k
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        pairs = np.unique(lo * k + hi)
+        a, b = pairs // k, pairs % k
+    order = rng.permutation(len(a))
+    return [(int(a[q]), int(b[q])) for q in order]
+
+
+def _search(st: _State, rng: np.random.Generator, max_sweeps: int, out_of_time,
+            progress: Callable[[float], None] | None) -> None:
+    """Sweeps of class-pair exchanges (pair_exchange.PairSearch) until a sweep changes nothing.
+
+    A pair whose visit found nothing is skipped until one of its two classes changes (version
+    counters), so late sweeps only look where something moved. Bound groups get their own
+    exchange pass after each sweep that moved anybody.
+    """
     p = st.p
-    singles = p.singles
-    moved = 0
-    ns = len(singles)
-    if ns > 1:
-        sample = ns > MAX_CANDIDATES
-        cJ = xJ = None
-        if not sample:
-            J = singles
-            cJ, xJ = p.codes[J], p.X[J]
-        for step, i in enumerate(singles[rng.permutation(ns)]):
-            if sample:
-                J = singles[rng.integers(0, ns, MAX_CANDIDATES)]
-            d = st.delta(int(i), J, cJ, xJ)
-            m = int(np.argmin(d))
-            if d[m] < 0:
-                st.swap(int(i), int(J[m]))
+    if p.k < 2:
+        return
+    ps = PairSearch(st)
+    version = ps.version                      # per class, bumped by every move into or out of it
+    quiet: dict[tuple[int, int], tuple[int, int]] = {}
+    groups_done = False                       # bound groups tried since the last change?
+    for sweep in range(max_sweeps):
+        moved = 0
+        for step, (a, b) in enumerate(_class_pairs(p.k, rng)):
+            stamp = (int(version[a]), int(version[b]))
+            if quiet.get((a, b)) == stamp:
+                continue
+            if ps.visit(a, b):
                 moved += 1
-            if step % 256 == 255 and out_of_time():
-                return moved
-    for gi in rng.permutation(len(p.groups)):
-        moved += _group_move(st, p.groups[int(gi)], rng)
-    return moved
+                groups_done = False
+            else:
+                quiet[(a, b)] = stamp
+            if step % 64 == 63 and out_of_time():
+                return
+        if progress is not None:
+            progress(min(0.95, (sweep + 1) / max_sweeps))
+        if out_of_time():
+            return
+        # bound groups: on the first sweep, then whenever the singles have settled
+        if p.groups and (sweep == 0 or not moved) and not groups_done:
+            st.refresh(sorted(st.stale))
+            st.stale.clear()
+            before = st.L.copy()
+            for gi in rng.permutation(len(p.groups)):
+                _group_move(st, p.groups[int(gi)], rng)
+            changed = np.flatnonzero(before != st.L)
+            if len(changed):
+                version[np.unique(np.concatenate([before[changed], st.L[changed]]))] += 1
+                moved += 1
+            groups_done = True
+        if not moved:
+            return
 
 
 def _group_move(st: _State, members: np.ndarray, rng: np.random.Generator) -> int:
@@ -489,18 +508,3 @@ def _group_move(st: _State, members: np.ndarray, rng: np.random.Generator) -> in
         for m, j in reversed(done):
             st.swap(m, j)
     return 0
-
-
-def _perturb(st: _State, rng: np.random.Generator) -> None:
-    """Random valid swaps of single students (about 1 in 8 of them) to leave a local optimum."""
-    p = st.p
-    ns = len(p.singles)
-    if ns < 2:
-        return
-    for _ in range(max(1, ns // 8)):
-        i = int(p.singles[rng.integers(ns)])
-        J = p.singles[rng.integers(0, ns, 8)]
-        d = st.delta(i, J)
-        ok = np.flatnonzero(np.isfinite(d))
-        if len(ok):
-            st.swap(i, int(J[ok[0]]))
