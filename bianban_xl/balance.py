@@ -12,10 +12,11 @@ Bounds (all provable, deliberately simple):
   so the bound is 1 in that case and 0 otherwise.
 * counts (性别 / 毕业学校 / 户籍 / 等级): a category with c students spread over K classes has per-class
   counts that are integers summing to c; they can all be equal only if K divides c, so the bound is
-  ``ceil(c/K) - floor(c/K)`` (0 or 1). Moreover some class has at most floor(c/K) of them, and a
-  同班 twin group with g members of the category puts g in one class, so the bound is raised to
-  ``g - floor(c/K)`` when that is larger (e.g. 9 pupils of a small school over 20 classes, two of
-  them bound twins: the gap cannot go below 2).
+  ``ceil(c/K) - floor(c/K)`` (0 or 1). Moreover a 同班 twin group with g members of the category
+  puts g in one class while the other K-1 classes share the remaining c - g, so one of them holds
+  at most floor((c-g)/(K-1)): the bound is raised to ``g - floor((c-g)/(K-1))`` when that is
+  larger (e.g. 20 pupils of a school over 20 classes, two of them bound twins: one class has 2,
+  another none, and the gap cannot go below 2).
 * class means (平均分): 0, except in the one case that is cheap to prove: every class has the same
   number n of students with a value, and every value lies on a grid q (1 or 0.5 points). Then each
   class sum is a multiple of q and the K sums add up to the total S; if S/q is not divisible by K the
@@ -158,11 +159,12 @@ def _categorical(group: str, keys: list, labels: np.ndarray, k: int, order: list
         label = value if value else MISSING_LABEL
         c = int(mask.sum())
         bound = count_bound(c, k)
-        # A 同班 group with g members of this category puts g of them in one class, while some
-        # class holds at most floor(c/K): the gap is at least g - floor(c/K).
+        # A 同班 group with g members of this category puts g of them in one class; the other K-1
+        # classes share the remaining c - g, so one of them holds at most floor((c-g)/(K-1)):
+        # the gap is at least g - floor((c-g)/(K-1)).
         g = max([int(mask[list(m)].sum()) for m in bound_groups] + [0])
-        if k > 0:
-            bound = max(bound, float(g - c // k))
+        if k > 1:
+            bound = max(bound, float(g - (c - g) // (k - 1)))
         out.append(Measure(group, label, per, _gap(per), bound, "人"))
     return out
 

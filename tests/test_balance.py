@@ -107,3 +107,16 @@ def test_hard_rule_violations():
     assert sum("班额上限" in x for x in v) == 2
     v = hard_rule_violations(roster, np.array([0, 0, 0, 1, 1, -1]), Params(n_classes=2))
     assert any("未编入" in x for x in v)
+
+
+def test_school_bound_with_bound_twins():
+    # 4 pupils of one school over 4 classes, two of them bound twins: one class must hold 2 and,
+    # with only 2 pupils left for 3 classes, another holds none: the least possible gap is 2.
+    students = [Student(row=i + 2, sid=f"S{i + 1}", name=f"学生{i}", gender="男" if i % 2 else "女",
+                        school="一小" if i < 4 else "二小", huji=None, level=None, scores={}, birth=None)
+                for i in range(8)]
+    roster = Roster(students=students, params=Params(n_classes=4, subjects=[], cap=45),
+                    twin_groups=[TwinGroup(gid="1", members=[0, 1], mode="同班", rows=[2, 3])])
+    labels = np.array([0, 0, 1, 2, 1, 2, 3, 3])
+    one = _get(measures(roster, labels, roster.params), "毕业学校", "一小")
+    assert list(one.per_class) == [2, 1, 1, 0] and one.gap == 2 and one.bound == 2 and one.at_bound
