@@ -43,7 +43,9 @@ from .records import BalanceProblem, Infeasible
 
 MAX_SWEEPS = 60            # class-pair sweeps at most (stops earlier when a sweep moves nobody)
 ALL_PAIRS_MAX_K = 48       # up to this many classes every pair of classes is visited each sweep
-PARTNERS = 12              # above it, each class meets this many random partner classes per sweep
+PARTNERS = 8               # above it, each class meets this many random partner classes per sweep
+VISIT_BUDGET = 40_000      # class-pair visits at most (a fixed amount of work: only very large
+                           # schools, ~300+ classes, reach it; N=1000/K=20 needs about 900)
 PLACEMENT_TRIES = 30       # randomised greedy starts before declaring the rules infeasible
 UNIT_TRIES = 6             # classes tried per bound group and pass
 MISSING_WEIGHT = 1e3       # weight of the 缺考-count balance
@@ -444,12 +446,16 @@ def _search(st: _State, rng: np.random.Generator, max_sweeps: int, out_of_time,
     version = ps.version                      # per class, bumped by every move into or out of it
     quiet: dict[tuple[int, int], tuple[int, int]] = {}
     groups_done = False                       # bound groups tried since the last change?
+    visits = 0
     for sweep in range(max_sweeps):
         moved = 0
         for step, (a, b) in enumerate(_class_pairs(p.k, rng)):
             stamp = (int(version[a]), int(version[b]))
             if quiet.get((a, b)) == stamp:
                 continue
+            if visits >= VISIT_BUDGET:
+                break
+            visits += 1
             if ps.visit(a, b):
                 moved += 1
                 groups_done = False
@@ -458,7 +464,7 @@ def _search(st: _State, rng: np.random.Generator, max_sweeps: int, out_of_time,
             if step % 64 == 63 and out_of_time():
                 return
         if progress is not None:
-            progress(min(0.95, (sweep + 1) / max_sweeps))
+            progress(min(0.95, max((sweep + 1) / max_sweeps, visits / VISIT_BUDGET)))
         if out_of_time():
             return
         # bound groups: on the first sweep, then whenever the singles have settled
@@ -473,7 +479,7 @@ def _search(st: _State, rng: np.random.Generator, max_sweeps: int, out_of_time,
                 version[np.unique(np.concatenate([before[changed], st.L[changed]]))] += 1
                 moved += 1
             groups_done = True
-        if not moved:
+        if not moved or visits >= VISIT_BUDGET:
             return
 
 
