@@ -5,6 +5,7 @@ Usage:
   python bench/bench_district.py --schools 30        # a quick run
   python bench/bench_district.py --big               # also the 20,000-student / 400-class school
   python bench/bench_district.py --keep DIR          # keep the generated folders in DIR
+  python bench/bench_district.py --keep DIR --reuse  # time again on the schools generated there
 
 What is timed: the wall clock of district.batch_assign (read, check, balance, write every school and
 the summary workbook) with --jobs processes (default: all cores). Generating the input workbooks is
@@ -118,6 +119,8 @@ def main() -> None:
     ap.add_argument("--big", action="store_true", help="also the 20,000-student / 400-class school")
     ap.add_argument("--big-only", action="store_true")
     ap.add_argument("--keep", help="generate into this folder and keep it")
+    ap.add_argument("--reuse", action="store_true",
+                    help="with --keep: use the schools already generated there (same sizes and seeds)")
     a = ap.parse_args()
     base = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="bianban-bench-"))
     base.mkdir(parents=True, exist_ok=True)
@@ -125,8 +128,16 @@ def main() -> None:
     rows = []
     if not a.big_only:
         t = time.perf_counter()
-        total = make_district(base / "各校", a.schools, a.students, a.jobs)
-        print(f"generated {a.schools} schools, {total} students in {time.perf_counter() - t:.1f} s (not timed)")
+        if a.reuse and (base / "各校").is_dir():
+            total = sum(_school_sizes(a.schools, a.students))
+            print(f"reusing {base / '各校'} ({total} students)")
+        else:
+            total = make_district(base / "各校", a.schools, a.students, a.jobs)
+            print(f"generated {a.schools} schools, {total} students in {time.perf_counter() - t:.1f} s (not timed)")
+        if (base / "结果").exists():
+            import shutil
+
+            shutil.rmtree(base / "结果")
         r = bench_batch(base / "各校", base / "结果", a.jobs)
         print(r)
         rows.append(f"| batch: {r['schools']} schools, {total} students, jobs={a.jobs} | {r['wall']:.1f} s wall "

@@ -158,10 +158,13 @@ def index_grade(index: float) -> tuple[str, str]:
     return "需改进", "bad"
 
 
-def _cohort_sd(roster: Roster, params: Params, label: str) -> float:
+def _cohort_sd(roster: Roster, params: Params, label: str, totals: np.ndarray | None = None) -> float:
     from .balance import subject_scores
 
-    v = total_scores(roster, params.subjects) if label == TOTAL else subject_scores(roster, label)
+    if label == TOTAL:
+        v = totals if totals is not None else total_scores(roster, params.subjects)
+    else:
+        v = subject_scores(roster, label)
     v = v[~np.isnan(v)]
     return float(np.std(v, ddof=1)) if len(v) > 1 else float("nan")
 
@@ -175,12 +178,16 @@ def baseline_measures(roster: Roster, params: Params, seed: int) -> dict[str, li
 
 
 def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str, seed: int,
-                  compare: dict[str, list[Measure]] | None = None, ms: list[Measure] | None = None) -> SheetSpec:
+                  compare: dict[str, list[Measure]] | None = None, ms: list[Measure] | None = None,
+                  totals: np.ndarray | None = None) -> SheetSpec:
     """编班汇总 as a balance certificate: 均衡指数 with its formula, every gap against its provable
     lower bound and against the S-shaped method and a random split, per-class detail, charts.
-    ``ms``: ``measures(roster, labels, params)`` when the caller has it."""
+    ``ms``, ``totals``: ``measures(roster, labels, params)`` and ``total_scores(roster, params.subjects)``
+    when the caller has them."""
     if ms is None:
         ms = measures(roster, labels, params)
+    if totals is None and len(params.subjects) > 1:
+        totals = total_scores(roster, params.subjects)
     if compare is None:
         compare = baseline_measures(roster, params, seed)
     names = params.names()
@@ -199,7 +206,7 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
     indices = []
     means = [m for m in ms if m.group == "平均分"]
     for m in means:
-        sd = _cohort_sd(roster, params, m.label)
+        sd = _cohort_sd(roster, params, m.label, totals)
         idx = balance_index(m.gap, sd)
         indices.append(idx)
         grade, style = index_grade(idx)
@@ -281,7 +288,7 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
     if mean_cols:
         total_col = mean_cols[-1]
         tm = cols[total_col - 1][1]
-        cohort = float(np.nanmean(total_scores(roster, params.subjects))) if len(params.subjects) > 1 else float(np.nanmean(
+        cohort = float(np.nanmean(totals)) if len(params.subjects) > 1 else float(np.nanmean(
             [x for x in tm.per_class if np.isfinite(x)]))
         data_top = chart_top + 17
         spec.add(data_top, 1, [["图表数据", "各班平均分", "全年级平均分"]], "header")

@@ -142,7 +142,7 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
 
     ms = measures(roster, labels, params)             # computed once, shared by the sheets
     totals = total_scores(roster, params.subjects) if params.subjects else None
-    sheets = [summary_sheet(roster, params, labels, stamp, seed, ms=ms)]
+    sheets = [summary_sheet(roster, params, labels, stamp, seed, ms=ms, totals=totals)]
     schools = schools_sheet(roster, params, labels, ms)
     if schools is not None:
         sheets.append(schools)

@@ -24,6 +24,9 @@ def _blank(v) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
+_SPACES = re.compile(r"[\u3000\s]+")
+
+
 def _text(v) -> str:
     if v is None:
         return ""
@@ -31,7 +34,7 @@ def _text(v) -> str:
         return str(int(v))
     if isinstance(v, datetime):
         return v.date().isoformat()
-    return re.sub(r"[\u3000\s]+", " ", str(v)).strip()
+    return _SPACES.sub(" ", str(v)).strip()
 
 
 def _number(v) -> float | None:

@@ -391,73 +391,13 @@ def read_fast(path: str | os.PathLike) -> tuple[RawBook, ZipBook]:
         n_xf = len(xf_list)
         sheets: dict[str, RawSheet] = {}
         for name, part in sheet_part.items():
-            root = ET.fromstring(parts[part])
-            if root.tag != _M + "worksheet":
-                raise FastUnsupported("worksheet namespace")
-            cells: dict[tuple[int, int], object] = {}
-            formulas: set[tuple[int, int]] = set()
-            shared_f: dict[str, Translator] = {}
-            sd = root.find(_M + "sheetData")
-            r_no = 0
-            for row in (sd if sd is not None else ()):
-                ra = row.get("r")
-                r_no = int(float(ra)) if ra is not None else r_no + 1
-                c_no = 0
-                for c in row:
-                    coord = c.get("r")
-                    if coord:
-                        m = _COORD.match(coord)
-                        if m is None:
-                            raise FastUnsupported("coordinate")
-                        c_no, rr = _col_index(m.group(1)), int(m.group(2))
-                    else:
-                        c_no += 1
-                        rr = r_no
-                    t = c.get("t", "n")
-                    s = int(c.get("s", 0) or 0)
-                    if s >= n_xf and s:
-                        raise FastUnsupported("style index")
-                    f = c.find(_M + "f")
-                    if f is not None:
-                        ft = f.get("t")
-                        v = "=" + (f.text or "")
-                        if ft in ("array", "dataTable"):
-                            raise FastUnsupported("array formula")
-                        if ft == "shared":
-                            si = f.get("si")
-                            if si in shared_f:
-                                v = shared_f[si].translate_formula(coord)
-                            elif v != "=":
-                                shared_f[si] = Translator(v, coord)
-                        formulas.add((rr, c_no))
-                    elif t == "inlineStr":
-                        isn = c.find(_M + "is")
-                        v = _text_content(isn) if isn is not None else None
-                    else:
-                        v = c.findtext(_M + "v", None) or None
-                        if v is not None:
-                            if t == "n":
-                                v = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
-                                if s in date_xf:
-                                    try:
-                                        v = from_excel(v, CALENDAR_WINDOWS_1900, timedelta=s in td_xf)
-                                    except (OverflowError, ValueError):
-                                        v = "#VALUE!"
-                            elif t == "s":
-                                v = shared[int(v)]
-                            elif t == "b":
-                                v = bool(int(v))
-                            elif t == "d":
-                                v = from_ISO8601(v)
-                            elif t not in ("str", "e"):
-                                raise FastUnsupported("cell type")
-                    if isinstance(v, str) and len(v) > 1 and v.startswith("="):
-                        formulas.add((rr, c_no))
-                    cells[(rr, c_no)] = v
+            try:
+                cells, formulas, refs = _sheet_cells_re(parts[part], shared, date_xf, td_xf, n_xf)
+            except _NoRegex:
+                cells, formulas, refs = _sheet_cells_et(parts[part], shared, date_xf, td_xf, n_xf)
             mcr = MultiCellRange()
-            me = root.find(_M + "mergeCells")
-            for m in (me if me is not None else ()):
-                mcr.add(CellRange(m.get("ref")))
+            for ref in refs:
+                mcr.add(CellRange(ref))
             merged = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in mcr.ranges]
             for (r1, c1, r2, c2) in merged:
                 for rr in range(r1, r2 + 1):
@@ -480,6 +420,172 @@ def read_fast(path: str | os.PathLike) -> tuple[RawBook, ZipBook]:
     except Exception as exc:  # noqa: BLE001 — anything odd: the openpyxl reader decides
         raise FastUnsupported(f"{type(exc).__name__}: {exc}") from None
     return RawBook(sheets, list(sheets), str(p)), zb
+
+
+def _sheet_cells_et(data: bytes, shared: list[str], date_xf: set, td_xf: set, n_xf: int):
+    """(cells, formula cells, merged range refs) of a worksheet part, read with ElementTree the way
+    openpyxl's WorkSheetParser reads them (data_only=False, rich_text=False)."""
+    from openpyxl.formula.translate import Translator
+    from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
+
+    root = ET.fromstring(data)
+    if root.tag != _M + "worksheet":
+        raise FastUnsupported("worksheet namespace")
+    cells: dict[tuple[int, int], object] = {}
+    formulas: set[tuple[int, int]] = set()
+    shared_f: dict[str, Translator] = {}
+    sd = root.find(_M + "sheetData")
+    r_no = 0
+    for row in (sd if sd is not None else ()):
+        ra = row.get("r")
+        r_no = int(float(ra)) if ra is not None else r_no + 1
+        c_no = 0
+        for c in row:
+            coord = c.get("r")
+            if coord:
+                m = _COORD.match(coord)
+                if m is None:
+                    raise FastUnsupported("coordinate")
+                c_no, rr = _col_index(m.group(1)), int(m.group(2))
+            else:
+                c_no += 1
+                rr = r_no
+            t = c.get("t", "n")
+            s = int(c.get("s", 0) or 0)
+            if s >= n_xf and s:
+                raise FastUnsupported("style index")
+            f = c.find(_M + "f")
+            if f is not None:
+                ft = f.get("t")
+                v = "=" + (f.text or "")
+                if ft in ("array", "dataTable"):
+                    raise FastUnsupported("array formula")
+                if ft == "shared":
+                    si = f.get("si")
+                    if si in shared_f:
+                        v = shared_f[si].translate_formula(coord)
+                    elif v != "=":
+                        shared_f[si] = Translator(v, coord)
+                formulas.add((rr, c_no))
+            elif t == "inlineStr":
+                isn = c.find(_M + "is")
+                v = _text_content(isn) if isn is not None else None
+            else:
+                v = c.findtext(_M + "v", None) or None
+                if v is not None:
+                    if t == "n":
+                        v = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
+                        if s in date_xf:
+                            try:
+                                v = from_excel(v, CALENDAR_WINDOWS_1900, timedelta=s in td_xf)
+                            except (OverflowError, ValueError):
+                                v = "#VALUE!"
+                    elif t == "s":
+                        v = shared[int(v)]
+                    elif t == "b":
+                        v = bool(int(v))
+                    elif t == "d":
+                        v = from_ISO8601(v)
+                    elif t not in ("str", "e"):
+                        raise FastUnsupported("cell type")
+            if isinstance(v, str) and len(v) > 1 and v.startswith("="):
+                formulas.add((rr, c_no))
+            cells[(rr, c_no)] = v
+    me = root.find(_M + "mergeCells")
+    return cells, formulas, [m.get("ref") for m in (me if me is not None else ())]
+
+
+class _NoRegex(Exception):
+    """Markup the regular-expression reader leaves to ElementTree."""
+
+
+_ROW_RE = re.compile(r"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
+_C_RE = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_ATTR_RE = re.compile(r'([\w:]+)="([^"]*)"')
+_V_RE = re.compile(r"<v>(.*?)</v>|<v/>|<v />", re.S)
+_T_RE = re.compile(r"<t(?:\s[^>]*)?>(.*?)</t>|<t(?:\s[^>]*)?/>", re.S)
+_MERGE_RE = re.compile(r'<mergeCell\s+ref="([^"]+)"\s*/>')
+# <c r="B7" s="3" t="inlineStr"> … the attribute order Excel, WPS and openpyxl write; a cell is a value,
+# an inline string (plain, space-preserved or rich) or nothing.
+_CELL_FAST = re.compile(
+    r'<c r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?\s*'
+    r'(?:/>|>(?:<v>([^<]*)</v>|<v\s*/>|<is><t>([^<]*)</t></is>|<is><t xml:space="preserve">([^<]*)</t></is>'
+    r'|<is>((?:<r>.*?</r>)+)</is>)?</c>)', re.S)
+
+
+def _unescape(text: str) -> str:
+    if "&" not in text:
+        return text
+    import html
+
+    return html.unescape(text)
+
+
+def _sheet_cells_re(data: bytes, shared: list[str], date_xf: set, td_xf: set, n_xf: int):
+    """The same as :func:`_sheet_cells_et`, scanning the markup with regular expressions (about
+    twice as fast on a roster); anything beyond plain cells (formulas, CDATA, comments, prefixes,
+    phonetic runs, single-quoted attributes, another encoding) is left to ElementTree."""
+    from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
+
+    head = data[:200]
+    if head.startswith(b"\xef\xbb\xbf") or (b"encoding=" in head and not re.search(rb"encoding=[\"'](?i:utf-8)[\"']", head)):
+        raise _NoRegex
+    text = data.decode("utf-8")
+    if ("<![CDATA[" in text or "<!--" in text or "<f>" in text or "<f " in text or "<f/>" in text or "<rPh" in text
+            or "<sheetData" not in text or "='" in text or "<worksheet" not in text):
+        raise _NoRegex
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    i = text.find("<sheetData")
+    j = text.find("</sheetData>", i)
+    body = text[i:j] if j > 0 else ""
+    if body.count("<c") != body.count("<c ") + body.count("<c>") + body.count("<c/") + body.count("<col") \
+            + body.count("<c\n") + body.count("<c\t"):
+        raise _NoRegex                 # another element starting with <c…
+    cells: dict[tuple[int, int], object] = {}
+    cols: dict[str, int] = {}
+    n = 0
+    for m in _CELL_FAST.finditer(body):
+        n += 1
+        letters, rr, st, t, v, plain, spaced, rich = m.groups()
+        c_no = cols.get(letters)
+        if c_no is None:
+            c_no = cols[letters] = _col_index(letters)
+        rr = int(rr)
+        st = int(st) if st else 0
+        if st >= n_xf and st:
+            raise _NoRegex
+        if t == "inlineStr":
+            if rich is not None:
+                v = "".join(_unescape(x or "") for x in _T_RE.findall(rich))
+            else:
+                v = plain if plain is not None else spaced
+                if v is not None:
+                    v = _unescape(v)
+        elif v:
+            v = _unescape(v)
+            if t is None or t == "n":
+                v = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
+                if st in date_xf:
+                    try:
+                        v = from_excel(v, CALENDAR_WINDOWS_1900, timedelta=st in td_xf)
+                    except (OverflowError, ValueError):
+                        v = "#VALUE!"
+            elif t == "s":
+                v = shared[int(v)]
+            elif t == "b":
+                v = bool(int(v))
+            elif t == "d":
+                v = from_ISO8601(v)
+            elif t not in ("str", "e"):
+                raise FastUnsupported("cell type")
+        else:
+            v = None
+        cells[(rr, c_no)] = v
+    if n != body.count("<c ") or body.count("<c") != n + body.count("<col"):
+        raise _NoRegex                # a cell written some other way: ElementTree reads it
+    formulas = {k for k, v in cells.items() if isinstance(v, str) and len(v) > 1 and v.startswith("=")}
+    return cells, formulas, _MERGE_RE.findall(text[j:]) if j > 0 else []
 
 
 # writing ----------------------------------------------------------------------------------
@@ -591,6 +697,17 @@ class _Styles:
             self.new_xf.append(xml)
         return got
 
+    def derived(self, s: int, font, fill: int) -> int:
+        """A new format: the workbook's cell format ``s`` (alignment, border, number format and
+        protection kept) with another font and fill, as setting ``cell.font``/``cell.fill`` does."""
+        xf = _xf_xml(self.zb, s)
+        fo = self._id(font, self.fonts, self.new_fonts, self.zb.n_fonts)
+        m = re.match(r"<xf\b([^>]*?)(/?>)", xf)
+        attrs = re.sub(r'\s(fontId|fillId|applyFont|applyFill)="[^"]*"', "", m.group(1))
+        xf = f'<xf{attrs} fontId="{fo}" fillId="{fill}" applyFont="1" applyFill="1"{m.group(2)}' + xf[m.end():]
+        self.new_xf.append(xf)
+        return self.zb.n_xfs + len(self.new_xf) - 1
+
     def patch(self, xml: str) -> str:
         xml = _append_children(xml, "fonts", self.new_fonts)
         xml = _append_children(xml, "fills", self.new_fills)
@@ -634,13 +751,18 @@ _ERROR_CODES: tuple = ()
 _ILLEGAL = None
 
 
-def _cell_xml(ref: str, s: int, value) -> str:
-    """One <c>, as openpyxl's etree_write_cell writes it for a value set with ``cell.value =``."""
+def _illegal_re():
     global _ERROR_CODES, _ILLEGAL
     if _ILLEGAL is None:
         from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 
         _ERROR_CODES, _ILLEGAL = tuple(ERROR_CODES), ILLEGAL_CHARACTERS_RE
+    return _ILLEGAL
+
+
+def _cell_xml(ref: str, s: int, value) -> str:
+    """One <c>, as openpyxl's etree_write_cell writes it for a value set with ``cell.value =``."""
+    _illegal_re()
     sa = f' s="{s}"' if s else ""
     t = type(value)
     if t is str:
@@ -728,13 +850,17 @@ def _spec_xml(spec: SheetSpec, styles: _Styles) -> tuple[str, list]:
             return builtin_format_code(f) if f else "General"
         return f
 
+    keep: list[tuple] = []          # every comps tuple stays alive: the dicts below key on id()
+    nf = spec.number_formats
     for block in spec.blocks:
         st = STYLES.get(block.style, STYLES["body"])
+        is_body = block.style == "body"
+        top, left = block.top, block.left
         for i, row in enumerate(block.values):
-            r = block.top + i
+            r = top + i
             for j, value in enumerate(row):
-                c = block.left + j
-                if (r, c) in merged_out:
+                c = left + j
+                if merged_out and (r, c) in merged_out:
                     raise FastUnsupported("merged cell")
                 cell = cells.get((r, c))
                 if cell is None:
@@ -743,8 +869,8 @@ def _spec_xml(spec: SheetSpec, styles: _Styles) -> tuple[str, list]:
                     cell[0] = value
                     if type(value) not in _PLAIN and _is_date_value(value) and not is_date_format(fmt_code(cell[1][4])):
                         cell[1] = cell[1][:4] + (_date_format_for(value),)
-                decimals = block.style == "body" and isinstance(value, float) and c not in spec.number_formats
-                key = (block.style, decimals)
+                        keep.append(cell[1])
+                key = (block.style, is_body and isinstance(value, float) and c not in nf)
                 template = templates.get(key)
                 if template is not None:
                     cell[1] = template
@@ -757,7 +883,7 @@ def _spec_xml(spec: SheetSpec, styles: _Styles) -> tuple[str, list]:
                     align = st["align"]
                 if st.get("border"):
                     border = BORDER
-                if decimals:
+                if key[1]:
                     fmt = "0.00"
                 cell[1] = templates[key] = (font, fill, border, align, fmt)
         if block.style == "title" and spec.merge_title:
@@ -769,25 +895,27 @@ def _spec_xml(spec: SheetSpec, styles: _Styles) -> tuple[str, list]:
                     merged_out.add((block.top, c))
             heights[block.top] = 26
     with_fmt: dict[tuple[int, str], tuple] = {}   # the same comps + format -> one tuple (one <xf>)
-    for col, fmt in spec.number_formats.items():
-        for b in spec.blocks:
-            if b.style in ("body", "foot", "good", "warn", "bad") and b.left <= col <= b.right:
-                for r in range(b.top, b.bottom + 1):
-                    if (r, col) in merged_out:
-                        raise FastUnsupported("merged cell")
-                    cell = cells.get((r, col))
-                    if cell is None:
-                        cell = cells[(r, col)] = [None, _DEFAULT_COMPS]
-                    key = (id(cell[1]), fmt)
-                    new = with_fmt.get(key)
-                    if new is None:
-                        new = with_fmt[key] = cell[1][:4] + (fmt,)
-                        with_fmt[(id(new), fmt)] = new
-                    cell[1] = new
-    keys = list(cells) + list(merged_out)
-    if keys:
-        dim = (f"{_letter(min(k[1] for k in keys))}{min(k[0] for k in keys)}:"
-               f"{_letter(max(k[1] for k in keys))}{max(k[0] for k in keys)}")
+    if nf:
+        spans = [(b.top, b.bottom, b.left, b.right) for b in spec.blocks if b.style in ("body", "foot", "good", "warn", "bad")]
+        for col, fmt in nf.items():
+            for top, bottom, left, right in spans:
+                if left <= col <= right:
+                    for r in range(top, bottom + 1):
+                        if merged_out and (r, col) in merged_out:
+                            raise FastUnsupported("merged cell")
+                        cell = cells.get((r, col))
+                        if cell is None:
+                            cell = cells[(r, col)] = [None, _DEFAULT_COMPS]
+                        key = (id(cell[1]), fmt)
+                        new = with_fmt.get(key)
+                        if new is None:
+                            new = with_fmt[key] = cell[1][:4] + (fmt,)
+                            keep.append(new)
+                            with_fmt[(id(new), fmt)] = new
+                        cell[1] = new
+    if cells or merged_out:
+        rows_, cols_ = {k[0] for k in cells} | {k[0] for k in merged_out}, {k[1] for k in cells} | {k[1] for k in merged_out}
+        dim = f"{_letter(min(cols_))}{min(rows_)}:{_letter(max(cols_))}{max(rows_)}"
     else:
         dim = "A1:A1"
     out = [_SHEET_HEAD, f'<dimension ref="{dim}" />', _views_xml(spec.freeze), _FMT_PR]
@@ -803,7 +931,8 @@ def _spec_xml(spec: SheetSpec, styles: _Styles) -> tuple[str, list]:
     for r in heights:
         by_row.setdefault(r, [])
     letters: dict[int, str] = {}
-    xf_of: dict[tuple, int] = {}
+    xf_of: dict[int, str] = {}
+    illegal = _illegal_re()
     for r in sorted(by_row):
         h = heights.get(r)
         out.append(f'<row r="{r}" ht="{h}" customHeight="1">' if h else f'<row r="{r}">')
@@ -811,13 +940,24 @@ def _spec_xml(spec: SheetSpec, styles: _Styles) -> tuple[str, list]:
             value, comps = cells[(r, c)]
             if value is None and comps is _DEFAULT_COMPS:
                 continue
-            s = xf_of.get(id(comps))     # cells keep their comps alive: ids are stable here
-            if s is None:
-                s = xf_of[id(comps)] = 0 if comps is _DEFAULT_COMPS else styles.index(comps)
+            sa = xf_of.get(id(comps))     # cells keep their comps alive: ids are stable here
+            if sa is None:
+                x = 0 if comps is _DEFAULT_COMPS else styles.index(comps)
+                sa = xf_of[id(comps)] = f' s="{x}"' if x else ""
             L = letters.get(c)
             if L is None:
                 L = letters[c] = _letter(c)
-            out.append(_cell_xml(f"{L}{r}", s, value))
+            t = type(value)
+            if t is str and value and len(value) < 32767 and value[0] != "=" and value[0] != "#" \
+                    and value[0] != " " and value[-1] != " " and not value[0].isspace() and not value[-1].isspace() \
+                    and "&" not in value and "<" not in value and ">" not in value and not illegal.search(value):
+                out.append(f'<c r="{L}{r}"{sa} t="inlineStr"><is><t>{value}</t></is></c>')
+            elif t is int:
+                out.append(f'<c r="{L}{r}"{sa} t="n"><v>{"%.16g" % value}</v></c>')
+            elif value is None:
+                out.append(f'<c r="{L}{r}"{sa} t="n" />')
+            else:
+                out.append(_cell_xml(f"{L}{r}", int(sa[4:-1]) if sa else 0, value))
         out.append("</row>")
     out.append("</sheetData>")
     if merges:
@@ -998,8 +1138,7 @@ def write_fast(zb: ZipBook, target: str | os.PathLike, roster_sheet: str, header
         if solid is None:
             raise FastUnsupported("gradient fill")
         fill = zb.xf_fill[left_s] if solid else zb.xf_fill[head_s]
-        comps = _xf_comps(zb, head_s)
-        values[(hr, hc)] = (S.C_CLASS, styles.index((font, fill, comps[2], comps[3], comps[4])))
+        values[(hr, hc)] = (S.C_CLASS, styles.derived(head_s, font, fill))
     part = zb.sheet_part[roster_sheet]
     new_parts[part] = _patch_roster(dec(zb.parts[part]), values).encode("utf-8")
     # the result sheets
@@ -1129,12 +1268,14 @@ def _cell_style(xml: str, r: int, c: int) -> int:
     return int(sm.group(1)) if sm else 0
 
 
-def _xf_comps(zb: ZipBook, s: int) -> tuple:
-    """(font, fill, border, alignment, number format) ids of an existing cell format; its alignment
-    and protection are kept by reusing the whole <xf> but font and fill (see write_fast)."""
-    st = ET.fromstring(zb.parts[zb.styles_part])
-    xf = list(st.find(_M + "cellXfs"))[s]
-    if xf.find(_M + "alignment") is not None or xf.find(_M + "protection") is not None:
-        raise FastUnsupported("header cell alignment")
-    return (int(xf.get("fontId", 0)), int(xf.get("fillId", 0)), int(xf.get("borderId", 0)), None,
-            int(xf.get("numFmtId", 0)))
+def _xf_xml(zb: ZipBook, s: int) -> str:
+    """The s-th <xf> of cellXfs, as written in styles.xml."""
+    xml = zb.parts[zb.styles_part].decode("utf-8")
+    m = re.search(r"<cellXfs\b[^>]*>", xml)
+    if m is None or m.group(0).endswith("/>"):
+        raise FastUnsupported("cellXfs")
+    end = xml.find("</cellXfs>", m.end())
+    xfs = list(re.finditer(r"<xf\b[^>]*?(?:/>|>.*?</xf>)", xml[m.end():end], re.S))
+    if len(xfs) != zb.n_xfs or s >= len(xfs):
+        raise FastUnsupported("cellXfs")
+    return xfs[s].group(0)

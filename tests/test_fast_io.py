@@ -72,13 +72,13 @@ def assert_same_workbooks(a: Path, b: Path):
 
 def _both(src: Path, tmp_path: Path, monkeypatch, seed=7):
     monkeypatch.setattr(service, "FAST_IO", False)
-    slow = tmp_path / "slow.xlsx"
+    slow = tmp_path / f"slow{src.suffix}"
     r1, _, _ = service.assign_file(src, slow, seed=seed)
     monkeypatch.setattr(service, "FAST_IO", True)
     calls = []
     real = service._write_fast
     monkeypatch.setattr(service, "_write_fast", lambda *a: calls.append(real(*a)) or calls[-1])
-    fast = tmp_path / "fast.xlsx"
+    fast = tmp_path / f"fast{src.suffix}"
     r2, _, _ = service.assign_file(src, fast, seed=seed)
     assert r1.result_fp == r2.result_fp and r1.input_fp == r2.input_fp
     return slow, fast, calls
@@ -96,7 +96,8 @@ def test_reader_matches_openpyxl(tmp_path):
     ws["O3"] = True
     ws["O4"] = 2.5
     wb.save(tmp_path / "a.xlsx")
-    paths = [tmp_path / "a.xlsx", write_book(tmp_path / "b.xlsx"),
+    odd = [["A & B <c> \"q\"", "  两端空格  ", "第一行\n第二行", True, 1.5, None, 10 ** 12, "#N/A", "x\r\ny"]]
+    paths = [tmp_path / "a.xlsx", write_book(tmp_path / "b.xlsx", extra_sheets={"其他": odd}),
              Path(__file__).resolve().parents[1] / "workbook_template.xlsm"]
     for p in paths:
         fast, _ = read_fast(p)
@@ -146,3 +147,36 @@ def test_rerun_and_template_use_openpyxl_path(tmp_path, monkeypatch):
     slow, fast, calls = _both(first, tmp_path, monkeypatch)
     assert calls == [False]     # previous result sheets to replace: the openpyxl path
     assert_same_workbooks(slow, fast)
+
+
+def test_filled_template_xlsm_same_as_openpyxl_path_and_keeps_macros(tmp_path, monkeypatch):
+    """The registrar's real path: the .xlsm template (styled empty rows, validations, ribbon, VBA)
+    filled in and assigned; the fast path copies the macro parts byte for byte."""
+    from conftest import DEFAULT_PARAMS, HEADER
+
+    template = Path(__file__).resolve().parents[1] / "workbook_template.xlsm"
+    src = tmp_path / "filled.xlsm"
+    wb = load_workbook(template, keep_vba=True)
+    ws = wb["参数设置"]
+    values = dict(DEFAULT_PARAMS)
+    for r in range(2, ws.max_row + 1):
+        key = ws.cell(row=r, column=1).value
+        if key in values:
+            ws.cell(row=r, column=2, value=values[key])
+    ws = wb["学生名单"]
+    for c in range(1, ws.max_column + 1):
+        ws.cell(row=1, column=c).value = None
+    for c, h in enumerate(HEADER, start=1):
+        ws.cell(row=1, column=c, value=h)
+    for r, row in enumerate(student_rows(60, seed=9), start=2):
+        for c, v in enumerate(row, start=1):
+            ws.cell(row=r, column=c, value=v)
+    wb.save(src)
+    slow, fast, calls = _both(src, tmp_path, monkeypatch, seed=3)
+    assert calls == [True]
+    assert_same_workbooks(slow, fast)
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(fast) as b:
+        for name in a.namelist():
+            if "vbaProject" in name or "customUI" in name:
+                assert b.read(name) == a.read(name), name
+    assert service.verify_file(fast).ok
