@@ -79,10 +79,12 @@ def bench_batch(folder: Path, out: Path, jobs: int) -> dict:
     parent = _rss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     secs = sorted(it.seconds for it in res.items)
     eng = sum(it.engine_seconds for it in res.items)
+    cpu = sorted(it.cpu_seconds for it in res.items)
     return {"schools": len(res.items), "failed": len(res.failures), "students": res.students, "wall": wall,
             "parent_mb": parent, "workers_mb": sum(per_worker.values()), "worker_max_mb": max(per_worker.values(), default=0),
             "workers": len(per_worker), "per_school_median": secs[len(secs) // 2], "per_school_max": secs[-1],
-            "engine_share": eng / max(1e-9, sum(secs)), "sum_school_seconds": sum(secs)}
+            "engine_share": eng / max(1e-9, sum(secs)), "sum_school_seconds": sum(secs),
+            "sum_cpu_seconds": sum(cpu), "cpu_median": cpu[len(cpu) // 2]}
 
 
 def bench_big(folder: Path, n: int, k: int) -> dict:
@@ -142,7 +144,8 @@ def main() -> None:
         print(r)
         rows.append(f"| batch: {r['schools']} schools, {total} students, jobs={a.jobs} | {r['wall']:.1f} s wall "
                     f"({r['sum_school_seconds']:.0f} s summed per school; median {r['per_school_median']:.2f} s, "
-                    f"max {r['per_school_max']:.2f} s; engine {100 * r['engine_share']:.0f}% of school time) | "
+                    f"max {r['per_school_max']:.2f} s; engine {100 * r['engine_share']:.0f}% of school time; "
+                    f"CPU {r['sum_cpu_seconds']:.0f} s in all, median {r['cpu_median']:.2f} s) | "
                     f"{r['parent_mb'] + r['workers_mb']:.0f} MB (parent {r['parent_mb']:.0f} + {r['workers']} workers, "
                     f"largest {r['worker_max_mb']:.0f}) | failed {r['failed']} |")
     if a.big or a.big_only:

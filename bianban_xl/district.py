@@ -104,7 +104,7 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _run_all(func, tasks: list[tuple], jobs: int | None, progress: BatchProgress, label) -> list:
+def _run_all(func, tasks: list[tuple], jobs: int | None, progress: BatchProgress, label, initializer=None) -> list:
     """``func(*task)`` for every task, in ``jobs`` processes (in this process when jobs == 1).
     Results come back in task order; ``func`` must never raise (it returns its failures)."""
     jobs = default_jobs() if not jobs or jobs < 1 else jobs
@@ -125,7 +125,8 @@ def _run_all(func, tasks: list[tuple], jobs: int | None, progress: BatchProgress
     # Big files first so the last worker is not left alone with the biggest school.
     order = sorted(range(total), key=lambda i: -_size(tasks[i][0]))
     done = 0
-    with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=mp.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=mp.get_context("spawn"),
+                             initializer=initializer) as pool:
         futures = {pool.submit(func, *tasks[i]): i for i in order}
         for fut in as_completed(futures):
             i = futures[fut]
@@ -161,6 +162,7 @@ class BatchItem:
     seed: int | None = None
     seconds: float = 0.0            # wall clock for this school (read, check, balance, write)
     engine_seconds: float = 0.0
+    cpu_seconds: float = 0.0        # the worker's CPU time for this school (unaffected by other load)
     problems: list[str] = field(default_factory=list)   # Chinese: errors on failure, warnings otherwise
     pid: int = 0
     max_rss_mb: float = float("nan")  # the worker's peak memory so far
@@ -191,7 +193,7 @@ def assign_one(source: str, output: str, relative: str, seed: int | None = None)
     from .service import assign_file
 
     item = BatchItem(source, relative)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
         result, target, _ = assign_file(source, output, seed=seed,
                                         seed_source="命令行指定（批量编班）" if seed is not None else None)
@@ -210,8 +212,21 @@ def assign_one(source: str, output: str, relative: str, seed: int | None = None)
         item.problems = [f"[内部错误] {type(exc).__name__}: {exc}。这是软件的问题，不是您的数据问题；"
                          f"请用 bianban assign --debug \"{relative}\" 单独运行，并把输出和文件发给开发者。"]
     item.seconds = time.perf_counter() - t0
+    item.cpu_seconds = time.process_time() - c0
     item.pid, item.max_rss_mb = os.getpid(), _max_rss_mb()
     return item
+
+
+def _warm_worker() -> None:
+    """Pool initializer: import the whole assign path and load the pinyin and 繁简 dictionaries
+    once per worker, before its first school (not inside the first school's time)."""
+    try:
+        from . import engine, reports, service, validate, workbook_file  # noqa: F401
+        from .names import name_pinyin
+
+        name_pinyin("張偉")
+    except Exception:  # noqa: BLE001 — the school itself will report any real problem
+        pass
 
 
 def batch_assign(folder: str | Path, out_dir: str | Path, jobs: int | None = None, seed: int | None = None,
@@ -229,7 +244,7 @@ def batch_assign(folder: str | Path, out_dir: str | Path, jobs: int | None = Non
     for p in files:
         rel = p.relative_to(folder)
         tasks.append((str(p), str(out_dir / rel), rel.as_posix(), seed))
-    results = _run_all(assign_one, tasks, jobs, progress, label=lambda t: t[2])
+    results = _run_all(assign_one, tasks, jobs, progress, label=lambda t: t[2], initializer=_warm_worker)
     items = [_crash_item(r) if isinstance(r, tuple) else r for r in results]
     out = BatchSummary(folder, out_dir, items, time.perf_counter() - t0,
                        jobs or default_jobs(), skipped=others)

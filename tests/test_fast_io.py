@@ -121,6 +121,9 @@ def test_synth_school_same_as_openpyxl_path(tmp_path, monkeypatch):
     assert_same_workbooks(slow, fast)
     with zipfile.ZipFile(fast) as zf:
         assert zf.testzip() is None
+    assert service.verify_file(fast).ok            # bianban verify re-reads it with openpyxl
+    fast_again, _ = read_fast(fast)                # and the fast reader reads what it wrote
+    assert all(fast_again.sheets[n] == read_raw(fast).sheets[n] for n in fast_again.order)
 
 
 @pytest.mark.parametrize("kind", ["plain", "twins_no_scores", "one_subject"])
