@@ -103,18 +103,19 @@ class PairSearch:
             return 0
         U = np.concatenate([A, B])
         G = self._gram(U) if self.G is None else self.G[np.ix_(U, U)]
-        diag = np.diag(G).copy()
+        diag = np.diag(G)
+        Q = 2.0 * (diag[:, None] + diag[None, :]) - 4.0 * G      # 2 |f_j - f_i|^2_W over U x U
         pa = np.arange(len(A))                 # positions in U of a's movable members
         pb = np.arange(len(A), len(U))
+        apart = bool((p.cidx[U] >= 0).any()) if len(p.constrained) else False
         grid = p.grid
         moves = 0
         for _ in range(MOVES_PER_VISIT):
-            h = self._h(U, a, b)
-            M = 2.0 * (h[pb][None, :] - h[pa][:, None]) + 2.0 * (
-                diag[pa][:, None] + diag[pb][None, :] - 2.0 * G[pa][:, pb])
-            bad = self._apart_mask(U, pa, pb, a, b)
+            h = 2.0 * self._h(U, a, b)
+            M = (h[pb][None, :] - h[pa][:, None]) + Q[np.ix_(pa, pb)]
             Mr = np.rint(M / grid)
-            Mr[bad] = np.inf
+            if apart:
+                Mr[self._apart_mask(U, pa, pb, a, b)] = np.inf
             k = int(np.argmin(Mr))
             if Mr.flat[k] < 0:
                 r, c = divmod(k, len(pb))
@@ -139,13 +140,13 @@ class PairSearch:
         Returns ((r1, r2), (c1, c2)), positions into pa/pb meaning the swaps r1<->c1 and r2<->c2,
         or None."""
         p = self.p
-        Sa, xa, ya, ka, _, _ = self._class_keys(a)
-        Sb, xb, yb, _, order, sk = self._class_keys(b)
-        if not len(ka) or not len(sk):
+        Sa, xa, ya, ka, _, _, _, _ = self._class_keys(a)
+        Sb, xb, yb, _, order, uk, ustart, ucnt = self._class_keys(b)
+        if not len(ka) or not len(uk):
             return None
-        lo = np.searchsorted(sk, ka, side="left")
-        hi = np.searchsorted(sk, ka, side="right")
-        cnt = hi - lo
+        idx = np.minimum(np.searchsorted(uk, ka), len(uk) - 1)
+        cnt = np.where(uk[idx] == ka, ucnt[idx], 0)
+        lo = ustart[idx]
         total = int(cnt.sum())
         if total == 0:
             return None
@@ -167,7 +168,8 @@ class PairSearch:
 
     def _class_keys(self, c: int):
         """Pair keys of the free members of class ``c`` (cached until the class changes): the
-        members S, pair positions x < y, the keys, and the keys' stable sort order and sorted keys.
+        members S, pair positions x < y, the keys, their stable sort order, and the distinct keys
+        with where each starts in that order and how often it occurs.
         A key hashes the per-feature category multisets {c_x, c_y} over the key features."""
         hit = self._keys.get(c)
         if hit is not None and hit[0] == self.version[c]:
@@ -183,7 +185,12 @@ class PairSearch:
             cx, cy = cg[x], cg[y]
             key += (np.minimum(cx, cy) * nc + np.maximum(cx, cy) + np.uint64(1)) * _HASH[g % len(_HASH)]
         order = np.argsort(key, kind="stable")
-        out = (S, x, y, key, order, key[order])
+        sk = key[order]
+        first = np.ones(len(sk), dtype=bool)
+        first[1:] = sk[1:] != sk[:-1]
+        ustart = np.flatnonzero(first)
+        ucnt = np.diff(np.append(ustart, len(sk)))
+        out = (S, x, y, key, order, sk[ustart], ustart, ucnt)
         self._keys[c] = (self.version[c], out)
         return out
 
