@@ -56,17 +56,40 @@ def name_pinyin(name: str, fuzzy: bool = False) -> tuple[str, ...]:
     return _pinyin_of(normalize_name(name), fuzzy)
 
 
+@lru_cache(maxsize=1)
+def _pinyin_engine():
+    """What ``pypinyin.lazy_pinyin`` builds on every call (its defaults), built once."""
+    from pypinyin.converter import UltimateConverter
+    from pypinyin.core import Pinyin
+
+    return Pinyin(UltimateConverter(v_to_u=False, neutral_tone_with_five=False, tone_sandhi=False))
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_syllables(word: str) -> tuple[str, ...]:
+    from itertools import chain
+
+    from pypinyin import Style
+
+    return tuple(chain(*_pinyin_engine()._converter.convert(word, Style.NORMAL, False, "default", strict=True)))
+
+
+def lazy_pinyin(text: str) -> list[str]:
+    """``pypinyin.lazy_pinyin(text, style=Style.NORMAL, errors="default")``, word by word as pypinyin
+    does it (segment, then convert each word on its own), with each word's syllables cached:
+    surnames and common given-name characters recur in every school."""
+    return [s for w in _pinyin_engine().seg(text) for s in _word_syllables(w)]
+
+
 @lru_cache(maxsize=1 << 16)
 def _pinyin_of(text: str, fuzzy: bool) -> tuple[str, ...]:
-    from pypinyin import Style, lazy_pinyin
-
     head: tuple[str, ...] = ()
     for surname in _SURNAMES_LONGEST_FIRST:
         if text.startswith(surname) and len(text) > len(surname):
             head = SURNAME_READINGS[surname]
             text = text[len(surname):]
             break
-    syllables = head + tuple(s.lower() for s in lazy_pinyin(text, style=Style.NORMAL, errors="default"))
+    syllables = head + tuple(s.lower() for s in lazy_pinyin(text))
     if fuzzy:
         syllables = tuple(_fuzz(s) for s in syllables)
     return syllables

@@ -53,7 +53,7 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
     name = params.names()[k]
     members = np.flatnonzero(np.asarray(labels) == k).tolist()
     subjects = list(params.subjects)
-    extras = [h for h in roster.headers.values() if h not in subjects and (S.resolve(h, S.ROSTER_SYNONYMS) is None)]
+    extras = list(_extra_headers(tuple(roster.headers.values()), tuple(subjects)))
     header = ["序号", S.C_ID, S.C_NAME, S.C_GENDER, S.C_BIRTH, S.C_SCHOOL, S.C_HUJI, S.C_LEVEL] + subjects
     if len(subjects) > 1:
         header.append(TOTAL)
@@ -102,6 +102,12 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
             spec.number_formats[c] = "0" if whole else "0.0"
     spec.landscape = len(header) > 12
     return spec
+
+
+@lru_cache(maxsize=256)
+def _extra_headers(headers: tuple, subjects: tuple) -> tuple:
+    """Roster columns that are neither standard nor subjects (shown as they are on class sheets)."""
+    return tuple(h for h in headers if h not in subjects and (S.resolve(h, S.ROSTER_SYNONYMS) is None))
 
 
 def _note(roster: Roster, i: int) -> str | None:

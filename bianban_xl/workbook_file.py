@@ -802,6 +802,9 @@ def _cell_xml(ref: str, s: int, value) -> str:
 
 
 _INF = float("inf")
+# text written as is: not a formula or error code (= #), no leading/trailing white space, nothing to
+# escape, none of openpyxl's illegal control characters; anything else goes through _cell_xml
+_PLAIN_TEXT = re.compile(r"(?![=#\s])[^&<>\x00-\x08\x0b\x0c\x0e-\x1f]+(?<!\s)")
 
 
 def _date_types():
@@ -932,7 +935,7 @@ def _spec_xml(spec: SheetSpec, styles: _Styles) -> tuple[str, list]:
         by_row.setdefault(r, [])
     letters: dict[int, str] = {}
     xf_of: dict[int, str] = {}
-    illegal = _illegal_re()
+    plain_text = _PLAIN_TEXT.fullmatch
     for r in sorted(by_row):
         h = heights.get(r)
         out.append(f'<row r="{r}" ht="{h}" customHeight="1">' if h else f'<row r="{r}">')
@@ -948,9 +951,7 @@ def _spec_xml(spec: SheetSpec, styles: _Styles) -> tuple[str, list]:
             if L is None:
                 L = letters[c] = _letter(c)
             t = type(value)
-            if t is str and value and len(value) < 32767 and value[0] != "=" and value[0] != "#" \
-                    and value[0] != " " and value[-1] != " " and not value[0].isspace() and not value[-1].isspace() \
-                    and "&" not in value and "<" not in value and ">" not in value and not illegal.search(value):
+            if t is str and len(value) < 32767 and plain_text(value):
                 out.append(f'<c r="{L}{r}"{sa} t="inlineStr"><is><t>{value}</t></is></c>')
             elif t is int:
                 out.append(f'<c r="{L}{r}"{sa} t="n"><v>{"%.16g" % value}</v></c>')

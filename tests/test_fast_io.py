@@ -183,3 +183,17 @@ def test_filled_template_xlsm_same_as_openpyxl_path_and_keeps_macros(tmp_path, m
             if "vbaProject" in name or "customUI" in name:
                 assert b.read(name) == a.read(name), name
     assert service.verify_file(fast).ok
+
+
+def test_cached_pinyin_equals_pypinyin():
+    """names.lazy_pinyin (segment, then each word's syllables cached) == pypinyin.lazy_pinyin."""
+    from pypinyin import Style, lazy_pinyin as reference
+
+    from bianban_xl import names
+    from bianban_xl.synth import generate_school
+
+    r = generate_school(1500, 30, seed=11, n_schools=10, school_name="戊校", cap=60)
+    tricky = ["欧阳 娜娜", "Anna李", "张3丰", "重庆", "长孙无忌", "单于", "曾国藩", "解放", "乐乐", "朝阳",
+              "银行行长", "·", "", "  ", "王-小明", "ＡＢＣ", "李\u3000雷", "覃重重", "了了", "的的确确", "张偉"]
+    for n in [s.name for s in r.students] + [row[1] for row in student_rows(300, seed=5)] + tricky:
+        assert names.lazy_pinyin(n) == reference(n, style=Style.NORMAL, errors="default"), n
