@@ -416,14 +416,38 @@ def solve(problem: BalanceProblem, seed: int, *, max_seconds: float | None = Non
     return best_labels
 
 
-def _class_pairs(k: int, rng: np.random.Generator) -> list[tuple[int, int]]:
+def _opposite(st: _State) -> np.ndarray:
+    """For each class the class whose weighted deviation points most the other way (the lowest
+    D_a·W·D_b): exchanges between them gain most. Elementwise sums, no BLAS."""
+    p = st.p
+    k = p.k
+    score = np.zeros((k, k))
+    for j in range(st.Dc.shape[1]):
+        col = st.Dc[:, j]
+        score += (p.wcat_cols[j] * col)[:, None] * col[None, :]
+    for j in range(st.Dn.shape[1]):
+        col = st.Dn[:, j]
+        score += (p.wnum[j] * col)[:, None] * col[None, :]
+    score[np.arange(k), np.arange(k)] = np.inf
+    return np.argmin(score, axis=1)
+
+
+def _class_pairs(st: _State, rng: np.random.Generator) -> list[tuple[int, int]]:
     """The class pairs visited in one sweep, in a random order: all of them for up to
-    ALL_PAIRS_MAX_K classes, else PARTNERS random partners per class."""
+    ALL_PAIRS_MAX_K classes, else for each class its most opposite class and PARTNERS random
+    ones, plus, for every count off its bound, the classes with the most and the fewest."""
+    k = st.p.k
     if k <= ALL_PAIRS_MAX_K:
         a, b = np.triu_indices(k, 1)
     else:
         a = np.repeat(np.arange(k), PARTNERS)
         b = (a + 1 + rng.integers(0, k - 1, len(a))) % k
+        # counts off their bound: the class with the most and the one with the fewest meet
+        cols = np.flatnonzero(st.Dc.max(axis=0) - st.Dc.min(axis=0) > 1.5) if st.Dc.size else []
+        hi_c = np.argmax(st.Dc[:, cols], axis=0) if len(cols) else np.zeros(0, np.int64)
+        lo_c = np.argmin(st.Dc[:, cols], axis=0) if len(cols) else np.zeros(0, np.int64)
+        a = np.concatenate([np.arange(k), hi_c, a])
+        b = np.concatenate([_opposite(st), lo_c, b])
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         pairs = np.unique(lo * k + hi)
         a, b = pairs // k, pairs % k
@@ -449,7 +473,7 @@ def _search(st: _State, rng: np.random.Generator, max_sweeps: int, out_of_time,
     visits = 0
     for sweep in range(max_sweeps):
         moved = 0
-        for step, (a, b) in enumerate(_class_pairs(p.k, rng)):
+        for step, (a, b) in enumerate(_class_pairs(st, rng)):
             stamp = (int(version[a]), int(version[b]))
             if quiet.get((a, b)) == stamp:
                 continue
