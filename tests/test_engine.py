@@ -104,8 +104,11 @@ def test_balance_mid_size_school():
     for m in ms:
         if m.group in ("班额", "性别", "毕业学校", "等级"):
             assert m.at_bound, (m.group, m.label, m.per_class, m.bound)
+    # this school has a few 缺考, which by themselves keep subject means ~0.3 apart (benchmarks.md)
     tot = [m for m in ms if m.group == "平均分" and m.label == "总分"][0]
-    assert tot.gap < 1.0
+    assert tot.gap < 0.3
     for m in ms:
         if m.group == "平均分" and m.label != "总分":
-            assert m.gap < 0.8
+            assert m.gap < 0.6
+        if m.group == "标准差":
+            assert m.gap < 1.2
