@@ -472,7 +472,7 @@ def check_result_book(path: str | Path, root: str | Path | None = None) -> Schoo
     from .balance import hard_rule_violations, measures
     from .problems import UserError
     from .reports import SHEET_SCHOOLS, read_record
-    from .service import read_book, verify_book
+    from .service import verify_book
     from .validate import validate
 
     p = Path(path)
@@ -484,7 +484,7 @@ def check_result_book(path: str | Path, root: str | Path | None = None) -> Schoo
                 "其他材料请放到别的文件夹。")
         return chk
     try:
-        _check_into(chk, p, read_book, verify_book, validate, read_record, measures, hard_rule_violations,
+        _check_into(chk, p, _read_result_book, verify_book, validate, read_record, measures, hard_rule_violations,
                     SHEET_SCHOOLS)
     except UserError as exc:
         for prob in exc.report.errors:
@@ -496,6 +496,18 @@ def check_result_book(path: str | Path, root: str | Path | None = None) -> Schoo
                                  "并把输出和文件发给开发者。")
     chk.seconds = time.perf_counter() - t0
     return chk
+
+
+def _read_result_book(p: Path):
+    """The RawBook of a result workbook: workbook_file.read_fast (the same values as read_raw, a
+    fifth of the time), or service.read_book when the fast reader does not handle the file."""
+    from .service import read_book
+    from .workbook_file import FastUnsupported, read_fast
+
+    try:
+        return read_fast(p)[0]
+    except FastUnsupported:
+        return read_book(p)
 
 
 def _check_into(chk: SchoolCheck, p: Path, read_book, verify_book, validate, read_record, measures,
