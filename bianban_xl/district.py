@@ -499,10 +499,10 @@ def check_result_book(path: str | Path, root: str | Path | None = None) -> Schoo
 
 
 def _read_result_book(p: Path):
-    """The RawBook of a result workbook: workbook_file.read_fast (the same values as read_raw, a
+    """The RawBook of a result workbook: xlsx_fast.read_fast (the same values as read_raw, a
     fifth of the time), or service.read_book when the fast reader does not handle the file."""
     from .service import read_book
-    from .workbook_file import FastUnsupported, read_fast
+    from .xlsx_fast import FastUnsupported, read_fast
 
     try:
         return read_fast(p)[0]

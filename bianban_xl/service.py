@@ -246,7 +246,7 @@ FAST_IO = True   # read and write the parts directly when the workbook allows it
 def _read_for_assign(src: Path):
     """(RawBook, ZipBook or None): the fast reader when it understands the file, else read_book."""
     if FAST_IO:
-        from .workbook_file import FastUnsupported, read_fast
+        from .xlsx_fast import FastUnsupported, read_fast
 
         try:
             return read_fast(src)
@@ -256,9 +256,9 @@ def _read_for_assign(src: Path):
 
 
 def _write_fast(zb, target: Path, book: RawBook, result: AssignResult) -> bool:
-    """Write the result with workbook_file.write_fast; False (nothing written) when it cannot, so
+    """Write the result with xlsx_fast.write_fast; False (nothing written) when it cannot, so
     the openpyxl path writes it instead. Same sheets, values and formats either way."""
-    from .workbook_file import FastUnsupported, write_fast
+    from .xlsx_fast import FastUnsupported, write_fast
 
     if previous_result_sheets(book):
         return False

@@ -1,4 +1,4 @@
-"""The fast read/write path of ``assign_file`` (workbook_file.read_fast / write_fast) gives the same
+"""The fast read/write path of ``assign_file`` (xlsx_fast.read_fast / write_fast) gives the same
 RawBook as ``read_raw`` and a result workbook equal, cell by cell and setting by setting, to the one
 the openpyxl path (``render_sheet`` + ``save``) writes."""
 from __future__ import annotations
@@ -11,7 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from bianban_xl import service
-from bianban_xl.workbook_file import read_fast, read_raw
+from bianban_xl.workbook_file import read_raw
+from bianban_xl.xlsx_fast import read_fast
 
 from conftest import student_rows, write_book
 

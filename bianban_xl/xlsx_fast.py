@@ -1,0 +1,1068 @@
+"""Fast path of the headless run: read and write a workbook's zip parts directly.
+
+``assign_file`` spends most of its non-engine time in openpyxl: loading the workbook twice (values,
+then again to write), building a Cell object per cell and serialising every cell of every sheet
+again on save. For a workbook it understands, this module reads the values straight from
+the zip parts (the same RawBook as ``read_raw``), then writes the result by copying every input
+part unchanged except the roster sheet (class column cells patched in), styles.xml (our styles
+appended), workbook.xml (+rels, content types: the new sheets and their print titles) and adding
+the result sheets, rendered from their SheetSpecs to the same XML openpyxl writes for
+``render_sheet``. Anything unusual raises FastUnsupported before a byte is written; the caller
+then takes the openpyxl path, so behaviour never depends on the fast path.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass as _dataclass
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from .raw_book import RawBook, RawSheet
+from .sheet_model import ChartSpec, SheetSpec
+from .workbook_file import BORDER, FONT_NAME, STYLES, _add_chart
+from xml.sax.saxutils import escape as _xml_escape
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+_M = "{%s}" % NS_MAIN
+_REL_WS = NS_R + "/worksheet"
+_REL_SST = NS_R + "/sharedStrings"
+_REL_STYLES = NS_R + "/styles"
+_CT_WS = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
+_CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+
+
+class FastUnsupported(Exception):
+    """The fast path does not handle this workbook or value; use the openpyxl path."""
+
+
+@_dataclass
+class ZipBook:
+    """An input workbook's zip parts, kept to write the result without re-reading the file."""
+    path: Path
+    names: list[str]                    # part names in archive order
+    parts: dict[str, bytes]
+    sheet_part: dict[str, str]          # sheet name -> part name
+    wb_part: str
+    wb_rels_part: str
+    styles_part: str
+    n_fonts: int
+    n_fills: int
+    n_borders: int
+    n_xfs: int
+    num_fmts: dict[int, str]            # custom number formats
+    xf_font: list[int]
+    xf_fill: list[int]
+    fonts: list[str | None]             # font name per font id
+    fill_solid: list[bool | None]       # per fill id: pattern fill with a type / none / None (gradient)
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+_COORD = re.compile(r"([A-Z]{1,3})(\d+)$")
+
+
+def _text_content(node) -> str:
+    """openpyxl's Text.content: the plain <t> plus every rich run's <t>, phonetic runs left out."""
+    out = []
+    t = node.find(_M + "t")
+    if t is not None:
+        out.append(t.text or "")
+    for r in node.findall(_M + "r"):
+        rt = r.find(_M + "t")
+        if rt is not None:
+            out.append(rt.text or "")
+    return "".join(out)
+
+
+def _parse_rels(data: bytes) -> dict[str, tuple[str, str]]:
+    root = ET.fromstring(data)
+    return {r.get("Id"): (r.get("Type"), r.get("Target")) for r in root.iter("{%s}Relationship" % NS_PKG)}
+
+
+def _part_target(base_dir: str, target: str) -> str:
+    if target.startswith("/"):
+        return target[1:]
+    if ".." in target:
+        raise FastUnsupported("relative target")
+    return f"{base_dir}/{target}" if base_dir else target
+
+
+def read_fast(path: str | os.PathLike) -> tuple[RawBook, ZipBook]:
+    """The same RawBook as :func:`read_raw` (values, formulas, merged ranges), read from the parts
+    with ElementTree, plus the parts for :func:`write_fast`. Raises FastUnsupported otherwise."""
+    from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
+    from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
+
+    p = Path(path)
+    if p.suffix.lower() not in (".xlsx", ".xlsm") or not p.is_file():
+        raise FastUnsupported("not a workbook file")
+    try:
+        with zipfile.ZipFile(p) as zf:
+            names = zf.namelist()
+            parts = {n: zf.read(n) for n in names}
+    except Exception as exc:  # noqa: BLE001 — read_raw gives the user's message
+        raise FastUnsupported(str(exc)) from None
+    try:
+        root_rels = _parse_rels(parts["_rels/.rels"])
+        wb_part = next(_part_target("", t) for (typ, t) in root_rels.values() if typ.endswith("/officeDocument"))
+        if wb_part != "xl/workbook.xml":
+            raise FastUnsupported("workbook part")
+        wb_rels_part = "xl/_rels/workbook.xml.rels"
+        rels = _parse_rels(parts[wb_rels_part])
+        wb = ET.fromstring(parts[wb_part])
+        if wb.tag != _M + "workbook":
+            raise FastUnsupported("workbook namespace")
+        pr = wb.find(_M + "workbookPr")
+        if pr is not None and pr.get("date1904", "0").lower() in ("1", "true"):
+            raise FastUnsupported("1904 dates")
+        sheet_part: dict[str, str] = {}
+        for sh in wb.find(_M + "sheets"):
+            typ, target = rels[sh.get("{%s}id" % NS_R)]
+            if typ != _REL_WS:
+                raise FastUnsupported("not a worksheet")
+            part = _part_target("xl", target)
+            if part not in parts:
+                raise FastUnsupported("missing part")
+            sheet_part[sh.get("name")] = part
+        shared: list[str] = []
+        styles_part = ""
+        for typ, target in rels.values():
+            if typ == _REL_SST:
+                sst = ET.fromstring(parts[_part_target("xl", target)])
+                shared = [_text_content(si).replace("x005F_", "") for si in sst.iter(_M + "si")]
+            elif typ == _REL_STYLES:
+                styles_part = _part_target("xl", target)
+        if styles_part not in parts:
+            raise FastUnsupported("no styles")
+        st = ET.fromstring(parts[styles_part])
+        num_fmts = {int(f.get("numFmtId")): f.get("formatCode") for f in st.iter(_M + "numFmt")}
+        xfs = st.find(_M + "cellXfs")
+        xf_list = list(xfs) if xfs is not None else []
+        date_xf, td_xf = set(), set()
+        for i, xf in enumerate(xf_list):
+            fid = int(xf.get("numFmtId", 0))
+            fmt = num_fmts[fid] if fid in num_fmts else builtin_format_code(fid)
+            if is_date_format(fmt):
+                date_xf.add(i)
+            if is_timedelta_format(fmt):
+                td_xf.add(i)
+        fonts_el, fills_el, borders_el = st.find(_M + "fonts"), st.find(_M + "fills"), st.find(_M + "borders")
+        if fonts_el is None or fills_el is None or borders_el is None or xfs is None:
+            raise FastUnsupported("styles")
+        fonts = []
+        for f in fonts_el:
+            n = f.find(_M + "name")
+            fonts.append(n.get("val") if n is not None else None)
+        fill_solid: list[bool | None] = []
+        for f in fills_el:
+            pf = f.find(_M + "patternFill")
+            fill_solid.append(None if pf is None else pf.get("patternType", "none") != "none")
+        zb = ZipBook(p, names, parts, sheet_part, wb_part, wb_rels_part, styles_part, len(fonts), len(fill_solid),
+                     len(borders_el), len(xf_list), num_fmts,
+                     [int(x.get("fontId", 0)) for x in xf_list], [int(x.get("fillId", 0)) for x in xf_list],
+                     fonts, fill_solid)
+        n_xf = len(xf_list)
+        sheets: dict[str, RawSheet] = {}
+        for name, part in sheet_part.items():
+            try:
+                cells, formulas, refs = _sheet_cells_re(parts[part], shared, date_xf, td_xf, n_xf)
+            except _NoRegex:
+                cells, formulas, refs = _sheet_cells_et(parts[part], shared, date_xf, td_xf, n_xf)
+            mcr = MultiCellRange()
+            for ref in refs:
+                mcr.add(CellRange(ref))
+            merged = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in mcr.ranges]
+            for (r1, c1, r2, c2) in merged:
+                for rr in range(r1, r2 + 1):
+                    for cc in range(c1, c2 + 1):
+                        if (rr, cc) != (r1, c1):
+                            cells[(rr, cc)] = None
+            rows: list[list] = []
+            if cells:
+                max_r = max(k[0] for k in cells)
+                max_c = max(k[1] for k in cells)
+                grid = [[None] * max_c for _ in range(max_r)]
+                for (rr, cc), v in cells.items():
+                    grid[rr - 1][cc - 1] = v
+                rows = grid
+            while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[-1]):
+                rows.pop()
+            sheets[name] = RawSheet(name, rows, formulas, merged)
+    except FastUnsupported:
+        raise
+    except Exception as exc:  # noqa: BLE001 — anything odd: the openpyxl reader decides
+        raise FastUnsupported(f"{type(exc).__name__}: {exc}") from None
+    return RawBook(sheets, list(sheets), str(p)), zb
+
+
+def _sheet_cells_et(data: bytes, shared: list[str], date_xf: set, td_xf: set, n_xf: int):
+    """(cells, formula cells, merged range refs) of a worksheet part, read with ElementTree the way
+    openpyxl's WorkSheetParser reads them (data_only=False, rich_text=False)."""
+    from openpyxl.formula.translate import Translator
+    from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
+
+    root = ET.fromstring(data)
+    if root.tag != _M + "worksheet":
+        raise FastUnsupported("worksheet namespace")
+    cells: dict[tuple[int, int], object] = {}
+    formulas: set[tuple[int, int]] = set()
+    shared_f: dict[str, Translator] = {}
+    sd = root.find(_M + "sheetData")
+    r_no = 0
+    for row in (sd if sd is not None else ()):
+        ra = row.get("r")
+        r_no = int(float(ra)) if ra is not None else r_no + 1
+        c_no = 0
+        for c in row:
+            coord = c.get("r")
+            if coord:
+                m = _COORD.match(coord)
+                if m is None:
+                    raise FastUnsupported("coordinate")
+                c_no, rr = _col_index(m.group(1)), int(m.group(2))
+            else:
+                c_no += 1
+                rr = r_no
+            t = c.get("t", "n")
+            s = int(c.get("s", 0) or 0)
+            if s >= n_xf and s:
+                raise FastUnsupported("style index")
+            f = c.find(_M + "f")
+            if f is not None:
+                ft = f.get("t")
+                v = "=" + (f.text or "")
+                if ft in ("array", "dataTable"):
+                    raise FastUnsupported("array formula")
+                if ft == "shared":
+                    si = f.get("si")
+                    if si in shared_f:
+                        v = shared_f[si].translate_formula(coord)
+                    elif v != "=":
+                        shared_f[si] = Translator(v, coord)
+                formulas.add((rr, c_no))
+            elif t == "inlineStr":
+                isn = c.find(_M + "is")
+                v = _text_content(isn) if isn is not None else None
+            else:
+                v = c.findtext(_M + "v", None) or None
+                if v is not None:
+                    if t == "n":
+                        v = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
+                        if s in date_xf:
+                            try:
+                                v = from_excel(v, CALENDAR_WINDOWS_1900, timedelta=s in td_xf)
+                            except (OverflowError, ValueError):
+                                v = "#VALUE!"
+                    elif t == "s":
+                        v = shared[int(v)]
+                    elif t == "b":
+                        v = bool(int(v))
+                    elif t == "d":
+                        v = from_ISO8601(v)
+                    elif t not in ("str", "e"):
+                        raise FastUnsupported("cell type")
+            if isinstance(v, str) and len(v) > 1 and v.startswith("="):
+                formulas.add((rr, c_no))
+            cells[(rr, c_no)] = v
+    me = root.find(_M + "mergeCells")
+    return cells, formulas, [m.get("ref") for m in (me if me is not None else ())]
+
+
+class _NoRegex(Exception):
+    """Markup the regular-expression reader leaves to ElementTree."""
+
+
+_ROW_RE = re.compile(r"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
+_C_RE = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_ATTR_RE = re.compile(r'([\w:]+)="([^"]*)"')
+_V_RE = re.compile(r"<v>(.*?)</v>|<v/>|<v />", re.S)
+_T_RE = re.compile(r"<t(?:\s[^>]*)?>(.*?)</t>|<t(?:\s[^>]*)?/>", re.S)
+_MERGE_RE = re.compile(r'<mergeCell\s+ref="([^"]+)"\s*/>')
+# <c r="B7" s="3" t="inlineStr"> … the attribute order Excel, WPS and openpyxl write; a cell is a value,
+# an inline string (plain, space-preserved or rich) or nothing.
+_CELL_FAST = re.compile(
+    r'<c r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?\s*'
+    r'(?:/>|>(?:<v>([^<]*)</v>|<v\s*/>|<is><t>([^<]*)</t></is>|<is><t xml:space="preserve">([^<]*)</t></is>'
+    r'|<is>((?:<r>.*?</r>)+)</is>)?</c>)', re.S)
+
+
+def _unescape(text: str) -> str:
+    if "&" not in text:
+        return text
+    import html
+
+    return html.unescape(text)
+
+
+def _sheet_cells_re(data: bytes, shared: list[str], date_xf: set, td_xf: set, n_xf: int):
+    """The same as :func:`_sheet_cells_et`, scanning the markup with regular expressions (about
+    twice as fast on a roster); anything beyond plain cells (formulas, CDATA, comments, prefixes,
+    phonetic runs, single-quoted attributes, another encoding) is left to ElementTree."""
+    from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
+
+    head = data[:200]
+    if head.startswith(b"\xef\xbb\xbf") or (b"encoding=" in head and not re.search(rb"encoding=[\"'](?i:utf-8)[\"']", head)):
+        raise _NoRegex
+    text = data.decode("utf-8")
+    if ("<![CDATA[" in text or "<!--" in text or "<f>" in text or "<f " in text or "<f/>" in text or "<rPh" in text
+            or "<sheetData" not in text or "='" in text or "<worksheet" not in text):
+        raise _NoRegex
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    i = text.find("<sheetData")
+    j = text.find("</sheetData>", i)
+    body = text[i:j] if j > 0 else ""
+    if body.count("<c") != body.count("<c ") + body.count("<c>") + body.count("<c/") + body.count("<col") \
+            + body.count("<c\n") + body.count("<c\t"):
+        raise _NoRegex                 # another element starting with <c…
+    cells: dict[tuple[int, int], object] = {}
+    cols: dict[str, int] = {}
+    n = 0
+    for m in _CELL_FAST.finditer(body):
+        n += 1
+        letters, rr, st, t, v, plain, spaced, rich = m.groups()
+        c_no = cols.get(letters)
+        if c_no is None:
+            c_no = cols[letters] = _col_index(letters)
+        rr = int(rr)
+        st = int(st) if st else 0
+        if st >= n_xf and st:
+            raise _NoRegex
+        if t == "inlineStr":
+            if rich is not None:
+                v = "".join(_unescape(x or "") for x in _T_RE.findall(rich))
+            else:
+                v = plain if plain is not None else spaced
+                if v is not None:
+                    v = _unescape(v)
+        elif v:
+            v = _unescape(v)
+            if t is None or t == "n":
+                v = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
+                if st in date_xf:
+                    try:
+                        v = from_excel(v, CALENDAR_WINDOWS_1900, timedelta=st in td_xf)
+                    except (OverflowError, ValueError):
+                        v = "#VALUE!"
+            elif t == "s":
+                v = shared[int(v)]
+            elif t == "b":
+                v = bool(int(v))
+            elif t == "d":
+                v = from_ISO8601(v)
+            elif t not in ("str", "e"):
+                raise FastUnsupported("cell type")
+        else:
+            v = None
+        cells[(rr, c_no)] = v
+    if n != body.count("<c ") or body.count("<c") != n + body.count("<col"):
+        raise _NoRegex                # a cell written some other way: ElementTree reads it
+    formulas = {k for k, v in cells.items() if isinstance(v, str) and len(v) > 1 and v.startswith("=")}
+    return cells, formulas, _MERGE_RE.findall(text[j:]) if j > 0 else []
+
+
+# writing ----------------------------------------------------------------------------------
+_SHEET_HEAD = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetPr>'
+               '<outlinePr summaryBelow="1" summaryRight="1" /><pageSetUpPr fitToPage="1" /></sheetPr>')
+_FMT_PR = '<sheetFormatPr baseColWidth="8" defaultRowHeight="15" />'
+_TIME_FORMATS = None   # type -> default number format openpyxl gives a date/time value
+_views_cache: dict[str | None, str] = {}
+_style_xml_cache: dict[int, str] = {}
+
+
+def _g(x: float) -> str:
+    return "%.16g" % x
+
+
+def _views_xml(freeze: str | None) -> str:
+    """The <sheetViews> openpyxl writes for these frozen panes (computed once per value)."""
+    got = _views_cache.get(freeze)
+    if got is None:
+        from openpyxl.xml.functions import tostring
+
+        wb = Workbook()
+        ws = wb.active
+        if freeze:
+            ws.freeze_panes = freeze
+        got = tostring(ws.views.to_tree()).decode("utf-8")
+        _views_cache[freeze] = got
+    return got
+
+
+def _obj_xml(obj) -> str:
+    got = _style_xml_cache.get(id(obj))
+    if got is None:
+        from openpyxl.xml.functions import tostring
+
+        got = tostring(obj.to_tree()).decode("utf-8")
+        _style_xml_cache[id(obj)] = got
+    return got
+
+
+def _letter(c: int) -> str:
+    return get_column_letter(c)
+
+
+class _Styles:
+    """The cell formats of the new sheets: components are either ids already in the workbook (ints)
+    or openpyxl style objects (appended to styles.xml); one <xf> per distinct combination."""
+
+    def __init__(self, zb: ZipBook):
+        self.zb = zb
+        self.xf: dict[tuple, int] = {}
+        self.new_xf: list[str] = []
+        self.fonts: dict[int, int] = {}
+        self.new_fonts: list[str] = []
+        self.fills: dict[int, int] = {}
+        self.new_fills: list[str] = []
+        self.borders: dict[int, int] = {}
+        self.new_borders: list[str] = []
+        self.fmts: dict[str, int] = {}
+        self.new_fmts: list[str] = []
+        self.objs: list = []   # keep style objects alive (ids are cache keys)
+
+    def _id(self, obj, table: dict, new: list, base: int) -> int:
+        if isinstance(obj, int):
+            return obj
+        k = id(obj)
+        got = table.get(k)
+        if got is None:
+            self.objs.append(obj)
+            got = table[k] = base + len(new)
+            new.append(_obj_xml(obj))
+        return got
+
+    def fmt_id(self, code: str | int) -> int:
+        from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE
+
+        if isinstance(code, int):
+            return code
+        if code in BUILTIN_FORMATS_REVERSE:
+            return BUILTIN_FORMATS_REVERSE[code]
+        got = self.fmts.get(code)
+        if got is None:
+            same = [i for i, c in self.zb.num_fmts.items() if c == code]
+            if same:
+                got = same[0]
+            else:
+                got = max([163] + list(self.zb.num_fmts) + list(self.fmts.values())) + 1
+                self.new_fmts.append(f'<numFmt numFmtId="{got}" formatCode="{_xml_escape(code, {chr(34): "&quot;"})}" />')
+            self.fmts[code] = got
+        return got
+
+    def index(self, comps: tuple) -> int:
+        """comps = (font, fill, border, alignment or None, number format code or id)."""
+        key = tuple(x if x is None or isinstance(x, (int, str)) else id(x) for x in comps)
+        got = self.xf.get(key)
+        if got is None:
+            font, fill, border, align, fmt = comps
+            fo = self._id(font, self.fonts, self.new_fonts, self.zb.n_fonts)
+            fi = self._id(fill, self.fills, self.new_fills, self.zb.n_fills)
+            bo = self._id(border, self.borders, self.new_borders, self.zb.n_borders)
+            nf = self.fmt_id(fmt)
+            head = f'<xf numFmtId="{nf}" fontId="{fo}" fillId="{fi}" borderId="{bo}"'
+            if align is not None:
+                xml = f'{head} applyAlignment="1" pivotButton="0" quotePrefix="0" xfId="0">{_obj_xml(align)}</xf>'
+            else:
+                xml = f'{head} pivotButton="0" quotePrefix="0" xfId="0" />'
+            self.objs.append(comps)
+            got = self.xf[key] = self.zb.n_xfs + len(self.new_xf)
+            self.new_xf.append(xml)
+        return got
+
+    def derived(self, s: int, font, fill: int) -> int:
+        """A new format: the workbook's cell format ``s`` (alignment, border, number format and
+        protection kept) with another font and fill, as setting ``cell.font``/``cell.fill`` does."""
+        xf = _xf_xml(self.zb, s)
+        fo = self._id(font, self.fonts, self.new_fonts, self.zb.n_fonts)
+        m = re.match(r"<xf\b([^>]*?)(/?>)", xf)
+        attrs = re.sub(r'\s(fontId|fillId|applyFont|applyFill)="[^"]*"', "", m.group(1))
+        xf = f'<xf{attrs} fontId="{fo}" fillId="{fill}" applyFont="1" applyFill="1"{m.group(2)}' + xf[m.end():]
+        self.new_xf.append(xf)
+        return self.zb.n_xfs + len(self.new_xf) - 1
+
+    def patch(self, xml: str) -> str:
+        xml = _append_children(xml, "fonts", self.new_fonts)
+        xml = _append_children(xml, "fills", self.new_fills)
+        xml = _append_children(xml, "borders", self.new_borders)
+        xml = _append_children(xml, "cellXfs", self.new_xf)
+        if self.new_fmts:
+            if re.search(r"<numFmts\b", xml):
+                xml = _append_children(xml, "numFmts", self.new_fmts)
+            else:
+                m = re.search(r"<styleSheet\b[^>]*>", xml)
+                if m is None or m.group(0).endswith("/>"):
+                    raise FastUnsupported("styleSheet")
+                xml = (xml[:m.end()] + f'<numFmts count="{len(self.new_fmts)}">' + "".join(self.new_fmts)
+                       + "</numFmts>" + xml[m.end():])
+        return xml
+
+
+def _count_children(xml_section: str, tag: str) -> int:
+    return len(re.findall(rf"<{tag}[\s/>]", xml_section))
+
+
+def _append_children(xml: str, tag: str, items: list[str]) -> str:
+    """Append ``items`` to the first <tag> element and update its count attribute."""
+    if not items:
+        return xml
+    m = re.search(rf"<{tag}\b([^>]*?)(/?)>", xml)
+    if m is None:
+        raise FastUnsupported(tag)
+    attrs = re.sub(r'\s+count="\d*"', "", m.group(1))
+    if m.group(2):                         # <tag/>: no children yet
+        return xml[:m.start()] + f'<{tag}{attrs} count="{len(items)}">' + "".join(items) + f"</{tag}>" + xml[m.end():]
+    end = xml.find(f"</{tag}>", m.end())
+    if end < 0:
+        raise FastUnsupported(tag)
+    child = {"fonts": "font", "fills": "fill", "borders": "border", "cellXfs": "xf", "numFmts": "numFmt"}[tag]
+    n = _count_children(xml[m.end():end], child) + len(items)
+    return xml[:m.start()] + f'<{tag}{attrs} count="{n}">' + xml[m.end():end] + "".join(items) + xml[end:]
+
+
+_ERROR_CODES: tuple = ()
+_ILLEGAL = None
+
+
+def _illegal_re():
+    global _ERROR_CODES, _ILLEGAL
+    if _ILLEGAL is None:
+        from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+
+        _ERROR_CODES, _ILLEGAL = tuple(ERROR_CODES), ILLEGAL_CHARACTERS_RE
+    return _ILLEGAL
+
+
+def _cell_xml(ref: str, s: int, value) -> str:
+    """One <c>, as openpyxl's etree_write_cell writes it for a value set with ``cell.value =``."""
+    _illegal_re()
+    sa = f' s="{s}"' if s else ""
+    t = type(value)
+    if t is str:
+        value = value[:32767]
+        if (len(value) > 1 and value[0] == "=") or value in _ERROR_CODES or _ILLEGAL.search(value):
+            raise FastUnsupported("string value")
+        if value == "":
+            return f'<c r="{ref}"{sa} t="inlineStr" />'
+        stripped = value.strip()
+        sp = ' xml:space="preserve"' if stripped and stripped != value else ""
+        if "&" in value or "<" in value or ">" in value:
+            value = _xml_escape(value)
+        return f'<c r="{ref}"{sa} t="inlineStr"><is><t{sp}>{value}</t></is></c>'
+    if value is None:
+        return f'<c r="{ref}"{sa} t="n" />'
+    if t is int or (t is float and value == value and value not in (_INF, -_INF)):
+        return f'<c r="{ref}"{sa} t="n"><v>{"%.16g" % value}</v></c>'
+    if isinstance(value, str):
+        return _cell_xml(ref, s, str(value))
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{sa} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float)) or type(value).__module__ == "numpy":
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            raise FastUnsupported("value type") from None
+        if x != x or x in (_INF, -_INF):
+            raise FastUnsupported("nan")
+        return f'<c r="{ref}"{sa} t="n"><v>{"%.16g" % value}</v></c>'
+    if _is_date_value(value):
+        from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, to_excel
+
+        if getattr(value, "tzinfo", None) is not None:
+            raise FastUnsupported("timezone")
+        return f'<c r="{ref}"{sa} t="n"><v>{"%.16g" % to_excel(value, CALENDAR_WINDOWS_1900)}</v></c>'
+    raise FastUnsupported(f"value type {type(value).__name__}")
+
+
+_INF = float("inf")
+# text written as is: not a formula or error code (= #), no leading/trailing white space, nothing to
+# escape, none of openpyxl's illegal control characters; anything else goes through _cell_xml
+_PLAIN_TEXT = re.compile(r"(?![=#\s])[^&<>\x00-\x08\x0b\x0c\x0e-\x1f]+(?<!\s)")
+
+
+def _date_types():
+    import datetime as dt
+
+    return dt.date, dt.time, dt.timedelta
+
+
+def _is_date_value(value) -> bool:
+    import datetime as dt
+
+    return isinstance(value, (dt.date, dt.time, dt.timedelta))
+
+
+def _date_format_for(value) -> str:
+    import datetime as dt
+
+    from openpyxl.cell.cell import TIME_FORMATS
+
+    return TIME_FORMATS[type(value)] if type(value) in TIME_FORMATS else TIME_FORMATS[
+        dt.datetime if isinstance(value, dt.datetime) else dt.date if isinstance(value, dt.date)
+        else dt.time if isinstance(value, dt.time) else dt.timedelta]
+
+
+_DEFAULT_COMPS = (0, 0, 0, None, 0)
+_PLAIN = (str, int, float)
+
+
+def _spec_xml(spec: SheetSpec, styles: _Styles) -> tuple[str, list]:
+    """The worksheet XML openpyxl writes for ``render_sheet(wb, spec)`` on a new sheet, and the
+    openpyxl chart objects to put into its drawing (referring to ``spec.name``)."""
+    from openpyxl.styles.numbers import is_date_format
+
+    if spec.protect:
+        raise FastUnsupported("protect")
+    cells: dict[tuple[int, int], list] = {}
+    merged_out: set[tuple[int, int]] = set()
+    merges: list[str] = []
+    heights: dict[int, int] = {}
+    templates: dict[tuple[str, bool], tuple] = {}
+
+    def fmt_code(f):
+        if isinstance(f, int):
+            from openpyxl.styles.numbers import builtin_format_code
+
+            return builtin_format_code(f) if f else "General"
+        return f
+
+    keep: list[tuple] = []          # every comps tuple stays alive: the dicts below key on id()
+    nf = spec.number_formats
+    for block in spec.blocks:
+        st = STYLES.get(block.style, STYLES["body"])
+        is_body = block.style == "body"
+        top, left = block.top, block.left
+        for i, row in enumerate(block.values):
+            r = top + i
+            for j, value in enumerate(row):
+                c = left + j
+                if merged_out and (r, c) in merged_out:
+                    raise FastUnsupported("merged cell")
+                cell = cells.get((r, c))
+                if cell is None:
+                    cell = cells[(r, c)] = [None, _DEFAULT_COMPS]
+                if value is not None:
+                    cell[0] = value
+                    if type(value) not in _PLAIN and _is_date_value(value) and not is_date_format(fmt_code(cell[1][4])):
+                        cell[1] = cell[1][:4] + (_date_format_for(value),)
+                        keep.append(cell[1])
+                key = (block.style, is_body and isinstance(value, float) and c not in nf)
+                template = templates.get(key)
+                if template is not None:
+                    cell[1] = template
+                    continue
+                font, fill, border, align, fmt = cell[1]
+                font = st["font"]
+                if "fill" in st:
+                    fill = st["fill"]
+                if "align" in st:
+                    align = st["align"]
+                if st.get("border"):
+                    border = BORDER
+                if key[1]:
+                    fmt = "0.00"
+                cell[1] = templates[key] = (font, fill, border, align, fmt)
+        if block.style == "title" and spec.merge_title:
+            width = max(spec.max_col, 1)
+            if width > 1:
+                merges.append(f"A{block.top}:{_letter(width)}{block.top}")
+                for c in range(2, width + 1):
+                    cells.pop((block.top, c), None)
+                    merged_out.add((block.top, c))
+            heights[block.top] = 26
+    with_fmt: dict[tuple[int, str], tuple] = {}   # the same comps + format -> one tuple (one <xf>)
+    if nf:
+        spans = [(b.top, b.bottom, b.left, b.right) for b in spec.blocks if b.style in ("body", "foot", "good", "warn", "bad")]
+        for col, fmt in nf.items():
+            for top, bottom, left, right in spans:
+                if left <= col <= right:
+                    for r in range(top, bottom + 1):
+                        if merged_out and (r, col) in merged_out:
+                            raise FastUnsupported("merged cell")
+                        cell = cells.get((r, col))
+                        if cell is None:
+                            cell = cells[(r, col)] = [None, _DEFAULT_COMPS]
+                        key = (id(cell[1]), fmt)
+                        new = with_fmt.get(key)
+                        if new is None:
+                            new = with_fmt[key] = cell[1][:4] + (fmt,)
+                            keep.append(new)
+                            with_fmt[(id(new), fmt)] = new
+                        cell[1] = new
+    if cells or merged_out:
+        rows_, cols_ = {k[0] for k in cells} | {k[0] for k in merged_out}, {k[1] for k in cells} | {k[1] for k in merged_out}
+        dim = f"{_letter(min(cols_))}{min(rows_)}:{_letter(max(cols_))}{max(rows_)}"
+    else:
+        dim = "A1:A1"
+    out = [_SHEET_HEAD, f'<dimension ref="{dim}" />', _views_xml(spec.freeze), _FMT_PR]
+    if spec.col_widths:
+        out.append("<cols>")
+        for col in sorted(spec.col_widths):
+            out.append(f'<col width="{_g(spec.col_widths[col])}" customWidth="1" min="{col}" max="{col}" />')
+        out.append("</cols>")
+    out.append("<sheetData>")
+    by_row: dict[int, list[int]] = {}
+    for (r, c) in sorted(cells):
+        by_row.setdefault(r, []).append(c)
+    for r in heights:
+        by_row.setdefault(r, [])
+    letters: dict[int, str] = {}
+    xf_of: dict[int, str] = {}
+    plain_text = _PLAIN_TEXT.fullmatch
+    for r in sorted(by_row):
+        h = heights.get(r)
+        out.append(f'<row r="{r}" ht="{h}" customHeight="1">' if h else f'<row r="{r}">')
+        for c in by_row[r]:
+            value, comps = cells[(r, c)]
+            if value is None and comps is _DEFAULT_COMPS:
+                continue
+            sa = xf_of.get(id(comps))     # cells keep their comps alive: ids are stable here
+            if sa is None:
+                x = 0 if comps is _DEFAULT_COMPS else styles.index(comps)
+                sa = xf_of[id(comps)] = f' s="{x}"' if x else ""
+            L = letters.get(c)
+            if L is None:
+                L = letters[c] = _letter(c)
+            t = type(value)
+            if t is str and len(value) < 32767 and plain_text(value):
+                out.append(f'<c r="{L}{r}"{sa} t="inlineStr"><is><t>{value}</t></is></c>')
+            elif t is int:
+                out.append(f'<c r="{L}{r}"{sa} t="n"><v>{"%.16g" % value}</v></c>')
+            elif value is None:
+                out.append(f'<c r="{L}{r}"{sa} t="n" />')
+            else:
+                out.append(_cell_xml(f"{L}{r}", int(sa[4:-1]) if sa else 0, value))
+        out.append("</row>")
+    out.append("</sheetData>")
+    if merges:
+        out.append(f'<mergeCells count="{len(merges)}">' + "".join(f'<mergeCell ref="{m}" />' for m in merges)
+                   + "</mergeCells>")
+    if spec.color_scales:
+        groups: dict[str, list[int]] = {}
+        for prio, ref in enumerate(spec.color_scales, start=1):
+            groups.setdefault(ref, []).append(prio)
+        for ref, prios in groups.items():
+            out.append(f'<conditionalFormatting sqref="{ref}">' + "".join(
+                f'<cfRule type="colorScale" priority="{p}"><colorScale><cfvo type="min" /><cfvo type="max" />'
+                '<color rgb="00FFFFFF" /><color rgb="005B9BD5" /></colorScale></cfRule>' for p in prios)
+                + "</conditionalFormatting>")
+    out.append('<printOptions horizontalCentered="1" />'
+               '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.5" footer="0.5" />'
+               f'<pageSetup orientation="{"landscape" if spec.landscape else "portrait"}" paperSize="9" '
+               'fitToHeight="0" fitToWidth="1" />')
+    footer = (spec.header_footer + "  " if spec.header_footer else "") + "第 &P 页，共 &N 页"
+    out.append(f"<headerFooter><oddHeader /><oddFooter>{_xml_escape('&C&9 ' + footer)}</oddFooter>"
+               "<evenHeader /><evenFooter /><firstHeader /><firstFooter /></headerFooter>")
+    if spec.row_breaks:
+        n = len(spec.row_breaks)
+        out.append(f'<rowBreaks count="{n}" manualBreakCount="{n}">'
+                   + "".join(f'<brk id="{r}" min="0" max="16383" man="1" />' for r in spec.row_breaks) + "</rowBreaks>")
+    charts = [_chart(spec.name, ch) for ch in spec.charts]
+    if charts:
+        out.append(f'<drawing xmlns:r="{NS_R}" r:id="rId1" />')
+    out.append("</worksheet>")
+    return "".join(out), charts
+
+
+class _SheetStub:
+    def __init__(self, title: str):
+        self.title = title
+
+
+def _chart(sheet_name: str, spec: ChartSpec):
+    """The openpyxl chart ``_add_chart`` builds, with its anchor set."""
+    class _Collect:
+        title = sheet_name
+
+        def __init__(self):
+            self.charts = []
+
+        def add_chart(self, chart, anchor):
+            chart.anchor = anchor
+            self.charts.append(chart)
+
+    ws = _Collect()
+    _add_chart(ws, spec)
+    return ws.charts[0]
+
+
+def _patch_roster(xml: str, values: dict[tuple[int, int], tuple[str, int | None]]) -> str:
+    """Set cells (row, col) -> (text, style or None = keep the cell's own) in a worksheet's XML."""
+    by_row: dict[int, dict[int, tuple[str, int | None]]] = {}
+    for (r, c), v in values.items():
+        by_row.setdefault(r, {})[c] = v
+    sd0 = xml.find("<sheetData")
+    sd1 = xml.find("</sheetData>")
+    if sd0 < 0 or sd1 < 0:
+        raise FastUnsupported("sheetData")
+    body = xml[sd0:sd1]
+    row_re = re.compile(r'<row\b[^>]*?\sr="(\d+)"[^>]*?(/?)>')
+    out = []
+    pos = 0
+    max_c = 0
+    for m in row_re.finditer(body):
+        r = int(m.group(1))
+        want = by_row.pop(r, None)
+        if want is None:
+            continue
+        if m.group(2):
+            raise FastUnsupported("empty row")
+        end = body.find("</row>", m.end())
+        content = body[m.end():end]
+        pieces = []
+        last = 0
+        for c, (text, style) in sorted(want.items()):
+            max_c = max(max_c, c)
+            hit = _find_cell(content, f"{_letter(c)}{r}", last)
+            if hit is not None:
+                start, stop, s_attr = hit
+                s = style if style is not None else s_attr
+                pieces.append(content[last:start])
+                last = stop
+            else:
+                at = _insert_at(content, c, r, last)
+                pieces.append(content[last:at])
+                last = at
+                s = style if style is not None else 0
+            pieces.append(_cell_xml(f"{_letter(c)}{r}", s, text))
+        pieces.append(content[last:])
+        head = m.group(0)
+        sp = re.search(r'\sspans="(\d+):(\d+)"', head)
+        if sp and int(sp.group(2)) < max(want):
+            head = head[:sp.start()] + f' spans="{sp.group(1)}:{max(want)}"' + head[sp.end():]
+        out.append(body[pos:m.start()] + head + "".join(pieces))
+        pos = end
+    if by_row:
+        raise FastUnsupported("row missing")
+    out.append(body[pos:])
+    xml = xml[:sd0] + "".join(out) + xml[sd1:]
+    dm = re.search(r'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"\s*/>', xml)
+    if dm and dm.group(3) and _col_index(dm.group(3)) < max_c:
+        xml = xml[:dm.start()] + f'<dimension ref="{dm.group(1)}{dm.group(2)}:{_letter(max_c)}{dm.group(4)}" />' + xml[dm.end():]
+    return xml
+
+
+_CELL_RE = re.compile(r'<c\b([^>]*?)(?:/>|>.*?</c>)', re.S)
+_REF_RE = re.compile(r'\sr="([A-Z]+)(\d+)"')
+_S_RE = re.compile(r'\ss="(\d+)"')
+
+
+def _find_cell(content: str, ref: str, lo: int) -> tuple[int, int, int] | None:
+    """(start, end, s) of the <c r=ref> element in a row's XML, None when the row has none."""
+    i = content.find(f' r="{ref}"', lo)
+    if i < 0:
+        return None
+    start = content.rfind("<c", lo, i)
+    m = _CELL_RE.match(content, start) if start >= 0 else None
+    if m is None or m.end() <= i or content[start + 2] not in " \t\r\n":
+        raise FastUnsupported("cell markup")
+    sm = _S_RE.search(" " + m.group(1))
+    return start, m.end(), int(sm.group(1)) if sm else 0
+
+
+def _insert_at(content: str, col: int, row: int, lo: int) -> int:
+    """Where a new cell of column ``col`` goes in a row's XML: before the first cell to its right."""
+    last = content.rfind("<c ", lo)
+    if last >= 0:                    # the usual case: the class column is the last one
+        cm = _CELL_RE.match(content, last)
+        ref = _REF_RE.search(" " + cm.group(1)) if cm else None
+        if cm and ref and int(ref.group(2)) == row and _col_index(ref.group(1)) < col and cm.end() == len(content):
+            return len(content)
+    for cm in _CELL_RE.finditer(content, lo):
+        ref = _REF_RE.search(" " + cm.group(1))
+        if ref is None or int(ref.group(2)) != row:
+            raise FastUnsupported("cell without reference")
+        if _col_index(ref.group(1)) > col:
+            return cm.start()
+    return len(content)
+
+
+def write_fast(zb: ZipBook, target: str | os.PathLike, roster_sheet: str, header: tuple[int, int, bool],
+               class_cells: list[tuple[int, str]], col: int, specs: list[SheetSpec]) -> None:
+    """Write the result workbook from the input's parts (see the section comment above).
+    ``header`` = (row, col, empty?): an empty class header gets 班级 in bold with its left
+    neighbour's font name and fill, as ``service.write_result`` does."""
+    from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+    from openpyxl.styles import Font
+    from openpyxl.utils import quote_sheetname
+    from openpyxl.xml.functions import tostring
+
+    from . import schema as S
+
+    target = Path(target)
+    if target.suffix.lower() != zb.path.suffix.lower():
+        raise FastUnsupported("suffix changes")
+    if any(sp.name in zb.sheet_part for sp in specs):
+        raise FastUnsupported("sheet exists")
+    styles = _Styles(zb)
+    dec = lambda b: b.decode("utf-8")  # noqa: E731
+    new_parts: dict[str, bytes] = {}
+    # roster: class column (+ header)
+    values: dict[tuple[int, int], tuple[str, int | None]] = {(r, col): (name, None) for r, name in class_cells}
+    hr, hc, head_empty = header
+    if head_empty:
+        roster_xml = dec(zb.parts[zb.sheet_part[roster_sheet]])
+        left_s, head_s = _cell_style(roster_xml, hr, max(1, hc - 1)), _cell_style(roster_xml, hr, hc)
+        if max(left_s, head_s) >= zb.n_xfs:
+            raise FastUnsupported("style index")
+        name = zb.fonts[zb.xf_font[left_s]] if zb.xf_font[left_s] < len(zb.fonts) else None
+        font = _header_font(name or FONT_NAME, Font)
+        solid = zb.fill_solid[zb.xf_fill[left_s]] if zb.xf_fill[left_s] < len(zb.fill_solid) else False
+        if solid is None:
+            raise FastUnsupported("gradient fill")
+        fill = zb.xf_fill[left_s] if solid else zb.xf_fill[head_s]
+        values[(hr, hc)] = (S.C_CLASS, styles.derived(head_s, font, fill))
+    part = zb.sheet_part[roster_sheet]
+    new_parts[part] = _patch_roster(dec(zb.parts[part]), values).encode("utf-8")
+    # the result sheets
+    sheet_nums = [int(m.group(1)) for n in zb.names if (m := re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", n))]
+    draw_nums = [int(m.group(1)) for n in zb.names if (m := re.fullmatch(r"xl/drawings/drawing(\d+)\.xml", n))]
+    chart_nums = [int(m.group(1)) for n in zb.names if (m := re.fullmatch(r"xl/charts/chart(\d+)\.xml", n))]
+    next_sheet, next_draw, next_chart = max(sheet_nums, default=0) + 1, max(draw_nums, default=0) + 1, max(chart_nums, default=0) + 1
+    overrides: list[tuple[str, str]] = []
+    added: list[tuple[str, str]] = []        # (sheet name, part)
+    for spec in specs:
+        xml, charts = _spec_xml(spec, styles)
+        part = f"xl/worksheets/sheet{next_sheet}.xml"
+        next_sheet += 1
+        while part in zb.parts:
+            part = f"xl/worksheets/sheet{next_sheet}.xml"
+            next_sheet += 1
+        new_parts[part] = xml.encode("utf-8")
+        overrides.append((part, _CT_WS))
+        added.append((spec.name, part))
+        if charts:
+            drawing = SpreadsheetDrawing()
+            drawing.charts = charts
+            drawing._id = next_draw
+            next_draw += 1
+            for ch in charts:
+                ch._id = next_chart
+                next_chart += 1
+                new_parts[ch.path[1:]] = tostring(ch._write())
+                overrides.append((ch.path[1:], _CT_CHART))
+            new_parts[drawing.path[1:]] = tostring(drawing._write())
+            new_parts[f"xl/drawings/_rels/drawing{drawing._id}.xml.rels"] = tostring(drawing._write_rels())
+            overrides.append((drawing.path[1:], _CT_DRAWING))
+            new_parts[f"xl/worksheets/_rels/{part.rsplit('/', 1)[1]}.rels"] = (
+                f'<Relationships xmlns="{NS_PKG}"><Relationship Type="{NS_R}/drawing" '
+                f'Target="{drawing.path}" Id="rId1" /></Relationships>').encode("utf-8")
+    if any(p in zb.parts for p in new_parts if p not in (zb.sheet_part[roster_sheet],)):
+        raise FastUnsupported("part name taken")
+    # styles, workbook, rels, content types
+    new_parts[zb.styles_part] = styles.patch(dec(zb.parts[zb.styles_part])).encode("utf-8")
+    rels_xml = dec(zb.parts[zb.wb_rels_part])
+    used = set(re.findall(r'Id="([^"]+)"', rels_xml))
+    rel_ids = []
+    n = 1
+    for _, part in added:
+        while f"rId{n}" in used:
+            n += 1
+        used.add(f"rId{n}")
+        rel_ids.append(f"rId{n}")
+    end = rels_xml.rfind("</Relationships>")
+    if end < 0:
+        raise FastUnsupported("rels")
+    rels_xml = rels_xml[:end] + "".join(
+        f'<Relationship Type="{_REL_WS}" Target="/{part}" Id="{rid}" />' for (_, part), rid in zip(added, rel_ids)) + rels_xml[end:]
+    new_parts[zb.wb_rels_part] = rels_xml.encode("utf-8")
+    wb_xml = dec(zb.parts[zb.wb_part])
+    root = re.search(r"<workbook\b[^>]*>", wb_xml)
+    rp = re.search(r'xmlns:(\w+)="' + re.escape(NS_R) + '"', root.group(0)) if root else None
+    if rp is None or "<sheets>" not in wb_xml or "</sheets>" not in wb_xml or re.search(
+            r"<(externalReferences|functionGroups)\b", wb_xml):
+        raise FastUnsupported("workbook.xml")
+    pre = rp.group(1)
+    ids = [int(x) for x in re.findall(r'<sheet\b[^>]*\ssheetId="(\d+)"', wb_xml)]
+    count = len(re.findall(r"<sheet\b", wb_xml))
+    if count != len(zb.sheet_part):
+        raise FastUnsupported("sheet count")
+    next_id = max(ids, default=0) + 1
+    new_sheets, names = [], []
+    for k, ((name, _), rid) in enumerate(zip(added, rel_ids)):
+        new_sheets.append(f'<sheet name="{_xml_escape(name, {chr(34): "&quot;"})}" sheetId="{next_id + k}" state="visible" {pre}:id="{rid}" />')
+    for k, spec in enumerate(specs):
+        if spec.print_title_rows:
+            a, _, b = spec.print_title_rows.partition(":")
+            ref = f"{quote_sheetname(spec.name)}!${a}:${b or a}"
+            names.append(f'<definedName name="_xlnm.Print_Titles" localSheetId="{count + k}">{_xml_escape(ref)}</definedName>')
+    i = wb_xml.find("</sheets>")
+    wb_xml = wb_xml[:i] + "".join(new_sheets) + wb_xml[i:]
+    if names:
+        dn = re.search(r"<definedNames\s*/>", wb_xml)
+        if dn:
+            wb_xml = wb_xml[:dn.start()] + "<definedNames>" + "".join(names) + "</definedNames>" + wb_xml[dn.end():]
+        elif "</definedNames>" in wb_xml:
+            j = wb_xml.find("</definedNames>")
+            wb_xml = wb_xml[:j] + "".join(names) + wb_xml[j:]
+        else:
+            j = wb_xml.find("</sheets>") + len("</sheets>")
+            wb_xml = wb_xml[:j] + "<definedNames>" + "".join(names) + "</definedNames>" + wb_xml[j:]
+    new_parts[zb.wb_part] = wb_xml.encode("utf-8")
+    ct = dec(zb.parts["[Content_Types].xml"])
+    j = ct.rfind("</Types>")
+    if j < 0:
+        raise FastUnsupported("content types")
+    ct = ct[:j] + "".join(f'<Override PartName="/{p}" ContentType="{t}" />' for p, t in overrides) + ct[j:]
+    new_parts["[Content_Types].xml"] = ct.encode("utf-8")
+    # the archive: every input part in order (changed ones replaced), then the new ones
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~bianban-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+            for n in zb.names:
+                zf.writestr(n, new_parts.pop(n) if n in new_parts else zb.parts[n])
+            for n, data in new_parts.items():
+                zf.writestr(n, data)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+_header_fonts: dict[str, object] = {}
+
+
+def _header_font(name: str, Font):
+    f = _header_fonts.get(name)
+    if f is None:
+        f = _header_fonts[name] = Font(name=name, bold=True)
+    return f
+
+
+def _cell_style(xml: str, r: int, c: int) -> int:
+    """The s= of cell (r, c) in a worksheet's XML, 0 when absent."""
+    m = re.search(rf'<c\b[^>]*?\sr="{_letter(c)}{r}"[^>]*?>', xml) or re.search(rf'<c r="{_letter(c)}{r}"[^>]*?>', xml)
+    if m is None:
+        return 0
+    sm = re.search(r'\ss="(\d+)"', m.group(0))
+    return int(sm.group(1)) if sm else 0
+
+
+def _xf_xml(zb: ZipBook, s: int) -> str:
+    """The s-th <xf> of cellXfs, as written in styles.xml."""
+    xml = zb.parts[zb.styles_part].decode("utf-8")
+    m = re.search(r"<cellXfs\b[^>]*>", xml)
+    if m is None or m.group(0).endswith("/>"):
+        raise FastUnsupported("cellXfs")
+    end = xml.find("</cellXfs>", m.end())
+    xfs = list(re.finditer(r"<xf\b[^>]*?(?:/>|>.*?</xf>)", xml[m.end():end], re.S))
+    if len(xfs) != zb.n_xfs or s >= len(xfs):
+        raise FastUnsupported("cellXfs")
+    return xfs[s].group(0)
