@@ -14,11 +14,13 @@ and two swaps of the same two classes done together change it by
 
     Δ(i1, j1) + Δ(i2, j2) + 4 (G[j1,j2] - G[j1,i2] - G[i1,j2] + G[i1,i2]).
 
-For one pair of classes G is built once over their ~2n students (the set does not change while
-students swap between them); each step then costs a few (n × n) array operations. Pairs of swaps
-matter because the count balances (gender, school, 户籍, 等级) leave few single swaps that keep
-every count at its bound: a swap that breaks a count and one that repairs it, found together,
-move the class means by amounts no single neutral swap offers.
+G is kept whole up to FULL_GRAM_MAX students (else its entries are computed as needed), so each
+step costs a few (n × n) array operations for classes of n. Double exchanges matter because the
+count balances (gender, school, 户籍, 等级) leave few single swaps that keep every count at its
+bound; two students against two with the same categories keep every count and move the class
+means by amounts no single neutral swap offers. They are found by hashing, for every pair of
+students of a class, the category multiset of the features with three or more categories, and
+matching equal hashes between the two classes (Δ is then computed exactly for each match).
 
 Categorical parts of ``G`` and ``h`` are computed by comparing codes (exact); numeric parts by
 elementwise products and row sums (no BLAS), so results do not depend on the machine's BLAS.
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-FULL_GRAM_MAX = 3000    # keep the whole student × student G up to this many students
+FULL_GRAM_MAX = 2500    # keep the whole student × student G up to this many students
 MOVES_PER_VISIT = 12    # moves made at most per visit of a class pair
 
 
@@ -58,38 +60,50 @@ class PairSearch:
         self.key_features = [g for g in range(len(ncat)) if ncat[g] >= 3] or list(range(len(ncat)))
         self.version = np.zeros(p.k, dtype=np.int64)     # bumped whenever a class changes
         self._keys: dict[int, tuple] = {}
-        self._row = np.zeros(p.n, dtype=np.int64)         # scratch: student -> row/column of M
+        self._pos = np.zeros(p.n, dtype=np.int64)         # scratch: student -> row/column of M
         # the whole G = F W F^T when it is small enough to keep (N <= FULL_GRAM_MAX)
-        self.G = self._gram(np.arange(p.n)) if p.n <= FULL_GRAM_MAX else None
+        self.G = self._block(np.arange(p.n), np.arange(p.n)) if p.n <= FULL_GRAM_MAX else None
+        self.diag = self._pairs(np.arange(p.n), np.arange(p.n))       # G_ii
 
-    # -- Gram matrices over the members of a and b ------------------------------------------------
-    def _gram(self, U: np.ndarray) -> np.ndarray:
+    # -- entries of G = F W F^T ---------------------------------------------------------------------
+    def _block(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        """G[X][:, Y] (from the kept G when there is one)."""
+        if getattr(self, "G", None) is not None:
+            return self.G[np.ix_(X, Y)]
         p = self.p
-        m = len(U)
-        Gc = np.zeros((m, m))
+        out = np.zeros((len(X), len(Y)))
         if p.n_cat_cols:
-            C = p.codes[U]
-            for g in range(C.shape[1]):
-                col = C[:, g]
-                Gc += (col[:, None] == col[None, :]) * p.wcat[g]
-        Gn = np.zeros((m, m))
+            CX, CY = p.codes[X], p.codes[Y]
+            for g in range(CX.shape[1]):
+                out += (CX[:, g][:, None] == CY[:, g][None, :]) * p.wcat[g]
         if p.X.shape[1]:
-            XU = p.X[U]
-            XwU = p.Xw[U]
-            for f in range(XU.shape[1]):
-                Gn += XwU[:, f][:, None] * XU[:, f][None, :]
-        return Gc + Gn
+            XwX, XY = p.Xw[X], p.X[Y]
+            for f in range(XY.shape[1]):
+                out += XwX[:, f][:, None] * XY[:, f][None, :]
+        return out
 
-    def _h(self, U: np.ndarray, a: int, b: int) -> np.ndarray:
-        """h = F W (D_a - D_b) for the students ``U``."""
+    def _pairs(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        """G[X[t], Y[t]] for each t."""
+        if getattr(self, "G", None) is not None:
+            return self.G[X, Y]
+        p = self.p
+        out = np.zeros(len(X))
+        if p.n_cat_cols:
+            out += ((p.codes[X] == p.codes[Y]) * p.wcat[None, :]).sum(axis=1)
+        if p.X.shape[1]:
+            out += (p.Xw[X] * p.X[Y]).sum(axis=1)
+        return out
+
+    def _h(self, S: np.ndarray, a: int, b: int) -> np.ndarray:
+        """h = F W (D_a - D_b) for the students ``S``."""
         p, st = self.p, self.st
-        h = np.zeros(len(U))
+        h = np.zeros(len(S))
         if p.n_cat_cols:
             dd = (st.Dc[a] - st.Dc[b]) * p.wcat_cols
-            h += dd[p.codes[U]].sum(axis=1)
+            h += dd[p.codes[S]].sum(axis=1)
         if p.X.shape[1]:
             v = p.wnum * (st.Dn[a] - st.Dn[b])
-            h += (p.X[U] * v[None, :]).sum(axis=1)
+            h += (p.X[S] * v[None, :]).sum(axis=1)
         return h
 
     def visit(self, a: int, b: int, pairs: bool = True) -> int:
@@ -97,48 +111,45 @@ class PairSearch:
         st, p = self.st, self.p
         A = np.flatnonzero(st.L == a)
         B = np.flatnonzero(st.L == b)
-        A = A[self.movable[A]]
+        A = A[self.movable[A]]                  # a's movable members; swapped in place below
         B = B[self.movable[B]]
         if not len(A) or not len(B):
             return 0
-        U = np.concatenate([A, B])
-        G = self._gram(U) if self.G is None else self.G[np.ix_(U, U)]
-        diag = np.diag(G)
-        Q = 2.0 * (diag[:, None] + diag[None, :]) - 4.0 * G      # 2 |f_j - f_i|^2_W over U x U
-        pa = np.arange(len(A))                 # positions in U of a's movable members
-        pb = np.arange(len(A), len(U))
-        apart = bool((p.cidx[U] >= 0).any()) if len(p.constrained) else False
+        apart = bool((p.cidx[A] >= 0).any() or (p.cidx[B] >= 0).any()) if len(p.constrained) else False
         grid = p.grid
         moves = 0
         for _ in range(MOVES_PER_VISIT):
-            h = 2.0 * self._h(U, a, b)
-            M = (h[pb][None, :] - h[pa][:, None]) + Q[np.ix_(pa, pb)]
+            h = 2.0 * self._h(np.concatenate([A, B]), a, b)
+            hA, hB = h[:len(A)], h[len(A):]
+            # M[r, c] = Δ of swapping A[r] with B[c] = 2(h_j - h_i) + 2(G_ii + G_jj - 2 G_ij)
+            GAB = self._block(A, B)
+            M = (hB[None, :] - hA[:, None]) + 2.0 * (self.diag[A][:, None] + self.diag[B][None, :]) \
+                - 4.0 * GAB
             Mr = np.rint(M / grid)
             if apart:
-                Mr[self._apart_mask(U, pa, pb, a, b)] = np.inf
+                Mr[self._apart_mask(A, B, a, b)] = np.inf
             k = int(np.argmin(Mr))
             if Mr.flat[k] < 0:
-                r, c = divmod(k, len(pb))
-                self._swap(U, pa, pb, r, c, a, b)
+                self._swap(A, B, *divmod(k, len(B)), a, b)
                 moves += 1
                 continue
             if not pairs:
                 break
-            best = self._double(U, pa, pb, M, G, a, b)
+            best = self._double(A, B, M, GAB, a, b)
             if best is None:
                 break
             for r, c in zip(best[0], best[1]):
-                self._swap(U, pa, pb, int(r), int(c), a, b)
+                self._swap(A, B, int(r), int(c), a, b)
             moves += 1
         if moves:
             st.stale.update((a, b))
         return moves
 
-    def _double(self, U, pa, pb, M, G, a, b):
+    def _double(self, A, B, M, GAB, a, b):
         """Best improving exchange of two students of a with two of b that leaves every count as it
         is: per key feature the two leaving a have the same categories as the two arriving.
-        Returns ((r1, r2), (c1, c2)), positions into pa/pb meaning the swaps r1<->c1 and r2<->c2,
-        or None."""
+        Returns ((r1, r2), (c1, c2)), positions into A/B meaning the swaps A[r1]<->B[c1] and
+        A[r2]<->B[c2], or None."""
         p = self.p
         Sa, xa, ya, ka, _, _, _, _ = self._class_keys(a)
         Sb, xb, yb, _, order, uk, ustart, ucnt = self._class_keys(b)
@@ -152,14 +163,15 @@ class PairSearch:
             return None
         qa = np.repeat(np.arange(len(ka)), cnt)
         qb = order[np.arange(total) + np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)]
-        row = self._row
-        row[U[pa]] = np.arange(len(pa))
-        row[U[pb]] = np.arange(len(pb))
-        R1, R2 = row[Sa[xa[qa]]], row[Sa[ya[qa]]]          # rows of M (a side)
-        C1, C2 = row[Sb[xb[qb]]], row[Sb[yb[qb]]]          # columns of M (b side)
-        I1, I2, J1, J2 = pa[R1], pa[R2], pb[C1], pb[C2]
+        I1, I2 = Sa[xa[qa]], Sa[ya[qa]]          # students leaving a
+        J1, J2 = Sb[xb[qb]], Sb[yb[qb]]          # students leaving b
+        pos = self._pos
+        pos[A] = np.arange(len(A))
+        pos[B] = np.arange(len(B))
+        R1, R2, C1, C2 = pos[I1], pos[I2], pos[J1], pos[J2]
         # Δ of (i1<->j1) + (i2<->j2) = M[i1,j1] + M[i2,j2] + 4 (f_j1 - f_i1)W(f_j2 - f_i2)
-        tot = M[R1, C1] + M[R2, C2] + 4.0 * (G[J1, J2] - G[J1, I2] - G[I1, J2] + G[I1, I2])
+        GAA, GBB = self._block(A, A), self._block(B, B)
+        tot = M[R1, C1] + M[R2, C2] + 4.0 * (GBB[C1, C2] - GAB[R2, C1] - GAB[R1, C2] + GAA[R1, R2])
         totr = np.rint(tot / p.grid)
         k = int(np.argmin(totr))
         if not totr[k] < 0:
@@ -194,26 +206,24 @@ class PairSearch:
         self._keys[c] = (self.version[c], out)
         return out
 
-    def _apart_mask(self, U, pa, pb, a, b) -> np.ndarray:
+    def _apart_mask(self, A, B, a, b) -> np.ndarray:
         p, st = self.p, self.st
-        bad = np.zeros((len(pa), len(pb)), dtype=bool)
-        if not len(p.constrained):
-            return bad
-        ra = p.cidx[U[pa]]
+        bad = np.zeros((len(A), len(B)), dtype=bool)
+        ra = p.cidx[A]
         hit = ra >= 0
         if hit.any():
             bad[hit, :] = (st.PC[ra[hit], b] > 0)[:, None]
-        rb = p.cidx[U[pb]]
+        rb = p.cidx[B]
         hit = rb >= 0
         if hit.any():
             bad[:, hit] |= (st.PC[rb[hit], a] > 0)[None, :]
         return bad
 
-    def _swap(self, U, pa, pb, r, c, a, b) -> None:
+    def _swap(self, A, B, r, c, a, b) -> None:
         st = self.st
-        i, j = int(U[pa[r]]), int(U[pb[c]])
+        i, j = int(A[r]), int(B[c])
         st.move(i, b)
         st.move(j, a)
         self.version[a] += 1
         self.version[b] += 1
-        pa[r], pb[c] = pb[c], pa[r]
+        A[r], B[c] = j, i

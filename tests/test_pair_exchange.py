@@ -25,8 +25,10 @@ def test_single_and_double_exchange_delta_match_the_objective():
     a, b = 1, 4
     U = np.flatnonzero((st.L == a) | (st.L == b))
     U = np.concatenate([U[st.L[U] == a], U[st.L[U] == b]])
-    G = ps._gram(U)
-    assert np.allclose(G, ps.G[np.ix_(U, U)])
+    G = ps.G[np.ix_(U, U)]
+    ps_big = PairSearch.__new__(PairSearch)        # the same entries computed on demand (large N)
+    ps_big.p, ps_big.st, ps_big.G = ps.p, st, None
+    assert np.allclose(ps_big._block(U, U), G) and np.allclose(ps_big._pairs(U, U[::-1]), G[np.arange(len(U)), np.arange(len(U))[::-1]])
     h = ps._h(U, a, b)
     na = int((st.L[U] == a).sum())
     for _ in range(20):
