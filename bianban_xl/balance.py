@@ -92,31 +92,29 @@ def mean_bound(values: np.ndarray, labels: np.ndarray, k: int) -> float:
 def total_scores(roster: Roster, subjects: Iterable[str]) -> np.ndarray:
     """Sum of the subjects per student; nan if any subject is missing (or there are no subjects)."""
     subjects = list(subjects)
-    out = np.full(len(roster.students), np.nan)
     if not subjects:
-        return out
-    for i, s in enumerate(roster.students):
-        vals = [s.scores.get(sub) for sub in subjects]
-        if all(v is not None and not _isnan(v) for v in vals):
-            out[i] = float(sum(float(v) for v in vals))
+        return np.full(len(roster.students), np.nan)
+    out = subject_scores(roster, subjects[0])
+    for sub in subjects[1:]:
+        out = out + subject_scores(roster, sub)        # nan (missing) stays nan
     return out
 
 
-def _isnan(v) -> bool:
+def _score(v) -> float:
+    """A score cell's value as a float; nan for 缺考 / blank / anything not a number."""
+    if v is None:
+        return np.nan
+    if type(v) is float or type(v) is int:
+        return float(v)
     try:
-        return bool(np.isnan(float(v)))
+        return float(v)
     except (TypeError, ValueError):
-        return True
+        return np.nan
 
 
 def subject_scores(roster: Roster, subject: str) -> np.ndarray:
     """One subject's scores as floats, nan for 缺考 / missing."""
-    out = np.full(len(roster.students), np.nan)
-    for i, s in enumerate(roster.students):
-        v = s.scores.get(subject)
-        if v is not None and not _isnan(v):
-            out[i] = float(v)
-    return out
+    return np.array([_score(s.scores.get(subject)) for s in roster.students], dtype=float)
 
 
 def birth_days(roster: Roster) -> np.ndarray:
@@ -212,7 +210,10 @@ def measures(roster: Roster, labels: np.ndarray, params: Params | None = None) -
     subjects = list(params.subjects) if params is not None else []
     numeric: list[tuple[str, np.ndarray]] = [(sub, subject_scores(roster, sub)) for sub in subjects]
     if len(subjects) > 1:
-        numeric.append(("总分", total_scores(roster, subjects)))
+        total = numeric[0][1]
+        for _, v in numeric[1:]:
+            total = total + v                   # = total_scores(roster, subjects), nan if any missing
+        numeric.append(("总分", total))
     numeric = [(name, v) for name, v in numeric if not np.all(np.isnan(v))]
     for name, v in numeric:
         per = _per_class_stat(v, labels, k, "mean")
