@@ -22,6 +22,7 @@ from xml.etree import ElementTree as ET
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
 
 from .raw_book import RawBook, RawSheet
 from .sheet_model import ChartSpec, SheetSpec
@@ -209,11 +210,32 @@ def read_fast(path: str | os.PathLike) -> tuple[RawBook, ZipBook]:
     return RawBook(sheets, list(sheets), str(p)), zb
 
 
+def _cell_value(v: str, t: str, s: int, shared: list[str], date_xf: set, td_xf: set):
+    """A cell's <v> text as openpyxl reads it: numbers (dates by their style), shared strings,
+    booleans, ISO dates; str/e as text. Other types: FastUnsupported."""
+    if t == "n":
+        v = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
+        if s in date_xf:
+            try:
+                return from_excel(v, CALENDAR_WINDOWS_1900, timedelta=s in td_xf)
+            except (OverflowError, ValueError):
+                return "#VALUE!"
+        return v
+    if t == "s":
+        return shared[int(v)]
+    if t == "b":
+        return bool(int(v))
+    if t == "d":
+        return from_ISO8601(v)
+    if t not in ("str", "e"):
+        raise FastUnsupported("cell type")
+    return v
+
+
 def _sheet_cells_et(data: bytes, shared: list[str], date_xf: set, td_xf: set, n_xf: int):
     """(cells, formula cells, merged range refs) of a worksheet part, read with ElementTree the way
     openpyxl's WorkSheetParser reads them (data_only=False, rich_text=False)."""
     from openpyxl.formula.translate import Translator
-    from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
 
     root = ET.fromstring(data)
     if root.tag != _M + "worksheet":
@@ -260,21 +282,7 @@ def _sheet_cells_et(data: bytes, shared: list[str], date_xf: set, td_xf: set, n_
             else:
                 v = c.findtext(_M + "v", None) or None
                 if v is not None:
-                    if t == "n":
-                        v = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
-                        if s in date_xf:
-                            try:
-                                v = from_excel(v, CALENDAR_WINDOWS_1900, timedelta=s in td_xf)
-                            except (OverflowError, ValueError):
-                                v = "#VALUE!"
-                    elif t == "s":
-                        v = shared[int(v)]
-                    elif t == "b":
-                        v = bool(int(v))
-                    elif t == "d":
-                        v = from_ISO8601(v)
-                    elif t not in ("str", "e"):
-                        raise FastUnsupported("cell type")
+                    v = _cell_value(v, t, s, shared, date_xf, td_xf)
             if isinstance(v, str) and len(v) > 1 and v.startswith("="):
                 formulas.add((rr, c_no))
             cells[(rr, c_no)] = v
@@ -312,7 +320,6 @@ def _sheet_cells_re(data: bytes, shared: list[str], date_xf: set, td_xf: set, n_
     """The same as :func:`_sheet_cells_et`, scanning the markup with regular expressions (about
     twice as fast on a roster); anything beyond plain cells (formulas, CDATA, comments, prefixes,
     phonetic runs, single-quoted attributes, another encoding) is left to ElementTree."""
-    from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
 
     head = data[:200]
     if head.startswith(b"\xef\xbb\xbf") or (b"encoding=" in head and not re.search(rb"encoding=[\"'](?i:utf-8)[\"']", head)):
@@ -350,22 +357,7 @@ def _sheet_cells_re(data: bytes, shared: list[str], date_xf: set, td_xf: set, n_
                 if v is not None:
                     v = _unescape(v)
         elif v:
-            v = _unescape(v)
-            if t is None or t == "n":
-                v = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
-                if st in date_xf:
-                    try:
-                        v = from_excel(v, CALENDAR_WINDOWS_1900, timedelta=st in td_xf)
-                    except (OverflowError, ValueError):
-                        v = "#VALUE!"
-            elif t == "s":
-                v = shared[int(v)]
-            elif t == "b":
-                v = bool(int(v))
-            elif t == "d":
-                v = from_ISO8601(v)
-            elif t not in ("str", "e"):
-                raise FastUnsupported("cell type")
+            v = _cell_value(_unescape(v), t or "n", st, shared, date_xf, td_xf)
         else:
             v = None
         cells[(rr, c_no)] = v

@@ -58,6 +58,31 @@ def write_book(path: Path, params=None, rows=None, header=None, twins=None, extr
     return path
 
 
+def fill_template_xlsm(path: Path, n: int, seed: int = 1) -> Path:
+    """workbook_template.xlsm filled in as a registrar would (parameters, roster of ``n``), saved
+    with its macros to ``path``."""
+    from openpyxl import load_workbook
+
+    template = Path(__file__).resolve().parents[1] / "workbook_template.xlsm"
+    wb = load_workbook(template, keep_vba=True)
+    ws = wb["参数设置"]
+    values = dict(DEFAULT_PARAMS)
+    for r in range(2, ws.max_row + 1):
+        key = ws.cell(row=r, column=1).value
+        if key in values:
+            ws.cell(row=r, column=2, value=values[key])
+    ws = wb["学生名单"]
+    for c in range(1, ws.max_column + 1):
+        ws.cell(row=1, column=c).value = None
+    for c, h in enumerate(HEADER, start=1):
+        ws.cell(row=1, column=c, value=h)
+    for r, row in enumerate(student_rows(n, seed=seed), start=2):
+        for c, v in enumerate(row, start=1):
+            ws.cell(row=r, column=c, value=v)
+    wb.save(path)
+    return path
+
+
 def sha(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 

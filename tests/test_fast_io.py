@@ -156,26 +156,9 @@ def test_rerun_and_template_use_openpyxl_path(tmp_path, monkeypatch):
 def test_filled_template_xlsm_same_as_openpyxl_path_and_keeps_macros(tmp_path, monkeypatch):
     """The registrar's real path: the .xlsm template (styled empty rows, validations, ribbon, VBA)
     filled in and assigned; the fast path copies the macro parts byte for byte."""
-    from conftest import DEFAULT_PARAMS, HEADER
+    from conftest import fill_template_xlsm
 
-    template = Path(__file__).resolve().parents[1] / "workbook_template.xlsm"
-    src = tmp_path / "filled.xlsm"
-    wb = load_workbook(template, keep_vba=True)
-    ws = wb["参数设置"]
-    values = dict(DEFAULT_PARAMS)
-    for r in range(2, ws.max_row + 1):
-        key = ws.cell(row=r, column=1).value
-        if key in values:
-            ws.cell(row=r, column=2, value=values[key])
-    ws = wb["学生名单"]
-    for c in range(1, ws.max_column + 1):
-        ws.cell(row=1, column=c).value = None
-    for c, h in enumerate(HEADER, start=1):
-        ws.cell(row=1, column=c, value=h)
-    for r, row in enumerate(student_rows(60, seed=9), start=2):
-        for c, v in enumerate(row, start=1):
-            ws.cell(row=r, column=c, value=v)
-    wb.save(src)
+    src = fill_template_xlsm(tmp_path / "filled.xlsm", 60, seed=9)
     slow, fast, calls = _both(src, tmp_path, monkeypatch, seed=3)
     assert calls == [True]
     assert_same_workbooks(slow, fast)

@@ -69,29 +69,11 @@ def test_result_workbook_opens_and_renders(tmp_path, profile):
 
 def test_result_written_into_the_template_renders(tmp_path, profile):
     """The registrar's real path: the .xlsm template filled in, assigned, still a valid macro workbook."""
-    from openpyxl import load_workbook
-
     from bianban_xl import service
 
-    from conftest import DEFAULT_PARAMS, HEADER, student_rows
+    from conftest import fill_template_xlsm
 
-    src = tmp_path / "filled.xlsm"
-    wb = load_workbook(TEMPLATE, keep_vba=True)
-    ws = wb["参数设置"]
-    values = dict(DEFAULT_PARAMS)
-    for r in range(2, ws.max_row + 1):
-        key = ws.cell(row=r, column=1).value
-        if key in values:
-            ws.cell(row=r, column=2, value=values[key])
-    ws = wb["学生名单"]
-    for c in range(1, ws.max_column + 1):
-        ws.cell(row=1, column=c).value = None
-    for c, h in enumerate(HEADER, start=1):
-        ws.cell(row=1, column=c, value=h)
-    for r, row in enumerate(student_rows(30), start=2):
-        for c, v in enumerate(row, start=1):
-            ws.cell(row=r, column=c, value=v)
-    wb.save(src)
+    src = fill_template_xlsm(tmp_path / "filled.xlsm", 30)
     out = tmp_path / "filled_result.xlsm"
     service.assign_file(src, out)
     to_pdf(out, tmp_path / "pdf", profile)
