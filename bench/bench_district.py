@@ -11,7 +11,7 @@ What is timed: the wall clock of district.batch_assign (read, check, balance, wr
 the summary workbook) with --jobs processes (default: all cores). Generating the input workbooks is
 not timed. Peak memory: this process's peak RSS plus, per worker process, its own peak RSS (each
 worker reports ``ru_maxrss`` with every school), summed — an upper bound of the memory in use at any
-moment. The big school runs `python -m bianban_xl.cli assign` in a fresh process; its peak RSS is
+moment. The big school runs `python -m bianban_xl.cli.main assign` in a fresh process; its peak RSS is
 that child's ``ru_maxrss``. Prints a Markdown block for docs/benchmarks.md.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from bianban_xl.district import batch_assign, default_jobs  # noqa: E402
+from bianban_xl.district.check import batch_assign, default_jobs  # noqa: E402
 
 
 def _school_sizes(n_schools: int, total: int, seed: int = 6) -> list[int]:
@@ -44,8 +44,8 @@ def _school_sizes(n_schools: int, total: int, seed: int = 6) -> list[int]:
 
 def _make_school(path: str, n: int, seed: int) -> int:
     from bianban_xl.synth import generate_school
-    from bianban_xl.template import fill_input_workbook
-    from bianban_xl.workbook_file import save_atomic
+    from bianban_xl.book.template import fill_input_workbook
+    from bianban_xl.book.workbook_file import save_atomic
 
     k = max(2, -(-n // 45))
     r = generate_school(n, k, seed=seed, n_schools=8 + n // 40, school_name=Path(path).stem, cap=50)
@@ -94,7 +94,7 @@ def bench_big(folder: Path, n: int, k: int) -> dict:
     gen = time.perf_counter() - t
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "bianban_xl.cli", "assign", str(src), "-o", str(folder / "大校_结果.xlsx"),
+    proc = subprocess.run([sys.executable, "-m", "bianban_xl.cli.main", "assign", str(src), "-o", str(folder / "大校_结果.xlsx"),
                            "--seed", "20260901", "-q"], capture_output=True, text=True,
                           cwd=os.path.join(os.path.dirname(__file__), ".."))
     wall = time.perf_counter() - t
@@ -105,8 +105,8 @@ def bench_big(folder: Path, n: int, k: int) -> dict:
 
 def _make_school_exact(path: str, n: int, k: int) -> None:
     from bianban_xl.synth import generate_school
-    from bianban_xl.template import fill_input_workbook
-    from bianban_xl.workbook_file import save_atomic
+    from bianban_xl.book.template import fill_input_workbook
+    from bianban_xl.book.workbook_file import save_atomic
 
     r = generate_school(n, k, seed=77, n_schools=60, school_name="超大规模学校", cap=50)
     r.params.seed = None

@@ -22,10 +22,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from bianban_xl.balance import hard_rule_violations, measures  # noqa: E402
-from bianban_xl.baselines import random_assign, snake_assign  # noqa: E402
-from bianban_xl.engine import solve  # noqa: E402
-from bianban_xl.problem_build import build_problem  # noqa: E402
+from bianban_xl.engine.balance import hard_rule_violations, measures  # noqa: E402
+from bianban_xl.engine.baselines import random_assign, snake_assign  # noqa: E402
+from bianban_xl.engine.solve import solve  # noqa: E402
+from bianban_xl.engine.problem_build import build_problem  # noqa: E402
 from bianban_xl.synth import generate_school  # noqa: E402
 
 

@@ -10,9 +10,9 @@ DEMO_SEED = 20260901
 
 
 def write_demo_input(path: Path) -> Path:
-    from .synth import generate_school
-    from .template import fill_input_workbook
-    from .workbook_file import save_atomic
+    from bianban_xl.synth import generate_school
+    from bianban_xl.book.template import fill_input_workbook
+    from bianban_xl.book.workbook_file import save_atomic
 
     roster = generate_school(DEMO_STUDENTS, DEMO_CLASSES, seed=DEMO_SEED)
     params = roster.params
@@ -24,7 +24,7 @@ def write_demo_input(path: Path) -> Path:
 
 
 def run_demo(folder: Path, out, print_assign) -> int:
-    from .service import assign_file, verify_file
+    from bianban_xl.service import assign_file, verify_file
 
     folder.mkdir(parents=True, exist_ok=True)
     src = write_demo_input(folder / "示例学校_输入.xlsx")

@@ -13,15 +13,15 @@ from typing import Callable
 
 import numpy as np
 
-from . import __version__
-from . import schema as S
-from .fingerprint import input_fingerprint, result_fingerprint
-from .problems import Report, UserError
-from .raw_book import RawBook
-from .records import Infeasible, Params, Roster
-from .reports import SHEET_SCHOOLS, class_sheet, read_record, record_sheet, schools_sheet, summary_sheet
-from .sheet_model import SheetSpec
-from .validate import validate
+from bianban_xl import __version__
+from bianban_xl.model import schema as S
+from bianban_xl.model.fingerprint import input_fingerprint, result_fingerprint
+from bianban_xl.model.problems import Report, UserError
+from bianban_xl.model.raw_book import RawBook
+from bianban_xl.model.records import Infeasible, Params, Roster
+from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, class_sheet, read_record, record_sheet, schools_sheet, summary_sheet
+from bianban_xl.model.sheet_model import SheetSpec
+from bianban_xl.model.validate import validate
 
 Progress = Callable[[float, str], None] | None
 
@@ -81,8 +81,8 @@ def _infeasible_report(exc: Infeasible, roster: Roster) -> Report:
 
 
 def solve_labels(roster: Roster, params: Params, seed: int, progress: Progress = None) -> np.ndarray:
-    from .engine import solve
-    from .problem_build import build_problem
+    from bianban_xl.engine.solve import solve
+    from bianban_xl.engine.problem_build import build_problem
 
     problem = build_problem(roster, params)
     cb = (lambda f: progress(f, "正在均衡编班")) if progress else None
@@ -93,7 +93,7 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
                     seed_source: str | None = None, force_reason: str | None = None) -> AssignResult:
     """Validate, balance and build every result sheet. Raises UserError; writes nothing.
     A locked workbook (三不动) is refused unless ``force_reason`` is given; it is then logged."""
-    from .lock import assign_guard
+    from bianban_xl.onsite.lock import assign_guard
 
     forced_log = assign_guard(book, force_reason)
     if progress:
@@ -110,7 +110,7 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
     except Infeasible as exc:
         raise UserError(_infeasible_report(exc, roster)) from None
     seconds = time.perf_counter() - t0
-    from .balance import hard_rule_violations
+    from bianban_xl.engine.balance import hard_rule_violations
 
     broken = hard_rule_violations(roster, labels, params)
     if broken:  # never expected: the engine guarantees the rules; refuse rather than write
@@ -138,7 +138,7 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
                    + ("，同音分开" if params.separate_homophones else ""),
         "复核方法": "点击“均衡编班”选项卡的“验证结果”，或在命令行运行：bianban verify 本文件",
     }
-    from .balance import measures, total_scores
+    from bianban_xl.engine.balance import measures, total_scores
 
     ms = measures(roster, labels, params)             # computed once, shared by the sheets
     totals = total_scores(roster, params.subjects) if params.subjects else None
@@ -147,7 +147,7 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
     if schools is not None:
         sheets.append(schools)
     sheets += [class_sheet(roster, params, labels, k, stamp, seed, totals) for k in range(params.n_classes)]
-    from .reassign import after_reassign   # the old lottery, 公示名单 and 教师搭配 classes no longer apply
+    from bianban_xl.onsite.reassign import after_reassign   # the old lottery, 公示名单 and 教师搭配 classes no longer apply
 
     onsite_sheets, onsite_log = after_reassign(book, params, stamp)
     sheets.append(record_sheet(params, info, [[stamp, f"自动编班：{len(roster.students)} 名学生编入 {params.n_classes} 个班，随机种子 {seed}（{source}），用时 {seconds:.2f} 秒"]] + forced_log + onsite_log))
@@ -165,7 +165,7 @@ def previous_result_sheets(book: RawBook) -> list[str]:
     if rec is not None:
         old = read_record(rec.rows).get("班级名称", "")
         names.update(x for x in old.split(",") if x)
-    from .reassign import sheets_to_drop
+    from bianban_xl.onsite.reassign import sheets_to_drop
 
     names.update(sheets_to_drop(book))
     protected = {S.SHEET_PARAMS, S.SHEET_ROSTER, S.SHEET_TWINS, S.SHEET_TEACHERS, S.SHEET_HELP}
@@ -174,7 +174,7 @@ def previous_result_sheets(book: RawBook) -> list[str]:
 
 # --- files (openpyxl path) ----------------------------------------------------------------
 def read_book(path: str | Path) -> RawBook:
-    from .workbook_file import NotAWorkbook, read_raw
+    from bianban_xl.book.workbook_file import NotAWorkbook, read_raw
 
     try:
         return read_raw(path)
@@ -191,7 +191,7 @@ def check_file(path: str | Path) -> tuple[Roster | None, Report]:
 def write_result(src: Path, out: Path, book: RawBook, result: AssignResult) -> None:
     from openpyxl.styles import Font
 
-    from .workbook_file import FONT_NAME, open_for_update, render_sheet, save_atomic
+    from bianban_xl.book.workbook_file import FONT_NAME, open_for_update, render_sheet, save_atomic
 
     wb = open_for_update(src)
     for name in previous_result_sheets(book):
@@ -218,7 +218,7 @@ def assign_file(path: str | Path, out: str | Path | None = None, seed: int | Non
                 force_reason: str | None = None) -> tuple[AssignResult, Path, Path | None]:
     """Validate, balance and write. Without ``out`` the input is updated after a backup copy.
     Returns (result, written path, backup path or None). Raises UserError with nothing written."""
-    from .workbook_file import backup_copy
+    from bianban_xl.book.workbook_file import backup_copy
 
     src = Path(path)
     book, zb = _read_for_assign(src)
@@ -246,7 +246,7 @@ FAST_IO = True   # read and write the parts directly when the workbook allows it
 def _read_for_assign(src: Path):
     """(RawBook, ZipBook or None): the fast reader when it understands the file, else read_book."""
     if FAST_IO:
-        from .xlsx_fast import FastUnsupported, read_fast
+        from bianban_xl.book.xlsx_fast import FastUnsupported, read_fast
 
         try:
             return read_fast(src)
@@ -258,7 +258,7 @@ def _read_for_assign(src: Path):
 def _write_fast(zb, target: Path, book: RawBook, result: AssignResult) -> bool:
     """Write the result with xlsx_fast.write_fast; False (nothing written) when it cannot, so
     the openpyxl path writes it instead. Same sheets, values and formats either way."""
-    from .xlsx_fast import FastUnsupported, write_fast
+    from bianban_xl.book.xlsx_fast import FastUnsupported, write_fast
 
     if previous_result_sheets(book):
         return False
@@ -287,7 +287,7 @@ def verify_book(book: RawBook) -> VerifyResult:
     roster, report = validate(book)
     if roster is None:
         return VerifyResult(False, ["输入数据无法读取："] + [p.text() for p in report.errors], record)
-    from .late import split_late
+    from bianban_xl.onsite.late import split_late
 
     full_roster = roster
     roster, late_students = split_late(book, roster)   # 插班 students are checked by replaying 插班记录
@@ -348,7 +348,7 @@ def verify_book(book: RawBook) -> VerifyResult:
             if lack:
                 parts.append("缺少 " + "、".join(n for _, n in lack[:10]))
             findings.append(f"班级工作表“{cname}”与学生名单的班级列不一致：{'；'.join(parts) or '顺序或内容被改动'}。")
-    from .onsite_verify import onsite_checks
+    from bianban_xl.verify import onsite_checks
 
     onsite_ok, onsite_findings = onsite_checks(book, full_roster)
     ok = ok and onsite_ok

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from .records import Params, Roster, Student, TwinGroup
+from bianban_xl.model.records import Params, Roster, Student, TwinGroup
 
 # Common surnames, roughly by frequency (weights decay down the list).
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金贾韦夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严莫孔向常汤")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from openpyxl import load_workbook
 
-from bianban_xl.cli import main
+from bianban_xl.cli.main import main
 
 from conftest import write_book
 

@@ -7,8 +7,8 @@ import collections
 import pytest
 from openpyxl import load_workbook
 
-from bianban_xl.cli import main
-from bianban_xl.names import normalize_name
+from bianban_xl.cli.main import main
+from bianban_xl.model.names import normalize_name
 
 from conftest import DEFAULT_PARAMS, sha, student_rows, write_book
 

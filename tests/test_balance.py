@@ -3,9 +3,9 @@ from datetime import date
 import numpy as np
 import pytest
 
-from bianban_xl.balance import (count_bound, hard_rule_violations, mean_bound, measures,
+from bianban_xl.engine.balance import (count_bound, hard_rule_violations, mean_bound, measures,
                                 total_scores)
-from bianban_xl.records import Params, Roster, Student, TwinGroup
+from bianban_xl.model.records import Params, Roster, Student, TwinGroup
 
 
 def _tiny():

@@ -1,7 +1,7 @@
 import numpy as np
 
-from bianban_xl.baselines import random_assign, snake_assign
-from bianban_xl.balance import total_scores
+from bianban_xl.engine.baselines import random_assign, snake_assign
+from bianban_xl.engine.balance import total_scores
 from bianban_xl.synth import generate_school
 
 

@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bianban_xl import cli
-from bianban_xl.district import BATCH_SUMMARY, batch_assign
+from bianban_xl.cli import main as cli
+from bianban_xl.district.check import BATCH_SUMMARY, batch_assign
 from bianban_xl.service import verify_file
 from bianban_xl.synth import generate_school
-from bianban_xl.template import fill_input_workbook
-from bianban_xl.workbook_file import save_atomic
+from bianban_xl.book.template import fill_input_workbook
+from bianban_xl.book.workbook_file import save_atomic
 
 
 def _school(path: Path, n: int, k: int, seed: int, **kw) -> Path:

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from openpyxl import load_workbook
 
-from bianban_xl.cli import main
+from bianban_xl.cli.main import main
 
 from conftest import DEFAULT_PARAMS, student_rows, write_book
 

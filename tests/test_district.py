@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bianban_xl import cli
-from bianban_xl.district import (FAIL, PASS, REVIEW, SEVERITY, SHEET_OVERVIEW, SHEET_PROBLEMS, batch_assign,
+from bianban_xl.cli import main as cli
+from bianban_xl.district.check import (FAIL, PASS, REVIEW, SEVERITY, SHEET_OVERVIEW, SHEET_PROBLEMS, batch_assign,
                                  check_result_book, district_check)
-from bianban_xl.names import same_name_groups
+from bianban_xl.model.names import same_name_groups
 from bianban_xl.synth import generate_school
-from bianban_xl.template import fill_input_workbook
-from bianban_xl.workbook_file import save_atomic
+from bianban_xl.book.template import fill_input_workbook
+from bianban_xl.book.workbook_file import save_atomic
 
 SCHOOLS = {  # file stem -> (students, classes, seed, twin rate)
     "合格一中": (60, 2, 11, 0.015), "合格二中": (50, 2, 12, 0.015), "改班级中学": (64, 2, 13, 0.015),

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from bianban_xl.balance import hard_rule_violations, measures
-from bianban_xl.engine import solve
-from bianban_xl.problem_build import build_problem, class_sizes
-from bianban_xl.records import (BalanceProblem, CategoricalFeature, Infeasible, NumericFeature,
+from bianban_xl.engine.balance import hard_rule_violations, measures
+from bianban_xl.engine.solve import solve
+from bianban_xl.engine.problem_build import build_problem, class_sizes
+from bianban_xl.model.records import (BalanceProblem, CategoricalFeature, Infeasible, NumericFeature,
                                 Params, Roster, Student, TwinGroup)
 from bianban_xl.synth import generate_school
 

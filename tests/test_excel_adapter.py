@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bianban_xl import schema as S
+from bianban_xl.model import schema as S
 from bianban_xl import service
 from bianban_xl.excel import entry
 from bianban_xl.excel import live_book as L
-from bianban_xl.workbook_file import read_raw, render_sheet
+from bianban_xl.book.workbook_file import read_raw, render_sheet
 
 from conftest import DEFAULT_PARAMS, student_rows, write_book
 
@@ -311,7 +311,11 @@ def fixed_clock(monkeypatch):
             return cls(2026, 8, 28, 9, 30, 0)
 
     monkeypatch.setattr(service, "datetime", Clock)
-    from bianban_xl import late, lock, lottery, public_list, teachers
+    from bianban_xl.onsite import late
+    from bianban_xl.onsite import lock
+    from bianban_xl.onsite import lottery
+    from bianban_xl.onsite import public_list
+    from bianban_xl.onsite import teachers
 
     for module in (late, lock, lottery, public_list, teachers):
         monkeypatch.setattr(module, "datetime", Clock)
@@ -506,7 +510,7 @@ def test_caller_is_used_when_no_book_given(good_file, monkeypatch):
 # Each button runs the same service function as the command (teachers / draw / public / lock /
 # late) and writes the same update into the open workbook: the sheets must equal, cell for cell,
 # what the command writes with openpyxl from the same workbook and seed.
-from bianban_xl.cli import main  # noqa: E402
+from bianban_xl.cli.main import main  # noqa: E402
 
 from onsite_helpers import TEACHERS, assigned  # noqa: E402
 
@@ -615,7 +619,7 @@ def test_draw_left_blank_is_a_computer_seed_and_recorded(tmp_path, seeded):
     assert main(["draw", str(out), "-o", str(b)]) == 0          # no --seed: the computer draws one
     _same_as_file(book, b)
     raw = L.LiveBook(book).read_raw()
-    from bianban_xl.onsite import key_values
+    from bianban_xl.onsite.update import key_values
 
     info = key_values(raw.sheets[S.SHEET_DRAW_LOG])
     assert info["随机种子"] == "5081" and info["种子来源"] == "电脑随机抽取"
@@ -625,7 +629,7 @@ def test_draw_asks_again_for_digits_and_takes_full_width_ones(tmp_path):
     out = assigned(tmp_path)
     book = _step(out, entry.draw, ["三七", "３７ ２１"])
     assert len(book.app.asked) == 2 and "“三七”不是一串数字" in book.app.asked[1][0]
-    from bianban_xl.onsite import key_values
+    from bianban_xl.onsite.update import key_values
 
     info = key_values(L.LiveBook(book).read_raw().sheets[S.SHEET_DRAW_LOG])
     assert info["随机种子"] == "3721" and info["种子来源"] == L.SEED_SOURCE_TYPED

@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from bianban_xl import service
-from bianban_xl.workbook_file import read_raw
-from bianban_xl.xlsx_fast import read_fast
+from bianban_xl.book.workbook_file import read_raw
+from bianban_xl.book.xlsx_fast import read_fast
 
 from conftest import student_rows, write_book
 
@@ -87,7 +87,7 @@ def _both(src: Path, tmp_path: Path, monkeypatch, seed=7):
 
 def test_reader_matches_openpyxl(tmp_path):
     from bianban_xl.synth import generate_school
-    from bianban_xl.template import fill_input_workbook
+    from bianban_xl.book.template import fill_input_workbook
 
     r = generate_school(200, 5, seed=3, n_schools=6, school_name="甲校", cap=50)
     wb = fill_input_workbook(r, r.params)
@@ -110,8 +110,8 @@ def test_reader_matches_openpyxl(tmp_path):
 
 def test_synth_school_same_as_openpyxl_path(tmp_path, monkeypatch):
     from bianban_xl.synth import generate_school
-    from bianban_xl.template import fill_input_workbook
-    from bianban_xl.workbook_file import save_atomic
+    from bianban_xl.book.template import fill_input_workbook
+    from bianban_xl.book.workbook_file import save_atomic
 
     r = generate_school(330, 8, seed=5001, n_schools=16, school_name="乙校", cap=50)
     r.params.seed = None
@@ -173,7 +173,7 @@ def test_cached_pinyin_equals_pypinyin():
     """names.lazy_pinyin (segment, then each word's syllables cached) == pypinyin.lazy_pinyin."""
     from pypinyin import Style, lazy_pinyin as reference
 
-    from bianban_xl import names
+    from bianban_xl.model import names
     from bianban_xl.synth import generate_school
 
     r = generate_school(1500, 30, seed=11, n_schools=10, school_name="戊校", cap=60)

@@ -6,7 +6,7 @@ import collections
 
 from openpyxl import load_workbook
 
-from bianban_xl.cli import main
+from bianban_xl.cli.main import main
 
 from conftest import sha, student_rows, write_book
 from onsite_helpers import assigned, roster_classes

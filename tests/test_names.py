@@ -1,6 +1,6 @@
 """同名 / 同音 detection: whitespace of any width, traditional = simplified, surname readings,
 fuzzy confusable sounds."""
-from bianban_xl.names import name_pinyin, normalize_name, same_name_groups, same_sound_groups
+from bianban_xl.model.names import name_pinyin, normalize_name, same_name_groups, same_sound_groups
 
 
 def test_normalize_spaces_and_traditional():

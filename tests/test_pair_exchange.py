@@ -1,9 +1,9 @@
 """The exchange arithmetic of pair_exchange against the objective itself, recomputed from scratch."""
 import numpy as np
 
-from bianban_xl import engine as E
-from bianban_xl.pair_exchange import PairSearch
-from bianban_xl.problem_build import build_problem
+from bianban_xl.engine import solve as E
+from bianban_xl.engine.pair_exchange import PairSearch
+from bianban_xl.engine.problem_build import build_problem
 from bianban_xl.synth import generate_school
 
 

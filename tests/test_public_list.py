@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from openpyxl import load_workbook
 
-from bianban_xl.cli import main
-from bianban_xl.public_list import mask_name
+from bianban_xl.cli.main import main
+from bianban_xl.onsite.public_list import mask_name
 
 from onsite_helpers import assigned, roster_classes
 

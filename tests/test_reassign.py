@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from openpyxl import load_workbook
 
-from bianban_xl.cli import main
+from bianban_xl.cli.main import main
 
 from onsite_helpers import assigned
 

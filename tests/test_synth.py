@@ -2,7 +2,7 @@ import collections
 
 import numpy as np
 
-from bianban_xl.names import same_name_groups, same_sound_groups
+from bianban_xl.model.names import same_name_groups, same_sound_groups
 from bianban_xl.synth import generate_school
 
 

@@ -7,10 +7,10 @@ import collections
 import numpy as np
 from openpyxl import load_workbook
 
-from bianban_xl.cli import main
-from bianban_xl.problems import Report
+from bianban_xl.cli.main import main
+from bianban_xl.model.problems import Report
 from bianban_xl.service import read_book
-from bianban_xl.teachers import build_teams, read_teachers, team_figures
+from bianban_xl.onsite.teachers import build_teams, read_teachers, team_figures
 
 from conftest import DEFAULT_PARAMS, sha, write_book
 from onsite_helpers import TEACHER_HEAD, TEACHERS, assigned, kv

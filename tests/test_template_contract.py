@@ -160,7 +160,7 @@ def test_relationships(parts):
 def test_sheets_and_their_furniture():
     from openpyxl import load_workbook
 
-    from bianban_xl import schema as S
+    from bianban_xl.model import schema as S
 
     wb = load_workbook(TEMPLATE, keep_vba=True)
     assert wb.sheetnames == [S.SHEET_HELP, S.SHEET_PARAMS, S.SHEET_ROSTER, S.SHEET_TWINS, S.SHEET_TEACHERS,
@@ -276,7 +276,7 @@ def test_vba_in_template_equals_repo_sources(parts):
 def test_survives_openpyxl_keep_vba_save(tmp_path):
     from openpyxl import load_workbook
 
-    from bianban_xl import schema as S
+    from bianban_xl.model import schema as S
 
     wb = load_workbook(TEMPLATE, keep_vba=True)
     wb[S.SHEET_ROSTER]["B2"] = "张三"

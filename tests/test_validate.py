@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from openpyxl import load_workbook
 
-from bianban_xl.problems import UserError
+from bianban_xl.model.problems import UserError
 from bianban_xl.service import check_file
 
 from conftest import DEFAULT_PARAMS, HEADER, student_rows, write_book

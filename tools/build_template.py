@@ -1,7 +1,7 @@
 """Build workbook_template.xlsm from its sources, reproducibly, on any OS (no Excel needed).
 
 Sources:
-  * bianban_xl.template.build_input_workbook()  -- the sheets, headers, dropdowns, widths
+  * bianban_xl.book.template.build_input_workbook()  -- the sheets, headers, dropdowns, widths
   * XLWINGS_CONF below                          -- the xlwings.conf sheet a school fills in
   * excel/vba/*.bas, excel/vba/*.cls            -- VBA modules (xlwings standalone + ribbon callbacks)
   * excel/ribbon/customUI.xml                   -- the 均衡编班 ribbon tab (2006 customUI namespace)
@@ -74,7 +74,7 @@ def add_conf_sheet(wb) -> None:
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
 
-    from bianban_xl.workbook_file import FONT_NAME
+    from bianban_xl.book.workbook_file import FONT_NAME
 
     ws = wb.create_sheet(CONF_SHEET)
     fill = PatternFill("solid", fgColor="FFF2CC")
@@ -95,7 +95,7 @@ def add_conf_sheet(wb) -> None:
 
 def build_workbook():
     """The openpyxl workbook of the template (sheets only, no VBA)."""
-    from bianban_xl.template import build_input_workbook
+    from bianban_xl.book.template import build_input_workbook
 
     wb = build_input_workbook()
     add_conf_sheet(wb)

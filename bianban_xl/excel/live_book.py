@@ -34,10 +34,10 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .. import schema as S
-from ..problems import ERROR, Report
-from ..raw_book import RawBook, RawSheet
-from ..sheet_model import Block, SheetSpec
+from bianban_xl.model import schema as S
+from bianban_xl.model.problems import ERROR, Report
+from bianban_xl.model.raw_book import RawBook, RawSheet
+from bianban_xl.model.sheet_model import Block, SheetSpec
 
 TITLE = "均衡编班"
 LOG_FILE = Path(tempfile.gettempdir()) / "bianban_xl.log"
@@ -444,7 +444,7 @@ def _log_failure() -> Path:
 def run_button(action: Callable[[LiveBook], None], book: Any = None) -> None:
     """Run one ribbon button: user errors become a Chinese message and a 校验结果 sheet, never a
     Python traceback dialog; screen updating and the status bar are always restored."""
-    from ..problems import UserError
+    from bianban_xl.model.problems import UserError
 
     live = LiveBook(book if book is not None else caller_book())
     try:
@@ -466,7 +466,7 @@ def run_button(action: Callable[[LiveBook], None], book: Any = None) -> None:
 
 # --- the actions behind the buttons (each calls one service function) -------------------------
 def check_data(live: LiveBook) -> None:
-    from .. import service
+    from bianban_xl import service
 
     raw = live.read_raw()
     _, report = service.check_book(raw)
@@ -480,7 +480,7 @@ def check_data(live: LiveBook) -> None:
 
 
 def assign(live: LiveBook) -> None:
-    from .. import service
+    from bianban_xl import service
 
     raw = live.read_raw()
     result = service.plan_assignment(raw, progress=live.progress)  # raises UserError before any write
@@ -507,7 +507,7 @@ def assign(live: LiveBook) -> None:
 
 
 def verify(live: LiveBook) -> None:
-    from .. import service
+    from bianban_xl import service
 
     result = service.verify_book(live.read_raw())
     lines = result.findings[:15]
@@ -591,7 +591,7 @@ def _ask_seed(live: LiveBook) -> int | None:
 def draw(live: LiveBook) -> None:
     """班主任抽签: a seeded computer draw (seed typed in on site, or drawn by the computer), or the
     physical draw typed into 抽签结果 when that sheet exists."""
-    from ..lottery import check_can_draw, plan_draw
+    from bianban_xl.onsite.lottery import check_can_draw, plan_draw
 
     raw = live.read_raw()
     check_can_draw(raw)                     # refuse before asking for a seed
@@ -617,7 +617,7 @@ def draw(live: LiveBook) -> None:
 
 def teams(live: LiveBook) -> None:
     """教师搭配 (seed: 参数设置's 随机种子, else drawn by the computer; recorded on the sheet)."""
-    from ..teachers import plan_teams
+    from bianban_xl.onsite.teachers import plan_teams
 
     raw = live.read_raw()
     live.progress(0.2, "正在搭配教师团队")
@@ -628,7 +628,7 @@ def teams(live: LiveBook) -> None:
 
 def late(live: LiveBook) -> None:
     """插班: students at the end of 学生名单 without a class, placed without moving anybody."""
-    from ..late import plan_late
+    from bianban_xl.onsite.late import plan_late
 
     raw = live.read_raw()
     live.progress(0.2, "正在插班")
@@ -640,7 +640,7 @@ def late(live: LiveBook) -> None:
 
 def export_public(live: LiveBook) -> None:
     """公示名单 (公示导出): one page per class, masked names."""
-    from ..public_list import plan_public
+    from bianban_xl.onsite.public_list import plan_public
 
     raw = live.read_raw()
     update = plan_public(raw)
@@ -650,7 +650,7 @@ def export_public(live: LiveBook) -> None:
 
 def lock(live: LiveBook) -> None:
     """锁定 (三不动): verified first, then confirmed by the user."""
-    from ..lock import plan_lock
+    from bianban_xl.onsite.lock import plan_lock
 
     raw = live.read_raw()
     live.progress(0.2, "正在验证")

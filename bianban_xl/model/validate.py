@@ -9,11 +9,11 @@ import math
 import re
 from datetime import date, datetime, timedelta
 
-from . import schema as S
-from .names import normalize_name, same_name_groups, same_sound_groups
-from .problems import Report
-from .raw_book import RawBook, RawSheet
-from .records import Params, Roster, Student, TwinGroup
+from bianban_xl.model import schema as S
+from bianban_xl.model.names import normalize_name, same_name_groups, same_sound_groups
+from bianban_xl.model.problems import Report
+from bianban_xl.model.raw_book import RawBook, RawSheet
+from bianban_xl.model.records import Params, Roster, Student, TwinGroup
 
 MAX_LISTED = 30          # per kind of cell problem (formulas, merged) before summarising
 _SHEET_BAD_CHARS = set('[]:*?/\\')

@@ -8,8 +8,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import schema as S
-from .workbook_file import FONT_NAME
+from bianban_xl.model import schema as S
+from bianban_xl.book.workbook_file import FONT_NAME
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")

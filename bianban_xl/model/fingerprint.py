@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from .records import Params, Roster
+from bianban_xl.model.records import Params, Roster
 
 
 def _canon_number(x: float | None):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .balance import total_scores
-from .problem_build import class_sizes
-from .records import Params, Roster
+from bianban_xl.engine.balance import total_scores
+from bianban_xl.engine.problem_build import class_sizes
+from bianban_xl.model.records import Params, Roster
 
 
 def snake_assign(roster: Roster, params: Params, seed: int) -> np.ndarray:

@@ -3,16 +3,16 @@ sheets left stale by a later change (教师搭配 classes without a lottery, a �
 matches the classes)."""
 from __future__ import annotations
 
-from . import schema as S
-from .onsite import text
-from .raw_book import RawBook
-from .records import Roster
+from bianban_xl.model import schema as S
+from bianban_xl.onsite.update import text
+from bianban_xl.model.raw_book import RawBook
+from bianban_xl.model.records import Roster
 
 
 def onsite_checks(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
-    from .late import verify_late
-    from .lock import verify_lock
-    from .lottery import verify_lottery
+    from bianban_xl.onsite.late import verify_late
+    from bianban_xl.onsite.lock import verify_lock
+    from bianban_xl.onsite.lottery import verify_lottery
 
     ok, out = True, []
     for check in (lambda: verify_late(book, roster), lambda: verify_lottery(book), lambda: verify_lock(book),
@@ -26,7 +26,7 @@ def onsite_checks(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
 def stale_checks(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
     """教师搭配 showing classes although there is no 抽签记录 (e.g. re-assigned since), and a
     公示名单 whose classes, names or head teachers differ from the workbook now."""
-    from .reassign import team_classes
+    from bianban_xl.onsite.reassign import team_classes
 
     ok, out = True, []
     if team_classes(book) and S.SHEET_DRAW_LOG not in book.sheets:
@@ -40,8 +40,8 @@ def stale_checks(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
 def _public_current(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
     import re
 
-    from .lottery import head_of_class_from_log
-    from .public_list import mask_name
+    from bianban_xl.onsite.lottery import head_of_class_from_log
+    from bianban_xl.onsite.public_list import mask_name
 
     sh = book.sheets.get(S.SHEET_PUBLIC)
     if sh is None or roster.params is None:

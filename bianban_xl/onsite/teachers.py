@@ -15,12 +15,12 @@ from datetime import datetime
 
 import numpy as np
 
-from . import schema as S
-from .onsite import BookUpdate, fail, key_values, sha, text
-from .problems import Report, UserError
-from .raw_book import RawBook
-from .records import Params
-from .sheet_model import SheetSpec
+from bianban_xl.model import schema as S
+from bianban_xl.onsite.update import BookUpdate, fail, key_values, sha, text
+from bianban_xl.model.problems import Report, UserError
+from bianban_xl.model.raw_book import RawBook
+from bianban_xl.model.records import Params
+from bianban_xl.model.sheet_model import SheetSpec
 
 # columns of 教师名单 and what users also write for them
 TC_NAME, TC_SUBJECT, TC_GENDER, TC_AGE, TC_YEARS, TC_TITLE, TC_KEY, TC_SCORE, TC_HEAD, TC_LOAD = S.TEACHER_COLUMNS
@@ -91,7 +91,7 @@ class Teams:
 
 # --- reading ----------------------------------------------------------------------------
 def _number(v) -> float | None:
-    from .validate import _number as num
+    from bianban_xl.model.validate import _number as num
 
     return num(v)
 
@@ -233,7 +233,7 @@ def read_teachers(book: RawBook, report: Report, counts: bool = True) -> tuple[l
 
 def _check_counts(teachers: list[Teacher], allowed: list[str] | None, name: str, cols: dict, report: Report,
                   book: RawBook) -> None:
-    from .validate import read_params
+    from bianban_xl.model.validate import read_params
 
     params, _ = read_params(book, Report())
     k = params.n_classes if params else 0
@@ -387,7 +387,7 @@ def team_figures(teams: Teams) -> np.ndarray:
 # --- the service step -----------------------------------------------------------------------
 def load_teachers(book: RawBook) -> tuple[list[Teacher], str, Params]:
     """Read 教师名单 and 参数设置; raise UserError with every problem found."""
-    from .validate import read_params
+    from bianban_xl.model.validate import read_params
 
     report = Report()
     params, found = read_params(book, report)
@@ -401,8 +401,8 @@ def load_teachers(book: RawBook) -> tuple[list[Teacher], str, Params]:
 
 def plan_teams(book: RawBook, seed: int | None = None, seed_source: str | None = None) -> tuple[Teams, BookUpdate]:
     """教师搭配: build balanced teams and the 教师搭配 sheet. Raises UserError; writes nothing."""
-    from .lock import refuse_if_locked
-    from .service import resolve_seed
+    from bianban_xl.onsite.lock import refuse_if_locked
+    from bianban_xl.service import resolve_seed
 
     refuse_if_locked(book, "重新进行教师搭配")
     if S.SHEET_DRAW_LOG in book.sheets:
@@ -435,7 +435,7 @@ TEAM_KEYS = ("搭配种子", "种子来源", "教师名单指纹", "搭配指纹
 
 def teams_sheet(teams: Teams, params: Params, stamp: str, class_of_team: list[str] | None = None) -> SheetSpec:
     """教师搭配: one row per team (per class once drawn), one column per subject, team figures, ranges."""
-    from .reports import _title
+    from bianban_xl.reports.result_sheets import _title
 
     v = team_figures(teams)
     spec = SheetSpec(name=S.SHEET_TEAMS, landscape=True, header_footer=S.SHEET_TEAMS, freeze="D4", print_title_rows="3:3")

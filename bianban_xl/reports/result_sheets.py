@@ -11,10 +11,10 @@ from datetime import date, datetime
 
 import numpy as np
 
-from . import schema as S
-from .balance import Measure, measures, total_scores
-from .records import Params, Roster
-from .sheet_model import ChartSpec, SheetSpec
+from bianban_xl.model import schema as S
+from bianban_xl.engine.balance import Measure, measures, total_scores
+from bianban_xl.model.records import Params, Roster
+from bianban_xl.model.sheet_model import ChartSpec, SheetSpec
 
 TOTAL = "总分"
 
@@ -165,7 +165,7 @@ def index_grade(index: float) -> tuple[str, str]:
 
 
 def _cohort_sd(roster: Roster, params: Params, label: str, totals: np.ndarray | None = None) -> float:
-    from .balance import subject_scores
+    from bianban_xl.engine.balance import subject_scores
 
     if label == TOTAL:
         v = totals if totals is not None else total_scores(roster, params.subjects)
@@ -177,7 +177,7 @@ def _cohort_sd(roster: Roster, params: Params, label: str, totals: np.ndarray | 
 
 def baseline_measures(roster: Roster, params: Params, seed: int) -> dict[str, list[Measure]]:
     """The same roster under the S-shaped (蛇形) method and under a purely random split."""
-    from .baselines import random_assign, snake_assign
+    from bianban_xl.engine.baselines import random_assign, snake_assign
 
     return {"蛇形法": measures(roster, snake_assign(roster, params, seed), params),
             "随机分班": measures(roster, random_assign(roster, params, seed), params)}

@@ -7,12 +7,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from . import schema as S
-from .onsite import BookUpdate, fail, require_assigned
-from .problems import UserError
-from .raw_book import RawBook
-from .records import Params, Roster
-from .sheet_model import SheetSpec
+from bianban_xl.model import schema as S
+from bianban_xl.onsite.update import BookUpdate, fail, require_assigned
+from bianban_xl.model.problems import UserError
+from bianban_xl.model.raw_book import RawBook
+from bianban_xl.model.records import Params, Roster
+from bianban_xl.model.sheet_model import SheetSpec
 
 MASK_RULE = ("姓名隐私处理：两个字的姓名只显示姓（如 李*）；三个字及以上的姓名显示第一个字和最后一个字，"
              "中间每个字用 * 代替（如 张*明、欧**娜）。名单不含成绩、编号、出生日期和毕业学校。")
@@ -31,7 +31,7 @@ def mask_name(name: str) -> str:
 
 def public_sheet(roster: Roster, params: Params, head_of_class: dict[str, str] | None, stamp: str) -> SheetSpec:
     """All classes one after the other, a page each, with the masking rule on every page."""
-    from .reports import _title
+    from bianban_xl.reports.result_sheets import _title
 
     spec = SheetSpec(name=S.SHEET_PUBLIC, header_footer=S.SHEET_PUBLIC, merge_title=False)
     r = 1
@@ -54,8 +54,8 @@ def public_sheet(roster: Roster, params: Params, head_of_class: dict[str, str] |
 
 def plan_public(book: RawBook) -> BookUpdate:
     """公示名单 from the class column and (if drawn) the lottery. Raises UserError; writes nothing."""
-    from .lottery import head_of_class_from_log
-    from .validate import validate
+    from bianban_xl.onsite.lottery import head_of_class_from_log
+    from bianban_xl.model.validate import validate
 
     require_assigned(book, "生成公示名单")
     roster, report = validate(book)

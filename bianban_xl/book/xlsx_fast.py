@@ -24,9 +24,9 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
 
-from .raw_book import RawBook, RawSheet
-from .sheet_model import ChartSpec, SheetSpec
-from .workbook_file import BORDER, FONT_NAME, STYLES, _add_chart
+from bianban_xl.model.raw_book import RawBook, RawSheet
+from bianban_xl.model.sheet_model import ChartSpec, SheetSpec
+from bianban_xl.book.workbook_file import BORDER, FONT_NAME, STYLES, _add_chart
 from xml.sax.saxutils import escape as _xml_escape
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -893,7 +893,7 @@ def write_fast(zb: ZipBook, target: str | os.PathLike, roster_sheet: str, header
     from openpyxl.utils import quote_sheetname
     from openpyxl.xml.functions import tostring
 
-    from . import schema as S
+    from bianban_xl.model import schema as S
 
     target = Path(target)
     if target.suffix.lower() != zb.path.suffix.lower():

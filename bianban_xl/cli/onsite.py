@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from .onsite import BookUpdate, apply_update_file
+from bianban_xl.onsite.update import BookUpdate, apply_update_file
 
 EXAMPLES = {
     "teachers": "示例：\n  bianban teachers 编班结果.xlsx\n  bianban teachers 编班结果.xlsx --seed 20260901 -o 搭配.xlsx",
@@ -24,7 +24,7 @@ EXAMPLES = {
 
 def run_step(path: str | Path, out: str | Path | None, plan: Callable[..., BookUpdate], **kwargs) -> tuple[BookUpdate, Path, Path | None]:
     """Read ``path``, plan the step, write. Returns (update, written path, backup or None)."""
-    from .service import read_book
+    from bianban_xl.service import read_book
 
     book = read_book(path)
     update = plan(book, **kwargs)
@@ -33,31 +33,31 @@ def run_step(path: str | Path, out: str | Path | None, plan: Callable[..., BookU
 
 
 def teachers_file(path, out=None, seed=None, seed_source=None):
-    from .teachers import plan_teams
+    from bianban_xl.onsite.teachers import plan_teams
 
     return run_step(path, out, lambda b: plan_teams(b, seed, seed_source)[1])
 
 
 def draw_file(path, out=None, seed=None, seed_source=None, manual=False):
-    from .lottery import plan_draw
+    from bianban_xl.onsite.lottery import plan_draw
 
     return run_step(path, out, plan_draw, seed=seed, seed_source=seed_source, manual=manual)
 
 
 def public_file(path, out=None):
-    from .public_list import plan_public
+    from bianban_xl.onsite.public_list import plan_public
 
     return run_step(path, out, plan_public)
 
 
 def lock_file(path, out=None):
-    from .lock import plan_lock
+    from bianban_xl.onsite.lock import plan_lock
 
     return run_step(path, out, plan_lock)
 
 
 def late_file(path, out=None, seed=None, seed_source=None):
-    from .late import plan_late
+    from bianban_xl.onsite.late import plan_late
 
     return run_step(path, out, plan_late, seed=seed, seed_source=seed_source)
 

@@ -14,13 +14,13 @@ from datetime import datetime
 
 import numpy as np
 
-from . import schema as S
-from .fingerprint import result_fingerprint
-from .onsite import BookUpdate, fail, key_values_all, require_assigned
-from .problems import Report, UserError
-from .raw_book import RawBook, RawSheet
-from .records import Roster, TwinGroup
-from .sheet_model import SheetSpec
+from bianban_xl.model import schema as S
+from bianban_xl.model.fingerprint import result_fingerprint
+from bianban_xl.onsite.update import BookUpdate, fail, key_values_all, require_assigned
+from bianban_xl.model.problems import Report, UserError
+from bianban_xl.model.raw_book import RawBook, RawSheet
+from bianban_xl.model.records import Roster, TwinGroup
+from bianban_xl.model.sheet_model import SheetSpec
 
 BATCH_KEY = "插班批次"
 
@@ -55,7 +55,7 @@ def split_late(book: RawBook, roster: Roster) -> tuple[Roster, list]:
 
 # --- placement ------------------------------------------------------------------------------
 def _apart_map(roster: Roster) -> list[set[int]]:
-    from .names import same_name_groups, same_sound_groups
+    from bianban_xl.model.names import same_name_groups, same_sound_groups
 
     params = roster.params
     names = [s.name for s in roster.students]
@@ -71,7 +71,7 @@ def _apart_map(roster: Roster) -> list[set[int]]:
 
 
 def _why_apart(roster: Roster, i: int, j: int) -> str:
-    from .names import normalize_name
+    from bianban_xl.model.names import normalize_name
 
     if normalize_name(roster.students[i].name) == normalize_name(roster.students[j].name):
         return "同名"
@@ -86,7 +86,7 @@ def place(roster: Roster, classes: list[str | None], new: list[int], seed: int,
     """Place the students ``new`` (in this order) given everybody's current class (None = not
     placed). ``present``: students existing at this time (default all). Returns (index, class,
     why). Raises UserError when a student cannot be placed."""
-    from .balance import total_scores
+    from bianban_xl.engine.balance import total_scores
 
     params = roster.params
     names = params.names()
@@ -196,10 +196,10 @@ def _spec_rows(spec: SheetSpec) -> list[list]:
 
 def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = None) -> BookUpdate:
     """插班. Raises UserError; writes nothing."""
-    from .lock import lock_info, relock_rows, result_sheet_names
-    from .reports import SHEET_SCHOOLS, class_sheet, read_record, schools_sheet, summary_sheet
-    from .service import resolve_seed
-    from .validate import validate
+    from bianban_xl.onsite.lock import lock_info, relock_rows, result_sheet_names
+    from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, class_sheet, read_record, schools_sheet, summary_sheet
+    from bianban_xl.service import resolve_seed
+    from bianban_xl.model.validate import validate
 
     rec_sheet = require_assigned(book, "插班")
     record = read_record(rec_sheet.rows)
@@ -242,8 +242,8 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
         upd.sheets.append(sch)
     upd.sheets += [class_sheet(full, params, labels, k, run_stamp, run_seed) for k in range(len(names))]
     if S.SHEET_PUBLIC in book.sheets:
-        from .lottery import head_of_class_from_log
-        from .public_list import public_sheet
+        from bianban_xl.onsite.lottery import head_of_class_from_log
+        from bianban_xl.onsite.public_list import public_sheet
 
         upd.sheets.append(public_sheet(full, params, head_of_class_from_log(book), stamp))
     keys = [roster.students[i].key for i, _, _ in placements]

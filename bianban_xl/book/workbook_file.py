@@ -18,9 +18,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from .problems import Report
-from .raw_book import RawBook, RawSheet
-from .sheet_model import ChartSpec, SheetSpec
+from bianban_xl.model.problems import Report
+from bianban_xl.model.raw_book import RawBook, RawSheet
+from bianban_xl.model.sheet_model import ChartSpec, SheetSpec
 
 FONT_NAME = "等线"
 _THIN = Side(style="thin", color="808080")

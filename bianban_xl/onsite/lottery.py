@@ -15,12 +15,12 @@ from datetime import datetime
 
 import numpy as np
 
-from . import schema as S
-from .onsite import BookUpdate, fail, key_values, text
-from .problems import Report, UserError
-from .raw_book import RawBook
-from .records import Params
-from .sheet_model import SheetSpec
+from bianban_xl.model import schema as S
+from bianban_xl.onsite.update import BookUpdate, fail, key_values, text
+from bianban_xl.model.problems import Report, UserError
+from bianban_xl.model.raw_book import RawBook
+from bianban_xl.model.records import Params
+from bianban_xl.model.sheet_model import SheetSpec
 
 MODE_COMPUTER = "电脑随机抽签"
 MODE_MANUAL = "现场实物抽签（结果由教务处录入）"
@@ -46,7 +46,7 @@ class DrawLog:
 
 def heads_of(book: RawBook, params: Params):
     """Head teachers in draw order, and the Teams if 教师搭配 exists. Raises UserError."""
-    from .teachers import read_teachers, recorded_teams
+    from bianban_xl.onsite.teachers import read_teachers, recorded_teams
 
     teams, problems = recorded_teams(book)
     if problems:
@@ -128,7 +128,7 @@ def read_manual(book: RawBook, heads: list[Head], names: list[str]) -> list[str]
 
 
 def _student_fp(book: RawBook) -> str:
-    from .reports import read_record
+    from bianban_xl.reports.result_sheets import read_record
 
     return read_record(book.sheets[S.SHEET_RECORD].rows).get("结果指纹", "")
 
@@ -137,9 +137,9 @@ def check_can_draw(book: RawBook):
     """The quick checks before a draw (assigned, not locked, not drawn yet, input readable, one
     head teacher per class), so a button can refuse before asking for a seed. Returns (roster,
     heads in draw order, Teams or None). Raises UserError."""
-    from .lock import refuse_if_locked
-    from .onsite import require_assigned
-    from .validate import validate
+    from bianban_xl.onsite.lock import refuse_if_locked
+    from bianban_xl.onsite.update import require_assigned
+    from bianban_xl.model.validate import validate
 
     require_assigned(book, "抽签")
     refuse_if_locked(book, "重新抽签")
@@ -156,9 +156,9 @@ def check_can_draw(book: RawBook):
 def plan_draw(book: RawBook, seed: int | None = None, seed_source: str | None = None,
               manual: bool = False) -> BookUpdate:
     """班主任抽签. Raises UserError; writes nothing."""
-    from .public_list import public_sheet
-    from .service import resolve_seed, verify_book
-    from .teachers import teams_sheet
+    from bianban_xl.onsite.public_list import public_sheet
+    from bianban_xl.service import resolve_seed, verify_book
+    from bianban_xl.onsite.teachers import teams_sheet
 
     roster, heads, teams = check_can_draw(book)
     params = roster.params
@@ -195,7 +195,7 @@ def plan_draw(book: RawBook, seed: int | None = None, seed_source: str | None = 
 
 
 def draw_sheet(params: Params, info: dict[str, str], heads: list[Head], classes: list[str]) -> SheetSpec:
-    from .reports import _title
+    from bianban_xl.reports.result_sheets import _title
 
     spec = SheetSpec(name=S.SHEET_DRAW_LOG, header_footer=S.SHEET_DRAW_LOG)
     spec.add(1, 1, [[_title(params, "班主任抽签记录")]], "title")
@@ -245,7 +245,7 @@ def head_of_class_from_log(book: RawBook) -> dict[str, str] | None:
 
 def verify_lottery(book: RawBook) -> tuple[bool, list[str]]:
     """Re-draw (or re-read the typed-in result) and compare with 抽签记录 and 教师搭配."""
-    from .validate import validate
+    from bianban_xl.model.validate import validate
 
     log = read_draw_log(book)
     if log is None:

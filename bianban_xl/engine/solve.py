@@ -38,8 +38,8 @@ from typing import Callable
 
 import numpy as np
 
-from .pair_exchange import PairSearch
-from .records import BalanceProblem, Infeasible
+from bianban_xl.engine.pair_exchange import PairSearch
+from bianban_xl.model.records import BalanceProblem, Infeasible
 
 MAX_SWEEPS = 60            # class-pair sweeps at most (stops earlier when a sweep moves nobody)
 ALL_PAIRS_MAX_K = 48       # up to this many classes every pair of classes is visited each sweep

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from . import schema as S
-from .onsite import BookUpdate, fail, key_values, require_assigned, sha, text
-from .problems import Report, UserError
-from .raw_book import RawBook
+from bianban_xl.model import schema as S
+from bianban_xl.onsite.update import BookUpdate, fail, key_values, require_assigned, sha, text
+from bianban_xl.model.problems import Report, UserError
+from bianban_xl.model.raw_book import RawBook
 
 K_STATE, K_TIME = "锁定状态", "锁定时间"
 K_COLUMN, K_SHEETS, K_DRAW = "锁定·班级列指纹", "锁定·班级表指纹", "锁定·抽签指纹"
@@ -60,8 +60,8 @@ def _parse_short(value: str) -> dict[str, str]:
 
 def current_fingerprints(book: RawBook) -> dict[str, dict[str, str]]:
     """Per-class fingerprints of the class column and of each class sheet, and of the lottery."""
-    from .service import _names_on_class_sheet
-    from .validate import validate
+    from bianban_xl.service import _names_on_class_sheet
+    from bianban_xl.model.validate import validate
 
     roster, _ = validate(book)
     names = roster.params.names() if roster is not None else []
@@ -71,7 +71,7 @@ def current_fingerprints(book: RawBook) -> dict[str, dict[str, str]]:
         sh = book.sheets.get(c)
         sheets[c] = sha(sorted(_names_on_class_sheet(sh.rows))) if sh is not None else "无"
     draw = {}
-    from .lottery import read_draw_log
+    from bianban_xl.onsite.lottery import read_draw_log
 
     log = read_draw_log(book)
     if log is not None:
@@ -86,7 +86,7 @@ def lock_rows(book: RawBook, stamp: str) -> list[list[Any]]:
 
 
 def result_sheet_names(book: RawBook) -> list[str]:
-    from .reports import SHEET_SCHOOLS, read_record
+    from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, read_record
 
     rec = book.sheets.get(S.SHEET_RECORD)
     classes = [x for x in read_record(rec.rows).get("班级名称", "").split(",") if x] if rec else []
@@ -96,7 +96,7 @@ def result_sheet_names(book: RawBook) -> list[str]:
 
 def plan_lock(book: RawBook) -> BookUpdate:
     """锁定: only a workbook that verifies can be locked. Raises UserError; writes nothing."""
-    from .service import verify_book
+    from bianban_xl.service import verify_book
 
     require_assigned(book, "锁定")
     if lock_info(book) is not None:

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import schema as S
-from .problems import Report, UserError
-from .raw_book import RawBook, RawSheet
-from .sheet_model import SheetSpec
+from bianban_xl.model import schema as S
+from bianban_xl.model.problems import Report, UserError
+from bianban_xl.model.raw_book import RawBook, RawSheet
+from bianban_xl.model.sheet_model import SheetSpec
 
 
 @dataclass
@@ -81,7 +81,7 @@ def require_assigned(book: RawBook, what: str) -> RawSheet:
 
 # --- writing with openpyxl ------------------------------------------------------------------
 def apply_update_wb(wb, update: BookUpdate) -> None:
-    from .workbook_file import render_sheet
+    from bianban_xl.book.workbook_file import render_sheet
 
     for spec in update.sheets:
         render_sheet(wb, spec)
@@ -110,7 +110,7 @@ def output_target(src: Path, out: str | Path | None) -> Path:
 
 def apply_update_file(src: str | Path, out: str | Path | None, update: BookUpdate) -> tuple[Path, Path | None]:
     """Write ``update`` into a copy of ``src`` (``out``) or back into ``src`` after a backup copy."""
-    from .workbook_file import backup_copy, open_for_update, save_atomic
+    from bianban_xl.book.workbook_file import backup_copy, open_for_update, save_atomic
 
     src = Path(src)
     target = output_target(src, out)

@@ -12,9 +12,9 @@ import math
 
 import numpy as np
 
-from .balance import birth_days, subject_scores, total_scores
-from .names import same_name_groups, same_sound_groups
-from .records import BalanceProblem, CategoricalFeature, Infeasible, NumericFeature, Params, Roster
+from bianban_xl.engine.balance import birth_days, subject_scores, total_scores
+from bianban_xl.model.names import same_name_groups, same_sound_groups
+from bianban_xl.model.records import BalanceProblem, CategoricalFeature, Infeasible, NumericFeature, Params, Roster
 
 # Weights of the balance objective (see engine.py for how they combine). Count features reach their
 # provable bound in practice, so the ratios only decide what gives way in the rare conflicts. The

@@ -29,7 +29,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from . import schema as S
+from bianban_xl.model import schema as S
 
 BATCH_SUMMARY = "批量编班结果"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -76,7 +76,7 @@ def find_files(folder: str | Path, suffixes: Iterable[str] | None, exclude: Iter
 
 
 def _folder_error(folder: Path, what: str):
-    from .problems import Report, UserError
+    from bianban_xl.model.problems import Report, UserError
 
     rep = Report()
     if not folder.exists():
@@ -189,8 +189,8 @@ class BatchSummary:
 
 def assign_one(source: str, output: str, relative: str, seed: int | None = None) -> BatchItem:
     """One school of a batch: never raises; a failure comes back as ``ok=False`` with its reasons."""
-    from .problems import UserError
-    from .service import assign_file
+    from bianban_xl.model.problems import UserError
+    from bianban_xl.service import assign_file
 
     item = BatchItem(source, relative)
     t0, c0 = time.perf_counter(), time.process_time()
@@ -221,8 +221,8 @@ def _warm_worker() -> None:
     """Pool initializer: import the whole assign path and load the pinyin and 繁简 dictionaries
     once per worker, before its first school (not inside the first school's time)."""
     try:
-        from . import engine, reports, service, validate, workbook_file  # noqa: F401
-        from .names import name_pinyin
+        from bianban_xl import service  # noqa: F401 — imports the whole assign path
+        from bianban_xl.model.names import name_pinyin
 
         name_pinyin("張偉")
     except Exception:  # noqa: BLE001 — the school itself will report any real problem
@@ -264,7 +264,7 @@ def _crash_item(r: tuple) -> BatchItem:
 
 
 def batch_sheet(summary: BatchSummary):
-    from .sheet_model import SheetSpec
+    from bianban_xl.model.sheet_model import SheetSpec
 
     items = sorted(summary.items, key=lambda i: (i.ok, i.relative))
     spec = SheetSpec(name=BATCH_SUMMARY, freeze="A4", print_title_rows="3:3", landscape=True,
@@ -303,7 +303,7 @@ def write_batch_summary(summary: BatchSummary) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment
 
-    from .workbook_file import render_sheet, save_atomic
+    from bianban_xl.book.workbook_file import render_sheet, save_atomic
 
     summary.out_dir.mkdir(parents=True, exist_ok=True)
     wb = Workbook()
@@ -469,11 +469,11 @@ def _gap_figures(ms) -> dict[str, tuple[float, float]]:
 
 def check_result_book(path: str | Path, root: str | Path | None = None) -> SchoolCheck:
     """Everything the district checks about one school's result workbook. Never raises."""
-    from .balance import hard_rule_violations, measures
-    from .problems import UserError
-    from .reports import SHEET_SCHOOLS, read_record
-    from .service import verify_book
-    from .validate import validate
+    from bianban_xl.engine.balance import hard_rule_violations, measures
+    from bianban_xl.model.problems import UserError
+    from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, read_record
+    from bianban_xl.service import verify_book
+    from bianban_xl.model.validate import validate
 
     p = Path(path)
     rel = p.relative_to(root).as_posix() if root is not None else p.name
@@ -501,8 +501,8 @@ def check_result_book(path: str | Path, root: str | Path | None = None) -> Schoo
 def _read_result_book(p: Path):
     """The RawBook of a result workbook: xlsx_fast.read_fast (the same values as read_raw, a
     fifth of the time), or service.read_book when the fast reader does not handle the file."""
-    from .service import read_book
-    from .xlsx_fast import FastUnsupported, read_fast
+    from bianban_xl.service import read_book
+    from bianban_xl.book.xlsx_fast import FastUnsupported, read_fast
 
     try:
         return read_fast(p)[0]
@@ -627,7 +627,7 @@ def _lottery_checks(chk: SchoolCheck, book) -> None:
     if S.SHEET_DRAW_LOG not in book.sheets:
         return
     try:
-        from .lottery import verify_lottery
+        from bianban_xl.onsite.lottery import verify_lottery
     except ImportError:
         chk.notes.append(f"有“{S.SHEET_DRAW_LOG}”工作表；本版本尚不能自动复核抽签。")
         return
@@ -646,7 +646,7 @@ def district_check(folder: str | Path, out_path: str | Path | None = None, jobs:
     if out_path is not None:
         out_path = Path(out_path)
         if out_path.suffix.lower() != ".xlsx":
-            from .problems import Report, UserError
+            from bianban_xl.model.problems import Report, UserError
 
             rep = Report()
             rep.error("", f"汇总文件“{out_path.name}”的扩展名应为 .xlsx。", "请换一个文件名，如 汇总.xlsx。")
@@ -681,7 +681,7 @@ def _gap_cells(c: SchoolCheck, key: str) -> list:
 
 def overview_sheets(summary: DistrictSummary):
     """学校汇总 and 问题明细 as SheetSpecs; also returns, per overview row, the 问题明细 row it links to."""
-    from .sheet_model import SheetSpec
+    from bianban_xl.model.sheet_model import SheetSpec
 
     checks = summary.checks
     ov = SheetSpec(name=SHEET_OVERVIEW, freeze="C5", print_title_rows="4:4", landscape=True, header_footer=SHEET_OVERVIEW)
@@ -735,7 +735,7 @@ def write_overview(summary: DistrictSummary, out_path: str | Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from .workbook_file import FONT_NAME, render_sheet, save_atomic
+    from bianban_xl.book.workbook_file import FONT_NAME, render_sheet, save_atomic
 
     out_path = Path(out_path)
     ov, pb, links = overview_sheets(summary)

@@ -35,8 +35,8 @@ from typing import Iterable
 
 import numpy as np
 
-from .names import normalize_name, same_name_groups, same_sound_groups
-from .records import Params, Roster
+from bianban_xl.model.names import normalize_name, same_name_groups, same_sound_groups
+from bianban_xl.model.records import Params, Roster
 
 LEVEL_ORDER = ("优", "良", "中", "差")
 MISSING_LABEL = "（未填）"
