@@ -7,7 +7,9 @@ Sources:
   * excel/ribbon/customUI.xml                   -- the 均衡编班 ribbon tab (2006 customUI namespace)
 
 Steps: openpyxl writes the workbook; pyOpenVBA gives it a VBA project holding the modules
-(vbaProject.bin, written without Excel); then the package is finished here: macro-enabled content
+(vbaProject.bin, written without Excel) with the values MS-OVBA asks of a writer (cookies 0xFFFF,
+module streams without compiled caches, VBA/_VBA_PROJECT in its 7-byte form, no __SRP_ streams);
+then the package is finished here: macro-enabled content
 type, the customUI part and its package relationship, fixed document timestamps, and a zip with
 sorted entries and fixed entry times, so two builds hold the same content part for part.
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import io
 import re
+import struct
 import sys
 import tempfile
 import zipfile
@@ -67,6 +70,10 @@ MACRO_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 PLAIN_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 UI_REL_TYPE = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
 UI_PART = "customUI/customUI.xml"
+# [MS-OVBA] 2.3.4.1: Reserved1 0x61CC, Version 0xFFFF ("MUST be 0xFFFF on write"), Reserved2 0x00,
+# Reserved3 as Excel writes it (xlwings' quickstart_standalone.xlsm), no PerformanceCache.
+VBA_PROJECT_WRITER_FORM = bytes.fromhex("CC61FFFF000100")
+WRITER_COOKIE = 0xFFFF   # [MS-OVBA] 2.3.4.2.3.1 / 2.3.4.2.3.2.7: cookies "MUST be 0xFFFF on write"
 
 
 def add_conf_sheet(wb) -> None:
@@ -125,13 +132,74 @@ def _add_vba(xlsm_path: Path) -> None:
             name, ext = file_name.rsplit(".", 1)
             kind = VBAModuleKind.other if ext == "cls" else VBAModuleKind.standard
             project.add_module(name, read_vba_source(file_name), kind=kind)
+        _writer_values(project)
         book.save()
+
+
+def _writer_values(project) -> None:
+    """The values MS-OVBA asks a writer for: PROJECTCOOKIE and every MODULECOOKIE 0xFFFF, and
+    every module stream as compressed source alone (MODULEOFFSET 0, no compiled cache carried
+    over from the library's Excel-made blank project)."""
+    prefix = _without_compat_version(project.dir_raw[:project.dir_modules_offset])
+    project.dir_raw, project.dir_modules_offset = prefix, len(prefix)
+    project.project_cookie = WRITER_COOKIE
+    for module in project.modules:
+        module.cookie = WRITER_COOKIE
+        if module.text_offset:
+            module.dirty = True          # rewritten from its source, without the cache
+    project.dir_structure_dirty = True
+
+
+def _dir_records(data: bytes):
+    """(Id, record bytes) of the records of a dir stream ([MS-OVBA] 2.3.4.2): Id u16, Size u32, Size
+    bytes -- except PROJECTVERSION, whose Size field is a Reserved 4 followed by 6 bytes of data.
+    (REFERENCECONTROL's Reserved3 0x0030 + SizeExtended walk as a record of their own.)"""
+    i = 0
+    while i < len(data):
+        rid, size = struct.unpack_from("<HI", data, i)
+        end = i + 6 + (6 if rid == 0x0009 else size)
+        yield rid, data[i:end]
+        i = end
+
+
+def _without_compat_version(prefix: bytes) -> bytes:
+    """The dir prefix without the optional PROJECTCOMPATVERSION record (0x004A): newer Excel
+    writes it, Excel 2010/2013 -- still on school PCs -- predate it, and the project layout of
+    xlwings' quickstart_standalone.xlsm, opened by every Office version, has none."""
+    return b"".join(rec for rid, rec in _dir_records(prefix) if rid != 0x004A)
+
+
+def _without_project_cache(vba_bin: bytes) -> bytes:
+    """vbaProject.bin with VBA/_VBA_PROJECT in the 7-byte writer form ([MS-OVBA] 2.3.4.1: Version
+    0xFFFF, no PerformanceCache), so every Office version recompiles from source; the compound file
+    is re-laid out by pyOpenVBA's CFB writer (the stream shrinks), not edited in place."""
+    from pyopenvba.cfb import CFB
+
+    from pyopenvba.vba import compress, decompress
+
+    cfb = CFB.from_bytes(vba_bin)
+    cfb.write_stream_in_storage("VBA", "_VBA_PROJECT", VBA_PROJECT_WRITER_FORM)
+    dir_raw = decompress(cfb.get_stream_in_storage("VBA", "dir"))
+    cfb.write_stream_in_storage("VBA", "dir", compress(_through_terminator(dir_raw)))
+    return cfb.to_bytes()
+
+
+def _through_terminator(dir_raw: bytes) -> bytes:
+    """The dir stream up to and including its Terminator record (Id 0x0010, Reserved 0): pyOpenVBA
+    6.5 writes four more zero bytes after it, which MS-OVBA 2.3.4.2 does not have."""
+    end = 0
+    for rid, rec in _dir_records(dir_raw):
+        end += len(rec)
+        if rid == 0x0010:
+            return dir_raw[:end]
+    raise ValueError("dir stream without a Terminator record")
 
 
 def _finish_parts(parts: dict[str, bytes]) -> dict[str, bytes]:
     types = parts["[Content_Types].xml"].decode("utf-8")
     types = types.replace(PLAIN_MAIN, MACRO_MAIN)
     parts["[Content_Types].xml"] = types.encode("utf-8")
+    parts["xl/vbaProject.bin"] = _without_project_cache(parts["xl/vbaProject.bin"])
 
     rels = parts["_rels/.rels"].decode("utf-8")
     if UI_REL_TYPE not in rels:
