@@ -218,25 +218,17 @@ def assign_file(path: str | Path, out: str | Path | None = None, seed: int | Non
                 force_reason: str | None = None) -> tuple[AssignResult, Path, Path | None]:
     """Validate, balance and write. Without ``out`` the input is updated after a backup copy.
     Returns (result, written path, backup path or None). Raises UserError with nothing written."""
+    from bianban_xl.book.macro_free import finish_output, output_path
     from bianban_xl.book.workbook_file import backup_copy
 
     src = Path(path)
+    target = output_path(src, out)       # refuses a bad extension before anything is read or written
     book, zb = _read_for_assign(src)
     result = plan_assignment(book, seed=seed, progress=progress, seed_source=seed_source, force_reason=force_reason)
-    backup = None
-    if out is None:
-        backup = backup_copy(src)
-        target = src
-    else:
-        target = Path(out)
-        if target.suffix.lower() not in (".xlsx", ".xlsm"):
-            rep = Report()
-            rep.error("", f"输出文件“{target.name}”的扩展名应为 .xlsx 或 .xlsm。", "请换一个输出文件名，如 结果.xlsx。")
-            raise UserError(rep)
-        if target.suffix.lower() != src.suffix.lower():
-            target = target  # openpyxl keeps VBA only for .xlsm → .xlsm; .xlsm → .xlsx drops macros
+    backup = backup_copy(src) if out is None else None
     if zb is None or not _write_fast(zb, target, book, result):
         write_result(src, target, book, result)
+    finish_output(target)                # an .xlsm written as .xlsx loses VBA and ribbon (extension = content type)
     return result, target, backup
 
 

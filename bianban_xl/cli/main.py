@@ -91,6 +91,14 @@ def _print_assign(result, target, backup) -> None:
     _out(f"复核命令：bianban verify \"{target}\"")
 
 
+def _conversion_note(src, target) -> None:
+    from bianban_xl.book.macro_free import conversion_note
+
+    note = conversion_note(src, target)
+    if note:
+        _out(note)
+
+
 def cmd_assign(args) -> int:
     from bianban_xl.service import assign_file
 
@@ -104,6 +112,7 @@ def cmd_assign(args) -> int:
             _out(p.text())
         _out("")
     _print_assign(result, target, backup)
+    _conversion_note(args.book, target)
     return 0
 
 
@@ -188,6 +197,17 @@ def cmd_district(args) -> int:
     return 0 if res.count(FAIL) == 0 and res.count(REVIEW) == 0 else 1
 
 
+def cmd_report(args) -> int:
+    from bianban_xl.export import report_file
+
+    target, converted = report_file(args.book, args.output)
+    _out(f"上报文件已写入：{target}")
+    _out("这是不含宏的 .xlsx 文件" + ("（已去掉宏和“均衡编班”选项卡）" if converted else "")
+         + "，包含全部工作表，可以作为邮件附件发给区教育局；原工作簿没有改动。")
+    _out(f"区里核查：bianban district 存放各校文件的文件夹 -o 汇总.xlsx")
+    return 0
+
+
 EXAMPLES = {
     "template": "示例：\n  bianban template 2026级编班.xlsx",
     "check": "示例：\n  bianban check 2026级编班.xlsx\n\n没有错误时退出码为 0，有错误时为 1。",
@@ -198,6 +218,9 @@ EXAMPLES = {
     "batch": "示例：\n  bianban batch 各校工作簿 -o 编班结果\n  bianban batch 各校工作簿 -o 编班结果 --jobs 2\n\n"
              "逐个编班文件夹（含子文件夹）中的每个输入工作簿，结果按原目录结构写入输出文件夹，并生成“批量编班结果.xlsx”。\n"
              "某个学校出错不影响其他学校；全部成功时退出码为 0，有失败时为 1。",
+    "report": "示例：\n  bianban report 2026级编班.xlsm\n  bianban report 2026级编班.xlsm -o 上报/实验中学-2026级初一-编班结果.xlsx\n\n"
+              "不加 -o 时，文件名为“学校名称-年级-编班结果.xlsx”，放在原工作簿旁边。\n"
+              "上报文件是不含宏的 .xlsx（邮箱和 Outlook 会拦截 .xlsm 附件），包含全部工作表；原工作簿不改动。",
     "district": "示例：\n  bianban district 各校结果 -o 汇总.xlsx\n\n"
                 "逐校复核结果工作簿（重新运行是否一致、编班后是否被改动、规则是否满足、均衡差距），"
                 "写出“学校汇总”和“问题明细”。全部合格时退出码为 0，否则为 1。",
@@ -251,6 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", help="存放各校结果工作簿的文件夹（含子文件夹）")
     p.add_argument("-o", "--output", required=True, help="汇总表文件，如 汇总.xlsx")
     p.add_argument("--jobs", type=int, help="并行进程数，默认等于 CPU 核数")
+    p = add("report", "导出上报文件：把编班结果另存为不含宏的 .xlsx，供发给区教育局", cmd_report)
+    p.add_argument("book", help="编班结果工作簿 .xlsx / .xlsm")
+    p.add_argument("-o", "--output", help="上报文件（.xlsx）；不填则为“学校名称-年级-编班结果.xlsx”，放在原工作簿旁边")
     from bianban_xl.cli.onsite import EXAMPLES as ONSITE_EXAMPLES, add_parsers as add_onsite
 
     EXAMPLES.update(ONSITE_EXAMPLES)

@@ -62,14 +62,23 @@ def late_file(path, out=None, seed=None, seed_source=None):
     return run_step(path, out, plan_late, seed=seed, seed_source=seed_source)
 
 
-def _report(out: Callable[[str], None], update: BookUpdate, target: Path, backup: Path | None) -> int:
+def _report(out: Callable[[str], None], update: BookUpdate, target: Path, backup: Path | None,
+            note: str | None = None) -> int:
     for line in update.messages:
         out(line)
     out(f"结果已写入：{target}")
     if backup:
         out(f"原文件已备份为：{backup}")
+    if note:
+        out(note)
     out(f"复核命令：bianban verify \"{target}\"")
     return 0
+
+
+def _note(args) -> str | None:
+    from bianban_xl.book.macro_free import conversion_note
+
+    return conversion_note(args.book, args.output) if args.output else None
 
 
 def add_parsers(add: Callable, out: Callable[[str], None]) -> None:
@@ -83,18 +92,18 @@ def add_parsers(add: Callable, out: Callable[[str], None]) -> None:
             p.add_argument("--source", help="种子来源的说明，写入记录，如“家长代表报数”（配合 --seed）")
 
     p = add("teachers", "教师搭配：按评分、骨干、职称、年龄、教龄、性别均衡地组成各班教师团队（每位班主任一队）",
-            lambda a: _report(out, *teachers_file(a.book, a.output, a.seed, a.source)))
+            lambda a: _report(out, *teachers_file(a.book, a.output, a.seed, a.source), _note(a)))
     common(p, "随机种子（整数）；不填则用参数设置中的种子，再没有就由电脑随机抽取")
     p = add("draw", "班主任抽签：把各教师团队随机对应到已编好的班级，生成可打印签字的抽签记录和公示名单",
-            lambda a: _report(out, *draw_file(a.book, a.output, a.seed, a.source, a.manual)))
+            lambda a: _report(out, *draw_file(a.book, a.output, a.seed, a.source, a.manual), _note(a)))
     common(p, "抽签种子（整数，可由家长代表现场报数）；不填由电脑随机抽取")
     p.add_argument("--manual", action="store_true", help="不用电脑抽签，读取工作表“抽签结果”中录入的现场实物抽签结果")
     p = add("public", "公示名单：每班一页，姓名隐去部分字，只含班级、班主任、姓名、性别",
-            lambda a: _report(out, *public_file(a.book, a.output)))
+            lambda a: _report(out, *public_file(a.book, a.output), _note(a)))
     common(p)
     p = add("lock", "锁定（三不动）：保护结果工作表并记录结果指纹，此后拒绝重新编班",
-            lambda a: _report(out, *lock_file(a.book, a.output)))
+            lambda a: _report(out, *lock_file(a.book, a.output), _note(a)))
     common(p)
     p = add("late", "插班：把学生名单中没有班级的新生逐个编入最能保持均衡的班级，不移动任何人",
-            lambda a: _report(out, *late_file(a.book, a.output, a.seed, a.source)))
+            lambda a: _report(out, *late_file(a.book, a.output, a.seed, a.source), _note(a)))
     common(p, "抽签种子（条件完全相同的班级之间抽签用）；不填由电脑随机抽取")

@@ -100,16 +100,14 @@ def apply_update_wb(wb, update: BookUpdate) -> None:
 
 
 def output_target(src: Path, out: str | Path | None) -> Path:
-    if out is None:
-        return src
-    target = Path(out)
-    if target.suffix.lower() not in (".xlsx", ".xlsm"):
-        fail("", f"输出文件“{target.name}”的扩展名应为 .xlsx 或 .xlsm。", "请换一个输出文件名，如 结果.xlsx。")
-    return target
+    from bianban_xl.book.macro_free import output_path
+
+    return output_path(src, out)
 
 
 def apply_update_file(src: str | Path, out: str | Path | None, update: BookUpdate) -> tuple[Path, Path | None]:
     """Write ``update`` into a copy of ``src`` (``out``) or back into ``src`` after a backup copy."""
+    from bianban_xl.book.macro_free import finish_output
     from bianban_xl.book.workbook_file import backup_copy, open_for_update, save_atomic
 
     src = Path(src)
@@ -118,4 +116,5 @@ def apply_update_file(src: str | Path, out: str | Path | None, update: BookUpdat
     apply_update_wb(wb, update)
     backup = backup_copy(src) if out is None else None
     save_atomic(wb, target)
+    finish_output(target)      # an .xlsm written as .xlsx loses VBA and ribbon (extension = content type)
     return target, backup
