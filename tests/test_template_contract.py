@@ -36,7 +36,14 @@ VBA_CT = "application/vnd.ms-office.vbaProject"
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # oletools uses old pyparsing names
 
 BUTTONS = {"检查数据": "check_data", "自动编班": "assign", "教师搭配": "teams", "班主任抽签": "draw", "插班": "late",
-           "验证结果": "verify", "公示导出": "export_public", "锁定": "lock"}
+           "验证结果": "verify", "公示导出": "export_public", "锁定": "lock", "导出上报文件": "export_report"}
+# Every imageMso the ribbon may use: Excel control identifiers found in each of Microsoft's published
+# lists for Office 2013, Office 2016 and Microsoft 365 Current Channel (OfficeDev's
+# office-fluent-ui-command-identifiers, excelcontrols.xlsx); a built-in control's image is
+# available under its identifier. Extend only after checking a name in those lists.
+IMAGE_MSO = {"DataValidation", "SortDialog", "ReviewShareWorkbook", "WhatIfAnalysisMenu", "FilePrint",
+             "SheetProtect", "SheetRowsInsert", "Refresh", "FileSendAsAttachment", "RefreshAll",
+             "ReviewProtectWorkbook", "FileSaveAsExcelXlsx", "ErrorChecking", "PivotTableInsert", "Lock"}
 
 
 def _load_build():
@@ -205,6 +212,19 @@ def test_ribbon_part_equals_source_and_uses_2006_namespace(parts):
     assert root.tag == f"{{{UI_NS_2006}}}customUI"
     tabs = list(root.iter(f"{{{UI_NS_2006}}}tab"))
     assert [t.get("label") for t in tabs] == ["均衡编班"]
+
+
+def test_icons_are_built_in_images(ribbon_buttons):
+    for b in ribbon_buttons:
+        assert b.get("imageMso") in IMAGE_MSO, f"{b.get('label')}: imageMso {b.get('imageMso')!r} is not a checked name"
+        assert b.get("image") is None, "custom images would need image parts"
+
+
+def test_workbook_does_not_ask_to_save_after_only_looking(parts):
+    """fullCalcOnLoad makes Excel recalculate on opening, so closing an untouched file asks to save."""
+    book = parts["xl/workbook.xml"].decode("utf-8")
+    calc = re.search(r"<calcPr\b[^>]*>", book)
+    assert calc is None or 'fullCalcOnLoad="1"' not in calc.group() and "fullCalcOnLoad=\"true\"" not in calc.group()
 
 
 def test_every_button_is_there_and_calls_a_ribbon_sub(ribbon_buttons):

@@ -71,6 +71,7 @@ def _list_validation(ws, formula: str, ref: str, title: str, prompt: str) -> Non
 def build_input_workbook(n_rows: int = 2000) -> Workbook:
     """A fresh input workbook. Dropdowns cover the first ``n_rows`` data rows."""
     wb = Workbook()
+    wb.calculation.fullCalcOnLoad = False   # else Excel recalculates on open and asks "save changes?" after only looking
     help_ws = wb.active
     help_ws.title = S.SHEET_HELP
     for r, line in enumerate(HELP_LINES, start=1):

@@ -36,3 +36,7 @@ End Sub
 Public Sub OnLock(control As IRibbonControl)
     RunPython "import bianban_xl.excel.entry as e; e.lock()"
 End Sub
+
+Public Sub OnExportReport(control As IRibbonControl)
+    RunPython "import bianban_xl.excel.entry as e; e.export_report()"
+End Sub
