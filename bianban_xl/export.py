@@ -10,17 +10,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bianban_xl.book.files import write_atomic
+from bianban_xl.book.macro_free import MACRO_MAINS, main_content_type, to_macro_free
 from bianban_xl.model import schema as S
-from bianban_xl.model.problems import Report, UserError
-from bianban_xl.reports.result_sheets import read_record
+from bianban_xl.model.problems import fail
+from bianban_xl.onsite.state import read_record
+from bianban_xl.service import read_book
 
 REPORT_SUFFIX = "编班结果"
-
-
-def _fail(message: str, fix: str) -> None:
-    rep = Report()
-    rep.error("", message, fix)
-    raise UserError(rep)
 
 
 def _safe(text: str) -> str:
@@ -41,15 +38,12 @@ def report_file(path: str | Path, out: str | Path | None = None, folder: str | P
     (must be .xlsx); without it the default name goes beside ``name_from`` (the workbook the user
     sees; default ``path``) or into ``folder``. Returns (written file, whether macros were
     removed). Raises UserError, with nothing written, for a workbook without results."""
-    from bianban_xl.book.macro_free import MACRO_MAINS, main_content_type, to_macro_free, write_atomic
-    from bianban_xl.service import read_book
-
     src = Path(path)
     shown = Path(name_from) if name_from is not None else src
     book = read_book(src)
     rec_sheet = book.sheets.get(S.SHEET_RECORD)
     if rec_sheet is None:
-        _fail(f"“{shown.name}”还没有编班结果（没有“{S.SHEET_RECORD}”工作表），没有可上报的内容。",
+        fail("", f"“{shown.name}”还没有编班结果（没有“{S.SHEET_RECORD}”工作表），没有可上报的内容。",
               "请先点击“自动编班”（或运行 bianban assign），再导出上报文件。")
     record = read_record(rec_sheet.rows)
     if out is None:
@@ -57,11 +51,12 @@ def report_file(path: str | Path, out: str | Path | None = None, folder: str | P
     else:
         target = Path(out)
         if target.suffix.lower() != ".xlsx":
-            _fail(f"上报文件“{target.name}”应为 .xlsx：区教育局的邮箱和 Outlook 会拦截启用宏的 .xlsm 附件。",
+            fail("", f"上报文件“{target.name}”应为 .xlsx：区教育局的邮箱和 Outlook 会拦截启用宏的 .xlsm 附件。",
                   f"请把文件名改为“{target.with_suffix('.xlsx').name}”。")
     if target.resolve() == src.resolve() or target.resolve() == shown.resolve():
-        _fail(f"上报文件“{target.name}”与原工作簿是同一个文件，不能覆盖原工作簿。", "请用 -o 指定另一个文件名。")
+        fail("", f"上报文件“{target.name}”与原工作簿是同一个文件，不能覆盖原工作簿。", "请用 -o 指定另一个文件名。")
     data = src.read_bytes()
     converted = main_content_type(data) in MACRO_MAINS
-    write_atomic(to_macro_free(data) if converted else data, target)
+    body = to_macro_free(data) if converted else data
+    write_atomic(target, lambda tmp: Path(tmp).write_bytes(body))
     return target, converted

@@ -41,10 +41,10 @@ VBA_MODULES = ("xlwings.bas", "Dictionary.cls", "BianbanRibbon.bas")
 
 CONF_SHEET = "xlwings.conf"
 # (key, value, comment). xlwings reads column A from A1 down to the first empty cell, value in B.
+# No Interpreter_Win row: a key on this sheet overrides xlwings' user config
+# (%USERPROFILE%\.xlwings\xlwings.conf), which the installer and `bianban doctor --fix` write with the
+# bundled pythonw.exe. Without either, xlwings starts "pythonw" from PATH, as before.
 XLWINGS_CONF = [
-    ("Interpreter_Win", "pythonw",
-     "Windows：Python 解释器。装 Python 时勾选了“Add python.exe to PATH”可保留 pythonw；"
-     "否则填完整路径，如 C:\\Users\\用户名\\AppData\\Local\\Programs\\Python\\Python311\\pythonw.exe"),
     ("Interpreter_Mac", "",
      "macOS 必填：python3 的完整路径，在“终端”运行 which python3 查看，"
      "如 /Library/Frameworks/Python.framework/Versions/3.11/bin/python3"),
@@ -57,6 +57,8 @@ XLWINGS_CONF = [
 CONF_NOTES = [
     "说明：",
     "本表告诉 Excel 到哪里找 Python。A 列的设置名不要改动，也不要在 A1 到上面最后一项之间插入空行。",
+    "Windows 上按钮使用的 Python 由安装程序设置（开始菜单→均衡编班→均衡编班诊断 可检查和修复），不在本表填写。",
+    "确需指定其他 Python 时，在上面最后一项之后紧接着加一行：A 列 Interpreter_Win，B 列 pythonw.exe 的完整路径。",
     "只需要填写 B 列（值）；C 列是说明。详细步骤见 docs/安装指南.md。",
     "WPS 不能运行这些按钮：请保存并关闭本文件后，在命令行使用 bianban 命令。",
 ]

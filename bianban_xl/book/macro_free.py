@@ -15,11 +15,11 @@ import io
 import os
 import posixpath
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 
-from bianban_xl.model.problems import Report, UserError
+from bianban_xl.book.files import write_atomic
+from bianban_xl.model.problems import fail
 
 CONTENT_TYPES = "[Content_Types].xml"
 XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -49,12 +49,6 @@ def _attrs(element: str) -> dict[str, str]:
     return dict(_ATTR.findall(element))
 
 
-def _fail(message: str, fix: str) -> None:
-    rep = Report()
-    rep.error("", message, fix)
-    raise UserError(rep)
-
-
 def output_path(src: str | os.PathLike, out: str | os.PathLike | None) -> Path:
     """The file a command writes: ``out``, or ``src`` itself when ``out`` is None. Refuses (UserError,
     nothing written) an extension other than .xlsx/.xlsm and a plain workbook written as .xlsm."""
@@ -64,9 +58,9 @@ def output_path(src: str | os.PathLike, out: str | os.PathLike | None) -> Path:
     target = Path(out)
     suffix = target.suffix.lower()
     if suffix not in WORKBOOK_SUFFIXES:
-        _fail(f"输出文件“{target.name}”的扩展名应为 .xlsx 或 .xlsm。", "请换一个输出文件名，如 结果.xlsx。")
+        fail("", f"输出文件“{target.name}”的扩展名应为 .xlsx 或 .xlsm。", "请换一个输出文件名，如 结果.xlsx。")
     if suffix == ".xlsm" and src.suffix.lower() != ".xlsm":
-        _fail(f"输入文件“{src.name}”是不含宏的工作簿（{src.suffix}），不能写成启用宏的 .xlsm 文件“{target.name}”："
+        fail("", f"输入文件“{src.name}”是不含宏的工作簿（{src.suffix}），不能写成启用宏的 .xlsm 文件“{target.name}”："
               "扩展名和文件内容不一致时 Excel 会拒绝打开。",
               f"请把输出文件名改为“{target.with_suffix('.xlsx').name}”；需要选项卡按钮时，请用 workbook_template.xlsm 模板。")
     return target
@@ -183,20 +177,6 @@ def to_macro_free(data: bytes) -> bytes:
     return buf.getvalue()
 
 
-def write_atomic(data: bytes, target: str | os.PathLike) -> None:
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~bianban-", suffix=target.suffix, dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def finish_output(target: str | os.PathLike) -> bool:
     """Make the written file's package match its extension: an .xlsx holding a macro-enabled
     package becomes a plain workbook (in place, atomically). True when it was converted."""
@@ -206,5 +186,6 @@ def finish_output(target: str | os.PathLike) -> bool:
     data = target.read_bytes()
     if main_content_type(data) not in MACRO_MAINS:
         return False
-    write_atomic(to_macro_free(data), target)
+    plain = to_macro_free(data)
+    write_atomic(target, lambda tmp: Path(tmp).write_bytes(plain))
     return True

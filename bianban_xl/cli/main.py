@@ -8,10 +8,23 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 from bianban_xl import __version__
+from bianban_xl.book.macro_free import conversion_note
+from bianban_xl.book.template import build_input_workbook
+from bianban_xl.book.workbook_file import save_atomic
+from bianban_xl.cli.onsite import add_parsers as add_onsite, EXAMPLES as ONSITE_EXAMPLES
+from bianban_xl.demo import run_demo
+from bianban_xl.district.batch import batch_assign
+from bianban_xl.district.check import district_check, FAIL, PASS, REVIEW
+from bianban_xl.engine.balance import measures
+from bianban_xl.export import report_file
+from bianban_xl.install.bundle import bundle
+from bianban_xl.install.doctor import run as run_doctor
 from bianban_xl.model.problems import Report, UserError
+from bianban_xl.service import assign_file, check_file, verify_file
 
 
 def _out(text: str = "") -> None:
@@ -38,9 +51,6 @@ def _progress(fraction: float, what: str) -> None:
 
 
 def cmd_template(args) -> int:
-    from bianban_xl.book.template import build_input_workbook
-    from bianban_xl.book.workbook_file import save_atomic
-
     path = Path(args.path)
     if path.suffix.lower() != ".xlsx":
         path = path.with_suffix(".xlsx")
@@ -53,8 +63,6 @@ def cmd_template(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from bianban_xl.service import check_file
-
     roster, report = check_file(args.book)
     _print_report(report)
     if roster is not None:
@@ -68,8 +76,6 @@ def cmd_check(args) -> int:
 
 
 def _balance_lines(result) -> list[str]:
-    from bianban_xl.engine.balance import measures
-
     lines = []
     for m in measures(result.roster, result.labels, result.params):
         if m.group in ("班额", "性别", "平均分") or (m.group == "标准差" and m.label == "总分"):
@@ -92,16 +98,12 @@ def _print_assign(result, target, backup) -> None:
 
 
 def _conversion_note(src, target) -> None:
-    from bianban_xl.book.macro_free import conversion_note
-
     note = conversion_note(src, target)
     if note:
         _out(note)
 
 
 def cmd_assign(args) -> int:
-    from bianban_xl.service import assign_file
-
     if args.force and not (args.reason or "").strip():
         _out("[错误] 使用 --force 时必须用 --reason \"原因\" 写明为什么要重新编班；原因会写入编班记录。没有修改任何文件。")
         return 1
@@ -117,8 +119,6 @@ def cmd_assign(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from bianban_xl.service import verify_file
-
     res = verify_file(args.book)
     for line in res.findings:
         _out(line)
@@ -126,15 +126,11 @@ def cmd_verify(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from bianban_xl.demo import run_demo
-
     return run_demo(Path(args.dir), _out, _print_assign)
 
 
 def _count_progress(what: str):
     """A text progress bar on stderr for many files: redrawn in place on a terminal, else every 10%."""
-    import time
-
     start = time.perf_counter()
     state = {"tenth": -1}
 
@@ -153,8 +149,6 @@ def _count_progress(what: str):
 
 
 def cmd_batch(args) -> int:
-    from bianban_xl.district.check import batch_assign
-
     res = batch_assign(args.dir, args.output, jobs=args.jobs, seed=args.seed, progress=_count_progress("批量编班"))
     ok = len(res.items) - len(res.failures)
     _out(f"批量编班完成：{len(res.items)} 个工作簿，成功 {ok}，失败 {len(res.failures)}；共 {res.students} 名学生；"
@@ -180,8 +174,6 @@ def cmd_batch(args) -> int:
 
 
 def cmd_district(args) -> int:
-    from bianban_xl.district.check import FAIL, PASS, REVIEW, district_check
-
     res = district_check(args.dir, args.output, jobs=args.jobs, progress=_count_progress("逐校核查"))
     _out(f"核查完成：{len(res.checks)} 个文件，不合格 {res.count(FAIL)}，需核查 {res.count(REVIEW)}，合格 {res.count(PASS)}；"
          f"用时 {res.seconds:.1f} 秒。")
@@ -198,14 +190,28 @@ def cmd_district(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from bianban_xl.export import report_file
-
     target, converted = report_file(args.book, args.output)
     _out(f"上报文件已写入：{target}")
     _out("这是不含宏的 .xlsx 文件" + ("（已去掉宏和“均衡编班”选项卡）" if converted else "")
          + "，包含全部工作表，可以作为邮件附件发给区教育局；原工作簿没有改动。")
     _out(f"区里核查：bianban district 存放各校文件的文件夹 -o 汇总.xlsx")
     return 0
+
+
+def cmd_bundle(args) -> int:
+    res = bundle(args.output, args.platform, args.cache, log=_out)
+    for path in res.outputs:
+        size = sum(p.stat().st_size for p in path.rglob("*")) if path.is_dir() else path.stat().st_size
+        _out(f"已生成：{path}（{size / 1e6:.1f} MB）")
+    _out(f"包含 {len(res.wheels)} 个依赖包：" + "、".join(w.split("-")[0] for w in res.wheels))
+    _out(f"用时 {res.seconds:.0f} 秒。")
+    if res.platform == "current":
+        _out(f"在目标电脑上（可以离线）运行：sh \"{args.output}/install.sh\"")
+    return 0
+
+
+def cmd_doctor(args) -> int:
+    return run_doctor(args.book, args.fix, args.quiet, _out)
 
 
 EXAMPLES = {
@@ -221,6 +227,17 @@ EXAMPLES = {
     "report": "示例：\n  bianban report 2026级编班.xlsm\n  bianban report 2026级编班.xlsm -o 上报/实验中学-2026级初一-编班结果.xlsx\n\n"
               "不加 -o 时，文件名为“学校名称-年级-编班结果.xlsx”，放在原工作簿旁边。\n"
               "上报文件是不含宏的 .xlsx（邮箱和 Outlook 会拦截 .xlsm 附件），包含全部工作表；原工作簿不改动。",
+    "bundle": "示例：\n  bianban bundle -o 安装包\n  bianban bundle -o 安装包 --platform current\n\n"
+              "在联网的 Linux 电脑上运行（需要 nsis、osslsigncode 和 pip install \".[bundle]\"）：\n"
+              "  --platform win_amd64（默认）生成 均衡编班-安装-版本.exe（按用户安装、不需管理员权限、自带 Python）\n"
+              "  和 均衡编班-版本-win64.zip（解压即用，供信息老师放在共享盘）；\n"
+              "  --platform current 生成 wheels 文件夹和 install.sh（统信UOS、麒麟等 Linux 离线安装）。\n"
+              "下载的文件缓存在 --cache 目录，第二次生成不再联网。",
+    "doctor": "示例：\n  bianban doctor\n  bianban doctor 文档/均衡编班/均衡编班工作簿.xlsm\n  bianban doctor --fix\n\n"
+              "检查 Python 和软件包版本、工作簿中的 xlwings 宏模块是否与安装的 xlwings 一致、Excel 按钮要启动的 Python 是否存在；\n"
+              "Windows 上还检查 Excel 是否安装、宏设置、受信任位置、文件是否带“来自互联网”标记。\n"
+              "--fix 让按钮使用本软件自带的 Python（写入 %USERPROFILE%\\.xlwings\\xlwings.conf）并解除工作簿的“来自互联网”标记。\n"
+              "一切正常时退出码为 0，发现问题时为 1。",
     "district": "示例：\n  bianban district 各校结果 -o 汇总.xlsx\n\n"
                 "逐校复核结果工作簿（重新运行是否一致、编班后是否被改动、规则是否满足、均衡差距），"
                 "写出“学校汇总”和“问题明细”。全部合格时退出码为 0，否则为 1。",
@@ -274,11 +291,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", help="存放各校结果工作簿的文件夹（含子文件夹）")
     p.add_argument("-o", "--output", required=True, help="汇总表文件，如 汇总.xlsx")
     p.add_argument("--jobs", type=int, help="并行进程数，默认等于 CPU 核数")
+    p = add("bundle", "生成离线安装包：Windows 安装程序和便携 zip（自带 Python），或本机平台的 wheel 文件夹", cmd_bundle)
+    p.add_argument("-o", "--output", required=True, help="输出文件夹")
+    p.add_argument("--platform", choices=["win_amd64", "current"], default="win_amd64", help="目标平台（默认 win_amd64）")
+    p.add_argument("--cache", help="下载缓存目录（默认 ~/.cache/bianban_xl/bundle）")
+    p = add("doctor", "诊断：按钮没有反应时，检查 Python、软件包、xlwings 设置、Excel 宏设置，并给出处理办法", cmd_doctor)
+    p.add_argument("book", nargs="?", help="要检查的工作簿（默认：文档\\均衡编班\\均衡编班工作簿.xlsm）")
+    p.add_argument("--fix", action="store_true", help="让 Excel 按钮使用本软件自带的 Python，并解除工作簿的“来自互联网”标记")
+    p.add_argument("--quiet", action="store_true", help="只显示问题")
     p = add("report", "导出上报文件：把编班结果另存为不含宏的 .xlsx，供发给区教育局", cmd_report)
     p.add_argument("book", help="编班结果工作簿 .xlsx / .xlsm")
     p.add_argument("-o", "--output", help="上报文件（.xlsx）；不填则为“学校名称-年级-编班结果.xlsx”，放在原工作簿旁边")
-    from bianban_xl.cli.onsite import EXAMPLES as ONSITE_EXAMPLES, add_parsers as add_onsite
-
     EXAMPLES.update(ONSITE_EXAMPLES)
     add_onsite(add, _out)
     return parser

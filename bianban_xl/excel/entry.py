@@ -17,6 +17,9 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
+from bianban_xl.export import report_file
+from bianban_xl.model.problems import Report, UserError
+
 from . import live_book as L
 
 PROTECTED = ("本工作簿的结构已被保护（“审阅”→“保护工作簿”），按钮无法添加、删除或重排工作表，本次没有做任何改动。\n"
@@ -56,8 +59,6 @@ def _button(action: Callable[[Any], None], book: Any = None) -> None:
     can be written); anything else -- finding the workbook, a protected workbook or sheet, a bug,
     a failure while reporting a failure -- becomes a Chinese message box. Screen updating and the
     status bar are always restored."""
-    from bianban_xl.model.problems import UserError
-
     try:
         target = book if book is not None else L.caller_book()
     except Exception as exc:
@@ -155,9 +156,6 @@ def _save_copy(book: Any, path: Path) -> bool:
 
 
 def _export_report(live: Any) -> None:
-    from bianban_xl.export import report_file
-    from bianban_xl.model.problems import Report, UserError
-
     full = Path(str(getattr(live.book, "fullname", "") or ""))
     if not full.is_file():
         rep = Report()
