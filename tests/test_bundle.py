@@ -12,6 +12,7 @@ there; it is covered by the zip content check (cp312 / win_amd64 wheels) and on 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import struct
 import subprocess
@@ -111,8 +112,9 @@ def test_embedded_python_is_the_signed_psf_build(cache, win_bundle):
 
 def _wine(args: list[str], prefix: Path, timeout: int = 600) -> subprocess.CompletedProcess:
     """Run under Wine; output is piped through cat (Wine's Python crashed writing to a file)."""
-    env = dict(os.environ, WINEPREFIX=str(prefix), WINEDEBUG="-all", WINEDLLOVERRIDES="mscoree,mshtml=")
-    cmd = " ".join(f"'{a}'" for a in [str(WINE), *args]) + " 2>&1 | cat"
+    env = dict(os.environ, WINEPREFIX=str(prefix), WINEDEBUG="-all", WINEDLLOVERRIDES="mscoree,mshtml=",
+               PYTHONIOENCODING="utf-8")
+    cmd = " ".join(shlex.quote(a) for a in [str(WINE), *args]) + " 2>&1 | cat"
     return subprocess.run(["sh", "-c", cmd], env=env, capture_output=True, text=True, timeout=timeout)
 
 
@@ -147,7 +149,8 @@ def test_wine_installs_per_user_with_shortcuts_and_config(wine_install):
 
 def test_bundled_python_runs_what_wine_can_load(wine_install):
     prefix, home, inst = wine_install
-    code = ("import sys, openpyxl, olefile, pywintypes, win32api, xlwings; "
+    # numpy is installed but crashes Wine when loaded, and openpyxl tries to import it
+    code = ("import sys; sys.modules['numpy'] = None; import openpyxl, olefile, pywintypes, win32api, xlwings; "
             "from bianban_xl.book.macro_free import XLSX_MAIN; "
             "from bianban_xl.book.vba_project import xlwings_module_version; "
             "print('PY', sys.version.split()[0], 'XLW', xlwings.__version__, 'OPX', openpyxl.__version__); "
@@ -159,7 +162,9 @@ def test_bundled_python_runs_what_wine_can_load(wine_install):
 
     assert f"PY {B.PY_VERSION} XLW {xlwings.__version__}" in proc.stdout, proc.stdout + proc.stderr
     assert f"VBA {xlwings.__version__}" in proc.stdout, proc.stdout
-    proc = _wine([str(inst / "Python" / "python.exe"), "-m", "bianban_xl.install.doctor", "--quiet"], prefix)
+    doctor = ("import sys; sys.modules['numpy'] = None; from bianban_xl.install.doctor import main; "
+              "sys.exit(main(['--quiet']))")
+    proc = _wine([str(inst / "Python" / "python.exe"), "-c", doctor], prefix)
     assert "诊断完成" in proc.stdout and "缺少软件包" not in proc.stdout, proc.stdout
 
 

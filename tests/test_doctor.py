@@ -10,7 +10,7 @@ import pytest
 
 from bianban_xl.book.vba_project import conf_sheet_value, module_sources, xlwings_module_version
 from bianban_xl.cli.main import main
-from bianban_xl.install import doctor
+from bianban_xl.install import doctor, xlwings_config
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workbook_template.xlsm"
@@ -75,8 +75,8 @@ def test_user_config_round_trip_keeps_other_keys(tmp_path):
     conf = tmp_path / ".xlwings" / "xlwings.conf"
     conf.parent.mkdir()
     conf.write_text('"ONEDRIVE_WIN","D:\\\\云盘"\r\n"INTERPRETER_WIN","pythonw"\r\n', encoding="utf-8")
-    doctor.write_user_config({"interpreter_win": r"C:\Users\张老师\AppData\Local\Programs\均衡编班\Python\pythonw.exe"}, conf)
-    values = doctor.read_user_config(conf)
+    xlwings_config.write_user_config({"interpreter_win": r"C:\Users\张老师\AppData\Local\Programs\均衡编班\Python\pythonw.exe"}, conf)
+    values = xlwings_config.read_user_config(conf)
     assert values["INTERPRETER_WIN"].endswith(r"均衡编班\Python\pythonw.exe")
     assert values["ONEDRIVE_WIN"] == "D:\\\\云盘"
     lines = conf.read_bytes().split(b"\r\n")

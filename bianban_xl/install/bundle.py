@@ -13,7 +13,7 @@ DLL beside ``pythonw.exe`` where the VBA module loads it, ``python312._pth`` nam
 ``Lib\\site-packages``, ``..\\pkgs`` and ``import site``), ``pkgs\\bianban_xl``, the template
 workbook and the guides. The installer copies the template to 文档\\均衡编班, puts it on the
 desktop, adds 开始菜单 entries (工作簿, 使用指南, 安装指南, 均衡编班诊断, 卸载) and writes the xlwings
-user config (``bianban doctor --fix``) so the ribbon starts the bundled ``pythonw.exe``.
+user config (``python -m bianban_xl.install.xlwings_config``) so the ribbon starts the bundled ``pythonw.exe``.
 
 For ``--platform current`` (统信UOS, 麒麟, any Linux) it writes a wheel folder and ``install.sh``
 that installs with ``--no-index --find-links`` into a private environment.
@@ -222,7 +222,7 @@ def write_zip(build: Path, extra: list[Path], wheel: Path, out: Path) -> Path:
 
 
 DOCTOR_CMD = "@echo off\r\nchcp 65001 >nul\r\n\"%~dp0Python\\python.exe\" -m bianban_xl.install.doctor\r\npause\r\n"
-SETUP_CMD = "@echo off\r\nchcp 65001 >nul\r\n\"%~dp0Python\\python.exe\" -m bianban_xl.install.doctor --fix\r\npause\r\n"
+SETUP_CMD = "@echo off\r\nchcp 65001 >nul\r\n\"%~dp0Python\\python.exe\" -m bianban_xl.install.xlwings_config\r\npause\r\n"
 
 
 def installer(build: Path, extra: list[Path], wheel: Path, cache: Path, out: Path, log: Log) -> Path:

@@ -15,6 +15,7 @@ import importlib.metadata as md
 import os
 import platform
 import re
+import struct
 import sys
 import zipfile
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from typing import Callable
 
 from bianban_xl import __version__
 from bianban_xl.book.vba_project import conf_sheet_value, xlwings_module_version
+from bianban_xl.install.xlwings_config import point_excel_here, quiet_streams, read_user_config, user_config_path
 
 OK, WARN, BAD = "正常", "提醒", "问题"
 PACKAGES = ["numpy", "openpyxl", "xlwings", "pypinyin", "opencc-python-reimplemented"]
@@ -50,44 +52,6 @@ class Diagnosis:
     @property
     def ok(self) -> bool:
         return not any(f.level == BAD for f in self.findings)
-
-
-# --- xlwings' user config ---------------------------------------------------------------
-def user_config_path() -> Path:
-    home = os.environ.get("USERPROFILE") if sys.platform == "win32" else None
-    return Path(home or Path.home()) / ".xlwings" / "xlwings.conf"
-
-
-def _conf_encoding() -> str:
-    return "mbcs" if sys.platform == "win32" else "utf-8"   # VBA's Input # reads the ANSI code page
-
-
-def read_user_config(path: Path | None = None) -> dict[str, str]:
-    path = path or user_config_path()
-    if not path.is_file():
-        return {}
-    out = {}
-    for line in path.read_text(_conf_encoding(), errors="replace").splitlines():
-        m = re.match(r'\s*"([^"]*)"\s*,\s*"([^"]*)"', line)
-        if m:
-            out[m.group(1).upper()] = m.group(2)
-    return out
-
-
-def write_user_config(values: dict[str, str], path: Path | None = None) -> Path:
-    """Set keys in xlwings' user config (``"KEY","value"`` lines, as xlwings writes them), keeping
-    the other keys."""
-    path = path or user_config_path()
-    conf = read_user_config(path)
-    conf.update({k.upper(): v for k, v in values.items()})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = "".join(f'"{k}","{v}"\r\n' for k, v in conf.items())
-    path.write_text(text, encoding=_conf_encoding(), newline="")
-    return path
-
-
-def bundled_pythonw() -> Path:
-    return Path(sys.executable).with_name("pythonw.exe")
 
 
 # --- Windows-only looks (registry, alternate data streams) --------------------------------
@@ -157,7 +121,8 @@ def check_windows(d: Diagnosis, book: Path | None) -> None:
 
 
 def check_packages(d: Diagnosis) -> None:
-    d.add(OK, f"Python {platform.python_version()}（{platform.system()} {platform.machine()}），bianban_xl {__version__}")
+    # sys.platform, not platform.system(): on Windows the latter asks WMI, which may hang or fail
+    d.add(OK, f"Python {platform.python_version()}（{sys.platform}，{struct.calcsize('P') * 8} 位），bianban_xl {__version__}")
     names = PACKAGES + (["pywin32"] if sys.platform == "win32" else [])
     missing, found = [], []
     for name in names:
@@ -235,12 +200,7 @@ def diagnose(book: str | Path | None = None) -> Diagnosis:
 
 def fix(book: str | Path | None, out: Out) -> None:
     """Point xlwings at this installation's pythonw.exe; unblock the workbook."""
-    if sys.platform == "win32":
-        pythonw = bundled_pythonw()
-        conf = write_user_config({"INTERPRETER_WIN": str(pythonw)})
-        out(f"已设置：Excel 按钮使用 {pythonw}（写入 {conf}）。")
-    else:
-        out("本机不是 Windows：xlwings 的 Excel 按钮设置只在 Windows 上需要，没有改动。")
+    point_excel_here(out)
     path = Path(book) if book else default_book()
     if path is not None and zone_of(path) is not None:
         try:
@@ -270,11 +230,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fix", action="store_true")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
+    quiet_streams()
     return run(a.book, a.fix, a.quiet, print)
 
 
 def start_menu() -> None:
     """开始菜单 → 均衡编班诊断: the checks in a console window, a fix on request, then wait."""
+    quiet_streams()
     code = run(None, False, False, print)
     if code:
         answer = input("\n输入 Y 并按回车，自动修复可以修复的问题（设置 Excel 按钮使用的 Python）：")

@@ -33,7 +33,7 @@
   CreateShortCut "$DESKTOP\均衡编班工作簿.lnk" "$DOCUMENTS\均衡编班\均衡编班工作簿.xlsm"
   ; xlwings user config (%USERPROFILE%\.xlwings\xlwings.conf): the ribbon starts this pythonw.exe
   DetailPrint "设置 Excel 按钮使用的 Python……"
-  nsExec::ExecToLog '"$INSTDIR\Python\python.exe" -m bianban_xl.install.doctor --fix --quiet'
+  nsExec::ExecToLog '"$INSTDIR\Python\python.exe" -m bianban_xl.install.xlwings_config'
 [% endblock install_shortcuts %]
 
 [% block uninstall_shortcuts %]
