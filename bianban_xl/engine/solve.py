@@ -44,12 +44,18 @@ from bianban_xl.model.records import BalanceProblem, Infeasible
 MAX_SWEEPS = 60            # class-pair sweeps at most (stops earlier when a sweep moves nobody)
 ALL_PAIRS_MAX_K = 48       # up to this many classes every pair of classes is visited each sweep
 PARTNERS = 8               # above it, each class meets this many random partner classes per sweep
-VISIT_BUDGET = 40_000      # class-pair visits at most (a fixed amount of work: only very large
-                           # schools, ~300+ classes, reach it; N=1000/K=20 needs about 900)
+VISITS_PER_CLASS = 60      # work budget: class-pair visits at most, per class (a counted amount of
+VISITS_MIN = 4_000         # work, never time, so `verify` repeats it on any machine; schools up to
+                           # ~60 classes stop on their own before it: N=1000/K=20 needs ~1,200)
 PLACEMENT_TRIES = 30       # randomised greedy starts before declaring the rules infeasible
 UNIT_TRIES = 6             # classes tried per bound group and pass
-MISSING_WEIGHT = 1e3       # weight of the 缺考-count balance
 GRID = 1e-9                # Δ rounding grid, relative to the largest weight
+
+
+def visit_budget(k: int) -> int:
+    """Class-pair visits the search may make for ``k`` classes: it grows with the size of the
+    school and depends on nothing else, so the same problem gets the same work everywhere."""
+    return max(VISITS_MIN, VISITS_PER_CLASS * int(k))
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -169,10 +175,6 @@ class _Prep:
                 q = np.where(miss, 0.0, z2 - z2[~miss].sum() / (~miss).sum())
                 cols.append(q)
                 wcol.append(float(f.weight_sd))
-            if miss.any():
-                codes.append(np.where(miss, 1, 0).astype(np.int64) + offs)
-                weights.append(np.full(2, MISSING_WEIGHT))
-                offs += 2
         self.n_cat_cols = offs
         self.codes = (np.stack(codes, axis=1) if codes else np.zeros((n, 0), np.int64))
         self.wcat_cols = np.concatenate(weights) if weights else np.zeros(0)
@@ -388,7 +390,7 @@ def _check(prep: _Prep, problem: BalanceProblem, L: np.ndarray) -> None:
 # ------------------------------------------------------------------------------------------------
 def solve(problem: BalanceProblem, seed: int, *, max_seconds: float | None = None,
           progress: Callable[[float], None] | None = None,
-          max_sweeps: int = MAX_SWEEPS) -> np.ndarray:
+          max_sweeps: int = MAX_SWEEPS, info: dict | None = None) -> np.ndarray:
     """Balanced labels (N,) in [0, K) for ``problem``; same problem + same seed = same labels."""
     t0 = time.monotonic()
     prep = _Prep(problem)
@@ -408,7 +410,9 @@ def solve(problem: BalanceProblem, seed: int, *, max_seconds: float | None = Non
         raise _infeasible_from(prep, worst)
 
     st = _State(prep, labels)
-    _search(st, rng, max_sweeps, out_of_time, progress)
+    visits = _search(st, rng, max_sweeps, out_of_time, progress)
+    if info is not None:
+        info.update(visits=visits, budget=visit_budget(prep.k))
     best_labels = st.copy_labels()
     _check(prep, problem, best_labels)
     if progress is not None:
@@ -456,7 +460,7 @@ def _class_pairs(st: _State, rng: np.random.Generator) -> list[tuple[int, int]]:
 
 
 def _search(st: _State, rng: np.random.Generator, max_sweeps: int, out_of_time,
-            progress: Callable[[float], None] | None) -> None:
+            progress: Callable[[float], None] | None) -> int:
     """Sweeps of class-pair exchanges (pair_exchange.PairSearch) until a sweep changes nothing.
 
     A pair whose visit found nothing is skipped until one of its two classes changes (version
@@ -465,19 +469,20 @@ def _search(st: _State, rng: np.random.Generator, max_sweeps: int, out_of_time,
     """
     p = st.p
     if p.k < 2:
-        return
+        return 0
     ps = PairSearch(st)
     version = ps.version                      # per class, bumped by every move into or out of it
     quiet: dict[tuple[int, int], tuple[int, int]] = {}
     groups_done = False                       # bound groups tried since the last change?
     visits = 0
+    budget = visit_budget(p.k)
     for sweep in range(max_sweeps):
         moved = 0
         for step, (a, b) in enumerate(_class_pairs(st, rng)):
             stamp = (int(version[a]), int(version[b]))
             if quiet.get((a, b)) == stamp:
                 continue
-            if visits >= VISIT_BUDGET:
+            if visits >= budget:
                 break
             visits += 1
             if ps.visit(a, b):
@@ -486,11 +491,11 @@ def _search(st: _State, rng: np.random.Generator, max_sweeps: int, out_of_time,
             else:
                 quiet[(a, b)] = stamp
             if step % 64 == 63 and out_of_time():
-                return
+                return visits
         if progress is not None:
-            progress(min(0.95, max((sweep + 1) / max_sweeps, visits / VISIT_BUDGET)))
+            progress(min(0.95, max((sweep + 1) / max_sweeps, visits / budget)))
         if out_of_time():
-            return
+            return visits
         # bound groups: on the first sweep, then whenever the singles have settled
         if p.groups and (sweep == 0 or not moved) and not groups_done:
             st.refresh(sorted(st.stale))
@@ -503,8 +508,9 @@ def _search(st: _State, rng: np.random.Generator, max_sweeps: int, out_of_time,
                 version[np.unique(np.concatenate([before[changed], st.L[changed]]))] += 1
                 moved += 1
             groups_done = True
-        if not moved or visits >= VISIT_BUDGET:
-            return
+        if not moved or visits >= budget:
+            return visits
+    return visits
 
 
 def _group_move(st: _State, members: np.ndarray, rng: np.random.Generator) -> int:
