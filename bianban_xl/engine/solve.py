@@ -9,13 +9,17 @@ Objective (minimised)::
     sum over categorical features g of  w_g * sum_{k,c} (count_kc - total_c / K)^2
   + sum over numeric columns f       of  w_f * sum_k   (S_kf - n_k / N * total_f)^2
 
-Numeric features are standardised (z-scores; 缺考 imputed with the mean, i.e. z = 0). Each numeric
-feature gives a column z (its class sums balance the class mean, weight ``weight_mean``) and, when
-``weight_sd > 0``, a column z^2 - mean(z^2) (balances the class spread, weight ``weight_sd``). When
-some values are missing, a missing/present indicator is balanced as a count. The weights from
-:mod:`problem_build` make the objective close to lexicographic: counts first, then means, spread,
-birth date. A squared deviation from c/K is minimal exactly when the counts differ by at most one,
-so the count terms are minimised at the provable bound.
+Numeric features are standardised over the students who have a value (z-scores; a missing value
+— blank or 缺考 — is z = 0). Each numeric feature gives a column z (its class sums balance the class
+mean, weight ``weight_mean``) and, when ``weight_sd > 0``, a column z^2 - mean(z^2) (balances the
+class spread, weight ``weight_sd``). Because the columns are centred over the students with a value
+and are 0 for the others, the deviation of a class sum is exactly (class mean over the students
+who sat it - school mean) × (how many sat it): each subject is balanced over who sat it, 总分 over
+who has every subject (problem_build), with no count of 缺考 to balance (where a 缺考 student goes
+matters only through the scores he has). The weights from :mod:`problem_build` make the objective
+close to lexicographic: counts first, then means, spread, birth date. A squared deviation from c/K
+is minimal exactly when the counts differ by at most one, so the count terms are minimised at the
+provable bound.
 
 Search: a seeded randomised greedy start that respects the hard rules (constrained units first, then
 the rest dealt out stratified by gender / school / 等级), then sweeps over pairs of classes
@@ -27,8 +31,9 @@ another class. A class pair that offered nothing is skipped until one of its cla
 the search stops when a sweep changes nothing.
 
 Reproducibility: all randomness comes from ``np.random.Generator(np.random.PCG64(seed))``; the work
-done is fixed (sweeps until nothing improves), never a function of the clock — ``max_seconds`` is only a safety
-cap that cuts the search short. Decisions use elementwise arithmetic and row sums only (no BLAS),
+done is counted, never timed: sweeps until nothing improves, at most ``visit_budget(K)`` class-pair
+visits (it grows with the number of classes; ``solve(info=...)`` reports work done and budget for
+the 编班记录). ``max_seconds`` is only a safety cap that cuts the search short. Decisions use elementwise arithmetic and row sums only (no BLAS),
 Δ values are rounded to a fixed grid before comparison and ties go to the lowest candidate position.
 """
 from __future__ import annotations
@@ -43,7 +48,8 @@ from bianban_xl.model.records import BalanceProblem, Infeasible
 
 MAX_SWEEPS = 60            # class-pair sweeps at most (stops earlier when a sweep moves nobody)
 ALL_PAIRS_MAX_K = 48       # up to this many classes every pair of classes is visited each sweep
-PARTNERS = 8               # above it, each class meets this many random partner classes per sweep
+PARTNERS = 4               # above it, each class meets this many random partner classes per sweep
+OPPOSITES = 4              # and this many classes whose numeric deviations point most the other way
 VISITS_PER_CLASS = 60      # work budget: class-pair visits at most, per class (a counted amount of
 VISITS_MIN = 4_000         # work, never time, so `verify` repeats it on any machine; schools up to
                            # ~60 classes stop on their own before it: N=1000/K=20 needs ~1,200)
@@ -420,26 +426,25 @@ def solve(problem: BalanceProblem, seed: int, *, max_seconds: float | None = Non
     return best_labels
 
 
-def _opposite(st: _State) -> np.ndarray:
-    """For each class the class whose weighted deviation points most the other way (the lowest
-    D_a·W·D_b): exchanges between them gain most. Elementwise sums, no BLAS."""
+def _opposite(st: _State, m: int) -> np.ndarray:
+    """For each class the ``m`` classes whose numeric deviation points most the other way (the
+    lowest D_a·W·D_b over the numeric columns): exchanges between them gain most. The count columns
+    are left out: at their bound their deviations cannot shrink, and their large weights would
+    decide alone. Elementwise sums, no BLAS; ties by class number."""
     p = st.p
     k = p.k
     score = np.zeros((k, k))
-    for j in range(st.Dc.shape[1]):
-        col = st.Dc[:, j]
-        score += (p.wcat_cols[j] * col)[:, None] * col[None, :]
     for j in range(st.Dn.shape[1]):
         col = st.Dn[:, j]
         score += (p.wnum[j] * col)[:, None] * col[None, :]
     score[np.arange(k), np.arange(k)] = np.inf
-    return np.argmin(score, axis=1)
+    return np.argsort(score, axis=1, kind="stable")[:, :m]
 
 
 def _class_pairs(st: _State, rng: np.random.Generator) -> list[tuple[int, int]]:
     """The class pairs visited in one sweep, in a random order: all of them for up to
-    ALL_PAIRS_MAX_K classes, else for each class its most opposite class and PARTNERS random
-    ones, plus, for every count off its bound, the classes with the most and the fewest."""
+    ALL_PAIRS_MAX_K classes, else for each class its OPPOSITES most opposite classes and PARTNERS
+    random ones, plus, for every count off its bound, the classes with the most and the fewest."""
     k = st.p.k
     if k <= ALL_PAIRS_MAX_K:
         a, b = np.triu_indices(k, 1)
@@ -450,8 +455,9 @@ def _class_pairs(st: _State, rng: np.random.Generator) -> list[tuple[int, int]]:
         cols = np.flatnonzero(st.Dc.max(axis=0) - st.Dc.min(axis=0) > 1.5) if st.Dc.size else []
         hi_c = np.argmax(st.Dc[:, cols], axis=0) if len(cols) else np.zeros(0, np.int64)
         lo_c = np.argmin(st.Dc[:, cols], axis=0) if len(cols) else np.zeros(0, np.int64)
-        a = np.concatenate([np.arange(k), hi_c, a])
-        b = np.concatenate([_opposite(st), lo_c, b])
+        opp = _opposite(st, OPPOSITES)
+        a = np.concatenate([np.repeat(np.arange(k), OPPOSITES), hi_c, a])
+        b = np.concatenate([opp.ravel(), lo_c, b])
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         pairs = np.unique(lo * k + hi)
         a, b = pairs // k, pairs % k
