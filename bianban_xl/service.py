@@ -3,7 +3,6 @@ thin shells over these; adapters only read RawBooks and render SheetSpecs."""
 from __future__ import annotations
 
 import platform
-from copy import copy
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -22,6 +21,9 @@ from bianban_xl.model.records import Infeasible, Params, Roster
 from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, class_sheet, read_record, record_sheet, schools_sheet, summary_sheet
 from bianban_xl.model.sheet_model import SheetSpec
 from bianban_xl.model.validate import validate
+from bianban_xl.book.apply import apply_update_file
+from bianban_xl.book.xlsx_fast import FastUnsupported, read_fast
+from bianban_xl.model.book_update import BookUpdate
 
 Progress = Callable[[float, str], None] | None
 
@@ -188,29 +190,15 @@ def check_file(path: str | Path) -> tuple[Roster | None, Report]:
     return validate(read_book(path))
 
 
-def write_result(src: Path, out: Path, book: RawBook, result: AssignResult) -> None:
-    from openpyxl.styles import Font
-
-    from bianban_xl.book.workbook_file import FONT_NAME, open_for_update, render_sheet, save_atomic
-
-    wb = open_for_update(src)
-    for name in previous_result_sheets(book):
-        if name in wb.sheetnames:
-            wb.remove(wb[name])
-    ws = wb[result.roster.sheet]
-    hr, col = result.roster.header_row, result.roster.class_col
-    head = ws.cell(row=hr, column=col)
-    if head.value in (None, ""):
-        head.value = S.C_CLASS
-        left = ws.cell(row=hr, column=max(1, col - 1))
-        head.font = Font(name=left.font.name or FONT_NAME, bold=True)
-        if left.fill is not None and left.fill.fill_type:
-            head.fill = copy(left.fill)
-    for s, cname in zip(result.roster.students, result.class_of):
-        ws.cell(row=s.row, column=col, value=cname)
-    for spec in result.sheets:
-        render_sheet(wb, spec)
-    save_atomic(wb, out)
+def assign_update(book: RawBook, result: AssignResult) -> BookUpdate:
+    """What ``assign`` changes in the workbook: previous result sheets dropped, the class column
+    of the roster (and its header when empty), the result sheets."""
+    roster = result.roster
+    sheet = book.sheets.get(roster.sheet)
+    hr, col = roster.header_row, roster.class_col
+    headers = [(roster.sheet, hr, col, S.C_CLASS)] if sheet is not None and sheet.cell(hr, col) in (None, "") else []
+    return BookUpdate(sheets=list(result.sheets), drop=previous_result_sheets(book), headers=headers,
+                      cells=[(roster.sheet, s.row, col, c) for s, c in zip(roster.students, result.class_of)])
 
 
 def assign_file(path: str | Path, out: str | Path | None = None, seed: int | None = None,
@@ -218,25 +206,10 @@ def assign_file(path: str | Path, out: str | Path | None = None, seed: int | Non
                 force_reason: str | None = None) -> tuple[AssignResult, Path, Path | None]:
     """Validate, balance and write. Without ``out`` the input is updated after a backup copy.
     Returns (result, written path, backup path or None). Raises UserError with nothing written."""
-    from bianban_xl.book.workbook_file import backup_copy
-
     src = Path(path)
     book, zb = _read_for_assign(src)
     result = plan_assignment(book, seed=seed, progress=progress, seed_source=seed_source, force_reason=force_reason)
-    backup = None
-    if out is None:
-        backup = backup_copy(src)
-        target = src
-    else:
-        target = Path(out)
-        if target.suffix.lower() not in (".xlsx", ".xlsm"):
-            rep = Report()
-            rep.error("", f"输出文件“{target.name}”的扩展名应为 .xlsx 或 .xlsm。", "请换一个输出文件名，如 结果.xlsx。")
-            raise UserError(rep)
-        if target.suffix.lower() != src.suffix.lower():
-            target = target  # openpyxl keeps VBA only for .xlsm → .xlsm; .xlsm → .xlsx drops macros
-    if zb is None or not _write_fast(zb, target, book, result):
-        write_result(src, target, book, result)
+    target, backup = apply_update_file(src, out, assign_update(book, result), zb)
     return result, target, backup
 
 
@@ -246,35 +219,11 @@ FAST_IO = True   # read and write the parts directly when the workbook allows it
 def _read_for_assign(src: Path):
     """(RawBook, ZipBook or None): the fast reader when it understands the file, else read_book."""
     if FAST_IO:
-        from bianban_xl.book.xlsx_fast import FastUnsupported, read_fast
-
         try:
             return read_fast(src)
         except FastUnsupported:
             pass
     return read_book(src), None
-
-
-def _write_fast(zb, target: Path, book: RawBook, result: AssignResult) -> bool:
-    """Write the result with xlsx_fast.write_fast; False (nothing written) when it cannot, so
-    the openpyxl path writes it instead. Same sheets, values and formats either way."""
-    from bianban_xl.book.xlsx_fast import FastUnsupported, write_fast
-
-    if previous_result_sheets(book):
-        return False
-    roster = result.roster
-    sheet = book.sheets.get(roster.sheet)
-    if sheet is None:
-        return False
-    hr, col = roster.header_row, roster.class_col
-    if any((s.row, col) in sheet.formulas for s in roster.students) or (hr, col) in sheet.formulas:
-        return False
-    try:
-        write_fast(zb, target, roster.sheet, (hr, col, sheet.cell(hr, col) in (None, "")),
-                   [(s.row, c) for s, c in zip(roster.students, result.class_of)], col, result.sheets)
-    except FastUnsupported:
-        return False
-    return True
 
 
 def verify_book(book: RawBook) -> VerifyResult:

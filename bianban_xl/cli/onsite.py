@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from bianban_xl.onsite.update import BookUpdate, apply_update_file
+from bianban_xl.book.apply import apply_update_file
+from bianban_xl.model.book_update import BookUpdate
 
 EXAMPLES = {
     "teachers": "示例：\n  bianban teachers 编班结果.xlsx\n  bianban teachers 编班结果.xlsx --seed 20260901 -o 搭配.xlsx",
