@@ -58,8 +58,8 @@ class FakeRange:
     # values
     def _read(self, r, c):
         v = self.sheet.cells.get((r, c))
-        if isinstance(v, str) and (r, c) in self.sheet.formula_cells and v.startswith("=HYPERLINK("):
-            return v.split('","')[-1].rstrip('")')
+        if isinstance(v, str) and (r, c) in self.sheet.formula_cells:   # the formula's result
+            return v.split('","')[-1].rstrip('")') if v.startswith("=HYPERLINK(") else 0.0
         if isinstance(v, bool):
             return v
         if isinstance(v, int):
@@ -397,9 +397,13 @@ def test_read_is_one_block_per_sheet(good_file):
 
 def test_formulas_are_noted(good_file):
     book = FakeBook.from_file(good_file)
-    book.sheets[S.SHEET_ROSTER].cells[(3, 8)] = "=A1+1"
+    roster = book.sheets[S.SHEET_ROSTER]
+    roster.range((3, 8)).value = "=A1+1"            # typed: a formula
+    roster.range((4, 8)).value = "'=A1+1"           # typed with an apostrophe: text
     raw = L.LiveBook(book).read_raw()
     assert (3, 8) in raw.sheets[S.SHEET_ROSTER].formulas
+    assert (4, 8) not in raw.sheets[S.SHEET_ROSTER].formulas
+    assert raw.sheets[S.SHEET_ROSTER].cell(4, 8) == "=A1+1"
 
 
 # --- buttons ----------------------------------------------------------------------------------

@@ -102,8 +102,10 @@ def read_raw(path: str | os.PathLike, report: Report | None = None) -> RawBook:
             values = []
             for c_idx, cell in enumerate(row, start=1):
                 v = cell.value
-                if cell.data_type == "f" or (isinstance(v, str) and v.startswith("=") and len(v) > 1):
+                if cell.data_type == "f":     # a real formula; text that starts with '=' is text
                     formulas.add((r_idx, c_idx))
+                    if not isinstance(v, str):    # ArrayFormula / DataTableFormula: their text
+                        v = getattr(v, "text", None) or str(v)
                 elif v is not None and not isinstance(v, (str, int, float, bool, datetime)) and hasattr(v, "text"):
                     v = str(v)
                 values.append(v)

@@ -284,8 +284,6 @@ def _sheet_cells_et(data: bytes, shared: list[str], date_xf: set, td_xf: set, n_
                 v = c.findtext(_M + "v", None) or None
                 if v is not None:
                     v = _cell_value(v, t, s, shared, date_xf, td_xf)
-            if isinstance(v, str) and len(v) > 1 and v.startswith("="):
-                formulas.add((rr, c_no))
             cells[(rr, c_no)] = v
     me = root.find(_M + "mergeCells")
     return cells, formulas, [m.get("ref") for m in (me if me is not None else ())]
@@ -364,8 +362,7 @@ def _sheet_cells_re(data: bytes, shared: list[str], date_xf: set, td_xf: set, n_
         cells[(rr, c_no)] = v
     if n != body.count("<c ") or body.count("<c") != n + body.count("<col"):
         raise _NoRegex                # a cell written some other way: ElementTree reads it
-    formulas = {k for k, v in cells.items() if isinstance(v, str) and len(v) > 1 and v.startswith("=")}
-    return cells, formulas, _MERGE_RE.findall(text[j:]) if j > 0 else []
+    return cells, set(), _MERGE_RE.findall(text[j:]) if j > 0 else []
 
 
 # writing ----------------------------------------------------------------------------------

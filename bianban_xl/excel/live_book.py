@@ -126,9 +126,10 @@ class LiveBook:
         texts = block.formula
         if isinstance(texts, str):
             texts = [[texts]]
-        for r, row in enumerate(texts or [], start=1):
-            for c, f in enumerate(row, start=1):
-                if isinstance(f, str) and f.startswith("=") and len(f) > 1:
+        for r, row in enumerate(texts or [], start=1):   # a formula's value differs from its text;
+            for c, f in enumerate(row, start=1):          # text typed as '=1+1 reads back as itself
+                if isinstance(f, str) and f.startswith("=") and len(f) > 1 and not (
+                        r <= len(rows) and c <= len(rows[r - 1]) and rows[r - 1][c - 1] == f):
                     formulas.add((r, c))
         while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[-1]):
             rows.pop()
