@@ -12,12 +12,12 @@ from pathlib import Path
 
 from openpyxl.styles import Font
 
-from bianban_xl.book.workbook_file import FONT_NAME, open_for_update, put_value, render_sheet
-from bianban_xl.book.workbook_file import backup_copy, save_atomic
+from bianban_xl.book.files import backup_copy
+from bianban_xl.book.workbook_file import FONT_NAME, open_for_update, put_value, render_sheet, save_atomic
 from bianban_xl.book.xlsx_fast import FastUnsupported, ZipBook, write_fast
 from bianban_xl.model import schema as S
-from bianban_xl.model.book_update import BookUpdate
-from bianban_xl.model.problems import Report, UserError
+from bianban_xl.model.problems import fail
+from bianban_xl.model.sheet_model import BookUpdate
 
 FAST, OPENPYXL = "fast", "openpyxl"
 
@@ -29,9 +29,7 @@ def output_target(src: Path, out: str | Path | None) -> Path:
         return Path(src)
     target = Path(out)
     if target.suffix.lower() not in (".xlsx", ".xlsm"):
-        rep = Report()
-        rep.error("", f"输出文件“{target.name}”的扩展名应为 .xlsx 或 .xlsm。", "请换一个输出文件名，如 结果.xlsx。")
-        raise UserError(rep)
+        fail("", f"输出文件“{target.name}”的扩展名应为 .xlsx 或 .xlsm。", "请换一个输出文件名，如 结果.xlsx。")
     return target
 
 

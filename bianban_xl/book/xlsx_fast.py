@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass as _dataclass
 from pathlib import Path
@@ -24,9 +23,9 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
 
+from bianban_xl.book.files import write_atomic
 from bianban_xl.model.raw_book import RawBook, RawSheet
-from bianban_xl.model.book_update import BookUpdate
-from bianban_xl.model.sheet_model import ChartSpec, Formula, Link, SheetSpec
+from bianban_xl.model.sheet_model import BookUpdate, ChartSpec, Formula, Link, SheetSpec
 from bianban_xl.book.workbook_file import BORDER, FONT_NAME, STYLES, _add_chart
 from xml.sax.saxutils import escape as _xml_escape
 
@@ -1061,22 +1060,16 @@ def _patch_workbook(zb: ZipBook, specs: list[SheetSpec], added: list[tuple[str, 
 
 
 def _write_archive(zb: ZipBook, target: Path, new_parts: dict[str, bytes]) -> None:
-    """Every input part in order (changed ones replaced), then the new ones; temporary file, then
-    one replace."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~bianban-", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    try:
+    """Every input part in order (changed ones replaced), then the new ones (book.files.write_atomic:
+    a temporary file, then one replace)."""
+    def write(tmp: str) -> None:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
             for n in zb.names:
                 zf.writestr(n, new_parts.pop(n) if n in new_parts else zb.parts[n])
             for n, data in new_parts.items():
                 zf.writestr(n, data)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+
+    write_atomic(target, write)
 
 
 _header_fonts: dict[str, object] = {}

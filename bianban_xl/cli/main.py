@@ -8,10 +8,19 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 from bianban_xl import __version__
+from bianban_xl.book.template import build_input_workbook
+from bianban_xl.book.workbook_file import save_atomic
+from bianban_xl.cli.onsite import add_parsers as add_onsite, EXAMPLES as ONSITE_EXAMPLES
+from bianban_xl.demo import run_demo
+from bianban_xl.district.batch import batch_assign
+from bianban_xl.district.check import district_check, FAIL, PASS, REVIEW
+from bianban_xl.engine.balance import measures
 from bianban_xl.model.problems import Report, UserError
+from bianban_xl.service import assign_file, check_file, verify_file
 
 
 def _out(text: str = "") -> None:
@@ -38,9 +47,6 @@ def _progress(fraction: float, what: str) -> None:
 
 
 def cmd_template(args) -> int:
-    from bianban_xl.book.template import build_input_workbook
-    from bianban_xl.book.workbook_file import save_atomic
-
     path = Path(args.path)
     if path.suffix.lower() != ".xlsx":
         path = path.with_suffix(".xlsx")
@@ -53,8 +59,6 @@ def cmd_template(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from bianban_xl.service import check_file
-
     roster, report = check_file(args.book)
     _print_report(report)
     if roster is not None:
@@ -68,8 +72,6 @@ def cmd_check(args) -> int:
 
 
 def _balance_lines(result) -> list[str]:
-    from bianban_xl.engine.balance import measures
-
     lines = []
     for m in measures(result.roster, result.labels, result.params):
         if m.group in ("班额", "性别", "平均分") or (m.group == "标准差" and m.label == "总分"):
@@ -92,8 +94,6 @@ def _print_assign(result, target, backup) -> None:
 
 
 def cmd_assign(args) -> int:
-    from bianban_xl.service import assign_file
-
     if args.force and not (args.reason or "").strip():
         _out("[错误] 使用 --force 时必须用 --reason \"原因\" 写明为什么要重新编班；原因会写入编班记录。没有修改任何文件。")
         return 1
@@ -108,8 +108,6 @@ def cmd_assign(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from bianban_xl.service import verify_file
-
     res = verify_file(args.book)
     for line in res.findings:
         _out(line)
@@ -117,15 +115,11 @@ def cmd_verify(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from bianban_xl.demo import run_demo
-
     return run_demo(Path(args.dir), _out, _print_assign)
 
 
 def _count_progress(what: str):
     """A text progress bar on stderr for many files: redrawn in place on a terminal, else every 10%."""
-    import time
-
     start = time.perf_counter()
     state = {"tenth": -1}
 
@@ -144,8 +138,6 @@ def _count_progress(what: str):
 
 
 def cmd_batch(args) -> int:
-    from bianban_xl.district.check import batch_assign
-
     res = batch_assign(args.dir, args.output, jobs=args.jobs, seed=args.seed, progress=_count_progress("批量编班"))
     ok = len(res.items) - len(res.failures)
     _out(f"批量编班完成：{len(res.items)} 个工作簿，成功 {ok}，失败 {len(res.failures)}；共 {res.students} 名学生；"
@@ -171,8 +163,6 @@ def cmd_batch(args) -> int:
 
 
 def cmd_district(args) -> int:
-    from bianban_xl.district.check import FAIL, PASS, REVIEW, district_check
-
     res = district_check(args.dir, args.output, jobs=args.jobs, progress=_count_progress("逐校核查"))
     _out(f"核查完成：{len(res.checks)} 个文件，不合格 {res.count(FAIL)}，需核查 {res.count(REVIEW)}，合格 {res.count(PASS)}；"
          f"用时 {res.seconds:.1f} 秒。")
@@ -251,8 +241,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", help="存放各校结果工作簿的文件夹（含子文件夹）")
     p.add_argument("-o", "--output", required=True, help="汇总表文件，如 汇总.xlsx")
     p.add_argument("--jobs", type=int, help="并行进程数，默认等于 CPU 核数")
-    from bianban_xl.cli.onsite import EXAMPLES as ONSITE_EXAMPLES, add_parsers as add_onsite
-
     EXAMPLES.update(ONSITE_EXAMPLES)
     add_onsite(add, _out)
     return parser

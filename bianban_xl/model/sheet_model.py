@@ -141,3 +141,28 @@ class SheetSpec:
     @property
     def max_row(self) -> int:
         return max((b.bottom for b in self.blocks), default=1)
+
+
+@dataclass
+class BookUpdate:
+    """What one step changes in a workbook (assign and every on-site step plan one; ``book.apply``
+    applies it to a file, ``excel.live_book.apply_update`` to the open workbook), in this order:
+    ``drop`` (sheets a previous run wrote), ``sheets`` (create or replace), ``headers``, ``cells``,
+    ``record_rows``, ``protect``. Values follow the cell model above: a ``str`` is always text."""
+
+    sheets: list[SheetSpec] = field(default_factory=list)           # create or replace
+    cells: list[tuple[str, int, int, Any]] = field(default_factory=list)   # (sheet, row, col, value)
+    protect: list[str] = field(default_factory=list)                # sheets to protect (no password)
+    record_rows: list[list[Any]] = field(default_factory=list)      # rows appended to 编班记录 (项目 | 内容 …)
+    messages: list[str] = field(default_factory=list)               # Chinese summary lines for the user
+    drop: list[str] = field(default_factory=list)                   # sheets to delete first (when present)
+    # a header cell we add to the user's table (sheet, row, col, text): bold, in the font name and
+    # fill of its left neighbour, so it looks like the user's own headers
+    headers: list[tuple[str, int, int, str]] = field(default_factory=list)
+
+    def cells_by_sheet(self) -> dict[str, dict[tuple[int, int], Any]]:
+        """{sheet: {(row, col): value}} of ``cells`` (later entries win)."""
+        out: dict[str, dict[tuple[int, int], Any]] = {}
+        for sheet, row, col, value in self.cells:
+            out.setdefault(sheet, {})[(row, col)] = value
+        return out
