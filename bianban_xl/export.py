@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bianban_xl.book.files import write_atomic
+from bianban_xl.book.files import backup_copy, output_lock, plan_output, write_atomic
 from bianban_xl.book.macro_free import MACRO_MAINS, main_content_type, to_macro_free
 from bianban_xl.model import schema as S
 from bianban_xl.model.problems import fail
@@ -33,11 +33,12 @@ def report_name(record: dict[str, str], fallback: str) -> str:
 
 
 def report_file(path: str | Path, out: str | Path | None = None, folder: str | Path | None = None,
-                name_from: str | Path | None = None) -> tuple[Path, bool]:
+                name_from: str | Path | None = None, overwrite: bool = False) -> tuple[Path, bool]:
     """Write the district's copy of the result workbook ``path``. ``out`` is the file to write
     (must be .xlsx); without it the default name goes beside ``name_from`` (the workbook the user
     sees; default ``path``) or into ``folder``. Returns (written file, whether macros were
-    removed). Raises UserError, with nothing written, for a workbook without results."""
+    removed). Raises UserError, with nothing written, for a workbook without results, and (as every
+    command) for an existing file unless ``overwrite`` (it is then backed up first)."""
     src = Path(path)
     shown = Path(name_from) if name_from is not None else src
     book = read_book(src)
@@ -55,8 +56,12 @@ def report_file(path: str | Path, out: str | Path | None = None, folder: str | P
                   f"请把文件名改为“{target.with_suffix('.xlsx').name}”。")
     if target.resolve() == src.resolve() or target.resolve() == shown.resolve():
         fail("", f"上报文件“{target.name}”与原工作簿是同一个文件，不能覆盖原工作簿。", "请用 -o 指定另一个文件名。")
-    data = src.read_bytes()
-    converted = main_content_type(data) in MACRO_MAINS
-    body = to_macro_free(data) if converted else data
-    write_atomic(target, lambda tmp: Path(tmp).write_bytes(body))
+    target, back_up = plan_output(src, target, overwrite, what="上报文件")
+    with output_lock(target):
+        data = src.read_bytes()
+        converted = main_content_type(data) in MACRO_MAINS
+        body = to_macro_free(data) if converted else data
+        if back_up:
+            backup_copy(target)
+        write_atomic(target, lambda tmp: Path(tmp).write_bytes(body))
     return target, converted

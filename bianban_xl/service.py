@@ -5,29 +5,25 @@ put together.
 """
 from __future__ import annotations
 
-from copy import copy
 from pathlib import Path
 from typing import Callable
 
-from openpyxl.styles import Font
-
 from bianban_xl.book.apply import apply_update_file
-from bianban_xl.book.files import backup_copy
-from bianban_xl.book.macro_free import finish_output, output_path
-from bianban_xl.book.workbook_file import FONT_NAME, NotAWorkbook, open_for_update, read_raw, render_sheet, save_atomic
-from bianban_xl.book.xlsx_fast import FastUnsupported, read_fast, write_fast
-from bianban_xl.model import schema as S
-from bianban_xl.model.problems import Report, UserError
+from bianban_xl.book.files import WORKBOOK_SUFFIXES, backup_copy, output_lock, plan_output
+from bianban_xl.book.new_book import write_new_book
+from bianban_xl.book.workbook_file import NotAWorkbook, read_raw
+from bianban_xl.book.xlsx_fast import FastUnsupported, read_fast
+from bianban_xl.model.problems import Report, UserError, fail
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Roster
 from bianban_xl.model.sheet_model import BookUpdate
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite import late, lock, lottery, public_list, teachers
-from bianban_xl.onsite.assign import AssignResult, Progress, plan_assignment, previous_result_sheets
+from bianban_xl.onsite.assign import AssignResult, Progress, assign_update, plan_assignment, previous_result_sheets
 from bianban_xl.onsite.state import VerifyResult
 from bianban_xl.verify import verify_book
 
-__all__ = ["AssignResult", "VerifyResult", "plan_assignment", "previous_result_sheets", "verify_book",
+__all__ = ["AssignResult", "VerifyResult", "plan_assignment", "assign_update", "previous_result_sheets", "verify_book",
            "check_book", "read_book", "check_file", "assign_file", "verify_file",
            "plan_teams", "check_can_draw", "plan_draw", "plan_public", "plan_lock", "plan_late",
            "teachers_file", "draw_file", "public_file", "lock_file", "late_file"]
@@ -37,7 +33,7 @@ def check_book(book: RawBook) -> tuple[Roster | None, Report]:
     return validate(book)
 
 
-# --- files (openpyxl path) ----------------------------------------------------------------
+# --- files ----------------------------------------------------------------
 def read_book(path: str | Path) -> RawBook:
     try:
         return read_raw(path)
@@ -47,44 +43,33 @@ def read_book(path: str | Path) -> RawBook:
         raise UserError(rep) from None
 
 
+def _readable_workbook(src: Path) -> None:
+    """Refuse a missing file or one that is not .xlsx/.xlsm (read_book says why) before the output
+    is looked at, so the message is about the input."""
+    if not src.is_file() or src.suffix.lower() not in WORKBOOK_SUFFIXES:
+        read_book(src)
+
+
 def check_file(path: str | Path) -> tuple[Roster | None, Report]:
     return validate(read_book(path))
 
 
-def write_result(src: Path, out: Path, book: RawBook, result: AssignResult) -> None:
-    wb = open_for_update(src)
-    for name in previous_result_sheets(book):
-        if name in wb.sheetnames:
-            wb.remove(wb[name])
-    ws = wb[result.roster.sheet]
-    hr, col = result.roster.header_row, result.roster.class_col
-    head = ws.cell(row=hr, column=col)
-    if head.value in (None, ""):
-        head.value = S.C_CLASS
-        left = ws.cell(row=hr, column=max(1, col - 1))
-        head.font = Font(name=left.font.name or FONT_NAME, bold=True)
-        if left.fill is not None and left.fill.fill_type:
-            head.fill = copy(left.fill)
-    for s, cname in zip(result.roster.students, result.class_of):
-        ws.cell(row=s.row, column=col, value=cname)
-    for spec in result.sheets:
-        render_sheet(wb, spec)
-    save_atomic(wb, out)
-
-
 def assign_file(path: str | Path, out: str | Path | None = None, seed: int | None = None,
                 progress: Progress = None, seed_source: str | None = None,
-                force_reason: str | None = None) -> tuple[AssignResult, Path, Path | None]:
-    """Validate, balance and write. Without ``out`` the input is updated after a backup copy.
-    Returns (result, written path, backup path or None). Raises UserError with nothing written."""
+                force_reason: str | None = None, overwrite: bool = False) -> tuple[AssignResult, Path, Path | None]:
+    """Validate, balance and write. Without ``out`` the input is updated after a backup copy; an
+    existing ``out`` is replaced only with ``overwrite`` (after a backup). The target's lock file is
+    held from the first read to the last write (book.files). Returns (result, written path, backup
+    path or None). Raises UserError with nothing written."""
     src = Path(path)
-    book, zb = _read_for_assign(src)
-    target = output_path(src, out)       # refuses a bad extension (or .xlsx -> .xlsm) before anything is written
-    result = plan_assignment(book, seed=seed, progress=progress, seed_source=seed_source, force_reason=force_reason)
-    backup = backup_copy(src) if out is None else None
-    if zb is None or not _write_fast(zb, target, book, result):
-        write_result(src, target, book, result)
-    finish_output(target)                # an .xlsm written as .xlsx loses VBA and ribbon (extension = content type)
+    _readable_workbook(src)
+    target, back_up = plan_output(src, out, overwrite)
+    with output_lock(target):
+        book, zb = _read_for_assign(src)
+        result = plan_assignment(book, seed=seed, progress=progress, seed_source=seed_source, force_reason=force_reason,
+                                 in_place=target == src)
+        backup = backup_copy(target) if back_up else None
+        apply_update_file(src, target, assign_update(book, result), zb)
     return result, target, backup
 
 
@@ -99,26 +84,6 @@ def _read_for_assign(src: Path):
         except FastUnsupported:
             pass
     return read_book(src), None
-
-
-def _write_fast(zb, target: Path, book: RawBook, result: AssignResult) -> bool:
-    """Write the result with xlsx_fast.write_fast; False (nothing written) when it cannot, so
-    the openpyxl path writes it instead. Same sheets, values and formats either way."""
-    if previous_result_sheets(book):
-        return False
-    roster = result.roster
-    sheet = book.sheets.get(roster.sheet)
-    if sheet is None:
-        return False
-    hr, col = roster.header_row, roster.class_col
-    if any((s.row, col) in sheet.formulas for s in roster.students) or (hr, col) in sheet.formulas:
-        return False
-    try:
-        write_fast(zb, target, roster.sheet, (hr, col, sheet.cell(hr, col) in (None, "")),
-                   [(s.row, c) for s, c in zip(roster.students, result.class_of)], col, result.sheets)
-    except FastUnsupported:
-        return False
-    return True
 
 
 def verify_file(path: str | Path) -> VerifyResult:
@@ -152,30 +117,47 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
     return late.plan_late(book, seed=seed, seed_source=seed_source)
 
 
-def run_step(path: str | Path, out: str | Path | None, plan: Callable[..., BookUpdate],
+def run_step(path: str | Path, out: str | Path | None, plan: Callable[..., BookUpdate], overwrite: bool = False,
              **kwargs) -> tuple[BookUpdate, Path, Path | None]:
     """Read ``path``, plan the step, write. Returns (update, written path, backup or None)."""
-    book = read_book(path)
-    update = plan(book, **kwargs)
-    target, backup = apply_update_file(path, out, update)
+    _readable_workbook(Path(path))
+    target, back_up = plan_output(path, out, overwrite)
+    with output_lock(target):
+        book = read_book(path)
+        update = plan(book, **kwargs)
+        backup = backup_copy(target) if back_up else None
+        apply_update_file(path, target, update)
     return update, target, backup
 
 
-def teachers_file(path, out=None, seed=None, seed_source=None):
-    return run_step(path, out, plan_teams, seed=seed, seed_source=seed_source)
+def teachers_file(path, out=None, seed=None, seed_source=None, overwrite=False):
+    return run_step(path, out, plan_teams, overwrite, seed=seed, seed_source=seed_source)
 
 
-def draw_file(path, out=None, seed=None, seed_source=None, manual=False):
-    return run_step(path, out, plan_draw, seed=seed, seed_source=seed_source, manual=manual)
+def draw_file(path, out=None, seed=None, seed_source=None, manual=False, overwrite=False):
+    return run_step(path, out, plan_draw, overwrite, seed=seed, seed_source=seed_source, manual=manual)
 
 
-def public_file(path, out=None):
-    return run_step(path, out, plan_public)
+def public_file(path, out=None, overwrite=False):
+    """Without ``out``: 公示名单 is written into the workbook. With ``out``: a new workbook holding
+    only the masked lists (what may be posted), never a copy of the book."""
+    if out is None:
+        return run_step(path, None, plan_public)
+    _readable_workbook(Path(path))
+    if Path(out).suffix.lower() == ".xlsm":        # a new workbook without macros: extension = content type
+        fail("", f"公示名单“{Path(out).name}”是不含宏的新工作簿，不能用启用宏的 .xlsm 文件名。",
+             f"请把文件名改为“{Path(out).with_suffix('.xlsx').name}”。")
+    target, back_up = plan_output(path, out, overwrite, what="公示名单")
+    with output_lock(target):
+        update = plan_public(read_book(path))
+        backup = backup_copy(target) if back_up else None
+        write_new_book(target, update.sheets)
+    return update, target, backup
 
 
-def lock_file(path, out=None):
-    return run_step(path, out, plan_lock)
+def lock_file(path, out=None, overwrite=False):
+    return run_step(path, out, plan_lock, overwrite)
 
 
-def late_file(path, out=None, seed=None, seed_source=None):
-    return run_step(path, out, plan_late, seed=seed, seed_source=seed_source)
+def late_file(path, out=None, seed=None, seed_source=None, overwrite=False):
+    return run_step(path, out, plan_late, overwrite, seed=seed, seed_source=seed_source)

@@ -2,8 +2,9 @@
 
 Excel refuses a file whose extension and main content type disagree (an .xlsx that still carries
 the macro-enabled type and vbaProject.bin, or an .xlsm typed as a plain workbook); LibreOffice
-and openpyxl open them anyway. Every command decides its output file with :func:`output_path`
-and, once the writer has written it, calls :func:`finish_output`, which turns a macro-enabled
+and openpyxl open them anyway. Every command decides its output file with book.files.plan_output
+(which refuses a plain workbook written as .xlsm) and, once the writer has written it, book.apply
+calls :func:`finish_output`, which turns a macro-enabled
 package written to an .xlsx name into a plain workbook at the zip level: the VBA project, its
 signature parts and the ribbon (customUI) parts go, with their relationships and content-type
 overrides, and the workbook part gets the xlsx main content type. Every other part is copied
@@ -19,7 +20,6 @@ import zipfile
 from pathlib import Path
 
 from bianban_xl.book.files import write_atomic
-from bianban_xl.model.problems import fail
 
 CONTENT_TYPES = "[Content_Types].xml"
 XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -47,23 +47,6 @@ _ATTR = re.compile(r'([\w:]+)\s*=\s*"([^"]*)"')
 
 def _attrs(element: str) -> dict[str, str]:
     return dict(_ATTR.findall(element))
-
-
-def output_path(src: str | os.PathLike, out: str | os.PathLike | None) -> Path:
-    """The file a command writes: ``out``, or ``src`` itself when ``out`` is None. Refuses (UserError,
-    nothing written) an extension other than .xlsx/.xlsm and a plain workbook written as .xlsm."""
-    src = Path(src)
-    if out is None:
-        return src
-    target = Path(out)
-    suffix = target.suffix.lower()
-    if suffix not in WORKBOOK_SUFFIXES:
-        fail("", f"输出文件“{target.name}”的扩展名应为 .xlsx 或 .xlsm。", "请换一个输出文件名，如 结果.xlsx。")
-    if suffix == ".xlsm" and src.suffix.lower() != ".xlsm":
-        fail("", f"输入文件“{src.name}”是不含宏的工作簿（{src.suffix}），不能写成启用宏的 .xlsm 文件“{target.name}”："
-              "扩展名和文件内容不一致时 Excel 会拒绝打开。",
-              f"请把输出文件名改为“{target.with_suffix('.xlsx').name}”；需要选项卡按钮时，请用 workbook_template.xlsm 模板。")
-    return target
 
 
 def conversion_note(src: str | os.PathLike, target: str | os.PathLike) -> str | None:

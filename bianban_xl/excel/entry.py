@@ -166,7 +166,7 @@ def _export_report(live: Any) -> None:
         fresh = _save_copy(live.book, copy)
         if not fresh:
             shutil.copy2(full, copy)
-        target, converted = report_file(copy, name_from=full)
+        target, converted = report_file(copy, name_from=full, overwrite=True)   # a new export replaces the last (backed up)
     note = "" if fresh else "\n注意：导出的是最近一次保存的内容；如刚做过修改，请先保存再导出。"
     live.alert(f"上报文件已保存：\n{target}\n\n这是不含宏的 .xlsx 文件" + ("（已去掉宏和选项卡）" if converted else "")
                + "，包含全部工作表，可以作为邮件附件发给区教育局。本工作簿没有改动。" + note)
