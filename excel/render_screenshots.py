@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workbook_template.xlsm"
 OUT = ROOT / "docs" / "images"
-CROP_HEIGHT = {"使用说明": 420, "xlwings.conf": 330}
-ROWS = {"使用说明": 18, "参数设置": 10, "学生名单": 12, "双胞胎": 10, "教师名单": 10, "xlwings.conf": 13}
+CROP_HEIGHT = {"使用说明": 420, "xlwings.conf": 370}
+ROWS = {"使用说明": 18, "参数设置": 10, "学生名单": 12, "双胞胎": 10, "教师名单": 10, "xlwings.conf": 15}
 
 
 def main() -> int:
