@@ -98,11 +98,11 @@ def test_installer_is_a_64_bit_windows_program(win_bundle):
     assert b"Nullsoft" in data
 
 
-def test_embedded_python_is_the_signed_psf_build(cache, win_bundle):
+def test_embedded_python_is_the_signed_psf_build(cache, win_bundle, tmp_path):
     embed = cache / f"python-{B.PY_VERSION}-embed-amd64"
     digest = B.check_signature(embed / "python.exe")
     assert len(digest) == 64
-    tampered = cache / "tampered.exe"
+    tampered = tmp_path / "tampered.exe"
     data = bytearray((embed / "python.exe").read_bytes())
     data[0x400] ^= 0xFF
     tampered.write_bytes(bytes(data))
