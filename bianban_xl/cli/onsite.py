@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from bianban_xl.cli.seeds import SEED_MAX, seed_arg
 from bianban_xl.book.macro_free import conversion_note
+from bianban_xl.cli.seeds import SEED_MAX, note_arg, seed_arg
 from bianban_xl.model.sheet_model import BookUpdate
 from bianban_xl.service import draw_file, late_file, lock_file, public_file, teachers_file
 EXAMPLES = {
@@ -18,7 +18,8 @@ EXAMPLES = {
     "draw": "示例：\n  bianban draw 编班结果.xlsx --seed 3721          （家长代表现场报数作为种子）\n"
             "  bianban draw 编班结果.xlsx                      （电脑随机抽取种子）\n"
             "  bianban draw 编班结果.xlsx --manual             （录入现场实物抽签结果：工作表“抽签结果”，班主任 | 班级）",
-    "public": "示例：\n  bianban public 编班结果.xlsx",
+    "public": "示例：\n  bianban public 编班结果.xlsx                  （在工作簿中生成“公示名单”工作表）\n"
+              "  bianban public 编班结果.xlsx -o 公示.xlsx     （另存为只含公示名单的新文件，可直接发布）",
     "lock": "示例：\n  bianban lock 编班结果.xlsx\n\n锁定后拒绝重新编班；插班（bianban late）仍可进行。",
     "late": "示例：\n  bianban late 编班结果.xlsx\n  bianban late 编班结果.xlsx --seed 5081 -o 插班后.xlsx\n\n"
             "把插班学生加在“学生名单”末尾、班级一栏留空，再运行本命令。",
@@ -49,7 +50,7 @@ def add_parsers(add: Callable, out: Callable[[str], None]) -> None:
         p.add_argument("--overwrite", action="store_true", help="-o 指定的文件已存在时替换它（原文件先备份到“备份”文件夹）")
         if seed_help:
             p.add_argument("--seed", type=seed_arg, help=f"{seed_help}；范围 0 到 {SEED_MAX}")
-            p.add_argument("--source", help="种子来源的说明，写入记录，如“家长代表报数”（配合 --seed）")
+            p.add_argument("--source", type=note_arg, help="种子来源的说明，写入记录，如“家长代表报数”（配合 --seed）")
 
     p = add("teachers", "教师搭配：按评分、骨干、职称、年龄、教龄、性别均衡地组成各班教师团队（每位班主任一队）",
             lambda a: _report(out, *teachers_file(a.book, a.output, a.seed, a.source, a.overwrite), src=a.book))
