@@ -8,6 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# page margins of every printed sheet (inches): the footer (page numbers) sits inside the bottom
+# margin, clear of the table
+MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM, MARGIN_HEADER = 0.5, 0.6, 0.75, 0.3
+
 
 @dataclass
 class Block:
@@ -60,6 +64,8 @@ class SheetSpec:
     header_footer: str = ""                                      # centre footer text (page numbers added)
     color_scales: list[str] = field(default_factory=list)        # ranges shaded white→blue by value
     row_breaks: list[int] = field(default_factory=list)          # page break after these rows
+    print_area: str | None = None                                # e.g. "A1:G60": only this prints
+    row_heights: dict[int, float] = field(default_factory=dict)  # 1-based row -> height (points)
 
     def add(self, top: int, left: int, values: list[list[Any]], style: str = "body") -> Block:
         block = Block(top, left, values, style)
@@ -69,6 +75,18 @@ class SheetSpec:
     @property
     def max_col(self) -> int:
         return max((b.right for b in self.blocks), default=1)
+
+    @property
+    def title_width(self) -> int:
+        """Columns a title spans: the print area's, else every column in use."""
+        if self.print_area:
+            right = self.print_area.partition(":")[2] or self.print_area
+            letters = "".join(ch for ch in right if ch.isalpha()).upper()
+            n = 0
+            for ch in letters:
+                n = n * 26 + ord(ch) - 64
+            return max(n, 1)
+        return max(self.max_col, 1)
 
     @property
     def max_row(self) -> int:
