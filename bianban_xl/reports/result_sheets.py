@@ -60,7 +60,8 @@ def class_columns(roster: Roster, params: Params) -> tuple[list[str], list[str]]
     备注; ``班级名单显示成绩`` adds 户籍, 等级, the scores and 总分; extra roster columns only when
     named in ``班级名单列``."""
     subjects = list(params.subjects)
-    extras = [h for h in _extra_headers(tuple(roster.headers.values()), tuple(subjects)) if h in params.class_columns]
+    named = {c.strip() for c in params.class_columns}
+    extras = [h for h in _extra_headers(tuple(roster.headers.values()), tuple(subjects)) if str(h).strip() in named]
     extras += [h for h in params.class_columns if h in (S.C_HUJI, S.C_LEVEL) and h not in extras]
     header = ["序号", S.C_ID, S.C_NAME, S.C_GENDER, S.C_BIRTH, S.C_SCHOOL]
     if params.show_scores:
@@ -491,7 +492,7 @@ def schools_sheet(roster: Roster, params: Params, labels: np.ndarray,
 
 
 RECORD_KEYS = ("学校名称", "年级", "编班时间", "软件版本", "运行环境", "随机种子", "种子来源", "班级数", "班额上限",
-               "成绩科目", "同音分开", "班级名称", "学生人数", "双胞胎申请", "输入指纹", "结果指纹", "硬性规则", "复核方法")
+               "成绩科目", "同音分开", "班级名称", "学生人数", "双胞胎申请", "输入指纹", "结果指纹", "硬性规则", "复核方法", "计算量")
 
 
 def record_sheet(params: Params, info: dict[str, object], log: list[list[object]] | None = None) -> SheetSpec:
