@@ -84,10 +84,10 @@ def full_run(folder: Path) -> Path:
     src = write_input(folder / "输入.xlsx")
     out = folder / "编班结果.xlsx"
     service.assign_file(src, out, seed=20260901, progress=None, seed_source="现场家长代表报数")
-    service.teachers_file(out, out, seed=31415, seed_source="现场家长代表报数")
-    service.draw_file(out, out, seed=2718, seed_source="现场家长代表报数")
-    service.public_file(out, out)
-    service.lock_file(out, out)
+    service.teachers_file(out, None, seed=31415, seed_source="现场家长代表报数")
+    service.draw_file(out, None, seed=2718, seed_source="现场家长代表报数")
+    service.public_file(out, None)
+    service.lock_file(out, None)
     wb = load_workbook(out)
     ws = wb["学生名单"]
     head = [c.value for c in ws[1]]
@@ -99,7 +99,7 @@ def full_run(folder: Path) -> Path:
                 ws.cell(row=r, column=c, value=values[h])
         r += 1
     wb.save(out)
-    service.late_file(out, out, seed=99, seed_source="现场家长代表报数")
+    service.late_file(out, None, seed=99, seed_source="现场家长代表报数")
     return out
 
 
