@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from bianban_xl.model import schema as S
 from bianban_xl.model.names import normalize_name, same_name_groups, same_sound_groups
+from bianban_xl.model.cellref import range_ref
 from bianban_xl.model.problems import Report
 from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.records import Params, Roster, Student, TwinGroup
@@ -92,10 +93,9 @@ def _cell_issues(sheet: RawSheet, first_row: int, last_col: int, report: Report)
     if len(found) > MAX_LISTED:
         report.error(sheet.name, f"另有 {len(found) - MAX_LISTED} 个单元格是公式（共 {len(found)} 个）。",
                      "请将数据区全部“选择性粘贴 → 数值”。")
-    from openpyxl.utils import get_column_letter as L
     for (r1, c1, r2, c2) in sheet.merged:
         if r2 >= first_row and c1 <= last_col:
-            report.error(sheet.name, f"合并单元格 {L(c1)}{r1}:{L(c2)}{r2}：每个学生、每个参数要占独立的单元格。",
+            report.error(sheet.name, f"合并单元格 {range_ref(r1, c1, r2, c2)}：每个学生、每个参数要占独立的单元格。",
                          "请取消合并，并在每一行填上相应的值。", row=r1, col=c1)
 
 

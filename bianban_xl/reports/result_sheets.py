@@ -14,6 +14,7 @@ import numpy as np
 from bianban_xl.model import schema as S
 from bianban_xl.engine.balance import Measure, measures, subject_scores, total_scores
 from bianban_xl.engine.baselines import random_assign, snake_assign
+from bianban_xl.model.cellref import column_letter
 from bianban_xl.model.records import Params, Roster
 from bianban_xl.model.sheet_model import ChartSpec, SheetSpec
 
@@ -333,8 +334,6 @@ SHEET_SCHOOLS = "生源分布"
 def schools_sheet(roster: Roster, params: Params, labels: np.ndarray,
                   all_measures: list[Measure] | None = None) -> SheetSpec | None:
     """生源分布: source school × class counts, shaded by value, with each school's gap and bound."""
-    from openpyxl.utils import get_column_letter as L
-
     if all_measures is None:
         all_measures = measures(roster, labels, params)
     ms = [m for m in all_measures if m.group == "毕业学校"]
@@ -352,7 +351,7 @@ def schools_sheet(roster: Roster, params: Params, labels: np.ndarray,
                                                           _gap_text(m.bound, "人")]
         spec.add(4 + i, 1, [row], "body")
         spec.add(4 + i, len(row) + 1, [[text]], style)
-    spec.color_scales.append(f"B4:{L(1 + len(names))}{3 + len(ms)}")
+    spec.color_scales.append(f"B4:{column_letter(1 + len(names))}{3 + len(ms)}")
     spec.col_widths = {1: _width([m.label for m in ms] + ["毕业学校"], 10, 30)}
     for c in range(2, len(names) + 2):
         spec.col_widths[c] = max(5.0, _width([names[c - 2]], 5, 12))
