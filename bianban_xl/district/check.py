@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 
 from bianban_xl.book.workbook_file import write_new_book
-from bianban_xl.book.xlsx_fast import FastUnsupported, read_fast
 from bianban_xl.district.folders import _folder_error, _run_all, BatchProgress, find_files, SPREADSHEET_SUFFIXES
 from bianban_xl.engine.balance import hard_rule_violations, measures
 from bianban_xl.model import schema as S
@@ -209,7 +208,7 @@ def check_result_book(path: str | Path, root: str | Path | None = None) -> Schoo
                 "其他材料请放到别的文件夹。")
         return chk
     try:
-        _check_into(chk, p, _read_result_book, verify_book, validate, read_record, measures, hard_rule_violations,
+        _check_into(chk, p, read_book, verify_book, validate, read_record, measures, hard_rule_violations,
                     SHEET_SCHOOLS)
     except UserError as exc:
         for prob in exc.report.errors:
@@ -221,15 +220,6 @@ def check_result_book(path: str | Path, root: str | Path | None = None) -> Schoo
                                  "并把输出和文件发给开发者。")
     chk.seconds = time.perf_counter() - t0
     return chk
-
-
-def _read_result_book(p: Path):
-    """The RawBook of a result workbook: xlsx_fast.read_fast (the same values as read_raw, a
-    fifth of the time), or service.read_book when the fast reader does not handle the file."""
-    try:
-        return read_fast(p)[0]
-    except FastUnsupported:
-        return read_book(p)
 
 
 def _check_into(chk: SchoolCheck, p: Path, read_book, verify_book, validate, read_record, measures,
