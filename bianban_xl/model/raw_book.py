@@ -98,13 +98,20 @@ class RawSheet:
             by_row.setdefault(r, {})[c] = v
         self._by_row = by_row
         self.n_rows = max((r for r, cols in by_row.items() if any(not _blank(v) for v in cols.values())), default=0)
+        self._row_numbers = sorted(by_row)
+        self._view = RowsView(self)
         self._pad = self.n_rows * max(width, 1) <= PAD_BUDGET
         if self._pad and self.n_rows:
             self.width = max(width, 1)
 
     @property
     def rows(self) -> RowsView:
-        return RowsView(self)
+        return self._view
+
+    def value_rows(self, start: int = 1) -> list[int]:
+        """The numbers of the rows from ``start`` to ``n_rows`` that hold any value, in order: loops
+        that skip blank rows go through these instead of every row number."""
+        return [r for r in self._row_numbers if start <= r <= self.n_rows]
 
     def cell(self, row: int, col: int) -> Any:
         if row > self.n_rows:

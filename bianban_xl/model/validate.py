@@ -226,7 +226,7 @@ def _detect_subjects(sh: RawSheet, header_row: int, raw: dict[int, str], known_c
     for c, head in raw.items():
         if c in known_cols or any(h in head for h in _NON_SCORE_HINTS):
             continue
-        values = [sh.cell(r, c) for r in range(header_row + 1, sh.n_rows + 1)]
+        values = [sh.cell(r, c) for r in sh.value_rows(header_row + 1)]
         filled = [v for v in values if not _blank(v)]
         if not filled:
             continue
@@ -291,7 +291,7 @@ def _read_roster(book: RawBook, params: Params | None, report: Report):
     columns = [S.resolve(h, S.ROSTER_SYNONYMS) or h for _, h in sorted(raw.items())]
     ids: dict[str, int] = {}
     missing_scores = 0
-    for r in range(hr + 1, sh.n_rows + 1):
+    for r in sh.value_rows(hr + 1):
         row = sh.rows[r - 1]
         if all(_blank(v) for v in row[:last_col]):
             continue
@@ -381,7 +381,7 @@ def read_twins(book: RawBook, students: list[Student], report: Report) -> list[T
         by_name.setdefault(normalize_name(s.name), []).append(i)
     groups: dict[str, TwinGroup] = {}
     modes: dict[str, dict[str, int]] = {}
-    for r in range(hr + 1, sh.n_rows + 1):
+    for r in sh.value_rows(hr + 1):
         get = lambda key: sh.cell(r, cols[key]) if key in cols else None  # noqa: E731
         gid, sid, nm, mode_raw = _text(get(S.T_GROUP)), _text(get(S.T_ID)), _text(get(S.T_NAME)), _text(get(S.T_MODE))
         if not (gid or sid or nm or mode_raw):
