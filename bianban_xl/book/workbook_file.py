@@ -235,16 +235,6 @@ def _add_chart(ws, spec: ChartSpec) -> None:
     ws.add_chart(chart, spec.anchor)
 
 
-def write_new_book(specs: list[SheetSpec], target: str | os.PathLike) -> Path:
-    """A new workbook holding just ``specs`` (in order), saved atomically to ``target``."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    for spec in specs:
-        render_sheet(wb, spec)
-    save_atomic(wb, target)
-    return Path(target)
-
-
 def save_atomic(wb: Workbook, target: str | os.PathLike) -> None:
     """Save to a temporary file beside ``target``, then replace it in one step."""
     write_atomic(target, wb.save)

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 
-from bianban_xl.book.workbook_file import write_new_book
+from bianban_xl.book.new_book import write_new_book
 from bianban_xl.district.folders import _folder_error, _max_rss_mb, _run_all, BATCH_SUMMARY, BatchProgress, default_jobs, find_files, SPREADSHEET_SUFFIXES
 from bianban_xl.model.names import name_pinyin
 from bianban_xl.model.problems import UserError
@@ -61,7 +61,7 @@ def assign_one(source: str, output: str, relative: str, seed: int | None = None)
     item = BatchItem(source, relative)
     t0, c0 = time.perf_counter(), time.process_time()
     try:
-        result, target, _ = assign_file(source, output, seed=seed,
+        result, target, _ = assign_file(source, output, seed=seed, overwrite=True,   # a re-run replaces, after a backup
                                         seed_source="命令行指定（批量编班）" if seed is not None else None)
         item.ok, item.output = True, str(target)
         item.school = result.params.school_name
@@ -166,8 +166,8 @@ def write_batch_summary(summary: BatchSummary) -> Path:
     spec = batch_sheet(summary)
     path = summary.out_dir / f"{BATCH_SUMMARY}.xlsx"
     try:
-        write_new_book([spec], path)
+        write_new_book(path, [spec])
     except PermissionError:
         path = summary.out_dir / f"{BATCH_SUMMARY}-{datetime.now():%H%M%S}.xlsx"
-        write_new_book([spec], path)
+        write_new_book(path, [spec])
     return path
