@@ -49,6 +49,7 @@ from bianban_xl.model.records import BalanceProblem, Infeasible
 MAX_SWEEPS = 60            # class-pair sweeps at most (stops earlier when a sweep moves nobody)
 ALL_PAIRS_MAX_K = 48       # up to this many classes every pair of classes is visited each sweep
 PARTNERS = 4               # above it, each class meets this many random partner classes per sweep
+EXTREMES = 3               # and, per numeric column, its 3 highest classes meet its 3 lowest
 OPPOSITES = 4              # and this many classes whose numeric deviations point most the other way
 VISITS_PER_CLASS = 60      # work budget: class-pair visits at most, per class (a counted amount of
 VISITS_MIN = 4_000         # work, never time, so `verify` repeats it on any machine; schools up to
@@ -456,8 +457,13 @@ def _class_pairs(st: _State, rng: np.random.Generator) -> list[tuple[int, int]]:
         hi_c = np.argmax(st.Dc[:, cols], axis=0) if len(cols) else np.zeros(0, np.int64)
         lo_c = np.argmin(st.Dc[:, cols], axis=0) if len(cols) else np.zeros(0, np.int64)
         opp = _opposite(st, OPPOSITES)
-        a = np.concatenate([np.repeat(np.arange(k), OPPOSITES), hi_c, a])
-        b = np.concatenate([opp.ravel(), lo_c, b])
+        # the classes that set each numeric range: the EXTREMES highest meet the EXTREMES lowest
+        per = st.Dn / st.p.sizes[:, None]
+        order = np.argsort(per, axis=0, kind="stable")
+        lo_n = np.repeat(order[:EXTREMES], EXTREMES, axis=0).ravel()
+        hi_n = np.tile(order[-EXTREMES:], (EXTREMES, 1)).ravel()
+        a = np.concatenate([np.repeat(np.arange(k), OPPOSITES), hi_c, hi_n, a])
+        b = np.concatenate([opp.ravel(), lo_c, lo_n, b])
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         pairs = np.unique(lo * k + hi)
         a, b = pairs // k, pairs % k
