@@ -53,8 +53,8 @@ REPAIR_ROUNDS = 3          # above 48 classes, rounds of count repair before eac
 EXTREMES = 3               # and, per numeric column, its 3 highest classes meet its 3 lowest
 OPPOSITES = 4              # and this many classes whose numeric deviations point most the other way
 VISITS_PER_CLASS = 100     # work budget: class-pair visits at most, per class (a counted amount of
-VISITS_MIN = 4_000         # work, never time, so `verify` repeats it on any machine; schools up to
-                           # ~60 classes stop on their own before it: N=1000/K=20 needs ~1,200)
+VISITS_MIN = 4_000         # work, never time, so `verify` repeats it on any machine); up to 48
+                           # classes see visit_budget (N=1000/K=20 stops on its own after ~1,200)
 PLACEMENT_TRIES = 30       # randomised greedy starts before declaring the rules infeasible
 UNIT_TRIES = 6             # classes tried per bound group and pass
 GRID = 1e-9                # Δ rounding grid, relative to the largest weight
@@ -62,8 +62,14 @@ GRID = 1e-9                # Δ rounding grid, relative to the largest weight
 
 def visit_budget(k: int) -> int:
     """Class-pair visits the search may make for ``k`` classes: it grows with the size of the
-    school and depends on nothing else, so the same problem gets the same work everywhere."""
-    return max(VISITS_MIN, VISITS_PER_CLASS * int(k))
+    school and depends on nothing else, so the same problem gets the same work everywhere. Up to
+    ALL_PAIRS_MAX_K classes a sweep visits every pair, and the search stops on its own after ~5
+    sweeps; the budget (eight sweeps' worth of pairs, at least VISITS_MIN) only guards against
+    an endless search. Above, sweeps are partial and the budget decides when to stop."""
+    k = int(k)
+    if k <= ALL_PAIRS_MAX_K:
+        return max(VISITS_MIN, 4 * k * (k - 1))
+    return VISITS_PER_CLASS * k
 
 
 def _rng(seed: int) -> np.random.Generator:
