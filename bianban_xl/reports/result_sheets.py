@@ -278,8 +278,8 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
     r += 2
     col_of = {label: c for c, (label, _) in enumerate(cols, start=1)}
     if any(m.group == "毕业学校" for m in ms):
-        spec.add(r - 1, 1, [[f"各毕业学校在各班的人数见工作表“{SHEET_SCHOOLS}”。"]], "note")
-        r += 1
+        spec.add(r, 1, [[f"各毕业学校在各班的人数见工作表“{SHEET_SCHOOLS}”。"]], "note")   # below the 理论最小差距 row
+        r += 2
 
     # 四、图表 (native charts over the detail table, plus a small data block for the cohort line)
     spec.add(r, 1, [["四、图表"]], "section")
