@@ -384,3 +384,47 @@ def _names_on_class_sheet(rows: list[list[object]]) -> list[tuple[str, str]]:
 
 def verify_file(path: str | Path) -> VerifyResult:
     return verify_book(read_book(path))
+
+
+# --- for shells that list and show workbooks (bianban ui) -----------------------------------
+STATE_NEW, STATE_ASSIGNED, STATE_DRAWN, STATE_LOCKED = "未编班", "已编班", "已抽签", "已锁定"
+
+
+def book_state(path: str | Path) -> str:
+    """Where a workbook stands: 未编班 / 已编班 / 已抽签 / 已锁定 (from its 编班记录 and 抽签记录).
+    Raises UserError when the file cannot be read as a workbook."""
+    from bianban_xl.onsite.lock import lock_info
+
+    book, _ = _read_for_assign(Path(path))
+    if lock_info(book) is not None:
+        return STATE_LOCKED
+    if S.SHEET_RECORD not in book.sheets:
+        return STATE_NEW
+    return STATE_DRAWN if S.SHEET_DRAW_LOG in book.sheets else STATE_ASSIGNED
+
+
+def certificate_spec(path: str | Path) -> SheetSpec:
+    """The 编班汇总 balance certificate of a result workbook, rebuilt from its class column and
+    编班记录 (the same builder the run used). Raises UserError when there is no result."""
+    from bianban_xl.onsite.update import fail
+
+    book = read_book(path)
+    rec = book.sheets.get(S.SHEET_RECORD)
+    if rec is None:
+        fail("", f"这个工作簿还没有编班结果（没有“{S.SHEET_RECORD}”工作表）。", "请先点击“自动编班”。")
+    record = read_record(rec.rows)
+    roster, report = validate(book)
+    if roster is None:
+        raise UserError(report)
+    params = roster.params
+    index = {name: k for k, name in enumerate(params.names())}
+    missing = [s for s in roster.students if s.klass not in index]
+    if missing:
+        fail(roster.sheet, f"有 {len(missing)} 名学生没有班级或班级名不在参数设置中（如 {missing[0].name}）。",
+             "请先用“插班”编入新增的学生，或点击“验证结果”查看哪里被改动。", row=missing[0].row)
+    labels = np.array([index[s.klass] for s in roster.students], dtype=np.int64)
+    try:
+        seed = int(record.get("随机种子", "0"))
+    except ValueError:
+        seed = 0
+    return summary_sheet(roster, params, labels, record.get("编班时间", ""), seed)

@@ -50,10 +50,10 @@ def public_file(path, out=None):
     return run_step(path, out, plan_public)
 
 
-def lock_file(path, out=None):
+def lock_file(path, out=None, reason=None):
     from bianban_xl.onsite.lock import plan_lock
 
-    return run_step(path, out, plan_lock)
+    return run_step(path, out, plan_lock, reason=reason)
 
 
 def late_file(path, out=None, seed=None, seed_source=None):
