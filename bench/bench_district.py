@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from bianban_xl.district.check import batch_assign, default_jobs  # noqa: E402
+from bianban_xl.district.batch import batch_assign, default_jobs  # noqa: E402
 
 
 def _school_sizes(n_schools: int, total: int, seed: int = 6) -> list[int]:

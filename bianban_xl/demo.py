@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bianban_xl.book.template import fill_input_workbook
+from bianban_xl.book.workbook_file import save_atomic
+from bianban_xl.service import assign_file, verify_file
+from bianban_xl.synth import generate_school
+
 DEMO_STUDENTS = 600
 DEMO_CLASSES = 14
 DEMO_SEED = 20260901
 
 
 def write_demo_input(path: Path) -> Path:
-    from bianban_xl.synth import generate_school
-    from bianban_xl.book.template import fill_input_workbook
-    from bianban_xl.book.workbook_file import save_atomic
-
     roster = generate_school(DEMO_STUDENTS, DEMO_CLASSES, seed=DEMO_SEED)
     params = roster.params
     params.school_name = params.school_name or "示例中学"
@@ -24,8 +25,6 @@ def write_demo_input(path: Path) -> Path:
 
 
 def run_demo(folder: Path, out, print_assign) -> int:
-    from bianban_xl.service import assign_file, verify_file
-
     folder.mkdir(parents=True, exist_ok=True)
     src = write_demo_input(folder / "示例学校_输入.xlsx")
     out(f"示例学校（{DEMO_STUDENTS} 名合成学生，{DEMO_CLASSES} 个班）输入文件：{src}")

@@ -1,19 +1,111 @@
-"""The on-site checks ``verify`` adds: 插班 replay, the lottery, the lock fingerprints, and on-site
-sheets left stale by a later change (教师搭配 classes without a lottery, a 公示名单 that no longer
-matches the classes)."""
+"""验证结果: re-run from what the workbook records and compare with the classes it holds, then the
+on-site checks (插班 replay, the lottery, the lock fingerprints, and on-site sheets left stale by a
+later change: 教师搭配 classes without a lottery, a 公示名单 that no longer matches the classes).
+
+Sits above the on-site steps: it reads their records through them; steps that need a verified
+book (锁定, 抽签) receive the VerifyResult from the service layer instead of calling up here.
+"""
 from __future__ import annotations
 
+import re
+
+from bianban_xl import __version__
 from bianban_xl.model import schema as S
-from bianban_xl.onsite.update import text
+from bianban_xl.model.fingerprint import input_fingerprint, result_fingerprint
 from bianban_xl.model.raw_book import RawBook
-from bianban_xl.model.records import Roster
+from bianban_xl.model.records import Infeasible, Roster
+from bianban_xl.model.validate import validate
+from bianban_xl.onsite.assign import solve_labels
+from bianban_xl.onsite.late import split_late, verify_late
+from bianban_xl.onsite.lock import verify_lock
+from bianban_xl.onsite.lottery import verify_lottery
+from bianban_xl.onsite.public_list import mask_name
+from bianban_xl.onsite.reassign import team_classes
+from bianban_xl.onsite.state import VerifyResult, head_of_class_from_log, names_on_class_sheet, read_record
+from bianban_xl.onsite.state import text
+
+
+def verify_book(book: RawBook) -> VerifyResult:
+    """Re-run from what the workbook records and compare with the classes it holds."""
+    findings: list[str] = []
+    rec_sheet = book.sheets.get(S.SHEET_RECORD)
+    if rec_sheet is None:
+        return VerifyResult(False, [f"没有“{S.SHEET_RECORD}”工作表：这不是本软件生成的编班结果，或记录已被删除。"])
+    record = read_record(rec_sheet.rows)
+    roster, report = validate(book)
+    if roster is None:
+        return VerifyResult(False, ["输入数据无法读取："] + [p.text() for p in report.errors], record)
+    full_roster = roster
+    roster, late_students = split_late(book, roster)   # 插班 students are checked by replaying 插班记录
+    params = roster.params
+    assert params is not None
+    ok = True
+    version = record.get("软件版本", "")
+    if version and version != f"bianban_xl {__version__}":
+        findings.append(f"提醒：结果由 {version} 生成，当前是 bianban_xl {__version__}；如结果不一致，请用相同版本复核。")
+    try:
+        seed = int(record.get("随机种子", ""))
+    except ValueError:
+        return VerifyResult(False, [f"“{S.SHEET_RECORD}”中的随机种子缺失或被改动：“{record.get('随机种子', '')}”。"], record)
+    in_fp = input_fingerprint(roster, params)
+    if record.get("输入指纹") != in_fp:
+        ok = False
+        findings.append("输入数据（参数设置、学生名单或双胞胎）与编班时不一致：输入指纹不符。"
+                        "说明编班后有人修改了学生信息、参数或双胞胎申请。")
+    missing = [s for s in roster.students if not s.klass]
+    if missing:
+        ok = False
+        who = "、".join(f"{s.name}(第{s.row}行)" for s in missing[:10])
+        findings.append(f"“{roster.sheet}”中有 {len(missing)} 名学生没有班级：{who}。")
+    names = params.names()
+    try:
+        labels = solve_labels(roster, params, seed)
+    except Infeasible as exc:
+        return VerifyResult(False, findings + [f"按记录重新运行失败：{exc.rule}：{exc.detail}"], record)
+    expected = [names[int(k)] for k in labels]
+    moved = [(s, e) for s, e in zip(roster.students, expected) if s.klass and s.klass != e]
+    if moved:
+        ok = False
+        for s, e in moved[:20]:
+            findings.append(f"“{roster.sheet}”第{s.row}行 {s.name}：班级是“{s.klass}”，按记录重新运行应为“{e}”。")
+        if len(moved) > 20:
+            findings.append(f"……共 {len(moved)} 名学生的班级与重新运行的结果不同。")
+    actual = [s.klass or "" for s in roster.students]
+    if record.get("结果指纹") and result_fingerprint(roster, actual) != record.get("结果指纹"):
+        ok = False
+        findings.append("班级列与编班时记录的结果指纹不符：编班后班级被改动过。")
+    # class sheets must list exactly the students of their class
+    for k, cname in enumerate(names):
+        sh = book.sheets.get(cname)
+        if sh is None:
+            ok = False
+            findings.append(f"缺少班级工作表“{cname}”。")
+            continue
+        listed = names_on_class_sheet(sh.rows)
+        should = sorted([(s.sid or "", s.name) for s, e in zip(roster.students, actual) if e == cname]
+                        + [(s.sid or "", s.name) for s in late_students if s.klass == cname])
+        if sorted(listed) != should:
+            ok = False
+            extra = sorted(set(listed) - set(should))
+            lack = sorted(set(should) - set(listed))
+            parts = []
+            if extra:
+                parts.append("多出 " + "、".join(n for _, n in extra[:10]))
+            if lack:
+                parts.append("缺少 " + "、".join(n for _, n in lack[:10]))
+            findings.append(f"班级工作表“{cname}”与学生名单的班级列不一致：{'；'.join(parts) or '顺序或内容被改动'}。")
+    onsite_ok, onsite_findings = onsite_checks(book, full_roster)
+    ok = ok and onsite_ok
+    findings += onsite_findings
+    if ok:
+        findings.insert(0, f"验证通过：用记录的随机种子 {seed} 重新运行，{len(roster.students)} 名学生的班级与本文件完全一致；"
+                           "输入数据与编班时相同；各班工作表与学生名单一致。")
+    else:
+        findings.insert(0, "验证未通过：")
+    return VerifyResult(ok, findings, record)
 
 
 def onsite_checks(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
-    from bianban_xl.onsite.late import verify_late
-    from bianban_xl.onsite.lock import verify_lock
-    from bianban_xl.onsite.lottery import verify_lottery
-
     ok, out = True, []
     for check in (lambda: verify_late(book, roster), lambda: verify_lottery(book), lambda: verify_lock(book),
                   lambda: stale_checks(book, roster)):
@@ -26,7 +118,6 @@ def onsite_checks(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
 def stale_checks(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
     """教师搭配 showing classes although there is no 抽签记录 (e.g. re-assigned since), and a
     公示名单 whose classes, names or head teachers differ from the workbook now."""
-    from bianban_xl.onsite.reassign import team_classes
 
     ok, out = True, []
     if team_classes(book) and S.SHEET_DRAW_LOG not in book.sheets:
@@ -38,11 +129,6 @@ def stale_checks(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
 
 
 def _public_current(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
-    import re
-
-    from bianban_xl.onsite.lottery import head_of_class_from_log
-    from bianban_xl.onsite.public_list import mask_name
-
     sh = book.sheets.get(S.SHEET_PUBLIC)
     if sh is None or roster.params is None:
         return True, []

@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bianban_xl.cli import main as cli
-from bianban_xl.district.check import BATCH_SUMMARY, batch_assign
+from bianban_xl.district.batch import BATCH_SUMMARY, batch_assign
 from bianban_xl.service import verify_file
 from bianban_xl.synth import generate_school
 from bianban_xl.book.template import fill_input_workbook

@@ -9,8 +9,9 @@ import pytest
 from openpyxl import load_workbook
 
 from bianban_xl.cli import main as cli
-from bianban_xl.district.check import (FAIL, PASS, REVIEW, SEVERITY, SHEET_OVERVIEW, SHEET_PROBLEMS, batch_assign,
-                                 check_result_book, district_check)
+from bianban_xl.district.batch import batch_assign
+from bianban_xl.district.check import (FAIL, PASS, REVIEW, SEVERITY, SHEET_OVERVIEW, SHEET_PROBLEMS,
+                                       check_result_book, district_check)
 from bianban_xl.model.names import same_name_groups
 from bianban_xl.synth import generate_school
 from bianban_xl.book.template import fill_input_workbook

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 
 from bianban_xl.model import schema as S
 from bianban_xl import service
+from bianban_xl.onsite import assign, late, lock, lottery, public_list, state, teachers
 from bianban_xl.excel import entry
 from bianban_xl.excel import live_book as L
 from bianban_xl.book.workbook_file import read_raw, render_sheet
@@ -310,14 +311,7 @@ def fixed_clock(monkeypatch):
         def now(cls, tz=None):
             return cls(2026, 8, 28, 9, 30, 0)
 
-    monkeypatch.setattr(service, "datetime", Clock)
-    from bianban_xl.onsite import late
-    from bianban_xl.onsite import lock
-    from bianban_xl.onsite import lottery
-    from bianban_xl.onsite import public_list
-    from bianban_xl.onsite import teachers
-
-    for module in (late, lock, lottery, public_list, teachers):
+    for module in (assign, late, lock, lottery, public_list, teachers):
         monkeypatch.setattr(module, "datetime", Clock)
 
 
@@ -561,7 +555,7 @@ def _late_file(src: Path, dest: Path, n: int = 2) -> Path:
 def seeded(monkeypatch):
     """The computer-drawn seed, fixed, so the button (which never asks for one for 插班 and may
     leave the draw seed blank) and the command draw the same."""
-    monkeypatch.setattr(service, "draw_seed", lambda: 5081)
+    monkeypatch.setattr(state, "draw_seed", lambda: 5081)
 
 
 def test_onsite_buttons_write_what_the_commands_write(tmp_path, seeded):
@@ -619,7 +613,7 @@ def test_draw_left_blank_is_a_computer_seed_and_recorded(tmp_path, seeded):
     assert main(["draw", str(out), "-o", str(b)]) == 0          # no --seed: the computer draws one
     _same_as_file(book, b)
     raw = L.LiveBook(book).read_raw()
-    from bianban_xl.onsite.update import key_values
+    from bianban_xl.onsite.state import key_values
 
     info = key_values(raw.sheets[S.SHEET_DRAW_LOG])
     assert info["随机种子"] == "5081" and info["种子来源"] == "电脑随机抽取"
@@ -629,7 +623,7 @@ def test_draw_asks_again_for_digits_and_takes_full_width_ones(tmp_path):
     out = assigned(tmp_path)
     book = _step(out, entry.draw, ["三七", "３７ ２１"])
     assert len(book.app.asked) == 2 and "“三七”不是一串数字" in book.app.asked[1][0]
-    from bianban_xl.onsite.update import key_values
+    from bianban_xl.onsite.state import key_values
 
     info = key_values(L.LiveBook(book).read_raw().sheets[S.SHEET_DRAW_LOG])
     assert info["随机种子"] == "3721" and info["种子来源"] == L.SEED_SOURCE_TYPED

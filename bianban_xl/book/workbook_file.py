@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 from copy import copy
-import shutil
-import tempfile
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +16,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from bianban_xl.book.files import write_atomic
 from bianban_xl.model.problems import Report
 from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.sheet_model import ChartSpec, SheetSpec
@@ -198,27 +197,4 @@ def _add_chart(ws, spec: ChartSpec) -> None:
 
 def save_atomic(wb: Workbook, target: str | os.PathLike) -> None:
     """Save to a temporary file beside ``target``, then replace it in one step."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~bianban-", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def backup_copy(path: str | os.PathLike) -> Path:
-    """Copy ``path`` to '<name>.备份-YYYYmmdd-HHMMSS<ext>' beside it and return the copy's path."""
-    p = Path(path)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    dest = p.with_name(f"{p.stem}.备份-{stamp}{p.suffix}")
-    n = 1
-    while dest.exists():
-        dest = p.with_name(f"{p.stem}.备份-{stamp}-{n}{p.suffix}")
-        n += 1
-    shutil.copy2(p, dest)
-    return dest
+    write_atomic(target, wb.save)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass as _dataclass
 from pathlib import Path
@@ -24,6 +23,8 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
 
+from bianban_xl.book.files import write_atomic
+from bianban_xl.model import schema as S
 from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.sheet_model import ChartSpec, SheetSpec
 from bianban_xl.book.workbook_file import BORDER, FONT_NAME, STYLES, _add_chart
@@ -893,8 +894,6 @@ def write_fast(zb: ZipBook, target: str | os.PathLike, roster_sheet: str, header
     from openpyxl.utils import quote_sheetname
     from openpyxl.xml.functions import tostring
 
-    from bianban_xl.model import schema as S
-
     target = Path(target)
     if target.suffix.lower() != zb.path.suffix.lower():
         raise FastUnsupported("suffix changes")
@@ -1012,20 +1011,15 @@ def write_fast(zb: ZipBook, target: str | os.PathLike, roster_sheet: str, header
     ct = ct[:j] + "".join(f'<Override PartName="/{p}" ContentType="{t}" />' for p, t in overrides) + ct[j:]
     new_parts["[Content_Types].xml"] = ct.encode("utf-8")
     # the archive: every input part in order (changed ones replaced), then the new ones
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~bianban-", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    try:
+
+    def write(tmp: str) -> None:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
             for n in zb.names:
                 zf.writestr(n, new_parts.pop(n) if n in new_parts else zb.parts[n])
             for n, data in new_parts.items():
                 zf.writestr(n, data)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+
+    write_atomic(target, write)
 
 
 _header_fonts: dict[str, object] = {}

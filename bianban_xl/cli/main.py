@@ -8,10 +8,20 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 from bianban_xl import __version__
+from bianban_xl.book.template import build_input_workbook
+from bianban_xl.book.workbook_file import save_atomic
+from bianban_xl.cli.onsite import add_parsers as add_onsite, EXAMPLES as ONSITE_EXAMPLES
+from bianban_xl.demo import run_demo
+from bianban_xl.district.batch import batch_assign
+from bianban_xl.district.check import district_check, FAIL, PASS, REVIEW
+from bianban_xl.engine.balance import measures
 from bianban_xl.model.problems import Report, UserError
+from bianban_xl.service import assign_file, check_file, verify_file
+from bianban_xl.ui.server import add_arguments as add_ui_arguments, run_from_args as run_ui
 
 
 def _out(text: str = "") -> None:
@@ -38,9 +48,6 @@ def _progress(fraction: float, what: str) -> None:
 
 
 def cmd_template(args) -> int:
-    from bianban_xl.book.template import build_input_workbook
-    from bianban_xl.book.workbook_file import save_atomic
-
     path = Path(args.path)
     if path.suffix.lower() != ".xlsx":
         path = path.with_suffix(".xlsx")
@@ -53,8 +60,6 @@ def cmd_template(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from bianban_xl.service import check_file
-
     roster, report = check_file(args.book)
     _print_report(report)
     if roster is not None:
@@ -68,8 +73,6 @@ def cmd_check(args) -> int:
 
 
 def _balance_lines(result) -> list[str]:
-    from bianban_xl.engine.balance import measures
-
     lines = []
     for m in measures(result.roster, result.labels, result.params):
         if m.group in ("班额", "性别", "平均分") or (m.group == "标准差" and m.label == "总分"):
@@ -92,8 +95,6 @@ def _print_assign(result, target, backup) -> None:
 
 
 def cmd_assign(args) -> int:
-    from bianban_xl.service import assign_file
-
     if args.force and not (args.reason or "").strip():
         _out("[错误] 使用 --force 时必须用 --reason \"原因\" 写明为什么要重新编班；原因会写入编班记录。没有修改任何文件。")
         return 1
@@ -108,8 +109,6 @@ def cmd_assign(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from bianban_xl.service import verify_file
-
     res = verify_file(args.book)
     for line in res.findings:
         _out(line)
@@ -117,15 +116,11 @@ def cmd_verify(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from bianban_xl.demo import run_demo
-
     return run_demo(Path(args.dir), _out, _print_assign)
 
 
 def _count_progress(what: str):
     """A text progress bar on stderr for many files: redrawn in place on a terminal, else every 10%."""
-    import time
-
     start = time.perf_counter()
     state = {"tenth": -1}
 
@@ -144,8 +139,6 @@ def _count_progress(what: str):
 
 
 def cmd_batch(args) -> int:
-    from bianban_xl.district.check import batch_assign
-
     res = batch_assign(args.dir, args.output, jobs=args.jobs, seed=args.seed, progress=_count_progress("批量编班"))
     ok = len(res.items) - len(res.failures)
     _out(f"批量编班完成：{len(res.items)} 个工作簿，成功 {ok}，失败 {len(res.failures)}；共 {res.students} 名学生；"
@@ -171,8 +164,6 @@ def cmd_batch(args) -> int:
 
 
 def cmd_district(args) -> int:
-    from bianban_xl.district.check import FAIL, PASS, REVIEW, district_check
-
     res = district_check(args.dir, args.output, jobs=args.jobs, progress=_count_progress("逐校核查"))
     _out(f"核查完成：{len(res.checks)} 个文件，不合格 {res.count(FAIL)}，需核查 {res.count(REVIEW)}，合格 {res.count(PASS)}；"
          f"用时 {res.seconds:.1f} 秒。")
@@ -189,11 +180,7 @@ def cmd_district(args) -> int:
 
 
 def cmd_ui(args) -> int:
-    from bianban_xl.ui.paths import default_folder
-    from bianban_xl.ui.server import serve
-
-    folder = Path(args.dir) if args.dir else default_folder()
-    return serve(folder, port=args.port or 0, open_browser=not args.no_browser, out=_out)
+    return run_ui(args, _out)
 
 
 EXAMPLES = {
@@ -264,11 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="汇总表文件，如 汇总.xlsx")
     p.add_argument("--jobs", type=int, help="并行进程数，默认等于 CPU 核数")
     p = add("ui", "网页界面：在浏览器中使用与 Excel 选项卡相同的按钮（没有 Excel 时用，如 WPS、统信UOS、麒麟、Mac）", cmd_ui)
-    p.add_argument("dir", nargs="?", help="工作文件夹（放工作簿的文件夹）；不填则用“文档”中的“均衡编班”文件夹")
-    p.add_argument("--port", type=int, help="端口号；不填则自动选择一个空闲端口")
-    p.add_argument("--no-browser", action="store_true", help="不自动打开浏览器（只输出网址）")
-    from bianban_xl.cli.onsite import EXAMPLES as ONSITE_EXAMPLES, add_parsers as add_onsite
-
+    add_ui_arguments(p)
     EXAMPLES.update(ONSITE_EXAMPLES)
     add_onsite(add, _out)
     return parser

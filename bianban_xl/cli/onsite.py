@@ -1,4 +1,5 @@
-"""`bianban teachers | draw | public | lock | late`: thin shells over the on-site service steps.
+"""`bianban teachers | draw | public | lock | late`: thin shells over the on-site service steps
+(service.teachers_file, draw_file, public_file, lock_file, late_file).
 
 Each reads the workbook, plans the step (raising UserError with nothing written), then writes the
 result to -o or back into the file after a backup copy.
@@ -8,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from bianban_xl.onsite.update import BookUpdate, apply_update_file
-
+from bianban_xl.model.sheet_model import BookUpdate
+from bianban_xl.service import draw_file, late_file, lock_file, public_file, teachers_file
 EXAMPLES = {
     "teachers": "示例：\n  bianban teachers 编班结果.xlsx\n  bianban teachers 编班结果.xlsx --seed 20260901 -o 搭配.xlsx",
     "draw": "示例：\n  bianban draw 编班结果.xlsx --seed 3721          （家长代表现场报数作为种子）\n"
@@ -20,46 +21,6 @@ EXAMPLES = {
     "late": "示例：\n  bianban late 编班结果.xlsx\n  bianban late 编班结果.xlsx --seed 5081 -o 插班后.xlsx\n\n"
             "把插班学生加在“学生名单”末尾、班级一栏留空，再运行本命令。",
 }
-
-
-def run_step(path: str | Path, out: str | Path | None, plan: Callable[..., BookUpdate], **kwargs) -> tuple[BookUpdate, Path, Path | None]:
-    """Read ``path``, plan the step, write. Returns (update, written path, backup or None)."""
-    from bianban_xl.service import read_book
-
-    book = read_book(path)
-    update = plan(book, **kwargs)
-    target, backup = apply_update_file(path, out, update)
-    return update, target, backup
-
-
-def teachers_file(path, out=None, seed=None, seed_source=None):
-    from bianban_xl.onsite.teachers import plan_teams
-
-    return run_step(path, out, lambda b: plan_teams(b, seed, seed_source)[1])
-
-
-def draw_file(path, out=None, seed=None, seed_source=None, manual=False):
-    from bianban_xl.onsite.lottery import plan_draw
-
-    return run_step(path, out, plan_draw, seed=seed, seed_source=seed_source, manual=manual)
-
-
-def public_file(path, out=None):
-    from bianban_xl.onsite.public_list import plan_public
-
-    return run_step(path, out, plan_public)
-
-
-def lock_file(path, out=None, reason=None):
-    from bianban_xl.onsite.lock import plan_lock
-
-    return run_step(path, out, plan_lock, reason=reason)
-
-
-def late_file(path, out=None, seed=None, seed_source=None):
-    from bianban_xl.onsite.late import plan_late
-
-    return run_step(path, out, plan_late, seed=seed, seed_source=seed_source)
 
 
 def _report(out: Callable[[str], None], update: BookUpdate, target: Path, backup: Path | None) -> int:

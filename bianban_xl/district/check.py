@@ -1,39 +1,38 @@
-"""District scale: assign many schools' workbooks in one go (``batch``) and check every school's
-result workbook side by side (``district``).
-
-``batch_assign`` runs :func:`service.assign_file` once per input workbook in worker processes
-(spawn-safe: the worker is a module-level function taking plain paths), mirroring the input tree
-under the output folder. One school's failure never stops the others; every failure keeps its
-Chinese report text and is listed in 批量编班结果.xlsx.
-
-``district_check`` reads every result workbook in a folder and, per school: re-runs the recorded
-random run (:func:`service.verify_book`: classes reproduce, inputs and classes unchanged since the
-run, class sheets match), compares the roster with the copies on the class sheets to name which
-cells were edited, recomputes the hard rules and the balance figures from the class column alone
-(:mod:`balance`, independent of the engine) and checks that the result sheets are present. It
-writes one overview workbook: 学校汇总 (one row per school, schools needing attention first) and
-问题明细 (every problem with its file, sheet and row).
-"""
+"""全区核查: read every result workbook in a folder and, per school: re-run the recorded random run
+(:func:`verify.verify_book`: classes reproduce, inputs and classes unchanged since the run, class
+sheets match), compare the roster with the copies on the class sheets to name which cells were
+edited, recompute the hard rules and the balance figures from the class column alone
+(:mod:`engine.balance`, independent of the engine) and check that the result sheets are present.
+Writes one overview workbook: 学校汇总 (one row per school, schools needing attention first) and
+问题明细 (every problem with its file, sheet and row)."""
 from __future__ import annotations
 
 import math
 import os
 import re
-import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
+from bianban_xl.book.workbook_file import FONT_NAME, render_sheet, save_atomic
+from bianban_xl.book.xlsx_fast import FastUnsupported, read_fast
+from bianban_xl.district.folders import _folder_error, _run_all, BatchProgress, find_files, SPREADSHEET_SUFFIXES
+from bianban_xl.engine.balance import hard_rule_violations, measures
 from bianban_xl.model import schema as S
+from bianban_xl.model.problems import Report, UserError
+from bianban_xl.model.sheet_model import SheetSpec
+from bianban_xl.model.validate import validate
+from bianban_xl.onsite.lottery import verify_lottery
+from bianban_xl.onsite.state import read_record
+from bianban_xl.reports.result_sheets import SHEET_SCHOOLS
+from bianban_xl.service import read_book
+from bianban_xl.verify import verify_book
 
-BATCH_SUMMARY = "批量编班结果"
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-SPREADSHEET_SUFFIXES = WORKBOOK_SUFFIXES + (".xls", ".et", ".xlsb", ".ods", ".csv")
 SHEET_OVERVIEW = "学校汇总"
 SHEET_PROBLEMS = "问题明细"
 
@@ -45,279 +44,13 @@ SEVERITY = {FAIL: 0, REVIEW: 1, PASS: 2}
 COUNT_SLACK = 1          # a count gap more than this above its provable bound
 MEAN_SLACK = 2.0         # the 总分 class-mean range above this many points per subject
 
-BatchProgress = Callable[[int, int, str], None] | None
-
-
 # --- finding files ------------------------------------------------------------------------------
-def _skip_name(name: str) -> bool:
-    """Excel/WPS lock files, our temporary and backup files, system clutter."""
-    return (name.startswith(("~$", ".~", ".")) or ".备份-" in name
-            or name in ("Thumbs.db", "desktop.ini") or name.startswith(BATCH_SUMMARY))
-
-
-def find_files(folder: str | Path, suffixes: Iterable[str] | None, exclude: Iterable[Path] = ()) -> list[Path]:
-    """Files under ``folder`` (recursively, sorted), optionally only with these suffixes; anything
-    under an ``exclude`` path is left out (so an output folder inside the input folder is not read)."""
-    root = Path(folder)
-    skip = [Path(e).resolve() for e in exclude]
-    wanted = tuple(s.lower() for s in suffixes) if suffixes is not None else None
-    out = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        here = Path(dirpath).resolve()
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                             and not any((here / d) == s or s in (here / d).parents for s in skip if s.is_dir()))
-        for name in sorted(filenames):
-            p = Path(dirpath) / name
-            if _skip_name(name) or p.resolve() in skip:
-                continue
-            if wanted is None or p.suffix.lower() in wanted:
-                out.append(p)
-    return sorted(out)
-
-
-def _folder_error(folder: Path, what: str):
-    from bianban_xl.model.problems import Report, UserError
-
-    rep = Report()
-    if not folder.exists():
-        rep.error("", f"找不到文件夹“{folder}”。", f"请检查路径；{what}")
-    else:
-        rep.error("", f"“{folder}”不是文件夹。", f"请给出存放各校工作簿的文件夹；{what}")
-    return UserError(rep)
 
 
 # --- process pool -------------------------------------------------------------------------------
-def _max_rss_mb() -> float:
-    try:
-        import resource
-
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return rss / 1024 / 1024 if sys.platform == "darwin" else rss / 1024
-    except (ImportError, AttributeError):   # Windows
-        return float("nan")
-
-
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
-
-
-def _run_all(func, tasks: list[tuple], jobs: int | None, progress: BatchProgress, label, initializer=None) -> list:
-    """``func(*task)`` for every task, in ``jobs`` processes (in this process when jobs == 1).
-    Results come back in task order; ``func`` must never raise (it returns its failures)."""
-    jobs = default_jobs() if not jobs or jobs < 1 else jobs
-    results: list = [None] * len(tasks)
-    total = len(tasks)
-    if progress:
-        progress(0, total, "")
-    if jobs == 1 or total <= 1:
-        for i, t in enumerate(tasks):
-            results[i] = func(*t)
-            if progress:
-                progress(i + 1, total, label(t))
-        return results
-    import multiprocessing as mp
-    from concurrent.futures.process import BrokenProcessPool
-
-    # spawn everywhere: what runs on the schools' Windows PCs, and safe with threads in the parent.
-    # Big files first so the last worker is not left alone with the biggest school.
-    order = sorted(range(total), key=lambda i: -_size(tasks[i][0]))
-    done = 0
-    with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=mp.get_context("spawn"),
-                             initializer=initializer) as pool:
-        futures = {pool.submit(func, *tasks[i]): i for i in order}
-        for fut in as_completed(futures):
-            i = futures[fut]
-            try:
-                results[i] = fut.result()
-            except BrokenProcessPool:
-                results[i] = ("crash", tasks[i])
-            except Exception as exc:  # noqa: BLE001 — pickling trouble etc.; never stop the others
-                results[i] = ("error", tasks[i], f"{type(exc).__name__}: {exc}")
-            done += 1
-            if progress:
-                progress(done, total, label(tasks[i]))
-    return results
-
-
-def _size(path) -> int:
-    try:
-        return Path(path).stat().st_size
-    except OSError:
-        return 0
 
 
 # --- batch --------------------------------------------------------------------------------------
-@dataclass
-class BatchItem:
-    source: str                     # input path
-    relative: str                   # input path relative to the input folder (for messages)
-    output: str | None = None       # written result, None on failure
-    ok: bool = False
-    school: str = ""
-    students: int = 0
-    classes: int = 0
-    seed: int | None = None
-    seconds: float = 0.0            # wall clock for this school (read, check, balance, write)
-    engine_seconds: float = 0.0
-    cpu_seconds: float = 0.0        # the worker's CPU time for this school (unaffected by other load)
-    problems: list[str] = field(default_factory=list)   # Chinese: errors on failure, warnings otherwise
-    pid: int = 0
-    max_rss_mb: float = float("nan")  # the worker's peak memory so far
-
-
-@dataclass
-class BatchSummary:
-    folder: Path
-    out_dir: Path
-    items: list[BatchItem]
-    seconds: float
-    jobs: int
-    summary_path: Path | None = None
-    skipped: list[Path] = field(default_factory=list)   # files in the folder that are not workbooks
-
-    @property
-    def failures(self) -> list[BatchItem]:
-        return [i for i in self.items if not i.ok]
-
-    @property
-    def students(self) -> int:
-        return sum(i.students for i in self.items if i.ok)
-
-
-def assign_one(source: str, output: str, relative: str, seed: int | None = None) -> BatchItem:
-    """One school of a batch: never raises; a failure comes back as ``ok=False`` with its reasons."""
-    from bianban_xl.model.problems import UserError
-    from bianban_xl.service import assign_file
-
-    item = BatchItem(source, relative)
-    t0, c0 = time.perf_counter(), time.process_time()
-    try:
-        result, target, _ = assign_file(source, output, seed=seed,
-                                        seed_source="命令行指定（批量编班）" if seed is not None else None)
-        item.ok, item.output = True, str(target)
-        item.school = result.params.school_name
-        item.students, item.classes, item.seed = len(result.roster.students), result.params.n_classes, result.seed
-        item.engine_seconds = result.engine_seconds
-        item.problems = [p.text() for p in result.report.warnings]
-    except UserError as exc:
-        item.problems = [p.text() for p in exc.report.errors] or [str(exc)]
-    except PermissionError as exc:
-        item.problems = [f"[错误] 无法写入“{exc.filename}”：文件可能正在 Excel/WPS 中打开或没有写权限。处理办法：关闭该文件后重新运行。"]
-    except MemoryError:
-        item.problems = ["[错误] 内存不足，无法处理这个文件。处理办法：减少并行数（--jobs 1）后单独重试这个文件。"]
-    except Exception as exc:  # noqa: BLE001 — one school's bug must not stop the district
-        item.problems = [f"[内部错误] {type(exc).__name__}: {exc}。这是软件的问题，不是您的数据问题；"
-                         f"请用 bianban assign --debug \"{relative}\" 单独运行，并把输出和文件发给开发者。"]
-    item.seconds = time.perf_counter() - t0
-    item.cpu_seconds = time.process_time() - c0
-    item.pid, item.max_rss_mb = os.getpid(), _max_rss_mb()
-    return item
-
-
-def _warm_worker() -> None:
-    """Pool initializer: import the whole assign path and load the pinyin and 繁简 dictionaries
-    once per worker, before its first school (not inside the first school's time)."""
-    try:
-        from bianban_xl import service  # noqa: F401 — imports the whole assign path
-        from bianban_xl.model.names import name_pinyin
-
-        name_pinyin("張偉")
-    except Exception:  # noqa: BLE001 — the school itself will report any real problem
-        pass
-
-
-def batch_assign(folder: str | Path, out_dir: str | Path, jobs: int | None = None, seed: int | None = None,
-                 progress: BatchProgress = None, summary: bool = True) -> BatchSummary:
-    """Assign every input workbook under ``folder`` (recursively) into the same relative path under
-    ``out_dir``. Each school uses its own 参数设置 seed, else a fresh computer-drawn one (recorded in
-    its 编班记录); ``seed`` forces one for all. Writes 批量编班结果.xlsx into ``out_dir``."""
-    folder, out_dir = Path(folder), Path(out_dir)
-    if not folder.is_dir():
-        raise _folder_error(folder, "例如：bianban batch 各校工作簿 -o 编班结果")
-    t0 = time.perf_counter()
-    files = find_files(folder, SPREADSHEET_SUFFIXES, exclude=[out_dir])
-    others = [p for p in find_files(folder, None, exclude=[out_dir]) if p not in set(files)]
-    tasks = []
-    for p in files:
-        rel = p.relative_to(folder)
-        tasks.append((str(p), str(out_dir / rel), rel.as_posix(), seed))
-    results = _run_all(assign_one, tasks, jobs, progress, label=lambda t: t[2], initializer=_warm_worker)
-    items = [_crash_item(r) if isinstance(r, tuple) else r for r in results]
-    out = BatchSummary(folder, out_dir, items, time.perf_counter() - t0,
-                       jobs or default_jobs(), skipped=others)
-    if summary:
-        out.summary_path = write_batch_summary(out)
-    return out
-
-
-def _crash_item(r: tuple) -> BatchItem:
-    kind, task = r[0], r[1]
-    item = BatchItem(task[0], task[2])
-    if kind == "crash":
-        item.problems = ["[错误] 处理这个文件的进程意外退出（可能是内存不足）。处理办法：用 bianban assign 单独处理这个文件，或减少并行数（--jobs 1）。"]
-    else:
-        item.problems = [f"[内部错误] {r[2]}。请用 bianban assign --debug 单独运行这个文件，并把输出发给开发者。"]
-    return item
-
-
-def batch_sheet(summary: BatchSummary):
-    from bianban_xl.model.sheet_model import SheetSpec
-
-    items = sorted(summary.items, key=lambda i: (i.ok, i.relative))
-    spec = SheetSpec(name=BATCH_SUMMARY, freeze="A4", print_title_rows="3:3", landscape=True,
-                     header_footer=BATCH_SUMMARY)
-    n_fail = len(summary.failures)
-    spec.add(1, 1, [["批量编班结果"]], "title")
-    spec.add(2, 1, [[f"{datetime.now():%Y-%m-%d %H:%M}    共 {len(items)} 个文件：成功 {len(items) - n_fail}，失败 {n_fail}；"
-                     f"{summary.students} 名学生；用时 {summary.seconds:.1f} 秒（{summary.jobs} 个进程）。"
-                     f"输入文件夹：{summary.folder}"]], "subtitle")
-    header = ["序号", "文件", "结果", "学校", "学生数", "班级数", "随机种子", "用时（秒）", "结果文件", "原因 / 提醒"]
-    spec.add(3, 1, [header], "header")
-    r = 4
-    for n, it in enumerate(items, start=1):
-        out_rel = ""
-        if it.output:
-            try:
-                out_rel = Path(it.output).relative_to(summary.out_dir).as_posix()
-            except ValueError:
-                out_rel = it.output
-        row = [n, it.relative, "成功" if it.ok else "失败", it.school or None, it.students or None,
-               it.classes or None, it.seed, round(it.seconds, 2), out_rel or None,
-               "\n".join(it.problems[:12]) + (f"\n……共 {len(it.problems)} 条" if len(it.problems) > 12 else "") or None]
-        spec.add(r, 1, [row[:2]], "body")
-        spec.add(r, 3, [[row[2]]], "good" if it.ok else "bad")
-        spec.add(r, 4, [row[3:]], "body")
-        r += 1
-    if summary.skipped:
-        spec.add(r + 1, 1, [["未处理（不是 Excel 工作簿）：" + "、".join(p.relative_to(summary.folder).as_posix() for p in summary.skipped[:50])]], "note")
-    spec.col_widths = {1: 6, 2: 36, 3: 7, 4: 22, 5: 8, 6: 8, 7: 10, 8: 10, 9: 36, 10: 90}
-    spec.number_formats[8] = "0.00"
-    return spec
-
-
-def write_batch_summary(summary: BatchSummary) -> Path:
-    """批量编班结果.xlsx in the output folder; falls back to .csv if the workbook cannot be written."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment
-
-    from bianban_xl.book.workbook_file import render_sheet, save_atomic
-
-    summary.out_dir.mkdir(parents=True, exist_ok=True)
-    wb = Workbook()
-    wb.remove(wb.active)
-    ws = render_sheet(wb, batch_sheet(summary))
-    for row in ws.iter_rows(min_row=4, min_col=10, max_col=10):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
-    path = summary.out_dir / f"{BATCH_SUMMARY}.xlsx"
-    try:
-        save_atomic(wb, path)
-    except PermissionError:
-        path = summary.out_dir / f"{BATCH_SUMMARY}-{datetime.now():%H%M%S}.xlsx"
-        save_atomic(wb, path)
-    return path
 
 
 # --- district check -----------------------------------------------------------------------------
@@ -469,12 +202,6 @@ def _gap_figures(ms) -> dict[str, tuple[float, float]]:
 
 def check_result_book(path: str | Path, root: str | Path | None = None) -> SchoolCheck:
     """Everything the district checks about one school's result workbook. Never raises."""
-    from bianban_xl.engine.balance import hard_rule_violations, measures
-    from bianban_xl.model.problems import UserError
-    from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, read_record
-    from bianban_xl.service import verify_book
-    from bianban_xl.model.validate import validate
-
     p = Path(path)
     rel = p.relative_to(root).as_posix() if root is not None else p.name
     chk = SchoolCheck(str(p), rel)
@@ -492,7 +219,7 @@ def check_result_book(path: str | Path, root: str | Path | None = None) -> Schoo
     except MemoryError:
         chk.add(REVIEW, "无法核查", "内存不足，未能核查这个文件。处理办法：用 bianban verify 单独核查。")
     except Exception as exc:  # noqa: BLE001 — one bad file must not stop the district check
-        chk.add(REVIEW, "无法核查", f"核查时出现内部错误（{type(exc).__name__}: {exc}）。处理办法：用 bianban verify --debug 单独核查，"
+        chk.add(REVIEW, "无法核查", f"核查时出现内部错误（{type(exc).__name__}: {exc}）。处理办法：用 bianban --debug verify 文件 单独核查，"
                                  "并把输出和文件发给开发者。")
     chk.seconds = time.perf_counter() - t0
     return chk
@@ -501,9 +228,6 @@ def check_result_book(path: str | Path, root: str | Path | None = None) -> Schoo
 def _read_result_book(p: Path):
     """The RawBook of a result workbook: xlsx_fast.read_fast (the same values as read_raw, a
     fifth of the time), or service.read_book when the fast reader does not handle the file."""
-    from bianban_xl.service import read_book
-    from bianban_xl.book.xlsx_fast import FastUnsupported, read_fast
-
     try:
         return read_fast(p)[0]
     except FastUnsupported:
@@ -623,13 +347,8 @@ def _row_on_sheet(book, sheet: str, name: str) -> int | None:
 
 
 def _lottery_checks(chk: SchoolCheck, book) -> None:
-    """抽签记录: re-checked by lottery.verify_lottery (re-draw / re-read) when that module is present."""
+    """抽签记录: re-checked by lottery.verify_lottery (re-draw / re-read)."""
     if S.SHEET_DRAW_LOG not in book.sheets:
-        return
-    try:
-        from bianban_xl.onsite.lottery import verify_lottery
-    except ImportError:
-        chk.notes.append(f"有“{S.SHEET_DRAW_LOG}”工作表；本版本尚不能自动复核抽签。")
         return
     ok, lines = verify_lottery(book)
     for text in ([] if ok else lines):
@@ -646,8 +365,6 @@ def district_check(folder: str | Path, out_path: str | Path | None = None, jobs:
     if out_path is not None:
         out_path = Path(out_path)
         if out_path.suffix.lower() != ".xlsx":
-            from bianban_xl.model.problems import Report, UserError
-
             rep = Report()
             rep.error("", f"汇总文件“{out_path.name}”的扩展名应为 .xlsx。", "请换一个文件名，如 汇总.xlsx。")
             raise UserError(rep)
@@ -681,8 +398,6 @@ def _gap_cells(c: SchoolCheck, key: str) -> list:
 
 def overview_sheets(summary: DistrictSummary):
     """学校汇总 and 问题明细 as SheetSpecs; also returns, per overview row, the 问题明细 row it links to."""
-    from bianban_xl.model.sheet_model import SheetSpec
-
     checks = summary.checks
     ov = SheetSpec(name=SHEET_OVERVIEW, freeze="C5", print_title_rows="4:4", landscape=True, header_footer=SHEET_OVERVIEW)
     ov.add(1, 1, [["全区均衡编班结果核查汇总"]], "title")
@@ -732,11 +447,6 @@ def overview_sheets(summary: DistrictSummary):
 
 
 def write_overview(summary: DistrictSummary, out_path: str | Path) -> Path:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    from bianban_xl.book.workbook_file import FONT_NAME, render_sheet, save_atomic
-
     out_path = Path(out_path)
     ov, pb, links = overview_sheets(summary)
     wb = Workbook()

@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from bianban_xl.model import schema as S
-from bianban_xl.model.problems import ERROR, Report
+from bianban_xl import service
+from bianban_xl.model.problems import ERROR, Report, UserError
 from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.sheet_model import Block, SheetSpec
 
@@ -444,8 +445,6 @@ def _log_failure() -> Path:
 def run_button(action: Callable[[LiveBook], None], book: Any = None) -> None:
     """Run one ribbon button: user errors become a Chinese message and a 校验结果 sheet, never a
     Python traceback dialog; screen updating and the status bar are always restored."""
-    from bianban_xl.model.problems import UserError
-
     live = LiveBook(book if book is not None else caller_book())
     try:
         action(live)
@@ -466,8 +465,6 @@ def run_button(action: Callable[[LiveBook], None], book: Any = None) -> None:
 
 # --- the actions behind the buttons (each calls one service function) -------------------------
 def check_data(live: LiveBook) -> None:
-    from bianban_xl import service
-
     raw = live.read_raw()
     _, report = service.check_book(raw)
     with live.writing():
@@ -480,8 +477,6 @@ def check_data(live: LiveBook) -> None:
 
 
 def assign(live: LiveBook) -> None:
-    from bianban_xl import service
-
     raw = live.read_raw()
     result = service.plan_assignment(raw, progress=live.progress)  # raises UserError before any write
     roster = result.roster
@@ -507,8 +502,6 @@ def assign(live: LiveBook) -> None:
 
 
 def verify(live: LiveBook) -> None:
-    from bianban_xl import service
-
     result = service.verify_book(live.read_raw())
     lines = result.findings[:15]
     if len(result.findings) > 15:
@@ -591,10 +584,8 @@ def _ask_seed(live: LiveBook) -> int | None:
 def draw(live: LiveBook) -> None:
     """班主任抽签: a seeded computer draw (seed typed in on site, or drawn by the computer), or the
     physical draw typed into 抽签结果 when that sheet exists."""
-    from bianban_xl.onsite.lottery import check_can_draw, plan_draw
-
     raw = live.read_raw()
-    check_can_draw(raw)                     # refuse before asking for a seed
+    service.check_can_draw(raw)                     # refuse before asking for a seed
     manual = S.SHEET_DRAW_INPUT in raw.sheets
     seed = source = None
     if not manual:
@@ -609,7 +600,7 @@ def draw(live: LiveBook) -> None:
             return
         source = SEED_SOURCE_TYPED if seed is not None else None
     live.progress(0.2, "正在复核编班结果")
-    update = plan_draw(raw, seed=seed, seed_source=source, manual=manual)
+    update = service.plan_draw(raw, seed=seed, seed_source=source, manual=manual)
     live.progress(0.9, "正在写入抽签记录")
     apply_update(live, update)
     _show(live, update.messages, SAVE_NOTE, S.SHEET_DRAW_LOG)
@@ -617,22 +608,18 @@ def draw(live: LiveBook) -> None:
 
 def teams(live: LiveBook) -> None:
     """教师搭配 (seed: 参数设置's 随机种子, else drawn by the computer; recorded on the sheet)."""
-    from bianban_xl.onsite.teachers import plan_teams
-
     raw = live.read_raw()
     live.progress(0.2, "正在搭配教师团队")
-    _, update = plan_teams(raw)
+    update = service.plan_teams(raw)
     apply_update(live, update)
     _show(live, update.messages, SAVE_NOTE, S.SHEET_TEAMS)
 
 
 def late(live: LiveBook) -> None:
     """插班: students at the end of 学生名单 without a class, placed without moving anybody."""
-    from bianban_xl.onsite.late import plan_late
-
     raw = live.read_raw()
     live.progress(0.2, "正在插班")
-    update = plan_late(raw)
+    update = service.plan_late(raw)
     live.progress(0.8, "正在写入结果")
     apply_update(live, update)
     _show(live, update.messages, SAVE_NOTE)
@@ -640,21 +627,17 @@ def late(live: LiveBook) -> None:
 
 def export_public(live: LiveBook) -> None:
     """公示名单 (公示导出): one page per class, masked names."""
-    from bianban_xl.onsite.public_list import plan_public
-
     raw = live.read_raw()
-    update = plan_public(raw)
+    update = service.plan_public(raw)
     apply_update(live, update)
     _show(live, update.messages, "打印后张贴。" + SAVE_NOTE, S.SHEET_PUBLIC)
 
 
 def lock(live: LiveBook) -> None:
     """锁定 (三不动): verified first, then confirmed by the user."""
-    from bianban_xl.onsite.lock import plan_lock
-
     raw = live.read_raw()
     live.progress(0.2, "正在验证")
-    update = plan_lock(raw)
+    update = service.plan_lock(raw)
     live.clear_progress()
     if not live.confirm("验证通过。锁定后结果工作表将设保护，“自动编班”“教师搭配”“班主任抽签”都将被拒绝，"
                         "只允许“插班”和“验证结果”。\n确定锁定吗？"):

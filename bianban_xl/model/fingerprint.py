@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from bianban_xl.model.records import Params, Roster
 
@@ -45,3 +46,8 @@ def input_fingerprint(roster: Roster, params: Params) -> str:
 
 def result_fingerprint(roster: Roster, class_of: list[str]) -> str:
     return _sha([[s.key, s.name, c] for s, c in zip(roster.students, class_of)])
+
+
+def sha(obj: Any) -> str:
+    data = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode("utf-8")
+    return hashlib.sha256(data).hexdigest()

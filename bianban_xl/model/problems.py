@@ -69,3 +69,9 @@ class UserError(Exception):
         self.report = report
         first = report.errors[0].text() if report.errors else "输入有误"
         super().__init__(first)
+
+
+def fail(sheet: str, message: str, fix: str = "", row: int | None = None, col: int | None = None):
+    rep = Report()
+    rep.error(sheet, message, fix, row, col)
+    raise UserError(rep)

@@ -73,3 +73,14 @@ class SheetSpec:
     @property
     def max_row(self) -> int:
         return max((b.bottom for b in self.blocks), default=1)
+
+
+@dataclass
+class BookUpdate:
+    """What one step changes in a workbook."""
+
+    sheets: list[SheetSpec] = field(default_factory=list)           # create or replace
+    cells: list[tuple[str, int, int, Any]] = field(default_factory=list)   # (sheet, row, col, value)
+    protect: list[str] = field(default_factory=list)                # sheets to protect (no password)
+    record_rows: list[list[Any]] = field(default_factory=list)      # rows appended to 编班记录 (项目 | 内容 …)
+    messages: list[str] = field(default_factory=list)               # Chinese summary lines for the user

@@ -14,13 +14,19 @@ from datetime import datetime
 
 import numpy as np
 
+from bianban_xl.engine.balance import total_scores
 from bianban_xl.model import schema as S
 from bianban_xl.model.fingerprint import result_fingerprint
-from bianban_xl.onsite.update import BookUpdate, fail, key_values_all, require_assigned
-from bianban_xl.model.problems import Report, UserError
+from bianban_xl.model.names import normalize_name, same_name_groups, same_sound_groups
+from bianban_xl.model.problems import fail, Report, UserError
 from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.records import Roster, TwinGroup
-from bianban_xl.model.sheet_model import SheetSpec
+from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
+from bianban_xl.model.validate import validate
+from bianban_xl.onsite.lock import relock_rows, result_sheet_names
+from bianban_xl.onsite.public_list import public_sheet
+from bianban_xl.onsite.state import head_of_class_from_log, key_values_all, lock_info, read_record, require_assigned, resolve_seed
+from bianban_xl.reports.result_sheets import class_sheet, schools_sheet, SHEET_SCHOOLS, summary_sheet
 
 BATCH_KEY = "插班批次"
 
@@ -55,8 +61,6 @@ def split_late(book: RawBook, roster: Roster) -> tuple[Roster, list]:
 
 # --- placement ------------------------------------------------------------------------------
 def _apart_map(roster: Roster) -> list[set[int]]:
-    from bianban_xl.model.names import same_name_groups, same_sound_groups
-
     params = roster.params
     names = [s.name for s in roster.students]
     apart: list[set[int]] = [set() for _ in names]
@@ -71,8 +75,6 @@ def _apart_map(roster: Roster) -> list[set[int]]:
 
 
 def _why_apart(roster: Roster, i: int, j: int) -> str:
-    from bianban_xl.model.names import normalize_name
-
     if normalize_name(roster.students[i].name) == normalize_name(roster.students[j].name):
         return "同名"
     for g in roster.twin_groups:
@@ -86,8 +88,6 @@ def place(roster: Roster, classes: list[str | None], new: list[int], seed: int,
     """Place the students ``new`` (in this order) given everybody's current class (None = not
     placed). ``present``: students existing at this time (default all). Returns (index, class,
     why). Raises UserError when a student cannot be placed."""
-    from bianban_xl.engine.balance import total_scores
-
     params = roster.params
     names = params.names()
     classes = list(classes)
@@ -196,11 +196,6 @@ def _spec_rows(spec: SheetSpec) -> list[list]:
 
 def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = None) -> BookUpdate:
     """插班. Raises UserError; writes nothing."""
-    from bianban_xl.onsite.lock import lock_info, relock_rows, result_sheet_names
-    from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, class_sheet, read_record, schools_sheet, summary_sheet
-    from bianban_xl.service import resolve_seed
-    from bianban_xl.model.validate import validate
-
     rec_sheet = require_assigned(book, "插班")
     record = read_record(rec_sheet.rows)
     roster, report = validate(book)
@@ -242,9 +237,6 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
         upd.sheets.append(sch)
     upd.sheets += [class_sheet(full, params, labels, k, run_stamp, run_seed) for k in range(len(names))]
     if S.SHEET_PUBLIC in book.sheets:
-        from bianban_xl.onsite.lottery import head_of_class_from_log
-        from bianban_xl.onsite.public_list import public_sheet
-
         upd.sheets.append(public_sheet(full, params, head_of_class_from_log(book), stamp))
     keys = [roster.students[i].key for i, _, _ in placements]
     upd.record_rows.append([BATCH_KEY, stamp, str(seed), "|".join(keys), f"种子来源：{source}"])

@@ -8,27 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from bianban_xl.model import schema as S
-from bianban_xl.onsite.update import BookUpdate, fail, key_values, require_assigned, sha, text
-from bianban_xl.model.problems import Report, UserError
+from bianban_xl.model.fingerprint import sha
+from bianban_xl.model.problems import fail, Report, UserError
 from bianban_xl.model.raw_book import RawBook
-
-K_STATE, K_TIME = "锁定状态", "锁定时间"
-K_COLUMN, K_SHEETS, K_DRAW = "锁定·班级列指纹", "锁定·班级表指纹", "锁定·抽签指纹"
-LOCKED = "已锁定"
-
-
-def lock_info(book: RawBook) -> dict[str, str] | None:
-    """The lock entries of 编班记录, or None if the workbook is not locked."""
-    kv = key_values(book.sheets.get(S.SHEET_RECORD))
-    return kv if kv.get(K_STATE) == LOCKED else None
-
-
-def refuse_if_locked(book: RawBook, what: str) -> None:
-    info = lock_info(book)
-    if info is not None:
-        fail(S.SHEET_RECORD, f"工作簿已于 {info.get(K_TIME, '')} 锁定（结果已公示，三不动），不能{what}。",
-             "锁定后只允许“插班”（新生插入，不移动任何人）和“验证结果”。如确需变动，请报上级批准后在命令行使用 --force 并写明原因。")
-
+from bianban_xl.model.sheet_model import BookUpdate
+from bianban_xl.model.validate import validate
+from bianban_xl.onsite.state import K_COLUMN, K_DRAW, K_SHEETS, K_STATE, K_TIME, lock_info, LOCKED, names_on_class_sheet, read_draw_log, read_record, require_assigned, text, VerifyResult
+from bianban_xl.reports.result_sheets import SHEET_SCHOOLS
 
 def assign_guard(book: RawBook, force_reason: str | None) -> list[list[Any]]:
     """Called before re-assigning. Locked and no reason: UserError. Forced: the log rows to record."""
@@ -60,19 +46,14 @@ def _parse_short(value: str) -> dict[str, str]:
 
 def current_fingerprints(book: RawBook) -> dict[str, dict[str, str]]:
     """Per-class fingerprints of the class column and of each class sheet, and of the lottery."""
-    from bianban_xl.service import _names_on_class_sheet
-    from bianban_xl.model.validate import validate
-
     roster, _ = validate(book)
     names = roster.params.names() if roster is not None else []
     column = {c: sha(sorted([s.key, s.name] for s in roster.students if s.klass == c)) for c in names} if roster else {}
     sheets = {}
     for c in names:
         sh = book.sheets.get(c)
-        sheets[c] = sha(sorted(_names_on_class_sheet(sh.rows))) if sh is not None else "无"
+        sheets[c] = sha(sorted(names_on_class_sheet(sh.rows))) if sh is not None else "无"
     draw = {}
-    from bianban_xl.onsite.lottery import read_draw_log
-
     log = read_draw_log(book)
     if log is not None:
         draw = {"抽签": sha(sorted(log.pairs))}
@@ -86,23 +67,20 @@ def lock_rows(book: RawBook, stamp: str) -> list[list[Any]]:
 
 
 def result_sheet_names(book: RawBook) -> list[str]:
-    from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, read_record
-
     rec = book.sheets.get(S.SHEET_RECORD)
     classes = [x for x in read_record(rec.rows).get("班级名称", "").split(",") if x] if rec else []
     names = [S.SHEET_SUMMARY, S.SHEET_RECORD, SHEET_SCHOOLS, S.SHEET_TEAMS, S.SHEET_DRAW_LOG, S.SHEET_PUBLIC] + classes
     return [n for n in names if n in book.sheets]
 
 
-def plan_lock(book: RawBook, reason: str | None = None) -> BookUpdate:
-    """锁定: only a workbook that verifies can be locked. Raises UserError; writes nothing.
-    ``reason`` (e.g. 公示期满，无异议), when given, is recorded as 锁定原因."""
-    from bianban_xl.service import verify_book
-
+def plan_lock(book: RawBook, verified: VerifyResult, reason: str | None = None) -> BookUpdate:
+    """锁定: only a workbook that verifies can be locked (``verified`` is verify_book's result for
+    ``book``, computed by the caller). Raises UserError; writes nothing. ``reason`` (e.g. 公示期满，
+    无异议), when given, is recorded as 锁定原因."""
     require_assigned(book, "锁定")
     if lock_info(book) is not None:
         fail(S.SHEET_RECORD, f"工作簿已于 {lock_info(book).get(K_TIME, '')} 锁定，无需再次锁定。", "")
-    res = verify_book(book)
+    res = verified
     if not res.ok:
         rep = Report()
         for line in res.findings[1:] or res.findings:
@@ -147,4 +125,4 @@ def relock_rows(book_after: RawBook) -> list[list[Any]]:
     return [[K_STATE, LOCKED], [K_TIME, stamp]] + lock_rows(book_after, stamp)[2:]
 
 
-__all__ = ["lock_info", "refuse_if_locked", "assign_guard", "plan_lock", "verify_lock", "text"]
+__all__ = ["assign_guard", "plan_lock", "verify_lock", "relock_rows", "result_sheet_names"]

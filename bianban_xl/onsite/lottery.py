@@ -10,24 +10,28 @@ with the draw seed — anyone can redo it, and ``verify`` does.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 
 from bianban_xl.model import schema as S
-from bianban_xl.onsite.update import BookUpdate, fail, key_values, text
-from bianban_xl.model.problems import Report, UserError
+from bianban_xl.model.problems import fail, Report, UserError
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Params
-from bianban_xl.model.sheet_model import SheetSpec
+from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
+from bianban_xl.model.validate import validate
+from bianban_xl.onsite.public_list import public_sheet
+from bianban_xl.onsite.state import HEAD_COLS, read_draw_log, read_record, refuse_if_locked, require_assigned, resolve_seed, text, VerifyResult
+from bianban_xl.onsite.teachers import read_teachers, recorded_teams, teams_sheet
+from bianban_xl.reports.result_sheets import sheet_title
 
 MODE_COMPUTER = "电脑随机抽签"
 MODE_MANUAL = "现场实物抽签（结果由教务处录入）"
 DRAW_RULE = ("抽签规则：班主任按“教师搭配”中团队的先后顺序（没有教师搭配时按“教师名单”中的先后顺序）排列，"
              "用随机种子生成一个随机排列（numpy PCG64），第 i 位班主任得到排列中第 i 个位置对应的班级。"
              "同一种子必然得到同一结果，可用“验证结果”复核。")
-HEAD_COLS = ("序号", "班主任", "任教学科", "抽中班级", "本人签字")
 
 
 @dataclass
@@ -37,17 +41,8 @@ class Head:
     team: int | None = None       # index into Teams, when 教师搭配 exists
 
 
-@dataclass
-class DrawLog:
-    kv: dict[str, str]
-    pairs: list[tuple[str, str]]          # (head teacher, class) as on the sheet
-    rows: list[int]                       # sheet rows of the pairs
-
-
 def heads_of(book: RawBook, params: Params):
     """Head teachers in draw order, and the Teams if 教师搭配 exists. Raises UserError."""
-    from bianban_xl.onsite.teachers import read_teachers, recorded_teams
-
     teams, problems = recorded_teams(book)
     if problems:
         rep = Report()
@@ -128,8 +123,6 @@ def read_manual(book: RawBook, heads: list[Head], names: list[str]) -> list[str]
 
 
 def _student_fp(book: RawBook) -> str:
-    from bianban_xl.reports.result_sheets import read_record
-
     return read_record(book.sheets[S.SHEET_RECORD].rows).get("结果指纹", "")
 
 
@@ -137,10 +130,6 @@ def check_can_draw(book: RawBook):
     """The quick checks before a draw (assigned, not locked, not drawn yet, input readable, one
     head teacher per class), so a button can refuse before asking for a seed. Returns (roster,
     heads in draw order, Teams or None). Raises UserError."""
-    from bianban_xl.onsite.lock import refuse_if_locked
-    from bianban_xl.onsite.update import require_assigned
-    from bianban_xl.model.validate import validate
-
     require_assigned(book, "抽签")
     refuse_if_locked(book, "重新抽签")
     if S.SHEET_DRAW_LOG in book.sheets:
@@ -153,16 +142,13 @@ def check_can_draw(book: RawBook):
     return roster, heads, teams
 
 
-def plan_draw(book: RawBook, seed: int | None = None, seed_source: str | None = None,
+def plan_draw(book: RawBook, verified: VerifyResult, seed: int | None = None, seed_source: str | None = None,
               manual: bool = False) -> BookUpdate:
-    """班主任抽签. Raises UserError; writes nothing."""
-    from bianban_xl.onsite.public_list import public_sheet
-    from bianban_xl.service import resolve_seed, verify_book
-    from bianban_xl.onsite.teachers import teams_sheet
-
+    """班主任抽签 on a workbook whose verification (verify_book's result, computed by the caller) is
+    ``verified``. Raises UserError; writes nothing."""
     roster, heads, teams = check_can_draw(book)
     params = roster.params
-    res = verify_book(book)
+    res = verified
     if not res.ok:
         rep = Report()
         for line in res.findings[1:]:
@@ -195,10 +181,8 @@ def plan_draw(book: RawBook, seed: int | None = None, seed_source: str | None = 
 
 
 def draw_sheet(params: Params, info: dict[str, str], heads: list[Head], classes: list[str]) -> SheetSpec:
-    from bianban_xl.reports.result_sheets import _title
-
     spec = SheetSpec(name=S.SHEET_DRAW_LOG, header_footer=S.SHEET_DRAW_LOG)
-    spec.add(1, 1, [[_title(params, "班主任抽签记录")]], "title")
+    spec.add(1, 1, [[sheet_title(params, "班主任抽签记录")]], "title")
     spec.add(2, 1, [["本表由软件自动生成。打印后请班主任本人、监督人员和家长代表签字，与编班结果一并存档。"]], "subtitle")
     spec.add(4, 1, [["项目", "内容"]], "header")
     items = [[k, info[k]] for k in ("抽签时间", "抽签方式", "随机种子", "种子来源", "班级数", "学生名单指纹", "教师搭配指纹")]
@@ -220,33 +204,8 @@ def draw_sheet(params: Params, info: dict[str, str], heads: list[Head], classes:
     return spec
 
 
-def read_draw_log(book: RawBook) -> DrawLog | None:
-    sh = book.sheets.get(S.SHEET_DRAW_LOG)
-    if sh is None:
-        return None
-    pairs, rows, in_table = [], [], False
-    for r, row in enumerate(sh.rows, start=1):
-        cells = [text(v) for v in row]
-        if cells[:4] == list(HEAD_COLS[:4]):
-            in_table = True
-            continue
-        if in_table:
-            if not cells or not cells[0].isdigit():
-                break
-            pairs.append((cells[1] if len(cells) > 1 else "", cells[3] if len(cells) > 3 else ""))
-            rows.append(r)
-    return DrawLog(key_values(sh), pairs, rows)
-
-
-def head_of_class_from_log(book: RawBook) -> dict[str, str] | None:
-    log = read_draw_log(book)
-    return None if log is None else {c: h for h, c in log.pairs}
-
-
 def verify_lottery(book: RawBook) -> tuple[bool, list[str]]:
     """Re-draw (or re-read the typed-in result) and compare with 抽签记录 and 教师搭配."""
-    from bianban_xl.model.validate import validate
-
     log = read_draw_log(book)
     if log is None:
         return True, []
@@ -293,8 +252,6 @@ def verify_lottery(book: RawBook) -> tuple[bool, list[str]]:
             ok = False
             out.append(f"“{S.SHEET_DRAW_LOG}”中出现了不是班主任人选的人：{'、'.join(sorted(extra))}。")
     if teams is not None and S.SHEET_TEAMS in book.sheets:
-        import re
-
         for row in book.sheets[S.SHEET_TEAMS].rows:
             if row and isinstance(row[0], str) and re.fullmatch(r"第\d+组", row[0].strip()) and len(row) > 2:
                 head, cls = text(row[2]), text(row[1])

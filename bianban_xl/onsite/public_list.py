@@ -8,11 +8,13 @@ import re
 from datetime import datetime
 
 from bianban_xl.model import schema as S
-from bianban_xl.onsite.update import BookUpdate, fail, require_assigned
-from bianban_xl.model.problems import UserError
+from bianban_xl.model.problems import fail, UserError
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Params, Roster
-from bianban_xl.model.sheet_model import SheetSpec
+from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
+from bianban_xl.model.validate import validate
+from bianban_xl.onsite.state import head_of_class_from_log, require_assigned
+from bianban_xl.reports.result_sheets import sheet_title
 
 MASK_RULE = ("姓名隐私处理：两个字的姓名只显示姓（如 李*）；三个字及以上的姓名显示第一个字和最后一个字，"
              "中间每个字用 * 代替（如 张*明、欧**娜）。名单不含成绩、编号、出生日期和毕业学校。")
@@ -31,15 +33,13 @@ def mask_name(name: str) -> str:
 
 def public_sheet(roster: Roster, params: Params, head_of_class: dict[str, str] | None, stamp: str) -> SheetSpec:
     """All classes one after the other, a page each, with the masking rule on every page."""
-    from bianban_xl.reports.result_sheets import _title
-
     spec = SheetSpec(name=S.SHEET_PUBLIC, header_footer=S.SHEET_PUBLIC, merge_title=False)
     r = 1
     for cname in params.names():
         members = [s for s in roster.students if s.klass == cname]
         boys = sum(1 for s in members if s.gender == "男")
         head = (head_of_class or {}).get(cname) or "（待抽签）"
-        spec.add(r, 1, [[_title(params, f"{cname} 新生名单公示")]], "title")
+        spec.add(r, 1, [[sheet_title(params, f"{cname} 新生名单公示")]], "title")
         spec.add(r + 1, 1, [[f"班主任：{head}    人数 {len(members)}（男 {boys}，女 {len(members) - boys}）"]], "subtitle")
         spec.add(r + 2, 1, [["序号", "班级", "姓名", "性别"]], "header")
         spec.add(r + 3, 1, [[n, cname, mask_name(s.name), s.gender] for n, s in enumerate(members, start=1)] or [[None] * 4], "body")
@@ -54,9 +54,6 @@ def public_sheet(roster: Roster, params: Params, head_of_class: dict[str, str] |
 
 def plan_public(book: RawBook) -> BookUpdate:
     """公示名单 from the class column and (if drawn) the lottery. Raises UserError; writes nothing."""
-    from bianban_xl.onsite.lottery import head_of_class_from_log
-    from bianban_xl.model.validate import validate
-
     require_assigned(book, "生成公示名单")
     roster, report = validate(book)
     if roster is None:

@@ -19,10 +19,11 @@ import re
 from typing import Any
 
 from bianban_xl.model import schema as S
-from bianban_xl.onsite.update import key_values, text
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Params
 from bianban_xl.model.sheet_model import SheetSpec
+from bianban_xl.onsite.state import key_values, text
+from bianban_xl.onsite.teachers import recorded_teams, teams_sheet
 
 PENDING = "（待抽签）"
 
@@ -50,8 +51,6 @@ def sheets_to_drop(book: RawBook) -> list[str]:
 def after_reassign(book: RawBook, params: Params, stamp: str) -> tuple[list[SheetSpec], list[list[Any]]]:
     """(sheets to write, 编班记录 log rows) for the on-site sheets of ``book`` (the workbook before
     the re-assign)."""
-    from bianban_xl.onsite.teachers import recorded_teams, teams_sheet
-
     sheets: list[SheetSpec] = []
     log: list[list[Any]] = []
     if S.SHEET_DRAW_LOG in book.sheets:

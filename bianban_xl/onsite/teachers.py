@@ -10,17 +10,20 @@ women, and 以老带新 (no team made only of new teachers or only of veterans).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 
 from bianban_xl.model import schema as S
-from bianban_xl.onsite.update import BookUpdate, fail, key_values, sha, text
-from bianban_xl.model.problems import Report, UserError
+from bianban_xl.model.fingerprint import sha
+from bianban_xl.model.problems import fail, Report, UserError
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Params
-from bianban_xl.model.sheet_model import SheetSpec
+from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
+from bianban_xl.model.validate import _number as num, read_params
+from bianban_xl.onsite.state import key_values, refuse_if_locked, resolve_seed, text
+from bianban_xl.reports.result_sheets import sheet_title
 
 # columns of 教师名单 and what users also write for them
 TC_NAME, TC_SUBJECT, TC_GENDER, TC_AGE, TC_YEARS, TC_TITLE, TC_KEY, TC_SCORE, TC_HEAD, TC_LOAD = S.TEACHER_COLUMNS
@@ -91,8 +94,6 @@ class Teams:
 
 # --- reading ----------------------------------------------------------------------------
 def _number(v) -> float | None:
-    from bianban_xl.model.validate import _number as num
-
     return num(v)
 
 
@@ -233,8 +234,6 @@ def read_teachers(book: RawBook, report: Report, counts: bool = True) -> tuple[l
 
 def _check_counts(teachers: list[Teacher], allowed: list[str] | None, name: str, cols: dict, report: Report,
                   book: RawBook) -> None:
-    from bianban_xl.model.validate import read_params
-
     params, _ = read_params(book, Report())
     k = params.n_classes if params else 0
     if not k:
@@ -387,8 +386,6 @@ def team_figures(teams: Teams) -> np.ndarray:
 # --- the service step -----------------------------------------------------------------------
 def load_teachers(book: RawBook) -> tuple[list[Teacher], str, Params]:
     """Read 教师名单 and 参数设置; raise UserError with every problem found."""
-    from bianban_xl.model.validate import read_params
-
     report = Report()
     params, found = read_params(book, report)
     if params is None or "_invalid" in found:
@@ -401,9 +398,6 @@ def load_teachers(book: RawBook) -> tuple[list[Teacher], str, Params]:
 
 def plan_teams(book: RawBook, seed: int | None = None, seed_source: str | None = None) -> tuple[Teams, BookUpdate]:
     """教师搭配: build balanced teams and the 教师搭配 sheet. Raises UserError; writes nothing."""
-    from bianban_xl.onsite.lock import refuse_if_locked
-    from bianban_xl.service import resolve_seed
-
     refuse_if_locked(book, "重新进行教师搭配")
     if S.SHEET_DRAW_LOG in book.sheets:
         fail(S.SHEET_DRAW_LOG, "已经抽过签，重新搭配教师会使抽签结果作废。",
@@ -435,11 +429,9 @@ TEAM_KEYS = ("搭配种子", "种子来源", "教师名单指纹", "搭配指纹
 
 def teams_sheet(teams: Teams, params: Params, stamp: str, class_of_team: list[str] | None = None) -> SheetSpec:
     """教师搭配: one row per team (per class once drawn), one column per subject, team figures, ranges."""
-    from bianban_xl.reports.result_sheets import _title
-
     v = team_figures(teams)
     spec = SheetSpec(name=S.SHEET_TEAMS, landscape=True, header_footer=S.SHEET_TEAMS, freeze="D4", print_title_rows="3:3")
-    spec.add(1, 1, [[_title(params, "教师搭配（班主任与任课教师团队）")]], "title")
+    spec.add(1, 1, [[sheet_title(params, "教师搭配（班主任与任课教师团队）")]], "title")
     spec.add(2, 1, [[f"生成时间 {stamp}    搭配种子 {teams.seed}（{teams.seed_source}）    "
                      + ("班级由班主任抽签决定" if class_of_team is None else "班级为班主任抽签结果")]], "subtitle")
     figs = ["平均评分", "骨干", "高级职称", "平均年龄", "平均教龄", "男/女", "新老搭配"]

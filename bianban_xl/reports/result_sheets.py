@@ -12,14 +12,15 @@ from datetime import date, datetime
 import numpy as np
 
 from bianban_xl.model import schema as S
-from bianban_xl.engine.balance import Measure, measures, total_scores
+from bianban_xl.engine.balance import Measure, measures, subject_scores, total_scores
+from bianban_xl.engine.baselines import random_assign, snake_assign
 from bianban_xl.model.records import Params, Roster
 from bianban_xl.model.sheet_model import ChartSpec, SheetSpec
 
 TOTAL = "总分"
 
 
-def _title(params: Params, what: str) -> str:
+def sheet_title(params: Params, what: str) -> str:
     head = " ".join(x for x in (params.school_name, params.grade_name) if x)
     return f"{head} {what}".strip()
 
@@ -84,7 +85,7 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
         foot.append(round(float(t.mean()), 2) if len(t) else None)
     foot += [None] * (len(extras) + 1)
     spec = SheetSpec(name=name, freeze="A4", print_title_rows="3:3", header_footer=f"{name}")
-    spec.add(1, 1, [[_title(params, f"{name} 学生名单")]], "title")
+    spec.add(1, 1, [[sheet_title(params, f"{name} 学生名单")]], "title")
     spec.add(2, 1, [[f"人数 {len(members)}（男 {boys}，女 {len(members) - boys}）    编班时间 {stamp}    随机种子 {seed}"]], "subtitle")
     spec.add(3, 1, [header], "header")
     if rows:
@@ -165,8 +166,6 @@ def index_grade(index: float) -> tuple[str, str]:
 
 
 def _cohort_sd(roster: Roster, params: Params, label: str, totals: np.ndarray | None = None) -> float:
-    from bianban_xl.engine.balance import subject_scores
-
     if label == TOTAL:
         v = totals if totals is not None else total_scores(roster, params.subjects)
     else:
@@ -177,8 +176,6 @@ def _cohort_sd(roster: Roster, params: Params, label: str, totals: np.ndarray | 
 
 def baseline_measures(roster: Roster, params: Params, seed: int) -> dict[str, list[Measure]]:
     """The same roster under the S-shaped (蛇形) method and under a purely random split."""
-    from bianban_xl.engine.baselines import random_assign, snake_assign
-
     return {"蛇形法": measures(roster, snake_assign(roster, params, seed), params),
             "随机分班": measures(roster, random_assign(roster, params, seed), params)}
 
@@ -198,7 +195,7 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
         compare = baseline_measures(roster, params, seed)
     names = params.names()
     spec = SheetSpec(name=S.SHEET_SUMMARY, landscape=True, header_footer=S.SHEET_SUMMARY)
-    spec.add(1, 1, [[_title(params, "编班汇总 · 均衡情况说明")]], "title")
+    spec.add(1, 1, [[sheet_title(params, "编班汇总 · 均衡情况说明")]], "title")
     n = len(roster.students)
     boys = sum(1 for s in roster.students if s.gender == "男")
     spec.add(2, 1, [[f"学生 {n} 人（男 {boys}，女 {n - boys}），{len(names)} 个班；编班时间 {stamp}；随机种子 {seed}"]], "subtitle")
@@ -346,7 +343,7 @@ def schools_sheet(roster: Roster, params: Params, labels: np.ndarray,
     names = params.names()
     spec = SheetSpec(name=SHEET_SCHOOLS, landscape=len(names) > 8, header_footer=SHEET_SCHOOLS,
                      freeze="B4", print_title_rows="3:3")
-    spec.add(1, 1, [[_title(params, "生源分布（各毕业学校在各班的人数）")]], "title")
+    spec.add(1, 1, [[sheet_title(params, "生源分布（各毕业学校在各班的人数）")]], "title")
     spec.add(2, 1, [["颜色越深人数越多；“最大差距”为该校学生在各班人数的最大值减最小值，理论最小差距为 0 或 1。"]], "subtitle")
     spec.add(3, 1, [["毕业学校"] + names + ["合计", "最大差距", "理论最小差距", "评价"]], "header")
     for i, m in enumerate(ms):
@@ -371,7 +368,7 @@ RECORD_KEYS = ("学校名称", "年级", "编班时间", "软件版本", "运行
 def record_sheet(params: Params, info: dict[str, object], log: list[list[object]] | None = None) -> SheetSpec:
     """编班记录: what was run, with which seed, on which input — enough to re-check it."""
     spec = SheetSpec(name=S.SHEET_RECORD, header_footer=S.SHEET_RECORD)
-    spec.add(1, 1, [[_title(params, "编班记录")]], "title")
+    spec.add(1, 1, [[sheet_title(params, "编班记录")]], "title")
     spec.add(2, 1, [["本表由软件自动生成，用于复核：用同样的输入和随机种子重新运行，必然得到完全相同的分班结果。"]], "subtitle")
     spec.add(3, 1, [["项目", "内容"]], "header")
     rows = [[k, info.get(k)] for k in RECORD_KEYS if k in info]
@@ -388,10 +385,3 @@ def record_sheet(params: Params, info: dict[str, object], log: list[list[object]
     return spec
 
 
-def read_record(rows: list[list[object]]) -> dict[str, str]:
-    """Parse the 项目 | 内容 rows of a 编班记录 sheet back into a dict."""
-    out: dict[str, str] = {}
-    for row in rows:
-        if len(row) >= 2 and isinstance(row[0], str) and row[0].strip() in RECORD_KEYS:
-            out[row[0].strip()] = "" if row[1] is None else str(row[1]).strip()
-    return out

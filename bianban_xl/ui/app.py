@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from flask import Flask, abort, jsonify, render_template, request, send_file
 
 from bianban_xl import __version__
-from bianban_xl.model.problems import ERROR, Report, UserError
+from bianban_xl.model.problems import Report, UserError
 from bianban_xl.ui import paths as P
 from bianban_xl.ui import steps
 from bianban_xl.ui.jobs import Busy, Jobs
@@ -191,4 +191,4 @@ def create_app(folder: Path, token: str) -> Flask:
     return app
 
 
-__all__ = ["create_app", "ERROR"]
+__all__ = ["create_app"]

@@ -3,14 +3,19 @@ in the URL, the URL as the first line on stdout, the default browser opened unle
 Ctrl-C (or closing the console window) stops it."""
 from __future__ import annotations
 
+import argparse
 import secrets
 import signal
+import sys
 import threading
 import webbrowser
 from pathlib import Path
 from typing import Callable
 
+from waitress import create_server
+
 from bianban_xl.ui.app import create_app
+from bianban_xl.ui.paths import default_folder
 
 HOST = "127.0.0.1"
 
@@ -23,8 +28,6 @@ class Server:
     """A running (or ready to run) local server; ``url`` carries the token."""
 
     def __init__(self, folder: Path, port: int = 0, threads: int = 8):
-        from waitress import create_server
-
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.token = secrets.token_urlsafe(24)
@@ -100,3 +103,28 @@ def _stop_on_terminate() -> None:
         sig = getattr(signal, name, None)
         if sig is not None:
             signal.signal(sig, _interrupt)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of `bianban ui` and `python -m bianban_xl.ui`."""
+    p.add_argument("dir", nargs="?", help="工作文件夹（放工作簿的文件夹）；不填则用“文档”中的“均衡编班”文件夹")
+    p.add_argument("--port", type=int, help="端口号；不填则自动选择一个空闲端口")
+    p.add_argument("--no-browser", action="store_true", help="不自动打开浏览器（只输出网址）")
+
+
+def run_from_args(args: argparse.Namespace, out: Callable[[str], None] = print) -> int:
+    folder = Path(args.dir) if args.dir else default_folder()
+    return serve(folder, port=args.port or 0, open_browser=not args.no_browser, out=out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bianban_xl.ui`` (the entry point the installer's desktop shortcut can use)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError):
+            pass
+    p = argparse.ArgumentParser(prog="python -m bianban_xl.ui",
+                                description="均衡编班网页界面：在浏览器中使用与 Excel 选项卡相同的按钮（只在本机运行）。")
+    add_arguments(p)
+    return run_from_args(p.parse_args(argv), lambda text: print(text, flush=True))

@@ -10,13 +10,17 @@ from pathlib import Path
 from urllib.parse import urlencode
 from xml.etree import ElementTree
 
-import numpy as np
-
 from bianban_xl import service
+from bianban_xl.book.template import build_input_workbook
+from bianban_xl.book.workbook_file import save_atomic
+from bianban_xl.demo import write_demo_input
+from bianban_xl.district.batch import batch_assign
+from bianban_xl.district.check import FAIL, PASS, REVIEW, SEVERITY, district_check
 from bianban_xl.model import schema as S
 from bianban_xl.model.problems import Report, UserError
+from bianban_xl.onsite.state import read_record
 from bianban_xl.ui import paths as P
-from bianban_xl.ui.jobs import Job, Outcome
+from bianban_xl.ui.jobs import LOG_FILE, Job, Outcome
 from bianban_xl.ui.render import raw_sheet_html, spec_html
 
 # the ribbon's labels (excel/ribbon/customUI.xml), in the ribbon's order, with its screen tips
@@ -54,8 +58,6 @@ class Context:
 
 
 def failure_html(ctx: Context, detail: str) -> str:
-    from bianban_xl.ui.jobs import LOG_FILE
-
     return ctx.render("message.html", ok=False, lines=[
         f"程序内部出错，本次没有完成：{detail}",
         f"这是软件的问题，不是您的数据问题。详细信息已记入 {LOG_FILE}，请把它和工作簿一起发给技术支持。"])
@@ -77,10 +79,6 @@ def sheet_names(path: Path) -> list[str]:
 
 def new_book(folder: Path, kind: str, name: str) -> Path:
     """新建空白模板 or the demo school, under a name not yet taken."""
-    from bianban_xl.book.template import build_input_workbook
-    from bianban_xl.book.workbook_file import save_atomic
-    from bianban_xl.demo import write_demo_input
-
     default = "编班输入.xlsx" if kind == "template" else "示例学校_输入.xlsx"
     name = P.clean_file_name(name.strip() or default, (".xlsx",)) if name.strip() else default
     target = P.free_name(folder, name)
@@ -150,29 +148,18 @@ def assign(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
 
 
 def _class_overview(result) -> list[list[str]]:
-    """班级 | 人数 | 男 | 女 | 总分平均分 (when scored) rows for the page."""
-    from bianban_xl.engine.balance import total_scores
-
-    names = result.params.names()
-    labels = np.asarray(result.labels)
-    subjects = list(result.params.subjects)
-    totals = total_scores(result.roster, subjects) if subjects else None
+    """班级 | 人数 | 男 | 女 rows for the page."""
     rows = []
-    for k, cname in enumerate(names):
-        idx = np.flatnonzero(labels == k)
-        boys = sum(1 for i in idx if result.roster.students[i].gender == "男")
-        row = [cname, str(len(idx)), str(boys), str(len(idx) - boys)]
-        if totals is not None:
-            t = totals[idx]
-            t = t[~np.isnan(t)]
-            row.append(f"{t.mean():.2f}" if len(t) else "")
-        rows.append(row)
+    for cname in result.params.names():
+        members = [st for st, c in zip(result.roster.students, result.class_of) if c == cname]
+        boys = sum(1 for st in members if st.gender == "男")
+        rows.append([cname, str(len(members)), str(boys), str(len(members) - boys)])
     return rows
 
 
 def teachers(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     job.progress(0.2, "正在搭配教师团队")
-    update, target, backup = service_step("teachers_file")(path)
+    update, target, backup = service.teachers_file(path)
     return Outcome(_messages(ctx, update, target, backup, [("teams", "教师搭配表（打印）")]), select=ctx.rel(target))
 
 
@@ -212,13 +199,13 @@ def draw(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
             raise UserError(rep)
         seed, source = first, (SEED_SOURCE_TYPED if first is not None else None)
     job.progress(0.2, "正在复核编班结果并抽签")
-    update, target, backup = service_step("draw_file")(path, None, seed, source, manual)
+    update, target, backup = service.draw_file(path, None, seed, source, manual)
     return Outcome(_messages(ctx, update, target, backup, [("draw", "抽签记录（打印签字）")]), select=ctx.rel(target))
 
 
 def public(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     job.progress(0.2, "正在生成公示名单")
-    update, target, backup = service_step("public_file")(path)
+    update, target, backup = service.public_file(path)
     return Outcome(_messages(ctx, update, target, backup, [("public", "公示名单（打印张贴）")]), select=ctx.rel(target))
 
 
@@ -229,13 +216,13 @@ def lock(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
         rep.error("", "锁定必须写明原因（如“公示期满，无异议”），原因会写入编班记录。", "请填写原因后再点“确定锁定”。没有锁定。")
         raise UserError(rep)
     job.progress(0.2, "正在验证并锁定")
-    update, target, backup = service_step("lock_file")(path, None, reason=reason)
+    update, target, backup = service.lock_file(path, None, reason=reason)
     return Outcome(_messages(ctx, update, target, backup), select=ctx.rel(target))
 
 
 def late(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     job.progress(0.2, "正在插班")
-    update, target, backup = service_step("late_file")(path)
+    update, target, backup = service.late_file(path)
     return Outcome(_messages(ctx, update, target, backup, [("classes", "各班名单（打印）")]), select=ctx.rel(target))
 
 
@@ -243,16 +230,6 @@ def verify(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     job.progress(0.1, "正在按编班记录重新计算")
     res = service.verify_file(path)
     return Outcome(ctx.render("message.html", ok=res.ok, lines=res.findings), ok=res.ok)
-
-
-def service_step(name: str):
-    """The on-site file step ``name`` of the service layer."""
-    fn = getattr(service, name, None)
-    if fn is None:     # before the on-site file steps moved into service.py
-        from bianban_xl.cli import onsite
-
-        fn = getattr(onsite, name)
-    return fn
 
 
 # --- district mode ------------------------------------------------------------------------------
@@ -263,8 +240,6 @@ def _count_progress(job: Job, what: str):
 
 
 def batch(ctx: Context, folder: Path, job: Job) -> Outcome:
-    from bianban_xl.district.check import batch_assign
-
     out_dir = P.free_name(folder.parent, f"{folder.name}{RESULT_SUFFIX}")
     res = batch_assign(folder, out_dir, progress=_count_progress(job, "批量编班"))
     ok = len(res.items) - len(res.failures)
@@ -279,8 +254,6 @@ def batch(ctx: Context, folder: Path, job: Job) -> Outcome:
 
 
 def district(ctx: Context, folder: Path, job: Job) -> Outcome:
-    from bianban_xl.district.check import FAIL, PASS, REVIEW, SEVERITY, district_check
-
     out = P.free_name(folder.parent, f"{folder.name}_全区核查.xlsx")
     res = district_check(folder, out, progress=_count_progress(job, "逐校核查"))
     checks = sorted(res.checks, key=lambda c: (SEVERITY[c.verdict], -len(c.findings), c.relative))
@@ -298,8 +271,6 @@ def view(path: Path, what: str) -> tuple[str, str, bool]:
         spec = service.certificate_spec(path)
         return "编班汇总 · 均衡情况说明", spec_html(spec), True
     book = service.read_book(path)
-    from bianban_xl.reports.result_sheets import read_record
-
     if what == "classes":
         rec = book.sheets.get(S.SHEET_RECORD)
         names = [x for x in read_record(rec.rows).get("班级名称", "").split(",") if x] if rec else []

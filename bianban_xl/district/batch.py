@@ -1,0 +1,178 @@
+"""批量编班: assign many schools' workbooks in one go. Runs service.assign_file once per input
+workbook in worker processes (spawn-safe: the worker is a module-level function taking plain paths),
+mirroring the input tree under the output folder. One school's failure never stops the others; every
+failure keeps its Chinese report text and is listed in 批量编班结果.xlsx."""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment
+
+from bianban_xl.book.workbook_file import render_sheet, save_atomic
+from bianban_xl.district.folders import _folder_error, _max_rss_mb, _run_all, BATCH_SUMMARY, BatchProgress, default_jobs, find_files, SPREADSHEET_SUFFIXES
+from bianban_xl.model.names import name_pinyin
+from bianban_xl.model.problems import UserError
+from bianban_xl.model.sheet_model import SheetSpec
+from bianban_xl.service import assign_file
+
+
+@dataclass
+class BatchItem:
+    source: str                     # input path
+    relative: str                   # input path relative to the input folder (for messages)
+    output: str | None = None       # written result, None on failure
+    ok: bool = False
+    school: str = ""
+    students: int = 0
+    classes: int = 0
+    seed: int | None = None
+    seconds: float = 0.0            # wall clock for this school (read, check, balance, write)
+    engine_seconds: float = 0.0
+    cpu_seconds: float = 0.0        # the worker's CPU time for this school (unaffected by other load)
+    problems: list[str] = field(default_factory=list)   # Chinese: errors on failure, warnings otherwise
+    pid: int = 0
+    max_rss_mb: float = float("nan")  # the worker's peak memory so far
+
+
+@dataclass
+class BatchSummary:
+    folder: Path
+    out_dir: Path
+    items: list[BatchItem]
+    seconds: float
+    jobs: int
+    summary_path: Path | None = None
+    skipped: list[Path] = field(default_factory=list)   # files in the folder that are not workbooks
+
+    @property
+    def failures(self) -> list[BatchItem]:
+        return [i for i in self.items if not i.ok]
+
+    @property
+    def students(self) -> int:
+        return sum(i.students for i in self.items if i.ok)
+
+
+def assign_one(source: str, output: str, relative: str, seed: int | None = None) -> BatchItem:
+    """One school of a batch: never raises; a failure comes back as ``ok=False`` with its reasons."""
+    item = BatchItem(source, relative)
+    t0, c0 = time.perf_counter(), time.process_time()
+    try:
+        result, target, _ = assign_file(source, output, seed=seed,
+                                        seed_source="命令行指定（批量编班）" if seed is not None else None)
+        item.ok, item.output = True, str(target)
+        item.school = result.params.school_name
+        item.students, item.classes, item.seed = len(result.roster.students), result.params.n_classes, result.seed
+        item.engine_seconds = result.engine_seconds
+        item.problems = [p.text() for p in result.report.warnings]
+    except UserError as exc:
+        item.problems = [p.text() for p in exc.report.errors] or [str(exc)]
+    except PermissionError as exc:
+        item.problems = [f"[错误] 无法写入“{exc.filename}”：文件可能正在 Excel/WPS 中打开或没有写权限。处理办法：关闭该文件后重新运行。"]
+    except MemoryError:
+        item.problems = ["[错误] 内存不足，无法处理这个文件。处理办法：减少并行数（--jobs 1）后单独重试这个文件。"]
+    except Exception as exc:  # noqa: BLE001 — one school's bug must not stop the district
+        item.problems = [f"[内部错误] {type(exc).__name__}: {exc}。这是软件的问题，不是您的数据问题；"
+                         f"请用 bianban --debug assign \"{relative}\" -o 结果.xlsx 单独运行，并把输出和文件发给开发者。"]
+    item.seconds = time.perf_counter() - t0
+    item.cpu_seconds = time.process_time() - c0
+    item.pid, item.max_rss_mb = os.getpid(), _max_rss_mb()
+    return item
+
+
+def _warm_worker() -> None:
+    """Pool initializer: load the pinyin and 繁简 dictionaries (the assign path is imported with this module)
+    once per worker, before its first school (not inside the first school's time)."""
+    try:
+        name_pinyin("張偉")
+    except Exception:  # noqa: BLE001 — the school itself will report any real problem
+        pass
+
+
+def batch_assign(folder: str | Path, out_dir: str | Path, jobs: int | None = None, seed: int | None = None,
+                 progress: BatchProgress = None, summary: bool = True) -> BatchSummary:
+    """Assign every input workbook under ``folder`` (recursively) into the same relative path under
+    ``out_dir``. Each school uses its own 参数设置 seed, else a fresh computer-drawn one (recorded in
+    its 编班记录); ``seed`` forces one for all. Writes 批量编班结果.xlsx into ``out_dir``."""
+    folder, out_dir = Path(folder), Path(out_dir)
+    if not folder.is_dir():
+        raise _folder_error(folder, "例如：bianban batch 各校工作簿 -o 编班结果")
+    t0 = time.perf_counter()
+    files = find_files(folder, SPREADSHEET_SUFFIXES, exclude=[out_dir])
+    others = [p for p in find_files(folder, None, exclude=[out_dir]) if p not in set(files)]
+    tasks = []
+    for p in files:
+        rel = p.relative_to(folder)
+        tasks.append((str(p), str(out_dir / rel), rel.as_posix(), seed))
+    results = _run_all(assign_one, tasks, jobs, progress, label=lambda t: t[2], initializer=_warm_worker)
+    items = [_crash_item(r) if isinstance(r, tuple) else r for r in results]
+    out = BatchSummary(folder, out_dir, items, time.perf_counter() - t0,
+                       jobs or default_jobs(), skipped=others)
+    if summary:
+        out.summary_path = write_batch_summary(out)
+    return out
+
+
+def _crash_item(r: tuple) -> BatchItem:
+    kind, task = r[0], r[1]
+    item = BatchItem(task[0], task[2])
+    if kind == "crash":
+        item.problems = ["[错误] 处理这个文件的进程意外退出（可能是内存不足）。处理办法：用 bianban assign 单独处理这个文件，或减少并行数（--jobs 1）。"]
+    else:
+        item.problems = [f"[内部错误] {r[2]}。请用 bianban --debug assign 文件 -o 结果.xlsx 单独运行这个文件，并把输出发给开发者。"]
+    return item
+
+
+def batch_sheet(summary: BatchSummary):
+    items = sorted(summary.items, key=lambda i: (i.ok, i.relative))
+    spec = SheetSpec(name=BATCH_SUMMARY, freeze="A4", print_title_rows="3:3", landscape=True,
+                     header_footer=BATCH_SUMMARY)
+    n_fail = len(summary.failures)
+    spec.add(1, 1, [["批量编班结果"]], "title")
+    spec.add(2, 1, [[f"{datetime.now():%Y-%m-%d %H:%M}    共 {len(items)} 个文件：成功 {len(items) - n_fail}，失败 {n_fail}；"
+                     f"{summary.students} 名学生；用时 {summary.seconds:.1f} 秒（{summary.jobs} 个进程）。"
+                     f"输入文件夹：{summary.folder}"]], "subtitle")
+    header = ["序号", "文件", "结果", "学校", "学生数", "班级数", "随机种子", "用时（秒）", "结果文件", "原因 / 提醒"]
+    spec.add(3, 1, [header], "header")
+    r = 4
+    for n, it in enumerate(items, start=1):
+        out_rel = ""
+        if it.output:
+            try:
+                out_rel = Path(it.output).relative_to(summary.out_dir).as_posix()
+            except ValueError:
+                out_rel = it.output
+        row = [n, it.relative, "成功" if it.ok else "失败", it.school or None, it.students or None,
+               it.classes or None, it.seed, round(it.seconds, 2), out_rel or None,
+               "\n".join(it.problems[:12]) + (f"\n……共 {len(it.problems)} 条" if len(it.problems) > 12 else "") or None]
+        spec.add(r, 1, [row[:2]], "body")
+        spec.add(r, 3, [[row[2]]], "good" if it.ok else "bad")
+        spec.add(r, 4, [row[3:]], "body")
+        r += 1
+    if summary.skipped:
+        spec.add(r + 1, 1, [["未处理（不是 Excel 工作簿）：" + "、".join(p.relative_to(summary.folder).as_posix() for p in summary.skipped[:50])]], "note")
+    spec.col_widths = {1: 6, 2: 36, 3: 7, 4: 22, 5: 8, 6: 8, 7: 10, 8: 10, 9: 36, 10: 90}
+    spec.number_formats[8] = "0.00"
+    return spec
+
+
+def write_batch_summary(summary: BatchSummary) -> Path:
+    """批量编班结果.xlsx in the output folder; under a time-stamped name if that file is open (locked) elsewhere."""
+    summary.out_dir.mkdir(parents=True, exist_ok=True)
+    wb = Workbook()
+    wb.remove(wb.active)
+    ws = render_sheet(wb, batch_sheet(summary))
+    for row in ws.iter_rows(min_row=4, min_col=10, max_col=10):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    path = summary.out_dir / f"{BATCH_SUMMARY}.xlsx"
+    try:
+        save_atomic(wb, path)
+    except PermissionError:
+        path = summary.out_dir / f"{BATCH_SUMMARY}-{datetime.now():%H%M%S}.xlsx"
+        save_atomic(wb, path)
+    return path

@@ -1,0 +1,142 @@
+"""自动编班 as a step: validate, balance, and build every result sheet. Writes nothing; the
+service layer applies the result to a file and the Excel adapter to a live book."""
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+import numpy as np
+
+from bianban_xl import __version__
+from bianban_xl.engine.balance import hard_rule_violations, measures, total_scores
+from bianban_xl.engine.problem_build import build_problem
+from bianban_xl.engine.solve import solve
+from bianban_xl.model import schema as S
+from bianban_xl.model.fingerprint import input_fingerprint, result_fingerprint
+from bianban_xl.model.problems import Report, UserError
+from bianban_xl.model.raw_book import RawBook
+from bianban_xl.model.records import Infeasible, Params, Roster
+from bianban_xl.model.sheet_model import SheetSpec
+from bianban_xl.model.validate import validate
+from bianban_xl.onsite.lock import assign_guard
+from bianban_xl.onsite.reassign import after_reassign, sheets_to_drop
+from bianban_xl.onsite.state import read_record, resolve_seed
+from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, class_sheet, record_sheet, schools_sheet, summary_sheet
+
+Progress = Callable[[float, str], None] | None
+
+
+@dataclass
+class AssignResult:
+    roster: Roster
+    params: Params
+    labels: np.ndarray
+    class_of: list[str]
+    seed: int
+    seed_source: str
+    input_fp: str
+    result_fp: str
+    stamp: str
+    sheets: list[SheetSpec]
+    report: Report
+    engine_seconds: float
+    record: dict[str, object] = field(default_factory=dict)
+
+
+def _infeasible_report(exc: Infeasible, roster: Roster) -> Report:
+    rep = Report()
+    who = "、".join(f"{roster.students[i].name}(第{roster.students[i].row}行)" for i in exc.students[:20])
+    more = f" 等 {len(exc.students)} 人" if len(exc.students) > 20 else ""
+    sheet = S.SHEET_TWINS if exc.rule in ("同班捆绑", "分开") else roster.sheet
+    rep.error(sheet, f"无法同时满足规则“{exc.rule}”：{exc.detail}" + (f" 涉及：{who}{more}。" if who else ""),
+              "请核对这些学生的双胞胎申请、同名情况，或调整班级数 / 班额上限。")
+    return rep
+
+
+def solve_labels(roster: Roster, params: Params, seed: int, progress: Progress = None) -> np.ndarray:
+    problem = build_problem(roster, params)
+    cb = (lambda f: progress(f, "正在均衡编班")) if progress else None
+    return solve(problem, seed, progress=cb)
+
+
+def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress = None,
+                    seed_source: str | None = None, force_reason: str | None = None) -> AssignResult:
+    """Validate, balance and build every result sheet. Raises UserError; writes nothing.
+    A locked workbook (三不动) is refused unless ``force_reason`` is given; it is then logged."""
+
+    forced_log = assign_guard(book, force_reason)
+    if progress:
+        progress(0.0, "正在检查数据")
+    roster, report = validate(book)
+    if roster is None:
+        raise UserError(report)
+    params = roster.params
+    assert params is not None
+    seed, source = resolve_seed(seed, seed_source, "命令行指定", params.seed, f"“{S.SHEET_PARAMS}”中填写")
+    t0 = time.perf_counter()
+    try:
+        labels = solve_labels(roster, params, seed, progress)
+    except Infeasible as exc:
+        raise UserError(_infeasible_report(exc, roster)) from None
+    seconds = time.perf_counter() - t0
+
+    broken = hard_rule_violations(roster, labels, params)
+    if broken:  # never expected: the engine guarantees the rules; refuse rather than write
+        rep = Report()
+        for b in broken:
+            rep.error(roster.sheet, f"内部检查发现规则未满足：{b}", "请把输入文件发给开发者；本次没有写入任何结果。")
+        raise UserError(rep)
+    names = params.names()
+    class_of = [names[int(k)] for k in labels]
+    stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    in_fp = input_fingerprint(roster, params)
+    out_fp = result_fingerprint(roster, class_of)
+    if progress:
+        progress(0.9, "正在生成结果表")
+    info: dict[str, object] = {
+        "学校名称": params.school_name, "年级": params.grade_name, "编班时间": stamp,
+        "软件版本": f"bianban_xl {__version__}",
+        "运行环境": f"Python {platform.python_version()} · numpy {np.__version__} · {platform.system()}",
+        "随机种子": str(seed), "种子来源": source, "班级数": params.n_classes, "班额上限": params.cap,
+        "成绩科目": "、".join(params.subjects) or "（无）", "同音分开": "是" if params.separate_homophones else "否",
+        "班级名称": ",".join(names), "学生人数": len(roster.students),
+        "双胞胎申请": "；".join(f"组{g.gid}:{g.mode}{len(g.members)}人" for g in roster.twin_groups) or "无",
+        "输入指纹": in_fp, "结果指纹": out_fp,
+        "硬性规则": "全部满足：各班人数相差不超过 1，不超过班额上限，同名分开，双胞胎按申请同班或分开"
+                   + ("，同音分开" if params.separate_homophones else ""),
+        "复核方法": "点击“均衡编班”选项卡的“验证结果”，或在命令行运行：bianban verify 本文件",
+    }
+
+    ms = measures(roster, labels, params)             # computed once, shared by the sheets
+    totals = total_scores(roster, params.subjects) if params.subjects else None
+    sheets = [summary_sheet(roster, params, labels, stamp, seed, ms=ms, totals=totals)]
+    schools = schools_sheet(roster, params, labels, ms)
+    if schools is not None:
+        sheets.append(schools)
+    sheets += [class_sheet(roster, params, labels, k, stamp, seed, totals) for k in range(params.n_classes)]
+
+
+    # the old lottery, 公示名单 and 教师搭配 classes no longer apply
+    onsite_sheets, onsite_log = after_reassign(book, params, stamp)
+    sheets.append(record_sheet(params, info, [[stamp, f"自动编班：{len(roster.students)} 名学生编入 {params.n_classes} 个班，随机种子 {seed}（{source}），用时 {seconds:.2f} 秒"]] + forced_log + onsite_log))
+    sheets += onsite_sheets
+    if progress:
+        progress(1.0, "完成")
+    return AssignResult(roster, params, labels, class_of, seed, source, in_fp, out_fp, stamp, sheets, report,
+                        seconds, info)
+
+
+def previous_result_sheets(book: RawBook) -> list[str]:
+    """Names of result sheets a previous run wrote (so a re-run replaces them)."""
+    names = {S.SHEET_SUMMARY, S.SHEET_RECORD, S.SHEET_CHECK, SHEET_SCHOOLS, S.SHEET_DRAW_LOG, S.SHEET_PUBLIC}
+    rec = book.sheets.get(S.SHEET_RECORD)
+    if rec is not None:
+        old = read_record(rec.rows).get("班级名称", "")
+        names.update(x for x in old.split(",") if x)
+
+    names.update(sheets_to_drop(book))
+    protected = {S.SHEET_PARAMS, S.SHEET_ROSTER, S.SHEET_TWINS, S.SHEET_TEACHERS, S.SHEET_HELP}
+    return [n for n in book.order if n in names and n not in protected]

@@ -1,0 +1,86 @@
+"""The house flows one way: no import circle among bianban_xl's modules, imports at module top,
+and each layer imports only the layers below it."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import bianban_xl
+
+ROOT = Path(bianban_xl.__file__).parent
+
+# a module may import from its own layer and the layers after it in this list
+LAYERS = ["cli", "ui", "install", "excel", "district", "service", "verify", "onsite", "reports", "engine",
+          "book", "model"]
+ALLOWED_UP: set[tuple[str, str]] = set()   # (importer layer, imported layer) pairs allowed against the order
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for p in ROOT.rglob("*.py"):
+        rel = p.relative_to(ROOT.parent).with_suffix("")
+        name = ".".join(rel.parts)
+        out[name.removesuffix(".__init__")] = p
+    return out
+
+
+def _imports(path: Path, mods: dict[str, Path]) -> list[tuple[str, int, bool]]:
+    """(imported bianban_xl module, line, at module top?) for every import in ``path``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top = set(map(id, tree.body))
+    found = []
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in mods else node.module for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        for n in names:
+            if n.startswith("bianban_xl.") and n in mods:
+                found.append((n, node.lineno, id(node) in top))
+    return found
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "model"
+
+
+def test_no_import_circle_and_imports_at_top():
+    mods = _modules()
+    graph = {m: {n for n, _, _ in _imports(p, mods)} - {m} for m, p in mods.items()}
+    inner = [(m, n, line) for m, p in mods.items() for n, line, top in _imports(p, mods) if not top]
+    assert not inner, f"imports inside functions hide the structure: {inner}"
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(m: str) -> None:
+        state[m] = 1
+        stack.append(m)
+        for n in graph.get(m, ()):
+            if n.startswith(m + "."):         # a package importing its own submodule
+                continue
+            if state.get(n) == 1:
+                raise AssertionError("import circle: " + " -> ".join(stack[stack.index(n):] + [n]))
+            if n not in state:
+                visit(n)
+        stack.pop()
+        state[m] = 2
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m)
+
+
+def test_layers_import_downward_only():
+    mods = _modules()
+    wrong = []
+    for m, p in mods.items():
+        lm = _layer(m)
+        if lm not in LAYERS:
+            continue
+        for n, line, _ in _imports(p, mods):
+            ln = _layer(n)
+            if ln in LAYERS and LAYERS.index(ln) < LAYERS.index(lm) and (lm, ln) not in ALLOWED_UP:
+                wrong.append(f"{m}:{line} imports {n}")
+    assert not wrong, "upward imports: " + "; ".join(wrong)
