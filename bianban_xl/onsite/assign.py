@@ -19,7 +19,7 @@ from bianban_xl.model.fingerprint import input_fingerprint, result_fingerprint
 from bianban_xl.model.problems import Report, UserError
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Infeasible, Params, Roster
-from bianban_xl.model.sheet_model import SheetSpec
+from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.lock import assign_guard
 from bianban_xl.onsite.reassign import after_reassign, sheets_to_drop
@@ -140,3 +140,14 @@ def previous_result_sheets(book: RawBook) -> list[str]:
     names.update(sheets_to_drop(book))
     protected = {S.SHEET_PARAMS, S.SHEET_ROSTER, S.SHEET_TWINS, S.SHEET_TEACHERS, S.SHEET_HELP}
     return [n for n in book.order if n in names and n not in protected]
+
+
+def assign_update(book: RawBook, result: AssignResult) -> BookUpdate:
+    """What ``assign`` changes in the workbook: previous result sheets dropped, the class column
+    of the roster (and its header when empty), the result sheets."""
+    roster = result.roster
+    sheet = book.sheets.get(roster.sheet)
+    hr, col = roster.header_row, roster.class_col
+    headers = [(roster.sheet, hr, col, S.C_CLASS)] if sheet is not None and sheet.cell(hr, col) in (None, "") else []
+    return BookUpdate(sheets=list(result.sheets), drop=previous_result_sheets(book), headers=headers,
+                      cells=[(roster.sheet, s.row, col, c) for s, c in zip(roster.students, result.class_of)])
