@@ -56,10 +56,12 @@ def _infeasible_report(exc: Infeasible, roster: Roster) -> Report:
     return rep
 
 
-def solve_labels(roster: Roster, params: Params, seed: int, progress: Progress = None) -> np.ndarray:
+def solve_labels(roster: Roster, params: Params, seed: int, progress: Progress = None,
+                 info: dict | None = None) -> np.ndarray:
+    """The engine's classes; ``info`` (if given) receives the work done and its budget."""
     problem = build_problem(roster, params)
     cb = (lambda f: progress(f, "正在均衡编班")) if progress else None
-    return solve(problem, seed, progress=cb)
+    return solve(problem, seed, progress=cb, info=info)
 
 
 def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress = None,
@@ -77,8 +79,9 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
     assert params is not None
     seed, source = resolve_seed(seed, seed_source, "命令行指定", params.seed, f"“{S.SHEET_PARAMS}”中填写")
     t0 = time.perf_counter()
+    work: dict = {}
     try:
-        labels = solve_labels(roster, params, seed, progress)
+        labels = solve_labels(roster, params, seed, progress, info=work)
     except Infeasible as exc:
         raise UserError(_infeasible_report(exc, roster)) from None
     seconds = time.perf_counter() - t0
@@ -108,6 +111,8 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
         "硬性规则": "全部满足：各班人数相差不超过 1，不超过班额上限，同名分开，双胞胎按申请同班或分开"
                    + ("，同音分开" if params.separate_homophones else ""),
         "复核方法": "点击“均衡编班”选项卡的“验证结果”，或在命令行运行：bianban verify 本文件",
+        "计算量": f"{work.get('visits', 0)} 次班级间交换搜索（上限 {work.get('budget', 0)} 次，由班级数决定，"
+                  "与电脑快慢无关，复核时重复同样的计算）",
     }
 
     ms = measures(roster, labels, params)             # computed once, shared by the sheets
