@@ -194,6 +194,22 @@ def test_draw_digits_must_match(server):
     assert done["ok"] and "随机种子 3721" in done["html"]
     _, j = post(server, "/api/step/lock", {"file": res, "reason": "  "})
     assert "必须写明原因" in wait_job(server, j["job"])["html"]
+    # re-assigning a drawn workbook would void the lottery: refused, with the 强制重新编班 form
+    drawn = (server.folder / res).read_bytes()
+    _, j = post(server, "/api/step/assign", {"file": res})
+    done = wait_job(server, j["job"])
+    assert not done["ok"] and 'class="panel force"' in done["html"]
+    _, j = post(server, "/api/step/assign", {"file": res, "force": "1", "reason": ""})
+    assert "必须写明原因" in wait_job(server, j["job"])["html"]
+    assert (server.folder / res).read_bytes() == drawn
+    _, j = post(server, "/api/step/assign", {"file": res, "force": "1", "reason": "经教育局批准，更正名单"})
+    done = wait_job(server, j["job"])
+    assert done["ok"] and "编班完成" in done["html"]
+    from openpyxl import load_workbook
+
+    log = [str(r[1]) for r in load_workbook(server.folder / res, read_only=True)["编班记录"].iter_rows(values_only=True)
+           if r and len(r) > 1 and r[1]]
+    assert any("经教育局批准，更正名单" in x for x in log)
 
 
 def test_new_template_and_demo(server):

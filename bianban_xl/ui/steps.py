@@ -127,9 +127,10 @@ def assign(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
         out = P.free_name(path.parent, f"{stem}{RESULT_SUFFIX}{path.suffix}")
     try:
         result, target, backup = service.assign_file(path, out, progress=job.progress, force_reason=reason)
-    except UserError as exc:
-        if state == service.STATE_LOCKED and not reason:
-            return Outcome(ctx.render("problems.html", report=exc.report, force_form=True, file=ctx.rel(path)), ok=False)
+    except UserError as exc:   # refused by the lock or because on-site work would be lost: offer 强制重新编班
+        if not reason and any("--force" in p.fix for p in exc.report.errors):
+            return Outcome(ctx.render("problems.html", report=exc.report, force_form=True, locked=state == service.STATE_LOCKED,
+                                      file=ctx.rel(path)), ok=False)
         raise
     job.progress(0.97, "正在生成均衡情况说明")
     p = result.params
