@@ -404,3 +404,53 @@ def test_looks_like_formula_rule():
     no = ["-5", "+86 138 0000 0000", "-", "--", "－", "1e5", "张三", "", "3-2班", "-0.5", "+5%"]
     assert [v for v in yes if not looks_like_formula(v)] == []
     assert [v for v in no if looks_like_formula(v)] == []
+
+
+def test_overlong_notes_are_refused(tmp_path, capsys):
+    out = assigned(tmp_path)
+    before = sha(out)
+    assert main(["draw", str(out), "--seed", "3", "--source", "报" * 40000]) == 1
+    assert main(["assign", str(out), "--force", "--reason", "因" * 40000]) == 1
+    assert "最长 500 个字" in capsys.readouterr().err and sha(out) == before
+
+
+def test_interrupted_backup_is_never_left_as_a_backup(tmp_path, monkeypatch):
+    import shutil as sh
+
+    from bianban_xl.book import files
+
+    book = write_book(tmp_path / "输入.xlsx")
+
+    def copy_then_stop(a, b):
+        Path(b).write_bytes(Path(a).read_bytes()[:100])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sh, "copy2", copy_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        files.backup_copy(book)
+    assert list((tmp_path / BACKUP_DIR).iterdir()) == []
+
+
+def test_lock_is_reentrant_per_thread_only(tmp_path):
+    import threading
+
+    from bianban_xl.book.files import output_lock
+    from bianban_xl.model.problems import UserError
+
+    target = tmp_path / "结果.xlsx"
+    seen = []
+
+    def other():
+        try:
+            with output_lock(target):
+                seen.append("got it")
+        except UserError as exc:
+            seen.append(str(exc))
+
+    with output_lock(target):
+        with output_lock(target):                 # the same thread: re-entrant
+            t = threading.Thread(target=other)
+            t.start()
+            t.join()
+    assert len(seen) == 1 and "另一个编班程序正在写入" in seen[0]
+    assert not (tmp_path / ".~bianban.结果.xlsx.lock").exists()

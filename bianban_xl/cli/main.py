@@ -16,7 +16,7 @@ from bianban_xl import __version__
 from bianban_xl.book.template import build_input_workbook
 from bianban_xl.book.files import Interrupted, backup_copy, output_lock, plan_output
 from bianban_xl.book.workbook_file import save_atomic
-from bianban_xl.cli.seeds import SEED_RANGE, seed_arg
+from bianban_xl.cli.seeds import SEED_RANGE, note_arg, seed_arg
 from bianban_xl.cli.onsite import add_parsers as add_onsite, EXAMPLES as ONSITE_EXAMPLES
 from bianban_xl.demo import run_demo
 from bianban_xl.district.batch import batch_assign
@@ -265,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=seed_arg, help=f"随机种子（{SEED_RANGE}）；不填则用参数设置中的种子，再没有就由电脑随机抽取")
     p.add_argument("-q", "--quiet", action="store_true", help="不显示提醒")
     p.add_argument("--force", action="store_true", help="工作簿已锁定时强制重新编班（须同时用 --reason 写明原因，原因记入编班记录）")
-    p.add_argument("--reason", help="强制重新编班的原因（配合 --force）")
+    p.add_argument("--reason", type=note_arg, help="强制重新编班的原因（配合 --force）")
     p.add_argument("--overwrite", action="store_true", help="-o 指定的文件已存在时替换它（原文件先备份到“备份”文件夹）")
     p = add("verify", "按编班记录重新运行，核对结果文件中的分班是否完全一致、是否被改动", cmd_verify)
     p.add_argument("book", help="编班结果工作簿")
