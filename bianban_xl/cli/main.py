@@ -172,6 +172,9 @@ def cmd_batch(args) -> int:
          f"用时 {res.seconds:.1f} 秒（{res.jobs} 个进程）。")
     if not res.items:
         _out(f"[提醒] 文件夹“{args.dir}”中没有找到 .xlsx / .xlsm 工作簿。")
+    replaced = [i for i in res.items if i.backup]
+    if replaced:
+        _out(f"{len(replaced)} 个学校上次的结果文件已先备份到各自文件夹下的“备份”文件夹，再写入新结果。")
     if res.skipped:
         _out(f"未处理 {len(res.skipped)} 个不是 Excel 工作簿的文件：" + "、".join(p.name for p in res.skipped[:10])
              + ("……" if len(res.skipped) > 10 else ""))
