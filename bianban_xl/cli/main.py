@@ -219,7 +219,8 @@ EXAMPLES = {
     "template": "示例：\n  bianban template 2026级编班.xlsx",
     "check": "示例：\n  bianban check 2026级编班.xlsx\n\n没有错误时退出码为 0，有错误时为 1。",
     "assign": "示例：\n  bianban assign 2026级编班.xlsx -o 编班结果.xlsx\n  bianban assign 2026级编班.xlsx -o 编班结果.xlsx --seed 20260901\n"
-              "  bianban assign 2026级编班.xlsx          （不加 -o：先备份原文件，再把结果写回原文件）",
+              "  bianban assign 2026级编班.xlsx          （不加 -o：先把原文件备份到“备份”文件夹，再把结果写回原文件）\n\n"
+              "退出码：0 成功；1 数据或操作有误（没有修改任何文件）；2 软件自身的错误。",
     "verify": "示例：\n  bianban verify 编班结果.xlsx\n\n一致时退出码为 0，不一致时为 1。",
     "demo": "示例：\n  bianban demo\n  bianban demo 演示目录",
     "batch": "示例：\n  bianban batch 各校工作簿 -o 编班结果\n  bianban batch 各校工作簿 -o 编班结果 --jobs 2\n\n"
@@ -264,10 +265,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("book", help="输入工作簿 .xlsx / .xlsm")
     p = add("assign", "检查并均衡编班，写出各班名单、编班汇总和编班记录", cmd_assign)
     p.add_argument("book", help="输入工作簿 .xlsx / .xlsm")
-    p.add_argument("-o", "--output", help="结果文件；不填则备份原文件后写回原文件")
+    p.add_argument("-o", "--output", help="结果文件（须是新文件名，或加 --overwrite）；不填则先把原文件备份到“备份”文件夹，再写回原文件")
     p.add_argument("--seed", type=seed_arg, help=f"随机种子（{SEED_RANGE}）；不填则用参数设置中的种子，再没有就由电脑随机抽取")
     p.add_argument("-q", "--quiet", action="store_true", help="不显示提醒")
-    p.add_argument("--force", action="store_true", help="工作簿已锁定时强制重新编班（须同时用 --reason 写明原因，原因记入编班记录）")
+    p.add_argument("--force", action="store_true", help="工作簿已锁定，或写回一个已做过抽签、教师搭配、插班的工作簿时，强制重新编班"
+                                                        "（须同时用 --reason 写明原因，原因记入编班记录）")
     p.add_argument("--reason", type=note_arg, help="强制重新编班的原因（配合 --force）")
     p.add_argument("--overwrite", action="store_true", help="-o 指定的文件已存在时替换它（原文件先备份到“备份”文件夹）")
     p = add("verify", "按编班记录重新运行，核对结果文件中的分班是否完全一致、是否被改动", cmd_verify)
