@@ -55,9 +55,8 @@ def spec_html(spec: SheetSpec, hide_chart_data: bool = True) -> str:
         for ch in spec.charts:
             if ch.line:
                 hidden.update(range(ch.line[1], ch.line[3] + 1))
-    charts_at: dict[int, list[ChartSpec]] = {}
-    for ch in spec.charts:
-        charts_at.setdefault(_anchor_row(ch.anchor), []).append(ch)
+    charts = sorted(spec.charts, key=lambda ch: _anchor_row(ch.anchor))
+    first_chart = _anchor_row(charts[0].anchor) if charts else None
     out: list[str] = []
     table: list[str] = []
 
@@ -68,8 +67,8 @@ def spec_html(spec: SheetSpec, hide_chart_data: bool = True) -> str:
 
     pending_charts: list[ChartSpec] = []
     for r in range(1, spec.max_row + 1):
-        if r in charts_at:
-            pending_charts += charts_at[r]
+        if r == first_chart:      # all charts together where the first one is anchored
+            pending_charts = charts
         row = grid.get(r)
         if r in hidden or not row or all(v is None for v, _ in row.values()):
             close()
@@ -94,6 +93,8 @@ def spec_html(spec: SheetSpec, hide_chart_data: bool = True) -> str:
             cells.append(f'<{tag} class="{s}{num}">{escape(cell_text(v))}</{tag}>')
         table.append("<tr>" + "".join(cells) + "</tr>")
     close()
+    if first_chart is not None and first_chart > spec.max_row:
+        pending_charts = charts
     if pending_charts:
         out.append('<div class="charts">' + "".join(chart_svg(spec, c, grid) for c in pending_charts) + "</div>")
     return "\n".join(out)
