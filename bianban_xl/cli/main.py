@@ -245,6 +245,8 @@ def cmd_bundle(args) -> int:
 
 def cmd_doctor(args) -> int:
     return run_doctor(args.book, args.fix, args.quiet, _out)
+
+
 def cmd_ui(args) -> int:
     return run_ui(args, _out)
 
