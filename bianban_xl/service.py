@@ -21,7 +21,7 @@ from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Roster
 from bianban_xl.model.sheet_model import BookUpdate
 from bianban_xl.model.validate import validate
-from bianban_xl.onsite import late, lock, lottery, public_list, teachers
+from bianban_xl.onsite import late, lock, lottery, public_list, seal, teachers
 from bianban_xl.onsite.assign import AssignResult, Progress, plan_assignment, previous_result_sheets
 from bianban_xl.onsite.state import VerifyResult
 from bianban_xl.verify import verify_book
@@ -29,11 +29,23 @@ from bianban_xl.verify import verify_book
 __all__ = ["AssignResult", "VerifyResult", "plan_assignment", "previous_result_sheets", "verify_book",
            "check_book", "read_book", "check_file", "assign_file", "verify_file",
            "plan_teams", "check_can_draw", "plan_draw", "plan_public", "plan_lock", "plan_late",
-           "teachers_file", "draw_file", "public_file", "lock_file", "late_file"]
+           "teachers_file", "draw_file", "public_file", "lock_file", "late_file", "plan_seal", "seal_file"]
 
 
 def check_book(book: RawBook) -> tuple[Roster | None, Report]:
-    return validate(book)
+    """Everything 检查数据 checks: the input (validate) and, when 教师名单 has any teacher, the
+    teachers too — so their errors show before the day, not at 教师搭配 in front of supervisors.
+    The roster is None when there is any error."""
+    roster, report = validate(book)
+    if _has_teachers(book):
+        teachers.read_teachers(book, report, counts=roster is not None)
+    return (roster if report.ok else None), report
+
+
+def _has_teachers(book: RawBook) -> bool:
+    name = teachers.teacher_sheet_name(book)
+    sheet = book.sheets.get(name) if name else None
+    return sheet is not None and any(v not in (None, "") for row in sheet.rows[1:] for v in row)
 
 
 # --- files (openpyxl path) ----------------------------------------------------------------
@@ -47,7 +59,7 @@ def read_book(path: str | Path) -> RawBook:
 
 
 def check_file(path: str | Path) -> tuple[Roster | None, Report]:
-    return validate(read_book(path))
+    return check_book(read_book(path))
 
 
 def write_result(src: Path, out: Path, book: RawBook, result: AssignResult) -> None:
@@ -73,12 +85,13 @@ def write_result(src: Path, out: Path, book: RawBook, result: AssignResult) -> N
 
 def assign_file(path: str | Path, out: str | Path | None = None, seed: int | None = None,
                 progress: Progress = None, seed_source: str | None = None,
-                force_reason: str | None = None) -> tuple[AssignResult, Path, Path | None]:
+                force_reason: str | None = None, computer_seed: bool = False) -> tuple[AssignResult, Path, Path | None]:
     """Validate, balance and write. Without ``out`` the input is updated after a backup copy.
     Returns (result, written path, backup path or None). Raises UserError with nothing written."""
     src = Path(path)
     book, zb = _read_for_assign(src)
-    result = plan_assignment(book, seed=seed, progress=progress, seed_source=seed_source, force_reason=force_reason)
+    result = plan_assignment(book, seed=seed, progress=progress, seed_source=seed_source, force_reason=force_reason,
+                             computer_seed=computer_seed)
     backup = None
     if out is None:
         backup = backup_copy(src)
@@ -132,6 +145,14 @@ def verify_file(path: str | Path) -> VerifyResult:
 
 
 # --- on-site steps: plan on a RawBook (file or live book), or read-plan-write a file ------------
+def plan_seal(book: RawBook) -> BookUpdate:
+    return seal.plan_seal(book)
+
+
+def is_sealed(book: RawBook) -> bool:
+    return seal.read_seal(book) is not None
+
+
 def plan_teams(book: RawBook, seed: int | None = None, seed_source: str | None = None) -> BookUpdate:
     return teachers.plan_teams(book, seed, seed_source)[1]
 
@@ -165,6 +186,10 @@ def run_step(path: str | Path, out: str | Path | None, plan: Callable[..., BookU
     update = plan(book, **kwargs)
     target, backup = apply_update_file(path, out, update)
     return update, target, backup
+
+
+def seal_file(path, out=None):
+    return run_step(path, out, plan_seal)
 
 
 def teachers_file(path, out=None, seed=None, seed_source=None):

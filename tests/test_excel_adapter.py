@@ -417,6 +417,8 @@ def _no_clock(value):
     if not isinstance(value, str):
         return value
     value = re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "<时间>", value)
+    value = re.sub(r"^[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$", "<日志校验码>", value)   # chains the clock times
+    value = re.sub(r"日志校验码：[2-9A-Z-]{14}", "日志校验码：<码>", value)
     return re.sub(r"用时 [\d.]+ 秒", "用时 <秒> 秒", value)
 
 
@@ -616,7 +618,7 @@ def test_draw_left_blank_is_a_computer_seed_and_recorded(tmp_path, seeded):
     from bianban_xl.onsite.state import key_values
 
     info = key_values(raw.sheets[S.SHEET_DRAW_LOG])
-    assert info["随机种子"] == "5081" and info["种子来源"] == "电脑随机抽取"
+    assert info["随机种子"] == "5081" and info["种子来源"] == "电脑随机抽取（未经现场报数）"
 
 
 def test_draw_asks_again_for_digits_and_takes_full_width_ones(tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+from bianban_xl.cli.zh_args import integer
 from bianban_xl.model.sheet_model import BookUpdate
 from bianban_xl.service import draw_file, late_file, lock_file, public_file, teachers_file
 EXAMPLES = {
@@ -37,11 +38,11 @@ def add_parsers(add: Callable, out: Callable[[str], None]) -> None:
     """Register the subcommands with cli.build_parser's ``add(name, help, func)``."""
 
     def common(p, seed_help: str | None = None):
-        p.add_argument("book", help="编班结果工作簿 .xlsx / .xlsm")
-        p.add_argument("-o", "--output", help="结果文件；不填则备份原文件后写回原文件")
+        p.add_argument("book", metavar="工作簿", help="编班结果工作簿 .xlsx / .xlsm")
+        p.add_argument("-o", "--output", metavar="结果文件", help="结果文件；不填则备份原文件后写回原文件")
         if seed_help:
-            p.add_argument("--seed", type=int, help=seed_help)
-            p.add_argument("--source", help="种子来源的说明，写入记录，如“家长代表报数”（配合 --seed）")
+            p.add_argument("--seed", type=integer, metavar="数字", help=seed_help)
+            p.add_argument("--source", metavar="说明", help="种子来源的说明，写入记录，如“家长代表报数”（配合 --seed）")
 
     p = add("teachers", "教师搭配：按评分、骨干、职称、年龄、教龄、性别均衡地组成各班教师团队（每位班主任一队）",
             lambda a: _report(out, *teachers_file(a.book, a.output, a.seed, a.source)))

@@ -17,13 +17,15 @@ from datetime import datetime
 import numpy as np
 
 from bianban_xl.model import schema as S
+from bianban_xl.model.codes import short_code
 from bianban_xl.model.problems import fail, Report, UserError
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Params
 from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.model.validate import validate
+from bianban_xl.onsite.journal import append_rows
 from bianban_xl.onsite.public_list import public_sheet
-from bianban_xl.onsite.state import HEAD_COLS, read_draw_log, read_record, refuse_if_locked, require_assigned, resolve_seed, text, VerifyResult
+from bianban_xl.onsite.state import COMPUTER_NOTE, HEAD_COLS, SOURCE_COMPUTER, read_draw_log, read_record, refuse_if_locked, require_assigned, resolve_seed, text, VerifyResult
 from bianban_xl.onsite.teachers import read_teachers, recorded_teams, teams_sheet
 from bianban_xl.reports.result_sheets import sheet_title
 
@@ -32,6 +34,8 @@ MODE_MANUAL = "现场实物抽签（结果由教务处录入）"
 DRAW_RULE = ("抽签规则：班主任按“教师搭配”中团队的先后顺序（没有教师搭配时按“教师名单”中的先后顺序）排列，"
              "用随机种子生成一个随机排列（numpy PCG64），第 i 位班主任得到排列中第 i 个位置对应的班级。"
              "同一种子必然得到同一结果，可用“验证结果”复核。")
+MANUAL_RULE = (f"抽签方式：现场实物抽签，由班主任本人抽取签条，监督人员见证；教务处把每位班主任抽到的班级录入“{S.SHEET_DRAW_INPUT}”，"
+               "本表据此生成。请核对每一行与签条一致后签字。")
 
 
 @dataclass
@@ -158,7 +162,7 @@ def plan_draw(book: RawBook, verified: VerifyResult, seed: int | None = None, se
     names = params.names()
     if manual:
         classes = read_manual(book, heads, names)
-        mode, seed_text, source = MODE_MANUAL, "—", f"现场抽签，结果录入在“{S.SHEET_DRAW_INPUT}”"
+        mode, seed_text, source = MODE_MANUAL, "", f"现场抽签，结果录入在“{S.SHEET_DRAW_INPUT}”"
     else:
         seed, source = resolve_seed(seed, seed_source, "现场输入")
         classes = [names[k] for k in computer_draw(len(heads), seed)]
@@ -172,9 +176,9 @@ def plan_draw(book: RawBook, verified: VerifyResult, seed: int | None = None, se
     if teams is not None:
         upd.sheets.append(teams_sheet(teams, params, stamp, class_of_team=[classes[i] for i in range(teams.n)]))
     upd.sheets.append(public_sheet(roster, params, head_of_class, stamp))
-    upd.record_rows.append([stamp, f"班主任抽签（{mode}，种子 {seed_text}，{source}）："
-                            + "；".join(f"{h.name}→{c}" for h, c in zip(heads, classes))])
-    upd.messages.append(f"抽签完成（{mode}；随机种子 {seed_text}，{source}）：")
+    how = f"{mode}，种子 {seed_text}，{source}" if seed_text else f"{mode}，{source}"
+    upd.record_rows += append_rows(book, [(stamp, f"班主任抽签（{how}）：" + "；".join(f"{h.name}→{c}" for h, c in zip(heads, classes)))])
+    upd.messages.append(f"抽签完成（{how}）：")
     upd.messages += [f"  {h.name}（{h.subject}） → {c}" for h, c in sorted(zip(heads, classes), key=lambda x: names.index(x[1]))]
     upd.messages.append(f"请打印“{S.SHEET_DRAW_LOG}”请监督人员和家长代表签字；“{S.SHEET_PUBLIC}”可打印张贴。")
     return upd
@@ -185,7 +189,10 @@ def draw_sheet(params: Params, info: dict[str, str], heads: list[Head], classes:
     spec.add(1, 1, [[sheet_title(params, "班主任抽签记录")]], "title")
     spec.add(2, 1, [["本表由软件自动生成。打印后请班主任本人、监督人员和家长代表签字，与编班结果一并存档。"]], "subtitle")
     spec.add(4, 1, [["项目", "内容"]], "header")
-    items = [[k, info[k]] for k in ("抽签时间", "抽签方式", "随机种子", "种子来源", "班级数", "学生名单指纹", "教师搭配指纹")]
+    manual = info["抽签方式"] == MODE_MANUAL
+    keys = ("抽签时间", "抽签方式", "种子来源", "班级数", "学生名单指纹", "教师搭配指纹") if manual else \
+        ("抽签时间", "抽签方式", "随机种子", "种子来源", "班级数", "学生名单指纹", "教师搭配指纹")
+    items = [[k, info[k]] for k in keys]
     spec.add(5, 1, items, "body")
     r = 5 + len(items) + 1
     spec.add(r, 1, [["抽签结果"]], "section")
@@ -194,11 +201,15 @@ def draw_sheet(params: Params, info: dict[str, str], heads: list[Head], classes:
     order = sorted(range(len(heads)), key=lambda i: names.index(classes[i]))
     spec.add(r + 2, 1, [[n, heads[i].name, heads[i].subject, classes[i], None] for n, i in enumerate(order, start=1)], "body")
     r += 2 + len(heads) + 1
-    spec.add(r, 1, [[DRAW_RULE]], "note")
+    spec.add(r, 1, [[MANUAL_RULE if manual else DRAW_RULE]], "note")
     spec.add(r + 1, 1, [["学生名单指纹即“编班记录”中的结果指纹：抽签针对的是这一份分班结果；分班如有改动，指纹就会不同。"]], "note")
     spec.add(r + 3, 1, [["监督人员签字：____________________    ____________________    ____________________"]], "sign")
     spec.add(r + 5, 1, [["家长代表签字：____________________    ____________________    ____________________"]], "sign")
     spec.add(r + 7, 1, [["教务处（经办人）：________________    日期：______年____月____日"]], "sign")
+    spec.add(r + 9, 1, [[f"结果核验码：{short_code(info['学生名单指纹'])}"]], "title")
+    spec.add(r + 10, 1, [["结果核验码即“编班记录”“编班汇总”上的同一个码：抽签针对的就是这一份分班结果。"]], "note")
+    if info.get("种子来源") == SOURCE_COMPUTER:
+        spec.add(r + 11, 1, [[COMPUTER_NOTE]], "warn")
     spec.col_widths = {1: 16, 2: 40, 3: 12, 4: 12, 5: 16}
     spec.merge_title = False
     return spec
