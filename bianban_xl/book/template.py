@@ -25,6 +25,7 @@ PARAM_ROWS = [
     (S.P_CAP, 50, "每班最多人数：小学 45，初中 50；留空为 50"),
     (S.P_SEED, None, "留空由电脑随机抽取并记录；也可由现场家长代表报数填入"),
     (S.P_SUBJECTS, "语文,数学,英语", "参与均衡的成绩列名，逗号分隔；留空则自动识别学生名单中的成绩列"),
+    (S.P_FULL_MARKS, 100, "各科满分；各科不同时写成 语文:120,数学:120,英语:100。超过满分的成绩是错误，0 分会提醒核对"),
     (S.P_HOMOPHONE, "否", "是：读音相同的姓名（如 张伟 / 章伟）也分到不同班"),
     (S.P_FUZZY, "否", "是：同音判断时把易混的音也算相同（zh/z、ch/c、sh/s、n/l、an/ang、en/eng、in/ing）"),
     (S.P_CLASS_NAMES, None, "可选：逗号分隔的班名，如 七(1)班,七(2)班；留空为 1班、2班……"),
@@ -129,7 +130,9 @@ def fill_input_workbook(roster, params) -> Workbook:
               S.P_CAP: params.cap, S.P_SEED: params.seed, S.P_SUBJECTS: ",".join(params.subjects),
               S.P_HOMOPHONE: "是" if params.separate_homophones else "否",
               S.P_FUZZY: "是" if params.fuzzy_homophones else "否",
-              S.P_CLASS_NAMES: ",".join(params.class_names) if params.class_names else None}
+              S.P_CLASS_NAMES: ",".join(params.class_names) if params.class_names else None,
+              S.P_FULL_MARKS: ",".join(f"{k}:{v:g}" for k, v in params.full_marks.items()) if params.full_marks
+              else int(params.full_mark_default) if float(params.full_mark_default).is_integer() else params.full_mark_default}
     for r in range(2, ws.max_row + 1):
         key = ws.cell(row=r, column=1).value
         if key in values:

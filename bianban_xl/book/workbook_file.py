@@ -81,7 +81,8 @@ def read_raw(path: str | os.PathLike, report: Report | None = None) -> RawBook:
         while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[-1]):
             rows.pop()
         merged = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
-        sheets[ws.title] = RawSheet(ws.title, rows, formulas, merged)
+        hidden = {r for r, dim in ws.row_dimensions.items() if dim.hidden}
+        sheets[ws.title] = RawSheet(ws.title, rows, formulas, merged, hidden)
     wb.close()
     return RawBook(sheets, [ws for ws in sheets], str(p))
 

@@ -203,12 +203,28 @@ def read_fast(path: str | os.PathLike) -> tuple[RawBook, ZipBook]:
                 rows = grid
             while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[-1]):
                 rows.pop()
-            sheets[name] = RawSheet(name, rows, formulas, merged)
+            sheets[name] = RawSheet(name, rows, formulas, merged, _hidden_rows(parts[part]))
     except FastUnsupported:
         raise
     except Exception as exc:  # noqa: BLE001 — anything odd: the openpyxl reader decides
         raise FastUnsupported(f"{type(exc).__name__}: {exc}") from None
     return RawBook(sheets, list(sheets), str(p)), zb
+
+
+_ROW_TAG = re.compile(rb"<row\b[^>]*>")
+_HIDDEN = re.compile(rb'\shidden="(?:1|true)"')
+_ROW_NO = re.compile(rb'\sr="(\d+)"')
+
+
+def _hidden_rows(data: bytes) -> set[int]:
+    """Rows marked hidden in a worksheet part (<row r="7" hidden="1" …>)."""
+    out = set()
+    for tag in _ROW_TAG.findall(data):
+        if _HIDDEN.search(tag):
+            m = _ROW_NO.search(tag)
+            if m:
+                out.add(int(m.group(1)))
+    return out
 
 
 def _cell_value(v: str, t: str, s: int, shared: list[str], date_xf: set, td_xf: set):

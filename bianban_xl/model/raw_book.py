@@ -15,6 +15,7 @@ class RawSheet:
     rows: list[list[Any]]                      # rows[r-1][c-1] is cell (r, c); ragged allowed
     formulas: set[tuple[int, int]] = field(default_factory=set)   # (row, col) holding a formula
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (r1, c1, r2, c2)
+    hidden_rows: set[int] = field(default_factory=set)         # rows hidden in Excel (1-based)
 
     def cell(self, row: int, col: int) -> Any:
         if 1 <= row <= len(self.rows) and 1 <= col <= len(self.rows[row - 1]):

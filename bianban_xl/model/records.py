@@ -57,6 +57,11 @@ class Params:
     separate_homophones: bool = False
     class_names: list[str] = field(default_factory=list)
     fuzzy_homophones: bool = False
+    full_marks: dict[str, float] = field(default_factory=dict)   # 成绩满分 per subject (not in the fingerprint)
+    full_mark_default: float = 100.0
+
+    def full_mark(self, subject: str) -> float:
+        return self.full_marks.get(subject, self.full_mark_default)
 
     def names(self) -> list[str]:
         if self.class_names:
