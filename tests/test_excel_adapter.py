@@ -791,3 +791,18 @@ def test_reassign_button_resets_lottery_sheets_like_the_command(tmp_path):
     names = [s.name for s in book.sheets]
     assert S.SHEET_DRAW_LOG not in names and S.SHEET_PUBLIC not in names and S.SHEET_TEAMS in names
     assert "（待抽签）" in book.sheets[S.SHEET_TEAMS].cells.values()
+
+
+def test_assign_button_on_a_sealed_book_asks_the_room_seed_twice(tmp_path):
+    src = write_book(tmp_path / "封存.xlsx", extra_sheets={"教师名单": TEACHERS})
+    assert main(["seal", str(src), "-o", str(src)]) == 0
+    # a typo in the second entry, then twice the same
+    book = _step(src, entry.assign, answers=["3721", "3712", "3 7 2 1", "3721"])
+    assert len(book.app.asked) == 4 and "封存" in book.app.asked[0][0]
+    assert book.app.alerts[-1][0].startswith("编班完成") and "3721" in book.app.alerts[-1][0]
+    cells = {rc: book.sheets[S.SHEET_RECORD].range(rc).value for rc in book.sheets[S.SHEET_RECORD].cells}
+    row = next(r for (r, c), v in cells.items() if c == 1 and v == "种子来源")
+    assert "输入两遍" in cells[(row, 2)]
+    # Cancel: nothing changes
+    book = _step(src, entry.assign, answers=[None])
+    assert S.SHEET_RECORD not in [s.name for s in book.sheets] and "没有编班" in book.app.alerts[-1][0]

@@ -101,9 +101,10 @@ def _digits(typed: str) -> int | None:
     return int(t) if t.isdigit() and t.isascii() and len(t) <= 18 else None
 
 
-def ask_seed_twice(read=input) -> tuple[int, str] | None:
+def ask_seed_twice(read=None) -> tuple[int, str] | None:
     """The seed called out in the room, typed twice (a typo in either shows as a mismatch).
-    None after three failed attempts."""
+    None after three failed attempts. ``read``: input() unless given."""
+    read = read or input
     _out("数据已封存。请家长代表（或监督人员）现场报一串数字作为随机种子，由操作员输入两遍。")
     for _ in range(3):
         first = _digits(read("请输入报出的数字：").strip())
@@ -274,6 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="文件已存在时覆盖")
     p = add("check", "检查工作簿中的数据，列出所有错误和提醒", cmd_check)
     p.add_argument("book", metavar="工作簿", help="输入工作簿 .xlsx / .xlsm")
+    p = add("seal", "数据封存：检查并封存输入数据，生成可打印签字的输入核验码（在现场报数之前）", cmd_seal)
+    p.add_argument("book", metavar="工作簿", help="输入工作簿 .xlsx / .xlsm")
+    p.add_argument("-o", "--output", metavar="结果文件", help="结果文件；不填则备份原文件后写回原文件")
     p = add("assign", "检查并均衡编班，写出各班名单、编班汇总和编班记录", cmd_assign)
     p.add_argument("book", metavar="工作簿", help="输入工作簿 .xlsx / .xlsm")
     p.add_argument("-o", "--output", metavar="结果文件", help="结果文件；不填则备份原文件后写回原文件")
@@ -284,9 +288,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="不显示提醒")
     p.add_argument("--force", action="store_true", help="工作簿已锁定时强制重新编班（须同时用 --reason 写明原因，原因记入编班记录）")
     p.add_argument("--reason", metavar="原因", help="强制重新编班的原因（配合 --force）")
-    p = add("seal", "数据封存：检查并封存输入数据，生成可打印签字的输入核验码（在现场报数之前）", cmd_seal)
-    p.add_argument("book", metavar="工作簿", help="输入工作簿 .xlsx / .xlsm")
-    p.add_argument("-o", "--output", metavar="结果文件", help="结果文件；不填则备份原文件后写回原文件")
     p = add("verify", "按编班记录重新运行，核对结果文件中的分班是否完全一致、是否被改动", cmd_verify)
     p.add_argument("book", metavar="工作簿", help="编班结果工作簿")
     p = add("demo", "用内置的示例学校（约 600 名学生）完整演示一次编班", cmd_demo)
