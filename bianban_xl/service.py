@@ -5,28 +5,23 @@ put together.
 """
 from __future__ import annotations
 
-from copy import copy
 from pathlib import Path
 from typing import Callable
 
-from openpyxl.styles import Font
-
 from bianban_xl.book.apply import apply_update_file
-from bianban_xl.book.files import backup_copy
-from bianban_xl.book.workbook_file import FONT_NAME, NotAWorkbook, open_for_update, read_raw, render_sheet, save_atomic
-from bianban_xl.book.xlsx_fast import FastUnsupported, read_fast, write_fast
-from bianban_xl.model import schema as S
+from bianban_xl.book.workbook_file import NotAWorkbook, read_raw
+from bianban_xl.book.xlsx_fast import FastUnsupported, read_fast
 from bianban_xl.model.problems import Report, UserError
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Roster
 from bianban_xl.model.sheet_model import BookUpdate
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite import late, lock, lottery, public_list, seal, teachers
-from bianban_xl.onsite.assign import AssignResult, Progress, plan_assignment, previous_result_sheets
+from bianban_xl.onsite.assign import AssignResult, Progress, assign_update, plan_assignment, previous_result_sheets
 from bianban_xl.onsite.state import VerifyResult
 from bianban_xl.verify import verify_book
 
-__all__ = ["AssignResult", "VerifyResult", "plan_assignment", "previous_result_sheets", "verify_book",
+__all__ = ["AssignResult", "VerifyResult", "plan_assignment", "assign_update", "previous_result_sheets", "verify_book",
            "check_book", "read_book", "check_file", "assign_file", "verify_file",
            "plan_teams", "check_can_draw", "plan_draw", "plan_public", "plan_lock", "plan_late",
            "teachers_file", "draw_file", "public_file", "lock_file", "late_file", "plan_seal", "seal_file"]
@@ -48,7 +43,7 @@ def _has_teachers(book: RawBook) -> bool:
     return sheet is not None and any(v not in (None, "") for row in sheet.rows[1:] for v in row)
 
 
-# --- files (openpyxl path) ----------------------------------------------------------------
+# --- files ----------------------------------------------------------------
 def read_book(path: str | Path) -> RawBook:
     try:
         return read_raw(path)
@@ -62,27 +57,6 @@ def check_file(path: str | Path) -> tuple[Roster | None, Report]:
     return check_book(read_book(path))
 
 
-def write_result(src: Path, out: Path, book: RawBook, result: AssignResult) -> None:
-    wb = open_for_update(src)
-    for name in previous_result_sheets(book):
-        if name in wb.sheetnames:
-            wb.remove(wb[name])
-    ws = wb[result.roster.sheet]
-    hr, col = result.roster.header_row, result.roster.class_col
-    head = ws.cell(row=hr, column=col)
-    if head.value in (None, ""):
-        head.value = S.C_CLASS
-        left = ws.cell(row=hr, column=max(1, col - 1))
-        head.font = Font(name=left.font.name or FONT_NAME, bold=True)
-        if left.fill is not None and left.fill.fill_type:
-            head.fill = copy(left.fill)
-    for s, cname in zip(result.roster.students, result.class_of):
-        ws.cell(row=s.row, column=col, value=cname)
-    for spec in result.sheets:
-        render_sheet(wb, spec)
-    save_atomic(wb, out)
-
-
 def assign_file(path: str | Path, out: str | Path | None = None, seed: int | None = None,
                 progress: Progress = None, seed_source: str | None = None,
                 force_reason: str | None = None, computer_seed: bool = False) -> tuple[AssignResult, Path, Path | None]:
@@ -92,18 +66,7 @@ def assign_file(path: str | Path, out: str | Path | None = None, seed: int | Non
     book, zb = _read_for_assign(src)
     result = plan_assignment(book, seed=seed, progress=progress, seed_source=seed_source, force_reason=force_reason,
                              computer_seed=computer_seed)
-    backup = None
-    if out is None:
-        backup = backup_copy(src)
-        target = src
-    else:
-        target = Path(out)
-        if target.suffix.lower() not in (".xlsx", ".xlsm"):
-            rep = Report()
-            rep.error("", f"输出文件“{target.name}”的扩展名应为 .xlsx 或 .xlsm。", "请换一个输出文件名，如 结果.xlsx。")
-            raise UserError(rep)
-    if zb is None or not _write_fast(zb, target, book, result):
-        write_result(src, target, book, result)
+    target, backup = apply_update_file(src, out, assign_update(book, result), zb)
     return result, target, backup
 
 
@@ -118,26 +81,6 @@ def _read_for_assign(src: Path):
         except FastUnsupported:
             pass
     return read_book(src), None
-
-
-def _write_fast(zb, target: Path, book: RawBook, result: AssignResult) -> bool:
-    """Write the result with xlsx_fast.write_fast; False (nothing written) when it cannot, so
-    the openpyxl path writes it instead. Same sheets, values and formats either way."""
-    if previous_result_sheets(book):
-        return False
-    roster = result.roster
-    sheet = book.sheets.get(roster.sheet)
-    if sheet is None:
-        return False
-    hr, col = roster.header_row, roster.class_col
-    if any((s.row, col) in sheet.formulas for s in roster.students) or (hr, col) in sheet.formulas:
-        return False
-    try:
-        write_fast(zb, target, roster.sheet, (hr, col, sheet.cell(hr, col) in (None, "")),
-                   [(s.row, c) for s, c in zip(roster.students, result.class_of)], col, result.sheets)
-    except FastUnsupported:
-        return False
-    return True
 
 
 def verify_file(path: str | Path) -> VerifyResult:

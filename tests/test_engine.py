@@ -112,3 +112,49 @@ def test_balance_mid_size_school():
             assert m.gap < 0.6
         if m.group == "标准差":
             assert m.gap < 1.2
+
+
+def test_missing_scores_balanced_over_who_sat_them():
+    """A subject's column sums are (class mean over the students who sat it - school mean) × how
+    many sat it, in z units; 总分 the same over the students with every subject; no 缺考 count."""
+    from bianban_xl.engine import solve as E
+    from bianban_xl.engine.balance import subject_scores, total_scores
+
+    r = generate_school(400, 8, seed=4, missing_rate=0.05, separate_homophones=True)
+    p = build_problem(r, r.params)
+    prep = E._Prep(p)
+    # one column per category plus one for "not filled" per categorical feature, none for 缺考
+    assert prep.n_cat_cols == sum(max(len(f.labels), int(np.max(f.codes)) + 1) + 1 for f in p.categorical)
+    labels = solve(p, 4)
+    st = E._State(prep, labels)
+    col = 0
+    for f in p.numeric:
+        v = np.asarray(f.values, float)
+        ok = ~np.isnan(v)
+        mu, sd = v[ok].mean(), v[ok].std()
+        for k in range(8):
+            ink = ok & (labels == k)
+            want = (v[ink].mean() - mu) * ink.sum() / sd
+            assert np.isclose(st.Dn[k, col], want, atol=1e-9)
+        col += 1 + (f.weight_sd > 0)
+    names = [f.name for f in p.numeric]
+    assert names[:4] == ["语文", "数学", "英语", "总分"]
+    assert np.array_equal(np.isnan(p.numeric[3].values), np.isnan(total_scores(r, r.params.subjects)))
+    assert np.isnan(subject_scores(r, "语文")).sum() > 10
+
+
+def test_balance_with_five_percent_missing():
+    r = generate_school(1000, 20, seed=3, missing_rate=0.05, separate_homophones=True)
+    p = build_problem(r, r.params)
+    info = {}
+    L = solve(p, 3, info=info)
+    assert hard_rule_violations(r, L, r.params) == []
+    ms = measures(r, L, r.params)
+    assert all(m.at_bound for m in ms if m.group in ("班额", "性别", "毕业学校", "户籍", "等级"))
+    gaps = {(m.group, m.label): m.gap for m in ms}
+    assert gaps[("平均分", "总分")] < 0.3
+    assert max(gaps[("平均分", s)] for s in r.params.subjects) < 0.45
+    assert gaps[("出生日期", "平均出生日期")] < 8
+    assert 0 < info["visits"] <= info["budget"]
+    again = {}
+    assert np.array_equal(solve(p, 3, info=again), L) and again == info

@@ -2,7 +2,9 @@
 that bianban_xl.excel.live_book uses, driving the real service functions on real workbooks' data.
 
 The fake behaves like Excel where it matters here: numbers read back as floats, a leading
-apostrophe keeps text as text, ``formula`` returns '=...' text, and it records every value write
+apostrophe keeps text as text (and is not part of the value), text written without one that starts
+with '=', '+', '-' or '@' becomes a formula (``FakeSheet.formula_cells``), ``formula`` returns
+'=...' text, and it records every value write
 (with its shape and whether screen updating was off), every status-bar text and every alert.
 """
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bianban_xl.onsite import assign, late, lock, lottery, public_list, state, t
 from bianban_xl.excel import entry
 from bianban_xl.excel import live_book as L
 from bianban_xl.book.workbook_file import read_raw, render_sheet
+from bianban_xl.model.sheet_model import Formula
 
 from conftest import DEFAULT_PARAMS, student_rows, write_book
 
@@ -56,11 +59,8 @@ class FakeRange:
     # values
     def _read(self, r, c):
         v = self.sheet.cells.get((r, c))
-        if isinstance(v, str):
-            if v.startswith("'"):
-                return v[1:]
-            if v.startswith("=HYPERLINK("):
-                return v.split('","')[-1].rstrip('")')
+        if isinstance(v, str) and (r, c) in self.sheet.formula_cells:   # the formula's result
+            return v.split('","')[-1].rstrip('")') if v.startswith("=HYPERLINK(") else 0.0
         if isinstance(v, bool):
             return v
         if isinstance(v, int):
@@ -93,10 +93,18 @@ class FakeRange:
         for i, row in enumerate(values):
             assert len(row) == len(values[0]), "blocks must be rectangular"
             for j, v in enumerate(row):
+                at = (self.row + i, self.column + j)
+                self.sheet.formula_cells.discard(at)
                 if v is None:
-                    self.sheet.cells.pop((self.row + i, self.column + j), None)
+                    self.sheet.cells.pop(at, None)
+                elif isinstance(v, str) and v.startswith("'"):
+                    # what Excel does with typed text: a leading apostrophe keeps the rest as text
+                    self.sheet.cells[at] = v[1:]
                 else:
-                    self.sheet.cells[(self.row + i, self.column + j)] = v
+                    self.sheet.cells[at] = v
+                    # otherwise '=', '+', '-', '@' (even after white space) start a formula
+                    if isinstance(v, str) and v.lstrip(" \t\u3000")[:1] in ("=", "+", "-", "@"):
+                        self.sheet.formula_cells.add(at)
 
     @property
     def formula(self):
@@ -121,6 +129,25 @@ class FakeRange:
 
     def merge(self, across=False):
         self.sheet.merges.append((self.row, self.column, self._r2, self._c2))
+
+    def add_hyperlink(self, address, text_to_display=None, screen_tip=None):
+        self.sheet.links[(self.row, self.column)] = (address, text_to_display)
+
+    @property
+    def api(self):
+        raise AttributeError("no COM in the fake")
+
+
+class FakeAreas:
+    """A multi-area range (Range("A1:B2,D4:E5")): formats go to every area; no values here."""
+
+    def __init__(self, areas):
+        object.__setattr__(self, "areas", areas)
+        object.__setattr__(self, "font", FakeFont())
+
+    def __setattr__(self, key, value):
+        for a in self.areas:
+            setattr(a, key, value)
 
     @property
     def api(self):
@@ -157,6 +184,8 @@ class FakeSheet:
         self.book, self.name = book, name
         self.cells: dict[tuple[int, int], object] = {}
         self.merges: list = []
+        self.formula_cells: set = set()      # cells Excel would have turned into formulas
+        self.links: dict = {}
         self.frozen = None
         self.protected = False
         self.freeze_panes = FakeFreeze(self)
@@ -170,6 +199,14 @@ class FakeSheet:
         return row, column_index_from_string(col)
 
     def range(self, a, b=None):
+        if isinstance(a, str) and b is None and ("," in a or ":" in a):   # "A1:B2" or "A1:B2,D4:E5"
+            assert len(a) <= 255, "Excel takes range addresses of at most 255 characters"
+            self.book.app.area_ranges.append((self.name, a))
+            areas = []
+            for part in a.split(","):
+                first, _, last = part.partition(":")
+                areas.append(FakeRange(self, *self._parse(first), *self._parse(last or first)))
+            return areas[0] if len(areas) == 1 else FakeAreas(areas)
         r1, c1 = self._parse(a)
         r2, c2 = self._parse(b) if b is not None else (r1, c1)
         return FakeRange(self, r1, c1, r2, c2)
@@ -245,6 +282,7 @@ class FakeApp:
         self.alerts: list[tuple[str, str, str]] = []
         self.writes: list = []
         self.formats: list = []
+        self.area_ranges: list = []
         self.answers: list = []          # what the user types into input boxes, in order
         self.asked: list = []
         self.confirm_answer = "ok"       # OK / Cancel questions
@@ -353,9 +391,13 @@ def test_read_is_one_block_per_sheet(good_file):
 
 def test_formulas_are_noted(good_file):
     book = FakeBook.from_file(good_file)
-    book.sheets[S.SHEET_ROSTER].cells[(3, 8)] = "=A1+1"
+    roster = book.sheets[S.SHEET_ROSTER]
+    roster.range((3, 8)).value = "=A1+1"            # typed: a formula
+    roster.range((4, 8)).value = "'=A1+1"           # typed with an apostrophe: text
     raw = L.LiveBook(book).read_raw()
     assert (3, 8) in raw.sheets[S.SHEET_ROSTER].formulas
+    assert (4, 8) not in raw.sheets[S.SHEET_ROSTER].formulas
+    assert raw.sheets[S.SHEET_ROSTER].cell(4, 8) == "=A1+1"
 
 
 # --- buttons ----------------------------------------------------------------------------------
@@ -383,8 +425,9 @@ def test_check_data_lists_every_problem_and_changes_nothing(bad_file):
     texts = [v for v in sheet.cells.values() if isinstance(v, str)]
     for p in report.errors:
         assert p.message in texts
-    links = [v for v in texts if v.startswith("=HYPERLINK(")]
-    assert any(f"#'{S.SHEET_ROSTER}'!" in v for v in links)
+    links = [address for address, _ in sheet.links.values()]   # the 位置 cells link to the cell, as text
+    assert any(a.startswith(f"#'{S.SHEET_ROSTER}'!") for a in links)
+    assert not sheet.formula_cells
 
 
 def test_assign_writes_blocks_with_screen_off_and_verifies(good_file):
@@ -400,12 +443,18 @@ def test_assign_writes_blocks_with_screen_off_and_verifies(good_file):
     # the 班级 column went in as one block
     roster_writes = [w for w in app.writes if w[0] == S.SHEET_ROSTER]
     assert len(roster_writes) <= 2 and max(w[3] for w in roster_writes) == 40
-    # the result sheets are those of the headless path, one write per block
+    # the result sheets are those of the headless path: all values in one write per sheet, and
+    # the looks one multi-area range per style (编班汇总 has ~90 blocks)
     raw = read_raw(good_file)
     result = service.plan_assignment(raw)
     for spec in result.sheets:
         writes = [w for w in app.writes if w[0] == spec.name]
-        assert len(writes) == len([b for b in spec.blocks if b.values and b.values[0]]), spec.name
+        assert len(writes) == 1, spec.name
+        assert writes[0][1:5] == (1, 1, spec.max_row, spec.max_col), spec.name
+    summary = next(sp for sp in result.sheets if sp.name == S.SHEET_SUMMARY)
+    ranges = [a for name, a in app.area_ranges if name == S.SHEET_SUMMARY]
+    covered = [part for a in ranges for part in a.split(",")]
+    assert len(summary.blocks) > 60 and len(ranges) < len(summary.blocks) / 3 and len(covered) >= len(summary.blocks)
     # and reading the live book back, the service verifies it
     entry.verify(book)
     prompt, _, mode = app.alerts[-1]
@@ -481,8 +530,11 @@ def test_internal_error_is_a_chinese_message_not_a_traceback(good_file, monkeypa
 def test_text_that_looks_like_a_number_stays_text():
     assert L._for_excel("001") == "'001"
     assert L._for_excel("=1+1") == "'=1+1"
-    assert L._for_excel("张三") == "张三"
+    assert L._for_excel("张三") == "'张三"          # every text: the apostrophe is never part of the value
+    assert L._for_excel("'引号") == "''引号"
+    assert L._for_excel("") == ""
     assert L._for_excel(3) == 3
+    assert L._for_excel(Formula("SUM(A1:A3)")) == "=SUM(A1:A3)"
 
 
 def test_problems_sheet_renders_headless_too(bad_file, tmp_path):
@@ -492,7 +544,9 @@ def test_problems_sheet_renders_headless_too(bad_file, tmp_path):
     wb = Workbook()
     ws = render_sheet(wb, L.problems_sheet(report))
     assert ws.title == S.SHEET_CHECK
-    assert any(isinstance(c.value, str) and c.value.startswith("=HYPERLINK(") for row in ws.iter_rows() for c in row)
+    links = [c for row in ws.iter_rows() for c in row if c.hyperlink is not None]
+    assert links and all(c.data_type == "s" and c.hyperlink.location.startswith("'") for c in links)
+    assert not [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
 
 
 def test_caller_is_used_when_no_book_given(good_file, monkeypatch):

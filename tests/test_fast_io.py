@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bianban_xl import service
+from bianban_xl.book import apply as apply_mod
 from bianban_xl.book.workbook_file import read_raw
 from bianban_xl.book.xlsx_fast import read_fast
 
@@ -80,8 +81,8 @@ def _both(src: Path, tmp_path: Path, monkeypatch, seed=7):
     r1, _, _ = service.assign_file(src, slow, seed=seed)
     monkeypatch.setattr(service, "FAST_IO", True)
     calls = []
-    real = service._write_fast
-    monkeypatch.setattr(service, "_write_fast", lambda *a: calls.append(real(*a)) or calls[-1])
+    real = apply_mod.apply_update
+    monkeypatch.setattr(apply_mod, "apply_update", lambda *a: calls.append(real(*a) == apply_mod.FAST) or calls[-1])
     fast = tmp_path / f"fast{src.suffix}"
     r2, _, _ = service.assign_file(src, fast, seed=seed)
     assert r1.result_fp == r2.result_fp and r1.input_fp == r2.input_fp

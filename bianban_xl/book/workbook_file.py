@@ -14,12 +14,13 @@ from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from bianban_xl.book.files import write_atomic
 from bianban_xl.model.problems import Report
 from bianban_xl.model.raw_book import RawBook, RawSheet
-from bianban_xl.model.sheet_model import ChartSpec, SheetSpec
+from bianban_xl.model.sheet_model import FORMULA, LINK, TEXT, ChartSpec, SheetSpec, cell_kind
 
 FONT_NAME = "等线"
 _THIN = Side(style="thin", color="808080")
@@ -37,7 +38,35 @@ STYLES = {
     "bad": dict(font=Font(name=FONT_NAME, size=10.5), fill=PatternFill("solid", fgColor="FFC7CE"), border=True),
     "sign": dict(font=Font(name=FONT_NAME, size=11), align=Alignment(vertical="bottom")),
     "section": dict(font=Font(name=FONT_NAME, size=12, bold=True), align=Alignment(vertical="center")),
+    "wrap": dict(font=Font(name=FONT_NAME, size=10.5), align=Alignment(vertical="top", wrap_text=True), border=True),
 }
+LINK_COLOR = "0563C1"      # Excel's Hyperlink cell style
+
+
+def link_font(font: Font) -> Font:
+    """``font`` as Excel's Hyperlink style shows it: blue, single underline."""
+    return Font(name=font.name, size=font.sz, bold=font.b, color=LINK_COLOR, underline="single")
+
+
+def put_value(cell, value) -> None:
+    """Set a cell by its kind (model.sheet_model.cell_kind): TEXT is always a string cell, even
+    when it starts with '=' or is an error code like '#N/A' (openpyxl alone would make it a
+    formula / an error); FORMULA and LINK only come from our code."""
+    kind = cell_kind(value)
+    if kind == TEXT:
+        cell.value = value
+        if cell.data_type != "s":
+            cell.data_type = "s"
+    elif kind == FORMULA:
+        cell.value = "=" + value.text
+    elif kind == LINK:
+        cell.value = value.text
+        if cell.data_type != "s":
+            cell.data_type = "s"
+        cell.hyperlink = (Hyperlink(ref=cell.coordinate, location=value.location) if value.sheet
+                          else Hyperlink(ref=cell.coordinate, target=value.target))
+    else:
+        cell.value = value
 
 RESULT_SHEET_MARK = "bianban"   # not visible; result sheets are recognised by name via 编班记录
 
@@ -72,8 +101,10 @@ def read_raw(path: str | os.PathLike, report: Report | None = None) -> RawBook:
             values = []
             for c_idx, cell in enumerate(row, start=1):
                 v = cell.value
-                if cell.data_type == "f" or (isinstance(v, str) and v.startswith("=") and len(v) > 1):
+                if cell.data_type == "f":     # a real formula; text that starts with '=' is text
                     formulas.add((r_idx, c_idx))
+                    if not isinstance(v, str):    # ArrayFormula / DataTableFormula: their text
+                        v = getattr(v, "text", None) or str(v)
                 elif v is not None and not isinstance(v, (str, int, float, bool, datetime)) and hasattr(v, "text"):
                     v = str(v)
                 values.append(v)
@@ -101,19 +132,21 @@ def render_sheet(wb: Workbook, spec: SheetSpec, index: int | None = None):
             index = wb.sheetnames.index(spec.name)
         wb.remove(old)
     ws = wb.create_sheet(spec.name, index)
-    styled: dict[tuple[str, bool], object] = {}   # (style, two-decimals) -> a cell's StyleArray to reuse
+    styled: dict[tuple[str, bool, bool], object] = {}   # (style, two-decimals, link) -> a StyleArray to reuse
     for block in spec.blocks:
         st = STYLES.get(block.style, STYLES["body"])
         for i, row in enumerate(block.values):
             for j, value in enumerate(row):
-                cell = ws.cell(row=block.top + i, column=block.left + j, value=value)
+                cell = ws.cell(row=block.top + i, column=block.left + j)
+                put_value(cell, value)
                 decimals = block.style == "body" and isinstance(value, float) and (block.left + j) not in spec.number_formats
-                key = (block.style, decimals)
+                is_link = cell.hyperlink is not None
+                key = (block.style, decimals, is_link)
                 template = styled.get(key)
                 if template is not None:      # copying the style array is ~20x faster than re-styling
                     cell._style = copy(template)
                     continue
-                cell.font = st["font"]
+                cell.font = link_font(st["font"]) if is_link else st["font"]
                 if "fill" in st:
                     cell.fill = st["fill"]
                 if "align" in st:
@@ -157,6 +190,8 @@ def render_sheet(wb: Workbook, spec: SheetSpec, index: int | None = None):
                                                           end_type="max", end_color="5B9BD5"))
     for r in spec.row_breaks:
         ws.row_breaks.append(Break(id=r))
+    if spec.auto_filter:
+        ws.auto_filter.ref = spec.auto_filter
     if spec.protect:
         ws.protection.sheet = True
     return ws

@@ -24,9 +24,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
 
 from bianban_xl.book.files import write_atomic
-from bianban_xl.model import schema as S
 from bianban_xl.model.raw_book import RawBook, RawSheet
-from bianban_xl.model.sheet_model import ChartSpec, SheetSpec
+from bianban_xl.model.sheet_model import BookUpdate, ChartSpec, Formula, Link, SheetSpec
 from bianban_xl.book.workbook_file import BORDER, FONT_NAME, STYLES, _add_chart
 from xml.sax.saxutils import escape as _xml_escape
 
@@ -300,8 +299,6 @@ def _sheet_cells_et(data: bytes, shared: list[str], date_xf: set, td_xf: set, n_
                 v = c.findtext(_M + "v", None) or None
                 if v is not None:
                     v = _cell_value(v, t, s, shared, date_xf, td_xf)
-            if isinstance(v, str) and len(v) > 1 and v.startswith("="):
-                formulas.add((rr, c_no))
             cells[(rr, c_no)] = v
     me = root.find(_M + "mergeCells")
     return cells, formulas, [m.get("ref") for m in (me if me is not None else ())]
@@ -380,8 +377,7 @@ def _sheet_cells_re(data: bytes, shared: list[str], date_xf: set, td_xf: set, n_
         cells[(rr, c_no)] = v
     if n != body.count("<c ") or body.count("<c") != n + body.count("<col"):
         raise _NoRegex                # a cell written some other way: ElementTree reads it
-    formulas = {k for k, v in cells.items() if isinstance(v, str) and len(v) > 1 and v.startswith("=")}
-    return cells, formulas, _MERGE_RE.findall(text[j:]) if j > 0 else []
+    return cells, set(), _MERGE_RE.findall(text[j:]) if j > 0 else []
 
 
 # writing ----------------------------------------------------------------------------------
@@ -561,9 +557,9 @@ def _cell_xml(ref: str, s: int, value) -> str:
     _illegal_re()
     sa = f' s="{s}"' if s else ""
     t = type(value)
-    if t is str:
+    if t is str:                 # TEXT, whatever it starts with: an inline string, never a formula
         value = value[:32767]
-        if (len(value) > 1 and value[0] == "=") or value in _ERROR_CODES or _ILLEGAL.search(value):
+        if _ILLEGAL.search(value):
             raise FastUnsupported("string value")
         if value == "":
             return f'<c r="{ref}"{sa} t="inlineStr" />'
@@ -588,6 +584,10 @@ def _cell_xml(ref: str, s: int, value) -> str:
         if x != x or x in (_INF, -_INF):
             raise FastUnsupported("nan")
         return f'<c r="{ref}"{sa} t="n"><v>{"%.16g" % value}</v></c>'
+    if t is Formula:             # our own formula (openpyxl writes an empty cached value)
+        return f'<c r="{ref}"{sa}><f>{_xml_escape(value.text)}</f><v /></c>'
+    if t is Link:
+        raise FastUnsupported("link")
     if _is_date_value(value):
         from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, to_excel
 
@@ -809,9 +809,9 @@ def _chart(sheet_name: str, spec: ChartSpec):
     return ws.charts[0]
 
 
-def _patch_roster(xml: str, values: dict[tuple[int, int], tuple[str, int | None]]) -> str:
-    """Set cells (row, col) -> (text, style or None = keep the cell's own) in a worksheet's XML."""
-    by_row: dict[int, dict[int, tuple[str, int | None]]] = {}
+def _patch_roster(xml: str, values: dict[tuple[int, int], tuple[object, int | None]]) -> str:
+    """Set cells (row, col) -> (value, style or None = keep the cell's own) in a worksheet's XML."""
+    by_row: dict[int, dict[int, tuple[object, int | None]]] = {}
     for (r, c), v in values.items():
         by_row.setdefault(r, {})[c] = v
     sd0 = xml.find("<sheetData")
@@ -839,6 +839,8 @@ def _patch_roster(xml: str, values: dict[tuple[int, int], tuple[str, int | None]
             hit = _find_cell(content, f"{_letter(c)}{r}", last)
             if hit is not None:
                 start, stop, s_attr = hit
+                if "<f" in content[start:stop]:       # a (maybe shared) formula others may refer to
+                    raise FastUnsupported("formula cell")
                 s = style if style is not None else s_attr
                 pieces.append(content[last:start])
                 last = stop
@@ -900,48 +902,78 @@ def _insert_at(content: str, col: int, row: int, lo: int) -> int:
     return len(content)
 
 
-def write_fast(zb: ZipBook, target: str | os.PathLike, roster_sheet: str, header: tuple[int, int, bool],
-               class_cells: list[tuple[int, str]], col: int, specs: list[SheetSpec]) -> None:
-    """Write the result workbook from the input's parts (see the section comment above).
-    ``header`` = (row, col, empty?): an empty class header gets 班级 in bold with its left
-    neighbour's font name and fill, as ``service.write_result`` does."""
-    from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
-    from openpyxl.styles import Font
-    from openpyxl.utils import quote_sheetname
-    from openpyxl.xml.functions import tostring
-
+def write_fast(zb: ZipBook, target: str | os.PathLike, update: BookUpdate) -> None:
+    """Write the input's parts plus ``update`` to ``target`` (see the module docstring): the user's
+    sheets patched (``update.cells``; ``update.headers`` bold in their left neighbour's font name
+    and fill, as ``book.apply.apply_to_workbook`` does), the new sheets rendered, styles, workbook,
+    rels and content types extended. Raises FastUnsupported, before anything is written, for an
+    update the fast path does not do (sheets to drop or replace, record rows, protection, links)."""
     target = Path(target)
     if target.suffix.lower() != zb.path.suffix.lower():
         raise FastUnsupported("suffix changes")
-    if any(sp.name in zb.sheet_part for sp in specs):
+    if any(n in zb.sheet_part for n in update.drop) or update.record_rows or update.protect:
+        raise FastUnsupported("update kind")
+    if any(sp.name in zb.sheet_part for sp in update.sheets):
         raise FastUnsupported("sheet exists")
     styles = _Styles(zb)
-    dec = lambda b: b.decode("utf-8")  # noqa: E731
-    new_parts: dict[str, bytes] = {}
-    # roster: class column (+ header)
-    values: dict[tuple[int, int], tuple[str, int | None]] = {(r, col): (name, None) for r, name in class_cells}
-    hr, hc, head_empty = header
-    if head_empty:
-        roster_xml = dec(zb.parts[zb.sheet_part[roster_sheet]])
-        left_s, head_s = _cell_style(roster_xml, hr, max(1, hc - 1)), _cell_style(roster_xml, hr, hc)
+    new_parts = _patched_user_sheets(zb, update, styles)
+    added, overrides = _add_sheets(zb, update.sheets, styles, new_parts)
+    if any(p in zb.parts for p in new_parts if p not in zb.sheet_part.values()):
+        raise FastUnsupported("part name taken")
+    new_parts[zb.styles_part] = styles.patch(zb.parts[zb.styles_part].decode("utf-8")).encode("utf-8")
+    rel_ids = _patch_workbook_rels(zb, added, new_parts)
+    _patch_workbook(zb, update.sheets, added, rel_ids, new_parts)
+    ct = zb.parts["[Content_Types].xml"].decode("utf-8")
+    j = ct.rfind("</Types>")
+    if j < 0:
+        raise FastUnsupported("content types")
+    ct = ct[:j] + "".join(f'<Override PartName="/{p}" ContentType="{t}" />' for p, t in overrides) + ct[j:]
+    new_parts["[Content_Types].xml"] = ct.encode("utf-8")
+    _write_archive(zb, target, new_parts)
+
+
+def _patched_user_sheets(zb: ZipBook, update: BookUpdate, styles: "_Styles") -> dict[str, bytes]:
+    """The user's sheets with ``update.headers`` and ``update.cells`` set, by part name."""
+    from openpyxl.styles import Font
+
+    by_sheet: dict[str, dict[tuple[int, int], tuple[object, int | None]]] = {}
+    for name, cells in update.cells_by_sheet().items():
+        by_sheet[name] = {k: (v, None) for k, v in cells.items()}
+    for name, hr, hc, text in update.headers:
+        if name not in zb.sheet_part:
+            raise FastUnsupported("no such sheet")
+        xml = zb.parts[zb.sheet_part[name]].decode("utf-8")
+        left_s, head_s = _cell_style(xml, hr, max(1, hc - 1)), _cell_style(xml, hr, hc)
         if max(left_s, head_s) >= zb.n_xfs:
             raise FastUnsupported("style index")
-        name = zb.fonts[zb.xf_font[left_s]] if zb.xf_font[left_s] < len(zb.fonts) else None
-        font = _header_font(name or FONT_NAME, Font)
+        font_name = zb.fonts[zb.xf_font[left_s]] if zb.xf_font[left_s] < len(zb.fonts) else None
+        font = _header_font(font_name or FONT_NAME, Font)
         solid = zb.fill_solid[zb.xf_fill[left_s]] if zb.xf_fill[left_s] < len(zb.fill_solid) else False
         if solid is None:
             raise FastUnsupported("gradient fill")
         fill = zb.xf_fill[left_s] if solid else zb.xf_fill[head_s]
-        values[(hr, hc)] = (S.C_CLASS, styles.derived(head_s, font, fill))
-    part = zb.sheet_part[roster_sheet]
-    new_parts[part] = _patch_roster(dec(zb.parts[part]), values).encode("utf-8")
-    # the result sheets
-    sheet_nums = [int(m.group(1)) for n in zb.names if (m := re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", n))]
-    draw_nums = [int(m.group(1)) for n in zb.names if (m := re.fullmatch(r"xl/drawings/drawing(\d+)\.xml", n))]
-    chart_nums = [int(m.group(1)) for n in zb.names if (m := re.fullmatch(r"xl/charts/chart(\d+)\.xml", n))]
-    next_sheet, next_draw, next_chart = max(sheet_nums, default=0) + 1, max(draw_nums, default=0) + 1, max(chart_nums, default=0) + 1
+        by_sheet.setdefault(name, {})[(hr, hc)] = (text, styles.derived(head_s, font, fill))
+    out: dict[str, bytes] = {}
+    for name, values in by_sheet.items():
+        part = zb.sheet_part.get(name)
+        if part is None:
+            raise FastUnsupported("no such sheet")
+        out[part] = _patch_roster(zb.parts[part].decode("utf-8"), values).encode("utf-8")
+    return out
+
+
+def _add_sheets(zb: ZipBook, specs: list[SheetSpec], styles: "_Styles",
+                new_parts: dict[str, bytes]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Render ``specs`` (and their charts) into ``new_parts``; returns ((sheet name, part) of each
+    new sheet, (part, content type) overrides)."""
+    def nums(pattern):
+        return [int(m.group(1)) for n in zb.names if (m := re.fullmatch(pattern, n))]
+
+    next_sheet = max(nums(r"xl/worksheets/sheet(\d+)\.xml"), default=0) + 1
+    next_draw = max(nums(r"xl/drawings/drawing(\d+)\.xml"), default=0) + 1
+    next_chart = max(nums(r"xl/charts/chart(\d+)\.xml"), default=0) + 1
     overrides: list[tuple[str, str]] = []
-    added: list[tuple[str, str]] = []        # (sheet name, part)
+    added: list[tuple[str, str]] = []
     for spec in specs:
         xml, charts = _spec_xml(spec, styles)
         part = f"xl/worksheets/sheet{next_sheet}.xml"
@@ -953,30 +985,43 @@ def write_fast(zb: ZipBook, target: str | os.PathLike, roster_sheet: str, header
         overrides.append((part, _CT_WS))
         added.append((spec.name, part))
         if charts:
-            drawing = SpreadsheetDrawing()
-            drawing.charts = charts
-            drawing._id = next_draw
+            next_chart = _add_drawing(charts, part, next_draw, next_chart, new_parts, overrides)
             next_draw += 1
-            for ch in charts:
-                ch._id = next_chart
-                next_chart += 1
-                new_parts[ch.path[1:]] = tostring(ch._write())
-                overrides.append((ch.path[1:], _CT_CHART))
-            new_parts[drawing.path[1:]] = tostring(drawing._write())
-            new_parts[f"xl/drawings/_rels/drawing{drawing._id}.xml.rels"] = tostring(drawing._write_rels())
-            overrides.append((drawing.path[1:], _CT_DRAWING))
-            new_parts[f"xl/worksheets/_rels/{part.rsplit('/', 1)[1]}.rels"] = (
-                f'<Relationships xmlns="{NS_PKG}"><Relationship Type="{NS_R}/drawing" '
-                f'Target="{drawing.path}" Id="rId1" /></Relationships>').encode("utf-8")
-    if any(p in zb.parts for p in new_parts if p not in (zb.sheet_part[roster_sheet],)):
-        raise FastUnsupported("part name taken")
-    # styles, workbook, rels, content types
-    new_parts[zb.styles_part] = styles.patch(dec(zb.parts[zb.styles_part])).encode("utf-8")
-    rels_xml = dec(zb.parts[zb.wb_rels_part])
+    return added, overrides
+
+
+def _add_drawing(charts: list, sheet_part: str, draw_id: int, next_chart: int,
+                 new_parts: dict[str, bytes], overrides: list[tuple[str, str]]) -> int:
+    """One drawing holding ``charts`` for the sheet ``sheet_part``, serialised the way openpyxl's
+    writer does it (private methods of openpyxl 3.1: pinned in pyproject, guarded by
+    tests/test_fast_io.py::test_openpyxl_chart_internals_are_the_tested_ones). Returns the next chart id."""
+    from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+    from openpyxl.xml.functions import tostring
+
+    drawing = SpreadsheetDrawing()
+    drawing.charts = charts
+    drawing._id = draw_id
+    for ch in charts:
+        ch._id = next_chart
+        next_chart += 1
+        new_parts[ch.path[1:]] = tostring(ch._write())
+        overrides.append((ch.path[1:], _CT_CHART))
+    new_parts[drawing.path[1:]] = tostring(drawing._write())
+    new_parts[f"xl/drawings/_rels/drawing{drawing._id}.xml.rels"] = tostring(drawing._write_rels())
+    overrides.append((drawing.path[1:], _CT_DRAWING))
+    new_parts[f"xl/worksheets/_rels/{sheet_part.rsplit('/', 1)[1]}.rels"] = (
+        f'<Relationships xmlns="{NS_PKG}"><Relationship Type="{NS_R}/drawing" '
+        f'Target="{drawing.path}" Id="rId1" /></Relationships>').encode("utf-8")
+    return next_chart
+
+
+def _patch_workbook_rels(zb: ZipBook, added: list[tuple[str, str]], new_parts: dict[str, bytes]) -> list[str]:
+    """workbook.xml.rels with a relationship per new sheet; returns their ids."""
+    rels_xml = zb.parts[zb.wb_rels_part].decode("utf-8")
     used = set(re.findall(r'Id="([^"]+)"', rels_xml))
     rel_ids = []
     n = 1
-    for _, part in added:
+    for _ in added:
         while f"rId{n}" in used:
             n += 1
         used.add(f"rId{n}")
@@ -987,7 +1032,15 @@ def write_fast(zb: ZipBook, target: str | os.PathLike, roster_sheet: str, header
     rels_xml = rels_xml[:end] + "".join(
         f'<Relationship Type="{_REL_WS}" Target="/{part}" Id="{rid}" />' for (_, part), rid in zip(added, rel_ids)) + rels_xml[end:]
     new_parts[zb.wb_rels_part] = rels_xml.encode("utf-8")
-    wb_xml = dec(zb.parts[zb.wb_part])
+    return rel_ids
+
+
+def _patch_workbook(zb: ZipBook, specs: list[SheetSpec], added: list[tuple[str, str]], rel_ids: list[str],
+                    new_parts: dict[str, bytes]) -> None:
+    """workbook.xml with the new <sheet> entries and their print titles."""
+    from openpyxl.utils import quote_sheetname
+
+    wb_xml = zb.parts[zb.wb_part].decode("utf-8")
     root = re.search(r"<workbook\b[^>]*>", wb_xml)
     rp = re.search(r'xmlns:(\w+)="' + re.escape(NS_R) + '"', root.group(0)) if root else None
     if rp is None or "<sheets>" not in wb_xml or "</sheets>" not in wb_xml or re.search(
@@ -999,9 +1052,9 @@ def write_fast(zb: ZipBook, target: str | os.PathLike, roster_sheet: str, header
     if count != len(zb.sheet_part):
         raise FastUnsupported("sheet count")
     next_id = max(ids, default=0) + 1
-    new_sheets, names = [], []
-    for k, ((name, _), rid) in enumerate(zip(added, rel_ids)):
-        new_sheets.append(f'<sheet name="{_xml_escape(name, {chr(34): "&quot;"})}" sheetId="{next_id + k}" state="visible" {pre}:id="{rid}" />')
+    new_sheets = [f'<sheet name="{_xml_escape(name, {chr(34): "&quot;"})}" sheetId="{next_id + k}" state="visible" {pre}:id="{rid}" />'
+                  for k, ((name, _), rid) in enumerate(zip(added, rel_ids))]
+    names = []
     for k, spec in enumerate(specs):
         if spec.print_title_rows:
             a, _, b = spec.print_title_rows.partition(":")
@@ -1020,14 +1073,11 @@ def write_fast(zb: ZipBook, target: str | os.PathLike, roster_sheet: str, header
             j = wb_xml.find("</sheets>") + len("</sheets>")
             wb_xml = wb_xml[:j] + "<definedNames>" + "".join(names) + "</definedNames>" + wb_xml[j:]
     new_parts[zb.wb_part] = wb_xml.encode("utf-8")
-    ct = dec(zb.parts["[Content_Types].xml"])
-    j = ct.rfind("</Types>")
-    if j < 0:
-        raise FastUnsupported("content types")
-    ct = ct[:j] + "".join(f'<Override PartName="/{p}" ContentType="{t}" />' for p, t in overrides) + ct[j:]
-    new_parts["[Content_Types].xml"] = ct.encode("utf-8")
-    # the archive: every input part in order (changed ones replaced), then the new ones
 
+
+def _write_archive(zb: ZipBook, target: Path, new_parts: dict[str, bytes]) -> None:
+    """Every input part in order (changed ones replaced), then the new ones (book.files.write_atomic:
+    a temporary file, then one replace)."""
     def write(tmp: str) -> None:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
             for n in zb.names:

@@ -96,60 +96,95 @@ class PairSearch:
 
     def _h(self, S: np.ndarray, a: int, b: int) -> np.ndarray:
         """h = F W (D_a - D_b) for the students ``S``."""
-        p, st = self.p, self.st
-        h = np.zeros(len(S))
-        if p.n_cat_cols:
-            dd = (st.Dc[a] - st.Dc[b]) * p.wcat_cols
-            h += dd[p.codes[S]].sum(axis=1)
-        if p.X.shape[1]:
-            v = p.wnum * (st.Dn[a] - st.Dn[b])
-            h += (p.X[S] * v[None, :]).sum(axis=1)
-        return h
+        p = self.p
+        return self._h_rows(p.codes[S] if p.n_cat_cols else None, p.X[S] if p.X.shape[1] else None, a, b)
 
     def visit(self, a: int, b: int, pairs: bool = True) -> int:
-        """Improve classes ``a`` and ``b`` by single, then double swaps; returns moves made."""
+        """Improve classes ``a`` and ``b`` by single, then double swaps; returns moves made.
+
+        The visit works on U = the two classes' movable students, a's first: the Gram block
+        GUU = G[U][:, U] is gathered once and kept in that order as students change sides (a swap
+        exchanges two rows and columns), so every step reads its a×b, a×a and b×b blocks as views.
+        """
         st, p = self.st, self.p
         A = np.flatnonzero(st.L == a)
         B = np.flatnonzero(st.L == b)
-        A = A[self.movable[A]]                  # a's movable members; swapped in place below
+        A = A[self.movable[A]]
         B = B[self.movable[B]]
-        if not len(A) or not len(B):
+        na = len(A)
+        if not na or not len(B):
             return 0
-        apart = bool((p.cidx[A] >= 0).any() or (p.cidx[B] >= 0).any()) if len(p.constrained) else False
+        U = np.concatenate([A, B])                # U[:na] in a, U[na:] in b, kept so
+        apart = bool((p.cidx[U] >= 0).any()) if len(p.constrained) else False
+        GUU = self._block(U, U)
+        dU = GUU.diagonal().copy()
+        CU = p.codes[U] if p.n_cat_cols else None
+        XU = p.X[U] if p.X.shape[1] else None
         grid = p.grid
         moves = 0
         for _ in range(MOVES_PER_VISIT):
-            h = 2.0 * self._h(np.concatenate([A, B]), a, b)
-            hA, hB = h[:len(A)], h[len(A):]
-            # M[r, c] = Δ of swapping A[r] with B[c] = 2(h_j - h_i) + 2(G_ii + G_jj - 2 G_ij)
-            GAB = self._block(A, B)
-            M = (hB[None, :] - hA[:, None]) + 2.0 * (self.diag[A][:, None] + self.diag[B][None, :]) \
-                - 4.0 * GAB
+            h = 2.0 * self._h_rows(CU, XU, a, b)
+            hA, hB = h[:na], h[na:]
+            GAB = GUU[:na, na:]
+            # M[r, c] = Δ of swapping U[r] (in a) with U[na + c] (in b) = 2(h_j - h_i) + 2(G_ii + G_jj - 2 G_ij)
+            M = (hB[None, :] - hA[:, None]) + 2.0 * (dU[:na, None] + dU[None, na:]) - 4.0 * GAB
             Mr = np.rint(M / grid)
             if apart:
-                Mr[self._apart_mask(A, B, a, b)] = np.inf
+                Mr[self._apart_mask(U[:na], U[na:], a, b)] = np.inf
             k = int(np.argmin(Mr))
             if Mr.flat[k] < 0:
-                self._swap(A, B, *divmod(k, len(B)), a, b)
+                r, c = divmod(k, len(B))
+                self._swap_local(U, GUU, dU, CU, XU, r, na + c, a, b)
                 moves += 1
                 continue
             if not pairs:
                 break
-            best = self._double(A, B, M, GAB, a, b)
+            best = self._double(U, na, GUU, M, a, b)
             if best is None:
                 break
             for r, c in zip(best[0], best[1]):
-                self._swap(A, B, int(r), int(c), a, b)
+                self._swap_local(U, GUU, dU, CU, XU, r, na + c, a, b)
             moves += 1
         if moves:
             st.stale.update((a, b))
         return moves
 
-    def _double(self, A, B, M, GAB, a, b):
+    def _h_rows(self, C, X, a: int, b: int) -> np.ndarray:
+        """h = F W (D_a - D_b) for students with category codes ``C`` and numeric rows ``X``."""
+        p, st = self.p, self.st
+        out = np.zeros(len(C) if C is not None else len(X))
+        if C is not None:
+            dd = (st.Dc[a] - st.Dc[b]) * p.wcat_cols
+            out += dd[C].sum(axis=1)
+        if X is not None:
+            v = p.wnum * (st.Dn[a] - st.Dn[b])
+            out += (X * v[None, :]).sum(axis=1)
+        return out
+
+    def _swap_local(self, U, GUU, dU, CU, XU, r: int, q: int, a: int, b: int) -> None:
+        """Swap U[r] (class a) with U[q] (class b) in the state and in the visit's local arrays, so
+        U[:na] stays class a."""
+        st = self.st
+        i, j = int(U[r]), int(U[q])
+        st.move(i, b)
+        st.move(j, a)
+        self.version[a] += 1
+        self.version[b] += 1
+        sw = [q, r]
+        U[[r, q]] = U[sw]
+        GUU[[r, q]] = GUU[sw]
+        GUU[:, [r, q]] = GUU[:, sw]
+        dU[[r, q]] = dU[sw]
+        if CU is not None:
+            CU[[r, q]] = CU[sw]
+        if XU is not None:
+            XU[[r, q]] = XU[sw]
+
+    def _double(self, U, na, GUU, M, a, b):
         """Best improving exchange of two students of a with two of b that leaves every count as it
         is: per key feature the two leaving a have the same categories as the two arriving.
-        Returns ((r1, r2), (c1, c2)), positions into A/B meaning the swaps A[r1]<->B[c1] and
-        A[r2]<->B[c2], or None."""
+        Returns ((r1, r2), (c1, c2)), positions into U[:na] / U[na:] meaning the swaps
+        U[r1]<->U[na+c1] and U[r2]<->U[na+c2], or None."""
         p = self.p
         Sa, xa, ya, ka, _, _, _, _ = self._class_keys(a)
         Sb, xb, yb, _, order, uk, ustart, ucnt = self._class_keys(b)
@@ -166,17 +201,15 @@ class PairSearch:
         I1, I2 = Sa[xa[qa]], Sa[ya[qa]]          # students leaving a
         J1, J2 = Sb[xb[qb]], Sb[yb[qb]]          # students leaving b
         pos = self._pos
-        pos[A] = np.arange(len(A))
-        pos[B] = np.arange(len(B))
+        pos[U] = np.arange(len(U))
         R1, R2, C1, C2 = pos[I1], pos[I2], pos[J1], pos[J2]
         # Δ of (i1<->j1) + (i2<->j2) = M[i1,j1] + M[i2,j2] + 4 (f_j1 - f_i1)W(f_j2 - f_i2)
-        GAA, GBB = self._block(A, A), self._block(B, B)
-        tot = M[R1, C1] + M[R2, C2] + 4.0 * (GBB[C1, C2] - GAB[R2, C1] - GAB[R1, C2] + GAA[R1, R2])
+        tot = M[R1, C1 - na] + M[R2, C2 - na] + 4.0 * (GUU[C1, C2] - GUU[R2, C1] - GUU[R1, C2] + GUU[R1, R2])
         totr = np.rint(tot / p.grid)
         k = int(np.argmin(totr))
         if not totr[k] < 0:
             return None
-        return (int(R1[k]), int(R2[k])), (int(C1[k]), int(C2[k]))
+        return (int(R1[k]), int(R2[k])), (int(C1[k] - na), int(C2[k] - na))
 
     def _class_keys(self, c: int):
         """Pair keys of the free members of class ``c`` (cached until the class changes): the
@@ -218,12 +251,3 @@ class PairSearch:
         if hit.any():
             bad[:, hit] |= (st.PC[rb[hit], a] > 0)[None, :]
         return bad
-
-    def _swap(self, A, B, r, c, a, b) -> None:
-        st = self.st
-        i, j = int(A[r]), int(B[c])
-        st.move(i, b)
-        st.move(j, a)
-        self.version[a] += 1
-        self.version[b] += 1
-        A[r], B[c] = j, i

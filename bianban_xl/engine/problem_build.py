@@ -20,7 +20,8 @@ from bianban_xl.model.records import BalanceProblem, CategoricalFeature, Infeasi
 # provable bound in practice, so the ratios only decide what gives way in the rare conflicts. The
 # numeric weights follow what the certificate asks of each column (benchmarks.md): the total's class
 # mean is held tightest (range ≤ 0.1 point), subject means next (≤ 0.15), class spreads loosest
-# (≤ 1 point, and a subject's spread moves less per swap than the total's).
+# (≤ 1 point, and a subject's spread moves less per swap than the total's); mean birth date within
+# about 4 days (0.5: at 0.2 it stayed near 8 days on the issue-15 rosters, bench/run_bench.py).
 W_GENDER = 1e5
 W_SCHOOL = 3e4
 W_HUJI = 1e4
@@ -29,7 +30,7 @@ W_TOTAL_MEAN = 80.0
 W_SUBJECT_MEAN = 6.0
 W_SD = 0.3
 W_SD_TOTAL = 1.0
-W_BIRTH = 0.2
+W_BIRTH = 0.5
 
 
 def class_sizes(n: int, k: int) -> np.ndarray:

@@ -9,13 +9,17 @@ Objective (minimised)::
     sum over categorical features g of  w_g * sum_{k,c} (count_kc - total_c / K)^2
   + sum over numeric columns f       of  w_f * sum_k   (S_kf - n_k / N * total_f)^2
 
-Numeric features are standardised (z-scores; 缺考 imputed with the mean, i.e. z = 0). Each numeric
-feature gives a column z (its class sums balance the class mean, weight ``weight_mean``) and, when
-``weight_sd > 0``, a column z^2 - mean(z^2) (balances the class spread, weight ``weight_sd``). When
-some values are missing, a missing/present indicator is balanced as a count. The weights from
-:mod:`problem_build` make the objective close to lexicographic: counts first, then means, spread,
-birth date. A squared deviation from c/K is minimal exactly when the counts differ by at most one,
-so the count terms are minimised at the provable bound.
+Numeric features are standardised over the students who have a value (z-scores; a missing value
+— blank or 缺考 — is z = 0). Each numeric feature gives a column z (its class sums balance the class
+mean, weight ``weight_mean``) and, when ``weight_sd > 0``, a column z^2 - mean(z^2) (balances the
+class spread, weight ``weight_sd``). Because the columns are centred over the students with a value
+and are 0 for the others, the deviation of a class sum is exactly (class mean over the students
+who sat it - school mean) × (how many sat it): each subject is balanced over who sat it, 总分 over
+who has every subject (problem_build), with no count of 缺考 to balance (where a 缺考 student goes
+matters only through the scores he has). The weights from :mod:`problem_build` make the objective
+close to lexicographic: counts first, then means, spread, birth date. A squared deviation from c/K
+is minimal exactly when the counts differ by at most one, so the count terms are minimised at the
+provable bound.
 
 Search: a seeded randomised greedy start that respects the hard rules (constrained units first, then
 the rest dealt out stratified by gender / school / 等级), then sweeps over pairs of classes
@@ -27,8 +31,9 @@ another class. A class pair that offered nothing is skipped until one of its cla
 the search stops when a sweep changes nothing.
 
 Reproducibility: all randomness comes from ``np.random.Generator(np.random.PCG64(seed))``; the work
-done is fixed (sweeps until nothing improves), never a function of the clock — ``max_seconds`` is only a safety
-cap that cuts the search short. Decisions use elementwise arithmetic and row sums only (no BLAS),
+done is counted, never timed: sweeps until nothing improves, at most ``visit_budget(K)`` class-pair
+visits (it grows with the number of classes; ``solve(info=...)`` reports work done and budget for
+the 编班记录). ``max_seconds`` is only a safety cap that cuts the search short. Decisions use elementwise arithmetic and row sums only (no BLAS),
 Δ values are rounded to a fixed grid before comparison and ties go to the lowest candidate position.
 """
 from __future__ import annotations
@@ -43,13 +48,20 @@ from bianban_xl.model.records import BalanceProblem, Infeasible
 
 MAX_SWEEPS = 60            # class-pair sweeps at most (stops earlier when a sweep moves nobody)
 ALL_PAIRS_MAX_K = 48       # up to this many classes every pair of classes is visited each sweep
-PARTNERS = 8               # above it, each class meets this many random partner classes per sweep
-VISIT_BUDGET = 40_000      # class-pair visits at most (a fixed amount of work: only very large
-                           # schools, ~300+ classes, reach it; N=1000/K=20 needs about 900)
+PARTNERS = 4               # above it, each class meets this many random partner classes per sweep
+OPPOSITES = 4              # and this many classes whose numeric deviations point most the other way
+VISITS_PER_CLASS = 60      # work budget: class-pair visits at most, per class (a counted amount of
+VISITS_MIN = 4_000         # work, never time, so `verify` repeats it on any machine; schools up to
+                           # ~60 classes stop on their own before it: N=1000/K=20 needs ~1,200)
 PLACEMENT_TRIES = 30       # randomised greedy starts before declaring the rules infeasible
 UNIT_TRIES = 6             # classes tried per bound group and pass
-MISSING_WEIGHT = 1e3       # weight of the 缺考-count balance
 GRID = 1e-9                # Δ rounding grid, relative to the largest weight
+
+
+def visit_budget(k: int) -> int:
+    """Class-pair visits the search may make for ``k`` classes: it grows with the size of the
+    school and depends on nothing else, so the same problem gets the same work everywhere."""
+    return max(VISITS_MIN, VISITS_PER_CLASS * int(k))
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -169,10 +181,6 @@ class _Prep:
                 q = np.where(miss, 0.0, z2 - z2[~miss].sum() / (~miss).sum())
                 cols.append(q)
                 wcol.append(float(f.weight_sd))
-            if miss.any():
-                codes.append(np.where(miss, 1, 0).astype(np.int64) + offs)
-                weights.append(np.full(2, MISSING_WEIGHT))
-                offs += 2
         self.n_cat_cols = offs
         self.codes = (np.stack(codes, axis=1) if codes else np.zeros((n, 0), np.int64))
         self.wcat_cols = np.concatenate(weights) if weights else np.zeros(0)
@@ -388,7 +396,7 @@ def _check(prep: _Prep, problem: BalanceProblem, L: np.ndarray) -> None:
 # ------------------------------------------------------------------------------------------------
 def solve(problem: BalanceProblem, seed: int, *, max_seconds: float | None = None,
           progress: Callable[[float], None] | None = None,
-          max_sweeps: int = MAX_SWEEPS) -> np.ndarray:
+          max_sweeps: int = MAX_SWEEPS, info: dict | None = None) -> np.ndarray:
     """Balanced labels (N,) in [0, K) for ``problem``; same problem + same seed = same labels."""
     t0 = time.monotonic()
     prep = _Prep(problem)
@@ -408,7 +416,9 @@ def solve(problem: BalanceProblem, seed: int, *, max_seconds: float | None = Non
         raise _infeasible_from(prep, worst)
 
     st = _State(prep, labels)
-    _search(st, rng, max_sweeps, out_of_time, progress)
+    visits = _search(st, rng, max_sweeps, out_of_time, progress)
+    if info is not None:
+        info.update(visits=visits, budget=visit_budget(prep.k))
     best_labels = st.copy_labels()
     _check(prep, problem, best_labels)
     if progress is not None:
@@ -416,26 +426,25 @@ def solve(problem: BalanceProblem, seed: int, *, max_seconds: float | None = Non
     return best_labels
 
 
-def _opposite(st: _State) -> np.ndarray:
-    """For each class the class whose weighted deviation points most the other way (the lowest
-    D_a·W·D_b): exchanges between them gain most. Elementwise sums, no BLAS."""
+def _opposite(st: _State, m: int) -> np.ndarray:
+    """For each class the ``m`` classes whose numeric deviation points most the other way (the
+    lowest D_a·W·D_b over the numeric columns): exchanges between them gain most. The count columns
+    are left out: at their bound their deviations cannot shrink, and their large weights would
+    decide alone. Elementwise sums, no BLAS; ties by class number."""
     p = st.p
     k = p.k
     score = np.zeros((k, k))
-    for j in range(st.Dc.shape[1]):
-        col = st.Dc[:, j]
-        score += (p.wcat_cols[j] * col)[:, None] * col[None, :]
     for j in range(st.Dn.shape[1]):
         col = st.Dn[:, j]
         score += (p.wnum[j] * col)[:, None] * col[None, :]
     score[np.arange(k), np.arange(k)] = np.inf
-    return np.argmin(score, axis=1)
+    return np.argsort(score, axis=1, kind="stable")[:, :m]
 
 
 def _class_pairs(st: _State, rng: np.random.Generator) -> list[tuple[int, int]]:
     """The class pairs visited in one sweep, in a random order: all of them for up to
-    ALL_PAIRS_MAX_K classes, else for each class its most opposite class and PARTNERS random
-    ones, plus, for every count off its bound, the classes with the most and the fewest."""
+    ALL_PAIRS_MAX_K classes, else for each class its OPPOSITES most opposite classes and PARTNERS
+    random ones, plus, for every count off its bound, the classes with the most and the fewest."""
     k = st.p.k
     if k <= ALL_PAIRS_MAX_K:
         a, b = np.triu_indices(k, 1)
@@ -446,8 +455,9 @@ def _class_pairs(st: _State, rng: np.random.Generator) -> list[tuple[int, int]]:
         cols = np.flatnonzero(st.Dc.max(axis=0) - st.Dc.min(axis=0) > 1.5) if st.Dc.size else []
         hi_c = np.argmax(st.Dc[:, cols], axis=0) if len(cols) else np.zeros(0, np.int64)
         lo_c = np.argmin(st.Dc[:, cols], axis=0) if len(cols) else np.zeros(0, np.int64)
-        a = np.concatenate([np.arange(k), hi_c, a])
-        b = np.concatenate([_opposite(st), lo_c, b])
+        opp = _opposite(st, OPPOSITES)
+        a = np.concatenate([np.repeat(np.arange(k), OPPOSITES), hi_c, a])
+        b = np.concatenate([opp.ravel(), lo_c, b])
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         pairs = np.unique(lo * k + hi)
         a, b = pairs // k, pairs % k
@@ -456,7 +466,7 @@ def _class_pairs(st: _State, rng: np.random.Generator) -> list[tuple[int, int]]:
 
 
 def _search(st: _State, rng: np.random.Generator, max_sweeps: int, out_of_time,
-            progress: Callable[[float], None] | None) -> None:
+            progress: Callable[[float], None] | None) -> int:
     """Sweeps of class-pair exchanges (pair_exchange.PairSearch) until a sweep changes nothing.
 
     A pair whose visit found nothing is skipped until one of its two classes changes (version
@@ -465,19 +475,20 @@ def _search(st: _State, rng: np.random.Generator, max_sweeps: int, out_of_time,
     """
     p = st.p
     if p.k < 2:
-        return
+        return 0
     ps = PairSearch(st)
     version = ps.version                      # per class, bumped by every move into or out of it
     quiet: dict[tuple[int, int], tuple[int, int]] = {}
     groups_done = False                       # bound groups tried since the last change?
     visits = 0
+    budget = visit_budget(p.k)
     for sweep in range(max_sweeps):
         moved = 0
         for step, (a, b) in enumerate(_class_pairs(st, rng)):
             stamp = (int(version[a]), int(version[b]))
             if quiet.get((a, b)) == stamp:
                 continue
-            if visits >= VISIT_BUDGET:
+            if visits >= budget:
                 break
             visits += 1
             if ps.visit(a, b):
@@ -486,11 +497,11 @@ def _search(st: _State, rng: np.random.Generator, max_sweeps: int, out_of_time,
             else:
                 quiet[(a, b)] = stamp
             if step % 64 == 63 and out_of_time():
-                return
+                return visits
         if progress is not None:
-            progress(min(0.95, max((sweep + 1) / max_sweeps, visits / VISIT_BUDGET)))
+            progress(min(0.95, max((sweep + 1) / max_sweeps, visits / budget)))
         if out_of_time():
-            return
+            return visits
         # bound groups: on the first sweep, then whenever the singles have settled
         if p.groups and (sweep == 0 or not moved) and not groups_done:
             st.refresh(sorted(st.stale))
@@ -503,8 +514,9 @@ def _search(st: _State, rng: np.random.Generator, max_sweeps: int, out_of_time,
                 version[np.unique(np.concatenate([before[changed], st.L[changed]]))] += 1
                 moved += 1
             groups_done = True
-        if not moved or visits >= VISIT_BUDGET:
-            return
+        if not moved or visits >= budget:
+            return visits
+    return visits
 
 
 def _group_move(st: _State, members: np.ndarray, rng: np.random.Generator) -> int:

@@ -9,26 +9,27 @@ typed is touched unless the whole run succeeded.
 
 Only this small part of the xlwings API is used (tests/test_excel_adapter.py fakes exactly it):
 ``Book.caller``, ``book.sheets`` (iterate, ``[name]``, ``.add(name, before=, after=)``),
-``sheet.name / .delete() / .used_range.last_cell.row|column / .range(a, b) / .freeze_panes /
-.page_setup / .charts``, ``range.options(ndim=2).value``, ``range.value =``, ``range.formula``,
+``sheet.name / .delete() / .used_range.last_cell.row|column / .range(a, b) / .range("A1:B2,C3:D4") /
+.freeze_panes / .page_setup / .charts``, ``range.options(ndim=2).value``, ``range.value =``, ``range.formula``,
+``range.add_hyperlink`` (where ``sheet.api.Hyperlinks`` is absent),
 ``range.merge_cells``, ``range.merge_area``, formats (``font``, ``color``, ``number_format``,
 ``column_width``, ``row_height``, ``wrap_text``, ``horizontal_alignment``, ``merge()``), and
 ``app.screen_updating``, ``app.status_bar``, ``app.alert`` (also with ``buttons="ok_cancel"``).
-Borders and print settings go through ``.api`` where the platform allows and are skipped quietly
-where it does not; sheet protection uses ``sheet.api.Protect / Unprotect / ProtectContents`` the
+Borders and print settings (with ``app.api.PrintCommunication`` off) go through ``.api`` where the
+platform allows and are skipped quietly where it does not; sheet protection uses ``sheet.api.Protect / Unprotect / ProtectContents`` the
 same way. The 班主任抽签 seed is typed into ``app.api.InputBox`` (Windows) or an AppleScript dialog
 (macOS).
 
-The on-site buttons (教师搭配, 班主任抽签, 公示导出, 锁定, 插班) call the same ``plan_*`` service
-functions as the ``bianban`` commands and apply the returned ``onsite.BookUpdate`` here with
-:func:`apply_update`, the live twin of ``onsite.apply_update_wb``.
+Every button (自动编班 and the on-site 教师搭配, 班主任抽签, 公示导出, 锁定, 插班) calls the same
+planning function as the ``bianban`` command and applies the returned ``BookUpdate`` here with
+:func:`apply_update`, the live twin of ``book.apply.apply_update``. Values are written by their kind
+(:func:`_for_excel`): text is always text, only our code writes formulas.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
 import logging
-import re
 import tempfile
 import traceback
 from pathlib import Path
@@ -38,7 +39,8 @@ from bianban_xl.model import schema as S
 from bianban_xl import service
 from bianban_xl.model.problems import ERROR, Report, UserError
 from bianban_xl.model.raw_book import RawBook, RawSheet
-from bianban_xl.model.sheet_model import Block, SheetSpec
+from bianban_xl.model.cellref import cell_ref, parse_ref
+from bianban_xl.model.sheet_model import BOOL, FORMULA, LINK, NUMBER, TEXT, BookUpdate, Link, SheetSpec, cell_kind
 
 TITLE = "均衡编班"
 LOG_FILE = Path(tempfile.gettempdir()) / "bianban_xl.log"
@@ -58,6 +60,7 @@ _LOOKS: dict[str, dict[str, Any]] = {
     "bad": dict(size=10.5, fill=(0xFF, 0xC7, 0xCE), border=True),
     "sign": dict(size=11),
     "section": dict(size=12, bold=True),
+    "wrap": dict(size=10.5, wrap=True, border=True),
 }
 FONT_NAME = "等线"
 
@@ -69,28 +72,24 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_LOOKS_LIKE_DATE = re.compile(r"^\s*(\d{1,4}[-/]\d{1,2}([-/]\d{1,4})?|\d{1,2}:\d{2})(\s|$|:)")
-
-
 def _for_excel(value: Any) -> Any:
-    """A value to write so Excel keeps it as openpyxl would: text stays text (no '001' -> 1, no formulas
-    from '=' text), numpy scalars become Python numbers."""
-    if value is None or isinstance(value, (bool, int, float, _dt.date, _dt.datetime)):
-        return value
-    if hasattr(value, "item") and callable(value.item):  # numpy scalar
+    """A value to write through xlwings so Excel stores it by its kind (model.sheet_model.cell_kind).
+    TEXT gets a leading apostrophe, always: Excel keeps what follows as literal text — no formula
+    from '=', '+', '-', '@' (whatever white space comes first), no '001' -> 1, no '2026-08-28' -> a
+    date, no 'TRUE' -> a boolean — and the apostrophe is not part of the value. Only FORMULA (our
+    code) is written as '=…'; a LINK is its text, the hyperlink is added after the values."""
+    kind = cell_kind(value)
+    if kind == TEXT:
+        return "'" + value if value else value
+    if kind == LINK:
+        return "'" + value.text if value.text else value.text
+    if kind == FORMULA:
+        return "=" + value.text
+    if kind == NUMBER and hasattr(value, "item") and callable(value.item):  # numpy scalar
         return value.item()
-    if isinstance(value, str):
-        text = value
-        if text[:1] in ("=", "+", "-", "@", "'") and not text.startswith("=HYPERLINK("):
-            return "'" + text
-        if _LOOKS_LIKE_DATE.match(text):   # Excel would turn '2026-08-28 09:30:00' into a date
-            return "'" + text
-        try:
-            float(text.replace(",", ""))
-            return "'" + text
-        except ValueError:
-            return text
-    return str(value)
+    if kind == BOOL and not isinstance(value, bool):
+        return bool(value)
+    return value
 
 
 def _grid(values: list[list[Any]]) -> list[list[Any]]:
@@ -126,9 +125,10 @@ class LiveBook:
         texts = block.formula
         if isinstance(texts, str):
             texts = [[texts]]
-        for r, row in enumerate(texts or [], start=1):
-            for c, f in enumerate(row, start=1):
-                if isinstance(f, str) and f.startswith("=") and len(f) > 1:
+        for r, row in enumerate(texts or [], start=1):   # a formula's value differs from its text;
+            for c, f in enumerate(row, start=1):          # text typed as '=1+1 reads back as itself
+                if isinstance(f, str) and f.startswith("=") and len(f) > 1 and not (
+                        r <= len(rows) and c <= len(rows[r - 1]) and rows[r - 1][c - 1] == f):
                     formulas.add((r, c))
         while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[-1]):
             rows.pop()
@@ -233,23 +233,12 @@ class LiveBook:
         sh.range((first_row, col), (first_row + len(values) - 1, col)).value = [[_for_excel(v)] for v in values]
 
     def render_sheet(self, spec: SheetSpec, index: int | None = None) -> Any:
-        """Create (or replace) the sheet described by ``spec``: values block by block, then formats."""
-        names = self.sheet_names()
-        if spec.name in names:
-            if index is None:
-                index = names.index(spec.name)
-            self.book.sheets[spec.name].delete()
-            names = self.sheet_names()
-        if index is not None and index < len(names):
-            sh = self.book.sheets.add(spec.name, before=self.book.sheets[names[index]])
-        else:
-            sh = self.book.sheets.add(spec.name, after=self.book.sheets[names[-1]])
-        for block in spec.blocks:
-            self._write_block(sh, spec, block)
-        for col, fmt in spec.number_formats.items():
-            for b in spec.blocks:
-                if b.style in ("body", "foot", "good", "warn", "bad") and b.left <= col <= b.right:
-                    sh.range((b.top, col), (b.bottom, col)).number_format = fmt
+        """Create (or replace) the sheet described by ``spec``: every value in one 2-D write, then
+        the looks one call per style (multi-area ranges), links, merges, widths, print setup."""
+        sh = self._new_sheet(spec.name, index)
+        self._write_values(sh, spec)
+        self._format_blocks(sh, spec)
+        self._add_links(sh, spec)
         for col, width in spec.col_widths.items():
             sh.range((1, col)).column_width = width
         if spec.freeze:
@@ -263,39 +252,74 @@ class LiveBook:
                 sh.api.Protect()
         return sh
 
-    def _write_block(self, sh: Any, spec: SheetSpec, block: Block) -> None:
-        grid = _grid(block.values)
-        if not grid or not grid[0]:
+    def _new_sheet(self, name: str, index: int | None) -> Any:
+        names = self.sheet_names()
+        if name in names:
+            if index is None:
+                index = names.index(name)
+            self.book.sheets[name].delete()
+            names = self.sheet_names()
+        if index is not None and index < len(names):
+            return self.book.sheets.add(name, before=self.book.sheets[names[index]])
+        return self.book.sheets.add(name, after=self.book.sheets[names[-1]])
+
+    @staticmethod
+    def _write_values(sh: Any, spec: SheetSpec) -> None:
+        """All blocks' values in one rectangular write from A1 (the sheet is new: blanks stay blank)."""
+        blocks = [b for b in spec.blocks if b.values and any(b.values)]
+        if not blocks:
             return
-        rng = sh.range((block.top, block.left), (block.top + len(grid) - 1, block.left + len(grid[0]) - 1))
-        rng.value = grid
-        look = _LOOKS.get(block.style, _LOOKS["body"])
-        rng.font.name = FONT_NAME
-        rng.font.size = look["size"]
-        if look.get("bold"):
-            rng.font.bold = True
-        if look.get("rgb"):
-            rng.font.color = look["rgb"]
-        if look.get("fill"):
-            rng.color = look["fill"]
-        if look.get("wrap"):
-            rng.wrap_text = True
-        if look.get("align"):
-            with contextlib.suppress(Exception):
-                rng.horizontal_alignment = look["align"]
-        if look.get("border"):
-            _borders(rng)
-        if block.style == "body":  # openpyxl path: floats shown with two decimals
-            for j in range(len(grid[0])):
-                col = block.left + j
-                column = [row[j] for row in grid if row[j] is not None]
-                if col not in spec.number_formats and column and all(isinstance(v, float) for v in column):
-                    sh.range((block.top, col), (block.top + len(grid) - 1, col)).number_format = "0.00"
-        if block.style == "title" and spec.merge_title:
-            width = max(spec.max_col, 1)
-            if width > 1:
-                sh.range((block.top, 1), (block.top, width)).merge()
-            sh.range((block.top, 1)).row_height = 26
+        n_rows, n_cols = max(b.bottom for b in blocks), max(b.right for b in blocks)
+        grid: list[list[Any]] = [[None] * n_cols for _ in range(n_rows)]
+        for b in blocks:
+            for i, row in enumerate(b.values):
+                line = grid[b.top - 1 + i]
+                for j, v in enumerate(row):
+                    if v is not None:
+                        line[b.left - 1 + j] = _for_excel(v)
+        sh.range((1, 1), (n_rows, n_cols)).value = grid
+
+    def _format_blocks(self, sh: Any, spec: SheetSpec) -> None:
+        """The looks of ``workbook_file.STYLES``: one range per style (its blocks' areas joined),
+        two-decimal columns of body blocks, the number formats of ``spec``, merged title rows."""
+        areas: dict[str, list[str]] = {}
+        decimals: list[str] = []
+        for b in spec.blocks:
+            if not b.values or not any(b.values):
+                continue
+            areas.setdefault(b.style, []).append(f"{cell_ref(b.top, b.left)}:{cell_ref(b.bottom, b.right)}")
+            if b.style == "body":  # openpyxl path: floats shown with two decimals
+                for j in range(b.right - b.left + 1):
+                    col = b.left + j
+                    column = [row[j] for row in b.values if j < len(row) and row[j] is not None]
+                    if col not in spec.number_formats and column and all(isinstance(v, float) for v in column):
+                        decimals.append(f"{cell_ref(b.top, col)}:{cell_ref(b.bottom, col)}")
+        for style, refs in areas.items():
+            look = _LOOKS.get(style, _LOOKS["body"])
+            for rng in _ranges(sh, refs):
+                _apply_look(rng, look)
+        for rng in _ranges(sh, decimals):
+            rng.number_format = "0.00"
+        for col, fmt in spec.number_formats.items():
+            refs = [f"{cell_ref(b.top, col)}:{cell_ref(b.bottom, col)}" for b in spec.blocks
+                    if b.style in ("body", "foot", "good", "warn", "bad") and b.left <= col <= b.right]
+            for rng in _ranges(sh, refs):
+                rng.number_format = fmt
+        for b in spec.blocks:
+            if b.style == "title" and spec.merge_title:
+                width = max(spec.max_col, 1)
+                if width > 1:
+                    sh.range((b.top, 1), (b.top, width)).merge()
+                sh.range((b.top, 1)).row_height = 26
+
+    @staticmethod
+    def _add_links(sh: Any, spec: SheetSpec) -> None:
+        """A hyperlink on every LINK cell (its text is already written as text)."""
+        for b in spec.blocks:
+            for i, row in enumerate(b.values):
+                for j, v in enumerate(row):
+                    if isinstance(v, Link):
+                        _hyperlink(sh.range((b.top + i, b.left + j)), v)
 
     def _freeze(self, sh: Any, cell: str) -> None:
         """Rows above and columns left of ``cell`` stay put. xlwings' freeze_panes is implemented for
@@ -306,19 +330,31 @@ class LiveBook:
         except Exception:
             pass
         with contextlib.suppress(Exception):
-            from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-
-            col, row = coordinate_from_string(cell)
+            row, col = parse_ref(cell)
             sh.activate()
             window = self.app.api.ActiveWindow
             window.FreezePanes = False
-            window.SplitColumn = column_index_from_string(col) - 1
+            window.SplitColumn = col - 1
             window.SplitRow = row - 1
             window.FreezePanes = True
 
+    def _page_setup(self, sh: Any, spec: SheetSpec) -> None:
+        """A4, fit to page width, repeated header rows, page numbers (Windows Excel; skipped elsewhere).
+        PrintCommunication is off while setting them: otherwise every property is a round trip to
+        the printer driver (seconds per sheet with a network printer)."""
+        app_api = None
+        with contextlib.suppress(Exception):
+            app_api = self.app.api
+            app_api.PrintCommunication = False
+        try:
+            self._page_settings(sh, spec)
+        finally:
+            if app_api is not None:
+                with contextlib.suppress(Exception):
+                    app_api.PrintCommunication = True
+
     @staticmethod
-    def _page_setup(sh: Any, spec: SheetSpec) -> None:
-        """A4, fit to page width, repeated header rows, page numbers (Windows Excel; skipped elsewhere)."""
+    def _page_settings(sh: Any, spec: SheetSpec) -> None:
         with contextlib.suppress(Exception):
             ps = sh.api.PageSetup
             ps.PaperSize = 9  # xlPaperA4
@@ -373,6 +409,57 @@ def _ask_mac(prompt: str, title: str, default: str) -> str | None:
     return done.stdout.rstrip("\n")
 
 
+MAX_ADDRESS = 250      # Excel's Range("A1:B2,C3:D4") takes an address of at most 255 characters
+
+
+def _ranges(sh: Any, refs: list[str]) -> Iterator[Any]:
+    """Ranges covering ``refs`` ('A1:B2' …): several areas per range, addresses under MAX_ADDRESS."""
+    chunk: list[str] = []
+    size = 0
+    for ref in refs:
+        if chunk and size + len(ref) + 1 > MAX_ADDRESS:
+            yield sh.range(",".join(chunk))
+            chunk, size = [], 0
+        chunk.append(ref)
+        size += len(ref) + 1
+    if chunk:
+        yield sh.range(",".join(chunk))
+
+
+def _apply_look(rng: Any, look: dict[str, Any]) -> None:
+    rng.font.name = FONT_NAME
+    rng.font.size = look["size"]
+    if look.get("bold"):
+        rng.font.bold = True
+    if look.get("rgb"):
+        rng.font.color = look["rgb"]
+    if look.get("fill"):
+        rng.color = look["fill"]
+    if look.get("wrap"):
+        rng.wrap_text = True
+    if look.get("align"):
+        with contextlib.suppress(Exception):
+            rng.horizontal_alignment = look["align"]
+    if look.get("border"):
+        _borders(rng)
+
+
+def _hyperlink(rng: Any, link: Link) -> None:
+    """A hyperlink on one cell: a place in this workbook (SubAddress) or a file / URL (Address);
+    the cell keeps its text. Windows COM first, xlwings' add_hyperlink elsewhere."""
+    try:
+        anchor = rng.sheet.api.Hyperlinks
+        if link.sheet:
+            anchor.Add(Anchor=rng.api, Address="", SubAddress=link.location, TextToDisplay=link.text)
+        else:
+            anchor.Add(Anchor=rng.api, Address=link.target, TextToDisplay=link.text)
+        return
+    except Exception:
+        pass
+    with contextlib.suppress(Exception):
+        rng.add_hyperlink("#" + link.location if link.sheet else link.target, link.text)
+
+
 def _borders(rng: Any) -> None:
     """Thin grey borders on every cell of the range (Windows COM; quietly skipped elsewhere)."""
     with contextlib.suppress(Exception):
@@ -385,13 +472,8 @@ def _borders(rng: Any) -> None:
 
 
 # --- the 校验结果 sheet ---------------------------------------------------------------------
-def _link(sheet: str, row: int | None, col: int | None, label: str) -> str:
-    from openpyxl.utils import get_column_letter
-
-    cell = f"{get_column_letter(col or 1)}{row or 1}"
-    quoted = sheet.replace("'", "''")
-    target = f"#'{quoted}'!{cell}".replace('"', '""')
-    return f'=HYPERLINK("{target}","{label}")'
+def _link(sheet: str, row: int | None, col: int | None, label: str) -> Link:
+    return Link.to_sheet(label, sheet, cell_ref(row or 1, col or 1))
 
 
 def problems_sheet(report: Report, what: str = "检查数据") -> SheetSpec:
@@ -523,25 +605,12 @@ def assign(live: LiveBook) -> None:
                        "bianban assign 文件名.xlsm --seed 数字 --source \"家长代表报数\"")
             return
     result = service.plan_assignment(raw, seed=seed, seed_source=source, progress=live.progress)  # raises UserError before any write
-    roster = result.roster
-    sheet = raw.sheets[roster.sheet]
-    first = min(s.row for s in roster.students)
-    last = max(s.row for s in roster.students)
-    column = [sheet.cell(r, roster.class_col) for r in range(first, last + 1)]
-    for s, cname in zip(roster.students, result.class_of):
-        column[s.row - first] = cname
     live.progress(0.95, "正在写入结果")
-    with live.writing():
-        live.delete_sheets(service.previous_result_sheets(raw))
-        if sheet.cell(roster.header_row, roster.class_col) in (None, ""):
-            live.write_column(roster.sheet, roster.class_col, roster.header_row, [S.C_CLASS])
-        live.write_column(roster.sheet, roster.class_col, first, column)
-        for spec in result.sheets:
-            live.render_sheet(spec)
-        with contextlib.suppress(Exception):
-            live.book.sheets[S.SHEET_SUMMARY].activate()
+    apply_update(live, service.assign_update(raw, result))
+    with contextlib.suppress(Exception):
+        live.book.sheets[S.SHEET_SUMMARY].activate()
     p = result.params
-    live.alert(f"编班完成：{len(roster.students)} 名学生编入 {p.n_classes} 个班，随机种子 {result.seed}（{result.seed_source}）。\n"
+    live.alert(f"编班完成：{len(result.roster.students)} 名学生编入 {p.n_classes} 个班，随机种子 {result.seed}（{result.seed_source}）。\n"
                f"结果在“{S.SHEET_SUMMARY}”、各班工作表和“{S.SHEET_RECORD}”中。请立即保存文件并打印公示。")
 
 
@@ -562,22 +631,51 @@ SEED_PROMPT = ("请输入抽签种子：由家长代表现场报出的一串数�
 SEED_SOURCE_TYPED = "现场报数（在“班主任抽签”输入框录入）"
 
 
-def apply_update(live: LiveBook, update) -> None:
-    """Write an :class:`onsite.BookUpdate` into the open workbook, as ``onsite.apply_update_wb``
-    does with openpyxl: sheets (re)rendered, single cells set, rows appended to 编班记录, sheets
-    protected."""
+def apply_update(live: LiveBook, update: BookUpdate) -> None:
+    """Write a :class:`BookUpdate` into the open workbook — the live twin of ``book.apply.apply_update``,
+    in the same order: previous result sheets dropped, sheets (re)rendered, header cells (bold),
+    single cells (one write per run of adjacent rows in a column), rows appended to 编班记录,
+    sheets protected."""
     with live.writing():
+        live.delete_sheets(update.drop)
         for spec in update.sheets:
             live.render_sheet(spec)
-        for sheet, row, col, value in update.cells:
+        for sheet, row, col, text in update.headers:
             with live.unprotected(sheet):
-                live.write_column(sheet, col, row, [value])
+                live.write_column(sheet, col, row, [text])
+                with contextlib.suppress(Exception):
+                    live.book.sheets[sheet].range((row, col)).font.bold = True
+        for sheet, col, first, values in _column_runs(update.cells):
+            with live.unprotected(sheet):
+                live.write_column(sheet, col, first, values)
         if update.record_rows and S.SHEET_RECORD in live.sheet_names():
             with live.unprotected(S.SHEET_RECORD):
                 live.append_rows(S.SHEET_RECORD, update.record_rows)
         for name in update.protect:
             if name in live.sheet_names():
                 live.protect(name)
+
+
+def _column_runs(cells: list[tuple[str, int, int, Any]]) -> list[tuple[str, int, int, list[Any]]]:
+    """(sheet, col, first row, values) for each run of adjacent rows in one column (later cells win)."""
+    by_col: dict[tuple[str, int], dict[int, Any]] = {}
+    for sheet, row, col, value in cells:
+        by_col.setdefault((sheet, col), {})[row] = value
+    runs = []
+    for (sheet, col), rows in by_col.items():
+        start = prev = None
+        values: list[Any] = []
+        for r in sorted(rows):
+            if prev is not None and r != prev + 1:
+                runs.append((sheet, col, start, values))
+                start, values = None, []
+            if start is None:
+                start = r
+            values.append(rows[r])
+            prev = r
+        if values:
+            runs.append((sheet, col, start, values))
+    return runs
 
 
 def _show(live: LiveBook, lines: list[str], tail: str = "", activate: str | None = None) -> None:

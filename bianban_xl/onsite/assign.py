@@ -20,7 +20,7 @@ from bianban_xl.model.fingerprint import input_fingerprint, result_fingerprint
 from bianban_xl.model.problems import fail, Report, UserError
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Infeasible, Params, Roster
-from bianban_xl.model.sheet_model import SheetSpec
+from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.journal import carried_entries, chain
 from bianban_xl.onsite.lock import assign_guard
@@ -59,10 +59,12 @@ def _infeasible_report(exc: Infeasible, roster: Roster) -> Report:
     return rep
 
 
-def solve_labels(roster: Roster, params: Params, seed: int, progress: Progress = None) -> np.ndarray:
+def solve_labels(roster: Roster, params: Params, seed: int, progress: Progress = None,
+                 info: dict | None = None) -> np.ndarray:
+    """The engine's classes; ``info`` (if given) receives the work done and its budget."""
     problem = build_problem(roster, params)
     cb = (lambda f: progress(f, "正在均衡编班")) if progress else None
-    return solve(problem, seed, progress=cb)
+    return solve(problem, seed, progress=cb, info=info)
 
 
 def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress = None,
@@ -84,8 +86,9 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
     sealed = check_seal(book, roster)
     seed, source = _seed_for_run(seed, seed_source, computer_seed, params.seed, sealed is not None)
     t0 = time.perf_counter()
+    work: dict = {}
     try:
-        labels = solve_labels(roster, params, seed, progress)
+        labels = solve_labels(roster, params, seed, progress, info=work)
     except Infeasible as exc:
         raise UserError(_infeasible_report(exc, roster)) from None
     seconds = time.perf_counter() - t0
@@ -115,6 +118,8 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
         "硬性规则": "全部满足：各班人数相差不超过 1，不超过班额上限，同名分开，双胞胎按申请同班或分开"
                    + ("，同音分开" if params.separate_homophones else ""),
         "复核方法": "点击“均衡编班”选项卡的“验证结果”，或在命令行运行：bianban verify 本文件",
+        "计算量": f"{work.get('visits', 0)} 次班级间交换搜索（上限 {work.get('budget', 0)} 次，由班级数决定，"
+                  "与电脑快慢无关，复核时重复同样的计算）",
     }
 
     ms = measures(roster, labels, params)             # computed once, shared by the sheets
@@ -202,3 +207,14 @@ def previous_result_sheets(book: RawBook) -> list[str]:
     names.update(sheets_to_drop(book))
     protected = {S.SHEET_PARAMS, S.SHEET_ROSTER, S.SHEET_TWINS, S.SHEET_TEACHERS, S.SHEET_HELP}
     return [n for n in book.order if n in names and n not in protected]
+
+
+def assign_update(book: RawBook, result: AssignResult) -> BookUpdate:
+    """What ``assign`` changes in the workbook: previous result sheets dropped, the class column
+    of the roster (and its header when empty), the result sheets."""
+    roster = result.roster
+    sheet = book.sheets.get(roster.sheet)
+    hr, col = roster.header_row, roster.class_col
+    headers = [(roster.sheet, hr, col, S.C_CLASS)] if sheet is not None and sheet.cell(hr, col) in (None, "") else []
+    return BookUpdate(sheets=list(result.sheets), drop=previous_result_sheets(book), headers=headers,
+                      cells=[(roster.sheet, s.row, col, c) for s, c in zip(roster.students, result.class_of)])

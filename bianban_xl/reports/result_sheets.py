@@ -363,7 +363,7 @@ def schools_sheet(roster: Roster, params: Params, labels: np.ndarray,
 
 RECORD_KEYS = ("学校名称", "年级", "编班时间", "软件版本", "运行环境", "随机种子", "种子来源", "班级数", "班额上限",
                "成绩科目", "同音分开", "班级名称", "学生人数", "双胞胎申请", "输入指纹", "结果指纹", "封存核验码", "结果核验码",
-               "硬性规则", "复核方法")
+               "硬性规则", "复核方法", "计算量")
 
 
 def record_sheet(params: Params, info: dict[str, object], log: list[list[object]] | None = None) -> SheetSpec:
