@@ -100,6 +100,10 @@ def verify_book(book: RawBook) -> VerifyResult:
     if record.get("结果核验码") and record.get("结果核验码") != code:
         ok = False
         findings.append(f"“{S.SHEET_RECORD}”上的结果核验码 {record.get('结果核验码')} 与记录的结果指纹不符（应为 {code}）：记录被改动过。")
+    sealed = record.get("封存核验码", "")
+    if sealed and not sealed.startswith("（") and not sealed.startswith(short_code(record.get("输入指纹", ""))):
+        ok = False
+        findings.append(f"“{S.SHEET_RECORD}”上的封存核验码 {sealed} 与记录的输入指纹不符：编班用的数据不是封存时的那一份，或记录被改动过。")
     onsite_ok, onsite_findings = onsite_checks(book, full_roster)
     ok = ok and onsite_ok
     findings += onsite_findings

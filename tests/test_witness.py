@@ -71,6 +71,14 @@ def test_seal_then_seed_from_the_room(tmp_path, capsys):
     capsys.readouterr()
     assert main(["verify", str(out)]) == 0
     assert rec["结果核验码"] in capsys.readouterr().out
+    # a record claiming another seal (or another result code) is caught
+    for key, value in (("封存核验码", "2345-6789-ABCD（2026-01-01 08:00:00 封存）"), ("结果核验码", "2345-6789-ABCD")):
+        wb = load_workbook(out)
+        ws = wb["编班记录"]
+        next(c for c in ws["A"] if c.value == key).offset(column=1).value = value
+        wb.save(tmp_path / "forged.xlsx")
+        assert main(["verify", str(tmp_path / "forged.xlsx")]) == 1
+        assert f"{key} 2345-6789-ABCD" in capsys.readouterr().out
 
 
 def test_changed_after_sealing_is_refused(tmp_path, capsys):

@@ -184,11 +184,17 @@ def _witness_marks(sheets: list[SheetSpec], class_names: list[str], result_code:
     for spec in sheets:
         if spec.name in (S.SHEET_SUMMARY, S.SHEET_RECORD):
             r = spec.max_row + 2
-            spec.add(r, 1, [[f"结果核验码：{result_code}"]], "title")
             what = "核对：验证结果（bianban verify）和全区核查会显示同一个结果核验码。"
             if spec.name == S.SHEET_RECORD:
+                # above the 运行日志, which stays last so later steps' entries continue its table
+                r = next((b.top for b in spec.blocks if b.style == "section"), r)
+                for b in spec.blocks:
+                    if b.top >= r:
+                        b.top += 4 if computer else 3
                 what += f"本次编班的日志校验码：{run_code}。"
+                spec.col_widths[1] = max(spec.col_widths.get(1, 0), 19)
                 spec.col_widths.setdefault(3, 16)
+            spec.add(r, 1, [[f"结果核验码：{result_code}"]], "title")
             spec.add(r + 1, 1, [[what]], "note")
             if computer:
                 spec.add(r + 2, 1, [[COMPUTER_NOTE]], "warn")

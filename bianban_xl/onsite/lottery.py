@@ -206,7 +206,7 @@ def draw_sheet(params: Params, info: dict[str, str], heads: list[Head], classes:
     spec.add(r + 3, 1, [["监督人员签字：____________________    ____________________    ____________________"]], "sign")
     spec.add(r + 5, 1, [["家长代表签字：____________________    ____________________    ____________________"]], "sign")
     spec.add(r + 7, 1, [["教务处（经办人）：________________    日期：______年____月____日"]], "sign")
-    spec.add(r + 9, 1, [[f"结果核验码：{short_code(info['学生名单指纹'])}"]], "title")
+    spec.add(r + 9, 2, [[f"结果核验码：{short_code(info['学生名单指纹'])}"]], "title")   # B: wide enough, titles here are not merged
     spec.add(r + 10, 1, [["结果核验码即“编班记录”“编班汇总”上的同一个码：抽签针对的就是这一份分班结果。"]], "note")
     if info.get("种子来源") == SOURCE_COMPUTER:
         spec.add(r + 11, 1, [[COMPUTER_NOTE]], "warn")

@@ -21,7 +21,7 @@ from bianban_xl.onsite.state import key_values, refuse_if_locked
 from bianban_xl.reports.result_sheets import sheet_title
 
 SHEET_SEAL = "数据封存"
-K_TIME, K_CODE, K_FP, K_COUNT = "封存时间", "输入核验码", "输入指纹", "学生人数"
+K_TIME, K_CODE, K_COUNT = "封存时间", "输入核验码", "学生人数"
 
 
 def input_code(roster: Roster) -> tuple[str, str]:
@@ -45,7 +45,7 @@ def plan_seal(book: RawBook) -> BookUpdate:
     roster, report = validate(book)
     if roster is None:
         raise UserError(report)
-    fp, code = input_code(roster)
+    _, code = input_code(roster)
     stamp = now()
     params = roster.params
     n = len(roster.students)
@@ -56,13 +56,14 @@ def plan_seal(book: RawBook) -> BookUpdate:
     spec.add(4, 1, [["项目", "内容"]], "header")
     spec.add(5, 1, [[K_TIME, stamp], [K_COUNT, f"{n}（男 {boys}，女 {n - boys}）"], ["班级数", str(params.n_classes)],
                     ["双胞胎申请", f"{len(roster.twin_groups)} 组"], ["成绩科目", "、".join(params.subjects) or "（无）"],
-                    [K_CODE, code], [K_FP, fp]], "body")
-    spec.add(13, 1, [[f"输入核验码：{code}"]], "title")
-    spec.add(14, 1, [["输入核验码由参数、全部学生信息和双胞胎申请算出：封存之后任何一处改动，编班时都会被发现并拒绝编班。"
-                      "编班记录和编班汇总上会印出同一个核验码，请核对。"]], "note")
-    spec.add(16, 1, [["监督人员签字：____________________    ____________________    ____________________"]], "sign")
-    spec.add(18, 1, [["教务处（经办人）：________________    日期：______年____月____日"]], "sign")
-    spec.col_widths = {1: 16, 2: 70}
+                    [K_CODE, code]], "body")
+    spec.add(12, 1, [[f"输入核验码：{code}"]], "title")
+    spec.add(13, 1, [["输入核验码由参数、全部学生信息和双胞胎申请算出，"], ["封存之后任何一处改动，编班时都会被发现，软件拒绝编班。"],
+                     ["“编班记录”上会印出同一个输入核验码（封存核验码），请核对。"]], "note")
+    spec.add(17, 1, [["监督人员签字：________________    ________________"]], "sign")
+    spec.add(19, 1, [["　　　　　　　________________    ________________"]], "sign")
+    spec.add(21, 1, [["教务处（经办人）：____________    日期：____年__月__日"]], "sign")
+    spec.col_widths = {1: 16, 2: 50}
     upd = BookUpdate(sheets=[spec])
     upd.record_rows += append_rows(book, [(stamp, f"数据封存：{n} 名学生，输入核验码 {code}")])
     upd.messages += [f"数据已封存（{stamp}）：{n} 名学生，{params.n_classes} 个班。",
