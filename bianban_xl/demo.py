@@ -35,7 +35,7 @@ def run_demo(folder: Path, out, print_assign) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     src = write_demo_input(folder / "示例学校_输入.xlsx")
     out(f"示例学校（{DEMO_STUDENTS} 名合成学生，{DEMO_CLASSES} 个班，含示例教师名单）输入文件：{src}")
-    sealed, _, _ = seal_file(src, src)
+    sealed, _, _ = seal_file(src)
     out(sealed.messages[1])
     result, target, backup = assign_file(src, folder / "示例学校_编班结果.xlsx", seed=DEMO_SEED, progress=None,
                                           seed_source="演示用固定种子（现场应由家长代表报数）")

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Callable
 
 from bianban_xl.book.apply import apply_update_file
+from bianban_xl.book.files import WORKBOOK_SUFFIXES, backup_copy, output_lock, plan_output
+from bianban_xl.book.new_book import write_new_book
 from bianban_xl.book.workbook_file import NotAWorkbook, read_raw
 from bianban_xl.book.xlsx_fast import FastUnsupported, read_fast
 from bianban_xl.model.problems import Report, UserError
@@ -53,20 +55,34 @@ def read_book(path: str | Path) -> RawBook:
         raise UserError(rep) from None
 
 
+def _readable_workbook(src: Path) -> None:
+    """Refuse a missing file or one that is not .xlsx/.xlsm (read_book says why) before the output
+    is looked at, so the message is about the input."""
+    if not src.is_file() or src.suffix.lower() not in WORKBOOK_SUFFIXES:
+        read_book(src)
+
+
 def check_file(path: str | Path) -> tuple[Roster | None, Report]:
     return check_book(read_book(path))
 
 
 def assign_file(path: str | Path, out: str | Path | None = None, seed: int | None = None,
                 progress: Progress = None, seed_source: str | None = None,
-                force_reason: str | None = None, computer_seed: bool = False) -> tuple[AssignResult, Path, Path | None]:
-    """Validate, balance and write. Without ``out`` the input is updated after a backup copy.
-    Returns (result, written path, backup path or None). Raises UserError with nothing written."""
+                force_reason: str | None = None, overwrite: bool = False,
+                computer_seed: bool = False) -> tuple[AssignResult, Path, Path | None]:
+    """Validate, balance and write. Without ``out`` the input is updated after a backup copy; an
+    existing ``out`` is replaced only with ``overwrite`` (after a backup). The target's lock file is
+    held from the first read to the last write (book.files). Returns (result, written path, backup
+    path or None). Raises UserError with nothing written."""
     src = Path(path)
-    book, zb = _read_for_assign(src)
-    result = plan_assignment(book, seed=seed, progress=progress, seed_source=seed_source, force_reason=force_reason,
-                             computer_seed=computer_seed)
-    target, backup = apply_update_file(src, out, assign_update(book, result), zb)
+    _readable_workbook(src)
+    target, back_up = plan_output(src, out, overwrite)
+    with output_lock(target):
+        book, zb = _read_for_assign(src)
+        result = plan_assignment(book, seed=seed, progress=progress, seed_source=seed_source, force_reason=force_reason,
+                                 in_place=target == src, computer_seed=computer_seed)
+        backup = backup_copy(target) if back_up else None
+        apply_update_file(src, target, assign_update(book, result), zb)
     return result, target, backup
 
 
@@ -122,34 +138,48 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
     return late.plan_late(book, seed=seed, seed_source=seed_source)
 
 
-def run_step(path: str | Path, out: str | Path | None, plan: Callable[..., BookUpdate],
+def run_step(path: str | Path, out: str | Path | None, plan: Callable[..., BookUpdate], overwrite: bool = False,
              **kwargs) -> tuple[BookUpdate, Path, Path | None]:
     """Read ``path``, plan the step, write. Returns (update, written path, backup or None)."""
-    book = read_book(path)
-    update = plan(book, **kwargs)
-    target, backup = apply_update_file(path, out, update)
+    _readable_workbook(Path(path))
+    target, back_up = plan_output(path, out, overwrite)
+    with output_lock(target):
+        book = read_book(path)
+        update = plan(book, **kwargs)
+        backup = backup_copy(target) if back_up else None
+        apply_update_file(path, target, update)
     return update, target, backup
 
 
-def seal_file(path, out=None):
-    return run_step(path, out, plan_seal)
+def seal_file(path, out=None, overwrite=False):
+    return run_step(path, out, plan_seal, overwrite)
 
 
-def teachers_file(path, out=None, seed=None, seed_source=None):
-    return run_step(path, out, plan_teams, seed=seed, seed_source=seed_source)
+def teachers_file(path, out=None, seed=None, seed_source=None, overwrite=False):
+    return run_step(path, out, plan_teams, overwrite, seed=seed, seed_source=seed_source)
 
 
-def draw_file(path, out=None, seed=None, seed_source=None, manual=False):
-    return run_step(path, out, plan_draw, seed=seed, seed_source=seed_source, manual=manual)
+def draw_file(path, out=None, seed=None, seed_source=None, manual=False, overwrite=False):
+    return run_step(path, out, plan_draw, overwrite, seed=seed, seed_source=seed_source, manual=manual)
 
 
-def public_file(path, out=None):
-    return run_step(path, out, plan_public)
+def public_file(path, out=None, overwrite=False):
+    """Without ``out``: 公示名单 is written into the workbook. With ``out``: a new workbook holding
+    only the masked lists (what may be posted), never a copy of the book."""
+    if out is None:
+        return run_step(path, None, plan_public)
+    _readable_workbook(Path(path))
+    target, back_up = plan_output(path, out, overwrite, what="公示名单")
+    with output_lock(target):
+        update = plan_public(read_book(path))
+        backup = backup_copy(target) if back_up else None
+        write_new_book(target, update.sheets)
+    return update, target, backup
 
 
-def lock_file(path, out=None):
-    return run_step(path, out, plan_lock)
+def lock_file(path, out=None, overwrite=False):
+    return run_step(path, out, plan_lock, overwrite)
 
 
-def late_file(path, out=None, seed=None, seed_source=None):
-    return run_step(path, out, plan_late, seed=seed, seed_source=seed_source)
+def late_file(path, out=None, seed=None, seed_source=None, overwrite=False):
+    return run_step(path, out, plan_late, overwrite, seed=seed, seed_source=seed_source)

@@ -115,7 +115,8 @@ def test_error_writes_nothing(tmp_path, capsys):
 def test_write_back_keeps_backup(book, tmp_path):
     before = sha(book)
     assert main(["assign", str(book)]) == 0
-    backups = [p for p in tmp_path.iterdir() if "备份" in p.name]
+    assert not [p for p in tmp_path.iterdir() if "备份-" in p.name]      # backups go into the 备份 folder
+    backups = list((tmp_path / "备份").iterdir())
     assert len(backups) == 1 and sha(backups[0]) == before
     assert "编班记录" in load_workbook(book).sheetnames
     assert main(["verify", str(book)]) == 0

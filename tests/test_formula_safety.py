@@ -6,6 +6,8 @@ driven through its fake, which turns text typed without a leading apostrophe int
 does."""
 from __future__ import annotations
 
+import shutil
+
 import re
 import zipfile
 from pathlib import Path
@@ -88,7 +90,11 @@ def test_every_command_writes_user_text_as_text(tmp_path, fast_io):
     run("assign")
     run("teachers", "--seed", "5", "--source", SOURCE)
     run("draw", "--seed", "3721", "--source", SOURCE)
-    run("public")
+    run("public")                       # -o: a new workbook holding only the masked lists
+    in_book = tmp_path / f"{len(outputs)}-public-in-book.xlsx"   # without -o: 公示名单 added to the book
+    shutil.copy(outputs[-2], in_book)
+    assert main(["public", str(in_book)]) == 0
+    outputs.append(in_book)
     run("lock")
     add_late_student(outputs[-1], " =HYPERLINK(\"http://evil.example/late\",\"插班\")")
     late = run("late", "--seed", "9")

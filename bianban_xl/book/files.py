@@ -1,44 +1,326 @@
-"""How the tool touches files on disk: every output is written to a temporary file beside its
-target and replaces it in one step, and a workbook written back in place is copied first.
+"""How the tool touches files on disk. The one place for these rules, so every writer (openpyxl, the
+zip fast path, the district overview) and every command gets the same guarantees:
 
-The one place for file-handling rules, so every writer (openpyxl, the zip fast path, the
-district overview) gets the same guarantees.
+* every output is written to a temporary file beside its target and replaces it in one step; on any
+  failure or interruption (Ctrl-C, SIGTERM: the CLI turns it into :class:`Interrupted`) the temporary
+  file is removed and the target is the old file or the complete new one;
+* outputs get normal permissions (the umask, or the replaced file's own mode), not mkstemp's 0600;
+* a workbook written back in place is first copied byte for byte into a ``备份`` folder beside it;
+* a read-only workbook is never written (refused with a message);
+* an existing output is never replaced unless asked (``overwrite``), and then after a backup;
+* two runs writing the same target at once: the second refuses. A lock file
+  (``.~bianban.<name>.lock``, created with O_EXCL, holding pid, host and time) sits beside the
+  target from the first read to the last write and is removed on exit; a lock left by a dead
+  process on this machine, or older than :data:`STALE_LOCK_SECONDS`, is taken over.
+
+Every refusal is a UserError with a Chinese message and the way forward.
 """
 from __future__ import annotations
 
+import contextlib
+import errno
+import filecmp
+import html
 import os
+import re
 import shutil
+import socket
+import stat
 import tempfile
+import time
+import zipfile
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
+
+from bianban_xl.model.problems import fail
+
+BACKUP_DIR = "备份"
+STALE_LOCK_SECONDS = 6 * 3600      # no run takes this long; a lock this old was left by a crash
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+TEST_WRITE_DELAY = "BIANBAN_TEST_WRITE_DELAY"   # tests: seconds to sleep inside a write (to kill it there)
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM turned into an exception, so every ``finally`` cleans up as for Ctrl-C."""
+
+
+_held: dict[Path, int] = {}       # lock files this process holds -> nesting depth
+
+
+def _lock_path(target: Path) -> Path:
+    return target.with_name(f".~bianban.{target.name}.lock")
+
+
+def _key(target: Path) -> Path:
+    return Path(os.path.abspath(target))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _lock_is_stale(lock: Path) -> bool:
+    try:
+        text = lock.read_text(encoding="utf-8")
+        age = time.time() - lock.stat().st_mtime
+    except OSError:
+        return False
+    fields = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+    if age > STALE_LOCK_SECONDS:
+        return True
+    try:
+        pid = int(fields.get("pid", ""))
+    except ValueError:
+        return age > 60          # unreadable and not fresh: a crash while writing the lock
+    return fields.get("host") == socket.gethostname() and not _pid_alive(pid)
+
+
+def _describe_lock(lock: Path) -> str:
+    try:
+        fields = dict(line.split("=", 1) for line in lock.read_text(encoding="utf-8").splitlines() if "=" in line)
+    except OSError:
+        return ""
+    return f"（进程 {fields.get('pid', '?')}，计算机 {fields.get('host', '?')}，开始于 {fields.get('time', '?')}）"
+
+
+@contextlib.contextmanager
+def output_lock(target: str | os.PathLike) -> Iterator[None]:
+    """Hold the lock file of ``target`` for the block; re-entrant within this process.
+    Refuses (UserError) when another run holds it."""
+    target = _key(Path(target))
+    if target in _held:
+        _held[target] += 1
+        try:
+            yield
+        finally:
+            _held[target] -= 1
+        return
+    _check_folder(target)
+    lock = _lock_path(target)
+    body = f"pid={os.getpid()}\nhost={socket.gethostname()}\ntime={datetime.now():%Y-%m-%d %H:%M:%S}\n"
+    for attempt in range(2):
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            break
+        except FileExistsError:
+            if attempt == 0 and _lock_is_stale(lock):
+                with contextlib.suppress(FileNotFoundError):
+                    lock.unlink()
+                continue
+            fail("", f"另一个编班程序正在写入“{target.name}”{_describe_lock(lock)}，本次没有修改任何文件。",
+                 f"请等它结束后再试。如确认没有程序在运行（例如上次被强行关机），请删除锁文件“{lock}”后重试。")
+        except OSError as exc:
+            _refuse_unwritable(target.parent, exc)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(body)
+        _held[target] = 1
+        yield
+    finally:
+        _held.pop(target, None)
+        with contextlib.suppress(OSError):
+            lock.unlink()
+
+
+_WHY = {errno.EACCES: "没有写权限", errno.EPERM: "没有写权限", errno.ENOENT: "文件夹不存在或不能在其中建文件",
+        errno.EROFS: "磁盘或文件夹是只读的", errno.ENOSPC: "磁盘已满", errno.EDQUOT: "磁盘配额已满",
+        errno.ENOTDIR: "路径中有一段不是文件夹"}
+
+
+def why(exc: OSError) -> str:
+    """A Chinese reason for an OS error (the system's own text when we have none)."""
+    return _WHY.get(exc.errno or -1) or exc.strerror or type(exc).__name__
+
+
+def _refuse_unwritable(folder: Path, exc: OSError):
+    fail("", f"无法在文件夹“{folder}”中写入文件（{why(exc)}），本次没有修改任何文件。",
+         "请换一个有写权限的文件夹（如“文档”或桌面），或请管理员开放写权限。")
+
+
+def _check_folder(target: Path) -> None:
+    """The target's folder exists (created if missing) and is a folder, not a file."""
+    for parent in [target.parent, *target.parent.parents]:
+        if parent.exists():
+            if not parent.is_dir():
+                fail("", f"输出路径“{target}”无效：“{parent}”是一个文件，不是文件夹。",
+                     "请把输出文件放在一个文件夹里，如 -o 结果/编班结果.xlsx。")
+            break
+    if target.is_dir():
+        fail("", f"输出路径“{target}”是一个文件夹，不是文件。", f"请写出文件名，如 -o \"{target / '编班结果.xlsx'}\"。")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _refuse_unwritable(target.parent, exc)
+
+
+def is_read_only(path: str | os.PathLike) -> bool:
+    """True when the file is marked read-only (no write bit, as Windows' 只读 attribute sets it) or
+    this user may not write it."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) or not os.access(path, os.W_OK)
+
+
+def refuse_read_only(path: str | os.PathLike, how: str = "") -> None:
+    if is_read_only(path):
+        p = Path(path)
+        fail("", f"文件“{p.name}”是只读的，本工具不会修改它{how}，本次没有修改任何文件。",
+             "请用 -o 另存为一个新文件（如 -o 结果.xlsx）；如确需改动它，请先取消文件的“只读”属性。")
+
+
+def _new_file_mode(target: Path) -> int:
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def write_atomic(target: str | os.PathLike, write: Callable[[str], None]) -> None:
     """Call ``write(tmp_path)`` on a temporary file beside ``target``, then replace ``target`` with it
     in one step. On any failure (or interruption) the temporary file is removed and ``target`` is
-    left as it was."""
+    left as it was. Holds the target's lock file for the write (see :func:`output_lock`)."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~bianban-", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with output_lock(target):
+        mode = _new_file_mode(target)
+        tmp = None
+        try:
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=".~bianban-", suffix=target.suffix, dir=target.parent)
+                os.close(fd)
+            except OSError as exc:
+                _refuse_unwritable(target.parent, exc)
+            try:
+                write(tmp)
+            except OSError as exc:
+                if exc.errno in _ENVIRONMENT_ERRNOS:
+                    fail("", f"写入“{target}”失败：{why(exc)}。本次没有修改它。",
+                         "请检查磁盘空间和写权限，或换一个输出位置后重试。")
+                raise
+            delay = os.environ.get(TEST_WRITE_DELAY)
+            if delay:
+                time.sleep(float(delay))
+            os.chmod(tmp, mode)
+            try:
+                os.replace(tmp, target)
+            except PermissionError:
+                fail("", f"无法替换文件“{target}”：文件可能正在 Excel/WPS 中打开，或没有写权限。本次没有修改它。",
+                     "请关闭该文件后重试，或换一个输出文件名。")
+            tmp = None
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+
+_ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
 
 
 def backup_copy(path: str | os.PathLike) -> Path:
-    """Copy ``path`` to '<name>.备份-YYYYmmdd-HHMMSS<ext>' beside it and return the copy's path."""
+    """Copy ``path`` byte for byte to '备份/<name>.备份-YYYYmmdd-HHMMSS<ext>' beside it; return the copy."""
     p = Path(path)
+    folder = p.parent / BACKUP_DIR
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        _refuse_unwritable(p.parent, exc)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    dest = p.with_name(f"{p.stem}.备份-{stamp}{p.suffix}")
+    dest = folder / f"{p.stem}.备份-{stamp}{p.suffix}"
     n = 1
     while dest.exists():
-        dest = p.with_name(f"{p.stem}.备份-{stamp}-{n}{p.suffix}")
+        dest = folder / f"{p.stem}.备份-{stamp}-{n}{p.suffix}"
         n += 1
     shutil.copy2(p, dest)
+    with contextlib.suppress(OSError):    # a backup is a copy anyone may read, never read-only
+        os.chmod(dest, stat.S_IMODE(os.stat(dest).st_mode) | stat.S_IWUSR)
+    if not filecmp.cmp(p, dest, shallow=False):
+        dest.unlink()
+        fail("", f"备份“{p.name}”时复制的文件与原文件不一致，本次没有修改任何文件。", "请检查磁盘空间后重试。")
     return dest
+
+
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def plan_output(src: str | os.PathLike | None, out: str | os.PathLike | None, overwrite: bool = False,
+                what: str = "结果") -> tuple[Path, bool]:
+    """Where a step that reads ``src`` writes, checked before any work is done:
+    (target, back up the target before replacing it?).
+
+    * no ``out``: back into ``src`` (refused when it is read-only), after a backup;
+    * ``out`` equal to ``src``: refused (say: drop -o to write in place with a backup, or a new name);
+    * ``out`` a folder, under a file, or not .xlsx/.xlsm: refused;
+    * ``out`` an existing file: refused unless ``overwrite`` (then backed up first); read-only: refused.
+    """
+    if out is None:
+        src = Path(src)
+        refuse_read_only(src, "（不加 -o 时结果会写回原文件）")
+        return src, True
+    target = Path(out)
+    if src is not None and target.exists() and same_file(src, target):
+        fail("", f"输出文件“{target.name}”就是输入文件。为免误覆盖，没有写入。",
+             "要写回原文件，请去掉 -o（会先把原文件备份到“备份”文件夹）；要另存，请换一个输出文件名。")
+    if target.is_dir():
+        fail("", f"输出路径“{target}”是一个文件夹，不是文件。", f"请写出文件名，如 -o \"{target / '编班结果.xlsx'}\"。")
+    if target.suffix.lower() not in WORKBOOK_SUFFIXES:
+        fail("", f"输出文件“{target.name}”的扩展名应为 .xlsx 或 .xlsm。", f"请换一个输出文件名，如 {what}.xlsx。")
+    _check_folder_exists_or_creatable(target)
+    if target.exists():
+        refuse_read_only(target)
+        if not overwrite:
+            fail("", f"输出文件“{target}”已经存在，为免覆盖已有{what}，没有写入。",
+                 f"请换一个新的输出文件名；确需替换它，请加 --overwrite（原文件会先备份到“{BACKUP_DIR}”文件夹）。")
+        return target, True
+    return target, False
+
+
+def _check_folder_exists_or_creatable(target: Path) -> None:
+    for parent in [target.parent, *target.parent.parents]:
+        if parent.exists():
+            if not parent.is_dir():
+                fail("", f"输出路径“{target}”无效：“{parent}”是一个文件，不是文件夹。",
+                     "请把输出文件放在一个文件夹里，如 -o 结果/编班结果.xlsx。")
+            return
+
+
+def workbook_sheet_names(path: str | os.PathLike) -> list[str] | None:
+    """The sheet names of an .xlsx/.xlsm file from its workbook part, or None when it is not one."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            xml = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None
+    return [html.unescape(m) for m in re.findall(r'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"', xml)]
+
+
+def replaceable_output(target: str | os.PathLike, sheets_of_ours: set[str], what: str) -> bool:
+    """For outputs the tool writes again and again (the district overview): True when ``target``
+    exists and is one of ours (its sheets are exactly ``sheets_of_ours``), so it may be replaced
+    after a backup; False when it does not exist. Anything else — a school's workbook, another
+    file — is refused, never overwritten."""
+    target = Path(target)
+    if target.is_dir():
+        fail("", f"输出路径“{target}”是一个文件夹，不是文件。", f"请写出文件名，如 -o \"{target / (what + '.xlsx')}\"。")
+    _check_folder_exists_or_creatable(target)
+    if not target.exists():
+        return False
+    refuse_read_only(target)
+    names = workbook_sheet_names(target)
+    if names is None or set(names) != sheets_of_ours:
+        fail("", f"输出文件“{target}”已经存在，而且不是以前生成的{what}（可能是某个学校的工作簿），没有覆盖它。",
+             f"请换一个新的文件名，如 -o {what}-{datetime.now():%m%d}.xlsx。")
+    return True

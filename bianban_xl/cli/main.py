@@ -6,6 +6,7 @@ fix) and exit 1; nothing is written. Only --debug shows a Python traceback.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import textwrap
 import unicodedata
@@ -14,7 +15,9 @@ from pathlib import Path
 
 from bianban_xl import __version__
 from bianban_xl.book.template import build_input_workbook
+from bianban_xl.book.files import Interrupted, backup_copy, output_lock, plan_output
 from bianban_xl.book.workbook_file import save_atomic
+from bianban_xl.cli.seeds import SEED_RANGE, seed_arg
 from bianban_xl.cli.onsite import add_parsers as add_onsite, EXAMPLES as ONSITE_EXAMPLES
 from bianban_xl.cli.zh_args import integer, ZhParser
 from bianban_xl.demo import run_demo
@@ -23,6 +26,28 @@ from bianban_xl.district.check import district_check, FAIL, PASS, REVIEW
 from bianban_xl.engine.balance import measures
 from bianban_xl.model.problems import Report, UserError
 from bianban_xl.service import assign_file, check_file, is_sealed, read_book, seal_file, verify_file
+
+
+class _sigterm_as_interrupt:
+    """While a command runs, SIGTERM raises files.Interrupted (a KeyboardInterrupt), so a write in
+    progress removes its temporary file and lock file exactly as on Ctrl-C."""
+
+    def __enter__(self):
+        self.old = None
+        try:
+            self.old = signal.signal(signal.SIGTERM, self._raise)
+        except ValueError:           # not the main thread (e.g. a test server): leave it be
+            pass
+        return self
+
+    @staticmethod
+    def _raise(signum, frame):
+        raise Interrupted()
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            signal.signal(signal.SIGTERM, self.old)
+        return False
 
 
 def _out(text: str = "") -> None:
@@ -52,10 +77,11 @@ def cmd_template(args) -> int:
     path = Path(args.path)
     if path.suffix.lower() != ".xlsx":
         path = path.with_suffix(".xlsx")
-    if path.exists() and not args.force:
-        _out(f"[错误] 文件“{path}”已存在，为避免覆盖没有写入。处理办法：换一个文件名，或加 --force 覆盖。")
-        return 1
-    save_atomic(build_input_workbook(), path)
+    target, back_up = plan_output(None, path, args.overwrite, what="模板")
+    with output_lock(target):
+        if back_up:
+            _out(f"原文件已备份为：{backup_copy(target)}")
+        save_atomic(build_input_workbook(), target)
     _out(f"已生成输入模板：{path}\n请填写“参数设置”和“学生名单”（双胞胎申请填在“双胞胎”），然后运行：bianban check \"{path}\"")
     return 0
 
@@ -133,7 +159,7 @@ def cmd_assign(args) -> int:
         seed, source = asked[0], source or asked[1]
     result, target, backup = assign_file(args.book, args.output, seed=seed, progress=_progress, seed_source=source,
                                          force_reason=args.reason if args.force else None,
-                                         computer_seed=args.computer_seed)
+                                         computer_seed=args.computer_seed, overwrite=args.overwrite)
     if result.report.warnings and not args.quiet:
         for p in result.report.warnings:
             _out(p.text())
@@ -143,7 +169,7 @@ def cmd_assign(args) -> int:
 
 
 def cmd_seal(args) -> int:
-    update, target, backup = seal_file(args.book, args.output)
+    update, target, backup = seal_file(args.book, args.output, args.overwrite)
     for line in update.messages:
         _out(line)
     _out(f"已写入：{target}")
@@ -221,6 +247,8 @@ def cmd_district(args) -> int:
         if len(c.findings) > 5:
             _out(f"    ……共 {len(c.findings)} 个问题，详见汇总表“问题明细”。")
     _out(f"汇总表已写入：{res.out_path}")
+    if res.replaced_backup:
+        _out(f"原汇总表已备份为：{res.replaced_backup}")
     return 0 if res.count(FAIL) == 0 and res.count(REVIEW) == 0 else 1
 
 
@@ -272,22 +300,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("template", "生成一个空白的输入工作簿（含表头、下拉选项和使用说明）", cmd_template)
     p.add_argument("path", metavar="文件", help="要生成的文件，如 编班.xlsx")
-    p.add_argument("--force", action="store_true", help="文件已存在时覆盖")
+    p.add_argument("--overwrite", action="store_true", help="文件已存在时替换它（原文件先备份到“备份”文件夹）")
     p = add("check", "检查工作簿中的数据，列出所有错误和提醒", cmd_check)
     p.add_argument("book", metavar="工作簿", help="输入工作簿 .xlsx / .xlsm")
     p = add("seal", "数据封存：检查并封存输入数据，生成可打印签字的输入核验码（在现场报数之前）", cmd_seal)
     p.add_argument("book", metavar="工作簿", help="输入工作簿 .xlsx / .xlsm")
-    p.add_argument("-o", "--output", metavar="结果文件", help="结果文件；不填则备份原文件后写回原文件")
+    p.add_argument("-o", "--output", metavar="结果文件", help="结果文件；不填则先把原文件备份到“备份”文件夹，再写回原文件")
+    p.add_argument("--overwrite", action="store_true", help="-o 指定的文件已存在时替换它（原文件先备份到“备份”文件夹）")
     p = add("assign", "检查并均衡编班，写出各班名单、编班汇总和编班记录", cmd_assign)
     p.add_argument("book", metavar="工作簿", help="输入工作簿 .xlsx / .xlsm")
     p.add_argument("-o", "--output", metavar="结果文件", help="结果文件；不填则备份原文件后写回原文件")
-    p.add_argument("--seed", type=integer, metavar="数字", help="随机种子（整数，现场报数）；不填则用参数设置中的种子，再没有就由电脑随机抽取"
+    p.add_argument("--seed", type=seed_arg, metavar="数字", help=f"随机种子（{SEED_RANGE}，现场报数）；不填则用参数设置中的种子，再没有就由电脑随机抽取"
                    "（已封存的工作簿：在终端输入两遍，或用 --computer-seed）")
     p.add_argument("--source", metavar="说明", help="种子来源的说明，写入编班记录，如“家长代表报数”（配合 --seed）")
     p.add_argument("--computer-seed", action="store_true", help="由电脑抽取种子（不经现场报数）；编班汇总、编班记录和各班名单上都会注明")
     p.add_argument("-q", "--quiet", action="store_true", help="不显示提醒")
     p.add_argument("--force", action="store_true", help="工作簿已锁定时强制重新编班（须同时用 --reason 写明原因，原因记入编班记录）")
     p.add_argument("--reason", metavar="原因", help="强制重新编班的原因（配合 --force）")
+    p.add_argument("--overwrite", action="store_true", help="-o 指定的文件已存在时替换它（原文件先备份到“备份”文件夹）")
     p = add("verify", "按编班记录重新运行，核对结果文件中的分班是否完全一致、是否被改动", cmd_verify)
     p.add_argument("book", metavar="工作簿", help="编班结果工作簿")
     p = add("demo", "用内置的示例学校（约 600 名学生）完整演示一次编班", cmd_demo)
@@ -296,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", metavar="文件夹", help="存放各校输入工作簿的文件夹（含子文件夹）")
     p.add_argument("-o", "--output", metavar="结果文件夹", required=True, help="结果文件夹（按输入的目录结构存放结果）")
     p.add_argument("--jobs", type=integer, metavar="进程数", help="并行进程数，默认等于 CPU 核数")
-    p.add_argument("--seed", type=integer, metavar="数字", help="所有学校使用同一个随机种子；不填则各校用参数设置中的种子，没有就由电脑随机抽取")
+    p.add_argument("--seed", type=seed_arg, metavar="数字", help=f"所有学校使用同一个随机种子（{SEED_RANGE}）；不填则各校用参数设置中的种子，没有就由电脑随机抽取")
     p = add("district", "全区核查：逐校复核结果工作簿，生成汇总表（问题学校排在前面）", cmd_district)
     p.add_argument("dir", metavar="文件夹", help="存放各校结果工作簿的文件夹（含子文件夹）")
     p.add_argument("-o", "--output", metavar="汇总表", required=True, help="汇总表文件，如 汇总.xlsx")
@@ -314,18 +344,27 @@ def main(argv: list[str] | None = None) -> int:
         except (AttributeError, ValueError):
             pass
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:           # argparse: a usage error is a user error (1); --help/--version exit 0
+        if exc.code == 2:
+            return 1
+        raise
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
     try:
-        return args.func(args)
+        with _sigterm_as_interrupt():
+            return args.func(args)
     except UserError as exc:
         _print_report(exc.report)
         return 1
-    except KeyboardInterrupt:
-        _out("已中断，没有写入任何文件。")
-        return 130
+    except KeyboardInterrupt as exc:
+        _out("已中断：正在写入的文件保持原样（或已完整写好），没有留下临时文件。")
+        return 143 if isinstance(exc, Interrupted) else 130
+    except OSError as exc:
+        _out(f"[错误] 无法读写文件“{exc.filename or ''}”：{exc.strerror or exc}。处理办法：检查路径、磁盘空间和权限后重试。")
+        return 1
     except PermissionError as exc:
         _out(f"[错误] 无法写入文件“{exc.filename}”：文件可能正在 Excel/WPS 中打开或没有写权限。处理办法：关闭该文件后重试，或换一个输出路径。")
         return 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from bianban_xl.cli.zh_args import integer
+from bianban_xl.cli.seeds import SEED_MAX, seed_arg
 from bianban_xl.model.sheet_model import BookUpdate
 from bianban_xl.service import draw_file, late_file, lock_file, public_file, teachers_file
 EXAMPLES = {
@@ -24,39 +24,42 @@ EXAMPLES = {
 }
 
 
-def _report(out: Callable[[str], None], update: BookUpdate, target: Path, backup: Path | None) -> int:
+def _report(out: Callable[[str], None], update: BookUpdate, target: Path, backup: Path | None,
+            verify: bool = True) -> int:
     for line in update.messages:
         out(line)
     out(f"结果已写入：{target}")
     if backup:
         out(f"原文件已备份为：{backup}")
-    out(f"复核命令：bianban verify \"{target}\"")
+    if verify:
+        out(f"复核命令：bianban verify \"{target}\"")
     return 0
 
 
 def add_parsers(add: Callable, out: Callable[[str], None]) -> None:
     """Register the subcommands with cli.build_parser's ``add(name, help, func)``."""
 
-    def common(p, seed_help: str | None = None):
+    def common(p, seed_help: str | None = None, output_help: str = "结果文件；不填则先把原文件备份到“备份”文件夹，再写回原文件"):
         p.add_argument("book", metavar="工作簿", help="编班结果工作簿 .xlsx / .xlsm")
-        p.add_argument("-o", "--output", metavar="结果文件", help="结果文件；不填则备份原文件后写回原文件")
+        p.add_argument("-o", "--output", metavar="结果文件", help=output_help)
+        p.add_argument("--overwrite", action="store_true", help="-o 指定的文件已存在时替换它（原文件先备份到“备份”文件夹）")
         if seed_help:
-            p.add_argument("--seed", type=integer, metavar="数字", help=seed_help)
+            p.add_argument("--seed", type=seed_arg, metavar="数字", help=f"{seed_help}；范围 0 到 {SEED_MAX}")
             p.add_argument("--source", metavar="说明", help="种子来源的说明，写入记录，如“家长代表报数”（配合 --seed）")
 
     p = add("teachers", "教师搭配：按评分、骨干、职称、年龄、教龄、性别均衡地组成各班教师团队（每位班主任一队）",
-            lambda a: _report(out, *teachers_file(a.book, a.output, a.seed, a.source)))
+            lambda a: _report(out, *teachers_file(a.book, a.output, a.seed, a.source, a.overwrite)))
     common(p, "随机种子（整数）；不填则用参数设置中的种子，再没有就由电脑随机抽取")
     p = add("draw", "班主任抽签：把各教师团队随机对应到已编好的班级，生成可打印签字的抽签记录和公示名单",
-            lambda a: _report(out, *draw_file(a.book, a.output, a.seed, a.source, a.manual)))
+            lambda a: _report(out, *draw_file(a.book, a.output, a.seed, a.source, a.manual, a.overwrite)))
     common(p, "抽签种子（整数，可由家长代表现场报数）；不填由电脑随机抽取")
     p.add_argument("--manual", action="store_true", help="不用电脑抽签，读取工作表“抽签结果”中录入的现场实物抽签结果")
     p = add("public", "公示名单：每班一页，姓名隐去部分字，只含班级、班主任、姓名、性别",
-            lambda a: _report(out, *public_file(a.book, a.output)))
-    common(p)
+            lambda a: _report(out, *public_file(a.book, a.output, a.overwrite), verify=a.output is None))
+    common(p, output_help="另存为一个新的公示文件（只含隐去部分字的名单，不含工作簿的其他内容）；不填则写入工作簿的“公示名单”工作表")
     p = add("lock", "锁定（三不动）：保护结果工作表并记录结果指纹，此后拒绝重新编班",
-            lambda a: _report(out, *lock_file(a.book, a.output)))
+            lambda a: _report(out, *lock_file(a.book, a.output, a.overwrite)))
     common(p)
     p = add("late", "插班：把学生名单中没有班级的新生逐个编入最能保持均衡的班级，不移动任何人",
-            lambda a: _report(out, *late_file(a.book, a.output, a.seed, a.source)))
+            lambda a: _report(out, *late_file(a.book, a.output, a.seed, a.source, a.overwrite)))
     common(p, "抽签种子（条件完全相同的班级之间抽签用）；不填由电脑随机抽取")

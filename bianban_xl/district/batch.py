@@ -63,7 +63,7 @@ def assign_one(source: str, output: str, relative: str, seed: int | None = None)
     item = BatchItem(source, relative)
     t0, c0 = time.perf_counter(), time.process_time()
     try:
-        result, target, _ = assign_file(source, output, seed=seed,
+        result, target, _ = assign_file(source, output, seed=seed, overwrite=True,   # a re-run replaces, after a backup
                                         seed_source="命令行指定（批量编班）" if seed is not None else None)
         item.ok, item.output = True, str(target)
         item.school = result.params.school_name

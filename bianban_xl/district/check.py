@@ -19,6 +19,7 @@ import numpy as np
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from bianban_xl.book.files import backup_copy, output_lock, replaceable_output
 from bianban_xl.book.workbook_file import FONT_NAME, render_sheet, save_atomic
 from bianban_xl.book.xlsx_fast import FastUnsupported, read_fast
 from bianban_xl.district.codes import compare_codes, read_reported_codes
@@ -94,6 +95,7 @@ class DistrictSummary:
     checks: list[SchoolCheck]      # sorted: 不合格 first, then 需核查, then 合格
     seconds: float
     out_path: Path | None = None
+    replaced_backup: Path | None = None     # the previous overview, copied before it was replaced
 
     def count(self, verdict: str) -> int:
         return sum(1 for c in self.checks if c.verdict == verdict)
@@ -373,6 +375,7 @@ def district_check(folder: str | Path, out_path: str | Path | None = None, jobs:
             rep = Report()
             rep.error("", f"汇总文件“{out_path.name}”的扩展名应为 .xlsx。", "请换一个文件名，如 汇总.xlsx。")
             raise UserError(rep)
+        replace_old = replaceable_output(out_path, {SHEET_OVERVIEW, SHEET_PROBLEMS}, "全区汇总表")
     reported = read_reported_codes(read_book(codes)) if codes is not None else None
     t0 = time.perf_counter()
     skip = [p for p in (out_path, Path(codes) if codes is not None else None) if p is not None]
@@ -391,7 +394,10 @@ def district_check(folder: str | Path, out_path: str | Path | None = None, jobs:
     checks.sort(key=lambda c: (SEVERITY[c.verdict], -len(c.findings), c.relative))
     summary = DistrictSummary(folder, checks, time.perf_counter() - t0)
     if out_path is not None:
-        write_overview(summary, out_path)
+        with output_lock(out_path):
+            if replace_old and out_path.exists():
+                summary.replaced_backup = backup_copy(out_path)
+            write_overview(summary, out_path)
         summary.out_path = out_path
     return summary
 

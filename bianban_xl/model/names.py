@@ -11,17 +11,26 @@ from functools import lru_cache
 
 _WS = re.compile(r"[\s\u3000\u00a0\u200b·•．.]+")
 
-# Surnames whose reading differs from the character's most common reading.
-# Checked longest first (compound surnames).
-SURNAME_READINGS: dict[str, tuple[str, ...]] = {
-    "万俟": ("mo", "qi"), "尉迟": ("yu", "chi"), "单于": ("chan", "yu"), "长孙": ("zhang", "sun"),
-    "单": ("shan",), "曾": ("zeng",), "解": ("xie",), "仇": ("qiu",), "区": ("ou",), "朴": ("piao",),
-    "查": ("zha",), "盖": ("ge",), "乐": ("yue",), "缪": ("miao",), "覃": ("qin",), "翟": ("zhai",),
-    "任": ("ren",), "员": ("yun",), "种": ("chong",), "重": ("chong",), "召": ("shao",),
-    "繁": ("po",), "折": ("she",), "冼": ("xian",), "蕃": ("pi",), "秘": ("bi",), "句": ("gou",),
-    "隗": ("wei",), "费": ("fei",), "燕": ("yan",), "纪": ("ji",), "宓": ("fu",), "相": ("xiang",),
-    "褚": ("chu",), "洗": ("xian",), "那": ("na",), "粘": ("nian",), "谌": ("chen",), "角": ("jue",),
-    "难": ("ning",), "阚": ("kan",), "藏": ("zang",), "华": ("hua",),
+# Surnames with more than one accepted reading: every reading in use as a surname, the usual one
+# first. A name is compared under each of them (see :func:`name_readings`), so keeping 同音 names
+# apart never depends on which reading a dictionary prefers (pypinyin reads 单 dan, 曾 ceng, 乐 le
+# when the surname is read shan, zeng, yue). Checked longest first (compound surnames). Taken from
+# pypinyin's heteronyms, keeping only readings in use as surnames (its lists also hold 王 yu, 方 wang,
+# 仇 ju, which would tie 王伟 to 于伟); 费 bi, 谌 shen and 难 ning are surname readings it lacks.
+# Surnames not listed take the dictionary's reading; the given name always does (see name_readings).
+SURNAME_READINGS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "万俟": (("mo", "qi"), ("wan", "si")), "尉迟": (("yu", "chi"), ("wei", "chi")),
+    "单于": (("chan", "yu"), ("shan", "yu"), ("dan", "yu")), "长孙": (("zhang", "sun"), ("chang", "sun")),
+    **{k: tuple((r,) for r in v.split()) for k, v in {
+        "单": "shan dan chan", "曾": "zeng ceng", "解": "xie jie", "仇": "qiu chou", "区": "ou qu", "朴": "piao pu",
+        "查": "zha cha", "盖": "ge gai", "乐": "yue le", "缪": "miao mou miu", "覃": "qin tan", "翟": "zhai di",
+        "任": "ren", "员": "yun yuan", "种": "chong zhong", "重": "chong zhong", "召": "shao zhao",
+        "繁": "po fan", "折": "she zhe", "冼": "xian", "蕃": "pi fan bo", "秘": "bi mi", "句": "gou ju",
+        "隗": "wei kui", "费": "fei bi", "燕": "yan", "纪": "ji", "宓": "fu mi", "相": "xiang",
+        "褚": "chu zhu", "洗": "xian xi", "那": "na nuo", "粘": "nian zhan", "谌": "chen shen", "角": "jue jiao",
+        "难": "ning nan", "阚": "kan", "藏": "zang cang", "华": "hua", "尉": "yu wei", "能": "nai neng",
+        "万": "wan mo", "柏": "bai bo", "长": "chang zhang", "祭": "zhai ji", "莘": "shen xin",
+    }.items()},
 }
 
 _FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"))
@@ -52,8 +61,19 @@ _SURNAMES_LONGEST_FIRST = tuple(sorted(SURNAME_READINGS, key=len, reverse=True))
 
 
 def name_pinyin(name: str, fuzzy: bool = False) -> tuple[str, ...]:
-    """Toneless pinyin syllables of a (normalised) name, surname readings applied."""
-    return _pinyin_of(normalize_name(name), fuzzy)
+    """Toneless pinyin syllables of a (normalised) name, the surname read the usual way."""
+    return _readings_of(normalize_name(name), fuzzy)[0]
+
+
+def name_readings(name: str, fuzzy: bool = False) -> frozenset[tuple[str, ...]]:
+    """Every way the name may be read: each accepted reading of the surname (SURNAME_READINGS),
+    followed by the given name as the dictionary reads it in context (pypinyin, phrase-aware).
+
+    The given name is not expanded into every heteronym of every character: pypinyin lists readings
+    nobody uses in names (和 hu/huo, 行 hang), and expanding them would tie together names no one
+    reads alike, until the keep-apart rules can no longer be met. The surname is where readings
+    truly vary, and where a dictionary, lacking context, guesses wrong."""
+    return frozenset(_readings_of(normalize_name(name), fuzzy))
 
 
 @lru_cache(maxsize=1)
@@ -82,17 +102,23 @@ def lazy_pinyin(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1 << 16)
-def _pinyin_of(text: str, fuzzy: bool) -> tuple[str, ...]:
-    head: tuple[str, ...] = ()
+def _readings_of(text: str, fuzzy: bool) -> tuple[tuple[str, ...], ...]:
+    """The readings of a normalised name, the usual one first."""
+    heads: tuple[tuple[str, ...], ...] = ((),)
     for surname in _SURNAMES_LONGEST_FIRST:
         if text.startswith(surname) and len(text) > len(surname):
-            head = SURNAME_READINGS[surname]
+            heads = SURNAME_READINGS[surname]
             text = text[len(surname):]
             break
-    syllables = head + tuple(s.lower() for s in lazy_pinyin(text))
-    if fuzzy:
-        syllables = tuple(_fuzz(s) for s in syllables)
-    return syllables
+    rest = tuple(s.lower() for s in lazy_pinyin(text))
+    out: list[tuple[str, ...]] = []
+    for head in heads:
+        syllables = head + rest
+        if fuzzy:
+            syllables = tuple(_fuzz(s) for s in syllables)
+        if syllables not in out:
+            out.append(syllables)
+    return tuple(out)
 
 
 def _fuzz(syllable: str) -> str:
@@ -122,11 +148,19 @@ def same_name_groups(names: list[str]) -> list[list[int]]:
 
 
 def same_sound_groups(names: list[str], fuzzy: bool = False) -> list[list[int]]:
-    """Indices of students whose names sound the same (toneless pinyin), excluding pure same-name
-    groups: a group is reported only if it contains at least two different written names."""
-    keys = [name_pinyin(n, fuzzy) if normalize_name(n) else None for n in names]
-    out = []
-    for idx in _groups(keys):
-        if len({normalize_name(names[i]) for i in idx}) > 1:
-            out.append(idx)
-    return out
+    """Indices of students whose names may sound the same (toneless pinyin), excluding pure
+    same-name groups: a group is reported only if it contains at least two different written names.
+
+    Two names sound the same when ANY of their readings (:func:`name_readings`) agree; each group
+    holds every name that can be read one particular way, so every such pair shares a group (a pair
+    may be in several). Groups contained in another are dropped. Sorted, so the engine's input does
+    not depend on set order."""
+    buckets: dict[tuple[str, ...], list[int]] = {}
+    for i, n in enumerate(names):
+        if normalize_name(n):
+            for key in _readings_of(normalize_name(n), fuzzy):
+                buckets.setdefault(key, []).append(i)
+    groups = sorted({tuple(idx) for idx in buckets.values()
+                     if len(idx) > 1 and len({normalize_name(names[i]) for i in idx}) > 1})
+    sets = [set(g) for g in groups]
+    return [list(g) for g, s in zip(groups, sets) if not any(s < t for t in sets)]

@@ -153,3 +153,10 @@ SHEET_DRAW_LOG = "抽签记录"
 SHEET_DRAW_INPUT = "抽签结果"      # typed in by the registrar after a physical draw: 班主任 | 班级
 SHEET_PUBLIC = "公示名单"
 P_TEACH_SUBJECTS = "任教学科"       # optional 参数设置 row: the subjects teams must cover
+
+# --- sheet names a class may not take (Excel compares sheet names ignoring case) ---------------
+INPUT_SHEETS = (SHEET_PARAMS, SHEET_ROSTER, SHEET_TWINS, SHEET_TEACHERS, SHEET_HELP, SHEET_DRAW_INPUT)
+RESULT_SHEETS = (SHEET_SUMMARY, SHEET_RECORD, SHEET_CHECK, "生源分布", SHEET_TEAMS, SHEET_DRAW_LOG, SHEET_PUBLIC,
+                 "检查结果", "学校汇总", "问题明细", "批量编班结果")
+EXCEL_CELL_MAX = 32767             # characters in one cell
+EXCEL_SHEET_NAME_MAX = 31

@@ -15,6 +15,7 @@ from bianban_xl.model.names import normalize_name, same_name_groups, same_sound_
 from bianban_xl.model.problems import Report
 from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.records import Params, Roster, Student, TwinGroup
+from bianban_xl.model.text_safety import check_text_safety
 
 MAX_LISTED = 30          # per kind of cell problem (formulas, merged) before summarising
 _SHEET_BAD_CHARS = set('[]:*?/\\')
@@ -43,14 +44,15 @@ def _number(v) -> float | None:
     if isinstance(v, bool):
         return None
     if isinstance(v, (int, float)):
-        return None if (isinstance(v, float) and math.isnan(v)) else float(v)
+        return float(v) if math.isfinite(v) else None          # nan, inf: not a number anyone typed
     if isinstance(v, str):
         t = v.strip().replace("，", ".").replace("．", ".")
         t = t.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
         try:
-            return float(t)
+            x = float(t)
         except ValueError:
             return None
+        return x if math.isfinite(x) else None             # "inf", "nan", "1e309"
     return None
 
 
@@ -203,16 +205,24 @@ def read_params(book: RawBook, report: Report) -> tuple[Params | None, dict[str,
             report.error(name, f"“{S.P_CLASS_NAMES}”列出了 {len(class_names)} 个班名，但“{S.P_CLASSES}”是 {n_classes}。",
                          "请让班名个数与班级数一致（用逗号分隔），或留空使用 1班、2班……", row=r, col=2)
             ok = False
-        dup = sorted({c for c in class_names if class_names.count(c) > 1})
+        folded = [c.casefold() for c in class_names]
+        dup = sorted({c for c in class_names if folded.count(c.casefold()) > 1})
         if dup:
             report.error(name, f"班级名称重复：{'、'.join(dup)}。", "每个班名只能出现一次。", row=r, col=2)
             ok = False
+        taken = {n.casefold(): n for n in (*S.INPUT_SHEETS, *S.RESULT_SHEETS)}
+        taken.update((n.casefold(), n) for canonical in (S.SHEET_PARAMS, S.SHEET_ROSTER, S.SHEET_TWINS, S.SHEET_TEACHERS)
+                     if (n := S.resolve_sheet(book.order, canonical)))
         for cn in class_names:
-            if len(cn) > 31 or set(cn) & _SHEET_BAD_CHARS:
-                report.error(name, f"班级名称“{cn}”不能用作工作表名（最长 31 个字，不能含 [ ] : * ? / \\）。", "请改一个班名。", row=r, col=2)
+            if len(cn) > S.EXCEL_SHEET_NAME_MAX or set(cn) & _SHEET_BAD_CHARS or cn.startswith("'") or cn.endswith("'"):
+                report.error(name, f"班级名称“{cn[:40]}{'…' if len(cn) > 40 else ''}”不能用作工作表名"
+                                   f"（Excel 规定：最长 {S.EXCEL_SHEET_NAME_MAX} 个字，不能含 [ ] : * ? / \\，不能以 ' 开头或结尾）。",
+                             "请改一个班名。", row=r, col=2)
                 ok = False
-            elif cn in (S.SHEET_PARAMS, S.SHEET_ROSTER, S.SHEET_TWINS, S.SHEET_TEACHERS, S.SHEET_HELP):
-                report.error(name, f"班级名称“{cn}”与输入工作表同名。", "请改一个班名。", row=r, col=2)
+            elif cn.casefold() in taken:
+                report.error(name, f"班级名称“{cn}”与工作表“{taken[cn.casefold()]}”同名（工作表名不区分大小写），"
+                                   "每个班的名单要单独占一张工作表。",
+                             f"请改一个班名，不要用这些名称：{'、'.join(sorted(set(taken.values())))}。", row=r, col=2)
                 ok = False
     school = _text(cell_of(S.P_SCHOOL)[1])
     grade = _text(cell_of(S.P_GRADE)[1])
@@ -616,6 +626,7 @@ def check_feasibility(students: list[Student], groups: list[TwinGroup], params: 
 def validate(book: RawBook) -> tuple[Roster | None, Report]:
     """Read and check everything. Returns (roster, report); roster is None when there are errors."""
     report = Report()
+    check_text_safety(book, report)
     params, found = read_params(book, report)
     params_ok = params is not None and "_invalid" not in found
     students, columns, _, roster_sheet, layout = _read_roster(book, params, report)

@@ -69,13 +69,15 @@ def solve_labels(roster: Roster, params: Params, seed: int, progress: Progress =
 
 def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress = None,
                     seed_source: str | None = None, force_reason: str | None = None,
-                    computer_seed: bool = False) -> AssignResult:
+                    in_place: bool = False, computer_seed: bool = False) -> AssignResult:
     """Validate, balance and build every result sheet. Raises UserError; writes nothing.
-    A locked workbook (三不动) is refused unless ``force_reason`` is given; it is then logged.
-    A sealed workbook (数据封存) must still match its seal, and its seed must be given (called out
-    in the room) unless ``computer_seed`` asks for a computer-drawn one, labelled so everywhere."""
+    A locked workbook (三不动) is refused unless ``force_reason`` is given; it is then logged. So is
+    one holding on-site work (lottery, 教师搭配, late placements) when the result replaces it
+    (``in_place``). A sealed workbook (数据封存) must still match its seal, and its seed must be
+    given (called out in the room) unless ``computer_seed`` asks for a computer-drawn one,
+    labelled so everywhere."""
 
-    forced_log = assign_guard(book, force_reason)
+    forced_log = assign_guard(book, force_reason, in_place)
     if progress:
         progress(0.0, "正在检查数据")
     roster, report = validate(book)

@@ -17,16 +17,41 @@ from bianban_xl.model.validate import validate
 from bianban_xl.onsite.state import K_COLUMN, K_DRAW, K_SHEETS, K_STATE, K_TIME, lock_info, LOCKED, names_on_class_sheet, read_draw_log, read_record, require_assigned, text, VerifyResult
 from bianban_xl.reports.result_sheets import SHEET_SCHOOLS
 
-def assign_guard(book: RawBook, force_reason: str | None) -> list[list[Any]]:
-    """Called before re-assigning. Locked and no reason: UserError. Forced: the log rows to record."""
+def onsite_steps_done(book: RawBook) -> list[str]:
+    """What a plain re-run of 自动编班 would undo in ``book``: a lottery, 教师搭配, late placements
+    (in 编班记录), a typed-in physical draw. Empty for a workbook with results only."""
+    done = []
+    if S.SHEET_DRAW_LOG in book.sheets:
+        done.append(f"班主任抽签（“{S.SHEET_DRAW_LOG}”）")
+    if S.SHEET_TEAMS in book.sheets:
+        done.append(f"教师搭配（“{S.SHEET_TEAMS}”）")
+    rec = book.sheets.get(S.SHEET_RECORD)
+    late = sum(1 for row in (rec.rows if rec else []) if len(row) > 1 and text(row[1]).startswith("插班："))
+    if late:
+        done.append(f"插班 {late} 人（“{S.SHEET_RECORD}”）")
+    return done
+
+
+def assign_guard(book: RawBook, force_reason: str | None, in_place: bool = False) -> list[list[Any]]:
+    """Called before re-assigning. A locked workbook is refused without a reason (UserError); so is
+    one holding a lottery, 教师搭配 or late placements when the run would write over it
+    (``in_place``): with -o the original keeps that work. Forced: the log rows to record."""
     info = lock_info(book)
+    forced = bool(force_reason and force_reason.strip())
+    stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     if info is None:
-        return []
-    if not force_reason or not force_reason.strip():
+        done = onsite_steps_done(book)
+        if not done or not (in_place or forced):
+            return []
+        if not forced:
+            fail(S.SHEET_RECORD, f"这个工作簿已经做过{'、'.join(done)}；重新编班会使这些结果作废，没有重新编班，文件未改动。",
+                 "插班请用“插班”（bianban late），不会移动任何已编班的学生。确需重新编班（须经批准），请运行："
+                 "bianban assign 文件 --force --reason \"原因\"，原因会写入编班记录，原文件先备份。")
+        return [[stamp, f"{'强制' if in_place else ''}重新编班：工作簿原已做过{'、'.join(done)}；原因：{force_reason.strip()}"]]
+    if not forced:
         fail(S.SHEET_RECORD, f"工作簿已于 {info.get(K_TIME, '')} 锁定（结果已公示，三不动），拒绝重新编班。",
              "插班请用“插班”（bianban late），不会移动任何已编班的学生。确需重新编班（须经批准），请运行："
              "bianban assign 文件 --force --reason \"原因\"，原因会写入编班记录。")
-    stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     return [[stamp, f"强制重新编班：工作簿原已于 {info.get(K_TIME, '')} 锁定；原因：{force_reason.strip()}；"
                     f"锁定时结果指纹 {info.get(K_COLUMN, '')[:16]}…"]]
 
