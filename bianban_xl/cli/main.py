@@ -346,8 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:           # argparse: a usage error is a user error (1); --help/--version exit 0
-        if exc.code == 2:
+    except SystemExit as exc:           # a usage error (ZhParser.error: 1) is a user error; --help/--version exit 0
+        if exc.code not in (0, None):
             return 1
         raise
     if not getattr(args, "func", None):
