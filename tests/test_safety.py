@@ -211,8 +211,9 @@ def _wait_for(cond, seconds: float = 60) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("in_place", [False, True])
-def test_sigterm_mid_write_leaves_old_file_and_no_temporary(tmp_path, in_place):
+@pytest.mark.parametrize("in_place, sig, code", [(False, signal.SIGTERM, 143), (True, signal.SIGTERM, 143),
+                                                  (True, signal.SIGINT, 130)])
+def test_sigterm_mid_write_leaves_old_file_and_no_temporary(tmp_path, in_place, sig, code):
     book = write_book(tmp_path / "输入.xlsx", rows=student_rows(120))
     out = tmp_path / "结果.xlsx"
     before = sha(book)
@@ -220,9 +221,9 @@ def test_sigterm_mid_write_leaves_old_file_and_no_temporary(tmp_path, in_place):
     proc = _cli("assign", *args, env_delay=30)
     # the temporary file beside the target is complete: the write is between write and replace
     _wait_for(lambda: any(n.startswith(".~bianban-") for n in _leftovers(tmp_path)))
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 143, (stdout, stderr)
+    assert proc.returncode == code, (stdout, stderr)
     assert "已中断" in stdout and "Traceback" not in stderr
     assert _leftovers(tmp_path) == []                       # no temporary file, no lock file
     assert sha(book) == before
@@ -404,3 +405,75 @@ def test_looks_like_formula_rule():
     no = ["-5", "+86 138 0000 0000", "-", "--", "－", "1e5", "张三", "", "3-2班", "-0.5", "+5%"]
     assert [v for v in yes if not looks_like_formula(v)] == []
     assert [v for v in no if looks_like_formula(v)] == []
+
+
+def test_overlong_notes_are_refused(tmp_path, capsys):
+    out = assigned(tmp_path)
+    before = sha(out)
+    assert main(["draw", str(out), "--seed", "3", "--source", "报" * 40000]) == 1
+    assert main(["assign", str(out), "--force", "--reason", "因" * 40000]) == 1
+    assert "最长 500 个字" in capsys.readouterr().err and sha(out) == before
+
+
+def test_interrupted_backup_is_never_left_as_a_backup(tmp_path, monkeypatch):
+    import shutil as sh
+
+    from bianban_xl.book import files
+
+    book = write_book(tmp_path / "输入.xlsx")
+
+    def copy_then_stop(a, b):
+        Path(b).write_bytes(Path(a).read_bytes()[:100])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sh, "copy2", copy_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        files.backup_copy(book)
+    assert list((tmp_path / BACKUP_DIR).iterdir()) == []
+
+
+def test_lock_is_reentrant_per_thread_only(tmp_path):
+    import threading
+
+    from bianban_xl.book.files import output_lock
+    from bianban_xl.model.problems import UserError
+
+    target = tmp_path / "结果.xlsx"
+    seen = []
+
+    def other():
+        try:
+            with output_lock(target):
+                seen.append("got it")
+        except UserError as exc:
+            seen.append(str(exc))
+
+    with output_lock(target):
+        with output_lock(target):                 # the same thread: re-entrant
+            t = threading.Thread(target=other)
+            t.start()
+            t.join()
+    assert len(seen) == 1 and "另一个编班程序正在写入" in seen[0]
+    assert not (tmp_path / ".~bianban.结果.xlsx.lock").exists()
+
+
+def test_real_formulas_on_other_input_sheets_are_named(tmp_path, capsys):
+    teachers = [list(r) for r in TEACHERS]
+    teachers[2][7] = "=AVERAGE(90,80)"                      # 教师名单!H3, a real formula
+    book = write_book(tmp_path / "输入.xlsx", extra_sheets={"教师名单": teachers})
+    main(["check", str(book)])
+    out = capsys.readouterr().out
+    assert any("教师名单" in line and "H3" in line and "这里是公式" in line for line in out.splitlines()), out
+
+
+def test_batch_rerun_backs_up_the_previous_results(tmp_path, capsys):
+    src = tmp_path / "各校"
+    src.mkdir()
+    write_book(src / "一中.xlsx")
+    out = tmp_path / "结果"
+    assert main(["batch", str(src), "-o", str(out), "--jobs", "1", "--seed", "1"]) == 0
+    first = sha(out / "一中.xlsx")
+    capsys.readouterr()
+    assert main(["batch", str(src), "-o", str(out), "--jobs", "1", "--seed", "2"]) == 0
+    assert "已先备份" in capsys.readouterr().out
+    assert [sha(p) for p in (out / BACKUP_DIR).iterdir()] == [first]

@@ -18,6 +18,7 @@ Every refusal is a UserError with a Chinese message and the way forward.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import filecmp
 import html
@@ -27,6 +28,7 @@ import shutil
 import socket
 import stat
 import tempfile
+import threading
 import time
 import zipfile
 from datetime import datetime
@@ -45,7 +47,7 @@ class Interrupted(KeyboardInterrupt):
     """SIGTERM turned into an exception, so every ``finally`` cleans up as for Ctrl-C."""
 
 
-_held: dict[Path, int] = {}       # lock files this process holds -> nesting depth
+_held: dict[tuple[Path, int], int] = {}   # (target, thread) whose lock this process holds -> nesting depth
 
 
 def _lock_path(target: Path) -> Path:
@@ -57,6 +59,9 @@ def _key(target: Path) -> Path:
 
 
 def _pid_alive(pid: int) -> bool:
+    """Is process ``pid`` running on this machine? (Unsure: yes, so a live run's lock is never taken.)"""
+    if os.name == "nt":        # os.kill(pid, 0) would terminate the process on Windows
+        return _pid_alive_windows(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -64,6 +69,20 @@ def _pid_alive(pid: int) -> bool:
     except (PermissionError, OSError):
         return True
     return True
+
+
+def _pid_alive_windows(pid: int) -> bool:
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    handle = kernel32.OpenProcess(0x1000, False, pid)     # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return ctypes.get_last_error() == 5               # ERROR_ACCESS_DENIED: it exists
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True
+        return code.value == 259                          # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 def _lock_is_stale(lock: Path) -> bool:
@@ -93,14 +112,15 @@ def _describe_lock(lock: Path) -> str:
 @contextlib.contextmanager
 def output_lock(target: str | os.PathLike) -> Iterator[None]:
     """Hold the lock file of ``target`` for the block; re-entrant within this process.
-    Refuses (UserError) when another run holds it."""
+    Refuses (UserError) when another run (or another thread of this one) holds it."""
     target = _key(Path(target))
-    if target in _held:
-        _held[target] += 1
+    mine = (target, threading.get_ident())
+    if mine in _held:
+        _held[mine] += 1
         try:
             yield
         finally:
-            _held[target] -= 1
+            _held[mine] -= 1
         return
     _check_folder(target)
     lock = _lock_path(target)
@@ -121,10 +141,10 @@ def output_lock(target: str | os.PathLike) -> Iterator[None]:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(body)
-        _held[target] = 1
+        _held[mine] = 1
         yield
     finally:
-        _held.pop(target, None)
+        _held.pop(mine, None)
         with contextlib.suppress(OSError):
             lock.unlink()
 
@@ -240,12 +260,19 @@ def backup_copy(path: str | os.PathLike) -> Path:
     while dest.exists():
         dest = folder / f"{p.stem}.备份-{stamp}-{n}{p.suffix}"
         n += 1
-    shutil.copy2(p, dest)
-    with contextlib.suppress(OSError):    # a backup is a copy anyone may read, never read-only
-        os.chmod(dest, stat.S_IMODE(os.stat(dest).st_mode) | stat.S_IWUSR)
-    if not filecmp.cmp(p, dest, shallow=False):
-        dest.unlink()
-        fail("", f"备份“{p.name}”时复制的文件与原文件不一致，本次没有修改任何文件。", "请检查磁盘空间后重试。")
+    tmp = folder / f".~bianban-{os.getpid()}-{dest.name}"
+    try:                         # copied under a temporary name, so an interrupted copy is never a "backup"
+        shutil.copy2(p, tmp)
+        with contextlib.suppress(OSError):    # a backup is a copy anyone may read, never read-only
+            os.chmod(tmp, stat.S_IMODE(os.stat(tmp).st_mode) | stat.S_IWUSR)
+        if not filecmp.cmp(p, tmp, shallow=False):
+            fail("", f"备份“{p.name}”时复制的文件与原文件不一致，本次没有修改任何文件。", "请检查磁盘空间后重试。")
+        os.replace(tmp, dest)
+    except OSError as exc:
+        fail("", f"无法备份“{p.name}”（{why(exc)}），本次没有修改任何文件。", "请检查磁盘空间和写权限后重试。")
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
     return dest
 
 

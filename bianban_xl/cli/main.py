@@ -17,7 +17,7 @@ from bianban_xl import __version__
 from bianban_xl.book.template import build_input_workbook
 from bianban_xl.book.files import Interrupted, backup_copy, output_lock, plan_output
 from bianban_xl.book.workbook_file import save_atomic
-from bianban_xl.cli.seeds import SEED_RANGE, seed_arg
+from bianban_xl.cli.seeds import SEED_RANGE, note_arg, seed_arg
 from bianban_xl.cli.onsite import add_parsers as add_onsite, EXAMPLES as ONSITE_EXAMPLES
 from bianban_xl.cli.zh_args import integer, ZhParser
 from bianban_xl.demo import run_demo
@@ -216,6 +216,9 @@ def cmd_batch(args) -> int:
          f"用时 {res.seconds:.1f} 秒（{res.jobs} 个进程）。")
     if not res.items:
         _out(f"[提醒] 文件夹“{args.dir}”中没有找到 .xlsx / .xlsm 工作簿。")
+    replaced = [i for i in res.items if i.backup]
+    if replaced:
+        _out(f"{len(replaced)} 个学校上次的结果文件已先备份到各自文件夹下的“备份”文件夹，再写入新结果。")
     if res.skipped:
         _out(f"未处理 {len(res.skipped)} 个不是 Excel 工作簿的文件：" + "、".join(p.name for p in res.skipped[:10])
              + ("……" if len(res.skipped) > 10 else ""))
@@ -312,11 +315,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="结果文件", help="结果文件；不填则备份原文件后写回原文件")
     p.add_argument("--seed", type=seed_arg, metavar="数字", help=f"随机种子（{SEED_RANGE}，现场报数）；不填则用参数设置中的种子，再没有就由电脑随机抽取"
                    "（已封存的工作簿：在终端输入两遍，或用 --computer-seed）")
-    p.add_argument("--source", metavar="说明", help="种子来源的说明，写入编班记录，如“家长代表报数”（配合 --seed）")
+    p.add_argument("--source", type=note_arg, metavar="说明", help="种子来源的说明，写入编班记录，如“家长代表报数”（配合 --seed）")
     p.add_argument("--computer-seed", action="store_true", help="由电脑抽取种子（不经现场报数）；编班汇总、编班记录和各班名单上都会注明")
     p.add_argument("-q", "--quiet", action="store_true", help="不显示提醒")
     p.add_argument("--force", action="store_true", help="工作簿已锁定时强制重新编班（须同时用 --reason 写明原因，原因记入编班记录）")
-    p.add_argument("--reason", metavar="原因", help="强制重新编班的原因（配合 --force）")
+    p.add_argument("--reason", type=note_arg, metavar="原因", help="强制重新编班的原因（配合 --force）")
     p.add_argument("--overwrite", action="store_true", help="-o 指定的文件已存在时替换它（原文件先备份到“备份”文件夹）")
     p = add("verify", "按编班记录重新运行，核对结果文件中的分班是否完全一致、是否被改动", cmd_verify)
     p.add_argument("book", metavar="工作簿", help="编班结果工作簿")

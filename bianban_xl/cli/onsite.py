@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from bianban_xl.cli.seeds import SEED_MAX, seed_arg
+from bianban_xl.cli.seeds import SEED_MAX, note_arg, seed_arg
 from bianban_xl.model.sheet_model import BookUpdate
 from bianban_xl.service import draw_file, late_file, lock_file, public_file, teachers_file
 EXAMPLES = {
@@ -45,7 +45,7 @@ def add_parsers(add: Callable, out: Callable[[str], None]) -> None:
         p.add_argument("--overwrite", action="store_true", help="-o 指定的文件已存在时替换它（原文件先备份到“备份”文件夹）")
         if seed_help:
             p.add_argument("--seed", type=seed_arg, metavar="数字", help=f"{seed_help}；范围 0 到 {SEED_MAX}")
-            p.add_argument("--source", metavar="说明", help="种子来源的说明，写入记录，如“家长代表报数”（配合 --seed）")
+            p.add_argument("--source", type=note_arg, metavar="说明", help="种子来源的说明，写入记录，如“家长代表报数”（配合 --seed）")
 
     p = add("teachers", "教师搭配：按评分、骨干、职称、年龄、教龄、性别均衡地组成各班教师团队（每位班主任一队）",
             lambda a: _report(out, *teachers_file(a.book, a.output, a.seed, a.source, a.overwrite)))

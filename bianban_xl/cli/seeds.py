@@ -17,3 +17,13 @@ def seed_arg(text: str) -> int:
     if not 0 <= value <= SEED_MAX:
         raise argparse.ArgumentTypeError(f"随机种子 {text} 超出范围；请填写{SEED_RANGE}（负数和更大的数会与其他种子重复，不予接受）。")
     return value
+
+
+NOTE_MAX = 500               # --source / --reason go into 编班记录 cells; far below Excel's 32,767
+
+
+def note_arg(text: str) -> str:
+    """--source / --reason: a short note written into the record, refused when absurdly long."""
+    if len(text) > NOTE_MAX:
+        raise argparse.ArgumentTypeError(f"说明文字有 {len(text)} 个字，最长 {NOTE_MAX} 个字；请写简短的说明（如“家长代表报数”）。")
+    return text

@@ -26,6 +26,7 @@ class BatchItem:
     source: str                     # input path
     relative: str                   # input path relative to the input folder (for messages)
     output: str | None = None       # written result, None on failure
+    backup: str | None = None       # the previous result at ``output``, copied to 备份 before it was replaced
     ok: bool = False
     school: str = ""
     students: int = 0
@@ -63,9 +64,9 @@ def assign_one(source: str, output: str, relative: str, seed: int | None = None)
     item = BatchItem(source, relative)
     t0, c0 = time.perf_counter(), time.process_time()
     try:
-        result, target, _ = assign_file(source, output, seed=seed, overwrite=True,   # a re-run replaces, after a backup
-                                        seed_source="命令行指定（批量编班）" if seed is not None else None)
-        item.ok, item.output = True, str(target)
+        result, target, backup = assign_file(source, output, seed=seed, overwrite=True,   # a re-run replaces, after a backup
+                                             seed_source="命令行指定（批量编班）" if seed is not None else None)
+        item.ok, item.output, item.backup = True, str(target), str(backup) if backup else None
         item.school = result.params.school_name
         item.students, item.classes, item.seed = len(result.roster.students), result.params.n_classes, result.seed
         item.engine_seconds = result.engine_seconds

@@ -6,6 +6,9 @@
   Not a formula: a number typed as text (``-5``, ``+86 138…``) and a lone placeholder (``-``, ``--``).
 * a value longer than Excel's cell limit (32,767 characters): an error, never silently truncated.
 
+* a real formula on an input sheet other than 学生名单 (whose formulas validate reports as errors):
+  a warning, since the tool reads what is typed, never computes formulas.
+
 Every input sheet is scanned, header cells and 教师名单 included.
 """
 from __future__ import annotations
@@ -52,8 +55,13 @@ def _preview(text: str) -> str:
 
 def check_text_safety(book: RawBook, report: Report) -> None:
     """Add a warning per formula-looking value and an error per over-long value of the input sheets."""
+    roster = S.resolve_sheet(book.order, S.SHEET_ROSTER)
     for name in _input_sheets(book):
         sheet = book.sheets[name]
+        if name != roster:
+            for r, c in sorted(sheet.formulas)[:MAX_LISTED]:
+                report.warn(name, "这里是公式。本工具只读取单元格里填写的内容，不计算、也不执行公式。",
+                            "请复制后用“选择性粘贴 → 数值”替换公式。", row=r, col=c)
         formula_like: list[tuple[int, int, str]] = []
         for r, row in enumerate(sheet.rows, start=1):
             for c, v in enumerate(row, start=1):
