@@ -21,7 +21,7 @@ from bianban_xl.onsite.journal import verify_log
 from bianban_xl.onsite.late import split_late, verify_late
 from bianban_xl.onsite.lock import verify_lock
 from bianban_xl.onsite.lottery import verify_lottery
-from bianban_xl.onsite.public_list import mask_name
+from bianban_xl.onsite.public_list import public_names
 from bianban_xl.onsite.reassign import team_classes
 from bianban_xl.onsite.state import VerifyResult, head_of_class_from_log, names_on_class_sheet, read_record
 from bianban_xl.onsite.state import text
@@ -145,7 +145,10 @@ def _public_current(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
         return True, []
     names = roster.params.names()
     heads = head_of_class_from_log(book) or {}
-    want = {c: [(mask_name(s.name), s.gender) for s in roster.students if s.klass == c] for c in names}
+    want = {}
+    for c in names:
+        members = [s for s in roster.students if s.klass == c]
+        want[c] = [(shown, s.gender) for s, shown in zip(members, public_names(members))]
     got: dict[str, list[tuple[str, str]]] = {}
     got_head: dict[str, str] = {}
     head = ""

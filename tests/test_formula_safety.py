@@ -43,7 +43,7 @@ def hostile_book(path: Path) -> Path:
     rows = [r[:-1] + [DDE if i % 2 else "普通", None] for i, r in enumerate(rows)]
     header = HEADER[:-1] + [EXTRA_HEADER, "备注"]
     params = [("学校名称", LINK), ("年级", DDE), ("班级数", 3), ("班额上限", 50), ("随机种子", 123),
-              ("成绩科目", "语文,数学"), ("班级名称", CLASS_NAMES)]
+              ("成绩科目", "语文,数学"), ("班级名称", CLASS_NAMES), ("班级名单列", EXTRA_HEADER)]
     teachers = [list(r) for r in TEACHERS]
     teachers[1][0], teachers[2][0], teachers[4][0] = LINK, AT, TAB
     return write_book(path, params=params, rows=rows, header=header, extra_sheets={"教师名单": teachers})

@@ -477,3 +477,22 @@ def test_batch_rerun_backs_up_the_previous_results(tmp_path, capsys):
     assert main(["batch", str(src), "-o", str(out), "--jobs", "1", "--seed", "2"]) == 0
     assert "已先备份" in capsys.readouterr().out
     assert [sha(p) for p in (out / BACKUP_DIR).iterdir()] == [first]
+
+
+def test_disk_full_mid_write_is_a_user_error_and_leaves_nothing(tmp_path):
+    import errno
+
+    from bianban_xl.book.files import write_atomic
+    from bianban_xl.model.problems import UserError
+
+    target = tmp_path / "结果.xlsx"
+    target.write_bytes(b"old")
+
+    def full(tmp: str) -> None:
+        Path(tmp).write_bytes(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(UserError) as info:
+        write_atomic(target, full)
+    assert "磁盘已满" in str(info.value)
+    assert target.read_bytes() == b"old" and _leftovers(tmp_path) == []

@@ -150,7 +150,7 @@ def output_lock(target: str | os.PathLike) -> Iterator[None]:
 
 
 _WHY = {errno.EACCES: "没有写权限", errno.EPERM: "没有写权限", errno.ENOENT: "文件夹不存在或不能在其中建文件",
-        errno.EROFS: "磁盘或文件夹是只读的", errno.ENOSPC: "磁盘已满", errno.EDQUOT: "磁盘配额已满",
+        errno.EROFS: "磁盘或文件夹是只读的", errno.ENOSPC: "磁盘已满", getattr(errno, "EDQUOT", -2): "磁盘配额已满",
         errno.ENOTDIR: "路径中有一段不是文件夹"}
 
 
@@ -243,7 +243,7 @@ def write_atomic(target: str | os.PathLike, write: Callable[[str], None]) -> Non
                     os.unlink(tmp)
 
 
-_ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
+_ENVIRONMENT_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", -2), errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
 
 
 def backup_copy(path: str | os.PathLike) -> Path:

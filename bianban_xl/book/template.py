@@ -29,6 +29,8 @@ PARAM_ROWS = [
     (S.P_HOMOPHONE, "否", "是：读音相同的姓名（如 张伟 / 章伟）也分到不同班"),
     (S.P_FUZZY, "否", "是：同音判断时把易混的音也算相同（zh/z、ch/c、sh/s、n/l、an/ang、en/eng、in/ing）"),
     (S.P_CLASS_NAMES, None, "可选：逗号分隔的班名，如 七(1)班,七(2)班；留空为 1班、2班……"),
+    (S.P_SHOW_SCORES, "否", "否：班级名单只有序号、编号、姓名、性别、出生日期、毕业学校、备注（发给老师、家长）；是：另含户籍、等级和成绩（教务处内部用）"),
+    (S.P_CLASS_COLUMNS, None, "可选：学生名单中另外要印在班级名单上的列，逗号分隔，如 家长电话；不填则不印。身份证号只显示前 3 位和后 4 位"),
 ]
 
 HELP_LINES = [
@@ -91,6 +93,8 @@ def build_input_workbook(n_rows: int = 2000) -> Workbook:
     ws.column_dimensions["C"].width = 70
     hp_row = 2 + [k for k, _, _ in PARAM_ROWS].index(S.P_HOMOPHONE)
     _list_validation(ws, '"是,否"', f"B{hp_row}:B{hp_row + 1}", S.P_HOMOPHONE, "请选择 是 或 否")
+    sc_row = 2 + [k for k, _, _ in PARAM_ROWS].index(S.P_SHOW_SCORES)
+    _list_validation(ws, '"是,否"', f"B{sc_row}", S.P_SHOW_SCORES, "请选择 是 或 否")
     ws.cell(row=2 + [k for k, _, _ in PARAM_ROWS].index(S.P_CLASSES), column=2).comment = Comment("必填：班级个数", "bianban")
 
     ws = wb.create_sheet(S.SHEET_ROSTER)
@@ -133,7 +137,9 @@ def fill_input_workbook(roster, params) -> Workbook:
               S.P_FUZZY: "是" if params.fuzzy_homophones else "否",
               S.P_CLASS_NAMES: ",".join(params.class_names) if params.class_names else None,
               S.P_FULL_MARKS: ",".join(f"{k}:{v:g}" for k, v in params.full_marks.items()) if params.full_marks
-              else int(params.full_mark_default) if float(params.full_mark_default).is_integer() else params.full_mark_default}
+              else int(params.full_mark_default) if float(params.full_mark_default).is_integer() else params.full_mark_default,
+              S.P_SHOW_SCORES: "是" if params.show_scores else "否",
+              S.P_CLASS_COLUMNS: ",".join(params.class_columns) or None}
     for r in range(2, ws.max_row + 1):
         key = ws.cell(row=r, column=1).value
         if key in values:

@@ -20,7 +20,8 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from bianban_xl.book.files import write_atomic
 from bianban_xl.model.problems import Report
 from bianban_xl.model.raw_book import RawBook, RawSheet
-from bianban_xl.model.sheet_model import FORMULA, LINK, TEXT, ChartSpec, SheetSpec, cell_kind
+from bianban_xl.model.sheet_model import (FORMULA, LINK, TEXT, ChartSpec, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE,
+                                          MARGIN_TOP, SheetSpec, cell_kind)
 
 FONT_NAME = "等线"
 _THIN = Side(style="thin", color="808080")
@@ -157,7 +158,7 @@ def render_sheet(wb: Workbook, spec: SheetSpec, index: int | None = None):
                     cell.number_format = "0.00"
                 styled[key] = copy(cell._style)
         if block.style == "title" and spec.merge_title:
-            width = max(spec.max_col, 1)
+            width = spec.title_width
             if width > 1:
                 ws.merge_cells(start_row=block.top, start_column=1, end_row=block.top, end_column=width)
             ws.row_dimensions[block.top].height = 26
@@ -168,6 +169,8 @@ def render_sheet(wb: Workbook, spec: SheetSpec, index: int | None = None):
                     ws.cell(row=r, column=col).number_format = fmt
     for col, width in spec.col_widths.items():
         ws.column_dimensions[get_column_letter(col)].width = width
+    for row, height in spec.row_heights.items():
+        ws.row_dimensions[row].height = height
     if spec.freeze:
         ws.freeze_panes = spec.freeze
     # print-ready A4: fit to page width, repeated header rows, page numbers
@@ -177,10 +180,13 @@ def render_sheet(wb: Workbook, spec: SheetSpec, index: int | None = None):
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.left = ws.page_margins.right = MARGIN_SIDE
+    ws.page_margins.top, ws.page_margins.bottom = MARGIN_TOP, MARGIN_BOTTOM
+    ws.page_margins.header = ws.page_margins.footer = MARGIN_HEADER
     if spec.print_title_rows:
         ws.print_title_rows = spec.print_title_rows
+    if spec.print_area:
+        ws.print_area = spec.print_area
     ws.oddFooter.center.text = (spec.header_footer + "  " if spec.header_footer else "") + "第 &P 页，共 &N 页"
     ws.oddFooter.center.size = 9
     for chart in spec.charts:

@@ -25,7 +25,8 @@ from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel, from_ISO8
 
 from bianban_xl.book.files import write_atomic
 from bianban_xl.model.raw_book import RawBook, RawSheet
-from bianban_xl.model.sheet_model import BookUpdate, ChartSpec, Formula, Link, SheetSpec
+from bianban_xl.model.sheet_model import (BookUpdate, ChartSpec, Formula, Link, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE,
+                                          MARGIN_TOP, SheetSpec)
 from bianban_xl.book.workbook_file import BORDER, FONT_NAME, STYLES, _add_chart
 from xml.sax.saxutils import escape as _xml_escape
 
@@ -418,6 +419,12 @@ def _obj_xml(obj) -> str:
     return got
 
 
+def _absolute(ref: str) -> str:
+    """'B7' -> '$B$7' (as openpyxl writes print areas)."""
+    m = re.fullmatch(r"\$?([A-Za-z]+)\$?(\d+)", ref.strip())
+    return f"${m.group(1).upper()}${m.group(2)}" if m else ref
+
+
 def _letter(c: int) -> str:
     return get_column_letter(c)
 
@@ -686,13 +693,15 @@ def _spec_xml(spec: SheetSpec, styles: _Styles) -> tuple[str, list]:
                     fmt = "0.00"
                 cell[1] = templates[key] = (font, fill, border, align, fmt)
         if block.style == "title" and spec.merge_title:
-            width = max(spec.max_col, 1)
+            width = spec.title_width
             if width > 1:
                 merges.append(f"A{block.top}:{_letter(width)}{block.top}")
                 for c in range(2, width + 1):
                     cells.pop((block.top, c), None)
                     merged_out.add((block.top, c))
             heights[block.top] = 26
+    for r, h in spec.row_heights.items():
+        heights[r] = h
     with_fmt: dict[tuple[int, str], tuple] = {}   # the same comps + format -> one tuple (one <xf>)
     if nf:
         spans = [(b.top, b.bottom, b.left, b.right) for b in spec.blocks if b.style in ("body", "foot", "good", "warn", "bad")]
@@ -734,7 +743,7 @@ def _spec_xml(spec: SheetSpec, styles: _Styles) -> tuple[str, list]:
     plain_text = _PLAIN_TEXT.fullmatch
     for r in sorted(by_row):
         h = heights.get(r)
-        out.append(f'<row r="{r}" ht="{h}" customHeight="1">' if h else f'<row r="{r}">')
+        out.append(f'<row r="{r}" ht="{_g(h)}" customHeight="1">' if h else f'<row r="{r}">')
         for c in by_row[r]:
             value, comps = cells[(r, c)]
             if value is None and comps is _DEFAULT_COMPS:
@@ -770,7 +779,8 @@ def _spec_xml(spec: SheetSpec, styles: _Styles) -> tuple[str, list]:
                 '<color rgb="00FFFFFF" /><color rgb="005B9BD5" /></colorScale></cfRule>' for p in prios)
                 + "</conditionalFormatting>")
     out.append('<printOptions horizontalCentered="1" />'
-               '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.5" footer="0.5" />'
+               f'<pageMargins left="{_g(MARGIN_SIDE)}" right="{_g(MARGIN_SIDE)}" top="{_g(MARGIN_TOP)}" '
+               f'bottom="{_g(MARGIN_BOTTOM)}" header="{_g(MARGIN_HEADER)}" footer="{_g(MARGIN_HEADER)}" />'
                f'<pageSetup orientation="{"landscape" if spec.landscape else "portrait"}" paperSize="9" '
                'fitToHeight="0" fitToWidth="1" />')
     footer = (spec.header_footer + "  " if spec.header_footer else "") + "第 &P 页，共 &N 页"
@@ -1060,6 +1070,10 @@ def _patch_workbook(zb: ZipBook, specs: list[SheetSpec], added: list[tuple[str, 
             a, _, b = spec.print_title_rows.partition(":")
             ref = f"{quote_sheetname(spec.name)}!${a}:${b or a}"
             names.append(f'<definedName name="_xlnm.Print_Titles" localSheetId="{count + k}">{_xml_escape(ref)}</definedName>')
+        if spec.print_area:
+            a, _, b = spec.print_area.partition(":")
+            ref = f"{quote_sheetname(spec.name)}!{_absolute(a)}:{_absolute(b or a)}"
+            names.append(f'<definedName name="_xlnm.Print_Area" localSheetId="{count + k}">{_xml_escape(ref)}</definedName>')
     i = wb_xml.find("</sheets>")
     wb_xml = wb_xml[:i] + "".join(new_sheets) + wb_xml[i:]
     if names:

@@ -259,10 +259,11 @@ EXAMPLES = {
     "template": "示例：\n  bianban template 2026级编班.xlsx",
     "check": "示例：\n  bianban check 2026级编班.xlsx\n\n没有错误时退出码为 0，有错误时为 1。",
     "assign": "示例：\n  bianban assign 2026级编班.xlsx -o 编班结果.xlsx\n  bianban assign 2026级编班.xlsx -o 编班结果.xlsx --seed 20260901\n"
-              "  bianban assign 2026级编班.xlsx          （不加 -o：先备份原文件，再把结果写回原文件）\n"
+              "  bianban assign 2026级编班.xlsx          （不加 -o：先把原文件备份到“备份”文件夹，再把结果写回原文件）\n"
               "  bianban assign 2026级编班.xlsx --seed 3721 --source \"家长代表报数\"\n"
               "  bianban assign 2026级编班.xlsx --computer-seed   （不经现场报数，由电脑抽取种子；各打印件上注明）\n\n"
-              "已封存（bianban seal）的工作簿：不加 --seed 时在终端里请您把现场报出的数字输入两遍。",
+              "已封存（bianban seal）的工作簿：不加 --seed 时在终端里请您把现场报出的数字输入两遍。\n"
+              "退出码：0 成功；1 数据或操作有误（没有修改任何文件）；2 软件自身的错误。",
     "seal": "示例：\n  bianban seal 2026级编班.xlsx\n  bianban seal 2026级编班.xlsx -o 封存.xlsx\n\n"
             "检查数据并封存：生成“数据封存”工作表，打印输入核验码请监督人员签字。之后再现场报数、编班；"
             "封存后数据如有改动，编班会被拒绝。",
@@ -312,13 +313,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="-o 指定的文件已存在时替换它（原文件先备份到“备份”文件夹）")
     p = add("assign", "检查并均衡编班，写出各班名单、编班汇总和编班记录", cmd_assign)
     p.add_argument("book", metavar="工作簿", help="输入工作簿 .xlsx / .xlsm")
-    p.add_argument("-o", "--output", metavar="结果文件", help="结果文件；不填则备份原文件后写回原文件")
+    p.add_argument("-o", "--output", metavar="结果文件", help="结果文件（须是新文件名，或加 --overwrite）；不填则先把原文件备份到“备份”文件夹，再写回原文件")
     p.add_argument("--seed", type=seed_arg, metavar="数字", help=f"随机种子（{SEED_RANGE}，现场报数）；不填则用参数设置中的种子，再没有就由电脑随机抽取"
                    "（已封存的工作簿：在终端输入两遍，或用 --computer-seed）")
     p.add_argument("--source", type=note_arg, metavar="说明", help="种子来源的说明，写入编班记录，如“家长代表报数”（配合 --seed）")
     p.add_argument("--computer-seed", action="store_true", help="由电脑抽取种子（不经现场报数）；编班汇总、编班记录和各班名单上都会注明")
     p.add_argument("-q", "--quiet", action="store_true", help="不显示提醒")
-    p.add_argument("--force", action="store_true", help="工作簿已锁定时强制重新编班（须同时用 --reason 写明原因，原因记入编班记录）")
+    p.add_argument("--force", action="store_true", help="工作簿已锁定，或写回一个已做过抽签、教师搭配、插班的工作簿时，强制重新编班"
+                                                        "（须同时用 --reason 写明原因，原因记入编班记录）")
     p.add_argument("--reason", type=note_arg, metavar="原因", help="强制重新编班的原因（配合 --force）")
     p.add_argument("--overwrite", action="store_true", help="-o 指定的文件已存在时替换它（原文件先备份到“备份”文件夹）")
     p = add("verify", "按编班记录重新运行，核对结果文件中的分班是否完全一致、是否被改动", cmd_verify)

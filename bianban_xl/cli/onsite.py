@@ -17,7 +17,8 @@ EXAMPLES = {
     "draw": "示例：\n  bianban draw 编班结果.xlsx --seed 3721          （家长代表现场报数作为种子）\n"
             "  bianban draw 编班结果.xlsx                      （电脑随机抽取种子）\n"
             "  bianban draw 编班结果.xlsx --manual             （录入现场实物抽签结果：工作表“抽签结果”，班主任 | 班级）",
-    "public": "示例：\n  bianban public 编班结果.xlsx",
+    "public": "示例：\n  bianban public 编班结果.xlsx                  （在工作簿中生成“公示名单”工作表）\n"
+              "  bianban public 编班结果.xlsx -o 公示.xlsx     （另存为只含公示名单的新文件，可直接发布）",
     "lock": "示例：\n  bianban lock 编班结果.xlsx\n\n锁定后拒绝重新编班；插班（bianban late）仍可进行。",
     "late": "示例：\n  bianban late 编班结果.xlsx\n  bianban late 编班结果.xlsx --seed 5081 -o 插班后.xlsx\n\n"
             "把插班学生加在“学生名单”末尾、班级一栏留空，再运行本命令。",

@@ -40,7 +40,8 @@ from bianban_xl import service
 from bianban_xl.model.problems import ERROR, Report, UserError
 from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.cellref import cell_ref, parse_ref
-from bianban_xl.model.sheet_model import BOOL, FORMULA, LINK, NUMBER, TEXT, BookUpdate, Link, SheetSpec, cell_kind
+from bianban_xl.model.sheet_model import (BOOL, FORMULA, LINK, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE, MARGIN_TOP, NUMBER,
+                                          TEXT, BookUpdate, Link, SheetSpec, cell_kind)
 
 TITLE = "均衡编班"
 LOG_FILE = Path(tempfile.gettempdir()) / "bianban_xl.log"
@@ -241,6 +242,8 @@ class LiveBook:
         self._add_links(sh, spec)
         for col, width in spec.col_widths.items():
             sh.range((1, col)).column_width = width
+        for row, height in spec.row_heights.items():
+            sh.range((row, 1)).row_height = height
         if spec.freeze:
             self._freeze(sh, spec.freeze)
         self._page_setup(sh, spec)
@@ -307,7 +310,7 @@ class LiveBook:
                 rng.number_format = fmt
         for b in spec.blocks:
             if b.style == "title" and spec.merge_title:
-                width = max(spec.max_col, 1)
+                width = spec.title_width
                 if width > 1:
                     sh.range((b.top, 1), (b.top, width)).merge()
                 sh.range((b.top, 1)).row_height = 26
@@ -367,6 +370,12 @@ class LiveBook:
                 start, _, end = spec.print_title_rows.partition(":")
                 ps.PrintTitleRows = f"${start}:${end or start}"
             ps.CenterFooter = (spec.header_footer + "  " if spec.header_footer else "") + "第 &P 页，共 &N 页"
+            ps.LeftMargin = ps.RightMargin = 72 * MARGIN_SIDE      # points
+            ps.TopMargin, ps.BottomMargin = 72 * MARGIN_TOP, 72 * MARGIN_BOTTOM
+            ps.HeaderMargin = ps.FooterMargin = 72 * MARGIN_HEADER
+            if spec.print_area:
+                a, _, b = spec.print_area.partition(":")
+                ps.PrintArea = f"{a}:{b or a}"
 
     @staticmethod
     def _add_chart(sh: Any, spec) -> None:

@@ -75,6 +75,11 @@ def cell_kind(value: Any) -> str:
     raise TypeError(f"no cell kind for {type(value).__name__}: {value!r}")
 
 
+# page margins of every printed sheet (inches): the footer (page numbers) sits inside the bottom
+# margin, clear of the table
+MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM, MARGIN_HEADER = 0.5, 0.6, 0.75, 0.3
+
+
 @dataclass
 class Block:
     """A rectangle of values whose top-left cell is (top, left), 1-based. ``style`` names a look:
@@ -128,6 +133,8 @@ class SheetSpec:
     color_scales: list[str] = field(default_factory=list)        # ranges shaded white→blue by value
     row_breaks: list[int] = field(default_factory=list)          # page break after these rows
     auto_filter: str | None = None                               # e.g. "A4:S40": filter buttons on row 4
+    print_area: str | None = None                                # e.g. "A1:G60": only this prints
+    row_heights: dict[int, float] = field(default_factory=dict)  # 1-based row -> height (points)
 
     def add(self, top: int, left: int, values: list[list[Any]], style: str = "body") -> Block:
         block = Block(top, left, values, style)
@@ -137,6 +144,18 @@ class SheetSpec:
     @property
     def max_col(self) -> int:
         return max((b.right for b in self.blocks), default=1)
+
+    @property
+    def title_width(self) -> int:
+        """Columns a title spans: the print area's, else every column in use."""
+        if self.print_area:
+            right = self.print_area.partition(":")[2] or self.print_area
+            letters = "".join(ch for ch in right if ch.isalpha()).upper()
+            n = 0
+            for ch in letters:
+                n = n * 26 + ord(ch) - 64
+            return max(n, 1)
+        return max(self.max_col, 1)
 
     @property
     def max_row(self) -> int:

@@ -195,8 +195,10 @@ def read_params(book: RawBook, report: Report) -> tuple[Params | None, dict[str,
             report.error(name, f"“{key}”应填“是”或“否”，现在是“{_text(v)}”。", "请填“是”或“否”。", row=r, col=2)
         return yn
 
-    sep, fuzzy = yes_no(S.P_HOMOPHONE), yes_no(S.P_FUZZY)
-    ok = ok and sep is not None and fuzzy is not None
+    sep, fuzzy, show = yes_no(S.P_HOMOPHONE), yes_no(S.P_FUZZY), yes_no(S.P_SHOW_SCORES)
+    ok = ok and sep is not None and fuzzy is not None and show is not None
+    r, v = cell_of(S.P_CLASS_COLUMNS)
+    class_columns = [] if r is None or _blank(v) else [c.strip() for c in re.split(r"[,，、;；]+", _text(v)) if c.strip()]
     class_names: list[str] = []
     r, v = cell_of(S.P_CLASS_NAMES)
     if r is not None and not _blank(v):
@@ -230,7 +232,7 @@ def read_params(book: RawBook, report: Report) -> tuple[Params | None, dict[str,
     ok = ok and full_default is not None
     return Params(n_classes=n_classes, school_name=school, grade_name=grade, cap=cap, seed=seed,
                   subjects=subjects, separate_homophones=bool(sep), class_names=class_names,
-                  fuzzy_homophones=bool(fuzzy), full_marks=full_marks,
+                  fuzzy_homophones=bool(fuzzy), show_scores=bool(show), class_columns=class_columns, full_marks=full_marks,
                   full_mark_default=full_default or float(S.DEFAULT_FULL_MARKS)), found if ok else {"_invalid": (0, None)}
 
 

@@ -184,7 +184,15 @@ def _witness_marks(sheets: list[SheetSpec], class_names: list[str], result_code:
     """The result 核验码 in large type on the pages people sign (编班汇总, 编班记录), and a
     computer-drawn seed labelled on them and on every class sheet's footer."""
     for spec in sheets:
-        if spec.name in (S.SHEET_SUMMARY, S.SHEET_RECORD):
+        if spec.name == S.SHEET_SUMMARY:
+            # row 3 (between the subtitle and 一、) stays on the signed first page, whatever follows
+            spec.add(3, 1, [[f"结果核验码：{result_code}"]], "title")
+            spec.row_heights[3] = 30.0
+            if computer:
+                sub = next((b for b in spec.blocks if b.top == 2 and b.style == "subtitle"), None)
+                if sub is not None:
+                    sub.values[0][0] = f"{sub.values[0][0]}（{COMPUTER_NOTE.rstrip('。')}）"
+        elif spec.name == S.SHEET_RECORD:
             r = spec.max_row + 2
             what = "核对：验证结果（bianban verify）和全区核查会显示同一个结果核验码。"
             if spec.name == S.SHEET_RECORD:

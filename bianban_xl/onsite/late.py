@@ -236,7 +236,9 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
     sch = schools_sheet(full, params, labels)
     if sch is not None and SHEET_SCHOOLS in book.sheets:
         upd.sheets.append(sch)
-    upd.sheets += [class_sheet(full, params, labels, k, run_stamp, run_seed) for k in range(len(names))]
+    heads = head_of_class_from_log(book) or {}
+    upd.sheets += [class_sheet(full, params, labels, k, run_stamp, run_seed, head=heads.get(names[k]))
+                   for k in range(len(names))]
     if S.SHEET_PUBLIC in book.sheets:
         upd.sheets.append(public_sheet(full, params, head_of_class_from_log(book), stamp))
     keys = [roster.students[i].key for i, _, _ in placements]

@@ -27,7 +27,7 @@ from bianban_xl.onsite.journal import append_rows
 from bianban_xl.onsite.public_list import public_sheet
 from bianban_xl.onsite.state import COMPUTER_NOTE, HEAD_COLS, SOURCE_COMPUTER, read_draw_log, read_record, refuse_if_locked, require_assigned, resolve_seed, text, VerifyResult
 from bianban_xl.onsite.teachers import read_teachers, recorded_teams, teams_sheet
-from bianban_xl.reports.result_sheets import sheet_title
+from bianban_xl.reports.result_sheets import note_lines, sheet_title
 
 MODE_COMPUTER = "电脑随机抽签"
 MODE_MANUAL = "现场实物抽签（结果由教务处录入）"
@@ -176,6 +176,7 @@ def plan_draw(book: RawBook, verified: VerifyResult, seed: int | None = None, se
     if teams is not None:
         upd.sheets.append(teams_sheet(teams, params, stamp, class_of_team=[classes[i] for i in range(teams.n)]))
     upd.sheets.append(public_sheet(roster, params, head_of_class, stamp))
+    upd.cells += [(c, 2, 1, f"班主任：{h}") for c, h in head_of_class.items() if c in book.sheets]
     how = f"{mode}，种子 {seed_text}，{source}" if seed_text else f"{mode}，{source}"
     upd.record_rows += append_rows(book, [(stamp, f"班主任抽签（{how}）：" + "；".join(f"{h.name}→{c}" for h, c in zip(heads, classes)))])
     upd.messages.append(f"抽签完成（{how}）：")
@@ -184,34 +185,53 @@ def plan_draw(book: RawBook, verified: VerifyResult, seed: int | None = None, se
     return upd
 
 
+PRINTED_DRAW_ITEMS = ("抽签时间", "抽签方式", "随机种子", "种子来源", "班级数")
+CHECK_ITEMS = ("学生名单指纹", "教师搭配指纹")
+
+
 def draw_sheet(params: Params, info: dict[str, str], heads: list[Head], classes: list[str]) -> SheetSpec:
+    """抽签记录 on one portrait A4 page at 100 %: the draw, the result, the rule, signature lines. The
+    full fingerprints it was drawn against are kept below the page (复核用, not printed)."""
     spec = SheetSpec(name=S.SHEET_DRAW_LOG, header_footer=S.SHEET_DRAW_LOG)
+    spec.col_widths = {1: 10, 2: 16, 3: 12, 4: 12, 5: 18}
+    chars = sum(spec.col_widths.values()) - 2
     spec.add(1, 1, [[sheet_title(params, "班主任抽签记录")]], "title")
-    spec.add(2, 1, [["本表由软件自动生成。打印后请班主任本人、监督人员和家长代表签字，与编班结果一并存档。"]], "subtitle")
-    spec.add(4, 1, [["项目", "内容"]], "header")
     manual = info["抽签方式"] == MODE_MANUAL
-    keys = ("抽签时间", "抽签方式", "种子来源", "班级数", "学生名单指纹", "教师搭配指纹") if manual else \
-        ("抽签时间", "抽签方式", "随机种子", "种子来源", "班级数", "学生名单指纹", "教师搭配指纹")
-    items = [[k, info[k]] for k in keys]
-    spec.add(5, 1, items, "body")
-    r = 5 + len(items) + 1
+    r = 2
+    for line in note_lines("本表由软件自动生成。打印后请班主任本人、监督人员和家长代表签字，与编班结果一并存档。", chars):
+        spec.add(r, 1, [line], "subtitle")
+        r += 1
+    r += 1
+    spec.add(r, 1, [["项目", "内容"]], "header")
+    items = [[k, info[k]] for k in PRINTED_DRAW_ITEMS if not (manual and k == "随机种子")]
+    spec.add(r + 1, 1, items, "body")
+    r += 1 + len(items) + 1
     spec.add(r, 1, [["抽签结果"]], "section")
     spec.add(r + 1, 1, [list(HEAD_COLS)], "header")
     names = params.names()
     order = sorted(range(len(heads)), key=lambda i: names.index(classes[i]))
     spec.add(r + 2, 1, [[n, heads[i].name, heads[i].subject, classes[i], None] for n, i in enumerate(order, start=1)], "body")
+    spec.row_heights.update({r + 2 + n: 22.0 for n in range(len(heads))})      # room to sign
     r += 2 + len(heads) + 1
-    spec.add(r, 1, [[MANUAL_RULE if manual else DRAW_RULE]], "note")
-    spec.add(r + 1, 1, [["学生名单指纹即“编班记录”中的结果指纹：抽签针对的是这一份分班结果；分班如有改动，指纹就会不同。"]], "note")
-    spec.add(r + 3, 1, [["监督人员签字：____________________    ____________________    ____________________"]], "sign")
-    spec.add(r + 5, 1, [["家长代表签字：____________________    ____________________    ____________________"]], "sign")
-    spec.add(r + 7, 1, [["教务处（经办人）：________________    日期：______年____月____日"]], "sign")
-    spec.add(r + 9, 2, [[f"结果核验码：{short_code(info['学生名单指纹'])}"]], "title")   # B: wide enough, titles here are not merged
-    spec.add(r + 10, 1, [["结果核验码即“编班记录”“编班汇总”上的同一个码：抽签针对的就是这一份分班结果。"]], "note")
+    for text in (MANUAL_RULE if manual else DRAW_RULE, "抽签针对的是“编班记录”中结果指纹所代表的这一份分班结果；分班如有改动，指纹就会不同，"
+                 "抽签结果随之作废。完整指纹记录在本表打印范围下方，供“验证结果”复核。"):
+        lines = note_lines(text, chars)
+        spec.add(r, 1, lines, "note")
+        r += len(lines)
+    r += 1
+    spec.add(r, 1, [["监督人员签字：______________  ______________  ______________"]], "sign")
+    spec.add(r + 2, 1, [["家长代表签字：______________  ______________  ______________"]], "sign")
+    spec.add(r + 4, 1, [["教务处（经办人）：______________    日期：______年____月____日"]], "sign")
+    spec.row_heights.update({r: 26.0, r + 2: 26.0, r + 4: 26.0})
+    spec.add(r + 6, 1, [[f"结果核验码：{short_code(info['学生名单指纹'])}"]], "title")
+    spec.row_heights[r + 6] = 30.0
+    last = r + 6
     if info.get("种子来源") == SOURCE_COMPUTER:
-        spec.add(r + 11, 1, [[COMPUTER_NOTE]], "warn")
-    spec.col_widths = {1: 16, 2: 40, 3: 12, 4: 12, 5: 16}
-    spec.merge_title = False
+        spec.add(r + 7, 1, [[COMPUTER_NOTE]], "warn")
+        last = r + 7
+    spec.print_area = f"A1:E{last}"
+    spec.add(last + 3, 1, [["复核用数据（不打印）"]], "section")
+    spec.add(last + 4, 1, [[k, info[k]] for k in CHECK_ITEMS], "body")
     return spec
 
 

@@ -15,10 +15,10 @@ from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.onsite.journal import append_rows
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.state import head_of_class_from_log, require_assigned
-from bianban_xl.reports.result_sheets import sheet_title
+from bianban_xl.reports.result_sheets import note_lines, sheet_title
 
-MASK_RULE = ("姓名隐私处理：两个字的姓名只显示姓（如 李*）；三个字及以上的姓名显示第一个字和最后一个字，"
-             "中间每个字用 * 代替（如 张*明、欧**娜）。名单不含成绩、编号、出生日期和毕业学校。")
+MASK_RULE = ("姓名隐私处理：两个字的姓名只显示姓（李*），三个字及以上的显示首尾两字（张*明、欧**娜）；"
+             "同一班中处理后相同的，加注编号的后三位（李*（023））。名单不含成绩、出生日期和毕业学校。")
 
 
 def mask_name(name: str) -> str:
@@ -32,9 +32,21 @@ def mask_name(name: str) -> str:
     return chars[0] + "".join("·" if ch in "·•．." else "*" for ch in chars[1:-1]) + chars[-1]
 
 
+def public_names(members: list) -> list[str]:
+    """The names as posted for one class: masked; where two masked names are the same, each gets the
+    last 3 characters of its 编号 (or its roster row when there is no 编号)."""
+    masked = [mask_name(s.name) for s in members]
+    seen: dict[str, int] = {}
+    for m in masked:
+        seen[m] = seen.get(m, 0) + 1
+    return [f"{m}（{(s.sid or f'第{s.row}行')[-3:]}）" if seen[m] > 1 else m for s, m in zip(members, masked)]
+
+
 def public_sheet(roster: Roster, params: Params, head_of_class: dict[str, str] | None, stamp: str) -> SheetSpec:
-    """All classes one after the other, a page each, with the masking rule on every page."""
-    spec = SheetSpec(name=S.SHEET_PUBLIC, header_footer=S.SHEET_PUBLIC, merge_title=False)
+    """All classes one after the other, a portrait A4 page each, with the masking rule on every page."""
+    spec = SheetSpec(name=S.SHEET_PUBLIC, header_footer=S.SHEET_PUBLIC)
+    spec.col_widths = {1: 10, 2: 16, 3: 26, 4: 12}
+    chars = sum(spec.col_widths.values()) - 2
     r = 1
     for cname in params.names():
         members = [s for s in roster.students if s.klass == cname]
@@ -43,13 +55,17 @@ def public_sheet(roster: Roster, params: Params, head_of_class: dict[str, str] |
         spec.add(r, 1, [[sheet_title(params, f"{cname} 新生名单公示")]], "title")
         spec.add(r + 1, 1, [[f"班主任：{head}    人数 {len(members)}（男 {boys}，女 {len(members) - boys}）"]], "subtitle")
         spec.add(r + 2, 1, [["序号", "班级", "姓名", "性别"]], "header")
-        spec.add(r + 3, 1, [[n, cname, mask_name(s.name), s.gender] for n, s in enumerate(members, start=1)] or [[None] * 4], "body")
+        spec.add(r + 3, 1, [[n, cname, shown, s.gender] for n, (s, shown) in enumerate(zip(members, public_names(members)), start=1)]
+                 or [[None] * 4], "body")
+        spec.row_heights.update({r + 3 + n: 12.5 for n in range(max(len(members), 1))})
         end = r + 3 + max(len(members), 1)
-        spec.add(end, 1, [[MASK_RULE]], "note")
-        spec.add(end + 1, 1, [[f"公示时间：{stamp[:10]}    如有疑问请联系学校教务处。"]], "note")
-        spec.row_breaks.append(end + 1)
-        r = end + 3
-    spec.col_widths = {1: 8, 2: 12, 3: 16, 4: 8}
+        notes = note_lines(MASK_RULE, chars) + note_lines(f"公示时间：{stamp[:10]}    如有疑问请联系学校教务处。", chars)
+        spec.add(end, 1, notes, "note")
+        spec.row_heights.update({r: 22.0, r + 1: 16.0, r + 2: 16.0})
+        spec.row_heights.update({end + n: 14.0 for n in range(len(notes))})
+        end += len(notes) - 1
+        spec.row_breaks.append(end)
+        r = end + 2
     return spec
 
 

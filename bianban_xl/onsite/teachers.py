@@ -24,7 +24,7 @@ from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.onsite.journal import append_rows
 from bianban_xl.model.validate import _number as num, read_params
 from bianban_xl.onsite.state import key_values, refuse_if_locked, resolve_seed, text
-from bianban_xl.reports.result_sheets import sheet_title
+from bianban_xl.reports.result_sheets import note_lines, PORTRAIT_CHARS, sheet_title
 
 # columns of 教师名单 and what users also write for them
 TC_NAME, TC_SUBJECT, TC_GENDER, TC_AGE, TC_YEARS, TC_TITLE, TC_KEY, TC_SCORE, TC_HEAD, TC_LOAD = S.TEACHER_COLUMNS
@@ -465,18 +465,34 @@ def teams_sheet(teams: Teams, params: Params, stamp: str, class_of_team: list[st
     male = v[:, 5][np.isfinite(v[:, 5])]
     gap += [f"男相差{int(male.max() - male.min())}" if len(male) else None, None]
     spec.add(r, 1, [gap], "foot")
-    spec.add(r + 1, 1, [["平均评分、平均年龄、平均教龄为团队各学科老师的平均值；骨干、高级职称为团队中的人数。"
-                         f"新教师指教龄不足 {NEW_YEARS} 年，老教师指教龄 {VETERAN_YEARS} 年及以上；以老带新：没有一个团队全是新教师或全是老教师。"]], "note")
-    spec.add(r + 3, 1, [["项目", "内容"]], "header")
-    spec.add(r + 4, 1, [["搭配种子", str(teams.seed)], ["种子来源", teams.seed_source], ["教师名单指纹", teams.teacher_fp],
-                        ["搭配指纹", teams.fingerprint()]], "body")
-    spec.col_widths = {1: 10, 2: 10, 3: 10}
+    width = 3 + len(teams.subjects) + len(figs)
+    spec.col_widths = {1: 8, 2: 9, 3: 9}
     for c in range(4, 4 + len(teams.subjects)):
-        spec.col_widths[c] = 9
-    for c in range(4 + len(teams.subjects), 4 + len(teams.subjects) + len(figs)):
-        spec.col_widths[c] = 10
-    spec.merge_title = False
+        spec.col_widths[c] = 8
+    for c, w in zip(range(4 + len(teams.subjects), width + 1), (8, 6, 8, 8, 8, 7, 14)):
+        spec.col_widths[c] = w
+    chars = sum(spec.col_widths.values())
+    spec.landscape = chars > PORTRAIT_CHARS
+    lines = note_lines("平均评分、平均年龄、平均教龄为团队各学科老师的平均值；骨干、高级职称为团队中的人数。"
+                       f"新教师指教龄不足 {NEW_YEARS} 年，老教师指教龄 {VETERAN_YEARS} 年及以上；"
+                       "以老带新：没有一个团队全是新教师或全是老教师。", chars - 2)
+    spec.add(r + 1, 1, lines, "note")
+    r += 1 + len(lines) + 1
+    spec.add(r, 1, [["项目", "内容"]], "header")
+    spec.add(r + 1, 1, [["搭配种子", str(teams.seed)], ["种子来源", teams.seed_source]], "body")
+    spec.print_area = f"A1:{_letter(width)}{r + 2}"
+    spec.add(r + 4, 1, [["复核用数据（不打印）"]], "section")
+    spec.add(r + 5, 1, [["教师名单指纹", teams.teacher_fp], ["搭配指纹", teams.fingerprint()]], "body")
+    spec.row_heights[3] = 30.0
     return spec
+
+
+def _letter(c: int) -> str:
+    out = ""
+    while c:
+        c, rem = divmod(c - 1, 26)
+        out = chr(65 + rem) + out
+    return out
 
 
 def _round(x: float):

@@ -47,62 +47,155 @@ def _fmt_score(x):
     return int(x) if float(x).is_integer() else float(x)
 
 
+# A4 in column-width characters (0.5" side margins) that print at 100 % in LibreOffice (measured:
+# it counts wider characters than Excel, where these widths print at 100 % with room to spare)
+PORTRAIT_CHARS, LANDSCAPE_CHARS = 72.0, 106.0
+CLASS_ROW_HEIGHT = 13.5          # points: title + header + 50 students + 合计 on one portrait page
+PENDING_HEAD = "（待抽签）"
+ID_HINTS = ("身份证", "证件号")
+
+
+def class_columns(roster: Roster, params: Params) -> tuple[list[str], list[str]]:
+    """(header, extras) of a class sheet. Private by default: 序号 编号 姓名 性别 出生日期 毕业学校
+    备注; ``班级名单显示成绩`` adds 户籍, 等级, the scores and 总分; extra roster columns only when
+    named in ``班级名单列``."""
+    subjects = list(params.subjects)
+    named = {c.strip() for c in params.class_columns}
+    extras = [h for h in _extra_headers(tuple(roster.headers.values()), tuple(subjects)) if str(h).strip() in named]
+    extras += [h for h in params.class_columns if h in (S.C_HUJI, S.C_LEVEL) and h not in extras]
+    header = ["序号", S.C_ID, S.C_NAME, S.C_GENDER, S.C_BIRTH, S.C_SCHOOL]
+    if params.show_scores:
+        header += [S.C_HUJI, S.C_LEVEL] + subjects + ([TOTAL] if len(subjects) > 1 else [])
+        extras = [h for h in extras if h not in (S.C_HUJI, S.C_LEVEL)]
+    header += extras + [S.C_NOTE]
+    return header, extras
+
+
+def mask_id(value) -> str | None:
+    """An ID number as it may be shown: first 3 and last 4 characters, the rest '*'."""
+    if value is None:
+        return None
+    t = str(value).strip()
+    if len(t) <= 7:
+        return "*" * len(t)
+    return t[:3] + "*" * (len(t) - 7) + t[-4:]
+
+
+def is_id_column(header: str) -> bool:
+    return any(h in header for h in ID_HINTS)
+
+
 def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stamp: str, seed: int,
-                totals: np.ndarray | None = None) -> SheetSpec:
-    """One class: title, subtitle with counts, the students with all their columns, a foot row.
-    ``totals``: ``total_scores(roster, params.subjects)`` when the caller has it (one per run)."""
+                totals: np.ndarray | None = None, head: str | None = None) -> SheetSpec:
+    """One class, print-ready on portrait A4 (a class of 50 on one page): title, 班主任 and counts,
+    the students, a 合计 row with 人数 and 男/女. Private by default (see :func:`class_columns`);
+    with ``班级名单显示成绩`` an office version with scores and an 平均分 row (one decimal).
+    ``totals``: ``total_scores(roster, params.subjects)`` when the caller has it (one per run);
+    ``head``: the head teacher once drawn."""
     name = params.names()[k]
     members = np.flatnonzero(np.asarray(labels) == k).tolist()
-    subjects = list(params.subjects)
-    extras = list(_extra_headers(tuple(roster.headers.values()), tuple(subjects)))
-    header = ["序号", S.C_ID, S.C_NAME, S.C_GENDER, S.C_BIRTH, S.C_SCHOOL, S.C_HUJI, S.C_LEVEL] + subjects
-    if len(subjects) > 1:
-        header.append(TOTAL)
-    header += extras + [S.C_NOTE]
-    if not subjects:
+    subjects = list(params.subjects) if params.show_scores else []
+    header, extras = class_columns(roster, params)
+    if not subjects or len(params.subjects) < 2:
         totals = None
     elif totals is None:
-        totals = total_scores(roster, subjects)
+        totals = total_scores(roster, params.subjects)
     rows = []
     for n, i in enumerate(members, start=1):
         s = roster.students[i]
-        row = [n, s.sid or None, s.name, s.gender, s.birth, s.school, s.huji, s.level]
-        row += [_fmt_score(s.scores.get(sub)) for sub in subjects]
-        if len(subjects) > 1:
-            row.append(_fmt_score(totals[i]))
-        row += [s.extra.get(h) for h in extras]
+        row = [n, s.sid or None, s.name, s.gender, s.birth, s.school]
+        if params.show_scores:
+            row += [s.huji, s.level] + [_fmt_score(s.scores.get(sub)) for sub in subjects]
+            if len(subjects) > 1:
+                row.append(_fmt_score(totals[i]))
+        row += [_extra_value(s, h) for h in extras]
         row.append(s.extra.get(S.C_NOTE) if S.C_NOTE in s.extra else _note(roster, i))
         rows.append(row)
     boys = sum(1 for i in members if roster.students[i].gender == "男")
-    foot = ["合计", None, f"{len(members)} 人", f"男{boys} 女{len(members) - boys}", None, None, None, None]
-    for sub in subjects:
-        vals = [roster.students[i].scores.get(sub) for i in members]
-        vals = [v for v in vals if v is not None]
-        foot.append(round(float(np.mean(vals)), 2) if vals else None)
-    if len(subjects) > 1:
-        t = totals[members] if members else np.array([])
-        t = t[~np.isnan(t)]
-        foot.append(round(float(t.mean()), 2) if len(t) else None)
-    foot += [None] * (len(extras) + 1)
+    girls = len(members) - boys
+    width = len(header)
+    foot = ["合计", f"共 {len(members)} 人", None, f"男 {boys} 人，女 {girls} 人"] + [None] * (width - 4)
     spec = SheetSpec(name=name, freeze="A4", print_title_rows="3:3", header_footer=f"{name}")
     spec.add(1, 1, [[sheet_title(params, f"{name} 学生名单")]], "title")
-    spec.add(2, 1, [[f"人数 {len(members)}（男 {boys}，女 {len(members) - boys}）    编班时间 {stamp}    随机种子 {seed}"]], "subtitle")
+    spec.add(2, 1, [[f"班主任：{head or PENDING_HEAD}"]], "subtitle")
+    spec.add(2, 5, [[f"人数 {len(members)}（男 {boys}，女 {girls}）  编班 {stamp[:10]}"]], "subtitle")
     spec.add(3, 1, [header], "header")
     if rows:
         spec.add(4, 1, rows, "body")
-    spec.add(4 + len(rows), 1, [foot], "foot")
+    r = 4 + len(rows)
+    spec.add(r, 1, [foot], "foot")
     if subjects:
-        spec.add(5 + len(rows), 1, [["合计行中的成绩为本班平均分（缺考不计入）。"]], "note")
+        mean = ["平均分", None, None, None, None, None, None, None]
+        for sub in subjects:
+            vals = [roster.students[i].scores.get(sub) for i in members]
+            vals = [v for v in vals if v is not None]
+            mean.append(round(float(np.mean(vals)), 1) if vals else None)
+        if len(subjects) > 1:
+            t = totals[members] if members else np.array([])
+            t = t[~np.isnan(t)]
+            mean.append(round(float(t.mean()), 1) if len(t) else None)
+        mean += [None] * (width - len(mean))
+        spec.add(r + 1, 1, [mean], "foot")
+        spec.add(r + 2, 1, [["平均分行为本班各科平均分（缺考不计入），保留一位小数。本表含成绩，仅供学校内部使用，不得公开。"]], "note")
     for c, h in enumerate(header, start=1):
-        col_vals = [h] + [r[c - 1] for r in rows]
-        spec.col_widths[c] = _width(col_vals, minimum=5.0 if c == 1 else 6.0)
+        col_vals = [h] + [rw[c - 1] for rw in rows]
+        spec.col_widths[c] = _width(col_vals, minimum=5.0 if c == 1 else 6.0, maximum=24.0)
+    spec.col_widths[1] = 5.0
     spec.number_formats[5] = "yyyy-mm-dd"
     for c, h in enumerate(header, start=1):
         if h in subjects or h == TOTAL:
-            whole = all(v is None or float(v).is_integer() for v in (r[c - 1] for r in rows))
+            whole = all(v is None or float(v).is_integer() for v in (rw[c - 1] for rw in rows))
             spec.number_formats[c] = "0" if whole else "0.0"
-    spec.landscape = len(header) > 12
+    spec.col_widths[len(header)] = min(spec.col_widths[len(header)], 14.0)     # 备注: long notes wrap off the page
+    spec.landscape = sum(spec.col_widths.values()) > PORTRAIT_CHARS + 10
+    _fit_widths(spec, LANDSCAPE_CHARS if spec.landscape else PORTRAIT_CHARS)
+    spec.row_heights = {1: 24.0, 2: 16.0, 3: 16.0}
+    spec.row_heights.update({r: CLASS_ROW_HEIGHT for r in range(4, 5 + len(rows) + (1 if subjects else 0))})
+    spec.print_area = f"A1:{_col_letter(width)}{spec.max_row}"
     return spec
+
+
+def _extra_value(s, header: str):
+    v = {S.C_HUJI: s.huji, S.C_LEVEL: s.level}[header] if header in (S.C_HUJI, S.C_LEVEL) else s.extra.get(header)
+    return mask_id(v) if is_id_column(header) else v
+
+
+def _fit_widths(spec: SheetSpec, limit: float) -> None:
+    """Narrow the widest columns until the sheet fits ``limit`` characters (A4 at 100 %)."""
+    while sum(spec.col_widths.values()) > limit:
+        c = max(spec.col_widths, key=spec.col_widths.get)
+        if spec.col_widths[c] <= 8:
+            break
+        spec.col_widths[c] -= 1
+
+
+def _col_letter(c: int) -> str:
+    out = ""
+    while c:
+        c, rem = divmod(c - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def note_lines(text: str, chars: float) -> list[list[str]]:
+    """A long note as rows of at most ``chars`` column-width characters, broken after punctuation
+    where possible, so no note runs past the table (fit-to-width would shrink the page for it)."""
+    out: list[list[str]] = []
+    line, w = "", 0.0
+    for ch in text:
+        cw = _text_width(ch)
+        if w + cw > chars and line:
+            cut = max(line.rfind(p) for p in "，。；、：）") + 1
+            if cut <= len(line) // 2:
+                cut = len(line)
+            out.append([line[:cut]])
+            line = line[cut:]
+            w = _text_width(line)
+        line += ch
+        w += cw
+    if line:
+        out.append([line])
+    return out
 
 
 @lru_cache(maxsize=256)
@@ -195,16 +288,25 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
         compare = baseline_measures(roster, params, seed)
     names = params.names()
     spec = SheetSpec(name=S.SHEET_SUMMARY, landscape=True, header_footer=S.SHEET_SUMMARY)
+    widths = {1: 11, 2: 26, 3: 11, 4: 11, 5: 10}
+    table_chars = LANDSCAPE_CHARS - 4
     spec.add(1, 1, [[sheet_title(params, "编班汇总 · 均衡情况说明")]], "title")
     n = len(roster.students)
     boys = sum(1 for s in roster.students if s.gender == "男")
     spec.add(2, 1, [[f"学生 {n} 人（男 {boys}，女 {n - boys}），{len(names)} 个班；编班时间 {stamp}；随机种子 {seed}"]], "subtitle")
+
+    def note(r: int, text: str) -> int:
+        """A note as rows that stay inside the table's width; the next free row."""
+        lines = note_lines(text, table_chars)
+        spec.add(r, 1, lines, "note")
+        return r + len(lines)
 
     # 一、均衡指数
     r = 4
     spec.add(r, 1, [["一、均衡指数（分数越高越均衡，满分 100）"]], "section")
     r += 1
     spec.add(r, 1, [["科目", "各班平均分最大差距", "全年级标准差", "均衡指数", "评价"] + [f"{k}均衡指数" for k in compare]], "header")
+    spec.row_heights[r] = 30.0     # two-line headers
     r += 1
     indices = []
     means = [m for m in ms if m.group == "平均分"]
@@ -233,8 +335,7 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
     else:
         spec.add(r, 1, [["（名单中没有成绩，只均衡人数、男女、学校等）"]], "note")
         r += 1
-    spec.add(r, 1, [[INDEX_FORMULA]], "note")
-    r += 2
+    r = note(r, INDEX_FORMULA) + 1
 
     # 二、各项差距
     spec.add(r, 1, [["二、各班之间的最大差距：本次编班、理论最优、蛇形排班、随机分班"]], "section")
@@ -242,88 +343,109 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
     head = ["类别", "项目", "本次编班", "理论最小差距", "评价"] + list(compare) + ["单位"]
     spec.add(r, 1, [head], "header")
     r += 1
+    schools = [i for i, m in enumerate(ms) if m.group == "毕业学校" and np.isfinite(m.gap)]
+    worst_school = max(schools, key=lambda i: (ms[i].gap - ms[i].bound, ms[i].gap), default=None)
     for i, m in enumerate(ms):
+        if m.group == "毕业学校" and i != worst_school:
+            continue       # every school is in 生源分布; here the one furthest from its bound
         text, style = _verdict(m)
-        spec.add(r, 1, [[m.group, m.label, _gap_text(m.gap, m.unit), _gap_text(m.bound, m.unit)]], "body")
+        label = f"{m.label}（{len(schools)} 所中差距最大）" if i == worst_school and len(schools) > 1 else m.label
+        spec.add(r, 1, [[m.group, label, _gap_text(m.gap, m.unit), _gap_text(m.bound, m.unit)]], "body")
         spec.add(r, 5, [[text]], style)
         spec.add(r, 6, [[_gap_text(lst[i].gap, m.unit) if i < len(lst) else None for lst in compare.values()]
                         + [m.unit]], "body")
         r += 1
-    spec.add(r, 1, [["最大差距 = 各班该项数值的最大值减最小值。理论最小差距是这份名单在班级人数确定时数学上可能达到的最好结果"
-                     "（人数类：总数能被班级数整除时为 0，否则为 1）。蛇形法和随机分班用同一名单现场计算，供对照。"]], "note")
-    r += 2
+    r = note(r, "最大差距 = 各班该项数值的最大值减最小值。理论最小差距是这份名单在班级人数确定时数学上可能达到的最好结果"
+                "（人数类：总数能被班级数整除时为 0，否则为 1；同班的双胞胎必须整组编入一个班，可能使它变为 2 或更大）。"
+                "蛇形法和随机分班用同一名单现场计算，供对照。") + 1
 
-    # 三、各班明细
+    # 三、各班明细: two tables (人数 and 成绩), each narrow enough for the page
     spec.add(r, 1, [["三、各班明细"]], "section")
     r += 1
     detail = [m for m in ms if m.group not in ("出生日期", "毕业学校")]
-    cols = [("班级", None)] + [(("人数" if m.group == "班额" else f"{m.group}·{m.label}"), m) for m in detail]
-    spec.add(r, 1, [[c for c, _ in cols]], "header")
-    header_row = r
-    body = []
-    for k, cname in enumerate(names):
-        row = [cname]
-        for _, m in cols[1:]:
-            v = m.per_class[k]
-            row.append(None if np.isnan(v) else (int(v) if m.unit == "人" else round(float(v), 2)))
-        body.append(row)
-    spec.add(r + 1, 1, body, "body")
-    first, last = r + 1, r + len(body)
-    r = last + 1
-    spec.add(r, 1, [["最大差距"] + [_gap_text(m.gap, m.unit) for _, m in cols[1:]],
-                    ["理论最小差距"] + [_gap_text(m.bound, m.unit) for _, m in cols[1:]]], "foot")
-    r += 2
-    col_of = {label: c for c, (label, _) in enumerate(cols, start=1)}
+    parts = [[m for m in detail if m.unit == "人"], [m for m in detail if m.unit != "人"]]
+    where: dict[str, tuple[int, int, int, int]] = {}   # column label -> (column, header row, first, last)
+    for part in parts:
+        if not part:
+            continue
+        cols = [("班级", None)] + [(("人数" if m.group == "班额" else f"{m.group}·{m.label}"), m) for m in part]
+        spec.add(r, 1, [[c for c, _ in cols]], "header")
+        header_row = r
+        body = []
+        for k, cname in enumerate(names):
+            row = [cname]
+            for _, m in cols[1:]:
+                v = m.per_class[k]
+                row.append(None if np.isnan(v) else (int(v) if m.unit == "人" else round(float(v), 2)))
+            body.append(row)
+        spec.add(r + 1, 1, body, "body")
+        first, last = r + 1, r + len(body)
+        r = last + 1
+        spec.add(r, 1, [["最大差距"] + [_gap_text(m.gap, m.unit) for _, m in cols[1:]],
+                        ["理论最小差距"] + [_gap_text(m.bound, m.unit) for _, m in cols[1:]]], "foot")
+        r += 3
+        for c, (label, _) in enumerate(cols, start=1):
+            where[label] = (c, header_row, first, last)
+            if c > 5:
+                widths[c] = 9
     if any(m.group == "毕业学校" for m in ms):
         spec.add(r - 1, 1, [[f"各毕业学校在各班的人数见工作表“{SHEET_SCHOOLS}”。"]], "note")
         r += 1
+    table_cols = max(max(widths), spec.max_col)
+    for c in range(1, table_cols + 1):
+        widths.setdefault(c, 9)
 
-    # 四、图表 (native charts over the detail table, plus a small data block for the cohort line)
+    spec.add(r, 1, [["监督人员签字：______________    家长代表签字：______________    教务处：______________    日期：________"]], "sign")
+    r += 2
+
+    # 四、图表 (native charts over the detail tables; the cohort line's data beside the page, not printed)
     spec.add(r, 1, [["四、图表"]], "section")
     spec.row_breaks.append(r - 1)
     r += 1
     chart_top = r
-    if "性别·男" in col_of and "性别·女" in col_of and col_of["性别·女"] == col_of["性别·男"] + 1:
-        spec.charts.append(ChartSpec("stacked", "各班男女人数", f"A{chart_top}", (1, first, 1, last),
-                                     (col_of["性别·男"], header_row, col_of["性别·女"], last), y_title="人",
-                                     width_cm=16, height_cm=8))
-    mean_cols = [c for c, (_, m) in enumerate(cols, start=1) if m is not None and m.group == "平均分"]
+    data_col = table_cols + 2
+    if "性别·男" in where and "性别·女" in where and where["性别·女"][0] == where["性别·男"][0] + 1:
+        c, hr, first, last = where["性别·男"]
+        spec.charts.append(ChartSpec("stacked", "各班男女人数", f"A{r}", (1, first, 1, last),
+                                     (c, hr, c + 1, last), y_title="人", width_cm=24, height_cm=7.5))
+    mean_cols = [label for label in where if label.startswith("平均分·")]
     if mean_cols:
-        total_col = mean_cols[-1]
-        tm = cols[total_col - 1][1]
+        tm = next(m for m in ms if m.group == "平均分" and f"平均分·{m.label}" == mean_cols[-1])
         cohort = float(np.nanmean(totals)) if len(params.subjects) > 1 else float(np.nanmean(
             [x for x in tm.per_class if np.isfinite(x)]))
-        data_top = chart_top + 17
-        spec.add(data_top, 1, [["图表数据", "各班平均分", "全年级平均分"]], "header")
-        spec.add(data_top + 1, 1, [[cname, None if np.isnan(tm.per_class[k]) else round(float(tm.per_class[k]), 2),
-                                    round(cohort, 2)] for k, cname in enumerate(names)], "body")
+        spec.add(chart_top, data_col, [["图表数据", "各班平均分", "全年级平均分"]], "header")
+        spec.add(chart_top + 1, data_col, [[cname, None if np.isnan(tm.per_class[k]) else round(float(tm.per_class[k]), 2),
+                                            round(cohort, 2)] for k, cname in enumerate(names)], "body")
         lo = float(np.nanmin(tm.per_class)) if np.any(np.isfinite(tm.per_class)) else 0.0
         hi = float(np.nanmax(tm.per_class)) if np.any(np.isfinite(tm.per_class)) else 1.0
         span = max(5.0, round(0.1 * cohort))
-        spec.charts.append(ChartSpec("col", f"各班{tm.label}平均分与全年级平均分", f"H{chart_top}",
-                                     (1, data_top + 1, 1, data_top + len(names)),
-                                     (2, data_top, 2, data_top + len(names)), y_title="分",
-                                     line=(3, data_top, 3, data_top + len(names)),
+        d0, d1 = chart_top, chart_top + len(names)
+        spec.charts.append(ChartSpec("col", f"各班{tm.label}平均分与全年级平均分", f"A{chart_top + 16}",
+                                     (data_col, d0 + 1, data_col, d1), (data_col + 1, d0, data_col + 1, d1), y_title="分",
+                                     line=(data_col + 2, d0, data_col + 2, d1),
                                      y_min=float(np.floor(min(lo, cohort) - span)), y_max=float(np.ceil(max(hi, cohort) + span)),
-                                     width_cm=16, height_cm=8))
+                                     width_cm=24, height_cm=7.5))
+        for c, w in zip(range(data_col, data_col + 3), (10, 11, 12)):
+            widths[c] = w
+        r = chart_top + 31
         if len(mean_cols) > 1:
-            subj_cols = mean_cols[:-1]
-            vals = np.concatenate([cols[c - 1][1].per_class for c in subj_cols])
+            subj = mean_cols[:-1]
+            c0, hr, first, last = where[subj[0]]
+            c1 = where[subj[-1]][0]
+            vals = np.concatenate([m.per_class for m in ms if m.group == "平均分" and f"平均分·{m.label}" in subj])
             vals = vals[np.isfinite(vals)]
-            spec.charts.append(ChartSpec("col", "各班各科平均分", f"A{chart_top + 17 + len(names) + 3}",
-                                         (1, first, 1, last), (subj_cols[0], header_row, subj_cols[-1], last),
+            spec.row_breaks.append(chart_top + 31)
+            spec.charts.append(ChartSpec("col", "各班各科平均分", f"A{chart_top + 32}",
+                                         (1, first, 1, last), (c0, hr, c1, last),
                                          y_title="分", y_min=float(np.floor(vals.min() - 5)) if len(vals) else None,
                                          y_max=float(np.ceil(vals.max() + 5)) if len(vals) else None,
-                                         width_cm=24, height_cm=8))
-        r = data_top + len(names) + 3 + 18
+                                         width_cm=24, height_cm=7.5))
+            r = chart_top + 47
     else:
-        r = chart_top + 18
-    spec.add(r, 1, [["监督人员签字：______________    家长代表签字：______________    教务处：______________    日期：________"]], "sign")
-    for c in range(1, len(cols) + 1):
-        spec.col_widths[c] = 11
-    spec.col_widths.update({1: 12, 2: 24, 3: 16, 4: 14, 5: 12})
+        r = chart_top + 16
+    spec.col_widths = widths
     spec.freeze = None
-    spec.print_title_rows = None
+    spec.print_area = f"A1:{_col_letter(table_cols)}{r}"
     return spec
 
 
@@ -333,31 +455,39 @@ SHEET_SCHOOLS = "生源分布"
 def schools_sheet(roster: Roster, params: Params, labels: np.ndarray,
                   all_measures: list[Measure] | None = None) -> SheetSpec | None:
     """生源分布: source school × class counts, shaded by value, with each school's gap and bound."""
-    from openpyxl.utils import get_column_letter as L
-
+    L = _col_letter
     if all_measures is None:
         all_measures = measures(roster, labels, params)
     ms = [m for m in all_measures if m.group == "毕业学校"]
     if not ms:
         return None
     names = params.names()
-    spec = SheetSpec(name=SHEET_SCHOOLS, landscape=len(names) > 8, header_footer=SHEET_SCHOOLS,
-                     freeze="B4", print_title_rows="3:3")
+    spec = SheetSpec(name=SHEET_SCHOOLS, header_footer=SHEET_SCHOOLS, freeze="B4", print_title_rows="3:3")
+    spec.col_widths = {1: _width([m.label for m in ms] + ["毕业学校"], 10, 24)}
+    for c in range(2, len(names) + 2):
+        spec.col_widths[c] = max(5.0, _width([names[c - 2]], 5, 12))
+    for c, w in zip(range(len(names) + 2, len(names) + 6), (6, 6, 8, 9)):
+        spec.col_widths[c] = w
+    chars = sum(spec.col_widths.values())
+    spec.landscape = chars > PORTRAIT_CHARS
+    _fit_widths(spec, LANDSCAPE_CHARS if spec.landscape else PORTRAIT_CHARS)
+    chars = min(chars, LANDSCAPE_CHARS if spec.landscape else PORTRAIT_CHARS)
     spec.add(1, 1, [[sheet_title(params, "生源分布（各毕业学校在各班的人数）")]], "title")
-    spec.add(2, 1, [["颜色越深人数越多；“最大差距”为该校学生在各班人数的最大值减最小值，理论最小差距为 0 或 1。"]], "subtitle")
-    spec.add(3, 1, [["毕业学校"] + names + ["合计", "最大差距", "理论最小差距", "评价"]], "header")
+    spec.add(2, 1, note_lines("颜色越深人数越多；“最大差距”为该校学生在各班人数的最大值减最小值；“理论最小差距”是这所学校的"
+                              "人数在这些班级之间能分得最匀的结果（一般为 0 或 1，同班的双胞胎整组编班时可能为 2）。", chars - 2),
+             "subtitle")
+    top = spec.max_row + 1
+    spec.add(top, 1, [["毕业学校"] + names + ["合计", "最大差距", "理论最小差距", "评价"]], "header")
+    spec.row_heights[top] = 30.0
+    spec.freeze, spec.print_title_rows = f"B{top + 1}", f"{top}:{top}"
     for i, m in enumerate(ms):
         text, style = _verdict(m)
         row = [m.label] + [int(v) for v in m.per_class] + [int(np.nansum(m.per_class)), _gap_text(m.gap, "人"),
                                                           _gap_text(m.bound, "人")]
-        spec.add(4 + i, 1, [row], "body")
-        spec.add(4 + i, len(row) + 1, [[text]], style)
-    spec.color_scales.append(f"B4:{L(1 + len(names))}{3 + len(ms)}")
-    spec.col_widths = {1: _width([m.label for m in ms] + ["毕业学校"], 10, 30)}
-    for c in range(2, len(names) + 2):
-        spec.col_widths[c] = max(5.0, _width([names[c - 2]], 5, 12))
-    for c, w in zip(range(len(names) + 2, len(names) + 6), (7, 9, 12, 10)):
-        spec.col_widths[c] = w
+        spec.add(top + 1 + i, 1, [row], "body")
+        spec.add(top + 1 + i, len(row) + 1, [[text]], style)
+    spec.color_scales.append(f"B{top + 1}:{L(1 + len(names))}{top + len(ms)}")
+    spec.print_area = f"A1:{L(len(names) + 5)}{spec.max_row}"
     return spec
 
 
