@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from bianban_xl.book.xlsx_fast import read_fast
+from bianban_xl.book.xlsx_read import read_fast
 from bianban_xl.cli.main import main
 from bianban_xl.demo import DEMO_CLASSES, DEMO_SEED, DEMO_STUDENTS, write_demo_input
 from bianban_xl.model.intake import intake_window

@@ -185,9 +185,10 @@ def _witness_marks(sheets: list[SheetSpec], class_names: list[str], result_code:
     computer-drawn seed labelled on them and on every class sheet's footer."""
     for spec in sheets:
         if spec.name == S.SHEET_SUMMARY:
-            # row 3 (between the subtitle and 一、) stays on the signed first page, whatever follows
+            # row 3 (between the subtitle and 一、) on the first page; every page's footer carries it too
             spec.add(3, 1, [[f"结果核验码：{result_code}"]], "title")
             spec.row_heights[3] = 30.0
+            spec.header_footer = f"{spec.header_footer} · 结果核验码 {result_code}"
             if computer:
                 sub = next((b for b in spec.blocks if b.top == 2 and b.style == "subtitle"), None)
                 if sub is not None:

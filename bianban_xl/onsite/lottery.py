@@ -96,7 +96,7 @@ def read_manual(book: RawBook, heads: list[Head], names: list[str]) -> list[str]
     by_name = {h.name: i for i, h in enumerate(heads)}
     got: dict[int, tuple[str, int]] = {}
     class_rows: dict[str, int] = {}
-    for r in range(hr + 1, sh.n_rows + 1):
+    for r in sh.value_rows(hr + 1):
         nm, cl = text(sh.cell(r, hc)).replace(" ", ""), text(sh.cell(r, cc)).replace(" ", "")
         if not nm and not cl:
             continue
@@ -192,7 +192,8 @@ CHECK_ITEMS = ("学生名单指纹", "教师搭配指纹")
 def draw_sheet(params: Params, info: dict[str, str], heads: list[Head], classes: list[str]) -> SheetSpec:
     """抽签记录 on one portrait A4 page at 100 %: the draw, the result, the rule, signature lines. The
     full fingerprints it was drawn against are kept below the page (复核用, not printed)."""
-    spec = SheetSpec(name=S.SHEET_DRAW_LOG, header_footer=S.SHEET_DRAW_LOG)
+    code = short_code(info["学生名单指纹"])
+    spec = SheetSpec(name=S.SHEET_DRAW_LOG, header_footer=f"{S.SHEET_DRAW_LOG} · 结果核验码 {code}")
     spec.col_widths = {1: 10, 2: 16, 3: 12, 4: 12, 5: 18}
     chars = sum(spec.col_widths.values()) - 2
     spec.add(1, 1, [[sheet_title(params, "班主任抽签记录")]], "title")
@@ -201,6 +202,7 @@ def draw_sheet(params: Params, info: dict[str, str], heads: list[Head], classes:
     for line in note_lines("本表由软件自动生成。打印后请班主任本人、监督人员和家长代表签字，与编班结果一并存档。", chars):
         spec.add(r, 1, [line], "subtitle")
         r += 1
+    spec.add(r, 1, [[f"结果核验码：{code}"]], "title")      # the row before the table: the page keeps its length
     r += 1
     spec.add(r, 1, [["项目", "内容"]], "header")
     items = [[k, info[k]] for k in PRINTED_DRAW_ITEMS if not (manual and k == "随机种子")]
@@ -223,12 +225,10 @@ def draw_sheet(params: Params, info: dict[str, str], heads: list[Head], classes:
     spec.add(r + 2, 1, [["家长代表签字：______________  ______________  ______________"]], "sign")
     spec.add(r + 4, 1, [["教务处（经办人）：______________    日期：______年____月____日"]], "sign")
     spec.row_heights.update({r: 26.0, r + 2: 26.0, r + 4: 26.0})
-    spec.add(r + 6, 1, [[f"结果核验码：{short_code(info['学生名单指纹'])}"]], "title")
-    spec.row_heights[r + 6] = 30.0
-    last = r + 6
-    if info.get("种子来源") == SOURCE_COMPUTER:
-        spec.add(r + 7, 1, [[COMPUTER_NOTE]], "warn")
-        last = r + 7
+    last = r + 4
+    if info.get("种子来源") == SOURCE_COMPUTER:        # also in 种子来源 above; said once more where people sign
+        spec.add(r + 5, 1, [[COMPUTER_NOTE]], "warn")
+        last = r + 5
     spec.print_area = f"A1:E{last}"
     spec.add(last + 3, 1, [["复核用数据（不打印）"]], "section")
     spec.add(last + 4, 1, [[k, info[k]] for k in CHECK_ITEMS], "body")
