@@ -188,7 +188,7 @@ def _witness_marks(sheets: list[SheetSpec], class_names: list[str], result_code:
             # row 3 (between the subtitle and 一、) on the first page; every page's footer carries it too
             spec.add(3, 1, [[f"结果核验码：{result_code}"]], "title")
             spec.row_heights[3] = 30.0
-            spec.header_footer = f"{spec.header_footer} · 结果核验码 {result_code}"
+            spec.header_footer = f"结果核验码 {result_code} · {spec.header_footer}"   # the sheet name stays last
             if computer:
                 sub = next((b for b in spec.blocks if b.top == 2 and b.style == "subtitle"), None)
                 if sub is not None:
@@ -210,7 +210,7 @@ def _witness_marks(sheets: list[SheetSpec], class_names: list[str], result_code:
             if computer:
                 spec.add(r + 2, 1, [[COMPUTER_NOTE]], "warn")
         elif computer and spec.name in class_names:
-            spec.header_footer = f"{spec.header_footer} · {COMPUTER_NOTE}".strip(" ·")
+            spec.header_footer = f"{COMPUTER_NOTE} · {spec.header_footer}".strip(" ·")
 
 
 def previous_result_sheets(book: RawBook) -> list[str]:

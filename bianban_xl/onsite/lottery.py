@@ -25,7 +25,7 @@ from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.journal import append_rows
 from bianban_xl.onsite.public_list import public_sheet
-from bianban_xl.onsite.state import COMPUTER_NOTE, HEAD_COLS, SOURCE_COMPUTER, read_draw_log, read_record, refuse_if_locked, require_assigned, resolve_seed, text, VerifyResult
+from bianban_xl.onsite.state import HEAD_COLS, read_draw_log, read_record, refuse_if_locked, require_assigned, resolve_seed, text, VerifyResult
 from bianban_xl.onsite.teachers import read_teachers, recorded_teams, teams_sheet
 from bianban_xl.reports.result_sheets import note_lines, sheet_title
 
@@ -193,7 +193,7 @@ def draw_sheet(params: Params, info: dict[str, str], heads: list[Head], classes:
     """抽签记录 on one portrait A4 page at 100 %: the draw, the result, the rule, signature lines. The
     full fingerprints it was drawn against are kept below the page (复核用, not printed)."""
     code = short_code(info["学生名单指纹"])
-    spec = SheetSpec(name=S.SHEET_DRAW_LOG, header_footer=f"{S.SHEET_DRAW_LOG} · 结果核验码 {code}")
+    spec = SheetSpec(name=S.SHEET_DRAW_LOG, header_footer=f"结果核验码 {code} · {S.SHEET_DRAW_LOG}")
     spec.col_widths = {1: 10, 2: 16, 3: 12, 4: 12, 5: 18}
     chars = sum(spec.col_widths.values()) - 2
     spec.add(1, 1, [[sheet_title(params, "班主任抽签记录")]], "title")
@@ -225,10 +225,7 @@ def draw_sheet(params: Params, info: dict[str, str], heads: list[Head], classes:
     spec.add(r + 2, 1, [["家长代表签字：______________  ______________  ______________"]], "sign")
     spec.add(r + 4, 1, [["教务处（经办人）：______________    日期：______年____月____日"]], "sign")
     spec.row_heights.update({r: 26.0, r + 2: 26.0, r + 4: 26.0})
-    last = r + 4
-    if info.get("种子来源") == SOURCE_COMPUTER:        # also in 种子来源 above; said once more where people sign
-        spec.add(r + 5, 1, [[COMPUTER_NOTE]], "warn")
-        last = r + 5
+    last = r + 4                     # a computer seed is labelled by 种子来源 (电脑随机抽取（未经现场报数）) above
     spec.print_area = f"A1:E{last}"
     spec.add(last + 3, 1, [["复核用数据（不打印）"]], "section")
     spec.add(last + 4, 1, [[k, info[k]] for k in CHECK_ITEMS], "body")
