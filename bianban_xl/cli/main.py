@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bianban_xl import __version__
 from bianban_xl.book.template import build_input_workbook
-from bianban_xl.book.files import Interrupted, backup_copy, output_lock, plan_output
+from bianban_xl.book.files import Interrupted, backup_copy, output_lock, plan_output, why
 from bianban_xl.book.workbook_file import save_atomic
 from bianban_xl.cli.seeds import SEED_RANGE, note_arg, seed_arg
 from bianban_xl.cli.onsite import add_parsers as add_onsite, EXAMPLES as ONSITE_EXAMPLES
@@ -26,6 +26,7 @@ from bianban_xl.district.check import district_check, FAIL, PASS, REVIEW
 from bianban_xl.engine.balance import measures
 from bianban_xl.model.problems import Report, UserError
 from bianban_xl.service import assign_file, check_file, is_sealed, read_book, seal_file, verify_file
+from bianban_xl.ui.server import add_arguments as add_ui_arguments, run_from_args as run_ui
 
 
 class _sigterm_as_interrupt:
@@ -255,6 +256,10 @@ def cmd_district(args) -> int:
     return 0 if res.count(FAIL) == 0 and res.count(REVIEW) == 0 else 1
 
 
+def cmd_ui(args) -> int:
+    return run_ui(args, _out)
+
+
 EXAMPLES = {
     "template": "示例：\n  bianban template 2026级编班.xlsx",
     "check": "示例：\n  bianban check 2026级编班.xlsx\n\n没有错误时退出码为 0，有错误时为 1。",
@@ -277,6 +282,10 @@ EXAMPLES = {
                 "写出“学校汇总”和“问题明细”。全部合格时退出码为 0，否则为 1。\n\n"
                 "  bianban district 各校结果 -o 汇总.xlsx --codes 核验码.xlsx\n"
                 "核对各校签字页上的结果核验码（核验码.xlsx：学校 | 核验码）与报送的文件是否一致，不一致的列为不合格。",
+    "ui": "示例：\n  bianban ui                 （工作文件夹：“文档”中的“均衡编班”文件夹）\n  bianban ui D:\\2026编班\n"
+          "  bianban ui 编班文件夹 --port 8765 --no-browser\n\n"
+          "在本机浏览器中打开与 Excel 选项卡相同的按钮（适用于 WPS、统信UOS、麒麟、Mac）。只在本机访问，不连接互联网；\n"
+          "第一行输出是网页地址（含访问口令）。按 Ctrl+C 停止。",
 }
 
 
@@ -337,6 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="汇总表", required=True, help="汇总表文件，如 汇总.xlsx")
     p.add_argument("--jobs", type=integer, metavar="进程数", help="并行进程数，默认等于 CPU 核数")
     p.add_argument("--codes", metavar="核验码表", help="各校在纸面上报送的结果核验码（工作表两列：学校 | 核验码），逐校与结果文件核对")
+    p = add("ui", "网页界面：在浏览器中使用与 Excel 选项卡相同的按钮（没有 Excel 时用，如 WPS、统信UOS、麒麟、Mac）", cmd_ui)
+    add_ui_arguments(p)
     EXAMPLES.update(ONSITE_EXAMPLES)
     add_onsite(add, _out)
     return parser
@@ -368,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         _out("已中断：正在写入的文件保持原样（或已完整写好），没有留下临时文件。")
         return 143 if isinstance(exc, Interrupted) else 130
     except OSError as exc:
-        _out(f"[错误] 无法读写文件“{exc.filename or ''}”：{exc.strerror or exc}。处理办法：检查路径、磁盘空间和权限后重试。")
+        _out(f"[错误] 无法读写文件“{exc.filename or ''}”：{why(exc)}。处理办法：检查路径、磁盘空间和权限后重试；没有修改任何文件。")
         return 1
     except PermissionError as exc:
         _out(f"[错误] 无法写入文件“{exc.filename}”：文件可能正在 Excel/WPS 中打开或没有写权限。处理办法：关闭该文件后重试，或换一个输出路径。")
