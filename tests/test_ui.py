@@ -256,3 +256,33 @@ def test_port_taken_is_a_user_error(tmp_path):
         assert main(["ui", str(tmp_path), "--port", str(s.getsockname()[1]), "--no-browser"]) == 1
     finally:
         s.close()
+
+
+def test_late_entry_and_verify_buttons(server):
+    """插班 on the page: a student added at the end of 学生名单 without a class is placed, nobody
+    moves, and 验证结果 passes afterwards."""
+    from openpyxl import load_workbook
+
+    write_demo_with_teachers(server.folder / "a.xlsx")
+    _, j = post(server, "/api/step/assign", {"file": "a.xlsx"})
+    res = wait_job(server, j["job"])["select"]
+    path = server.folder / res
+    wb = load_workbook(path)
+    ws = wb["学生名单"]
+    head = [c.value for c in ws[1]]
+    last = [c.value for c in ws[ws.max_row]]
+    row = list(last)
+    row[head.index("编号")] = "新" + str(last[head.index("编号")])
+    row[head.index("姓名")] = "司马插班"
+    row[head.index("班级")] = None
+    ws.append(row)
+    wb.save(path)
+    _, j = post(server, "/api/step/late", {"file": res})
+    done = wait_job(server, j["job"])
+    assert done["ok"], done["html"]
+    ws = load_workbook(path, read_only=True)["学生名单"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[-1][head.index("姓名")] == "司马插班" and rows[-1][head.index("班级")]
+    _, j = post(server, "/api/step/verify", {"file": res})
+    done = wait_job(server, j["job"])
+    assert done["ok"] and "验证通过" in done["html"]
