@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Callable
 
 from bianban_xl.book.apply import apply_update_file
+from bianban_xl.book import read as book_read
 from bianban_xl.book.files import WORKBOOK_SUFFIXES, backup_copy, output_lock, plan_output
 from bianban_xl.book.new_book import write_new_book
-from bianban_xl.book.workbook_file import NotAWorkbook, read_raw
-from bianban_xl.book.xlsx_fast import FastUnsupported, read_fast
-from bianban_xl.model.problems import Report, UserError
+from bianban_xl.model.problems import Report
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Roster
 from bianban_xl.model.sheet_model import BookUpdate
@@ -35,12 +34,8 @@ def check_book(book: RawBook) -> tuple[Roster | None, Report]:
 
 # --- files ----------------------------------------------------------------
 def read_book(path: str | Path) -> RawBook:
-    try:
-        return read_raw(path)
-    except NotAWorkbook as exc:
-        rep = Report()
-        rep.error("", str(exc))
-        raise UserError(rep) from None
+    """The RawBook of a workbook file (zip reader, else openpyxl). Raises UserError."""
+    return book_read.read_book(path, fast=FAST_IO)
 
 
 def _readable_workbook(src: Path) -> None:
@@ -77,13 +72,8 @@ FAST_IO = True   # read and write the parts directly when the workbook allows it
 
 
 def _read_for_assign(src: Path):
-    """(RawBook, ZipBook or None): the fast reader when it understands the file, else read_book."""
-    if FAST_IO:
-        try:
-            return read_fast(src)
-        except FastUnsupported:
-            pass
-    return read_book(src), None
+    """(RawBook, ZipBook or None): the zip reader when it understands the file, else openpyxl."""
+    return book_read.read_for_update(src, fast=FAST_IO)
 
 
 def verify_file(path: str | Path) -> VerifyResult:

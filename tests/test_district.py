@@ -197,6 +197,11 @@ def test_overview_workbook(district):
         assert ov.cell(row=r, column=18).value == len(c.findings)
     n = sum(len(c.findings) for c in summary.checks)
     assert pb.cell(row=3 + n, column=1).value == n
+    # each file name links to the school's file, relative to the overview; the table has filters
+    for r, c in enumerate(summary.checks, start=5):
+        cell = ov.cell(row=r, column=2)
+        assert cell.data_type == "s" and (Path(out).parent / cell.hyperlink.target).resolve() == Path(c.path).resolve()
+    assert ov.auto_filter.ref == f"A4:S{4 + len(summary.checks)}"
 
 
 def test_single_check_and_cli(district, tmp_path, capsys):

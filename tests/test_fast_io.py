@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from bianban_xl import service
 from bianban_xl.book import apply as apply_mod
 from bianban_xl.book.workbook_file import read_raw
-from bianban_xl.book.xlsx_fast import read_fast
+from bianban_xl.book.xlsx_read import read_fast
 
 from conftest import student_rows, write_book
 

@@ -18,6 +18,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from bianban_xl.book.files import write_atomic
+from bianban_xl.book.package import NotAWorkbook, inspect_package
 from bianban_xl.model.problems import Report
 from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.sheet_model import (FORMULA, LINK, TEXT, ChartSpec, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE,
@@ -69,17 +70,16 @@ def put_value(cell, value) -> None:
     else:
         cell.value = value
 
+
 RESULT_SHEET_MARK = "bianban"   # not visible; result sheets are recognised by name via 编班记录
 
 
-class NotAWorkbook(Exception):
-    pass
-
-
 def read_raw(path: str | os.PathLike, report: Report | None = None) -> RawBook:
-    """Read every sheet's values; formulas and merged ranges are noted for validation.
+    """Read every sheet's values with openpyxl; formulas, merged ranges and hidden rows are noted
+    for validation. The reader of last resort (``book.read`` tries the zip reader first).
 
-    Raises NotAWorkbook (with a Chinese message) for a missing file or one that is not .xlsx/.xlsm.
+    Raises NotAWorkbook (with a Chinese message) for a missing file, one that is not .xlsx/.xlsm,
+    or one ``package.inspect_package`` refuses.
     """
     p = Path(path)
     if not p.exists():
@@ -90,32 +90,37 @@ def read_raw(path: str | os.PathLike, report: Report | None = None) -> RawBook:
         raise NotAWorkbook(f"“{p.name}”是 WPS 表格格式（.et）。请在 WPS 中“另存为” .xlsx 后再试。")
     if not zipfile.is_zipfile(p):
         raise NotAWorkbook(f"“{p.name}”不是 Excel 工作簿（.xlsx / .xlsm），可能已损坏或是其他类型的文件。请用 Excel 或 WPS 打开后另存为 .xlsx 再试。")
+    inspect_package(p)
     try:
         wb = load_workbook(p, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
         raise NotAWorkbook(f"无法读取“{p.name}”：文件不是有效的 Excel 工作簿或已损坏（{type(exc).__name__}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再试。") from exc
-    sheets: dict[str, RawSheet] = {}
-    for ws in wb.worksheets:
-        rows: list[list] = []
-        formulas: set[tuple[int, int]] = set()
-        for r_idx, row in enumerate(ws.iter_rows(), start=1):
-            values = []
-            for c_idx, cell in enumerate(row, start=1):
-                v = cell.value
-                if cell.data_type == "f":     # a real formula; text that starts with '=' is text
-                    formulas.add((r_idx, c_idx))
-                    if not isinstance(v, str):    # ArrayFormula / DataTableFormula: their text
-                        v = getattr(v, "text", None) or str(v)
-                elif v is not None and not isinstance(v, (str, int, float, bool, datetime)) and hasattr(v, "text"):
-                    v = str(v)
-                values.append(v)
-            rows.append(values)
-        while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[-1]):
-            rows.pop()
-        merged = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
-        sheets[ws.title] = RawSheet(ws.title, rows, formulas, merged)
+    sheets = {ws.title: _sheet_of(ws) for ws in wb.worksheets}
     wb.close()
     return RawBook(sheets, [ws for ws in sheets], str(p))
+
+
+def _sheet_of(ws) -> RawSheet:
+    """One worksheet, sparse: only the cells openpyxl loaded (``ws._cells``; iter_rows would make
+    a Cell for every position of the used range — a stray cell at XFD1048576 is 17 billion).
+    openpyxl's private cell map is pinned with the openpyxl range (tests/test_openpyxl_pin.py)."""
+    cells: dict[tuple[int, int], object] = {}
+    formulas: set[tuple[int, int]] = set()
+    width = 0
+    for (r, c), cell in ws._cells.items():
+        width = max(width, c)
+        v = cell.value
+        if cell.data_type == "f":     # a real formula; text that starts with '=' is text
+            formulas.add((r, c))
+            if v is not None and not isinstance(v, str):    # ArrayFormula / DataTableFormula: their text
+                v = getattr(v, "text", None) or str(v)
+        elif v is not None and not isinstance(v, (str, int, float, bool, datetime)) and hasattr(v, "text"):
+            v = str(v)
+        if v is not None:
+            cells[(r, c)] = v
+    merged = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
+    hidden = {r for r, d in ws.row_dimensions.items() if d.hidden}
+    return RawSheet(ws.title, None, formulas, merged, cells=cells, width=width, hidden_rows=hidden)
 
 
 # --- writing ------------------------------------------------------------------------------

@@ -1,10 +1,8 @@
-"""Fast path of the headless run: read and write a workbook's zip parts directly.
+"""The fast writer: a BookUpdate written straight into a workbook's zip parts.
 
-``assign_file`` spends most of its non-engine time in openpyxl: loading the workbook twice (values,
-then again to write), building a Cell object per cell and serialising every cell of every sheet
-again on save. For a workbook it understands, this module reads the values straight from
-the zip parts (the same RawBook as ``read_raw``), then writes the result by copying every input
-part unchanged except the roster sheet (class column cells patched in), styles.xml (our styles
+openpyxl loads every cell into an object and serialises every cell of every sheet again on save.
+For a workbook read by ``xlsx_read.read_fast`` and an update it handles, this module writes the
+result by copying every input part unchanged except the sheets with cells to set (patched in place), styles.xml (our styles
 appended), workbook.xml (+rels, content types: the new sheets and their print titles) and adding
 the result sheets, rendered from their SheetSpecs to the same XML openpyxl writes for
 ``render_sheet``. Anything unusual raises FastUnsupported before a byte is written; the caller
@@ -15,354 +13,22 @@ from __future__ import annotations
 import os
 import re
 import zipfile
-from dataclasses import dataclass as _dataclass
 from pathlib import Path
-from xml.etree import ElementTree as ET
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
 
 from bianban_xl.book.files import write_atomic
-from bianban_xl.model.raw_book import RawBook, RawSheet
+from bianban_xl.book.xlsx_read import NS_PKG, NS_R, REL_WS, FastUnsupported, ZipBook
+from bianban_xl.model.cellref import column_index as _col_index
 from bianban_xl.model.sheet_model import (BookUpdate, ChartSpec, Formula, Link, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE,
                                           MARGIN_TOP, SheetSpec)
 from bianban_xl.book.workbook_file import BORDER, FONT_NAME, STYLES, _add_chart
 from xml.sax.saxutils import escape as _xml_escape
 
-NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-NS_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
-_M = "{%s}" % NS_MAIN
-_REL_WS = NS_R + "/worksheet"
-_REL_SST = NS_R + "/sharedStrings"
-_REL_STYLES = NS_R + "/styles"
 _CT_WS = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
 _CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
-
-
-class FastUnsupported(Exception):
-    """The fast path does not handle this workbook or value; use the openpyxl path."""
-
-
-@_dataclass
-class ZipBook:
-    """An input workbook's zip parts, kept to write the result without re-reading the file."""
-    path: Path
-    names: list[str]                    # part names in archive order
-    parts: dict[str, bytes]
-    sheet_part: dict[str, str]          # sheet name -> part name
-    wb_part: str
-    wb_rels_part: str
-    styles_part: str
-    n_fonts: int
-    n_fills: int
-    n_borders: int
-    n_xfs: int
-    num_fmts: dict[int, str]            # custom number formats
-    xf_font: list[int]
-    xf_fill: list[int]
-    fonts: list[str | None]             # font name per font id
-    fill_solid: list[bool | None]       # per fill id: pattern fill with a type / none / None (gradient)
-
-
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ord(ch) - 64)
-    return n
-
-
-_COORD = re.compile(r"([A-Z]{1,3})(\d+)$")
-
-
-def _text_content(node) -> str:
-    """openpyxl's Text.content: the plain <t> plus every rich run's <t>, phonetic runs left out."""
-    out = []
-    t = node.find(_M + "t")
-    if t is not None:
-        out.append(t.text or "")
-    for r in node.findall(_M + "r"):
-        rt = r.find(_M + "t")
-        if rt is not None:
-            out.append(rt.text or "")
-    return "".join(out)
-
-
-def _parse_rels(data: bytes) -> dict[str, tuple[str, str]]:
-    root = ET.fromstring(data)
-    return {r.get("Id"): (r.get("Type"), r.get("Target")) for r in root.iter("{%s}Relationship" % NS_PKG)}
-
-
-def _part_target(base_dir: str, target: str) -> str:
-    if target.startswith("/"):
-        return target[1:]
-    if ".." in target:
-        raise FastUnsupported("relative target")
-    return f"{base_dir}/{target}" if base_dir else target
-
-
-def read_fast(path: str | os.PathLike) -> tuple[RawBook, ZipBook]:
-    """The same RawBook as :func:`read_raw` (values, formulas, merged ranges), read from the parts
-    with ElementTree, plus the parts for :func:`write_fast`. Raises FastUnsupported otherwise."""
-    from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
-    from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
-
-    p = Path(path)
-    if p.suffix.lower() not in (".xlsx", ".xlsm") or not p.is_file():
-        raise FastUnsupported("not a workbook file")
-    try:
-        with zipfile.ZipFile(p) as zf:
-            names = zf.namelist()
-            parts = {n: zf.read(n) for n in names}
-    except Exception as exc:  # noqa: BLE001 — read_raw gives the user's message
-        raise FastUnsupported(str(exc)) from None
-    try:
-        root_rels = _parse_rels(parts["_rels/.rels"])
-        wb_part = next(_part_target("", t) for (typ, t) in root_rels.values() if typ.endswith("/officeDocument"))
-        if wb_part != "xl/workbook.xml":
-            raise FastUnsupported("workbook part")
-        wb_rels_part = "xl/_rels/workbook.xml.rels"
-        rels = _parse_rels(parts[wb_rels_part])
-        wb = ET.fromstring(parts[wb_part])
-        if wb.tag != _M + "workbook":
-            raise FastUnsupported("workbook namespace")
-        pr = wb.find(_M + "workbookPr")
-        if pr is not None and pr.get("date1904", "0").lower() in ("1", "true"):
-            raise FastUnsupported("1904 dates")
-        sheet_part: dict[str, str] = {}
-        for sh in wb.find(_M + "sheets"):
-            typ, target = rels[sh.get("{%s}id" % NS_R)]
-            if typ != _REL_WS:
-                raise FastUnsupported("not a worksheet")
-            part = _part_target("xl", target)
-            if part not in parts:
-                raise FastUnsupported("missing part")
-            sheet_part[sh.get("name")] = part
-        shared: list[str] = []
-        styles_part = ""
-        for typ, target in rels.values():
-            if typ == _REL_SST:
-                sst = ET.fromstring(parts[_part_target("xl", target)])
-                shared = [_text_content(si).replace("x005F_", "") for si in sst.iter(_M + "si")]
-            elif typ == _REL_STYLES:
-                styles_part = _part_target("xl", target)
-        if styles_part not in parts:
-            raise FastUnsupported("no styles")
-        st = ET.fromstring(parts[styles_part])
-        num_fmts = {int(f.get("numFmtId")): f.get("formatCode") for f in st.iter(_M + "numFmt")}
-        xfs = st.find(_M + "cellXfs")
-        xf_list = list(xfs) if xfs is not None else []
-        date_xf, td_xf = set(), set()
-        for i, xf in enumerate(xf_list):
-            fid = int(xf.get("numFmtId", 0))
-            fmt = num_fmts[fid] if fid in num_fmts else builtin_format_code(fid)
-            if is_date_format(fmt):
-                date_xf.add(i)
-            if is_timedelta_format(fmt):
-                td_xf.add(i)
-        fonts_el, fills_el, borders_el = st.find(_M + "fonts"), st.find(_M + "fills"), st.find(_M + "borders")
-        if fonts_el is None or fills_el is None or borders_el is None or xfs is None:
-            raise FastUnsupported("styles")
-        fonts = []
-        for f in fonts_el:
-            n = f.find(_M + "name")
-            fonts.append(n.get("val") if n is not None else None)
-        fill_solid: list[bool | None] = []
-        for f in fills_el:
-            pf = f.find(_M + "patternFill")
-            fill_solid.append(None if pf is None else pf.get("patternType", "none") != "none")
-        zb = ZipBook(p, names, parts, sheet_part, wb_part, wb_rels_part, styles_part, len(fonts), len(fill_solid),
-                     len(borders_el), len(xf_list), num_fmts,
-                     [int(x.get("fontId", 0)) for x in xf_list], [int(x.get("fillId", 0)) for x in xf_list],
-                     fonts, fill_solid)
-        n_xf = len(xf_list)
-        sheets: dict[str, RawSheet] = {}
-        for name, part in sheet_part.items():
-            try:
-                cells, formulas, refs = _sheet_cells_re(parts[part], shared, date_xf, td_xf, n_xf)
-            except _NoRegex:
-                cells, formulas, refs = _sheet_cells_et(parts[part], shared, date_xf, td_xf, n_xf)
-            mcr = MultiCellRange()
-            for ref in refs:
-                mcr.add(CellRange(ref))
-            merged = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in mcr.ranges]
-            for (r1, c1, r2, c2) in merged:
-                for rr in range(r1, r2 + 1):
-                    for cc in range(c1, c2 + 1):
-                        if (rr, cc) != (r1, c1):
-                            cells[(rr, cc)] = None
-            rows: list[list] = []
-            if cells:
-                max_r = max(k[0] for k in cells)
-                max_c = max(k[1] for k in cells)
-                grid = [[None] * max_c for _ in range(max_r)]
-                for (rr, cc), v in cells.items():
-                    grid[rr - 1][cc - 1] = v
-                rows = grid
-            while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[-1]):
-                rows.pop()
-            sheets[name] = RawSheet(name, rows, formulas, merged)
-    except FastUnsupported:
-        raise
-    except Exception as exc:  # noqa: BLE001 — anything odd: the openpyxl reader decides
-        raise FastUnsupported(f"{type(exc).__name__}: {exc}") from None
-    return RawBook(sheets, list(sheets), str(p)), zb
-
-
-def _cell_value(v: str, t: str, s: int, shared: list[str], date_xf: set, td_xf: set):
-    """A cell's <v> text as openpyxl reads it: numbers (dates by their style), shared strings,
-    booleans, ISO dates; str/e as text. Other types: FastUnsupported."""
-    if t == "n":
-        v = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
-        if s in date_xf:
-            try:
-                return from_excel(v, CALENDAR_WINDOWS_1900, timedelta=s in td_xf)
-            except (OverflowError, ValueError):
-                return "#VALUE!"
-        return v
-    if t == "s":
-        return shared[int(v)]
-    if t == "b":
-        return bool(int(v))
-    if t == "d":
-        return from_ISO8601(v)
-    if t not in ("str", "e"):
-        raise FastUnsupported("cell type")
-    return v
-
-
-def _sheet_cells_et(data: bytes, shared: list[str], date_xf: set, td_xf: set, n_xf: int):
-    """(cells, formula cells, merged range refs) of a worksheet part, read with ElementTree the way
-    openpyxl's WorkSheetParser reads them (data_only=False, rich_text=False)."""
-    from openpyxl.formula.translate import Translator
-
-    root = ET.fromstring(data)
-    if root.tag != _M + "worksheet":
-        raise FastUnsupported("worksheet namespace")
-    cells: dict[tuple[int, int], object] = {}
-    formulas: set[tuple[int, int]] = set()
-    shared_f: dict[str, Translator] = {}
-    sd = root.find(_M + "sheetData")
-    r_no = 0
-    for row in (sd if sd is not None else ()):
-        ra = row.get("r")
-        r_no = int(float(ra)) if ra is not None else r_no + 1
-        c_no = 0
-        for c in row:
-            coord = c.get("r")
-            if coord:
-                m = _COORD.match(coord)
-                if m is None:
-                    raise FastUnsupported("coordinate")
-                c_no, rr = _col_index(m.group(1)), int(m.group(2))
-            else:
-                c_no += 1
-                rr = r_no
-            t = c.get("t", "n")
-            s = int(c.get("s", 0) or 0)
-            if s >= n_xf and s:
-                raise FastUnsupported("style index")
-            f = c.find(_M + "f")
-            if f is not None:
-                ft = f.get("t")
-                v = "=" + (f.text or "")
-                if ft in ("array", "dataTable"):
-                    raise FastUnsupported("array formula")
-                if ft == "shared":
-                    si = f.get("si")
-                    if si in shared_f:
-                        v = shared_f[si].translate_formula(coord)
-                    elif v != "=":
-                        shared_f[si] = Translator(v, coord)
-                formulas.add((rr, c_no))
-            elif t == "inlineStr":
-                isn = c.find(_M + "is")
-                v = _text_content(isn) if isn is not None else None
-            else:
-                v = c.findtext(_M + "v", None) or None
-                if v is not None:
-                    v = _cell_value(v, t, s, shared, date_xf, td_xf)
-            cells[(rr, c_no)] = v
-    me = root.find(_M + "mergeCells")
-    return cells, formulas, [m.get("ref") for m in (me if me is not None else ())]
-
-
-class _NoRegex(Exception):
-    """Markup the regular-expression reader leaves to ElementTree."""
-
-
-_ROW_RE = re.compile(r"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
-_C_RE = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
-_ATTR_RE = re.compile(r'([\w:]+)="([^"]*)"')
-_V_RE = re.compile(r"<v>(.*?)</v>|<v/>|<v />", re.S)
-_T_RE = re.compile(r"<t(?:\s[^>]*)?>(.*?)</t>|<t(?:\s[^>]*)?/>", re.S)
-_MERGE_RE = re.compile(r'<mergeCell\s+ref="([^"]+)"\s*/>')
-# <c r="B7" s="3" t="inlineStr"> … the attribute order Excel, WPS and openpyxl write; a cell is a value,
-# an inline string (plain, space-preserved or rich) or nothing.
-_CELL_FAST = re.compile(
-    r'<c r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?\s*'
-    r'(?:/>|>(?:<v>([^<]*)</v>|<v\s*/>|<is><t>([^<]*)</t></is>|<is><t xml:space="preserve">([^<]*)</t></is>'
-    r'|<is>((?:<r>.*?</r>)+)</is>)?</c>)', re.S)
-
-
-def _unescape(text: str) -> str:
-    if "&" not in text:
-        return text
-    import html
-
-    return html.unescape(text)
-
-
-def _sheet_cells_re(data: bytes, shared: list[str], date_xf: set, td_xf: set, n_xf: int):
-    """The same as :func:`_sheet_cells_et`, scanning the markup with regular expressions (about
-    twice as fast on a roster); anything beyond plain cells (formulas, CDATA, comments, prefixes,
-    phonetic runs, single-quoted attributes, another encoding) is left to ElementTree."""
-
-    head = data[:200]
-    if head.startswith(b"\xef\xbb\xbf") or (b"encoding=" in head and not re.search(rb"encoding=[\"'](?i:utf-8)[\"']", head)):
-        raise _NoRegex
-    text = data.decode("utf-8")
-    if ("<![CDATA[" in text or "<!--" in text or "<f>" in text or "<f " in text or "<f/>" in text or "<rPh" in text
-            or "<sheetData" not in text or "='" in text or "<worksheet" not in text):
-        raise _NoRegex
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    i = text.find("<sheetData")
-    j = text.find("</sheetData>", i)
-    body = text[i:j] if j > 0 else ""
-    if body.count("<c") != body.count("<c ") + body.count("<c>") + body.count("<c/") + body.count("<col") \
-            + body.count("<c\n") + body.count("<c\t"):
-        raise _NoRegex                 # another element starting with <c…
-    cells: dict[tuple[int, int], object] = {}
-    cols: dict[str, int] = {}
-    n = 0
-    for m in _CELL_FAST.finditer(body):
-        n += 1
-        letters, rr, st, t, v, plain, spaced, rich = m.groups()
-        c_no = cols.get(letters)
-        if c_no is None:
-            c_no = cols[letters] = _col_index(letters)
-        rr = int(rr)
-        st = int(st) if st else 0
-        if st >= n_xf and st:
-            raise _NoRegex
-        if t == "inlineStr":
-            if rich is not None:
-                v = "".join(_unescape(x or "") for x in _T_RE.findall(rich))
-            else:
-                v = plain if plain is not None else spaced
-                if v is not None:
-                    v = _unescape(v)
-        elif v:
-            v = _cell_value(_unescape(v), t or "n", st, shared, date_xf, td_xf)
-        else:
-            v = None
-        cells[(rr, c_no)] = v
-    if n != body.count("<c ") or body.count("<c") != n + body.count("<col"):
-        raise _NoRegex                # a cell written some other way: ElementTree reads it
-    return cells, set(), _MERGE_RE.findall(text[j:]) if j > 0 else []
 
 
 # writing ----------------------------------------------------------------------------------
@@ -911,6 +577,8 @@ def write_fast(zb: ZipBook, target: str | os.PathLike, update: BookUpdate) -> No
         raise FastUnsupported("update kind")
     if any(sp.name in zb.sheet_part for sp in update.sheets):
         raise FastUnsupported("sheet exists")
+    if not zb.referenced:
+        raise FastUnsupported("parts nothing refers to")     # openpyxl drops them; so must we
     styles = _Styles(zb)
     new_parts = _patched_user_sheets(zb, update, styles)
     added, overrides = _add_sheets(zb, update.sheets, styles, new_parts)
@@ -1026,7 +694,7 @@ def _patch_workbook_rels(zb: ZipBook, added: list[tuple[str, str]], new_parts: d
     if end < 0:
         raise FastUnsupported("rels")
     rels_xml = rels_xml[:end] + "".join(
-        f'<Relationship Type="{_REL_WS}" Target="/{part}" Id="{rid}" />' for (_, part), rid in zip(added, rel_ids)) + rels_xml[end:]
+        f'<Relationship Type="{REL_WS}" Target="/{part}" Id="{rid}" />' for (_, part), rid in zip(added, rel_ids)) + rels_xml[end:]
     new_parts[zb.wb_rels_part] = rels_xml.encode("utf-8")
     return rel_ids
 

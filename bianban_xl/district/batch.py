@@ -10,10 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment
 
-from bianban_xl.book.workbook_file import render_sheet, save_atomic
+from bianban_xl.book.new_book import write_new_book
 from bianban_xl.district.folders import _folder_error, _max_rss_mb, _run_all, BATCH_SUMMARY, BatchProgress, default_jobs, find_files, SPREADSHEET_SUFFIXES
 from bianban_xl.model.names import name_pinyin
 from bianban_xl.model.problems import UserError
@@ -153,7 +151,8 @@ def batch_sheet(summary: BatchSummary):
                "\n".join(it.problems[:12]) + (f"\n……共 {len(it.problems)} 条" if len(it.problems) > 12 else "") or None]
         spec.add(r, 1, [row[:2]], "body")
         spec.add(r, 3, [[row[2]]], "good" if it.ok else "bad")
-        spec.add(r, 4, [row[3:]], "body")
+        spec.add(r, 4, [row[3:9]], "body")
+        spec.add(r, 10, [row[9:]], "wrap")
         r += 1
     if summary.skipped:
         spec.add(r + 1, 1, [["未处理（不是 Excel 工作簿）：" + "、".join(p.relative_to(summary.folder).as_posix() for p in summary.skipped[:50])]], "note")
@@ -165,15 +164,11 @@ def batch_sheet(summary: BatchSummary):
 def write_batch_summary(summary: BatchSummary) -> Path:
     """批量编班结果.xlsx in the output folder; under a time-stamped name if that file is open (locked) elsewhere."""
     summary.out_dir.mkdir(parents=True, exist_ok=True)
-    wb = Workbook()
-    wb.remove(wb.active)
-    ws = render_sheet(wb, batch_sheet(summary))
-    for row in ws.iter_rows(min_row=4, min_col=10, max_col=10):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    spec = batch_sheet(summary)
     path = summary.out_dir / f"{BATCH_SUMMARY}.xlsx"
     try:
-        save_atomic(wb, path)
+        write_new_book(path, [spec])
     except PermissionError:
         path = summary.out_dir / f"{BATCH_SUMMARY}-{datetime.now():%H%M%S}.xlsx"
-        save_atomic(wb, path)
+        write_new_book(path, [spec])
     return path

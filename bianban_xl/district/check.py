@@ -16,17 +16,14 @@ from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from bianban_xl.book.files import backup_copy, output_lock, replaceable_output
-from bianban_xl.book.workbook_file import FONT_NAME, render_sheet, save_atomic
-from bianban_xl.book.xlsx_fast import FastUnsupported, read_fast
+from bianban_xl.book.new_book import write_new_book
 from bianban_xl.district.folders import _folder_error, _run_all, BatchProgress, find_files, SPREADSHEET_SUFFIXES
 from bianban_xl.engine.balance import hard_rule_violations, measures
 from bianban_xl.model import schema as S
 from bianban_xl.model.problems import Report, UserError
-from bianban_xl.model.sheet_model import SheetSpec
+from bianban_xl.model.sheet_model import Link, SheetSpec
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.lottery import verify_lottery
 from bianban_xl.onsite.state import read_record
@@ -213,7 +210,7 @@ def check_result_book(path: str | Path, root: str | Path | None = None) -> Schoo
                 "其他材料请放到别的文件夹。")
         return chk
     try:
-        _check_into(chk, p, _read_result_book, verify_book, validate, read_record, measures, hard_rule_violations,
+        _check_into(chk, p, read_book, verify_book, validate, read_record, measures, hard_rule_violations,
                     SHEET_SCHOOLS)
     except UserError as exc:
         for prob in exc.report.errors:
@@ -225,15 +222,6 @@ def check_result_book(path: str | Path, root: str | Path | None = None) -> Schoo
                                  "并把输出和文件发给开发者。")
     chk.seconds = time.perf_counter() - t0
     return chk
-
-
-def _read_result_book(p: Path):
-    """The RawBook of a result workbook: xlsx_fast.read_fast (the same values as read_raw, a
-    fifth of the time), or service.read_book when the fast reader does not handle the file."""
-    try:
-        return read_fast(p)[0]
-    except FastUnsupported:
-        return read_book(p)
 
 
 def _check_into(chk: SchoolCheck, p: Path, read_book, verify_book, validate, read_record, measures,
@@ -402,8 +390,10 @@ def _gap_cells(c: SchoolCheck, key: str) -> list:
     return [int(round(g[0])), int(round(g[1]))]
 
 
-def overview_sheets(summary: DistrictSummary):
-    """学校汇总 and 问题明细 as SheetSpecs; also returns, per overview row, the 问题明细 row it links to."""
+def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None):
+    """学校汇总 and 问题明细 as SheetSpecs; also returns, per overview row, the 问题明细 row it links to.
+    Each file name links to the school's file (relative to ``out_path`` so the folder can be moved),
+    each main problem to its first row in 问题明细."""
     checks = summary.checks
     ov = SheetSpec(name=SHEET_OVERVIEW, freeze="C5", print_title_rows="4:4", landscape=True, header_footer=SHEET_OVERVIEW)
     ov.add(1, 1, [["全区均衡编班结果核查汇总"]], "title")
@@ -427,13 +417,13 @@ def overview_sheets(summary: DistrictSummary):
         r = 4 + i
         first = c.findings[0].text if c.findings else ("；".join(c.notes) if c.notes else "无")
         main = first if len(c.findings) <= 1 else f"{first}（另有 {len(c.findings) - 1} 个问题）"
-        values = [i, c.relative]
+        values = [i, c.relative if out_path is None else Link.to_file(c.relative, _file_link(c.path, Path(out_path)))]
         ov.add(r, 1, [values], "body")
         ov.add(r, 3, [[c.verdict]], {FAIL: "bad", REVIEW: "warn", PASS: "good"}[c.verdict])
         rest = [c.school or None, c.grade or None, c.students, c.classes, c.seed or None, c.stamp or None]
         for key in ("性别", "生源", "等级", "总分均分"):
             rest += _gap_cells(c, key)
-        rest += [len(c.findings), main]
+        rest += [len(c.findings), Link.to_sheet(main, SHEET_PROBLEMS, f"A{pr}") if c.findings else main]
         ov.add(r, 4, [rest], "body")
         links.append((r, pr if c.findings else None))
         for f in c.findings:
@@ -447,28 +437,20 @@ def overview_sheets(summary: DistrictSummary):
     ov.col_widths = {1: 6, 2: 30, 3: 8, 4: 20, 5: 12, 6: 7, 7: 7, 8: 9, 9: 17, 10: 7, 11: 7, 12: 7, 13: 7,
                      14: 7, 15: 7, 16: 9, 17: 9, 18: 7, 19: 80}
     ov.merge_title = False
+    ov.auto_filter = f"A4:S{max(4, 4 + len(checks))}"
     pb.col_widths = {1: 6, 2: 30, 3: 20, 4: 8, 5: 12, 6: 12, 7: 6, 8: 110}
     pb.merge_title = False
     return ov, pb, links
 
 
+def _file_link(path: str | Path, out_path: Path) -> str:
+    try:   # relative to the overview, so the folder can be moved
+        return Path(os.path.relpath(Path(path).resolve(), out_path.parent.resolve())).as_posix()
+    except ValueError:   # another drive on Windows
+        return Path(path).resolve().as_uri()
+
+
 def write_overview(summary: DistrictSummary, out_path: str | Path) -> Path:
     out_path = Path(out_path)
-    ov, pb, links = overview_sheets(summary)
-    wb = Workbook()
-    wb.remove(wb.active)
-    ws = render_sheet(wb, ov)
-    render_sheet(wb, pb)
-    for (r, target), c in zip(links, summary.checks):
-        if target is not None:
-            cell = ws.cell(row=r, column=19)
-            cell.hyperlink = f"#'{SHEET_PROBLEMS}'!A{target}"
-            cell.font = Font(name=FONT_NAME, size=10.5, color="0563C1", underline="single")
-        fcell = ws.cell(row=r, column=2)
-        try:   # link the school's own file, relative to the overview so the folder can be moved
-            fcell.hyperlink = Path(os.path.relpath(Path(c.path).resolve(), out_path.parent.resolve())).as_posix()
-        except ValueError:   # another drive on Windows
-            fcell.hyperlink = Path(c.path).resolve().as_uri()
-    ws.auto_filter.ref = f"A4:S{max(4, 4 + len(summary.checks))}"
-    save_atomic(wb, out_path)
-    return out_path
+    ov, pb, _ = overview_sheets(summary, out_path)
+    return write_new_book(out_path, [ov, pb])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from openpyxl.utils import get_column_letter
+from bianban_xl.model.cellref import column_letter
 
 ERROR = "错误"
 WARNING = "提醒"
@@ -21,7 +21,7 @@ class Problem:
     @property
     def where(self) -> str:
         if self.row and self.col:
-            return f"{get_column_letter(self.col)}{self.row}"
+            return f"{column_letter(self.col)}{self.row}"
         if self.row:
             return f"第{self.row}行"
         return ""

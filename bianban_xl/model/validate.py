@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from bianban_xl.model import schema as S
 from bianban_xl.model.names import normalize_name, same_name_groups, same_sound_groups
+from bianban_xl.model.cellref import range_ref
 from bianban_xl.model.problems import Report
 from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.records import Params, Roster, Student, TwinGroup
@@ -94,10 +95,9 @@ def _cell_issues(sheet: RawSheet, first_row: int, last_col: int, report: Report)
     if len(found) > MAX_LISTED:
         report.error(sheet.name, f"另有 {len(found) - MAX_LISTED} 个单元格是公式（共 {len(found)} 个）。",
                      "请将数据区全部“选择性粘贴 → 数值”。")
-    from openpyxl.utils import get_column_letter as L
     for (r1, c1, r2, c2) in sheet.merged:
         if r2 >= first_row and c1 <= last_col:
-            report.error(sheet.name, f"合并单元格 {L(c1)}{r1}:{L(c2)}{r2}：每个学生、每个参数要占独立的单元格。",
+            report.error(sheet.name, f"合并单元格 {range_ref(r1, c1, r2, c2)}：每个学生、每个参数要占独立的单元格。",
                          "请取消合并，并在每一行填上相应的值。", row=r1, col=c1)
 
 
@@ -239,7 +239,7 @@ def _detect_subjects(sh: RawSheet, header_row: int, raw: dict[int, str], known_c
     for c, head in raw.items():
         if c in known_cols or any(h in head for h in _NON_SCORE_HINTS):
             continue
-        values = [sh.cell(r, c) for r in range(header_row + 1, sh.n_rows + 1)]
+        values = [sh.cell(r, c) for r in sh.value_rows(header_row + 1)]
         filled = [v for v in values if not _blank(v)]
         if not filled:
             continue
@@ -304,7 +304,7 @@ def _read_roster(book: RawBook, params: Params | None, report: Report):
     columns = [S.resolve(h, S.ROSTER_SYNONYMS) or h for _, h in sorted(raw.items())]
     ids: dict[str, int] = {}
     missing_scores = 0
-    for r in range(hr + 1, sh.n_rows + 1):
+    for r in sh.value_rows(hr + 1):
         row = sh.rows[r - 1]
         if all(_blank(v) for v in row[:last_col]):
             continue
@@ -394,7 +394,7 @@ def read_twins(book: RawBook, students: list[Student], report: Report) -> list[T
         by_name.setdefault(normalize_name(s.name), []).append(i)
     groups: dict[str, TwinGroup] = {}
     modes: dict[str, dict[str, int]] = {}
-    for r in range(hr + 1, sh.n_rows + 1):
+    for r in sh.value_rows(hr + 1):
         get = lambda key: sh.cell(r, cols[key]) if key in cols else None  # noqa: E731
         gid, sid, nm, mode_raw = _text(get(S.T_GROUP)), _text(get(S.T_ID)), _text(get(S.T_NAME)), _text(get(S.T_MODE))
         if not (gid or sid or nm or mode_raw):

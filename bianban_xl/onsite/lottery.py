@@ -92,7 +92,7 @@ def read_manual(book: RawBook, heads: list[Head], names: list[str]) -> list[str]
     by_name = {h.name: i for i, h in enumerate(heads)}
     got: dict[int, tuple[str, int]] = {}
     class_rows: dict[str, int] = {}
-    for r in range(hr + 1, sh.n_rows + 1):
+    for r in sh.value_rows(hr + 1):
         nm, cl = text(sh.cell(r, hc)).replace(" ", ""), text(sh.cell(r, cc)).replace(" ", "")
         if not nm and not cl:
             continue

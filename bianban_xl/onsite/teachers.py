@@ -147,7 +147,7 @@ def read_teachers(book: RawBook, report: Report, counts: bool = True) -> tuple[l
     allowed = _allowed_subjects(book)
     teachers: list[Teacher] = []
     seen: dict[tuple[str, str], int] = {}
-    for r in range(hr + 1, sh.n_rows + 1):
+    for r in sh.value_rows(hr + 1):
         get = lambda k: sh.cell(r, cols[k]) if k in cols else None  # noqa: E731
         if all(text(get(k)) == "" for k in cols):
             continue

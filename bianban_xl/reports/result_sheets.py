@@ -14,6 +14,7 @@ import numpy as np
 from bianban_xl.model import schema as S
 from bianban_xl.engine.balance import Measure, measures, subject_scores, total_scores
 from bianban_xl.engine.baselines import snake_assign
+from bianban_xl.model.cellref import column_letter
 from bianban_xl.model.records import Params, Roster
 from bianban_xl.model.sheet_model import ChartSpec, SheetSpec
 
@@ -151,7 +152,7 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
     _fit_widths(spec, LANDSCAPE_CHARS if spec.landscape else PORTRAIT_CHARS)
     spec.row_heights = {1: 24.0, 2: 16.0, 3: 16.0}
     spec.row_heights.update({r: CLASS_ROW_HEIGHT for r in range(4, 5 + len(rows) + (1 if subjects else 0))})
-    spec.print_area = f"A1:{_col_letter(width)}{spec.max_row}"
+    spec.print_area = f"A1:{column_letter(width)}{spec.max_row}"
     return spec
 
 
@@ -167,14 +168,6 @@ def _fit_widths(spec: SheetSpec, limit: float) -> None:
         if spec.col_widths[c] <= 8:
             break
         spec.col_widths[c] -= 1
-
-
-def _col_letter(c: int) -> str:
-    out = ""
-    while c:
-        c, rem = divmod(c - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def note_lines(text: str, chars: float) -> list[list[str]]:
@@ -497,7 +490,7 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
         r = chart_top + 16
     spec.col_widths = widths
     spec.freeze = None
-    spec.print_area = f"A1:{_col_letter(table_cols)}{r}"
+    spec.print_area = f"A1:{column_letter(table_cols)}{r}"
     return spec
 
 
@@ -507,7 +500,7 @@ SHEET_SCHOOLS = "生源分布"
 def schools_sheet(roster: Roster, params: Params, labels: np.ndarray,
                   all_measures: list[Measure] | None = None) -> SheetSpec | None:
     """生源分布: source school × class counts, shaded by value, with each school's gap and bound."""
-    L = _col_letter
+    L = column_letter
     if all_measures is None:
         all_measures = measures(roster, labels, params)
     ms = [m for m in all_measures if m.group == "毕业学校"]

@@ -1,0 +1,83 @@
+"""Checks on a workbook's zip package before any reader parses it — the same for the fast reader
+and openpyxl, so the two can never disagree on a hostile file.
+
+Refused, with a Chinese message naming the part and the fix (issue 10):
+- a part whose uncompressed size is absurd (over MAX_PART bytes), or that expands more than
+  MAX_RATIO times its compressed size while being larger than RATIO_FLOOR (a "zip bomb"), or
+  parts adding up to more than MAX_TOTAL;
+- a DOCTYPE in any XML part (no workbook needs one; it is how entity-expansion attacks start).
+"""
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import zipfile
+from pathlib import Path
+
+MAX_PART = 256 * 1024 * 1024        # bytes, uncompressed, one part
+MAX_TOTAL = 1024 * 1024 * 1024      # bytes, uncompressed, all parts
+MAX_RATIO = 200                     # uncompressed / compressed
+RATIO_FLOOR = 16 * 1024 * 1024      # parts smaller than this may compress as well as they like
+XML_SUFFIXES = (".xml", ".rels", ".vml")
+_PROLOG_BYTES = 4096
+_DOCTYPE = re.compile(r"<!DOCTYPE", re.I)
+
+
+class NotAWorkbook(Exception):
+    """A file no reader may open; the message (Chinese) says why and what to do."""
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:,.0f} MB"
+
+
+def inspect_package(path: str | os.PathLike) -> None:
+    """Raise NotAWorkbook when ``path``'s zip package holds an absurd part or a DOCTYPE."""
+    p = Path(path)
+    try:
+        zf = zipfile.ZipFile(p)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise NotAWorkbook(f"“{p.name}”不是 Excel 工作簿（.xlsx / .xlsm），可能已损坏或是其他类型的文件（{type(exc).__name__}）。"
+                           "请用 Excel 或 WPS 打开后另存为 .xlsx 再试。") from None
+    with zf:
+        total = 0
+        for info in zf.infolist():
+            size, packed = info.file_size, max(info.compress_size, 1)
+            total += size
+            if size > MAX_PART or (size > RATIO_FLOOR and size / packed > MAX_RATIO):
+                raise NotAWorkbook(
+                    f"“{p.name}”中的部件“{info.filename}”解压后有 {_mb(size)}（压缩时 {_mb(info.compress_size)}），"
+                    "不是正常的工作簿内容，可能是恶意构造的文件，已拒绝读取。"
+                    "处理办法：请向文件提供者要一份正常的工作簿，或在 Excel / WPS 中把数据复制到新建的工作簿后另存为 .xlsx。")
+            if total > MAX_TOTAL:
+                raise NotAWorkbook(f"“{p.name}”解压后超过 {_mb(MAX_TOTAL)}，不是正常的编班工作簿，已拒绝读取。"
+                                   "处理办法：请检查是否选错了文件。")
+        for info in zf.infolist():
+            if info.filename.lower().endswith(XML_SUFFIXES) and _has_doctype(zf, info):
+                raise NotAWorkbook(
+                    f"“{p.name}”中的部件“{info.filename}”含有 DOCTYPE 声明。正常的 Excel / WPS 工作簿没有这种内容，"
+                    "它可能被用来攻击读取程序，已拒绝读取。处理办法：请在 Excel / WPS 中打开并另存为新的 .xlsx 文件后再试。")
+
+
+def _has_doctype(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether the part's prolog (what comes before the root element) declares a DOCTYPE."""
+    with zf.open(info) as fh:
+        head = fh.read(_PROLOG_BYTES)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = head.decode("utf-16", errors="ignore")
+    else:
+        text = head.decode("utf-8", errors="ignore")
+    pos = 0
+    while True:          # skip the XML declaration, processing instructions, comments, white space
+        i = text.find("<", pos)
+        if i < 0:
+            return bool(_DOCTYPE.search(text))       # a prolog longer than the head: look in what we have
+        if text.startswith("<?", i):
+            pos = text.find("?>", i) + 2 if text.find("?>", i) >= 0 else len(text)
+        elif text.startswith("<!--", i):
+            pos = text.find("-->", i) + 3 if text.find("-->", i) >= 0 else len(text)
+        else:
+            return bool(_DOCTYPE.match(text, i))
+        if pos >= len(text):
+            return False
