@@ -496,3 +496,14 @@ def test_disk_full_mid_write_is_a_user_error_and_leaves_nothing(tmp_path):
         write_atomic(target, full)
     assert "磁盘已满" in str(info.value)
     assert target.read_bytes() == b"old" and _leftovers(tmp_path) == []
+
+
+def test_long_file_names_get_a_lock_and_a_backup(tmp_path, capsys):
+    name = "长" * 80 + ".xlsx"                            # 245 bytes: a valid name near the limit
+    book = write_book(tmp_path / name)
+    assert main(["assign", str(book)]) == 0
+    (b,) = (tmp_path / BACKUP_DIR).iterdir()
+    assert len(b.name.encode()) <= 255 and _leftovers(tmp_path) == []
+    assert main(["assign", str(book), "-o", str(tmp_path / ("长" * 84 + ".xlsx"))]) == 1   # 257 bytes
+    out = capsys.readouterr().out
+    assert "文件名太长" in out and "内部错误" not in out

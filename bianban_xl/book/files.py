@@ -21,6 +21,7 @@ import contextlib
 import ctypes
 import errno
 import filecmp
+import hashlib
 import html
 import os
 import re
@@ -50,8 +51,21 @@ class Interrupted(KeyboardInterrupt):
 _held: dict[tuple[Path, int], int] = {}   # (target, thread) whose lock this process holds -> nesting depth
 
 
+_NAME_BYTES = 200          # file names stay below the 255-byte limit of common file systems
+
+
 def _lock_path(target: Path) -> Path:
-    return target.with_name(f".~bianban.{target.name}.lock")
+    name = target.name
+    if len(name.encode("utf-8")) > _NAME_BYTES:      # a long name: its digest instead (still one lock per target)
+        name = hashlib.sha1(name.encode("utf-8")).hexdigest()
+    return target.with_name(f".~bianban.{name}.lock")
+
+
+def _short_stem(stem: str, room: int) -> str:
+    """``stem`` cut (at a character boundary) so it takes at most ``room`` bytes."""
+    while len(stem.encode("utf-8")) > room:
+        stem = stem[:-1]
+    return stem
 
 
 def _key(target: Path) -> Path:
@@ -151,7 +165,8 @@ def output_lock(target: str | os.PathLike) -> Iterator[None]:
 
 _WHY = {errno.EACCES: "没有写权限", errno.EPERM: "没有写权限", errno.ENOENT: "文件夹不存在或不能在其中建文件",
         errno.EROFS: "磁盘或文件夹是只读的", errno.ENOSPC: "磁盘已满", getattr(errno, "EDQUOT", -2): "磁盘配额已满",
-        errno.ENOTDIR: "路径中有一段不是文件夹"}
+        errno.ENOTDIR: "路径中有一段不是文件夹", errno.ENAMETOOLONG: "文件名太长，请用短一些的文件名",
+        errno.EINVAL: "文件名中有系统不允许的字符"}
 
 
 def why(exc: OSError) -> str:
@@ -255,12 +270,13 @@ def backup_copy(path: str | os.PathLike) -> Path:
     except OSError as exc:
         _refuse_unwritable(p.parent, exc)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    dest = folder / f"{p.stem}.备份-{stamp}{p.suffix}"
+    stem = _short_stem(p.stem, _NAME_BYTES - 40)
+    dest = folder / f"{stem}.备份-{stamp}{p.suffix}"
     n = 1
     while dest.exists():
-        dest = folder / f"{p.stem}.备份-{stamp}-{n}{p.suffix}"
+        dest = folder / f"{stem}.备份-{stamp}-{n}{p.suffix}"
         n += 1
-    tmp = folder / f".~bianban-{os.getpid()}-{dest.name}"
+    tmp = folder / f".~bianban-{os.getpid()}-{stamp}{p.suffix}"
     try:                         # copied under a temporary name, so an interrupted copy is never a "backup"
         shutil.copy2(p, tmp)
         with contextlib.suppress(OSError):    # a backup is a copy anyone may read, never read-only

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bianban_xl import __version__
 from bianban_xl.book.template import build_input_workbook
-from bianban_xl.book.files import Interrupted, backup_copy, output_lock, plan_output
+from bianban_xl.book.files import Interrupted, backup_copy, output_lock, plan_output, why
 from bianban_xl.book.workbook_file import save_atomic
 from bianban_xl.cli.seeds import SEED_RANGE, note_arg, seed_arg
 from bianban_xl.cli.onsite import add_parsers as add_onsite, EXAMPLES as ONSITE_EXAMPLES
@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         _out("已中断：正在写入的文件保持原样（或已完整写好），没有留下临时文件。")
         return 143 if isinstance(exc, Interrupted) else 130
     except OSError as exc:
-        _out(f"[错误] 无法读写文件“{exc.filename or ''}”：{exc.strerror or exc}。处理办法：检查路径、磁盘空间和权限后重试。")
+        _out(f"[错误] 无法读写文件“{exc.filename or ''}”：{why(exc)}。处理办法：检查路径、磁盘空间和权限后重试；没有修改任何文件。")
         return 1
     except PermissionError as exc:
         _out(f"[错误] 无法写入文件“{exc.filename}”：文件可能正在 Excel/WPS 中打开或没有写权限。处理办法：关闭该文件后重试，或换一个输出路径。")

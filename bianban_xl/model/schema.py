@@ -158,6 +158,7 @@ P_TEACH_SUBJECTS = "任教学科"       # optional 参数设置 row: the subject
 # --- sheet names a class may not take (Excel compares sheet names ignoring case) ---------------
 INPUT_SHEETS = (SHEET_PARAMS, SHEET_ROSTER, SHEET_TWINS, SHEET_TEACHERS, SHEET_HELP, SHEET_DRAW_INPUT)
 RESULT_SHEETS = (SHEET_SUMMARY, SHEET_RECORD, SHEET_CHECK, "生源分布", SHEET_TEAMS, SHEET_DRAW_LOG, SHEET_PUBLIC,
-                 "检查结果", "学校汇总", "问题明细", "批量编班结果")
+                 "检查结果", "学校汇总", "问题明细", "批量编班结果", "数据封存")
+# A step that writes a new sheet adds its name here (tests/test_safety.py runs every step and checks).
 EXCEL_CELL_MAX = 32767             # characters in one cell
 EXCEL_SHEET_NAME_MAX = 31
