@@ -49,10 +49,12 @@ from bianban_xl.model.records import BalanceProblem, Infeasible
 MAX_SWEEPS = 60            # class-pair sweeps at most (stops earlier when a sweep moves nobody)
 ALL_PAIRS_MAX_K = 48       # up to this many classes every pair of classes is visited each sweep
 PARTNERS = 4               # above it, each class meets this many random partner classes per sweep
+REPAIR_ROUNDS = 3          # above 48 classes, rounds of count repair before each sweep
+EXTREMES = 3               # and, per numeric column, its 3 highest classes meet its 3 lowest
 OPPOSITES = 4              # and this many classes whose numeric deviations point most the other way
-VISITS_PER_CLASS = 60      # work budget: class-pair visits at most, per class (a counted amount of
-VISITS_MIN = 4_000         # work, never time, so `verify` repeats it on any machine; schools up to
-                           # ~60 classes stop on their own before it: N=1000/K=20 needs ~1,200)
+VISITS_PER_CLASS = 100     # work budget: class-pair visits at most, per class (a counted amount of
+VISITS_MIN = 4_000         # work, never time, so `verify` repeats it on any machine); up to 48
+                           # classes see visit_budget (N=1000/K=20 stops on its own after ~1,200)
 PLACEMENT_TRIES = 30       # randomised greedy starts before declaring the rules infeasible
 UNIT_TRIES = 6             # classes tried per bound group and pass
 GRID = 1e-9                # Δ rounding grid, relative to the largest weight
@@ -60,8 +62,14 @@ GRID = 1e-9                # Δ rounding grid, relative to the largest weight
 
 def visit_budget(k: int) -> int:
     """Class-pair visits the search may make for ``k`` classes: it grows with the size of the
-    school and depends on nothing else, so the same problem gets the same work everywhere."""
-    return max(VISITS_MIN, VISITS_PER_CLASS * int(k))
+    school and depends on nothing else, so the same problem gets the same work everywhere. Up to
+    ALL_PAIRS_MAX_K classes a sweep visits every pair, and the search stops on its own after ~5
+    sweeps; the budget (eight sweeps' worth of pairs, at least VISITS_MIN) only guards against
+    an endless search. Above, sweeps are partial and the budget decides when to stop."""
+    k = int(k)
+    if k <= ALL_PAIRS_MAX_K:
+        return max(VISITS_MIN, 4 * k * (k - 1))
+    return VISITS_PER_CLASS * k
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -441,6 +449,21 @@ def _opposite(st: _State, m: int) -> np.ndarray:
     return np.argsort(score, axis=1, kind="stable")[:, :m]
 
 
+def _count_fixers(st: _State) -> list[tuple[int, int]]:
+    """(fullest, emptiest) class of every count column whose range is 2 or more, distinct pairs in
+    column order."""
+    if not st.Dc.size:
+        return []
+    cols = np.flatnonzero(st.Dc.max(axis=0) - st.Dc.min(axis=0) > 1.5)
+    out: list[tuple[int, int]] = []
+    for c in cols:
+        a, b = int(np.argmax(st.Dc[:, c])), int(np.argmin(st.Dc[:, c]))
+        pair = (min(a, b), max(a, b))
+        if pair not in out:
+            out.append(pair)
+    return out
+
+
 def _class_pairs(st: _State, rng: np.random.Generator) -> list[tuple[int, int]]:
     """The class pairs visited in one sweep, in a random order: all of them for up to
     ALL_PAIRS_MAX_K classes, else for each class its OPPOSITES most opposite classes and PARTNERS
@@ -456,8 +479,13 @@ def _class_pairs(st: _State, rng: np.random.Generator) -> list[tuple[int, int]]:
         hi_c = np.argmax(st.Dc[:, cols], axis=0) if len(cols) else np.zeros(0, np.int64)
         lo_c = np.argmin(st.Dc[:, cols], axis=0) if len(cols) else np.zeros(0, np.int64)
         opp = _opposite(st, OPPOSITES)
-        a = np.concatenate([np.repeat(np.arange(k), OPPOSITES), hi_c, a])
-        b = np.concatenate([opp.ravel(), lo_c, b])
+        # the classes that set each numeric range: the EXTREMES highest meet the EXTREMES lowest
+        per = st.Dn / st.p.sizes[:, None]
+        order = np.argsort(per, axis=0, kind="stable")
+        lo_n = np.repeat(order[:EXTREMES], EXTREMES, axis=0).ravel()
+        hi_n = np.tile(order[-EXTREMES:], (EXTREMES, 1)).ravel()
+        a = np.concatenate([np.repeat(np.arange(k), OPPOSITES), hi_c, hi_n, a])
+        b = np.concatenate([opp.ravel(), lo_c, lo_n, b])
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         pairs = np.unique(lo * k + hi)
         a, b = pairs // k, pairs % k
@@ -484,6 +512,19 @@ def _search(st: _State, rng: np.random.Generator, max_sweeps: int, out_of_time,
     budget = visit_budget(p.k)
     for sweep in range(max_sweeps):
         moved = 0
+        if p.k > ALL_PAIRS_MAX_K:
+            # counts first: while a count is off its bound, its fullest and emptiest classes meet
+            for _ in range(REPAIR_ROUNDS):
+                pairs = _count_fixers(st)
+                if not pairs or visits >= budget:
+                    break
+                for a, b in pairs:
+                    if visits >= budget:
+                        break
+                    visits += 1
+                    if ps.visit(a, b):
+                        moved += 1
+                        groups_done = False
         for step, (a, b) in enumerate(_class_pairs(st, rng)):
             stamp = (int(version[a]), int(version[b]))
             if quiet.get((a, b)) == stamp:
