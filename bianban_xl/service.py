@@ -8,24 +8,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from bianban_xl.book.apply import apply_update_file
 from bianban_xl.book import read as book_read
 from bianban_xl.book.files import WORKBOOK_SUFFIXES, backup_copy, output_lock, plan_output
 from bianban_xl.book.new_book import write_new_book
-from bianban_xl.model.problems import Report
+from bianban_xl.model import schema as S
+from bianban_xl.model.problems import Report, UserError, fail
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Roster
-from bianban_xl.model.sheet_model import BookUpdate
+from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite import late, lock, lottery, public_list, teachers
 from bianban_xl.onsite.assign import AssignResult, Progress, assign_update, plan_assignment, previous_result_sheets
-from bianban_xl.onsite.state import VerifyResult
+from bianban_xl.onsite.state import VerifyResult, lock_info, read_record
+from bianban_xl.reports.result_sheets import summary_sheet
 from bianban_xl.verify import verify_book
 
 __all__ = ["AssignResult", "VerifyResult", "plan_assignment", "assign_update", "previous_result_sheets", "verify_book",
            "check_book", "read_book", "check_file", "assign_file", "verify_file",
            "plan_teams", "check_can_draw", "plan_draw", "plan_public", "plan_lock", "plan_late",
-           "teachers_file", "draw_file", "public_file", "lock_file", "late_file"]
+           "teachers_file", "draw_file", "public_file", "lock_file", "late_file", "book_state", "certificate_spec"]
 
 
 def check_book(book: RawBook) -> tuple[Roster | None, Report]:
@@ -99,8 +103,8 @@ def plan_public(book: RawBook) -> BookUpdate:
     return public_list.plan_public(book)
 
 
-def plan_lock(book: RawBook) -> BookUpdate:
-    return lock.plan_lock(book, verify_book(book))
+def plan_lock(book: RawBook, reason: str | None = None) -> BookUpdate:
+    return lock.plan_lock(book, verify_book(book), reason)
 
 
 def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = None) -> BookUpdate:
@@ -142,9 +146,49 @@ def public_file(path, out=None, overwrite=False):
     return update, target, backup
 
 
-def lock_file(path, out=None, overwrite=False):
-    return run_step(path, out, plan_lock, overwrite)
+def lock_file(path, out=None, overwrite=False, reason=None):
+    return run_step(path, out, plan_lock, overwrite, reason=reason)
 
 
 def late_file(path, out=None, seed=None, seed_source=None, overwrite=False):
     return run_step(path, out, plan_late, overwrite, seed=seed, seed_source=seed_source)
+
+
+# --- for shells that list and show workbooks (bianban ui) -----------------------------------
+STATE_NEW, STATE_ASSIGNED, STATE_DRAWN, STATE_LOCKED = "未编班", "已编班", "已抽签", "已锁定"
+
+
+def book_state(path: str | Path) -> str:
+    """Where a workbook stands: 未编班 / 已编班 / 已抽签 / 已锁定 (from its 编班记录 and 抽签记录).
+    Raises UserError when the file cannot be read as a workbook."""
+    book, _ = _read_for_assign(Path(path))
+    if lock_info(book) is not None:
+        return STATE_LOCKED
+    if S.SHEET_RECORD not in book.sheets:
+        return STATE_NEW
+    return STATE_DRAWN if S.SHEET_DRAW_LOG in book.sheets else STATE_ASSIGNED
+
+
+def certificate_spec(path: str | Path) -> SheetSpec:
+    """The 编班汇总 balance certificate of a result workbook, rebuilt from its class column and
+    编班记录 (the same builder the run used). Raises UserError when there is no result."""
+    book = read_book(path)
+    rec = book.sheets.get(S.SHEET_RECORD)
+    if rec is None:
+        fail("", f"这个工作簿还没有编班结果（没有“{S.SHEET_RECORD}”工作表）。", "请先点击“自动编班”。")
+    record = read_record(rec.rows)
+    roster, report = validate(book)
+    if roster is None:
+        raise UserError(report)
+    params = roster.params
+    index = {name: k for k, name in enumerate(params.names())}
+    missing = [s for s in roster.students if s.klass not in index]
+    if missing:
+        fail(roster.sheet, f"有 {len(missing)} 名学生没有班级或班级名不在参数设置中（如 {missing[0].name}）。",
+             "请先用“插班”编入新增的学生，或点击“验证结果”查看哪里被改动。", row=missing[0].row)
+    labels = np.array([index[s.klass] for s in roster.students], dtype=np.int64)
+    try:
+        seed = int(record.get("随机种子", "0"))
+    except ValueError:
+        seed = 0
+    return summary_sheet(roster, params, labels, record.get("编班时间", ""), seed)

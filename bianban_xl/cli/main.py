@@ -24,6 +24,7 @@ from bianban_xl.district.check import district_check, FAIL, PASS, REVIEW
 from bianban_xl.engine.balance import measures
 from bianban_xl.model.problems import Report, UserError
 from bianban_xl.service import assign_file, check_file, verify_file
+from bianban_xl.ui.server import add_arguments as add_ui_arguments, run_from_args as run_ui
 
 
 class _sigterm_as_interrupt:
@@ -210,6 +211,10 @@ def cmd_district(args) -> int:
     return 0 if res.count(FAIL) == 0 and res.count(REVIEW) == 0 else 1
 
 
+def cmd_ui(args) -> int:
+    return run_ui(args, _out)
+
+
 EXAMPLES = {
     "template": "示例：\n  bianban template 2026级编班.xlsx",
     "check": "示例：\n  bianban check 2026级编班.xlsx\n\n没有错误时退出码为 0，有错误时为 1。",
@@ -224,6 +229,10 @@ EXAMPLES = {
     "district": "示例：\n  bianban district 各校结果 -o 汇总.xlsx\n\n"
                 "逐校复核结果工作簿（重新运行是否一致、编班后是否被改动、规则是否满足、均衡差距），"
                 "写出“学校汇总”和“问题明细”。全部合格时退出码为 0，否则为 1。",
+    "ui": "示例：\n  bianban ui                 （工作文件夹：“文档”中的“均衡编班”文件夹）\n  bianban ui D:\\2026编班\n"
+          "  bianban ui 编班文件夹 --port 8765 --no-browser\n\n"
+          "在本机浏览器中打开与 Excel 选项卡相同的按钮（适用于 WPS、统信UOS、麒麟、Mac）。只在本机访问，不连接互联网；\n"
+          "第一行输出是网页地址（含访问口令）。按 Ctrl+C 停止。",
 }
 
 
@@ -276,6 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", help="存放各校结果工作簿的文件夹（含子文件夹）")
     p.add_argument("-o", "--output", required=True, help="汇总表文件，如 汇总.xlsx")
     p.add_argument("--jobs", type=int, help="并行进程数，默认等于 CPU 核数")
+    p = add("ui", "网页界面：在浏览器中使用与 Excel 选项卡相同的按钮（没有 Excel 时用，如 WPS、统信UOS、麒麟、Mac）", cmd_ui)
+    add_ui_arguments(p)
     EXAMPLES.update(ONSITE_EXAMPLES)
     add_onsite(add, _out)
     return parser

@@ -98,9 +98,10 @@ def result_sheet_names(book: RawBook) -> list[str]:
     return [n for n in names if n in book.sheets]
 
 
-def plan_lock(book: RawBook, verified: VerifyResult) -> BookUpdate:
+def plan_lock(book: RawBook, verified: VerifyResult, reason: str | None = None) -> BookUpdate:
     """锁定: only a workbook that verifies can be locked (``verified`` is verify_book's result for
-    ``book``, computed by the caller). Raises UserError; writes nothing."""
+    ``book``, computed by the caller). Raises UserError; writes nothing. ``reason`` (e.g. 公示期满，
+    无异议), when given, is recorded as 锁定原因."""
     require_assigned(book, "锁定")
     if lock_info(book) is not None:
         fail(S.SHEET_RECORD, f"工作簿已于 {lock_info(book).get(K_TIME, '')} 锁定，无需再次锁定。", "")
@@ -114,6 +115,8 @@ def plan_lock(book: RawBook, verified: VerifyResult) -> BookUpdate:
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     upd = BookUpdate(protect=result_sheet_names(book))
     upd.record_rows = [[], ["锁定（三不动）"], ["项目", "内容"]] + lock_rows(book, stamp)
+    if reason and reason.strip():
+        upd.record_rows.append(["锁定原因", reason.strip()])
     upd.record_rows.append(["锁定说明", "结果已公示并锁定：结果工作表已设保护；之后的任何改动都会被“验证结果”发现。插班不移动已编班的学生。"])
     upd.messages.append(f"已锁定：{len(upd.protect)} 个结果工作表已设保护（{'、'.join(upd.protect)}），班级列、各班名单和抽签结果的指纹已记入“{S.SHEET_RECORD}”。")
     return upd

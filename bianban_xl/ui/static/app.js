@@ -1,0 +1,195 @@
+/* 均衡编班 · the page: file list, the ribbon's buttons, background jobs with a progress bar.
+   Plain ES5-level script (no libraries) so that older browsers on 统信UOS / 麒麟 work too. */
+(function () {
+  "use strict";
+  var token = "", current = "", currentState = "", currentFolder = "", running = false;
+
+  function $(id) { return document.getElementById(id); }
+  function url(path, args) {
+    var q = [];
+    args = args || {};
+    for (var k in args) { if (args.hasOwnProperty(k)) { q.push(encodeURIComponent(k) + "=" + encodeURIComponent(args[k])); } }
+    q.push("t=" + encodeURIComponent(token));
+    return path + "?" + q.join("&");
+  }
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  function post(path, data) {
+    var body = new FormData();
+    for (var k in data) { if (data.hasOwnProperty(k)) { body.append(k, data[k]); } }
+    return fetch(path, { method: "POST", body: body, headers: { "X-Bianban-Token": token }, credentials: "same-origin" })
+      .then(function (r) { return r.json(); });
+  }
+  function getJSON(path, args) {
+    return fetch(url(path, args), { credentials: "same-origin" }).then(function (r) { return r.json(); });
+  }
+
+  function setBusy(b) {
+    running = b;
+    var all = document.querySelectorAll("button.step, button.dstep, #new-template, #new-demo, .panel button");
+    for (var i = 0; i < all.length; i++) { all[i].disabled = b || (all[i].classList.contains("step") && !current); }
+    var dis = document.querySelectorAll("button.dstep");
+    for (var j = 0; j < dis.length; j++) { dis[j].disabled = b || !currentFolder; }
+    $("upload").disabled = b;
+    document.querySelector("label[for=upload]").classList.toggle("disabled", b);
+  }
+
+  /* --- file and folder lists ------------------------------------------------------------ */
+  function refresh() {
+    return getJSON("/api/files").then(function (data) {
+      var rows = [];
+      data.files.forEach(function (f) {
+        var sel = f.name === current ? ' class="selected"' : "";
+        rows.push("<tr" + sel + '><td><a class="fname" data-name="' + esc(f.name) + '">' + esc(f.name) + "</a></td><td>" +
+                  esc(f.time) + '</td><td><span class="state s-' + esc(f.state) + '">' + esc(f.state) + "</span></td></tr>");
+        if (f.name === current) { currentState = f.state; showCurrent(); }
+      });
+      if (!rows.length) { rows.push('<tr><td colspan="3" class="hint">工作文件夹中还没有工作簿：请上传，或新建空白模板 / 生成示例工作簿。</td></tr>'); }
+      document.querySelector("#filetable tbody").innerHTML = rows.join("");
+      var drows = [];
+      data.folders.forEach(function (d) {
+        var sel = d.name === currentFolder ? ' class="selected"' : "";
+        drows.push("<tr" + sel + '><td><a class="dname" data-name="' + esc(d.name) + '">' + esc(d.name) + "</a></td><td>" + d.count + "</td></tr>");
+      });
+      if (!drows.length) { drows.push('<tr><td colspan="2" class="hint">工作文件夹中还没有子文件夹。请在工作文件夹中新建一个文件夹，把各校工作簿复制进去，再刷新本页。</td></tr>'); }
+      document.querySelector("#foldertable tbody").innerHTML = drows.join("");
+    });
+  }
+  function showCurrent() {
+    $("current").textContent = current || "（请在左侧点一个文件名）";
+    var st = $("current-state");
+    st.textContent = current ? currentState : "";
+    st.className = "state" + (current ? " s-" + currentState : "");
+    st.hidden = !current;
+    setBusy(running);
+  }
+  function select(name) {
+    current = name;
+    hidePanels();
+    refresh();
+  }
+  function selectFolder(name) {
+    currentFolder = name;
+    $("current-folder").textContent = name;
+    refresh().then(function () { setBusy(running); });
+  }
+
+  /* --- jobs ------------------------------------------------------------------------------ */
+  function watch(jobId, prefix, area) {
+    var shown = false, started = Date.now();
+    var box = $(prefix), fill = $(prefix + "-fill"), what = $(prefix + "-what");
+    function tick() {
+      getJSON("/api/job/" + jobId).then(function (j) {
+        if (!j.done) {
+          if (!shown && Date.now() - started > 300) { box.hidden = false; shown = true; }
+          if (j.fraction > 0.02) { fill.classList.remove("pulse"); fill.style.width = Math.round(j.fraction * 100) + "%"; }
+          else { fill.classList.add("pulse"); }
+          what.textContent = j.title + "：" + j.what + "……" + (j.fraction > 0.02 ? " " + Math.round(j.fraction * 100) + "%" : "") +
+                             "（已用 " + j.seconds + " 秒）";
+          setTimeout(tick, 250);
+          return;
+        }
+        box.hidden = true;
+        fill.style.width = "0";
+        area.innerHTML = j.html;
+        area.setAttribute("data-ok", j.ok ? "1" : "0");
+        setBusy(false);
+        if (j.select && j.select.indexOf("folder:") === 0) { selectFolder(j.select.substring(7)); }
+        else if (j.select) { select(j.select); }
+        else { refresh(); }
+      }, function () {
+        what.textContent = "与本机服务的连接中断：请确认启动窗口没有关闭，然后刷新本页。";
+        setBusy(false);
+      });
+    }
+    tick();
+  }
+  function start(path, data, prefix, area) {
+    setBusy(true);
+    area.innerHTML = "";
+    area.removeAttribute("data-ok");
+    return post(path, data).then(function (r) {
+      if (r.job) { watch(r.job, prefix, area); }
+      else { area.innerHTML = r.html || ""; setBusy(false); if (r.select) { select(r.select); } else { refresh(); } }
+    }, function () {
+      area.innerHTML = '<div class="box bad"><p>无法连接本机服务：请确认启动窗口没有关闭，然后刷新本页。</p></div>';
+      setBusy(false);
+    });
+  }
+  function runStep(step, extra) {
+    if (!current) { return; }
+    var data = { file: current };
+    for (var k in extra || {}) { if (extra.hasOwnProperty(k)) { data[k] = extra[k]; } }
+    hidePanels();
+    start("/api/step/" + step, data, "progress", $("result"));
+  }
+
+  /* --- panels (班主任抽签, 锁定) ------------------------------------------------------------ */
+  function hidePanels() { $("panel-draw").hidden = true; $("panel-lock").hidden = true; }
+  function openPanel(id, focus) {
+    hidePanels();
+    $("result").innerHTML = "";
+    $(id).reset();
+    $(id).hidden = false;
+    setBusy(running);
+    if (focus) { $(focus).focus(); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    token = document.body.getAttribute("data-token");
+    document.addEventListener("click", function (e) {
+      var t = e.target;
+      if (t.classList.contains("fname")) { e.preventDefault(); select(t.getAttribute("data-name")); }
+      else if (t.classList.contains("dname")) { e.preventDefault(); selectFolder(t.getAttribute("data-name")); }
+      else if (t.classList.contains("step")) {
+        var s = t.getAttribute("data-step");
+        if (s === "draw") { openPanel("panel-draw", "digits"); }
+        else if (s === "lock") { openPanel("panel-lock", "lock-reason"); }
+        else { runStep(s); }
+      }
+      else if (t.classList.contains("dstep")) {
+        if (currentFolder) { start("/api/district/" + t.getAttribute("data-step"), { folder: currentFolder }, "dprogress", $("dresult")); }
+      }
+      else if (t.classList.contains("cancel")) { hidePanels(); }
+      else if (t.classList.contains("tab")) {
+        var tabs = document.querySelectorAll(".tab");
+        for (var i = 0; i < tabs.length; i++) { tabs[i].classList.toggle("active", tabs[i] === t); }
+        $("tab-school").hidden = t.getAttribute("data-tab") !== "school";
+        $("tab-district").hidden = t.getAttribute("data-tab") !== "district";
+      }
+    });
+    $("panel-draw").addEventListener("submit", function (e) {
+      e.preventDefault();
+      runStep("draw", { digits: $("digits").value, digits2: $("digits2").value, computer: $("computer").checked ? "1" : "0" });
+    });
+    $("panel-lock").addEventListener("submit", function (e) {
+      e.preventDefault();
+      runStep("lock", { reason: $("lock-reason").value });
+    });
+    $("result").addEventListener("submit", function (e) {       /* 强制重新编班 form inside a refusal */
+      if (!e.target.classList.contains("force")) { return; }
+      e.preventDefault();
+      var reason = e.target.querySelector("input[name=reason]").value;
+      runStep("assign", { force: "1", reason: reason });
+    });
+    $("upload").addEventListener("change", function () {
+      var f = $("upload").files[0];
+      if (!f) { return; }
+      setBusy(true);
+      var body = new FormData();
+      body.append("file", f);
+      fetch("/api/upload", { method: "POST", body: body, headers: { "X-Bianban-Token": token } })
+        .then(function (r) { return r.json(); })
+        .then(function (r) { $("result").innerHTML = r.html || ""; setBusy(false); $("upload").value = ""; if (r.select) { select(r.select); } else { refresh(); } },
+              function () { $("result").innerHTML = '<div class="box bad"><p>上传失败：文件可能太大，或本机服务已关闭。</p></div>'; setBusy(false); });
+    });
+    $("new-template").addEventListener("click", function () { start("/api/new/template", {}, "progress", $("result")); });
+    $("new-demo").addEventListener("click", function () { start("/api/new/demo", {}, "progress", $("result")); });
+    setBusy(false);
+    refresh();
+    setInterval(function () { if (!running) { refresh(); } }, 5000);
+  });
+})();

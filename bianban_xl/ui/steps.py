@@ -1,0 +1,295 @@
+"""What each button of the page does: one service call (the same as the CLI and the ribbon), its
+result rendered as an HTML fragment. Each step runs inside a background job (``job.progress``
+feeds the page's progress bar); a UserError becomes the problems table (工作表, 单元格, 问题, 改法)."""
+from __future__ import annotations
+
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+from xml.etree import ElementTree
+
+from bianban_xl import service
+from bianban_xl.book.template import build_input_workbook
+from bianban_xl.book.workbook_file import save_atomic
+from bianban_xl.demo import write_demo_input
+from bianban_xl.district.batch import batch_assign
+from bianban_xl.district.check import FAIL, PASS, REVIEW, SEVERITY, district_check
+from bianban_xl.model import schema as S
+from bianban_xl.model.problems import Report, UserError
+from bianban_xl.onsite.state import read_record
+from bianban_xl.ui import paths as P
+from bianban_xl.ui.jobs import LOG_FILE, Job, Outcome
+from bianban_xl.ui.render import raw_sheet_html, spec_html
+
+# the ribbon's labels (excel/ribbon/customUI.xml), in the ribbon's order, with its screen tips
+BUTTONS = [
+    ("check", "检查数据", "检查参数设置、学生名单、双胞胎、教师名单，列出所有问题。不改动文件。"),
+    ("assign", "自动编班", "电脑随机、均衡地把学生编入各班；结果写入“…_编班结果.xlsx”。锁定后不能再用。"),
+    ("teachers", "教师搭配", "按“教师名单”组成各班教师团队，评分、骨干、职称、年龄、教龄、性别均衡。"),
+    ("draw", "班主任抽签", "输入家长代表现场报的数字（输入两遍），或由电脑抽取种子；生成抽签记录。"),
+    ("public", "公示导出", "生成可张贴、可打印的公示名单：每班一页，姓名隐去部分字，不含成绩。"),
+    ("lock", "锁定", "公示后锁定（三不动）：先完整验证，再保护结果工作表；须写明锁定原因。"),
+    ("late", "插班", "把“学生名单”末尾、班级留空的新生编入最合适的班，不移动任何人。"),
+    ("verify", "验证结果", "用同样的输入和随机种子重新计算，核对分班、插班、抽签是否一致。"),
+]
+TITLES = {k: label for k, label, _ in BUTTONS} | {"batch": "批量编班", "district": "全区核查"}
+SEED_SOURCE_TYPED = "现场报数（在网页“班主任抽签”中录入两遍）"
+RESULT_SUFFIX = "_编班结果"
+NEW_NOTES = {"template": ["请在 WPS / Excel 中打开它，填写“参数设置”和“学生名单”（双胞胎申请填在“双胞胎”），保存后回到本页点“检查数据”。"],
+             "demo": ["这是一个约 600 名合成学生、14 个班的示例学校，可以用它把每个按钮试一遍。"]}
+
+
+@dataclass
+class Context:
+    folder: Path
+    token: str
+    jinja: object
+
+    def link(self, path: str, **args) -> str:
+        return path + "?" + urlencode({**args, "t": self.token})
+
+    def rel(self, p: Path) -> str:
+        return P.relative_name(self.folder, p)
+
+    def render(self, template: str, **kw) -> str:
+        return self.jinja.get_template(template).render(**kw)
+
+
+def failure_html(ctx: Context, detail: str) -> str:
+    return ctx.render("message.html", ok=False, lines=[
+        f"程序内部出错，本次没有完成：{detail}",
+        f"这是软件的问题，不是您的数据问题。详细信息已记入 {LOG_FILE}，请把它和工作簿一起发给技术支持。"])
+
+
+def state_of(path: Path) -> str:
+    return service.book_state(path)
+
+
+def sheet_names(path: Path) -> list[str]:
+    """Sheet names from xl/workbook.xml (without reading the cells)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            root = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    except (KeyError, zipfile.BadZipFile, OSError, ElementTree.ParseError):
+        return []
+    return [el.get("name", "") for el in root.iter() if el.tag.endswith("}sheet") or el.tag == "sheet"]
+
+
+def new_book(folder: Path, kind: str, name: str) -> Path:
+    """新建空白模板 or the demo school, under a name not yet taken."""
+    default = "编班输入.xlsx" if kind == "template" else "示例学校_输入.xlsx"
+    name = P.clean_file_name(name.strip() or default, (".xlsx",)) if name.strip() else default
+    target = P.free_name(folder, name)
+    if kind == "template":
+        save_atomic(build_input_workbook(), target)
+    else:
+        write_demo_input(target)
+    return target
+
+
+def _messages(ctx: Context, update, target: Path, backup: Path | None, views=(), ok_line: str = "") -> str:
+    links = [("下载工作簿", ctx.link("/download", file=ctx.rel(target)))]
+    links += [(label, ctx.link(f"/view/{what}", file=ctx.rel(target))) for what, label in views]
+    lines = ([ok_line] if ok_line else []) + list(update.messages) + [f"已写入：{target.name}"]
+    if backup:
+        lines.append(f"原文件已备份为：{Path(backup).name}")
+    return ctx.render("message.html", ok=True, lines=lines, links=links)
+
+
+# --- the eight buttons --------------------------------------------------------------------------
+def check(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
+    job.progress(0.1, "正在检查数据")
+    roster, report = service.check_file(path)
+    summary = ""
+    if roster is not None:
+        p = roster.params
+        n = len(roster.students)
+        boys = sum(1 for s in roster.students if s.gender == "男")
+        summary = (f"检查通过：{n} 名学生（男 {boys}，女 {n - boys}），{p.n_classes} 个班，班额上限 {p.cap}；"
+                   f"成绩科目：{'、'.join(p.subjects) or '无'}；双胞胎申请 {len(roster.twin_groups)} 组。可以编班。")
+    return Outcome(ctx.render("problems.html", report=report, summary=summary), ok=roster is not None)
+
+
+def assign(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
+    """自动编班: an input workbook gets a new '<name>_编班结果' file beside it; a workbook that already
+    holds a result is re-assigned in place (after a backup); a locked one only with a reason."""
+    state = service.book_state(path)
+    reason = (form.get("reason") or "").strip() if form.get("force") == "1" else None
+    if form.get("force") == "1" and not reason:
+        rep = Report()
+        rep.error("", "强制重新编班必须写明原因（原因会写入编班记录）。", "请在“原因”一栏填写批准文号或原因后再试。")
+        raise UserError(rep)
+    out = None
+    if state == service.STATE_NEW:
+        stem = path.stem[: -len("_输入")] if path.stem.endswith("_输入") else path.stem
+        out = P.free_name(path.parent, f"{stem}{RESULT_SUFFIX}{path.suffix}")
+    try:
+        result, target, backup = service.assign_file(path, out, progress=job.progress, force_reason=reason)
+    except UserError as exc:   # refused by the lock or because on-site work would be lost: offer 强制重新编班
+        if not reason and any("--force" in p.fix for p in exc.report.errors):
+            return Outcome(ctx.render("problems.html", report=exc.report, force_form=True, locked=state == service.STATE_LOCKED,
+                                      file=ctx.rel(path)), ok=False)
+        raise
+    job.progress(0.97, "正在生成均衡情况说明")
+    p = result.params
+    rel = ctx.rel(target)
+    lines = [f"编班完成：{len(result.roster.students)} 名学生编入 {p.n_classes} 个班；随机种子 {result.seed}"
+             f"（{result.seed_source}）；计算用时 {result.engine_seconds:.2f} 秒。", f"结果已写入：{target.name}"]
+    if backup:
+        lines.append(f"原文件已备份为：{Path(backup).name}")
+    warnings = result.report.warnings
+    links = [("下载结果工作簿", ctx.link("/download", file=rel)),
+             ("均衡情况说明（打印）", ctx.link("/view/certificate", file=rel)),
+             ("各班名单（打印）", ctx.link("/view/classes", file=rel))]
+    html = ctx.render("assigned.html", lines=lines, links=links, warnings=warnings,
+                  certificate=spec_html(result.sheets[0]), classes=_class_overview(result))
+    return Outcome(html, select=rel)
+
+
+def _class_overview(result) -> list[list[str]]:
+    """班级 | 人数 | 男 | 女 rows for the page."""
+    rows = []
+    for cname in result.params.names():
+        members = [st for st, c in zip(result.roster.students, result.class_of) if c == cname]
+        boys = sum(1 for st in members if st.gender == "男")
+        rows.append([cname, str(len(members)), str(boys), str(len(members) - boys)])
+    return rows
+
+
+def teachers(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
+    job.progress(0.2, "正在搭配教师团队")
+    update, target, backup = service.teachers_file(path)
+    return Outcome(_messages(ctx, update, target, backup, [("teams", "教师搭配表（打印）")]), select=ctx.rel(target))
+
+
+def parse_digits(typed: str) -> int | None:
+    """Digits called out in the room: full-width digits and spaces allowed; blank gives None.
+    ValueError for anything else (as the ribbon's input box)."""
+    t = unicodedata.normalize("NFKC", typed or "")
+    t = "".join(ch for ch in t if not ch.isspace() and ch not in ",，、")
+    if not t:
+        return None
+    if not t.isdigit() or not t.isascii() or len(t) > 18:
+        raise ValueError(t)
+    return int(t)
+
+
+def draw(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
+    """班主任抽签: the digits typed twice (they must agree), or a computer-drawn seed when the
+    registrar ticks that box; the physical draw when the workbook has a 抽签结果 sheet."""
+    manual = S.SHEET_DRAW_INPUT in sheet_names(path)
+    seed = source = None
+    if not manual:
+        rep = Report()
+        try:
+            first, second = parse_digits(form.get("digits", "")), parse_digits(form.get("digits2", ""))
+        except ValueError as exc:
+            rep.error("", f"“{exc}”不是一串数字。", "只填数字，如 3721；没有抽签，文件没有改动。")
+            raise UserError(rep) from None
+        if form.get("computer") == "1":
+            if first is not None:
+                rep.error("", "既填了现场报数，又勾选了“由电脑随机抽取”。", "二者选一：清空数字，或取消勾选。没有抽签。")
+                raise UserError(rep)
+        elif first is None:
+            rep.error("", "没有输入现场报的数字。", "请家长代表报一串数字，录入两遍；或勾选“由电脑随机抽取”。没有抽签。")
+            raise UserError(rep)
+        elif first != second:
+            rep.error("", "两次输入的数字不一致。", "请核对家长代表报的数字，重新输入两遍。没有抽签，文件没有改动。")
+            raise UserError(rep)
+        seed, source = first, (SEED_SOURCE_TYPED if first is not None else None)
+    job.progress(0.2, "正在复核编班结果并抽签")
+    update, target, backup = service.draw_file(path, None, seed, source, manual)
+    return Outcome(_messages(ctx, update, target, backup, [("draw", "抽签记录（打印签字）")]), select=ctx.rel(target))
+
+
+def public(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
+    job.progress(0.2, "正在生成公示名单")
+    update, target, backup = service.public_file(path)
+    return Outcome(_messages(ctx, update, target, backup, [("public", "公示名单（打印张贴）")]), select=ctx.rel(target))
+
+
+def lock(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
+    reason = (form.get("reason") or "").strip()
+    if not reason:
+        rep = Report()
+        rep.error("", "锁定必须写明原因（如“公示期满，无异议”），原因会写入编班记录。", "请填写原因后再点“确定锁定”。没有锁定。")
+        raise UserError(rep)
+    job.progress(0.2, "正在验证并锁定")
+    update, target, backup = service.lock_file(path, None, reason=reason)
+    return Outcome(_messages(ctx, update, target, backup), select=ctx.rel(target))
+
+
+def late(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
+    job.progress(0.2, "正在插班")
+    update, target, backup = service.late_file(path)
+    return Outcome(_messages(ctx, update, target, backup, [("classes", "各班名单（打印）")]), select=ctx.rel(target))
+
+
+def verify(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
+    job.progress(0.1, "正在按编班记录重新计算")
+    res = service.verify_file(path)
+    return Outcome(ctx.render("message.html", ok=res.ok, lines=res.findings), ok=res.ok)
+
+
+# --- district mode ------------------------------------------------------------------------------
+def _count_progress(job: Job, what: str):
+    def show(done: int, total: int, name: str) -> None:
+        job.progress(done / total if total else 1.0, f"{what}：{done}/{total}" + (f"（{name}）" if name else ""))
+    return show
+
+
+def batch(ctx: Context, folder: Path, job: Job) -> Outcome:
+    out_dir = P.free_name(folder.parent, f"{folder.name}{RESULT_SUFFIX}")
+    res = batch_assign(folder, out_dir, progress=_count_progress(job, "批量编班"))
+    ok = len(res.items) - len(res.failures)
+    lines = [f"批量编班完成：{len(res.items)} 个工作簿，成功 {ok}，失败 {len(res.failures)}；共 {res.students} 名学生；"
+             f"用时 {res.seconds:.1f} 秒。", f"结果在文件夹：{ctx.rel(out_dir)}（下一步可选它做“全区核查”）。"]
+    if not res.items:
+        lines.append(f"文件夹“{ctx.rel(folder)}”中没有找到 .xlsx / .xlsm 工作簿。")
+    links = [("下载批量编班结果汇总", ctx.link("/download", file=ctx.rel(res.summary_path)))] if res.summary_path else []
+    failures = [(it.relative, it.problems) for it in res.failures]
+    return Outcome(ctx.render("batch.html", lines=lines, links=links, failures=failures), ok=not res.failures,
+                   select="folder:" + ctx.rel(out_dir))
+
+
+def district(ctx: Context, folder: Path, job: Job) -> Outcome:
+    out = P.free_name(folder.parent, f"{folder.name}_全区核查.xlsx")
+    res = district_check(folder, out, progress=_count_progress(job, "逐校核查"))
+    checks = sorted(res.checks, key=lambda c: (SEVERITY[c.verdict], -len(c.findings), c.relative))
+    lines = [f"核查完成：{len(res.checks)} 个文件，不合格 {res.count(FAIL)}，需核查 {res.count(REVIEW)}，合格 {res.count(PASS)}；"
+             f"用时 {res.seconds:.1f} 秒。问题学校排在前面。"]
+    links = [("下载全区核查汇总表", ctx.link("/download", file=ctx.rel(out)))]
+    return Outcome(ctx.render("district.html", lines=lines, links=links, checks=checks, PASS=PASS, FAIL=FAIL),
+                   ok=res.count(FAIL) == 0 and res.count(REVIEW) == 0)
+
+
+# --- print views --------------------------------------------------------------------------------
+def view(path: Path, what: str) -> tuple[str, str, bool]:
+    """(title, body HTML, landscape) of a print view of a result workbook."""
+    if what == "certificate":
+        spec = service.certificate_spec(path)
+        return "编班汇总 · 均衡情况说明", spec_html(spec), True
+    book = service.read_book(path)
+    if what == "classes":
+        rec = book.sheets.get(S.SHEET_RECORD)
+        names = [x for x in read_record(rec.rows).get("班级名称", "").split(",") if x] if rec else []
+        present = [n for n in names if n in book.sheets]
+        if not present:
+            _missing(path, "各班名单", "请先点击“自动编班”。")
+        body = "\n".join(f'<section class="page">{raw_sheet_html(book.sheets[n])}</section>' for n in present)
+        wide = max((len(r) for n in present for r in book.sheets[n].rows), default=0) > 9
+        return "各班名单", body, wide
+    sheet = {"draw": S.SHEET_DRAW_LOG, "public": S.SHEET_PUBLIC, "teams": S.SHEET_TEAMS}[what]
+    if sheet not in book.sheets:
+        how = {"draw": "请先点击“班主任抽签”。", "public": "请先点击“公示导出”。", "teams": "请先点击“教师搭配”。"}[what]
+        _missing(path, sheet, how)
+    brk = "新生名单公示" if what == "public" else None
+    return sheet, raw_sheet_html(book.sheets[sheet], page_break_before=brk), False
+
+
+def _missing(path: Path, what: str, how: str):
+    rep = Report()
+    rep.error("", f"“{path.name}”中还没有“{what}”。", how)
+    raise UserError(rep)
