@@ -64,6 +64,7 @@ def assign_io(paths: list[Path], out: Path, fast: bool, repeat: int) -> float:
     for _ in range(repeat):
         total = 0.0
         for p in paths:
+            (out / p.name).unlink(missing_ok=True)     # a fresh output each time (outputs are never replaced silently)
             t0 = time.perf_counter()
             result, _, _ = service.assign_file(p, out / p.name, seed=1)
             total += time.perf_counter() - t0 - result.engine_seconds

@@ -1,6 +1,6 @@
 """The openpyxl range pinned in pyproject.toml is the one the workbook layer was tested against:
-xlsx_fast serialises charts with openpyxl's private ``_write`` / ``_write_rels`` and read_raw reads
-a worksheet's sparse cell map ``_cells``. A new openpyxl outside the pin, or one without these,
+xlsx_fast serialises charts with openpyxl's private ``_write`` / ``_write_rels``, render_sheet copies
+style arrays through ``cell._style`` and read_raw reads a worksheet's sparse cell map ``_cells``. A new openpyxl outside the pin, or one without these,
 fails here first (then re-test the fast path against it and move the pin)."""
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ def test_the_private_api_the_workbook_layer_uses_is_there():
     ws["B3"] = 1
     ws["A1"] = "x"
     assert set(ws._cells) == {(1, 1), (3, 2)}
+    ws["A1"]._style = ws["B3"]._style          # render_sheet copies a styled cell's style array
     chart = BarChart()
     chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=3), titles_from_data=True)
     chart.anchor = "D2"

@@ -177,7 +177,23 @@ def render_sheet(wb: Workbook, spec: SheetSpec, index: int | None = None):
         ws.row_dimensions[row].height = height
     if spec.freeze:
         ws.freeze_panes = spec.freeze
-    # print-ready A4: fit to page width, repeated header rows, page numbers
+    _print_setup(ws, spec)
+    for chart in spec.charts:
+        _add_chart(ws, chart)
+    for ref in spec.color_scales:
+        ws.conditional_formatting.add(ref, ColorScaleRule(start_type="min", start_color="FFFFFF",
+                                                          end_type="max", end_color="5B9BD5"))
+    for r in spec.row_breaks:
+        ws.row_breaks.append(Break(id=r))
+    if spec.auto_filter:
+        ws.auto_filter.ref = spec.auto_filter
+    if spec.protect:
+        ws.protection.sheet = True
+    return ws
+
+
+def _print_setup(ws, spec: SheetSpec) -> None:
+    """Print-ready A4: fit to page width, margins, repeated header rows, print area, page numbers."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if spec.landscape else "portrait"
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
@@ -193,18 +209,6 @@ def render_sheet(wb: Workbook, spec: SheetSpec, index: int | None = None):
         ws.print_area = spec.print_area
     ws.oddFooter.center.text = (spec.header_footer + "  " if spec.header_footer else "") + "第 &P 页，共 &N 页"
     ws.oddFooter.center.size = 9
-    for chart in spec.charts:
-        _add_chart(ws, chart)
-    for ref in spec.color_scales:
-        ws.conditional_formatting.add(ref, ColorScaleRule(start_type="min", start_color="FFFFFF",
-                                                          end_type="max", end_color="5B9BD5"))
-    for r in spec.row_breaks:
-        ws.row_breaks.append(Break(id=r))
-    if spec.auto_filter:
-        ws.auto_filter.ref = spec.auto_filter
-    if spec.protect:
-        ws.protection.sheet = True
-    return ws
 
 
 def _add_chart(ws, spec: ChartSpec) -> None:

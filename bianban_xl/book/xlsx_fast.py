@@ -16,6 +16,8 @@ import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles.numbers import builtin_format_code, is_date_format
 from openpyxl.utils import get_column_letter
 
 from bianban_xl.book.files import write_atomic
@@ -35,7 +37,6 @@ _CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 _SHEET_HEAD = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetPr>'
                '<outlinePr summaryBelow="1" summaryRight="1" /><pageSetUpPr fitToPage="1" /></sheetPr>')
 _FMT_PR = '<sheetFormatPr baseColWidth="8" defaultRowHeight="15" />'
-_TIME_FORMATS = None   # type -> default number format openpyxl gives a date/time value
 _views_cache: dict[str | None, str] = {}
 _style_xml_cache: dict[int, str] = {}
 
@@ -198,27 +199,14 @@ def _append_children(xml: str, tag: str, items: list[str]) -> str:
     return xml[:m.start()] + f'<{tag}{attrs} count="{n}">' + xml[m.end():end] + "".join(items) + xml[end:]
 
 
-_ERROR_CODES: tuple = ()
-_ILLEGAL = None
-
-
-def _illegal_re():
-    global _ERROR_CODES, _ILLEGAL
-    if _ILLEGAL is None:
-        from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-
-        _ERROR_CODES, _ILLEGAL = tuple(ERROR_CODES), ILLEGAL_CHARACTERS_RE
-    return _ILLEGAL
-
-
 def _cell_xml(ref: str, s: int, value) -> str:
-    """One <c>, as openpyxl's etree_write_cell writes it for a value set with ``cell.value =``."""
-    _illegal_re()
+    """One <c>, as openpyxl's etree_write_cell writes it for a value set with
+    ``workbook_file.put_value`` (text always an inline string)."""
     sa = f' s="{s}"' if s else ""
     t = type(value)
     if t is str:                 # TEXT, whatever it starts with: an inline string, never a formula
         value = value[:32767]
-        if _ILLEGAL.search(value):
+        if ILLEGAL_CHARACTERS_RE.search(value):
             raise FastUnsupported("string value")
         if value == "":
             return f'<c r="{ref}"{sa} t="inlineStr" />'
@@ -262,12 +250,6 @@ _INF = float("inf")
 _PLAIN_TEXT = re.compile(r"(?![=#\s])[^&<>\x00-\x08\x0b\x0c\x0e-\x1f]+(?<!\s)")
 
 
-def _date_types():
-    import datetime as dt
-
-    return dt.date, dt.time, dt.timedelta
-
-
 def _is_date_value(value) -> bool:
     import datetime as dt
 
@@ -291,88 +273,10 @@ _PLAIN = (str, int, float)
 def _spec_xml(spec: SheetSpec, styles: _Styles) -> tuple[str, list]:
     """The worksheet XML openpyxl writes for ``render_sheet(wb, spec)`` on a new sheet, and the
     openpyxl chart objects to put into its drawing (referring to ``spec.name``)."""
-    from openpyxl.styles.numbers import is_date_format
-
-    if spec.protect:
-        raise FastUnsupported("protect")
-    cells: dict[tuple[int, int], list] = {}
-    merged_out: set[tuple[int, int]] = set()
-    merges: list[str] = []
-    heights: dict[int, int] = {}
-    templates: dict[tuple[str, bool], tuple] = {}
-
-    def fmt_code(f):
-        if isinstance(f, int):
-            from openpyxl.styles.numbers import builtin_format_code
-
-            return builtin_format_code(f) if f else "General"
-        return f
-
-    keep: list[tuple] = []          # every comps tuple stays alive: the dicts below key on id()
-    nf = spec.number_formats
-    for block in spec.blocks:
-        st = STYLES.get(block.style, STYLES["body"])
-        is_body = block.style == "body"
-        top, left = block.top, block.left
-        for i, row in enumerate(block.values):
-            r = top + i
-            for j, value in enumerate(row):
-                c = left + j
-                if merged_out and (r, c) in merged_out:
-                    raise FastUnsupported("merged cell")
-                cell = cells.get((r, c))
-                if cell is None:
-                    cell = cells[(r, c)] = [None, _DEFAULT_COMPS]
-                if value is not None:
-                    cell[0] = value
-                    if type(value) not in _PLAIN and _is_date_value(value) and not is_date_format(fmt_code(cell[1][4])):
-                        cell[1] = cell[1][:4] + (_date_format_for(value),)
-                        keep.append(cell[1])
-                key = (block.style, is_body and isinstance(value, float) and c not in nf)
-                template = templates.get(key)
-                if template is not None:
-                    cell[1] = template
-                    continue
-                font, fill, border, align, fmt = cell[1]
-                font = st["font"]
-                if "fill" in st:
-                    fill = st["fill"]
-                if "align" in st:
-                    align = st["align"]
-                if st.get("border"):
-                    border = BORDER
-                if key[1]:
-                    fmt = "0.00"
-                cell[1] = templates[key] = (font, fill, border, align, fmt)
-        if block.style == "title" and spec.merge_title:
-            width = spec.title_width
-            if width > 1:
-                merges.append(f"A{block.top}:{_letter(width)}{block.top}")
-                for c in range(2, width + 1):
-                    cells.pop((block.top, c), None)
-                    merged_out.add((block.top, c))
-            heights[block.top] = 26
-    for r, h in spec.row_heights.items():
-        heights[r] = h
-    with_fmt: dict[tuple[int, str], tuple] = {}   # the same comps + format -> one tuple (one <xf>)
-    if nf:
-        spans = [(b.top, b.bottom, b.left, b.right) for b in spec.blocks if b.style in ("body", "foot", "good", "warn", "bad")]
-        for col, fmt in nf.items():
-            for top, bottom, left, right in spans:
-                if left <= col <= right:
-                    for r in range(top, bottom + 1):
-                        if merged_out and (r, col) in merged_out:
-                            raise FastUnsupported("merged cell")
-                        cell = cells.get((r, col))
-                        if cell is None:
-                            cell = cells[(r, col)] = [None, _DEFAULT_COMPS]
-                        key = (id(cell[1]), fmt)
-                        new = with_fmt.get(key)
-                        if new is None:
-                            new = with_fmt[key] = cell[1][:4] + (fmt,)
-                            keep.append(new)
-                            with_fmt[(id(new), fmt)] = new
-                        cell[1] = new
+    if spec.protect or spec.auto_filter:
+        raise FastUnsupported("protect / filter")
+    cells, merges, merged_out, heights, keep = _spec_cells(spec)
+    _number_formats(spec, cells, merged_out, keep)
     if cells or merged_out:
         rows_, cols_ = {k[0] for k in cells} | {k[0] for k in merged_out}, {k[1] for k in cells} | {k[1] for k in merged_out}
         dim = f"{_letter(min(cols_))}{min(rows_)}:{_letter(max(cols_))}{max(rows_)}"
@@ -384,7 +288,96 @@ def _spec_xml(spec: SheetSpec, styles: _Styles) -> tuple[str, list]:
         for col in sorted(spec.col_widths):
             out.append(f'<col width="{_g(spec.col_widths[col])}" customWidth="1" min="{col}" max="{col}" />')
         out.append("</cols>")
-    out.append("<sheetData>")
+    out += _sheet_data_xml(cells, heights, styles)
+    out += _sheet_tail_xml(spec, merges)
+    charts = [_chart(spec.name, ch) for ch in spec.charts]
+    if charts:
+        out.append(f'<drawing xmlns:r="{NS_R}" r:id="rId1" />')
+    out.append("</worksheet>")
+    return "".join(out), charts
+
+
+def _fmt_code(f) -> str:
+    if isinstance(f, int):
+        return builtin_format_code(f) if f else "General"
+    return f
+
+
+def _spec_cells(spec: SheetSpec):
+    """Every cell of the spec's blocks as [value, style comps] (the comps ``render_sheet`` gives
+    it), the merged title ranges, the cells they hide, row heights, and the comps tuples to keep
+    alive (dicts key on their id())."""
+    cells: dict[tuple[int, int], list] = {}
+    merged_out: set[tuple[int, int]] = set()
+    merges: list[str] = []
+    heights: dict[int, float] = {}
+    templates: dict[tuple[str, bool], tuple] = {}
+    keep: list[tuple] = []
+    nf = spec.number_formats
+    for block in spec.blocks:
+        st = STYLES.get(block.style, STYLES["body"])
+        is_body = block.style == "body"
+        for i, row in enumerate(block.values):
+            r = block.top + i
+            for j, value in enumerate(row):
+                c = block.left + j
+                if merged_out and (r, c) in merged_out:
+                    raise FastUnsupported("merged cell")
+                cell = cells.get((r, c))
+                if cell is None:
+                    cell = cells[(r, c)] = [None, _DEFAULT_COMPS]
+                if value is not None:
+                    cell[0] = value
+                    if type(value) not in _PLAIN and _is_date_value(value) and not is_date_format(_fmt_code(cell[1][4])):
+                        cell[1] = cell[1][:4] + (_date_format_for(value),)
+                        keep.append(cell[1])
+                key = (block.style, is_body and isinstance(value, float) and c not in nf)
+                template = templates.get(key)
+                if template is None:
+                    font, fill, border, align, fmt = cell[1]
+                    template = templates[key] = (st["font"], st.get("fill", fill), BORDER if st.get("border") else border,
+                                                 st.get("align", align), "0.00" if key[1] else fmt)
+                cell[1] = template
+        if block.style == "title" and spec.merge_title:
+            width = spec.title_width
+            if width > 1:
+                merges.append(f"A{block.top}:{_letter(width)}{block.top}")
+                for c in range(2, width + 1):
+                    cells.pop((block.top, c), None)
+                    merged_out.add((block.top, c))
+            heights[block.top] = 26
+    heights.update(spec.row_heights)
+    return cells, merges, merged_out, heights, keep
+
+
+def _number_formats(spec: SheetSpec, cells: dict, merged_out: set, keep: list) -> None:
+    """The spec's column number formats on its body-like blocks (one comps tuple per distinct
+    comps + format, so one <xf>)."""
+    with_fmt: dict[tuple[int, str], tuple] = {}
+    spans = [(b.top, b.bottom, b.left, b.right) for b in spec.blocks if b.style in ("body", "foot", "good", "warn", "bad")]
+    for col, fmt in spec.number_formats.items():
+        for top, bottom, left, right in spans:
+            if not left <= col <= right:
+                continue
+            for r in range(top, bottom + 1):
+                if merged_out and (r, col) in merged_out:
+                    raise FastUnsupported("merged cell")
+                cell = cells.get((r, col))
+                if cell is None:
+                    cell = cells[(r, col)] = [None, _DEFAULT_COMPS]
+                key = (id(cell[1]), fmt)
+                new = with_fmt.get(key)
+                if new is None:
+                    new = with_fmt[key] = cell[1][:4] + (fmt,)
+                    keep.append(new)
+                    with_fmt[(id(new), fmt)] = new
+                cell[1] = new
+
+
+def _sheet_data_xml(cells: dict, heights: dict, styles: _Styles) -> list[str]:
+    """<sheetData>: rows in order, each cell by its kind (plain text and integers inline, the rest
+    through :func:`_cell_xml`)."""
+    out = ["<sheetData>"]
     by_row: dict[int, list[int]] = {}
     for (r, c) in sorted(cells):
         by_row.setdefault(r, []).append(c)
@@ -418,6 +411,12 @@ def _spec_xml(spec: SheetSpec, styles: _Styles) -> tuple[str, list]:
                 out.append(_cell_xml(f"{L}{r}", int(sa[4:-1]) if sa else 0, value))
         out.append("</row>")
     out.append("</sheetData>")
+    return out
+
+
+def _sheet_tail_xml(spec: SheetSpec, merges: list[str]) -> list[str]:
+    """What follows <sheetData>: merged cells, colour scales, print setup, footer, page breaks."""
+    out = []
     if merges:
         out.append(f'<mergeCells count="{len(merges)}">' + "".join(f'<mergeCell ref="{m}" />' for m in merges)
                    + "</mergeCells>")
@@ -442,16 +441,7 @@ def _spec_xml(spec: SheetSpec, styles: _Styles) -> tuple[str, list]:
         n = len(spec.row_breaks)
         out.append(f'<rowBreaks count="{n}" manualBreakCount="{n}">'
                    + "".join(f'<brk id="{r}" min="0" max="16383" man="1" />' for r in spec.row_breaks) + "</rowBreaks>")
-    charts = [_chart(spec.name, ch) for ch in spec.charts]
-    if charts:
-        out.append(f'<drawing xmlns:r="{NS_R}" r:id="rId1" />')
-    out.append("</worksheet>")
-    return "".join(out), charts
-
-
-class _SheetStub:
-    def __init__(self, title: str):
-        self.title = title
+    return out
 
 
 def _chart(sheet_name: str, spec: ChartSpec):
