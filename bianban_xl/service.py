@@ -20,7 +20,7 @@ from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Roster
 from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.model.validate import validate
-from bianban_xl.onsite import late, lock, lottery, public_list, teachers
+from bianban_xl.onsite import late, lock, lottery, public_list, seal, teachers
 from bianban_xl.onsite.assign import AssignResult, Progress, assign_update, plan_assignment, previous_result_sheets
 from bianban_xl.onsite.state import VerifyResult, lock_info, read_record
 from bianban_xl.reports.result_sheets import summary_sheet
@@ -29,11 +29,24 @@ from bianban_xl.verify import verify_book
 __all__ = ["AssignResult", "VerifyResult", "plan_assignment", "assign_update", "previous_result_sheets", "verify_book",
            "check_book", "read_book", "check_file", "assign_file", "verify_file",
            "plan_teams", "check_can_draw", "plan_draw", "plan_public", "plan_lock", "plan_late",
-           "teachers_file", "draw_file", "public_file", "lock_file", "late_file", "book_state", "certificate_spec"]
+           "teachers_file", "draw_file", "public_file", "lock_file", "late_file", "book_state", "certificate_spec",
+           "plan_seal", "seal_file"]
 
 
 def check_book(book: RawBook) -> tuple[Roster | None, Report]:
-    return validate(book)
+    """Everything 检查数据 checks: the input (validate) and, when 教师名单 has any teacher, the
+    teachers too — so their errors show before the day, not at 教师搭配 in front of supervisors.
+    The roster is None when there is any error."""
+    roster, report = validate(book)
+    if _has_teachers(book):
+        teachers.read_teachers(book, report, counts=roster is not None)
+    return (roster if report.ok else None), report
+
+
+def _has_teachers(book: RawBook) -> bool:
+    name = teachers.teacher_sheet_name(book)
+    sheet = book.sheets.get(name) if name else None
+    return sheet is not None and any(v not in (None, "") for row in sheet.rows[1:] for v in row)
 
 
 # --- files ----------------------------------------------------------------
@@ -50,12 +63,13 @@ def _readable_workbook(src: Path) -> None:
 
 
 def check_file(path: str | Path) -> tuple[Roster | None, Report]:
-    return validate(read_book(path))
+    return check_book(read_book(path))
 
 
 def assign_file(path: str | Path, out: str | Path | None = None, seed: int | None = None,
                 progress: Progress = None, seed_source: str | None = None,
-                force_reason: str | None = None, overwrite: bool = False) -> tuple[AssignResult, Path, Path | None]:
+                force_reason: str | None = None, overwrite: bool = False,
+                computer_seed: bool = False) -> tuple[AssignResult, Path, Path | None]:
     """Validate, balance and write. Without ``out`` the input is updated after a backup copy; an
     existing ``out`` is replaced only with ``overwrite`` (after a backup). The target's lock file is
     held from the first read to the last write (book.files). Returns (result, written path, backup
@@ -66,7 +80,7 @@ def assign_file(path: str | Path, out: str | Path | None = None, seed: int | Non
     with output_lock(target):
         book, zb = _read_for_assign(src)
         result = plan_assignment(book, seed=seed, progress=progress, seed_source=seed_source, force_reason=force_reason,
-                                 in_place=target == src)
+                                 in_place=target == src, computer_seed=computer_seed)
         backup = backup_copy(target) if back_up else None
         apply_update_file(src, target, assign_update(book, result), zb)
     return result, target, backup
@@ -85,6 +99,14 @@ def verify_file(path: str | Path) -> VerifyResult:
 
 
 # --- on-site steps: plan on a RawBook (file or live book), or read-plan-write a file ------------
+def plan_seal(book: RawBook) -> BookUpdate:
+    return seal.plan_seal(book)
+
+
+def is_sealed(book: RawBook) -> bool:
+    return seal.read_seal(book) is not None
+
+
 def plan_teams(book: RawBook, seed: int | None = None, seed_source: str | None = None) -> BookUpdate:
     return teachers.plan_teams(book, seed, seed_source)[1]
 
@@ -122,6 +144,10 @@ def run_step(path: str | Path, out: str | Path | None, plan: Callable[..., BookU
         backup = backup_copy(target) if back_up else None
         apply_update_file(path, target, update)
     return update, target, backup
+
+
+def seal_file(path, out=None, overwrite=False):
+    return run_step(path, out, plan_seal, overwrite)
 
 
 def teachers_file(path, out=None, seed=None, seed_source=None, overwrite=False):

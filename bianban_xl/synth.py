@@ -195,3 +195,35 @@ def generate_school(n_students: int, n_classes: int, seed: int, n_schools: int =
                     separate_homophones=separate_homophones)
     columns = ["编号", "姓名", "性别", "出生日期", "毕业学校", "户籍", "等级"] + subjects
     return Roster(students=students, twin_groups=twin_groups, columns=columns, params=params)
+
+
+TEACHER_SUBJECTS = ("语文", "数学", "英语")
+
+
+def sample_teachers(n_classes: int, seed: int, subjects: tuple[str, ...] = TEACHER_SUBJECTS) -> list[list]:
+    """A 教师名单 for ``n_classes`` classes (rows under the header 姓名, 学科, 性别, 年龄, 教龄, 职称,
+    骨干, 评分, 班主任, 任教班数): per subject, teachers of 2 classes each (one of 1 when odd), every
+    subject's loads adding up to ``n_classes``; ``n_classes`` of them are head teachers. Its own
+    generator: the student roster of the same seed does not change."""
+    rng = np.random.Generator(np.random.PCG64([seed, 7]))
+    rows: list[list] = []
+    used: set[str] = set()
+    for subject in subjects:
+        loads = [2] * (n_classes // 2) + ([1] if n_classes % 2 else [])
+        for load in loads:
+            girl = bool(rng.random() < 0.6)
+            while True:
+                name = _surname(rng, np.full(len(SURNAMES), 1 / len(SURNAMES))) + _given(rng, girl)
+                if name not in used:
+                    used.add(name)
+                    break
+            age = int(rng.integers(24, 56))
+            years = max(0, min(age - 22, int(rng.integers(0, 34))))
+            title = "高级" if years >= 18 and rng.random() < 0.6 else "中级" if years >= 6 else "初级"
+            key = "是" if years >= 8 and rng.random() < 0.3 else "否"
+            score = int(min(99, max(70, round(rng.normal(85, 5)))))
+            rows.append([name, subject, "女" if girl else "男", age, years, title, key, score, "否", load])
+    order = rng.permutation(len(rows))
+    for i in order[:n_classes]:
+        rows[int(i)][8] = "是"
+    return rows

@@ -11,11 +11,13 @@ import re
 
 from bianban_xl import __version__
 from bianban_xl.model import schema as S
+from bianban_xl.model.codes import short_code
 from bianban_xl.model.fingerprint import input_fingerprint, result_fingerprint
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Infeasible, Roster
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.assign import solve_labels
+from bianban_xl.onsite.journal import verify_log
 from bianban_xl.onsite.late import split_late, verify_late
 from bianban_xl.onsite.lock import verify_lock
 from bianban_xl.onsite.lottery import verify_lottery
@@ -94,12 +96,21 @@ def verify_book(book: RawBook) -> VerifyResult:
             if lack:
                 parts.append("缺少 " + "、".join(n for _, n in lack[:10]))
             findings.append(f"班级工作表“{cname}”与学生名单的班级列不一致：{'；'.join(parts) or '顺序或内容被改动'}。")
+    code = short_code(record.get("结果指纹", ""))
+    if record.get("结果核验码") and record.get("结果核验码") != code:
+        ok = False
+        findings.append(f"“{S.SHEET_RECORD}”上的结果核验码 {record.get('结果核验码')} 与记录的结果指纹不符（应为 {code}）：记录被改动过。")
+    sealed = record.get("封存核验码", "")
+    if sealed and not sealed.startswith("（") and not sealed.startswith(short_code(record.get("输入指纹", ""))):
+        ok = False
+        findings.append(f"“{S.SHEET_RECORD}”上的封存核验码 {sealed} 与记录的输入指纹不符：编班用的数据不是封存时的那一份，或记录被改动过。")
     onsite_ok, onsite_findings = onsite_checks(book, full_roster)
     ok = ok and onsite_ok
     findings += onsite_findings
     if ok:
         findings.insert(0, f"验证通过：用记录的随机种子 {seed} 重新运行，{len(roster.students)} 名学生的班级与本文件完全一致；"
-                           "输入数据与编班时相同；各班工作表与学生名单一致。")
+                           "输入数据与编班时相同；各班工作表与学生名单一致。"
+                           + (f"结果核验码 {code}（应与签字页上的相同）。" if code else ""))
     else:
         findings.insert(0, "验证未通过：")
     return VerifyResult(ok, findings, record)
@@ -108,7 +119,7 @@ def verify_book(book: RawBook) -> VerifyResult:
 def onsite_checks(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
     ok, out = True, []
     for check in (lambda: verify_late(book, roster), lambda: verify_lottery(book), lambda: verify_lock(book),
-                  lambda: stale_checks(book, roster)):
+                  lambda: stale_checks(book, roster), lambda: verify_log(book)):
         good, lines = check()
         ok = ok and good
         out += lines

@@ -94,7 +94,7 @@ def test_blank_seed_is_drawn_and_recorded(tmp_path, capsys):
     out = tmp_path / "out.xlsx"
     assert main(["assign", str(book), "-o", str(out)]) == 0
     rec = {r[0]: r[1] for r in load_workbook(out)["编班记录"].iter_rows(min_row=4, values_only=True) if r[0]}
-    assert rec["种子来源"] == "电脑随机抽取" and rec["随机种子"].isdigit()
+    assert rec["种子来源"] == "电脑随机抽取（未经现场报数）" and rec["随机种子"].isdigit()
     assert load_workbook(out)["参数设置"]["B6"].value is None      # the user's blank stays blank
     assert main(["verify", str(out)]) == 0
 

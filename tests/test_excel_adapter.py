@@ -467,6 +467,8 @@ def _no_clock(value):
     if not isinstance(value, str):
         return value
     value = re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "<时间>", value)
+    value = re.sub(r"^[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$", "<日志校验码>", value)   # chains the clock times
+    value = re.sub(r"日志校验码：[2-9A-Z-]{14}", "日志校验码：<码>", value)
     return re.sub(r"用时 [\d.]+ 秒", "用时 <秒> 秒", value)
 
 
@@ -672,7 +674,7 @@ def test_draw_left_blank_is_a_computer_seed_and_recorded(tmp_path, seeded):
     from bianban_xl.onsite.state import key_values
 
     info = key_values(raw.sheets[S.SHEET_DRAW_LOG])
-    assert info["随机种子"] == "5081" and info["种子来源"] == "电脑随机抽取"
+    assert info["随机种子"] == "5081" and info["种子来源"] == "电脑随机抽取（未经现场报数）"
 
 
 def test_draw_asks_again_for_digits_and_takes_full_width_ones(tmp_path):
@@ -845,3 +847,18 @@ def test_reassign_button_resets_lottery_sheets_like_the_command(tmp_path):
     names = [s.name for s in book.sheets]
     assert S.SHEET_DRAW_LOG not in names and S.SHEET_PUBLIC not in names and S.SHEET_TEAMS in names
     assert "（待抽签）" in book.sheets[S.SHEET_TEAMS].cells.values()
+
+
+def test_assign_button_on_a_sealed_book_asks_the_room_seed_twice(tmp_path):
+    src = write_book(tmp_path / "封存.xlsx", extra_sheets={"教师名单": TEACHERS})
+    assert main(["seal", str(src)]) == 0
+    # a typo in the second entry, then twice the same
+    book = _step(src, entry.assign, answers=["3721", "3712", "3 7 2 1", "3721"])
+    assert len(book.app.asked) == 4 and "封存" in book.app.asked[0][0]
+    assert book.app.alerts[-1][0].startswith("编班完成") and "3721" in book.app.alerts[-1][0]
+    cells = {rc: book.sheets[S.SHEET_RECORD].range(rc).value for rc in book.sheets[S.SHEET_RECORD].cells}
+    row = next(r for (r, c), v in cells.items() if c == 1 and v == "种子来源")
+    assert "输入两遍" in cells[(row, 2)]
+    # Cancel: nothing changes
+    book = _step(src, entry.assign, answers=[None])
+    assert S.SHEET_RECORD not in [s.name for s in book.sheets] and "没有编班" in book.app.alerts[-1][0]

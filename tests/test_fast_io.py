@@ -32,6 +32,9 @@ def _norm(v):
     if isinstance(v, str):
         v = re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "<time>", v)
         v = re.sub(r"用时 [\d.]+ 秒", "用时 <s> 秒", v)
+        # 编班记录's log codes chain the entries' times: bare codes and the run's 日志校验码
+        v = re.sub(r"^[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$", "<log code>", v)
+        v = re.sub(r"日志校验码：[2-9A-Z-]{14}", "日志校验码：<log code>", v)
     return v
 
 

@@ -73,7 +73,7 @@ def test_reassign_without_a_draw_leaves_teams_alone(tmp_path):
     before = _team_classes(out)
     again = tmp_path / "again.xlsx"
     assert main(["assign", str(out), "-o", str(again), "--seed", "80"]) == 0
-    assert _team_classes(again) == before and "教师搭配" not in _log(again)
+    assert _team_classes(again) == before and "重新编班" not in _log(again)
 
 
 def _copy_sheet(src, dest, name):

@@ -25,6 +25,7 @@ PARAM_ROWS = [
     (S.P_CAP, 50, "每班最多人数：小学 45，初中 50；留空为 50"),
     (S.P_SEED, None, "留空由电脑随机抽取并记录；也可由现场家长代表报数填入"),
     (S.P_SUBJECTS, "语文,数学,英语", "参与均衡的成绩列名，逗号分隔；留空则自动识别学生名单中的成绩列"),
+    (S.P_FULL_MARKS, 100, "各科满分；各科不同时写成 语文:120,数学:120,英语:100。超过满分的成绩是错误，0 分会提醒核对"),
     (S.P_HOMOPHONE, "否", "是：读音相同的姓名（如 张伟 / 章伟）也分到不同班"),
     (S.P_FUZZY, "否", "是：同音判断时把易混的音也算相同（zh/z、ch/c、sh/s、n/l、an/ang、en/eng、in/ing）"),
     (S.P_CLASS_NAMES, None, "可选：逗号分隔的班名，如 七(1)班,七(2)班；留空为 1班、2班……"),
@@ -41,7 +42,8 @@ HELP_LINES = [
     "3. 双胞胎 / 多胞胎：家长书面申请同班的，在“双胞胎”中每个孩子占一行，同一家庭填相同组号，要求填“同班”；",
     "   申请分开的填“分开”。没有申请的不用填。",
     "4. 点击功能区“均衡编班”选项卡中的“检查数据”，按提示改正所有错误。",
-    "5. 在监督人员见证下点击“自动编班”（或在命令行运行 bianban assign 本文件 -o 结果.xlsx）。",
+    "5. 编班当天先“数据封存”（命令行：bianban seal 本文件），打印输入核验码请监督人员签字；再请家长代表报数作随机种子，",
+    "   在监督人员见证下编班（bianban assign 本文件 -o 结果.xlsx，报出的数字输入两遍；或点击“自动编班”）。",
     "   结果写入各班工作表、“编班汇总”和“编班记录”。",
     "6. 任何人都可用“验证结果”（bianban verify 结果.xlsx）复核：同样的输入和随机种子一定得到同样的分班。",
     "7. 编班之后依次点击：“教师搭配”（按“教师名单”组成教师团队）→“班主任抽签”（输入家长代表现场报的数字作种子，",
@@ -134,6 +136,8 @@ def fill_input_workbook(roster, params) -> Workbook:
               S.P_HOMOPHONE: "是" if params.separate_homophones else "否",
               S.P_FUZZY: "是" if params.fuzzy_homophones else "否",
               S.P_CLASS_NAMES: ",".join(params.class_names) if params.class_names else None,
+              S.P_FULL_MARKS: ",".join(f"{k}:{v:g}" for k, v in params.full_marks.items()) if params.full_marks
+              else int(params.full_mark_default) if float(params.full_mark_default).is_integer() else params.full_mark_default,
               S.P_SHOW_SCORES: "是" if params.show_scores else "否",
               S.P_CLASS_COLUMNS: ",".join(params.class_columns) or None}
     for r in range(2, ws.max_row + 1):

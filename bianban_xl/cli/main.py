@@ -9,6 +9,7 @@ import argparse
 import signal
 import sys
 import textwrap
+import unicodedata
 import time
 from pathlib import Path
 
@@ -18,12 +19,13 @@ from bianban_xl.book.files import Interrupted, backup_copy, output_lock, plan_ou
 from bianban_xl.book.workbook_file import save_atomic
 from bianban_xl.cli.seeds import SEED_RANGE, note_arg, seed_arg
 from bianban_xl.cli.onsite import add_parsers as add_onsite, EXAMPLES as ONSITE_EXAMPLES
+from bianban_xl.cli.zh_args import integer, ZhParser
 from bianban_xl.demo import run_demo
 from bianban_xl.district.batch import batch_assign
 from bianban_xl.district.check import district_check, FAIL, PASS, REVIEW
 from bianban_xl.engine.balance import measures
 from bianban_xl.model.problems import Report, UserError
-from bianban_xl.service import assign_file, check_file, verify_file
+from bianban_xl.service import assign_file, check_file, is_sealed, read_book, seal_file, verify_file
 from bianban_xl.ui.server import add_arguments as add_ui_arguments, run_from_args as run_ui
 
 
@@ -120,18 +122,61 @@ def _print_assign(result, target, backup) -> None:
     _out(f"复核命令：bianban verify \"{target}\"")
 
 
+def _digits(typed: str) -> int | None:
+    t = unicodedata.normalize("NFKC", typed or "")
+    t = "".join(ch for ch in t if not ch.isspace() and ch not in ",，、-")
+    return int(t) if t.isdigit() and t.isascii() and len(t) <= 18 else None
+
+
+def ask_seed_twice(read=None) -> tuple[int, str] | None:
+    """The seed called out in the room, typed twice (a typo in either shows as a mismatch).
+    None after three failed attempts. ``read``: input() unless given."""
+    read = read or input
+    _out("数据已封存。请家长代表（或监督人员）现场报一串数字作为随机种子，由操作员输入两遍。")
+    for _ in range(3):
+        first = _digits(read("请输入报出的数字：").strip())
+        if first is None:
+            _out("只能输入数字（可以有空格），请重新输入。")
+            continue
+        if _digits(read("请再输入一遍核对：").strip()) == first:
+            return first, "现场报数（输入两遍核对一致）"
+        _out("两次输入不一致，请重新输入。")
+    return None
+
+
 def cmd_assign(args) -> int:
     if args.force and not (args.reason or "").strip():
         _out("[错误] 使用 --force 时必须用 --reason \"原因\" 写明为什么要重新编班；原因会写入编班记录。没有修改任何文件。")
         return 1
-    result, target, backup = assign_file(args.book, args.output, seed=args.seed, progress=_progress,
+    if args.computer_seed and args.seed is not None:
+        _out("[错误] --seed 和 --computer-seed 只能用一个：现场报数的种子用 --seed，电脑抽取用 --computer-seed。没有修改任何文件。")
+        return 1
+    seed, source = args.seed, args.source
+    if seed is None and not args.computer_seed and sys.stdin.isatty() and is_sealed(read_book(args.book)):
+        asked = ask_seed_twice()
+        if asked is None:
+            _out("[错误] 三次都没有输入一致的数字，没有编班，没有修改任何文件。")
+            return 1
+        seed, source = asked[0], source or asked[1]
+    result, target, backup = assign_file(args.book, args.output, seed=seed, progress=_progress, seed_source=source,
                                          force_reason=args.reason if args.force else None,
-                                         overwrite=args.overwrite)
+                                         computer_seed=args.computer_seed, overwrite=args.overwrite)
     if result.report.warnings and not args.quiet:
         for p in result.report.warnings:
             _out(p.text())
         _out("")
     _print_assign(result, target, backup)
+    return 0
+
+
+def cmd_seal(args) -> int:
+    update, target, backup = seal_file(args.book, args.output, args.overwrite)
+    for line in update.messages:
+        _out(line)
+    _out(f"已写入：{target}")
+    if backup:
+        _out(f"原文件已备份为：{backup}")
+    _out(f"下一步：现场报数后运行 bianban assign \"{target}\"（会请您把报出的数字输入两遍）。")
     return 0
 
 
@@ -194,7 +239,7 @@ def cmd_batch(args) -> int:
 
 
 def cmd_district(args) -> int:
-    res = district_check(args.dir, args.output, jobs=args.jobs, progress=_count_progress("逐校核查"))
+    res = district_check(args.dir, args.output, jobs=args.jobs, progress=_count_progress("逐校核查"), codes=args.codes)
     _out(f"核查完成：{len(res.checks)} 个文件，不合格 {res.count(FAIL)}，需核查 {res.count(REVIEW)}，合格 {res.count(PASS)}；"
          f"用时 {res.seconds:.1f} 秒。")
     for c in res.checks:
@@ -219,8 +264,14 @@ EXAMPLES = {
     "template": "示例：\n  bianban template 2026级编班.xlsx",
     "check": "示例：\n  bianban check 2026级编班.xlsx\n\n没有错误时退出码为 0，有错误时为 1。",
     "assign": "示例：\n  bianban assign 2026级编班.xlsx -o 编班结果.xlsx\n  bianban assign 2026级编班.xlsx -o 编班结果.xlsx --seed 20260901\n"
-              "  bianban assign 2026级编班.xlsx          （不加 -o：先把原文件备份到“备份”文件夹，再把结果写回原文件）\n\n"
+              "  bianban assign 2026级编班.xlsx          （不加 -o：先把原文件备份到“备份”文件夹，再把结果写回原文件）\n"
+              "  bianban assign 2026级编班.xlsx --seed 3721 --source \"家长代表报数\"\n"
+              "  bianban assign 2026级编班.xlsx --computer-seed   （不经现场报数，由电脑抽取种子；各打印件上注明）\n\n"
+              "已封存（bianban seal）的工作簿：不加 --seed 时在终端里请您把现场报出的数字输入两遍。\n"
               "退出码：0 成功；1 数据或操作有误（没有修改任何文件）；2 软件自身的错误。",
+    "seal": "示例：\n  bianban seal 2026级编班.xlsx\n  bianban seal 2026级编班.xlsx -o 封存.xlsx\n\n"
+            "检查数据并封存：生成“数据封存”工作表，打印输入核验码请监督人员签字。之后再现场报数、编班；"
+            "封存后数据如有改动，编班会被拒绝。",
     "verify": "示例：\n  bianban verify 编班结果.xlsx\n\n一致时退出码为 0，不一致时为 1。",
     "demo": "示例：\n  bianban demo\n  bianban demo 演示目录",
     "batch": "示例：\n  bianban batch 各校工作簿 -o 编班结果\n  bianban batch 各校工作簿 -o 编班结果 --jobs 2\n\n"
@@ -228,7 +279,9 @@ EXAMPLES = {
              "某个学校出错不影响其他学校；全部成功时退出码为 0，有失败时为 1。",
     "district": "示例：\n  bianban district 各校结果 -o 汇总.xlsx\n\n"
                 "逐校复核结果工作簿（重新运行是否一致、编班后是否被改动、规则是否满足、均衡差距），"
-                "写出“学校汇总”和“问题明细”。全部合格时退出码为 0，否则为 1。",
+                "写出“学校汇总”和“问题明细”。全部合格时退出码为 0，否则为 1。\n\n"
+                "  bianban district 各校结果 -o 汇总.xlsx --codes 核验码.xlsx\n"
+                "核对各校签字页上的结果核验码（核验码.xlsx：学校 | 核验码）与报送的文件是否一致，不一致的列为不合格。",
     "ui": "示例：\n  bianban ui                 （工作文件夹：“文档”中的“均衡编班”文件夹）\n  bianban ui D:\\2026编班\n"
           "  bianban ui 编班文件夹 --port 8765 --no-browser\n\n"
           "在本机浏览器中打开与 Excel 选项卡相同的按钮（适用于 WPS、统信UOS、麒麟、Mac）。只在本机访问，不连接互联网；\n"
@@ -237,7 +290,7 @@ EXAMPLES = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ZhParser(
         prog="bianban",
         description="均衡编班：电脑随机、均衡、可复核的新生分班工具。",
         epilog=textwrap.dedent("""\
@@ -246,45 +299,53 @@ def build_parser() -> argparse.ArgumentParser:
               bianban check 编班.xlsx             检查数据
               bianban assign 编班.xlsx -o 结果.xlsx   编班
               bianban verify 结果.xlsx            复核结果
-              bianban demo                        用示例学校演示一遍"""),
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"bianban_xl {__version__}")
+              bianban demo                        用示例学校演示一遍
+
+            每个命令都有说明和示例，如：bianban assign --help"""))
+    parser.add_argument("--version", action="version", version=f"bianban_xl {__version__}", help="显示版本号并退出")
     parser.add_argument("--debug", action="store_true", help="出现内部错误时显示详细信息（供开发者排查）")
     sub = parser.add_subparsers(dest="command", metavar="命令")
 
     def add(name, help_text, func):
-        p = sub.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES[name],
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p = sub.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES[name])
         p.set_defaults(func=func)
         return p
 
     p = add("template", "生成一个空白的输入工作簿（含表头、下拉选项和使用说明）", cmd_template)
-    p.add_argument("path", help="要生成的文件，如 编班.xlsx")
+    p.add_argument("path", metavar="文件", help="要生成的文件，如 编班.xlsx")
     p.add_argument("--overwrite", action="store_true", help="文件已存在时替换它（原文件先备份到“备份”文件夹）")
     p = add("check", "检查工作簿中的数据，列出所有错误和提醒", cmd_check)
-    p.add_argument("book", help="输入工作簿 .xlsx / .xlsm")
+    p.add_argument("book", metavar="工作簿", help="输入工作簿 .xlsx / .xlsm")
+    p = add("seal", "数据封存：检查并封存输入数据，生成可打印签字的输入核验码（在现场报数之前）", cmd_seal)
+    p.add_argument("book", metavar="工作簿", help="输入工作簿 .xlsx / .xlsm")
+    p.add_argument("-o", "--output", metavar="结果文件", help="结果文件；不填则先把原文件备份到“备份”文件夹，再写回原文件")
+    p.add_argument("--overwrite", action="store_true", help="-o 指定的文件已存在时替换它（原文件先备份到“备份”文件夹）")
     p = add("assign", "检查并均衡编班，写出各班名单、编班汇总和编班记录", cmd_assign)
-    p.add_argument("book", help="输入工作簿 .xlsx / .xlsm")
-    p.add_argument("-o", "--output", help="结果文件（须是新文件名，或加 --overwrite）；不填则先把原文件备份到“备份”文件夹，再写回原文件")
-    p.add_argument("--seed", type=seed_arg, help=f"随机种子（{SEED_RANGE}）；不填则用参数设置中的种子，再没有就由电脑随机抽取")
+    p.add_argument("book", metavar="工作簿", help="输入工作簿 .xlsx / .xlsm")
+    p.add_argument("-o", "--output", metavar="结果文件", help="结果文件（须是新文件名，或加 --overwrite）；不填则先把原文件备份到“备份”文件夹，再写回原文件")
+    p.add_argument("--seed", type=seed_arg, metavar="数字", help=f"随机种子（{SEED_RANGE}，现场报数）；不填则用参数设置中的种子，再没有就由电脑随机抽取"
+                   "（已封存的工作簿：在终端输入两遍，或用 --computer-seed）")
+    p.add_argument("--source", type=note_arg, metavar="说明", help="种子来源的说明，写入编班记录，如“家长代表报数”（配合 --seed）")
+    p.add_argument("--computer-seed", action="store_true", help="由电脑抽取种子（不经现场报数）；编班汇总、编班记录和各班名单上都会注明")
     p.add_argument("-q", "--quiet", action="store_true", help="不显示提醒")
     p.add_argument("--force", action="store_true", help="工作簿已锁定，或写回一个已做过抽签、教师搭配、插班的工作簿时，强制重新编班"
                                                         "（须同时用 --reason 写明原因，原因记入编班记录）")
-    p.add_argument("--reason", type=note_arg, help="强制重新编班的原因（配合 --force）")
+    p.add_argument("--reason", type=note_arg, metavar="原因", help="强制重新编班的原因（配合 --force）")
     p.add_argument("--overwrite", action="store_true", help="-o 指定的文件已存在时替换它（原文件先备份到“备份”文件夹）")
     p = add("verify", "按编班记录重新运行，核对结果文件中的分班是否完全一致、是否被改动", cmd_verify)
-    p.add_argument("book", help="编班结果工作簿")
+    p.add_argument("book", metavar="工作簿", help="编班结果工作簿")
     p = add("demo", "用内置的示例学校（约 600 名学生）完整演示一次编班", cmd_demo)
-    p.add_argument("dir", nargs="?", default="bianban_demo", help="演示文件存放目录（默认 bianban_demo）")
+    p.add_argument("dir", metavar="目录", nargs="?", default="bianban_demo", help="演示文件存放目录（默认 bianban_demo）")
     p = add("batch", "批量编班：一次处理文件夹中所有学校的输入工作簿（多进程并行）", cmd_batch)
-    p.add_argument("dir", help="存放各校输入工作簿的文件夹（含子文件夹）")
-    p.add_argument("-o", "--output", required=True, help="结果文件夹（按输入的目录结构存放结果）")
-    p.add_argument("--jobs", type=int, help="并行进程数，默认等于 CPU 核数")
-    p.add_argument("--seed", type=seed_arg, help=f"所有学校使用同一个随机种子（{SEED_RANGE}）；不填则各校用参数设置中的种子，没有就由电脑随机抽取")
+    p.add_argument("dir", metavar="文件夹", help="存放各校输入工作簿的文件夹（含子文件夹）")
+    p.add_argument("-o", "--output", metavar="结果文件夹", required=True, help="结果文件夹（按输入的目录结构存放结果）")
+    p.add_argument("--jobs", type=integer, metavar="进程数", help="并行进程数，默认等于 CPU 核数")
+    p.add_argument("--seed", type=seed_arg, metavar="数字", help=f"所有学校使用同一个随机种子（{SEED_RANGE}）；不填则各校用参数设置中的种子，没有就由电脑随机抽取")
     p = add("district", "全区核查：逐校复核结果工作簿，生成汇总表（问题学校排在前面）", cmd_district)
-    p.add_argument("dir", help="存放各校结果工作簿的文件夹（含子文件夹）")
-    p.add_argument("-o", "--output", required=True, help="汇总表文件，如 汇总.xlsx")
-    p.add_argument("--jobs", type=int, help="并行进程数，默认等于 CPU 核数")
+    p.add_argument("dir", metavar="文件夹", help="存放各校结果工作簿的文件夹（含子文件夹）")
+    p.add_argument("-o", "--output", metavar="汇总表", required=True, help="汇总表文件，如 汇总.xlsx")
+    p.add_argument("--jobs", type=integer, metavar="进程数", help="并行进程数，默认等于 CPU 核数")
+    p.add_argument("--codes", metavar="核验码表", help="各校在纸面上报送的结果核验码（工作表两列：学校 | 核验码），逐校与结果文件核对")
     p = add("ui", "网页界面：在浏览器中使用与 Excel 选项卡相同的按钮（没有 Excel 时用，如 WPS、统信UOS、麒麟、Mac）", cmd_ui)
     add_ui_arguments(p)
     EXAMPLES.update(ONSITE_EXAMPLES)
@@ -301,8 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:           # argparse: a usage error is a user error (1); --help/--version exit 0
-        if exc.code == 2:
+    except SystemExit as exc:           # a usage error (ZhParser.error: 1) is a user error; --help/--version exit 0
+        if exc.code not in (0, None):
             return 1
         raise
     if not getattr(args, "func", None):

@@ -41,12 +41,12 @@ def add_parsers(add: Callable, out: Callable[[str], None]) -> None:
     """Register the subcommands with cli.build_parser's ``add(name, help, func)``."""
 
     def common(p, seed_help: str | None = None, output_help: str = "结果文件；不填则先把原文件备份到“备份”文件夹，再写回原文件"):
-        p.add_argument("book", help="编班结果工作簿 .xlsx / .xlsm")
-        p.add_argument("-o", "--output", help=output_help)
+        p.add_argument("book", metavar="工作簿", help="编班结果工作簿 .xlsx / .xlsm")
+        p.add_argument("-o", "--output", metavar="结果文件", help=output_help)
         p.add_argument("--overwrite", action="store_true", help="-o 指定的文件已存在时替换它（原文件先备份到“备份”文件夹）")
         if seed_help:
-            p.add_argument("--seed", type=seed_arg, help=f"{seed_help}；范围 0 到 {SEED_MAX}")
-            p.add_argument("--source", type=note_arg, help="种子来源的说明，写入记录，如“家长代表报数”（配合 --seed）")
+            p.add_argument("--seed", type=seed_arg, metavar="数字", help=f"{seed_help}；范围 0 到 {SEED_MAX}")
+            p.add_argument("--source", type=note_arg, metavar="说明", help="种子来源的说明，写入记录，如“家长代表报数”（配合 --seed）")
 
     p = add("teachers", "教师搭配：按评分、骨干、职称、年龄、教龄、性别均衡地组成各班教师团队（每位班主任一队）",
             lambda a: _report(out, *teachers_file(a.book, a.output, a.seed, a.source, a.overwrite)))

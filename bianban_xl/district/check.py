@@ -19,9 +19,11 @@ import numpy as np
 
 from bianban_xl.book.files import backup_copy, output_lock, replaceable_output
 from bianban_xl.book.new_book import write_new_book
+from bianban_xl.district.codes import compare_codes, read_reported_codes
 from bianban_xl.district.folders import _folder_error, _run_all, BatchProgress, find_files, SPREADSHEET_SUFFIXES
 from bianban_xl.engine.balance import hard_rule_violations, measures
 from bianban_xl.model import schema as S
+from bianban_xl.model.codes import short_code
 from bianban_xl.model.problems import Report, UserError
 from bianban_xl.model.sheet_model import Link, SheetSpec
 from bianban_xl.model.validate import validate
@@ -76,6 +78,7 @@ class SchoolCheck:
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)   # non-problems worth showing (e.g. version)
     seconds: float = 0.0
+    code: str = ""                 # 结果核验码 of the recorded 结果指纹 ("" when there is none)
 
     def add(self, level: str, kind: str, text: str, sheet: str = "", row: int | None = None) -> None:
         self.findings.append(Finding(level, kind, text, sheet, row))
@@ -231,6 +234,7 @@ def _check_into(chk: SchoolCheck, p: Path, read_book, verify_book, validate, rea
     record = read_record(rec_sheet.rows) if rec_sheet is not None else {}
     chk.school, chk.grade = record.get("学校名称", ""), record.get("年级", "")
     chk.stamp, chk.seed = record.get("编班时间", ""), record.get("随机种子", "")
+    chk.code = short_code(record.get("结果指纹", ""))
     roster, report = validate(book)
     if roster is not None and roster.params is not None:
         chk.school = chk.school or roster.params.school_name
@@ -251,7 +255,7 @@ def _check_into(chk: SchoolCheck, p: Path, read_book, verify_book, validate, rea
     # 1. the recorded run reproduces the classes; nothing edited after the run
     res = verify_book(book)
     for line in res.findings[1:]:
-        if line.startswith("提醒："):
+        if line.startswith("提醒：") or re.match(r"\S{2,4}检查通过：", line):
             chk.notes.append(line)
             continue
         if "输入指纹不符" in line:
@@ -347,8 +351,9 @@ def _lottery_checks(chk: SchoolCheck, book) -> None:
 
 
 def district_check(folder: str | Path, out_path: str | Path | None = None, jobs: int | None = None,
-                   progress: BatchProgress = None) -> DistrictSummary:
-    """Check every file under ``folder``; write the overview workbook to ``out_path`` if given."""
+                   progress: BatchProgress = None, codes: str | Path | None = None) -> DistrictSummary:
+    """Check every file under ``folder``; write the overview workbook to ``out_path`` if given.
+    ``codes``: a workbook of 学校 | 核验码 the schools reported on paper, compared with each file."""
     folder = Path(folder)
     if not folder.is_dir():
         raise _folder_error(folder, "例如：bianban district 各校结果 -o 汇总.xlsx")
@@ -359,8 +364,10 @@ def district_check(folder: str | Path, out_path: str | Path | None = None, jobs:
             rep.error("", f"汇总文件“{out_path.name}”的扩展名应为 .xlsx。", "请换一个文件名，如 汇总.xlsx。")
             raise UserError(rep)
         replace_old = replaceable_output(out_path, {SHEET_OVERVIEW, SHEET_PROBLEMS}, "全区汇总表")
+    reported = read_reported_codes(read_book(codes)) if codes is not None else None
     t0 = time.perf_counter()
-    files = find_files(folder, None, exclude=[out_path] if out_path is not None else [])
+    skip = [p for p in (out_path, Path(codes) if codes is not None else None) if p is not None]
+    files = find_files(folder, None, exclude=skip)
     tasks = [(str(p), str(folder)) for p in files]
     results = _run_all(check_result_book, tasks, jobs, progress, label=lambda t: Path(t[0]).relative_to(t[1]).as_posix())
     checks = []
@@ -370,6 +377,8 @@ def district_check(folder: str | Path, out_path: str | Path | None = None, jobs:
             c.add(REVIEW, "无法核查", "核查这个文件的进程意外退出（可能是内存不足）。处理办法：用 bianban verify 单独核查。")
             r = c
         checks.append(r)
+    if reported is not None:
+        checks += compare_codes(checks, reported, Path(codes).name, lambda rel: SchoolCheck("", rel), FAIL, REVIEW)
     checks.sort(key=lambda c: (SEVERITY[c.verdict], -len(c.findings), c.relative))
     summary = DistrictSummary(folder, checks, time.perf_counter() - t0)
     if out_path is not None:

@@ -567,9 +567,53 @@ def check_data(live: LiveBook) -> None:
         live.alert(short_reason(report), critical=True)
 
 
+ASSIGN_SEED_PROMPT = ("数据已封存。请输入家长代表现场报出的一串数字（如 3721），作为编班的随机种子。\n"
+                      "点“取消”则不编班。")
+ASSIGN_SEED_AGAIN = "请再输入一遍核对（两遍必须相同）："
+ASSIGN_SEED_SOURCE = "现场报数（在“自动编班”输入框输入两遍核对一致）"
+
+
+def _ask_room_seed(live: LiveBook) -> int:
+    """A sealed book's seed, called out in the room and typed twice; _Cancelled on Cancel or after
+    three failed attempts. CannotAsk where no input box can be shown."""
+    prompt = ASSIGN_SEED_PROMPT
+    for _ in range(3):
+        first = live.ask(prompt, f"{TITLE}：自动编班")
+        if first is None:
+            raise _Cancelled()
+        try:
+            seed = parse_seed(first)
+        except ValueError:
+            seed = None
+        if seed is None:
+            prompt = "只能输入数字，请重新输入。\n\n" + ASSIGN_SEED_PROMPT
+            continue
+        again = live.ask(ASSIGN_SEED_AGAIN, f"{TITLE}：自动编班")
+        if again is None:
+            raise _Cancelled()
+        try:
+            if parse_seed(again) == seed:
+                return seed
+        except ValueError:
+            pass
+        prompt = "两遍输入不一致，请重新输入。\n\n" + ASSIGN_SEED_PROMPT
+    raise _Cancelled()
+
+
 def assign(live: LiveBook) -> None:
     raw = live.read_raw()
-    result = service.plan_assignment(raw, progress=live.progress)  # raises UserError before any write
+    seed = source = None
+    if service.is_sealed(raw):
+        try:
+            seed, source = _ask_room_seed(live), ASSIGN_SEED_SOURCE
+        except _Cancelled:
+            live.alert("没有编班，工作簿没有任何改动。")
+            return
+        except CannotAsk:
+            live.alert("这台电脑上无法弹出输入框，没有编班。请保存并关闭工作簿后在命令行运行：\n"
+                       "bianban assign 文件名.xlsm --seed 数字 --source \"家长代表报数\"")
+            return
+    result = service.plan_assignment(raw, seed=seed, seed_source=source, progress=live.progress)  # raises UserError before any write
     live.progress(0.95, "正在写入结果")
     apply_update(live, service.assign_update(raw, result))
     with contextlib.suppress(Exception):

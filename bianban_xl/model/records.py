@@ -59,6 +59,11 @@ class Params:
     fuzzy_homophones: bool = False
     show_scores: bool = False                                   # 班级名单显示成绩: office version of class sheets
     class_columns: list[str] = field(default_factory=list)      # 班级名单列: extra columns on class sheets
+    full_marks: dict[str, float] = field(default_factory=dict)   # 成绩满分 per subject (not in the fingerprint)
+    full_mark_default: float = 100.0
+
+    def full_mark(self, subject: str) -> float:
+        return self.full_marks.get(subject, self.full_mark_default)
 
     def names(self) -> list[str]:
         if self.class_names:

@@ -32,6 +32,8 @@ P_SUBJECTS = "成绩科目"
 P_HOMOPHONE = "同音分开"
 P_CLASS_NAMES = "班级名称"
 P_FUZZY = "同音模糊"
+P_FULL_MARKS = "成绩满分"
+DEFAULT_FULL_MARKS = 100
 P_SHOW_SCORES = "班级名单显示成绩"
 P_CLASS_COLUMNS = "班级名单列"
 
@@ -45,6 +47,7 @@ PARAM_SYNONYMS: dict[str, tuple[str, ...]] = {
     P_HOMOPHONE: ("同音字分开", "同音不同班", "同音"),
     P_CLASS_NAMES: ("班名", "班级名"),
     P_FUZZY: ("模糊同音", "模糊音", "同音模糊音"),
+    P_FULL_MARKS: ("满分", "各科满分", "科目满分", "试卷满分"),
     P_SHOW_SCORES: ("班级名单含成绩", "名单显示成绩"),
     P_CLASS_COLUMNS: ("班级名单显示列", "名单附加列"),
 }

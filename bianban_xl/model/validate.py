@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from bianban_xl.model import schema as S
+from bianban_xl.model.intake import intake_window
 from bianban_xl.model.names import normalize_name, same_name_groups, same_sound_groups
 from bianban_xl.model.cellref import range_ref
 from bianban_xl.model.problems import Report
@@ -227,10 +228,36 @@ def read_params(book: RawBook, report: Report) -> tuple[Params | None, dict[str,
                 ok = False
     school = _text(cell_of(S.P_SCHOOL)[1])
     grade = _text(cell_of(S.P_GRADE)[1])
+    full_default, full_marks = _full_marks(name, *cell_of(S.P_FULL_MARKS), report)
+    ok = ok and full_default is not None
     return Params(n_classes=n_classes, school_name=school, grade_name=grade, cap=cap, seed=seed,
                   subjects=subjects, separate_homophones=bool(sep), class_names=class_names,
-                  fuzzy_homophones=bool(fuzzy), show_scores=bool(show), class_columns=class_columns), \
-        found if ok else {"_invalid": (0, None)}
+                  fuzzy_homophones=bool(fuzzy), show_scores=bool(show), class_columns=class_columns, full_marks=full_marks,
+                  full_mark_default=full_default or float(S.DEFAULT_FULL_MARKS)), found if ok else {"_invalid": (0, None)}
+
+
+def _full_marks(sheet: str, r: int | None, v, report: Report) -> tuple[float | None, dict[str, float]]:
+    """成绩满分: blank → 100 for every subject; one number → every subject; ``语文:120,数学:120``
+    → per subject (others 100). (None, {}) after reporting an error."""
+    default = float(S.DEFAULT_FULL_MARKS)
+    if r is None or _blank(v):
+        return default, {}
+    fix = f"请填写一个数（如 150），或按科目写成 语文:120,数学:120,英语:100；不填为 {S.DEFAULT_FULL_MARKS}。"
+    num = _number(v)
+    if num is not None:
+        if num <= 0:
+            report.error(sheet, f"“{S.P_FULL_MARKS}”应为正数，现在是“{_text(v)}”。", fix, row=r, col=2)
+            return None, {}
+        return float(num), {}
+    marks: dict[str, float] = {}
+    for part in (p.strip() for p in re.split(r"[,，、;；]+", _text(v)) if p.strip()):
+        m = re.fullmatch(r"(.+?)\s*[:：=]\s*(\S+)", part)
+        x = _number(m.group(2)) if m else None
+        if m is None or x is None or x <= 0:
+            report.error(sheet, f"“{S.P_FULL_MARKS}”中的“{part}”看不懂。", fix, row=r, col=2)
+            return None, {}
+        marks[m.group(1).strip()] = float(x)
+    return default, marks
 
 
 # --- 学生名单 -------------------------------------------------------------------------------
@@ -304,6 +331,8 @@ def _read_roster(book: RawBook, params: Params | None, report: Report):
     columns = [S.resolve(h, S.ROSTER_SYNONYMS) or h for _, h in sorted(raw.items())]
     ids: dict[str, int] = {}
     missing_scores = 0
+    over: list[tuple[int, int, str, float]] = []     # scores above 成绩满分
+    zeros: list[tuple[int, int, str]] = []           # scores of 0
     for r in sh.value_rows(hr + 1):
         row = sh.rows[r - 1]
         if all(_blank(v) for v in row[:last_col]):
@@ -357,8 +386,13 @@ def _read_roster(book: RawBook, params: Params | None, report: Report):
             elif x < 0:
                 report.error(name, f"{s}成绩 {x:g} 是负数。", "请改正分数。", row=r, col=c)
                 bad = True
+            elif params is not None and x > params.full_mark(s):
+                over.append((r, c, s, x))
+                bad = True
             else:
                 scores[s] = x
+                if x == 0:
+                    zeros.append((r, c, s))
         extra = {raw[c]: sh.cell(r, c) for c in raw if c not in known_cols and raw[c] not in subjects}
         school = _text(get(S.C_SCHOOL)) or None
         huji = _text(get(S.C_HUJI)) or None
@@ -366,11 +400,54 @@ def _read_roster(book: RawBook, params: Params | None, report: Report):
         if not bad:
             students.append(Student(row=r, sid=sid, name=nm, gender=gender, birth=birth, school=school,
                                     huji=huji, level=level, scores=scores, extra=extra, klass=klass))
+    _score_range_problems(name, params, over, zeros, report)
     if missing_scores:
         report.warn(name, f"共有 {missing_scores} 个成绩为空或“缺考”，按缺考处理（不计 0 分，不参与该科平均分）。",
                     "如有漏填请补上。")
     layout = {"header_row": hr, "class_col": cols.get(S.C_CLASS, last_col + 1), "headers": dict(raw)}
     return students, columns, hr, name, layout
+
+
+def _score_range_problems(sheet: str, params: Params | None, over: list, zeros: list, report: Report) -> None:
+    """Scores above 成绩满分 are errors (each cell, then a count); scores of 0 are warnings."""
+    for r, c, s, x in over[:MAX_LISTED]:
+        report.error(sheet, f"{s}成绩 {x:g} 超过满分 {params.full_mark(s):g}。",
+                     f"请核对这个分数（常见的是多打了一位，如 850 应为 85）；如果{s}满分不是 {params.full_mark(s):g}，"
+                     f"请在“{S.SHEET_PARAMS}”的“{S.P_FULL_MARKS}”中填写（如 {s}:150）。", row=r, col=c)
+    if len(over) > MAX_LISTED:
+        report.error(sheet, f"另有 {len(over) - MAX_LISTED} 个成绩超过满分（共 {len(over)} 个）。",
+                     f"如果满分设置不对，请在“{S.SHEET_PARAMS}”的“{S.P_FULL_MARKS}”中改正。")
+    for r, c, s in zeros[:MAX_LISTED]:
+        report.warn(sheet, f"{s}成绩是 0 分。", "请核对：缺考请写“缺考”或留空（0 分会计入平均分）；确为 0 分可不改。", row=r, col=c)
+    if len(zeros) > MAX_LISTED:
+        report.warn(sheet, f"另有 {len(zeros) - MAX_LISTED} 个成绩是 0 分（共 {len(zeros)} 个）。", "请核对是否把缺考写成了 0。")
+
+
+def check_births(students: list[Student], params: Params, sheet: str, col: int | None, report: Report) -> None:
+    """Birth dates outside the grade's intake window (model.intake) are warnings."""
+    window = intake_window(params.grade_name)
+    if window is None:
+        return
+    earliest, latest, rule = window
+    odd = [s for s in students if s.birth is not None and not (earliest <= s.birth <= latest)]
+    for s in odd[:MAX_LISTED]:
+        report.warn(sheet, f"{s.name}的出生日期 {s.birth:%Y-%m-%d} 不在这一届的入学年龄范围内。",
+                    f"请核对是否录错（{rule}）。", row=s.row, col=col)
+    if len(odd) > MAX_LISTED:
+        report.warn(sheet, f"另有 {len(odd) - MAX_LISTED} 名学生的出生日期不在入学年龄范围内（共 {len(odd)} 名）。",
+                    f"请核对“{S.P_GRADE}”是否填对，及出生日期（{rule}）。")
+
+
+def check_hidden_rows(book: RawBook, sheet: str, first_row: int, report: Report) -> None:
+    """Filled rows hidden in Excel take part like any other: say so, they are easy to forget."""
+    sh = book.sheets.get(sheet)
+    if sh is None:
+        return
+    rows = sorted(r for r in sh.hidden_rows if r >= first_row and any(not _blank(v) for v in (sh.rows[r - 1] if r <= sh.n_rows else [])))
+    if rows:
+        shown = "、".join(str(r) for r in rows[:20]) + ("……" if len(rows) > 20 else "")
+        report.warn(sheet, f"有 {len(rows)} 行是隐藏的（第 {shown} 行），这些行里的学生同样参加编班。",
+                    "请取消隐藏（选中整表 → 右键 → 取消隐藏）核对这些行；不该参加编班的请删除整行，而不是隐藏。", row=rows[0])
 
 
 # --- 双胞胎 -------------------------------------------------------------------------------
@@ -555,6 +632,11 @@ def validate(book: RawBook) -> tuple[Roster | None, Report]:
     params, found = read_params(book, report)
     params_ok = params is not None and "_invalid" not in found
     students, columns, _, roster_sheet, layout = _read_roster(book, params, report)
+    if roster_sheet and layout:
+        check_hidden_rows(book, roster_sheet, layout["header_row"] + 1, report)
+    if params is not None and students:
+        birth_col = next((c for c, h in layout["headers"].items() if S.resolve(h, S.ROSTER_SYNONYMS) == S.C_BIRTH), None)
+        check_births(students, params, roster_sheet, birth_col, report)
     groups = read_twins(book, students, report) if students else []
     if params_ok and students:
         check_feasibility(students, groups, params, roster_sheet, report)

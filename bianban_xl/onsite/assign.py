@@ -15,15 +15,18 @@ from bianban_xl.engine.balance import hard_rule_violations, measures, total_scor
 from bianban_xl.engine.problem_build import build_problem
 from bianban_xl.engine.solve import solve
 from bianban_xl.model import schema as S
+from bianban_xl.model.codes import short_code
 from bianban_xl.model.fingerprint import input_fingerprint, result_fingerprint
-from bianban_xl.model.problems import Report, UserError
+from bianban_xl.model.problems import fail, Report, UserError
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Infeasible, Params, Roster
 from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.model.validate import validate
+from bianban_xl.onsite.journal import carried_entries, chain
 from bianban_xl.onsite.lock import assign_guard
 from bianban_xl.onsite.reassign import after_reassign, sheets_to_drop
-from bianban_xl.onsite.state import read_record, resolve_seed
+from bianban_xl.onsite.seal import check_seal, K_CODE, K_TIME, SHEET_SEAL
+from bianban_xl.onsite.state import COMPUTER_NOTE, draw_seed, read_record, resolve_seed, SOURCE_COMPUTER
 from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, class_sheet, record_sheet, schools_sheet, summary_sheet
 
 Progress = Callable[[float, str], None] | None
@@ -66,11 +69,13 @@ def solve_labels(roster: Roster, params: Params, seed: int, progress: Progress =
 
 def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress = None,
                     seed_source: str | None = None, force_reason: str | None = None,
-                    in_place: bool = False) -> AssignResult:
+                    in_place: bool = False, computer_seed: bool = False) -> AssignResult:
     """Validate, balance and build every result sheet. Raises UserError; writes nothing.
     A locked workbook (三不动) is refused unless ``force_reason`` is given; it is then logged. So is
     one holding on-site work (lottery, 教师搭配, late placements) when the result replaces it
-    (``in_place``)."""
+    (``in_place``). A sealed workbook (数据封存) must still match its seal, and its seed must be
+    given (called out in the room) unless ``computer_seed`` asks for a computer-drawn one,
+    labelled so everywhere."""
 
     forced_log = assign_guard(book, force_reason, in_place)
     if progress:
@@ -80,7 +85,8 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
         raise UserError(report)
     params = roster.params
     assert params is not None
-    seed, source = resolve_seed(seed, seed_source, "命令行指定", params.seed, f"“{S.SHEET_PARAMS}”中填写")
+    sealed = check_seal(book, roster)
+    seed, source = _seed_for_run(seed, seed_source, computer_seed, params.seed, sealed is not None)
     t0 = time.perf_counter()
     work: dict = {}
     try:
@@ -129,12 +135,82 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
 
     # the old lottery, 公示名单 and 教师搭配 classes no longer apply
     onsite_sheets, onsite_log = after_reassign(book, params, stamp)
-    sheets.append(record_sheet(params, info, [[stamp, f"自动编班：{len(roster.students)} 名学生编入 {params.n_classes} 个班，随机种子 {seed}（{source}），用时 {seconds:.2f} 秒"]] + forced_log + onsite_log))
+    result_code = short_code(out_fp)
+    info["封存核验码"] = f"{sealed[0][K_CODE]}（{sealed[0].get(K_TIME, '')} 封存）" if sealed else "（未封存）"
+    info["结果核验码"] = result_code
+    run_entry = [stamp, f"自动编班：{len(roster.students)} 名学生编入 {params.n_classes} 个班，随机种子 {seed}（{source}），"
+                        f"结果核验码 {result_code}，用时 {seconds:.2f} 秒"]
+    log = _log_rows(book, sealed, forced_log + [run_entry] + onsite_log)
+    sheets.append(record_sheet(params, info, log))
+    _witness_marks(sheets, params.names(), result_code, run_code=log[-1 - len(onsite_log)][2],
+                   computer=source == SOURCE_COMPUTER)
     sheets += onsite_sheets
     if progress:
         progress(1.0, "完成")
     return AssignResult(roster, params, labels, class_of, seed, source, in_fp, out_fp, stamp, sheets, report,
                         seconds, info)
+
+
+def _seed_for_run(seed: int | None, seed_source: str | None, computer_seed: bool, params_seed: int | None,
+                  sealed: bool) -> tuple[int, str]:
+    """The run's seed and its source. Sealed books take it from the room (given) or, only when
+    asked, from the computer; 参数设置's seed was typed before sealing and is not used for them."""
+    if seed is None and computer_seed:
+        return draw_seed(), SOURCE_COMPUTER
+    if sealed and seed is None:
+        fail(SHEET_SEAL, "数据已封存：随机种子应由现场报数产生（例如请家长代表报一串数字），不使用电脑或参数设置中事先填好的种子。没有编班。",
+             "请在命令行运行 bianban assign 文件 --seed 报出的数字 --source \"家长代表报数\"（在终端直接运行 bianban assign 文件 会请您输入两遍）；"
+             "确需由电脑抽取种子时加 --computer-seed，各打印件上会注明“未经现场报数”。")
+    return resolve_seed(seed, seed_source, "命令行指定", None if sealed else params_seed, f"“{S.SHEET_PARAMS}”中填写")
+
+
+def _log_rows(book: RawBook, sealed, entries: list[list]) -> list[list]:
+    """The new 编班记录's log: every entry of the old one (nothing dropped), then the seal (if it
+    is not logged yet) and this run's entries, chained."""
+    old = carried_entries(book)
+    if old and all(not row[2] for row in old):      # a log from before the chain: chain it as it is
+        old = chain([(r[0], r[1]) for r in old])
+    new = [(str(a), str(b)) for a, b, *_ in entries]
+    if sealed:
+        seal, code = sealed
+        stamp = seal.get(K_TIME, "")
+        if stamp and not any(r[0] == stamp and str(r[1]).startswith("数据封存") for r in old):
+            new.insert(0, (stamp, f"数据封存：输入核验码 {code}"))
+    return old + chain(new, old[-1][2] if old else "")
+
+
+def _witness_marks(sheets: list[SheetSpec], class_names: list[str], result_code: str, run_code: str,
+                   computer: bool) -> None:
+    """The result 核验码 in large type on the pages people sign (编班汇总, 编班记录), and a
+    computer-drawn seed labelled on them and on every class sheet's footer."""
+    for spec in sheets:
+        if spec.name == S.SHEET_SUMMARY:
+            # row 3 (between the subtitle and 一、) on the first page; every page's footer carries it too
+            spec.add(3, 1, [[f"结果核验码：{result_code}"]], "title")
+            spec.row_heights[3] = 30.0
+            spec.header_footer = f"结果核验码 {result_code} · {spec.header_footer}"   # the sheet name stays last
+            if computer:
+                sub = next((b for b in spec.blocks if b.top == 2 and b.style == "subtitle"), None)
+                if sub is not None:
+                    sub.values[0][0] = f"{sub.values[0][0]}（{COMPUTER_NOTE.rstrip('。')}）"
+        elif spec.name == S.SHEET_RECORD:
+            r = spec.max_row + 2
+            what = "核对：验证结果（bianban verify）和全区核查会显示同一个结果核验码。"
+            if spec.name == S.SHEET_RECORD:
+                # above the 运行日志, which stays last so later steps' entries continue its table
+                r = next((b.top for b in spec.blocks if b.style == "section"), r)
+                for b in spec.blocks:
+                    if b.top >= r:
+                        b.top += 4 if computer else 3
+                what += f"本次编班的日志校验码：{run_code}。"
+                spec.col_widths[1] = max(spec.col_widths.get(1, 0), 19)
+                spec.col_widths.setdefault(3, 16)
+            spec.add(r, 1, [[f"结果核验码：{result_code}"]], "title")
+            spec.add(r + 1, 1, [[what]], "note")
+            if computer:
+                spec.add(r + 2, 1, [[COMPUTER_NOTE]], "warn")
+        elif computer and spec.name in class_names:
+            spec.header_footer = f"{COMPUTER_NOTE} · {spec.header_footer}".strip(" ·")
 
 
 def previous_result_sheets(book: RawBook) -> list[str]:

@@ -23,6 +23,7 @@ from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.records import Roster, TwinGroup
 from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.model.validate import validate
+from bianban_xl.onsite.journal import append_rows
 from bianban_xl.onsite.lock import relock_rows, result_sheet_names
 from bianban_xl.onsite.public_list import public_sheet
 from bianban_xl.onsite.state import head_of_class_from_log, key_values_all, lock_info, read_record, require_assigned, resolve_seed
@@ -242,9 +243,8 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
         upd.sheets.append(public_sheet(full, params, head_of_class_from_log(book), stamp))
     keys = [roster.students[i].key for i, _, _ in placements]
     upd.record_rows.append([BATCH_KEY, stamp, str(seed), "|".join(keys), f"种子来源：{source}"])
-    for i, c, why in placements:
-        s = roster.students[i]
-        upd.record_rows.append([stamp, f"插班：{s.name}（{s.key}，{s.gender}）编入{c}。理由：{why}"])
+    upd.record_rows += append_rows(book, [(stamp, f"插班：{roster.students[i].name}（{roster.students[i].key}，{roster.students[i].gender}）编入{c}。理由：{why}")
+                                          for i, c, why in placements])
     upd.messages.append(f"插班完成：{len(placements)} 名学生（随机种子 {seed}，{source}），没有移动任何已编班的学生：")
     upd.messages += [f"  {roster.students[i].name}（第{roster.students[i].row}行） → {c}：{why}" for i, c, why in placements]
     if lock_info(book) is not None:

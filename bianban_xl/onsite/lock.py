@@ -12,6 +12,7 @@ from bianban_xl.model.fingerprint import sha
 from bianban_xl.model.problems import fail, Report, UserError
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.sheet_model import BookUpdate
+from bianban_xl.onsite.journal import append_rows
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.state import K_COLUMN, K_DRAW, K_SHEETS, K_STATE, K_TIME, lock_info, LOCKED, names_on_class_sheet, read_draw_log, read_record, require_assigned, text, VerifyResult
 from bianban_xl.reports.result_sheets import SHEET_SCHOOLS
@@ -114,7 +115,8 @@ def plan_lock(book: RawBook, verified: VerifyResult, reason: str | None = None) 
         raise UserError(rep)
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     upd = BookUpdate(protect=result_sheet_names(book))
-    upd.record_rows = [[], ["锁定（三不动）"], ["项目", "内容"]] + lock_rows(book, stamp)
+    upd.record_rows = append_rows(book, [(stamp, f"锁定（三不动）：{len(upd.protect)} 个结果工作表设保护，记录班级列、各班名单和抽签结果的指纹")])
+    upd.record_rows += [[], ["锁定（三不动）"], ["项目", "内容"]] + lock_rows(book, stamp)
     if reason and reason.strip():
         upd.record_rows.append(["锁定原因", reason.strip()])
     upd.record_rows.append(["锁定说明", "结果已公示并锁定：结果工作表已设保护；之后的任何改动都会被“验证结果”发现。插班不移动已编班的学生。"])

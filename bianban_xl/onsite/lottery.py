@@ -17,11 +17,13 @@ from datetime import datetime
 import numpy as np
 
 from bianban_xl.model import schema as S
+from bianban_xl.model.codes import short_code
 from bianban_xl.model.problems import fail, Report, UserError
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Params
 from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.model.validate import validate
+from bianban_xl.onsite.journal import append_rows
 from bianban_xl.onsite.public_list import public_sheet
 from bianban_xl.onsite.state import HEAD_COLS, read_draw_log, read_record, refuse_if_locked, require_assigned, resolve_seed, text, VerifyResult
 from bianban_xl.onsite.teachers import read_teachers, recorded_teams, teams_sheet
@@ -32,6 +34,8 @@ MODE_MANUAL = "现场实物抽签（结果由教务处录入）"
 DRAW_RULE = ("抽签规则：班主任按“教师搭配”中团队的先后顺序（没有教师搭配时按“教师名单”中的先后顺序）排列，"
              "用随机种子生成一个随机排列（numpy PCG64），第 i 位班主任得到排列中第 i 个位置对应的班级。"
              "同一种子必然得到同一结果，可用“验证结果”复核。")
+MANUAL_RULE = (f"抽签方式：现场实物抽签，由班主任本人抽取签条，监督人员见证；教务处把每位班主任抽到的班级录入“{S.SHEET_DRAW_INPUT}”，"
+               "本表据此生成。请核对每一行与签条一致后签字。")
 
 
 @dataclass
@@ -158,7 +162,7 @@ def plan_draw(book: RawBook, verified: VerifyResult, seed: int | None = None, se
     names = params.names()
     if manual:
         classes = read_manual(book, heads, names)
-        mode, seed_text, source = MODE_MANUAL, "—", f"现场抽签，结果录入在“{S.SHEET_DRAW_INPUT}”"
+        mode, seed_text, source = MODE_MANUAL, "", f"现场抽签，结果录入在“{S.SHEET_DRAW_INPUT}”"
     else:
         seed, source = resolve_seed(seed, seed_source, "现场输入")
         classes = [names[k] for k in computer_draw(len(heads), seed)]
@@ -173,9 +177,9 @@ def plan_draw(book: RawBook, verified: VerifyResult, seed: int | None = None, se
         upd.sheets.append(teams_sheet(teams, params, stamp, class_of_team=[classes[i] for i in range(teams.n)]))
     upd.sheets.append(public_sheet(roster, params, head_of_class, stamp))
     upd.cells += [(c, 2, 1, f"班主任：{h}") for c, h in head_of_class.items() if c in book.sheets]
-    upd.record_rows.append([stamp, f"班主任抽签（{mode}，种子 {seed_text}，{source}）："
-                            + "；".join(f"{h.name}→{c}" for h, c in zip(heads, classes))])
-    upd.messages.append(f"抽签完成（{mode}；随机种子 {seed_text}，{source}）：")
+    how = f"{mode}，种子 {seed_text}，{source}" if seed_text else f"{mode}，{source}"
+    upd.record_rows += append_rows(book, [(stamp, f"班主任抽签（{how}）：" + "；".join(f"{h.name}→{c}" for h, c in zip(heads, classes)))])
+    upd.messages.append(f"抽签完成（{mode}；随机种子 {seed_text}，{source}）：" if seed_text else f"抽签完成（{mode}；{source}）：")
     upd.messages += [f"  {h.name}（{h.subject}） → {c}" for h, c in sorted(zip(heads, classes), key=lambda x: names.index(x[1]))]
     upd.messages.append(f"请打印“{S.SHEET_DRAW_LOG}”请监督人员和家长代表签字；“{S.SHEET_PUBLIC}”可打印张贴。")
     return upd
@@ -188,17 +192,20 @@ CHECK_ITEMS = ("学生名单指纹", "教师搭配指纹")
 def draw_sheet(params: Params, info: dict[str, str], heads: list[Head], classes: list[str]) -> SheetSpec:
     """抽签记录 on one portrait A4 page at 100 %: the draw, the result, the rule, signature lines. The
     full fingerprints it was drawn against are kept below the page (复核用, not printed)."""
-    spec = SheetSpec(name=S.SHEET_DRAW_LOG, header_footer=S.SHEET_DRAW_LOG)
+    code = short_code(info["学生名单指纹"])
+    spec = SheetSpec(name=S.SHEET_DRAW_LOG, header_footer=f"结果核验码 {code} · {S.SHEET_DRAW_LOG}")
     spec.col_widths = {1: 10, 2: 16, 3: 12, 4: 12, 5: 18}
     chars = sum(spec.col_widths.values()) - 2
     spec.add(1, 1, [[sheet_title(params, "班主任抽签记录")]], "title")
+    manual = info["抽签方式"] == MODE_MANUAL
     r = 2
     for line in note_lines("本表由软件自动生成。打印后请班主任本人、监督人员和家长代表签字，与编班结果一并存档。", chars):
         spec.add(r, 1, [line], "subtitle")
         r += 1
+    spec.add(r, 1, [[f"结果核验码：{code}"]], "title")      # the row before the table: the page keeps its length
     r += 1
     spec.add(r, 1, [["项目", "内容"]], "header")
-    items = [[k, info[k]] for k in PRINTED_DRAW_ITEMS]
+    items = [[k, info[k]] for k in PRINTED_DRAW_ITEMS if not (manual and k == "随机种子")]
     spec.add(r + 1, 1, items, "body")
     r += 1 + len(items) + 1
     spec.add(r, 1, [["抽签结果"]], "section")
@@ -208,7 +215,7 @@ def draw_sheet(params: Params, info: dict[str, str], heads: list[Head], classes:
     spec.add(r + 2, 1, [[n, heads[i].name, heads[i].subject, classes[i], None] for n, i in enumerate(order, start=1)], "body")
     spec.row_heights.update({r + 2 + n: 22.0 for n in range(len(heads))})      # room to sign
     r += 2 + len(heads) + 1
-    for text in (DRAW_RULE, "抽签针对的是“编班记录”中结果指纹所代表的这一份分班结果；分班如有改动，指纹就会不同，"
+    for text in (MANUAL_RULE if manual else DRAW_RULE, "抽签针对的是“编班记录”中结果指纹所代表的这一份分班结果；分班如有改动，指纹就会不同，"
                  "抽签结果随之作废。完整指纹记录在本表打印范围下方，供“验证结果”复核。"):
         lines = note_lines(text, chars)
         spec.add(r, 1, lines, "note")
@@ -218,9 +225,10 @@ def draw_sheet(params: Params, info: dict[str, str], heads: list[Head], classes:
     spec.add(r + 2, 1, [["家长代表签字：______________  ______________  ______________"]], "sign")
     spec.add(r + 4, 1, [["教务处（经办人）：______________    日期：______年____月____日"]], "sign")
     spec.row_heights.update({r: 26.0, r + 2: 26.0, r + 4: 26.0})
-    spec.print_area = f"A1:E{r + 4}"
-    spec.add(r + 7, 1, [["复核用数据（不打印）"]], "section")
-    spec.add(r + 8, 1, [[k, info[k]] for k in CHECK_ITEMS], "body")
+    last = r + 4                     # a computer seed is labelled by 种子来源 (电脑随机抽取（未经现场报数）) above
+    spec.print_area = f"A1:E{last}"
+    spec.add(last + 3, 1, [["复核用数据（不打印）"]], "section")
+    spec.add(last + 4, 1, [[k, info[k]] for k in CHECK_ITEMS], "body")
     return spec
 
 

@@ -12,6 +12,7 @@ from bianban_xl.model.problems import fail, UserError
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Params, Roster
 from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
+from bianban_xl.onsite.journal import append_rows
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.state import head_of_class_from_log, require_assigned
 from bianban_xl.reports.result_sheets import note_lines, sheet_title
@@ -82,6 +83,7 @@ def plan_public(book: RawBook) -> BookUpdate:
     heads = head_of_class_from_log(book)
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     upd = BookUpdate(sheets=[public_sheet(roster, roster.params, heads, stamp)])
+    upd.record_rows += append_rows(book, [(stamp, f"公示名单：{len(roster.params.names())} 个班、{len(roster.students)} 名学生" + ("，含抽签确定的班主任" if heads else "，班主任待抽签"))])
     upd.messages.append(f"公示名单已生成（工作表“{S.SHEET_PUBLIC}”，每班一页）"
                         + ("，含抽签确定的班主任。" if heads else "；尚未抽签，班主任一栏为“待抽签”。"))
     return upd

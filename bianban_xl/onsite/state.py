@@ -65,6 +65,10 @@ class VerifyResult:
     record: dict[str, str] = field(default_factory=dict)
 
 
+SOURCE_COMPUTER = "电脑随机抽取（未经现场报数）"
+COMPUTER_NOTE = "本次随机种子由电脑抽取，未经现场报数见证。"
+
+
 def draw_seed() -> int:
     """A fresh 6-digit seed, easy to read out and write down on site."""
     return 100000 + secrets.randbelow(900000)
@@ -78,7 +82,7 @@ def resolve_seed(seed: int | None, seed_source: str | None, given: str,
         return seed, seed_source or given
     if params_seed is not None:
         return params_seed, params_source
-    return draw_seed(), "电脑随机抽取"
+    return draw_seed(), SOURCE_COMPUTER
 
 
 def names_on_class_sheet(rows: list[list[object]]) -> list[tuple[str, str]]:

@@ -21,6 +21,7 @@ from bianban_xl.model.problems import fail, Report, UserError
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Params
 from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
+from bianban_xl.onsite.journal import append_rows
 from bianban_xl.model.validate import _number as num, read_params
 from bianban_xl.onsite.state import key_values, refuse_if_locked, resolve_seed, text
 from bianban_xl.reports.result_sheets import note_lines, PORTRAIT_CHARS, sheet_title
@@ -407,6 +408,7 @@ def plan_teams(book: RawBook, seed: int | None = None, seed_source: str | None =
     teams = build_teams(teachers, params.n_classes, seed, source, sheet)
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     upd = BookUpdate(sheets=[teams_sheet(teams, params, stamp)])
+    upd.record_rows += append_rows(book, [(stamp, f"教师搭配：{teams.n} 个教师团队，搭配种子 {seed}（{source}），教师搭配指纹 {teams.fingerprint()[:16]}")])
     upd.messages.append(f"教师搭配完成：{teams.n} 个教师团队，{len(teams.subjects)} 个学科（{'、'.join(teams.subjects)}）；搭配种子 {seed}（{source}）。")
     upd.messages += team_range_lines(teams)
     return teams, upd

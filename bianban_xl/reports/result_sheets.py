@@ -539,7 +539,8 @@ def schools_sheet(roster: Roster, params: Params, labels: np.ndarray,
 
 
 RECORD_KEYS = ("学校名称", "年级", "编班时间", "软件版本", "运行环境", "随机种子", "种子来源", "班级数", "班额上限",
-               "成绩科目", "同音分开", "班级名称", "学生人数", "双胞胎申请", "输入指纹", "结果指纹", "硬性规则", "复核方法", "计算量")
+               "成绩科目", "同音分开", "班级名称", "学生人数", "双胞胎申请", "输入指纹", "结果指纹", "封存核验码", "结果核验码",
+               "硬性规则", "复核方法", "计算量")
 
 
 def record_sheet(params: Params, info: dict[str, object], log: list[list[object]] | None = None) -> SheetSpec:
@@ -553,16 +554,19 @@ def record_sheet(params: Params, info: dict[str, object], log: list[list[object]
     r = 4 + len(rows) + 1
     if log:
         spec.add(r, 1, [["运行日志"]], "section")
-        spec.add(r + 1, 1, [["时间", "事项"]], "header")
+        spec.add(r + 1, 1, [["时间", "事项", "校验码"][:max(len(x) for x in log)]], "header")
         spec.add(r + 2, 1, log, "wrap")
-    spec.col_widths = {1: 18, 2: PORTRAIT_CHARS - 20}
+    three = bool(log) and max(len(x) for x in log) > 2
+    spec.col_widths = {1: 18, 2: PORTRAIT_CHARS - (34 if three else 20)}
+    if three:
+        spec.col_widths[3] = 14
     for row, (_, value) in enumerate(rows, start=4):
         lines = len(note_lines(str(value or ""), spec.col_widths[2] - 1))
         if lines > 1:
             spec.row_heights[row] = 14.0 * lines
     if log:
         for row, entry in enumerate(log, start=r + 2):
-            lines = max(len(note_lines(str(v or ""), spec.col_widths[2] - 1)) for v in entry[1:2]) if len(entry) > 1 else 1
+            lines = len(note_lines(str(entry[1] or ""), spec.col_widths[2] - 1)) if len(entry) > 1 else 1
             if lines > 1:
                 spec.row_heights[row] = 14.0 * lines
     spec.freeze = "A4"

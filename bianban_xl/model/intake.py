@@ -1,0 +1,33 @@
+"""Plausibility of the intake: the birth-date window a grade's new students fall in.
+
+Rule (stated in every warning): a child starts 小学一年级 having turned 6 by 31 August of the
+intake year, 初一 12, 高一 15 (the usual 8月31日 cut-off). The regular cohort was born from
+1 September (intake year − age − 1) to 31 August (intake year − age). A birth date after that
+window (too young to enrol) or more than one school year before it is worth a second look: most
+are typing errors (2031, 2103 …), the rest children who started late or repeat a year. The
+intake year is the year in the 年级 text (“2026级初一”), else the current year.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_AGES = ((("初一", "七年级", "7年级", "初中"), 12, "初一"), (("一年级", "1年级", "小学"), 6, "小学一年级"),
+         (("高一", "十年级", "高中"), 15, "高一"))
+
+
+def intake_window(grade: str, today: date | None = None) -> tuple[date, date, str] | None:
+    """(earliest, latest, rule text) of plausible birth dates, or None when the grade is unknown."""
+    g = re.sub(r"\s+", "", grade or "")
+    hit = next(((age, what) for words, age, what in _AGES if any(w in g for w in words)), None)
+    if hit is None:
+        return None
+    age, what = hit
+    m = re.search(r"(20\d\d)\s*[级届年]", g)
+    year = int(m.group(1)) if m else (today or date.today()).year
+    latest = date(year - age, 8, 31)
+    earliest = date(year - age - 2, 9, 1)
+    rule = (f"{year}年入学的{what}学生应在 {latest:%Y-%m-%d} 之前满 {age} 周岁，同届学生一般出生于 "
+            f"{date(year - age - 1, 9, 1):%Y-%m-%d} 至 {latest:%Y-%m-%d}；早于 {earliest:%Y-%m-%d}"
+            f"（大一岁以上）或晚于 {latest:%Y-%m-%d}（未到入学年龄）的请核对")
+    return earliest, latest, rule

@@ -1,0 +1,73 @@
+"""The command line speaks Chinese: help, usage lines and argparse's own errors; usage errors exit 1."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from bianban_xl.cli.main import build_parser, main
+
+ENGLISH = re.compile(r"usage:|positional arguments|options:|optional arguments|show this help|"
+                     r"the following arguments|invalid int|unrecognized|invalid choice|error:|expected one")
+COMMANDS = [c for c in build_parser()._subparsers._group_actions[0].choices]
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "bianban_xl.cli.main", *args], capture_output=True, text=True,
+                          encoding="utf-8", timeout=120)
+
+
+def test_assign_without_arguments_is_a_chinese_usage_error():
+    r = _run("assign")
+    text = r.stdout + r.stderr
+    assert r.returncode == 1, text
+    assert "缺少必填的参数：工作簿" in text and "用法：bianban assign" in text and "bianban assign --help" in text
+    assert not ENGLISH.search(text), text
+
+
+def test_a_seed_that_is_not_a_number(tmp_path):
+    r = _run("assign", str(tmp_path / "x.xlsx"), "--seed", "abc")
+    text = r.stdout + r.stderr
+    assert r.returncode == 1 and "“abc”不是整数" in text and "--seed" in text, text
+    assert not ENGLISH.search(text), text
+
+
+@pytest.mark.parametrize("args, words", [
+    (["nosuch"], "“nosuch”不是可用的选项"),
+    (["check", "a.xlsx", "b.xlsx"], "无法识别的参数：b.xlsx"),
+    (["batch", "dir"], "缺少必填的参数：-o"),
+    (["draw", "a.xlsx", "--seed"], "后面需要跟一个值"),
+])
+def test_argparse_messages_in_chinese(args, words, capsys):
+    assert main(args) == 1
+    text = "".join(capsys.readouterr())
+    assert words in text, text
+    assert not ENGLISH.search(text), text
+
+
+@pytest.mark.parametrize("command", [None] + COMMANDS)
+def test_every_help_is_chinese_with_examples(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(([command] if command else []) + ["--help"])
+    text = capsys.readouterr().out
+    assert exc.value.code == 0
+    assert text.startswith("用法：bianban") and "选项" in text and "显示本帮助" in text
+    assert "示例" in text or "常用流程" in text
+    assert not ENGLISH.search(text), text
+    assert not re.search(r"\b(?!(?:CPU|WPS)\b)[A-Z]{3,}\b", text), text    # no English metavars such as OUTPUT, PORT
+
+
+def test_assign_source_and_computer_seed_are_recorded(tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    from conftest import write_book
+    from onsite_helpers import kv
+
+    src = write_book(tmp_path / "in.xlsx")
+    out = tmp_path / "out.xlsx"
+    assert main(["assign", str(src), "-o", str(out), "--seed", "3721", "--source", "家长代表报数"]) == 0
+    assert kv(load_workbook(out)["编班记录"])["种子来源"] == "家长代表报数"
+    assert main(["assign", str(src), "-o", str(out), "--seed", "1", "--computer-seed"]) == 1
+    assert "只能用一个" in capsys.readouterr().out

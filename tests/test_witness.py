@@ -1,0 +1,205 @@
+"""Witnessed runs on real workbooks: 数据封存 and its input 核验码, the seed from the room (typed
+twice) or an explicitly labelled computer seed, the result 核验码 in large type on signed pages, the
+chained append-only 编班记录 log, district --codes, and a manual lottery record without the
+computer rule."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from openpyxl import load_workbook, Workbook
+
+from bianban_xl.cli import main as cli
+from bianban_xl.cli.main import ask_seed_twice, main
+from bianban_xl.district.check import district_check, FAIL, PASS, REVIEW
+from bianban_xl.model.codes import ALPHABET, normalize_code, short_code
+
+from conftest import sha, write_book
+from onsite_helpers import kv, TEACHERS
+
+CODE = re.compile(rf"[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}")
+
+
+def _sealed(tmp_path, capsys):
+    src = write_book(tmp_path / "输入.xlsx", extra_sheets={"教师名单": TEACHERS})
+    assert main(["seal", str(src)]) == 0
+    out = capsys.readouterr().out
+    code = CODE.search(out).group(0)
+    return src, code
+
+
+def _cells(ws):
+    return {(c.row, c.column): c for row in ws.iter_rows() for c in row if c.value is not None}
+
+
+def _big_code(ws) -> str:
+    """The result 核验码 printed in large type on a sheet."""
+    hits = [c for c in _cells(ws).values() if str(c.value).startswith("结果核验码：")]
+    assert hits, ws.title
+    assert all(c.font.sz >= 14 and c.font.b for c in hits), [(c.coordinate, c.font.sz) for c in hits]
+    return CODE.search(str(hits[0].value)).group(0)
+
+
+def test_short_codes():
+    code = short_code("0" * 64)
+    assert code == "2222-2222-2222"
+    c = short_code("f3a9" + "0" * 60)
+    assert CODE.fullmatch(c) and not set(c) & set("01IO")
+    assert normalize_code(c.lower().replace("-", " ")) == c
+    assert short_code("") == ""
+
+
+def test_seal_then_seed_from_the_room(tmp_path, capsys):
+    src, code = _sealed(tmp_path, capsys)
+    seal = kv(load_workbook(src)["数据封存"])
+    assert seal["输入核验码"] == code
+    # no seed on a sealed book, not at a terminal: refused, nothing written
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(src), "-o", str(out)]) == 1
+    text = capsys.readouterr().out
+    assert "数据已封存" in text and "--seed" in text and "--computer-seed" in text and not out.exists()
+    # the seed called out in the room
+    assert main(["assign", str(src), "-o", str(out), "--seed", "3721", "--source", "家长代表报数"]) == 0
+    wb = load_workbook(out)
+    rec = kv(wb["编班记录"])
+    assert rec["封存核验码"].startswith(code) and rec["种子来源"] == "家长代表报数"
+    assert rec["结果核验码"] == short_code(rec["结果指纹"])
+    assert _big_code(wb["编班汇总"]) == rec["结果核验码"] == _big_code(wb["编班记录"])
+    assert "未经现场报数" not in " ".join(str(c.value) for c in _cells(wb["编班汇总"]).values())
+    log = [r for r in wb["编班记录"].iter_rows(values_only=True) if r[0] and re.match(r"\d{4}-", str(r[0]))]
+    assert log[0][1].startswith("数据封存") and log[1][1].startswith("自动编班") and all(CODE.fullmatch(r[2]) for r in log)
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == 0
+    assert rec["结果核验码"] in capsys.readouterr().out
+    # a record claiming another seal (or another result code) is caught
+    for key, value in (("封存核验码", "2345-6789-ABCD（2026-01-01 08:00:00 封存）"), ("结果核验码", "2345-6789-ABCD")):
+        wb = load_workbook(out)
+        ws = wb["编班记录"]
+        next(c for c in ws["A"] if c.value == key).offset(column=1).value = value
+        wb.save(tmp_path / "forged.xlsx")
+        assert main(["verify", str(tmp_path / "forged.xlsx")]) == 1
+        assert f"{key} 2345-6789-ABCD" in capsys.readouterr().out
+
+
+def test_changed_after_sealing_is_refused(tmp_path, capsys):
+    src, code = _sealed(tmp_path, capsys)
+    wb = load_workbook(src)
+    wb["学生名单"]["H5"] = 99 if wb["学生名单"]["H5"].value != 99 else 98
+    wb.save(src)
+    before = sha(src)
+    assert main(["assign", str(src), "--seed", "3721"]) == 1
+    text = capsys.readouterr().out
+    assert "封存" in text and code in text and "被改动" in text
+    assert sha(src) == before
+
+
+def test_seed_typed_twice_at_a_terminal(tmp_path, capsys, monkeypatch):
+    answers = iter(["37 21", "3712", "３７２１", "3721"])           # a typo first, then twice the same
+    assert ask_seed_twice(lambda prompt: next(answers)) == (3721, "现场报数（输入两遍核对一致）")
+    assert "不一致" in capsys.readouterr().out
+    assert ask_seed_twice(lambda prompt: "abc") is None
+    src, _ = _sealed(tmp_path, capsys)
+    monkeypatch.setattr(cli.sys.stdin, "isatty", lambda: True, raising=False)
+    typed = iter(["2468", "2468"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(src), "-o", str(out)]) == 0
+    rec = kv(load_workbook(out)["编班记录"])
+    assert rec["随机种子"] == "2468" and rec["种子来源"].startswith("现场报数")
+
+
+def test_computer_seed_is_labelled_on_every_printout(tmp_path, capsys):
+    src, _ = _sealed(tmp_path, capsys)
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(src), "-o", str(out), "--computer-seed"]) == 0
+    wb = load_workbook(out)
+    assert kv(wb["编班记录"])["种子来源"] == "电脑随机抽取（未经现场报数）"
+    for name in ("编班汇总", "编班记录"):
+        assert any("未经现场报数" in str(c.value) for c in _cells(wb[name]).values()), name
+    for name in ("1班", "2班", "3班"):
+        assert "未经现场报数" in wb[name].oddFooter.center.text, name
+
+
+def _log_rows(ws):
+    return [c.row for c in ws["A"] if c.value and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", str(c.value))]
+
+
+def test_log_is_chained_and_append_only(tmp_path, capsys):
+    src, _ = _sealed(tmp_path, capsys)
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(src), "-o", str(out), "--seed", "11"]) == 0
+    for step in (["teachers"], ["draw", "--seed", "3721"], ["public"], ["lock"]):
+        assert main([step[0], str(out)] + step[1:]) == 0
+    assert main(["assign", str(out), "--seed", "12", "--force", "--reason", "教育局批准重排"]) == 0
+    wb = load_workbook(out)
+    ws = wb["编班记录"]
+    texts = [ws.cell(r, 2).value for r in _log_rows(ws)]
+    kinds = [t.split("：")[0].split("（")[0] for t in texts]
+    assert kinds[:6] == ["数据封存", "自动编班", "教师搭配", "班主任抽签", "公示名单", "锁定"], kinds
+    assert kinds[6] == "强制重新编班" and kinds[7] == "自动编班", kinds          # the old entries stay, the new follow
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == 0
+    assert f"{len(texts)} 条运行日志" in capsys.readouterr().out
+    rows = _log_rows(ws)
+    # an entry edited
+    wb = load_workbook(out)
+    wb["编班记录"].cell(rows[3], 2).value = wb["编班记录"].cell(rows[3], 2).value.replace("3721", "3722")
+    wb.save(tmp_path / "edited.xlsx")
+    # an entry removed from the middle
+    wb = load_workbook(out)
+    wb["编班记录"].delete_rows(rows[2])
+    wb.save(tmp_path / "removed.xlsx")
+    # two entries swapped
+    wb = load_workbook(out)
+    ws2 = wb["编班记录"]
+    for c in (1, 2, 3):
+        a, b = ws2.cell(rows[2], c), ws2.cell(rows[3], c)
+        a.value, b.value = b.value, a.value
+    wb.save(tmp_path / "swapped.xlsx")
+    for name, row in (("edited", rows[3]), ("removed", rows[2]), ("swapped", rows[2])):
+        capsys.readouterr()
+        assert main(["verify", str(tmp_path / f"{name}.xlsx")]) == 1, name
+        text = capsys.readouterr().out
+        assert f"“编班记录”第{row}行的日志" in text, (name, text)
+
+
+def test_manual_lottery_record_has_no_computer_rule(tmp_path, capsys):
+    src = write_book(tmp_path / "输入.xlsx", extra_sheets={"教师名单": TEACHERS,
+                                                         "抽签结果": [["班主任", "班级"], ["王芳", "2班"], ["赵敏", "3班"], ["陈刚", "1班"]]})
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(src), "-o", str(out), "--seed", "5"]) == 0
+    assert main(["draw", str(out), "--manual"]) == 0
+    wb = load_workbook(out)
+    text = " ".join(str(c.value) for c in _cells(wb["抽签记录"]).values())
+    assert "PCG64" not in text and "随机种子" not in text and "—" not in text, text
+    assert "现场实物抽签" in text and "签条" in text
+    assert _big_code(wb["抽签记录"]) == kv(wb["编班记录"])["结果核验码"]
+    log = " ".join(str(c.value) for c in _cells(wb["编班记录"]).values())
+    assert "种子 —" not in log
+    assert main(["verify", str(out)]) == 0
+
+
+def test_district_checks_the_codes_reported_on_paper(tmp_path, capsys):
+    folder = tmp_path / "各校"
+    folder.mkdir()
+    codes = {}
+    for school, seed in (("甲中学", 1), ("乙中学", 2), ("丙中学", 3)):
+        src = write_book(tmp_path / f"{school}_in.xlsx", params=[("学校名称", school), ("年级", "2026级初一"), ("班级数", 3)])
+        assert main(["assign", str(src), "-o", str(folder / f"{school}.xlsx"), "--seed", str(seed)]) == 0
+        codes[school] = kv(load_workbook(folder / f"{school}.xlsx")["编班记录"])["结果核验码"]
+    paper = Workbook()
+    ws = paper.active
+    ws.append(["学校", "核验码"])
+    ws.append(["甲中学", codes["甲中学"].lower().replace("-", " ")])     # as written down: fine
+    ws.append(["乙中学", codes["丙中学"]])                               # not the file that was signed
+    ws.append(["丁中学", "2345-6789-ABCD"])                             # reported, but no file
+    paper.save(tmp_path / "核验码.xlsx")
+    res = district_check(folder, tmp_path / "汇总.xlsx", jobs=1, codes=tmp_path / "核验码.xlsx")
+    by = {c.school: c for c in res.checks}
+    assert by["甲中学"].verdict == PASS
+    assert by["乙中学"].verdict == FAIL and any(f.kind == "核验码不符" and codes["丙中学"] in f.text for f in by["乙中学"].findings)
+    assert by["丙中学"].verdict == REVIEW and "没有这所学校报送的核验码" in by["丙中学"].findings[0].text
+    assert by["丁中学"].verdict == REVIEW
+    overview = " ".join(str(c.value) for c in _cells(load_workbook(tmp_path / "汇总.xlsx")["学校汇总"]).values())
+    assert "核验码不符" in overview or "纸面上报送" in overview
+    assert main(["district", str(folder), "-o", str(tmp_path / "汇总2.xlsx"), "--codes", str(tmp_path / "核验码.xlsx")]) == 1
