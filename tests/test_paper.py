@@ -107,3 +107,12 @@ def test_print_setup_in_the_file(printed):
             margins = re.search(r"<pageMargins [^>]*>", xml).group(0)
             bottom, footer = (float(re.search(f'{k}="([\\d.]+)"', margins).group(1)) for k in ("bottom", "footer"))
             assert footer < bottom                               # the footer inside the margin
+
+
+def test_summary_pages_rule_labels_and_charts_alone(printed):
+    _, pages = printed
+    text = "\n".join(p.text for p in pages["编班汇总"])
+    assert "评价规则" in text and "达到最优" in text and R.SCHOOL in text
+    assert len(re.findall(r"^\s*理论最小差距", text, re.M)) >= 2          # the detail tables' row labels
+    charts = [p for p in pages["编班汇总"] if "四、图表" in p.text or "各班各科平均分" in p.text]
+    assert charts and not any("图表数据" in p.text for p in charts)      # chart data never printed

@@ -144,9 +144,9 @@ def pdf_pages(pdf: Path) -> list[Page]:
 
 
 def footer(page: Page) -> str:
-    """The words of the page's bottom line (the footer), joined."""
-    bottom = max((w[3] for w in page.words), default=0.0)
-    return "".join(w[4] for w in sorted((w for w in page.words if w[3] > bottom - 4), key=lambda w: w[0]))
+    """The page's footer line ('<sheet>  第 p 页，共 n 页'), spaces removed."""
+    lines = [ln.replace(" ", "") for ln in page.text.splitlines() if re.search(r"第\s*\d+\s*页，共", ln)]
+    return lines[-1] if lines else ""
 
 
 def sheet_pages(pages: list[Page], sheet_names: list[str]) -> dict[str, list[Page]]:

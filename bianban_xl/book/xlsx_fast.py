@@ -72,8 +72,10 @@ def _obj_xml(obj) -> str:
 
 def _absolute(ref: str) -> str:
     """'B7' -> '$B$7' (as openpyxl writes print areas)."""
-    m = re.fullmatch(r"\$?([A-Za-z]+)\$?(\d+)", ref.strip())
-    return f"${m.group(1).upper()}${m.group(2)}" if m else ref
+    m = re.fullmatch(r"\$?([A-Za-z]+)\$?(\d*)", ref.strip())
+    if m is None:
+        return ref
+    return f"${m.group(1).upper()}" + (f"${m.group(2)}" if m.group(2) else "")
 
 
 def _letter(c: int) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 
 from bianban_xl.model import schema as S
 from bianban_xl.engine.balance import Measure, measures, subject_scores, total_scores
-from bianban_xl.engine.baselines import random_assign, snake_assign
+from bianban_xl.engine.baselines import snake_assign
 from bianban_xl.model.cellref import column_letter
 from bianban_xl.model.records import Params, Roster
 from bianban_xl.model.sheet_model import ChartSpec, SheetSpec
@@ -204,22 +204,75 @@ def _note(roster: Roster, i: int) -> str | None:
     return None
 
 
-def _verdict(m: Measure) -> tuple[str, str]:
-    """(text, style) for a gap against its bound."""
+VERDICT_RULE = ("评价规则：本次差距等于理论最小差距为“达到最优”（绿）；超出理论最小差距的部分不到随机分班典型差距"
+                "超出部分的四分之一为“接近最优”（绿）；小于随机分班典型差距为“基本均衡”（黄）；否则为“差距较大”（红）。"
+                "随机分班典型差距：把这份名单完全随机地分进同样大小的班，该项最大差距的期望值（由各班人数、该项人数或"
+                "全年级标准差按统计公式算出，见 docs/使用指南.md）。")
+
+
+@lru_cache(maxsize=256)
+def expected_range(k: int) -> float:
+    """E[max − min] of k independent standard normal values (numerical integration)."""
+    if k < 2:
+        return 0.0
+    xs = np.linspace(-9.0, 9.0, 3601)
+    cdf = 0.5 * (1.0 + np.vectorize(math.erf)(xs / math.sqrt(2.0)))
+    return float(np.sum(1.0 - cdf ** k - (1.0 - cdf) ** k) * (xs[1] - xs[0]))
+
+
+def typical_random_gaps(roster: Roster, params: Params, ms: list[Measure],
+                        totals: np.ndarray | None = None) -> list[float]:
+    """Per measure, the expected largest gap between classes if this roster were split at random
+    into classes of these sizes: the range of k class values, each about normal with the spread
+    sampling without replacement gives (counts: hypergeometric; means: σ/√m·√((n−m)/(n−1));
+    class SDs: σ/√(2(m−1))). Cheap (no simulation), so every run and every district check has it."""
+    n, k = len(roster.students), max(int(params.n_classes), 1)
+    d = expected_range(k)
+    m = n / k
+    shrink = (n - m) / (n - 1) if n > 1 else 0.0
+    births = np.array([b.toordinal() for b in (s.birth for s in roster.students) if b is not None], dtype=float)
+    out = []
+    for x in ms:
+        if x.group == "班额":
+            out.append(x.bound)
+        elif x.unit == "人":
+            p = float(np.nansum(x.per_class)) / n if n else 0.0
+            out.append(d * math.sqrt(max(m * p * (1 - p) * shrink, 0.0)))
+        elif x.group in ("平均分", "标准差"):
+            sd = _cohort_sd(roster, params, x.label, totals)
+            if not np.isfinite(sd):
+                out.append(float("nan"))
+            elif x.group == "平均分":
+                out.append(d * sd / math.sqrt(m) * math.sqrt(shrink))
+            else:
+                out.append(d * sd / math.sqrt(2 * max(m - 1, 1)))
+        elif x.group == "出生日期" and len(births) > 1:
+            out.append(d * float(np.std(births, ddof=1)) / math.sqrt(m) * math.sqrt(shrink))
+        else:
+            out.append(float("nan"))
+    return out
+
+
+def _verdict(m: Measure, typical: float = float("nan")) -> tuple[str, str]:
+    """(text, style) for a gap against its provable bound and the typical gap of a random split."""
     if math.isnan(m.gap):
         return "—", "body"
-    if m.unit == "人":
-        if m.gap <= m.bound + 1e-9:
-            return "达到最优", "good"
-        if m.gap <= m.bound + 1:
-            return "接近最优", "warn"
-        return "未达最优", "bad"
-    tol = {"分": 0.5, "天": 15.0}.get(m.unit, 0.5)
-    if m.gap <= max(m.bound, 0) + tol / 5:
-        return "达到最优" if m.gap <= m.bound + 1e-9 else "接近最优", "good"
-    if m.gap <= tol * 2:
+    if m.gap <= m.bound + 1e-9:
+        return "达到最优", "good"
+    if not np.isfinite(typical):
+        return ("接近最优", "good") if m.unit == "人" and m.gap <= m.bound + 1 else ("基本均衡", "warn")
+    room = max(typical - m.bound, 0.0)
+    if m.gap - m.bound <= 0.25 * room + 1e-9:
+        return "接近最优", "good"
+    if m.gap < typical:
         return "基本均衡", "warn"
     return "差距较大", "bad"
+
+
+def _typical_text(x: float, unit: str):
+    if not np.isfinite(x):
+        return None
+    return int(x) if float(x).is_integer() else round(float(x), 1 if unit == "人" else 2)
 
 
 def _gap_text(x: float, unit: str):
@@ -228,10 +281,9 @@ def _gap_text(x: float, unit: str):
     return int(round(x)) if unit == "人" else round(float(x), 2)
 
 
-INDEX_GOOD, INDEX_FAIR = 99.0, 95.0
-INDEX_FORMULA = ("均衡指数 = 100 × (1 − 各班平均分最大差距 ÷ 全年级该科成绩标准差)，低于 0 记为 0。"
-                 f"≥ {INDEX_GOOD:g} 为“优”（绿），≥ {INDEX_FAIR:g} 为“良”（黄），其余为“需改进”（红）。"
-                 "总体均衡指数取各科与总分均衡指数的平均值。")
+INDEX_FORMULA = ("均衡指数 = 100 × (1 − 各班平均分最大差距 ÷ 全年级该科成绩标准差)，低于 0 记为 0；"
+                 "总体均衡指数取各科与总分均衡指数的平均值。“评价”按下面第二部分末尾的评价规则，"
+                 "把各班平均分最大差距与理论最小差距、随机分班典型差距相比较。")
 
 
 def balance_index(mean_gap: float, cohort_sd: float) -> float:
@@ -241,14 +293,7 @@ def balance_index(mean_gap: float, cohort_sd: float) -> float:
     return max(0.0, 100.0 * (1.0 - mean_gap / cohort_sd))
 
 
-def index_grade(index: float) -> tuple[str, str]:
-    if not np.isfinite(index):
-        return "—", "body"
-    if index >= INDEX_GOOD:
-        return "优", "good"
-    if index >= INDEX_FAIR:
-        return "良", "warn"
-    return "需改进", "bad"
+VERDICT_ORDER = {"达到最优": 0, "接近最优": 1, "基本均衡": 2, "差距较大": 3, "—": -1}
 
 
 def _cohort_sd(roster: Roster, params: Params, label: str, totals: np.ndarray | None = None) -> float:
@@ -261,9 +306,9 @@ def _cohort_sd(roster: Roster, params: Params, label: str, totals: np.ndarray | 
 
 
 def baseline_measures(roster: Roster, params: Params, seed: int) -> dict[str, list[Measure]]:
-    """The same roster under the S-shaped (蛇形) method and under a purely random split."""
-    return {"蛇形法": measures(roster, snake_assign(roster, params, seed), params),
-            "随机分班": measures(roster, random_assign(roster, params, seed), params)}
+    """The same roster under the S-shaped (蛇形) method (a random split is judged by its expectation,
+    :func:`typical_random_gaps`, not by one draw)."""
+    return {"蛇形法": measures(roster, snake_assign(roster, params, seed), params)}
 
 
 def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str, seed: int,
@@ -298,21 +343,26 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
     r = 4
     spec.add(r, 1, [["一、均衡指数（分数越高越均衡，满分 100）"]], "section")
     r += 1
-    spec.add(r, 1, [["科目", "各班平均分最大差距", "全年级标准差", "均衡指数", "评价"] + [f"{k}均衡指数" for k in compare]], "header")
+    typical = typical_random_gaps(roster, params, ms, totals)
+    spec.add(r, 1, [["科目", "各班平均分最大差距", "全年级标准差", "均衡指数", "评价"] + [f"{k}均衡指数" for k in compare]
+                    + ["随机分班均衡指数"]], "header")
     spec.row_heights[r] = 30.0     # two-line headers
     r += 1
-    indices = []
-    means = [m for m in ms if m.group == "平均分"]
-    for m in means:
+    indices, grades = [], []
+    means = [(i, m) for i, m in enumerate(ms) if m.group == "平均分"]
+    for i, m in means:
         sd = _cohort_sd(roster, params, m.label, totals)
         idx = balance_index(m.gap, sd)
         indices.append(idx)
-        grade, style = index_grade(idx)
+        grade, style = _verdict(m, typical[i])
+        grades.append((grade, style))
         others = []
         for lst in compare.values():
             om = next((x for x in lst if x.group == "平均分" and x.label == m.label), None)
             oi = balance_index(om.gap, sd) if om else float("nan")
             others.append(round(oi, 1) if np.isfinite(oi) else None)
+        ti = balance_index(typical[i], sd)
+        others.append(round(ti, 1) if np.isfinite(ti) else None)
         spec.add(r, 1, [[m.label, round(m.gap, 2), round(sd, 2) if np.isfinite(sd) else None,
                          round(idx, 1) if np.isfinite(idx) else None]], "body")
         spec.add(r, 5, [[grade]], style)
@@ -321,7 +371,7 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
         r += 1
     if means:
         overall = float(np.nanmean(indices)) if any(np.isfinite(indices)) else float("nan")
-        grade, style = index_grade(overall)
+        grade, style = max(grades, key=lambda g: VERDICT_ORDER.get(g[0], -1))      # the weakest subject
         spec.add(r, 1, [["总体", None, None, round(overall, 1) if np.isfinite(overall) else None]], "foot")
         spec.add(r, 5, [[grade]], style)
         r += 1
@@ -333,27 +383,29 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
     # 二、各项差距
     spec.add(r, 1, [["二、各班之间的最大差距：本次编班、理论最优、蛇形排班、随机分班"]], "section")
     r += 1
-    head = ["类别", "项目", "本次编班", "理论最小差距", "评价"] + list(compare) + ["单位"]
+    head = ["类别", "项目", "本次编班", "理论最小差距", "评价"] + list(compare) + ["随机分班典型差距", "单位"]
     spec.add(r, 1, [head], "header")
+    spec.row_heights[r] = 30.0
     r += 1
     schools = [i for i, m in enumerate(ms) if m.group == "毕业学校" and np.isfinite(m.gap)]
     worst_school = max(schools, key=lambda i: (ms[i].gap - ms[i].bound, ms[i].gap), default=None)
     for i, m in enumerate(ms):
         if m.group == "毕业学校" and i != worst_school:
             continue       # every school is in 生源分布; here the one furthest from its bound
-        text, style = _verdict(m)
+        text, style = _verdict(m, typical[i])
         label = f"{m.label}（{len(schools)} 所中差距最大）" if i == worst_school and len(schools) > 1 else m.label
         spec.add(r, 1, [[m.group, label, _gap_text(m.gap, m.unit), _gap_text(m.bound, m.unit)]], "body")
         spec.add(r, 5, [[text]], style)
         spec.add(r, 6, [[_gap_text(lst[i].gap, m.unit) if i < len(lst) else None for lst in compare.values()]
-                        + [m.unit]], "body")
+                        + [_typical_text(typical[i], m.unit), m.unit]], "body")
         r += 1
     r = note(r, "最大差距 = 各班该项数值的最大值减最小值。理论最小差距是这份名单在班级人数确定时数学上可能达到的最好结果"
                 "（人数类：总数能被班级数整除时为 0，否则为 1；同班的双胞胎必须整组编入一个班，可能使它变为 2 或更大）。"
-                "蛇形法和随机分班用同一名单现场计算，供对照。") + 1
+                "蛇形法用同一名单现场计算，供对照。" + VERDICT_RULE) + 1
 
     # 三、各班明细: two tables (人数 and 成绩), each narrow enough for the page
     spec.add(r, 1, [["三、各班明细"]], "section")
+    spec.row_breaks.append(r - 1)          # the detail tables and the signatures on one page
     r += 1
     detail = [m for m in ms if m.group not in ("出生日期", "毕业学校")]
     parts = [[m for m in detail if m.unit == "人"], [m for m in detail if m.unit != "人"]]
@@ -467,14 +519,16 @@ def schools_sheet(roster: Roster, params: Params, labels: np.ndarray,
     chars = min(chars, LANDSCAPE_CHARS if spec.landscape else PORTRAIT_CHARS)
     spec.add(1, 1, [[sheet_title(params, "生源分布（各毕业学校在各班的人数）")]], "title")
     spec.add(2, 1, note_lines("颜色越深人数越多；“最大差距”为该校学生在各班人数的最大值减最小值；“理论最小差距”是这所学校的"
-                              "人数在这些班级之间能分得最匀的结果（一般为 0 或 1，同班的双胞胎整组编班时可能为 2）。", chars - 2),
+                              "人数在这些班级之间能分得最匀的结果（一般为 0 或 1，同班的双胞胎整组编班时可能为 2）。"
+                              "评价规则见“编班汇总”。", chars - 2),
              "subtitle")
     top = spec.max_row + 1
     spec.add(top, 1, [["毕业学校"] + names + ["合计", "最大差距", "理论最小差距", "评价"]], "header")
     spec.row_heights[top] = 30.0
     spec.freeze, spec.print_title_rows = f"B{top + 1}", f"{top}:{top}"
+    typical = typical_random_gaps(roster, params, ms)
     for i, m in enumerate(ms):
-        text, style = _verdict(m)
+        text, style = _verdict(m, typical[i])
         row = [m.label] + [int(v) for v in m.per_class] + [int(np.nansum(m.per_class)), _gap_text(m.gap, "人"),
                                                           _gap_text(m.bound, "人")]
         spec.add(top + 1 + i, 1, [row], "body")
@@ -496,13 +550,25 @@ def record_sheet(params: Params, info: dict[str, object], log: list[list[object]
     spec.add(2, 1, [["本表由软件自动生成，用于复核：用同样的输入和随机种子重新运行，必然得到完全相同的分班结果。"]], "subtitle")
     spec.add(3, 1, [["项目", "内容"]], "header")
     rows = [[k, info.get(k)] for k in RECORD_KEYS if k in info]
-    spec.add(4, 1, rows, "body")
+    spec.add(4, 1, rows, "wrap")
     r = 4 + len(rows) + 1
     if log:
         spec.add(r, 1, [["运行日志"]], "section")
         spec.add(r + 1, 1, [["时间", "事项", "校验码"][:max(len(x) for x in log)]], "header")
-        spec.add(r + 2, 1, log, "body")
-    spec.col_widths = {1: 14, 2: 90}
+        spec.add(r + 2, 1, log, "wrap")
+    three = bool(log) and max(len(x) for x in log) > 2
+    spec.col_widths = {1: 18, 2: PORTRAIT_CHARS - (34 if three else 20)}
+    if three:
+        spec.col_widths[3] = 14
+    for row, (_, value) in enumerate(rows, start=4):
+        lines = len(note_lines(str(value or ""), spec.col_widths[2] - 1))
+        if lines > 1:
+            spec.row_heights[row] = 14.0 * lines
+    if log:
+        for row, entry in enumerate(log, start=r + 2):
+            lines = len(note_lines(str(entry[1] or ""), spec.col_widths[2] - 1)) if len(entry) > 1 else 1
+            if lines > 1:
+                spec.row_heights[row] = 14.0 * lines
     spec.freeze = "A4"
     spec.print_title_rows = "3:3"
     spec.merge_title = True
