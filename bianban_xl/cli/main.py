@@ -325,7 +325,7 @@ EXAMPLES = {
     "doctor": "示例：\n  bianban doctor\n  bianban doctor 文档/均衡编班/均衡编班工作簿.xlsm\n  bianban doctor --fix\n\n"
               "检查 Python 和软件包版本、工作簿中的 xlwings 宏模块是否与安装的 xlwings 一致、Excel 按钮要启动的 Python 是否存在；\n"
               "Windows 上还检查 Excel 是否安装、宏设置、受信任位置、文件是否带“来自互联网”标记。\n"
-              "--fix 让按钮使用本软件自带的 Python（写入 %USERPROFILE%\\.xlwings\\xlwings.conf）并解除工作簿的“来自互联网”标记。\n"
+              "--fix 让按钮使用本软件自带的 Python（写入用户文件夹中的 .xlwings\\xlwings.conf）并解除工作簿的“来自互联网”标记。\n"
               "一切正常时退出码为 0，发现问题时为 1。",
     "district": "示例：\n  bianban district 各校结果 -o 汇总.xlsx\n\n"
                 "逐校复核结果工作簿（重新运行是否一致、编班后是否被改动、规则是否满足、均衡差距），"
@@ -397,16 +397,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=integer, metavar="进程数", help="并行进程数，默认等于 CPU 核数")
     p.add_argument("--codes", metavar="核验码表", help="各校在纸面上报送的结果核验码（工作表两列：学校 | 核验码），逐校与结果文件核对")
     p = add("bundle", "生成离线安装包：Windows 安装程序和便携 zip（自带 Python），或本机平台的 wheel 文件夹", cmd_bundle)
-    p.add_argument("-o", "--output", required=True, help="输出文件夹")
-    p.add_argument("--platform", choices=["win_amd64", "current"], default="win_amd64", help="目标平台（默认 win_amd64）")
-    p.add_argument("--cache", help="下载缓存目录（默认 ~/.cache/bianban_xl/bundle）")
+    p.add_argument("-o", "--output", metavar="输出文件夹", required=True, help="安装包写入这个文件夹")
+    p.add_argument("--platform", metavar="平台", choices=["win_amd64", "current"], default="win_amd64",
+                   help="目标平台：win_amd64（Windows 64 位，默认）或 current（本机平台）")
+    p.add_argument("--cache", metavar="缓存文件夹", help="下载缓存目录（默认 ~/.cache/bianban_xl/bundle）")
     p = add("doctor", "诊断：按钮没有反应时，检查 Python、软件包、xlwings 设置、Excel 宏设置，并给出处理办法", cmd_doctor)
-    p.add_argument("book", nargs="?", help="要检查的工作簿（默认：文档\\均衡编班\\均衡编班工作簿.xlsm）")
+    p.add_argument("book", metavar="工作簿", nargs="?", help="要检查的工作簿（默认：文档\\均衡编班\\均衡编班工作簿.xlsm）")
     p.add_argument("--fix", action="store_true", help="让 Excel 按钮使用本软件自带的 Python，并解除工作簿的“来自互联网”标记")
     p.add_argument("--quiet", action="store_true", help="只显示问题")
     p = add("report", "导出上报文件：把编班结果另存为不含宏的 .xlsx，供发给区教育局", cmd_report)
-    p.add_argument("book", help="编班结果工作簿 .xlsx / .xlsm")
-    p.add_argument("-o", "--output", help="上报文件（.xlsx）；不填则为“学校名称-年级-编班结果.xlsx”，放在原工作簿旁边")
+    p.add_argument("book", metavar="工作簿", help="编班结果工作簿 .xlsx / .xlsm")
+    p.add_argument("-o", "--output", metavar="上报文件", help="上报文件（.xlsx）；不填则为“学校名称-年级-编班结果.xlsx”，放在原工作簿旁边")
     p.add_argument("--overwrite", action="store_true", help="上报文件已存在时替换它（先备份）")
     p = add("ui", "网页界面：在浏览器中使用与 Excel 选项卡相同的按钮（没有 Excel 时用，如 WPS、统信UOS、麒麟、Mac）", cmd_ui)
     add_ui_arguments(p)
