@@ -812,6 +812,23 @@ def test_assign_button_refuses_a_locked_book_and_points_to_the_command_line(tmp_
     assert book.app.asked == []
 
 
+def test_assign_button_refuses_to_overwrite_onsite_work(tmp_path):
+    """A workbook holding 教师搭配 is not re-assigned by the button (that would void the teams):
+    refused with the way forward, the open workbook unchanged — as `bianban assign` in place."""
+    src = write_book(tmp_path / "搭配后.xlsx", rows=student_rows(40, seed=3), extra_sheets={"教师名单": TEACHERS})
+    book = FakeBook.from_file(src)
+    book.app.answers = ["20260901"]
+    for button in (entry.assign, entry.teams):
+        button(book)
+        assert book.app.alerts[-1][2] == "info", (button.__name__, book.app.alerts[-1][0])
+    before = book.everything()
+    entry.assign(book)
+    assert book.app.alerts[-1][2] == "critical" and "教师搭配" in book.app.alerts[-1][0]
+    text = " ".join(str(v) for v in book.sheets[S.SHEET_CHECK].cells.values())
+    assert "--force --reason" in text
+    _unchanged(book, before)
+
+
 def test_whole_day_through_the_buttons(tmp_path):
     """assign → 教师搭配 → 抽签 → 公示 → 锁定 → 插班 → 验证, all by buttons, on one workbook."""
     src = write_book(tmp_path / "全程.xlsx", rows=student_rows(40, seed=3), extra_sheets={"教师名单": TEACHERS})
