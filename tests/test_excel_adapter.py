@@ -853,17 +853,22 @@ def test_whole_day_through_the_buttons(tmp_path):
     assert book.sheets[S.SHEET_DRAW_LOG].protected
 
 
-def test_reassign_button_resets_lottery_sheets_like_the_command(tmp_path):
+def test_reassign_button_refuses_after_a_lottery_and_the_forced_command_resets_it(tmp_path):
+    """After 教师搭配 and 抽签 the button does not re-assign (it would void the lottery); the
+    approved way, `assign --force --reason`, resets the lottery sheets and keeps the teams."""
     out = assigned(tmp_path)
     assert main(["teachers", str(out)]) == 0
     assert main(["draw", str(out), "--seed", "3721"]) == 0
-    book = _step(out, entry.assign)
-    again = tmp_path / "again.xlsx"
-    assert main(["assign", str(out), "-o", str(again)]) == 0
-    _same_as_file(book, again)
-    names = [s.name for s in book.sheets]
-    assert S.SHEET_DRAW_LOG not in names and S.SHEET_PUBLIC not in names and S.SHEET_TEAMS in names
-    assert "（待抽签）" in book.sheets[S.SHEET_TEAMS].cells.values()
+    book = FakeBook.from_file(out)
+    before = book.everything()
+    entry.assign(book)
+    assert book.app.alerts[-1][2] == "critical" and "抽签" in book.app.alerts[-1][0]
+    _unchanged(book, before)
+    assert main(["assign", str(out), "--force", "--reason", "监督组同意重新编班"]) == 0
+    wb = load_workbook(out)
+    assert S.SHEET_DRAW_LOG not in wb.sheetnames and S.SHEET_PUBLIC not in wb.sheetnames
+    assert S.SHEET_TEAMS in wb.sheetnames
+    assert "（待抽签）" in [c.value for row in wb[S.SHEET_TEAMS].iter_rows() for c in row]
 
 
 def test_assign_button_on_a_sealed_book_asks_the_room_seed_twice(tmp_path):
