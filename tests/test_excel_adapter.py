@@ -812,6 +812,23 @@ def test_assign_button_refuses_a_locked_book_and_points_to_the_command_line(tmp_
     assert book.app.asked == []
 
 
+def test_assign_button_refuses_to_overwrite_onsite_work(tmp_path):
+    """A workbook holding 教师搭配 is not re-assigned by the button (that would void the teams):
+    refused with the way forward, the open workbook unchanged — as `bianban assign` in place."""
+    src = write_book(tmp_path / "搭配后.xlsx", rows=student_rows(40, seed=3), extra_sheets={"教师名单": TEACHERS})
+    book = FakeBook.from_file(src)
+    book.app.answers = ["20260901"]
+    for button in (entry.assign, entry.teams):
+        button(book)
+        assert book.app.alerts[-1][2] == "info", (button.__name__, book.app.alerts[-1][0])
+    before = book.everything()
+    entry.assign(book)
+    assert book.app.alerts[-1][2] == "critical" and "教师搭配" in book.app.alerts[-1][0]
+    text = " ".join(str(v) for v in book.sheets[S.SHEET_CHECK].cells.values())
+    assert "--force --reason" in text
+    _unchanged(book, before)
+
+
 def test_whole_day_through_the_buttons(tmp_path):
     """assign → 教师搭配 → 抽签 → 公示 → 锁定 → 插班 → 验证, all by buttons, on one workbook."""
     src = write_book(tmp_path / "全程.xlsx", rows=student_rows(40, seed=3), extra_sheets={"教师名单": TEACHERS})
@@ -836,17 +853,22 @@ def test_whole_day_through_the_buttons(tmp_path):
     assert book.sheets[S.SHEET_DRAW_LOG].protected
 
 
-def test_reassign_button_resets_lottery_sheets_like_the_command(tmp_path):
+def test_reassign_button_refuses_after_a_lottery_and_the_forced_command_resets_it(tmp_path):
+    """After 教师搭配 and 抽签 the button does not re-assign (it would void the lottery); the
+    approved way, `assign --force --reason`, resets the lottery sheets and keeps the teams."""
     out = assigned(tmp_path)
     assert main(["teachers", str(out)]) == 0
     assert main(["draw", str(out), "--seed", "3721"]) == 0
-    book = _step(out, entry.assign)
-    again = tmp_path / "again.xlsx"
-    assert main(["assign", str(out), "-o", str(again)]) == 0
-    _same_as_file(book, again)
-    names = [s.name for s in book.sheets]
-    assert S.SHEET_DRAW_LOG not in names and S.SHEET_PUBLIC not in names and S.SHEET_TEAMS in names
-    assert "（待抽签）" in book.sheets[S.SHEET_TEAMS].cells.values()
+    book = FakeBook.from_file(out)
+    before = book.everything()
+    entry.assign(book)
+    assert book.app.alerts[-1][2] == "critical" and "抽签" in book.app.alerts[-1][0]
+    _unchanged(book, before)
+    assert main(["assign", str(out), "--force", "--reason", "监督组同意重新编班"]) == 0
+    wb = load_workbook(out)
+    assert S.SHEET_DRAW_LOG not in wb.sheetnames and S.SHEET_PUBLIC not in wb.sheetnames
+    assert S.SHEET_TEAMS in wb.sheetnames
+    assert "（待抽签）" in [c.value for row in wb[S.SHEET_TEAMS].iter_rows() for c in row]
 
 
 def test_assign_button_on_a_sealed_book_asks_the_room_seed_twice(tmp_path):

@@ -613,7 +613,9 @@ def assign(live: LiveBook) -> None:
             live.alert("这台电脑上无法弹出输入框，没有编班。请保存并关闭工作簿后在命令行运行：\n"
                        "bianban assign 文件名.xlsm --seed 数字 --source \"家长代表报数\"")
             return
-    result = service.plan_assignment(raw, seed=seed, seed_source=source, progress=live.progress)  # raises UserError before any write
+    # the button always writes into the open workbook: a lottery, 教师搭配 or 插班 in it is refused
+    # like `bianban assign` without -o (raises UserError before any write)
+    result = service.plan_assignment(raw, seed=seed, seed_source=source, progress=live.progress, in_place=True)
     live.progress(0.95, "正在写入结果")
     apply_update(live, service.assign_update(raw, result))
     with contextlib.suppress(Exception):
