@@ -219,7 +219,7 @@ def test_sigterm_mid_write_leaves_old_file_and_no_temporary(tmp_path, in_place, 
     before = sha(book)
     args = [str(book)] if in_place else [str(book), "-o", str(out)]
     proc = _cli("assign", *args, env_delay=30)
-    # the temporary file beside the target is complete: the write is between write and replace
+    # the temporary file beside the target exists: the signal lands while it is written or just after
     _wait_for(lambda: any(n.startswith(".~bianban-") for n in _leftovers(tmp_path)))
     proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=60)
@@ -228,6 +228,29 @@ def test_sigterm_mid_write_leaves_old_file_and_no_temporary(tmp_path, in_place, 
     assert _leftovers(tmp_path) == []                       # no temporary file, no lock file
     assert sha(book) == before
     assert not out.exists()
+
+
+def test_interrupt_inside_a_zip_writer_is_not_masked_by_its_clean_up(tmp_path):
+    """Ctrl-C/SIGTERM while zipfile has a member open: zipfile's own close then fails ("open writing
+    handle"); write_atomic must still raise the interruption (exit 130/143), leave no temporary file
+    and no lock, and keep the target."""
+    import zipfile
+
+    from bianban_xl.book.files import Interrupted, write_atomic
+
+    target = tmp_path / "结果.xlsx"
+    target.write_bytes(b"old")
+
+    def write(tmp: str) -> None:
+        with zipfile.ZipFile(tmp, "w") as zf:
+            member = zf.open("xl/workbook.xml", "w")     # open, as a writer streaming a part has it
+            member.write(b"<workbook/>")
+            raise Interrupted()
+
+    with pytest.raises(Interrupted):
+        write_atomic(target, write)
+    assert target.read_bytes() == b"old"
+    assert _leftovers(tmp_path) == []
 
 
 def test_second_writer_refuses_while_the_first_writes(tmp_path):

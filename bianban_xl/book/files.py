@@ -237,8 +237,9 @@ def write_atomic(target: str | os.PathLike, write: Callable[[str], None]) -> Non
                 _refuse_unwritable(target.parent, exc)
             try:
                 write(tmp)
-            except OSError as exc:
-                if exc.errno in _ENVIRONMENT_ERRNOS:
+            except Exception as exc:
+                _reraise_interrupt(exc)
+                if isinstance(exc, OSError) and exc.errno in _ENVIRONMENT_ERRNOS:
                     fail("", f"写入“{target}”失败：{why(exc)}。本次没有修改它。",
                          "请检查磁盘空间和写权限，或换一个输出位置后重试。")
                 raise
@@ -256,6 +257,17 @@ def write_atomic(target: str | os.PathLike, write: Callable[[str], None]) -> Non
             if tmp is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
+
+
+def _reraise_interrupt(exc: BaseException) -> None:
+    """An interruption (Ctrl-C, SIGTERM) inside a writer can be masked by the writer's own clean-up
+    failing (zipfile: "Can't close the ZIP file while there is an open writing handle"): raise the
+    interruption itself, so the command reports it as one (exit 130/143), not as our bug."""
+    seen = exc.__context__
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            raise seen from None
+        seen = seen.__context__
 
 
 _ENVIRONMENT_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", -2), errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
