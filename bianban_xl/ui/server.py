@@ -53,6 +53,9 @@ class Server:
                 srv.asyncore.loop(timeout=0.25, map=self._map, use_poll=srv.adj.asyncore_use_poll, count=1)
         finally:
             self._stopped.set()
+            # let the worker threads finish first: a worker ending a request pulls the server's
+            # trigger, which close() shuts (EBADF traceback on stderr at Ctrl-C otherwise)
+            srv.task_dispatcher.shutdown(timeout=5)
             srv.close()
 
     def start_thread(self) -> threading.Thread:
