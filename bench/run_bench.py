@@ -225,7 +225,7 @@ def assign_times(sizes: list[tuple[int, int]], repeats: int) -> str:
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t = time.perf_counter()
                 subprocess.run([sys.executable, "-m", "bianban_xl.cli.main", "assign", str(src), "-o",
-                                str(Path(tmp) / f"out_{n}.xlsx"), "--seed", "7"], check=True,
+                                str(Path(tmp) / f"out_{n}.xlsx"), "--seed", "7", "--overwrite"], check=True,
                                capture_output=True)
                 walls.append(time.perf_counter() - t)
                 after = resource.getrusage(resource.RUSAGE_CHILDREN)
