@@ -27,7 +27,7 @@ from bianban_xl.onsite.lock import assign_guard
 from bianban_xl.onsite.reassign import after_reassign, sheets_to_drop
 from bianban_xl.onsite.seal import check_seal, K_CODE, K_TIME, SHEET_SEAL
 from bianban_xl.onsite.state import COMPUTER_NOTE, draw_seed, read_record, resolve_seed, SOURCE_COMPUTER
-from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, class_sheet, record_sheet, schools_sheet, summary_sheet
+from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, class_sheet, note_lines, record_sheet, schools_sheet, summary_sheet
 
 Progress = Callable[[float, str], None] | None
 
@@ -87,20 +87,7 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
     assert params is not None
     sealed = check_seal(book, roster)
     seed, source = _seed_for_run(seed, seed_source, computer_seed, params.seed, sealed is not None)
-    t0 = time.perf_counter()
-    work: dict = {}
-    try:
-        labels = solve_labels(roster, params, seed, progress, info=work)
-    except Infeasible as exc:
-        raise UserError(_infeasible_report(exc, roster)) from None
-    seconds = time.perf_counter() - t0
-
-    broken = hard_rule_violations(roster, labels, params)
-    if broken:  # never expected: the engine guarantees the rules; refuse rather than write
-        rep = Report()
-        for b in broken:
-            rep.error(roster.sheet, f"内部检查发现规则未满足：{b}", "请把输入文件发给开发者；本次没有写入任何结果。")
-        raise UserError(rep)
+    labels, seconds, work = _solve_checked(roster, params, seed, progress)
     names = params.names()
     class_of = [names[int(k)] for k in labels]
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
@@ -108,21 +95,7 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
     out_fp = result_fingerprint(roster, class_of)
     if progress:
         progress(0.9, "正在生成结果表")
-    info: dict[str, object] = {
-        "学校名称": params.school_name, "年级": params.grade_name, "编班时间": stamp,
-        "软件版本": f"bianban_xl {__version__}",
-        "运行环境": f"Python {platform.python_version()} · numpy {np.__version__} · {platform.system()}",
-        "随机种子": str(seed), "种子来源": source, "班级数": params.n_classes, "班额上限": params.cap,
-        "成绩科目": "、".join(params.subjects) or "（无）", "同音分开": "是" if params.separate_homophones else "否",
-        "班级名称": ",".join(names), "学生人数": len(roster.students),
-        "双胞胎申请": "；".join(f"组{g.gid}:{g.mode}{len(g.members)}人" for g in roster.twin_groups) or "无",
-        "输入指纹": in_fp, "结果指纹": out_fp,
-        "硬性规则": "全部满足：各班人数相差不超过 1，不超过班额上限，同名分开，双胞胎按申请同班或分开"
-                   + ("，同音分开" if params.separate_homophones else ""),
-        "复核方法": "点击“均衡编班”选项卡的“验证结果”，或在命令行运行：bianban verify 本文件",
-        "计算量": f"{work.get('visits', 0)} 次班级间交换搜索（上限 {work.get('budget', 0)} 次，由班级数决定，"
-                  "与电脑快慢无关，复核时重复同样的计算）",
-    }
+    info = _record_info(roster, params, stamp, seed, source, in_fp, out_fp, work)
 
     ms = measures(roster, labels, params)             # computed once, shared by the sheets
     totals = total_scores(roster, params.subjects) if params.subjects else None
@@ -131,7 +104,6 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
     if schools is not None:
         sheets.append(schools)
     sheets += [class_sheet(roster, params, labels, k, stamp, seed, totals) for k in range(params.n_classes)]
-
 
     # the old lottery, 公示名单 and 教师搭配 classes no longer apply
     onsite_sheets, onsite_log = after_reassign(book, params, stamp)
@@ -149,6 +121,45 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
         progress(1.0, "完成")
     return AssignResult(roster, params, labels, class_of, seed, source, in_fp, out_fp, stamp, sheets, report,
                         seconds, info)
+
+
+def _solve_checked(roster: Roster, params: Params, seed: int, progress: Progress) -> tuple[np.ndarray, float, dict]:
+    """The engine's labels, its seconds and its work record; a UserError when the rules cannot all
+    hold (naming them), or — never expected — when the result breaks one (nothing is written)."""
+    t0 = time.perf_counter()
+    work: dict = {}
+    try:
+        labels = solve_labels(roster, params, seed, progress, info=work)
+    except Infeasible as exc:
+        raise UserError(_infeasible_report(exc, roster)) from None
+    seconds = time.perf_counter() - t0
+    broken = hard_rule_violations(roster, labels, params)
+    if broken:  # never expected: the engine guarantees the rules; refuse rather than write
+        rep = Report()
+        for b in broken:
+            rep.error(roster.sheet, f"内部检查发现规则未满足：{b}", "请把输入文件发给开发者；本次没有写入任何结果。")
+        raise UserError(rep)
+    return labels, seconds, work
+
+
+def _record_info(roster: Roster, params: Params, stamp: str, seed: int, source: str, in_fp: str, out_fp: str,
+                 work: dict) -> dict[str, object]:
+    """The 项目 | 内容 rows of 编班记录 for this run (what verify reads back)."""
+    return {
+        "学校名称": params.school_name, "年级": params.grade_name, "编班时间": stamp,
+        "软件版本": f"bianban_xl {__version__}",
+        "运行环境": f"Python {platform.python_version()} · numpy {np.__version__} · {platform.system()}",
+        "随机种子": str(seed), "种子来源": source, "班级数": params.n_classes, "班额上限": params.cap,
+        "成绩科目": "、".join(params.subjects) or "（无）", "同音分开": "是" if params.separate_homophones else "否",
+        "班级名称": ",".join(params.names()), "学生人数": len(roster.students),
+        "双胞胎申请": "；".join(f"组{g.gid}:{g.mode}{len(g.members)}人" for g in roster.twin_groups) or "无",
+        "输入指纹": in_fp, "结果指纹": out_fp,
+        "硬性规则": "全部满足：各班人数相差不超过 1，不超过班额上限，同名分开，双胞胎按申请同班或分开"
+                   + ("，同音分开" if params.separate_homophones else ""),
+        "复核方法": "点击“均衡编班”选项卡的“验证结果”，或在命令行运行：bianban verify 本文件",
+        "计算量": f"{work.get('visits', 0)} 次班级间交换搜索（上限 {work.get('budget', 0)} 次，由班级数决定，"
+                  "与电脑快慢无关，复核时重复同样的计算）",
+    }
 
 
 def _seed_for_run(seed: int | None, seed_source: str | None, computer_seed: bool, params_seed: int | None,
@@ -194,23 +205,29 @@ def _witness_marks(sheets: list[SheetSpec], class_names: list[str], result_code:
                 if sub is not None:
                     sub.values[0][0] = f"{sub.values[0][0]}（{COMPUTER_NOTE.rstrip('。')}）"
         elif spec.name == S.SHEET_RECORD:
-            r = spec.max_row + 2
-            what = "核对：验证结果（bianban verify）和全区核查会显示同一个结果核验码。"
-            if spec.name == S.SHEET_RECORD:
-                # above the 运行日志, which stays last so later steps' entries continue its table
-                r = next((b.top for b in spec.blocks if b.style == "section"), r)
-                for b in spec.blocks:
-                    if b.top >= r:
-                        b.top += 4 if computer else 3
-                what += f"本次编班的日志校验码：{run_code}。"
-                spec.col_widths[1] = max(spec.col_widths.get(1, 0), 19)
-                spec.col_widths.setdefault(3, 16)
-            spec.add(r, 1, [[f"结果核验码：{result_code}"]], "title")
-            spec.add(r + 1, 1, [[what]], "note")
-            if computer:
-                spec.add(r + 2, 1, [[COMPUTER_NOTE]], "warn")
+            _record_marks(spec, result_code, run_code, computer)
         elif computer and spec.name in class_names:
             spec.header_footer = f"{COMPUTER_NOTE} · {spec.header_footer}".strip(" ·")
+
+
+def _record_marks(spec: SheetSpec, result_code: str, run_code: str, computer: bool) -> None:
+    """编班记录: the result 核验码 in large type and how to check it, above the 运行日志 (which stays
+    last so later steps' entries continue its table). The note is cut into lines of the table's
+    width (a long unwrapped line would make fit-to-width shrink the page); rows below move down
+    with their heights."""
+    r = next((b.top for b in spec.blocks if b.style == "section"), spec.max_row + 2)
+    chars = sum(spec.col_widths.values()) - 2
+    lines = (note_lines("核对：验证结果（bianban verify）和全区核查会显示同一个结果核验码。", chars)
+             + note_lines(f"本次编班的日志校验码：{run_code}。", chars))
+    shift = 2 + len(lines) + (1 if computer else 0)
+    for b in spec.blocks:
+        if b.top >= r:
+            b.top += shift
+    spec.row_heights = {row + shift if row >= r else row: h for row, h in spec.row_heights.items()}
+    spec.add(r, 1, [[f"结果核验码：{result_code}"]], "title")
+    spec.add(r + 1, 1, lines, "note")
+    if computer:
+        spec.add(r + 1 + len(lines), 1, [[COMPUTER_NOTE]], "warn")
 
 
 def previous_result_sheets(book: RawBook) -> list[str]:
