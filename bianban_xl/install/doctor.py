@@ -27,7 +27,7 @@ from bianban_xl.book.vba_project import conf_sheet_value, xlwings_module_version
 from bianban_xl.install.xlwings_config import point_excel_here, quiet_streams, read_user_config, user_config_path
 
 OK, WARN, BAD = "正常", "提醒", "问题"
-PACKAGES = ["numpy", "openpyxl", "xlwings", "pypinyin", "opencc-python-reimplemented"]
+PACKAGES = ["numpy", "openpyxl", "xlwings", "opencc-python-reimplemented"]
 TEMPLATE_NAME = "均衡编班工作簿.xlsm"
 Out = Callable[[str], None]
 
