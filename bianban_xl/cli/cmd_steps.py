@@ -4,7 +4,6 @@ UserError with nothing written — then writes to -o, or back into the file afte
 from __future__ import annotations
 
 import sys
-import unicodedata
 from pathlib import Path
 
 from bianban_xl.book.macro_free import conversion_note
@@ -12,6 +11,7 @@ from bianban_xl.cli.output import out, print_report, progress
 from bianban_xl.engine.balance import measures
 from bianban_xl.export import report_file
 from bianban_xl.model.sheet_model import BookUpdate
+from bianban_xl.onsite.state import parse_called_digits
 from bianban_xl.service import (assign_file, check_file, draw_file, is_sealed, late_file, lock_file, public_file,
                                 read_book, seal_file, teachers_file, verify_file)
 
@@ -58,9 +58,10 @@ def _conversion_note(src, target) -> None:
 
 
 def _digits(typed: str) -> int | None:
-    t = unicodedata.normalize("NFKC", typed or "")
-    t = "".join(ch for ch in t if not ch.isspace() and ch not in ",，、-")
-    return int(t) if t.isdigit() and t.isascii() and len(t) <= 18 else None
+    try:
+        return parse_called_digits(typed)
+    except ValueError:
+        return None
 
 
 def ask_seed_twice(read=None) -> tuple[int, str] | None:

@@ -39,6 +39,7 @@ from bianban_xl.model import schema as S
 from bianban_xl import service
 from bianban_xl.model.problems import ERROR, Report, UserError
 from bianban_xl.model.raw_book import RawBook, RawSheet
+from bianban_xl.onsite.state import parse_called_digits
 from bianban_xl.model.cellref import cell_ref, parse_ref
 from bianban_xl.model.sheet_model import (BOOL, FORMULA, LINK, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE, MARGIN_TOP, NUMBER,
                                           TEXT, BookUpdate, Link, SheetSpec, cell_kind)
@@ -582,7 +583,7 @@ def _ask_room_seed(live: LiveBook) -> int:
         if first is None:
             raise _Cancelled()
         try:
-            seed = parse_seed(first)
+            seed = parse_called_digits(first)
         except ValueError:
             seed = None
         if seed is None:
@@ -592,7 +593,7 @@ def _ask_room_seed(live: LiveBook) -> int:
         if again is None:
             raise _Cancelled()
         try:
-            if parse_seed(again) == seed:
+            if parse_called_digits(again) == seed:
                 return seed
         except ValueError:
             pass
@@ -702,20 +703,6 @@ def _show(live: LiveBook, lines: list[str], tail: str = "", activate: str | None
 SAVE_NOTE = "请立即保存文件。"
 
 
-def parse_seed(typed: str) -> int | None:
-    """A seed typed in the input box: digits, full-width digits and spaces allowed (3 7 2 1);
-    blank gives None (the computer draws one). Raises ValueError for anything else."""
-    import unicodedata
-
-    t = unicodedata.normalize("NFKC", typed or "")
-    t = "".join(ch for ch in t if not ch.isspace() and ch not in ",，、")
-    if not t:
-        return None
-    if not t.isdigit() or not t.isascii() or len(t) > 18:
-        raise ValueError(t)
-    return int(t)
-
-
 class _Cancelled(Exception):
     pass
 
@@ -728,7 +715,7 @@ def _ask_seed(live: LiveBook) -> int | None:
         if typed is None:
             raise _Cancelled()
         try:
-            return parse_seed(typed)
+            return parse_called_digits(typed)
         except ValueError:
             prompt = f"“{typed.strip()}”不是一串数字，请重新输入（只填数字，如 3721）。\n\n" + SEED_PROMPT
     raise _Cancelled()
