@@ -42,7 +42,8 @@ from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.onsite.state import parse_called_digits
 from bianban_xl.model.cellref import cell_ref, parse_ref
 from bianban_xl.model.sheet_model import (BOOL, FORMULA, LINK, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE, MARGIN_TOP, NUMBER,
-                                          TEXT, BookUpdate, Link, SheetSpec, cell_kind)
+                                          TEXT, BookUpdate, Link, SheetSpec, cell_kind, record_row_height,
+                                          record_row_style)
 
 TITLE = "均衡编班"
 LOG_FILE = Path(tempfile.gettempdir()) / "bianban_xl.log"
@@ -211,15 +212,49 @@ class LiveBook:
                 with contextlib.suppress(Exception):
                     api.Protect()
 
-    def append_rows(self, sheet_name: str, rows: list[list[Any]]) -> None:
-        """Rows below the last used row of a sheet, in one block (short rows padded with blanks)."""
-        if not rows:
-            return
-        width = max(1, max(len(r) for r in rows))
-        grid = [[_for_excel(v) for v in r] + [None] * (width - len(r)) for r in rows]
+    def append_rows(self, sheet_name: str, rows: list[list[Any]]) -> int:
+        """Rows below the last used row of a sheet, in one block (short rows padded with blanks);
+        the row number of the first."""
         sh = self.book.sheets[sheet_name]
         first = sh.used_range.last_cell.row + 1
+        if not rows:
+            return first
+        width = max(1, max(len(r) for r in rows))
+        grid = [[_for_excel(v) for v in r] + [None] * (width - len(r)) for r in rows]
         sh.range((first, 1), (first + len(grid) - 1, width)).value = grid
+        return first
+
+    def append_record_rows(self, rows: list[list[Any]]) -> None:
+        """``BookUpdate.record_rows`` below the last row of 编班记录 (values in one block), each row
+        styled and sized by the cell model's rule for record rows (model.sheet_model.record_row_style
+        / record_row_height), like the openpyxl writer's ``append_record_rows``: long values wrap
+        inside their column instead of running past the printed table."""
+        first = self.append_rows(S.SHEET_RECORD, rows)
+        sh = self.book.sheets[S.SHEET_RECORD]
+        widths = self._column_widths(sh, max((len(r) for r in rows), default=0))
+        areas: dict[str, list[str]] = {}
+        for i, values in enumerate(rows):
+            style = record_row_style(values)
+            if style is not None:
+                areas.setdefault(style, []).append(f"{cell_ref(first + i, 1)}:{cell_ref(first + i, len(values))}")
+            height = record_row_height(values, widths)
+            if height:
+                sh.range((first + i, 1)).row_height = height
+        for style, refs in areas.items():
+            for rng in _ranges(sh, refs):
+                _apply_look(rng, _LOOKS[style])
+
+    @staticmethod
+    def _column_widths(sh: Any, n: int) -> dict[int, float]:
+        """Widths (characters) of the first ``n`` columns; a column Excel does not tell is left out
+        (record_row_height then takes Excel's default width)."""
+        out: dict[int, float] = {}
+        for c in range(1, n + 1):
+            with contextlib.suppress(Exception):
+                width = sh.range((1, c)).column_width
+                if isinstance(width, (int, float)) and width > 0:
+                    out[c] = float(width)
+        return out
 
     def delete_sheets(self, names: list[str]) -> None:
         existing = {sh.name: sh for sh in self.book.sheets}
@@ -662,7 +697,7 @@ def apply_update(live: LiveBook, update: BookUpdate) -> None:
                 live.write_column(sheet, col, first, values)
         if update.record_rows and S.SHEET_RECORD in live.sheet_names():
             with live.unprotected(S.SHEET_RECORD):
-                live.append_rows(S.SHEET_RECORD, update.record_rows)
+                live.append_record_rows(update.record_rows)
         for name in update.protect:
             if name in live.sheet_names():
                 live.protect(name)
