@@ -86,19 +86,31 @@ class RawSheet:
                     if v is not None:
                         cells[(r, c)] = v
         if self.cells:
-            for k, v in self.cells.items():
-                if v is not None:
-                    cells[k] = v
-                    width = max(width, k[1])
+            if cells:
+                cells.update((k, v) for k, v in self.cells.items() if v is not None)
+            else:
+                cells = {k: v for k, v in self.cells.items() if v is not None}
+        by_row: dict[int, dict[int, Any]] = {}
+        for (r, c), v in cells.items():
+            cols = by_row.get(r)
+            if cols is None:
+                by_row[r] = {c: v}
+            else:
+                cols[c] = v
+        for r, cols in by_row.items():       # columns in order (readers give them so: this rarely sorts)
+            keys = list(cols)
+            ordered = sorted(keys)
+            if keys != ordered:
+                by_row[r] = {c: cols[c] for c in ordered}
+            if ordered[-1] > width:
+                width = ordered[-1]
         self.rows_in = None
         self.cells = cells
         self.width = width
-        by_row: dict[int, dict[int, Any]] = {}
-        for (r, c), v in sorted(cells.items()):
-            by_row.setdefault(r, {})[c] = v
-        self._by_row = by_row
-        self.n_rows = max((r for r, cols in by_row.items() if any(not _blank(v) for v in cols.values())), default=0)
         self._row_numbers = sorted(by_row)
+        self._by_row = {r: by_row[r] for r in self._row_numbers}
+        self.n_rows = next((r for r in reversed(self._row_numbers)
+                            if any(not _blank(v) for v in by_row[r].values())), 0)
         self._view = RowsView(self)
         self._pad = self.n_rows * max(width, 1) <= PAD_BUDGET
         if self._pad and self.n_rows:
