@@ -138,8 +138,10 @@ def test_wine_installs_per_user_with_shortcuts_and_config(wine_install):
     assert (inst / "uninstall.exe").is_file()
     menu = home / "AppData" / "Roaming" / "Microsoft" / "Windows" / "Start Menu" / "Programs" / APP
     links = {p.stem for p in menu.glob("*.lnk")}
-    assert {"均衡编班诊断", "均衡编班工作簿", "安装指南", "卸载均衡编班"} <= links, links
+    assert {"均衡编班诊断", "均衡编班工作簿", "均衡编班网页界面", "安装指南", "卸载均衡编班"} <= links, links
     assert (home / "Desktop" / "均衡编班工作簿.lnk").exists()
+    launcher = inst / f"{B.UI_SHORTCUT}.launch.py"     # pynsist's script behind the Start-menu entry
+    assert "bianban_xl.ui.server" in launcher.read_text(encoding="utf-8"), launcher.read_text(encoding="utf-8")
     assert (home / "Documents" / APP / B.TEMPLATE_NAME).is_file()
     conf = home / ".xlwings" / "xlwings.conf"
     assert conf.is_file(), "the installer writes xlwings' user config"

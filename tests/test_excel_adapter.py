@@ -122,11 +122,23 @@ class FakeRange:
     def merge_cells(self):
         return False
 
-    # formats: recorded, not interpreted
+    # formats: recorded, not interpreted; column widths, row heights and wrapped cells also kept per sheet
     def __setattr__(self, key, value):
         if key in ("number_format", "color", "column_width", "row_height", "wrap_text", "horizontal_alignment"):
             self.sheet.book.app.formats.append((self.sheet.name, key, value, self.sheet.book.app.screen_updating))
+            cells = [(r, c) for r in range(self.row, self._r2 + 1) for c in range(self.column, self._c2 + 1)]
+            if key == "column_width":
+                self.sheet.col_widths.update({c: value for _, c in cells})
+            elif key == "row_height":
+                self.sheet.row_heights.update({r: value for r, _ in cells})
+            elif key == "wrap_text" and value:
+                self.sheet.wrapped.update(cells)
         object.__setattr__(self, key, value)
+
+    def __getattr__(self, key):             # only for attributes never set on this range
+        if key == "column_width":
+            return self.sheet.col_widths.get(self.column, 8.43)
+        raise AttributeError(key)
 
     def merge(self, across=False):
         self.sheet.merges.append((self.row, self.column, self._r2, self._c2))
@@ -190,6 +202,9 @@ class FakeSheet:
         self.frozen = None
         self.protected = False
         self.freeze_panes = FakeFreeze(self)
+        self.col_widths: dict[int, float] = {}
+        self.row_heights: dict[int, float] = {}
+        self.wrapped: set = set()
 
     def _parse(self, a):
         if isinstance(a, tuple):
@@ -316,6 +331,9 @@ class FakeBook:
                 for cell in row:
                     if cell.value is not None:
                         sh.cells[(cell.row, cell.column)] = cell.value
+            for dim in ws.column_dimensions.values():
+                if dim.width and dim.min:
+                    sh.col_widths.update({c: dim.width for c in range(dim.min, (dim.max or dim.min) + 1)})
         return book
 
     def everything(self):
@@ -662,6 +680,29 @@ def test_onsite_buttons_write_what_the_commands_write(tmp_path, seeded):
     entry.verify(book)
     assert book.app.alerts[-1][0].startswith("验证通过"), book.app.alerts[-1][0]
     assert "插班检查通过" in book.app.alerts[-1][0] and "锁定检查通过" in book.app.alerts[-1][0]
+
+
+def test_record_rows_a_button_appends_wrap_and_size_like_the_file(tmp_path):
+    """锁定 appends 编班记录 rows with long values (the fingerprints of every class): the button and
+    the command style and size them by the same rule of the cell model — wrapped inside their
+    column, the row as tall as its lines — so the printed record keeps its scale."""
+    out = assigned(tmp_path)
+    before = load_workbook(out)[S.SHEET_RECORD].max_row
+    book = _step(out, entry.lock)
+    locked = tmp_path / "locked.xlsx"
+    assert main(["lock", str(out), "-o", str(locked)]) == 0
+    _same_as_file(book, locked)
+    ws = load_workbook(locked)[S.SHEET_RECORD]
+    live = book.sheets[S.SHEET_RECORD]
+    appended = range(before + 1, ws.max_row + 1)
+    file_heights = {r: ws.row_dimensions[r].height for r in appended if ws.row_dimensions[r].height}
+    assert file_heights == {r: h for r, h in live.row_heights.items() if r in appended}
+    long = [r for r in appended if len(str(ws.cell(r, 2).value or "")) > 40]
+    assert long and all(file_heights.get(r, 0) >= 28 for r in long)        # two lines or more
+    for r in long:
+        assert ws.cell(r, 2).alignment.wrap_text and (r, 2) in live.wrapped
+    # nothing appended reaches past the table's columns
+    assert all(ws.cell(r, c).value is None for r in appended for c in range(4, 8))
 
 
 def test_draw_left_blank_is_a_computer_seed_and_recorded(tmp_path, seeded):

@@ -3,6 +3,7 @@ same names are kept apart, each placement recorded and replayable by verify; bad
 from __future__ import annotations
 
 import collections
+import re
 
 from openpyxl import load_workbook
 
@@ -129,3 +130,23 @@ def test_full_classes(tmp_path, capsys):
     assert main(["late", str(out)]) == 1
     t = capsys.readouterr().out
     assert ("班额上限" in t or "超过" in t) and sha(out) == before
+
+
+def test_batch_row_prints_in_two_columns_and_old_five_column_rows_still_replay(tmp_path, capsys):
+    """The 插班批次 row is one 项目 | 内容 row (it prints inside the 编班记录 table); a workbook
+    written before, with the batch spread over five columns, still verifies."""
+    out = assigned(tmp_path, rows=student_rows(31, seed=4))
+    add_students(out, [late_row("S0901", "钱多多"), late_row("S0902", "孙晓晓", "女")])
+    assert main(["late", str(out), "--seed", "5"]) == 0
+    wb = load_workbook(out)
+    ws = wb["编班记录"]
+    r = next(c.row for c in ws["A"] if c.value == "插班批次")
+    content = ws.cell(r, 2).value
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d；随机种子 5（.+）；插班学生编号：S0901\|S0902", content), content
+    assert ws.cell(r, 2).alignment.wrap_text and all(ws.cell(r, c).value is None for c in range(3, 8))
+    for c, v in enumerate([content[:19], "5", "S0901|S0902", "种子来源：命令行指定"], start=2):   # the old form
+        ws.cell(r, c).value = v
+    wb.save(out)
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == 0
+    assert "插班检查通过" in capsys.readouterr().out

@@ -116,3 +116,20 @@ def test_summary_pages_rule_labels_and_charts_alone(printed):
     assert len(re.findall(r"^\s*理论最小差距", text, re.M)) >= 2          # the detail tables' row labels
     charts = [p for p in pages["编班汇总"] if "四、图表" in p.text or "各班各科平均分" in p.text]
     assert charts and not any("图表数据" in p.text for p in charts)      # chart data never printed
+
+
+def test_record_every_page_readable_after_the_whole_day(printed):
+    """编班记录 after assign → 教师搭配 → 抽签 → 公示 → 锁定 → 插班: the rows the later steps append
+    (锁定's fingerprints of every class, 插班批次, the log entries) wrap inside the table like the
+    rows written at assign time, so no page shrinks: scale ≥ 90 % and body text ≥ 10 pt on every page."""
+    _, pages = printed
+    ps = pages["编班记录"]
+    text = "\n".join(p.text for p in ps)
+    for appended in ("锁定·班级列指纹", "插班批次", "插班：", "公示名单：", "班主任抽签", "教师搭配："):
+        assert appended in text, appended
+    for p in ps:
+        assert {round(p.width), round(p.height)} == {595, 842}, (p.width, p.height)
+        size = body_size(p)
+        assert size >= 10.0 and size / 10.5 >= 0.90, f"编班记录 page {p.number}: {size} pt (scale {size / 10.5:.0%})"
+        right = max(w[2] for w in p.words)
+        assert right <= p.width - 0.5 * 72 + 1, (p.number, right)          # nothing runs into the side margin

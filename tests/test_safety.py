@@ -280,6 +280,39 @@ def test_lock_left_by_a_dead_process_is_taken_over(tmp_path):
     assert not lock.exists()
 
 
+def test_two_runs_taking_over_one_stale_lock_never_both_write(tmp_path, monkeypatch):
+    """Run A and run B both find the dead run's lock stale. A takes it over and writes its own
+    lock; B, acting on what it saw before, must refuse, and A's lock must stay."""
+    import socket
+
+    from bianban_xl.book import files
+    from bianban_xl.model.problems import UserError
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    target = tmp_path / "结果.xlsx"
+    lock = tmp_path / ".~bianban.结果.xlsx.lock"
+    stale = f"pid={dead.pid}\nhost={socket.gethostname()}\ntime=2026-01-01 00:00:00\n"
+    lock.write_text(stale, encoding="utf-8")
+    judged = files._lock_is_stale
+    states = []
+
+    def b_judges_then_a_takes_over(path):
+        seen = judged(path)                     # B reads the dead run's lock and judges it stale
+        states.append(seen)
+        path.unlink()                           # meanwhile A took it over ...
+        path.write_text(f"pid={os.getpid()}\nhost=A\ntime=now\n", encoding="utf-8")   # ... and holds it
+        return seen
+
+    monkeypatch.setattr(files, "_lock_is_stale", b_judges_then_a_takes_over)
+    with pytest.raises(UserError) as info:
+        with files.output_lock(target):
+            pytest.fail("B must not get the lock A holds")
+    assert states == [stale] and "另一个编班程序正在写入" in str(info.value)
+    assert lock.read_text(encoding="utf-8") == f"pid={os.getpid()}\nhost=A\ntime=now\n"   # A's lock stays
+    assert sorted(p.name for p in tmp_path.iterdir()) == [lock.name]                      # nothing left by B
+
+
 def test_district_output_never_overwrites_a_school_file(tmp_path, capsys):
     folder = tmp_path / "各校"
     folder.mkdir()

@@ -16,6 +16,7 @@ from urllib.parse import quote
 import pytest
 from openpyxl import load_workbook
 
+from onsite_helpers import kv
 from ui_helpers import write_demo_with_teachers
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -250,6 +251,10 @@ def test_district_mode_in_browser(browser, server):
     first = rows[0].find_elements(By.TAG_NAME, "td")
     assert first[0].text == "不合格" and "第2中学" in first[1].text
     assert [r.find_elements(By.TAG_NAME, "td")[0].text for r in rows[1:]] == ["合格", "合格"]
+    codes = {r.find_elements(By.TAG_NAME, "td")[1].text: r.find_elements(By.TAG_NAME, "td")[3].text for r in rows}
+    for p in results:                                            # the result 核验码 each school signed
+        rel = next(k for k in codes if k.endswith(p.name))
+        assert codes[rel] == kv(load_workbook(p)["编班记录"])["结果核验码"], (rel, codes)
     assert (server.folder / "各校_编班结果_全区核查.xlsx").is_file()
     assert d.find_element(By.PARTIAL_LINK_TEXT, "下载全区核查汇总表")
     shot(d, "district")

@@ -202,4 +202,8 @@ def test_district_checks_the_codes_reported_on_paper(tmp_path, capsys):
     assert by["丁中学"].verdict == REVIEW
     overview = " ".join(str(c.value) for c in _cells(load_workbook(tmp_path / "汇总.xlsx")["学校汇总"]).values())
     assert "核验码不符" in overview or "纸面上报送" in overview
+    ws = load_workbook(tmp_path / "汇总.xlsx")["学校汇总"]                # each file's result 核验码 in its own column
+    col = [c.value for c in ws[4]].index("结果核验码") + 1
+    shown = {ws.cell(r, 4).value: ws.cell(r, col).value for r in range(5, ws.max_row + 1) if ws.cell(r, 4).value}
+    assert {k: shown[k] for k in codes} == codes
     assert main(["district", str(folder), "-o", str(tmp_path / "汇总2.xlsx"), "--codes", str(tmp_path / "核验码.xlsx")]) == 1

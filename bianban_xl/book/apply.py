@@ -14,7 +14,8 @@ from openpyxl.styles import Font
 
 from bianban_xl.book.files import backup_copy
 from bianban_xl.book.macro_free import finish_output
-from bianban_xl.book.workbook_file import FONT_NAME, open_for_update, put_value, render_sheet, save_atomic
+from bianban_xl.book.workbook_file import (FONT_NAME, append_record_rows, open_for_update, put_value, render_sheet,
+                                          save_atomic)
 from bianban_xl.book.xlsx_fast import FastUnsupported, ZipBook, write_fast
 from bianban_xl.model import schema as S
 from bianban_xl.model.problems import fail
@@ -83,12 +84,7 @@ def apply_to_workbook(wb, update: BookUpdate) -> None:
     for sheet, row, col, value in update.cells:
         put_value(wb[sheet].cell(row=row, column=col), value)
     if update.record_rows and S.SHEET_RECORD in wb.sheetnames:
-        ws = wb[S.SHEET_RECORD]
-        r = ws.max_row + 1
-        for values in update.record_rows:
-            for c, v in enumerate(values, start=1):
-                put_value(ws.cell(row=r, column=c), v)
-            r += 1
+        append_record_rows(wb[S.SHEET_RECORD], update.record_rows)
     for name in update.protect:
         if name in wb.sheetnames:
             wb[name].protection.sheet = True

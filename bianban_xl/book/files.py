@@ -99,12 +99,18 @@ def _pid_alive_windows(pid: int) -> bool:
         kernel32.CloseHandle(handle)
 
 
-def _lock_is_stale(lock: Path) -> bool:
+def _lock_is_stale(lock: Path) -> str | None:
+    """The lock file's text when its holder is gone (dead process on this machine, or older than
+    STALE_LOCK_SECONDS), else None."""
     try:
         text = lock.read_text(encoding="utf-8")
         age = time.time() - lock.stat().st_mtime
     except OSError:
-        return False
+        return None
+    return text if _stale(text, age) else None
+
+
+def _stale(text: str, age: float) -> bool:
     fields = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
     if age > STALE_LOCK_SECONDS:
         return True
@@ -113,6 +119,40 @@ def _lock_is_stale(lock: Path) -> bool:
     except ValueError:
         return age > 60          # unreadable and not fresh: a crash while writing the lock
     return fields.get("host") == socket.gethostname() and not _pid_alive(pid)
+
+
+def _take_over(lock: Path, seen: str) -> bool:
+    """Remove a stale lock whose text was ``seen``, safely when two runs find it stale at once.
+    The lock is first renamed to a name of our own (only one run's rename can succeed); if what we
+    renamed is no longer the stale lock we judged (the other run had already taken over and written
+    its own), it is put back untouched and we refuse like any busy lock. Unlinking directly would
+    let the second run delete the first one's fresh lock and both would write."""
+    mine = lock.with_name(f"{lock.name}.{os.getpid()}.{threading.get_ident()}.stale")
+    try:
+        os.replace(lock, mine)
+    except FileNotFoundError:
+        return True                      # gone already: try to create ours
+    except OSError:
+        return False
+    try:
+        text = mine.read_text(encoding="utf-8")
+    except OSError:
+        text = None
+    if text == seen:
+        with contextlib.suppress(OSError):
+            mine.unlink()
+        return True
+    try:                                 # someone's live lock: restore it, never over a newer one
+        os.link(mine, lock)
+    except FileExistsError:
+        pass                             # a newer lock holds the name: that run goes on
+    except OSError:                      # no hard links here (FAT, some shares)
+        with contextlib.suppress(OSError):
+            if not lock.exists():
+                os.rename(mine, lock)    # (Windows' rename also refuses an existing name)
+    with contextlib.suppress(OSError):
+        mine.unlink()
+    return False
 
 
 def _describe_lock(lock: Path) -> str:
@@ -144,9 +184,8 @@ def output_lock(target: str | os.PathLike) -> Iterator[None]:
             fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             break
         except FileExistsError:
-            if attempt == 0 and _lock_is_stale(lock):
-                with contextlib.suppress(FileNotFoundError):
-                    lock.unlink()
+            seen = _lock_is_stale(lock) if attempt == 0 else None
+            if seen is not None and _take_over(lock, seen):
                 continue
             fail("", f"另一个编班程序正在写入“{target.name}”{_describe_lock(lock)}，本次没有修改任何文件。",
                  f"请等它结束后再试。如确认没有程序在运行（例如上次被强行关机），请删除锁文件“{lock}”后重试。")

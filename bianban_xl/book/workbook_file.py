@@ -22,7 +22,7 @@ from bianban_xl.book.package import NotAWorkbook, inspect_package
 from bianban_xl.model.problems import Report
 from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.sheet_model import (FORMULA, LINK, TEXT, ChartSpec, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE,
-                                          MARGIN_TOP, SheetSpec, cell_kind)
+                                          MARGIN_TOP, SheetSpec, cell_kind, record_row_height, record_row_style)
 
 FONT_NAME = "等线"
 _THIN = Side(style="thin", color="808080")
@@ -190,6 +190,44 @@ def render_sheet(wb: Workbook, spec: SheetSpec, index: int | None = None):
     if spec.protect:
         ws.protection.sheet = True
     return ws
+
+
+def column_widths(ws) -> dict[int, float]:
+    """1-based column -> width (characters) of the columns the sheet sets (a <col> may span several)."""
+    out: dict[int, float] = {}
+    for dim in ws.column_dimensions.values():
+        if dim.width and dim.min:
+            for c in range(dim.min, (dim.max or dim.min) + 1):
+                out[c] = float(dim.width)
+    return out
+
+
+def append_record_rows(ws, rows: list[list]) -> None:
+    """``BookUpdate.record_rows`` below the last row of 编班记录, each styled and sized by the cell
+    model's rule for record rows (model.sheet_model.record_row_style / record_row_height), like
+    the rows the sheet was written with: long values wrap inside their column instead of running
+    past the table (fit-to-width would shrink the printed page for them)."""
+    widths = column_widths(ws)
+    r = ws.max_row + 1
+    for values in rows:
+        style = record_row_style(values)
+        st = STYLES.get(style or "", {})
+        for c, v in enumerate(values, start=1):
+            cell = ws.cell(row=r, column=c)
+            put_value(cell, v)
+            if not st:
+                continue
+            cell.font = st["font"]
+            if "fill" in st:
+                cell.fill = st["fill"]
+            if "align" in st:
+                cell.alignment = st["align"]
+            if st.get("border"):
+                cell.border = BORDER
+        height = record_row_height(values, widths)
+        if height:
+            ws.row_dimensions[r].height = height
+        r += 1
 
 
 def _print_setup(ws, spec: SheetSpec) -> None:

@@ -9,7 +9,6 @@ import argparse
 import signal
 import sys
 import textwrap
-import unicodedata
 import time
 from pathlib import Path
 
@@ -29,6 +28,8 @@ from bianban_xl.export import report_file
 from bianban_xl.install.bundle import bundle
 from bianban_xl.install.doctor import run as run_doctor
 from bianban_xl.model.problems import Report, UserError
+from bianban_xl.model.console import tolerant_console
+from bianban_xl.onsite.state import parse_called_digits
 from bianban_xl.service import assign_file, check_file, is_sealed, read_book, seal_file, verify_file
 from bianban_xl.ui.server import add_arguments as add_ui_arguments, run_from_args as run_ui
 
@@ -133,9 +134,10 @@ def _conversion_note(src, target) -> None:
 
 
 def _digits(typed: str) -> int | None:
-    t = unicodedata.normalize("NFKC", typed or "")
-    t = "".join(ch for ch in t if not ch.isspace() and ch not in ",，、-")
-    return int(t) if t.isdigit() and t.isascii() and len(t) <= 18 else None
+    try:
+        return parse_called_digits(typed)
+    except ValueError:
+        return None
 
 
 def ask_seed_twice(read=None) -> tuple[int, str] | None:
@@ -417,11 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.reconfigure(errors="replace")
-        except (AttributeError, ValueError):
-            pass
+    tolerant_console()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -410,8 +410,9 @@ def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None
                    f"需核查 {summary.count(REVIEW)}，合格 {summary.count(PASS)}。文件夹：{summary.folder}"]], "subtitle")
     ov.add(3, 1, [["核查内容：按编班记录的随机种子重新运行，班级应完全一致；编班后输入与班级未被改动；各班工作表与名单一致；"
                    "同名分开、双胞胎按申请、班额相差不超过 1 且不超过上限；均衡指标与理论最小值（下界）比较。"
-                   "差距 / 下界：各班人数或平均分的最大差距，及任何分班都不可能低于的值。"]], "note")
-    header = ["序号", "文件", "结论", "学校", "年级", "学生数", "班级数", "随机种子", "编班时间",
+                   "差距 / 下界：各班人数或平均分的最大差距，及任何分班都不可能低于的值。"
+                   "结果核验码：由文件中记录的结果指纹算出，应与学校签字页上印的结果核验码相同。"]], "note")
+    header = ["序号", "文件", "结论", "学校", "结果核验码", "年级", "学生数", "班级数", "随机种子", "编班时间",
               "性别差距", "性别下界", "生源差距", "生源下界", "等级差距", "等级下界", "总分均分差", "均分差下界",
               "问题数", "主要问题（点击查看明细）"]
     ov.add(4, 1, [header], "header")
@@ -429,7 +430,7 @@ def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None
         values = [i, c.relative if out_path is None else Link.to_file(c.relative, _file_link(c.path, Path(out_path)))]
         ov.add(r, 1, [values], "body")
         ov.add(r, 3, [[c.verdict]], {FAIL: "bad", REVIEW: "warn", PASS: "good"}[c.verdict])
-        rest = [c.school or None, c.grade or None, c.students, c.classes, c.seed or None, c.stamp or None]
+        rest = [c.school or None, c.code or None, c.grade or None, c.students, c.classes, c.seed or None, c.stamp or None]
         for key in ("性别", "生源", "等级", "总分均分"):
             rest += _gap_cells(c, key)
         rest += [len(c.findings), Link.to_sheet(main, SHEET_PROBLEMS, f"A{pr}") if c.findings else main]
@@ -443,10 +444,10 @@ def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None
             pr += 1
     if n_problem == 0:
         pb.add(4, 1, [["所有文件均未发现问题。"]], "note")
-    ov.col_widths = {1: 6, 2: 30, 3: 8, 4: 20, 5: 12, 6: 7, 7: 7, 8: 9, 9: 17, 10: 7, 11: 7, 12: 7, 13: 7,
-                     14: 7, 15: 7, 16: 9, 17: 9, 18: 7, 19: 80}
+    ov.col_widths = {1: 6, 2: 30, 3: 8, 4: 20, 5: 16, 6: 12, 7: 7, 8: 7, 9: 9, 10: 17, 11: 7, 12: 7, 13: 7, 14: 7,
+                     15: 7, 16: 7, 17: 9, 18: 9, 19: 7, 20: 80}
     ov.merge_title = False
-    ov.auto_filter = f"A4:S{max(4, 4 + len(checks))}"
+    ov.auto_filter = f"A4:T{max(4, 4 + len(checks))}"
     pb.col_widths = {1: 6, 2: 30, 3: 20, 4: 8, 5: 12, 6: 12, 7: 6, 8: 110}
     pb.merge_title = False
     return ov, pb, links

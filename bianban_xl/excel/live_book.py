@@ -39,9 +39,11 @@ from bianban_xl.model import schema as S
 from bianban_xl import service
 from bianban_xl.model.problems import ERROR, Report, UserError
 from bianban_xl.model.raw_book import RawBook, RawSheet
+from bianban_xl.onsite.state import parse_called_digits
 from bianban_xl.model.cellref import cell_ref, parse_ref
 from bianban_xl.model.sheet_model import (BOOL, FORMULA, LINK, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE, MARGIN_TOP, NUMBER,
-                                          TEXT, BookUpdate, Link, SheetSpec, cell_kind)
+                                          TEXT, BookUpdate, Link, SheetSpec, cell_kind, record_row_height,
+                                          record_row_style)
 
 TITLE = "均衡编班"
 LOG_FILE = Path(tempfile.gettempdir()) / "bianban_xl.log"
@@ -210,15 +212,49 @@ class LiveBook:
                 with contextlib.suppress(Exception):
                     api.Protect()
 
-    def append_rows(self, sheet_name: str, rows: list[list[Any]]) -> None:
-        """Rows below the last used row of a sheet, in one block (short rows padded with blanks)."""
-        if not rows:
-            return
-        width = max(1, max(len(r) for r in rows))
-        grid = [[_for_excel(v) for v in r] + [None] * (width - len(r)) for r in rows]
+    def append_rows(self, sheet_name: str, rows: list[list[Any]]) -> int:
+        """Rows below the last used row of a sheet, in one block (short rows padded with blanks);
+        the row number of the first."""
         sh = self.book.sheets[sheet_name]
         first = sh.used_range.last_cell.row + 1
+        if not rows:
+            return first
+        width = max(1, max(len(r) for r in rows))
+        grid = [[_for_excel(v) for v in r] + [None] * (width - len(r)) for r in rows]
         sh.range((first, 1), (first + len(grid) - 1, width)).value = grid
+        return first
+
+    def append_record_rows(self, rows: list[list[Any]]) -> None:
+        """``BookUpdate.record_rows`` below the last row of 编班记录 (values in one block), each row
+        styled and sized by the cell model's rule for record rows (model.sheet_model.record_row_style
+        / record_row_height), like the openpyxl writer's ``append_record_rows``: long values wrap
+        inside their column instead of running past the printed table."""
+        first = self.append_rows(S.SHEET_RECORD, rows)
+        sh = self.book.sheets[S.SHEET_RECORD]
+        widths = self._column_widths(sh, max((len(r) for r in rows), default=0))
+        areas: dict[str, list[str]] = {}
+        for i, values in enumerate(rows):
+            style = record_row_style(values)
+            if style is not None:
+                areas.setdefault(style, []).append(f"{cell_ref(first + i, 1)}:{cell_ref(first + i, len(values))}")
+            height = record_row_height(values, widths)
+            if height:
+                sh.range((first + i, 1)).row_height = height
+        for style, refs in areas.items():
+            for rng in _ranges(sh, refs):
+                _apply_look(rng, _LOOKS[style])
+
+    @staticmethod
+    def _column_widths(sh: Any, n: int) -> dict[int, float]:
+        """Widths (characters) of the first ``n`` columns; a column Excel does not tell is left out
+        (record_row_height then takes Excel's default width)."""
+        out: dict[int, float] = {}
+        for c in range(1, n + 1):
+            with contextlib.suppress(Exception):
+                width = sh.range((1, c)).column_width
+                if isinstance(width, (int, float)) and width > 0:
+                    out[c] = float(width)
+        return out
 
     def delete_sheets(self, names: list[str]) -> None:
         existing = {sh.name: sh for sh in self.book.sheets}
@@ -582,7 +618,7 @@ def _ask_room_seed(live: LiveBook) -> int:
         if first is None:
             raise _Cancelled()
         try:
-            seed = parse_seed(first)
+            seed = parse_called_digits(first)
         except ValueError:
             seed = None
         if seed is None:
@@ -592,7 +628,7 @@ def _ask_room_seed(live: LiveBook) -> int:
         if again is None:
             raise _Cancelled()
         try:
-            if parse_seed(again) == seed:
+            if parse_called_digits(again) == seed:
                 return seed
         except ValueError:
             pass
@@ -661,7 +697,7 @@ def apply_update(live: LiveBook, update: BookUpdate) -> None:
                 live.write_column(sheet, col, first, values)
         if update.record_rows and S.SHEET_RECORD in live.sheet_names():
             with live.unprotected(S.SHEET_RECORD):
-                live.append_rows(S.SHEET_RECORD, update.record_rows)
+                live.append_record_rows(update.record_rows)
         for name in update.protect:
             if name in live.sheet_names():
                 live.protect(name)
@@ -702,20 +738,6 @@ def _show(live: LiveBook, lines: list[str], tail: str = "", activate: str | None
 SAVE_NOTE = "请立即保存文件。"
 
 
-def parse_seed(typed: str) -> int | None:
-    """A seed typed in the input box: digits, full-width digits and spaces allowed (3 7 2 1);
-    blank gives None (the computer draws one). Raises ValueError for anything else."""
-    import unicodedata
-
-    t = unicodedata.normalize("NFKC", typed or "")
-    t = "".join(ch for ch in t if not ch.isspace() and ch not in ",，、")
-    if not t:
-        return None
-    if not t.isdigit() or not t.isascii() or len(t) > 18:
-        raise ValueError(t)
-    return int(t)
-
-
 class _Cancelled(Exception):
     pass
 
@@ -728,7 +750,7 @@ def _ask_seed(live: LiveBook) -> int | None:
         if typed is None:
             raise _Cancelled()
         try:
-            return parse_seed(typed)
+            return parse_called_digits(typed)
         except ValueError:
             prompt = f"“{typed.strip()}”不是一串数字，请重新输入（只填数字，如 3721）。\n\n" + SEED_PROMPT
     raise _Cancelled()

@@ -222,6 +222,7 @@ def write_zip(build: Path, extra: list[Path], wheel: Path, out: Path) -> Path:
 
 
 DOCTOR_CMD = "@echo off\r\nchcp 65001 >nul\r\n\"%~dp0Python\\python.exe\" -m bianban_xl.install.doctor\r\npause\r\n"
+UI_SHORTCUT = "均衡编班网页界面"     # Start-menu entry that runs `bianban ui`
 SETUP_CMD = "@echo off\r\nchcp 65001 >nul\r\n\"%~dp0Python\\python.exe\" -m bianban_xl.install.xlwings_config\r\npause\r\n"
 
 
@@ -245,6 +246,9 @@ def installer(build: Path, extra: list[Path], wheel: Path, cache: Path, out: Pat
     icon = DEFAULT_ICON
     shortcuts = {
         "均衡编班诊断": {"entry_point": "bianban_xl.install.doctor:start_menu", "console": True, "icon": str(icon)},
+        # the browser window for WPS / no-Excel PCs: a console window that shows the address and
+        # keeps the local server running until it is closed (same as `bianban ui`)
+        UI_SHORTCUT: {"entry_point": "bianban_xl.ui.server:main", "console": True, "icon": str(icon)},
         "均衡编班工作簿": {"target": "$DOCUMENTS\\均衡编班\\" + TEMPLATE_NAME, "parameters": "", "icon": str(icon)},
     }
     for path in extra[1:]:

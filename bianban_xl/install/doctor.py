@@ -24,7 +24,8 @@ from typing import Callable
 
 from bianban_xl import __version__
 from bianban_xl.book.vba_project import conf_sheet_value, xlwings_module_version
-from bianban_xl.install.xlwings_config import point_excel_here, quiet_streams, read_user_config, user_config_path
+from bianban_xl.model.console import tolerant_console
+from bianban_xl.install.xlwings_config import point_excel_here, read_user_config, user_config_path
 
 OK, WARN, BAD = "正常", "提醒", "问题"
 PACKAGES = ["numpy", "openpyxl", "xlwings", "pypinyin", "opencc-python-reimplemented"]
@@ -230,13 +231,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fix", action="store_true")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
-    quiet_streams()
+    tolerant_console()
     return run(a.book, a.fix, a.quiet, print)
 
 
 def start_menu() -> None:
     """开始菜单 → 均衡编班诊断: the checks in a console window, a fix on request, then wait."""
-    quiet_streams()
+    tolerant_console()
     code = run(None, False, False, print)
     if code:
         answer = input("\n输入 Y 并按回车，自动修复可以修复的问题（设置 Excel 按钮使用的 Python）：")

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from bianban_xl.model.console import tolerant_console
+
 
 def user_config_path() -> Path:
     home = os.environ.get("USERPROFILE") if sys.platform == "win32" else None
@@ -80,15 +82,6 @@ def point_excel_here(out: Callable[[str], None] = print) -> Path | None:
     return conf
 
 
-def quiet_streams() -> None:
-    """Chinese text on a console whose code page cannot show it prints as '?', never raises."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.reconfigure(errors="replace")
-        except (AttributeError, ValueError):
-            pass
-
-
 if __name__ == "__main__":
-    quiet_streams()
+    tolerant_console()
     point_excel_here()

@@ -80,6 +80,71 @@ def cell_kind(value: Any) -> str:
 MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM, MARGIN_HEADER = 0.5, 0.6, 0.75, 0.3
 
 
+# Wrapped text: a cell of style "wrap" breaks its text into lines of its column's width; the row is
+# made tall enough for them (Excel and LibreOffice do not grow a row by themselves when a file sets
+# row heights, and an unwrapped long value makes fit-to-width shrink the whole page for it).
+WRAP_LINE_HEIGHT = 14.0          # points per line of 10.5 pt text
+DEFAULT_COL_WIDTH = 8.43         # Excel's width (characters) of a column the file gives none
+
+
+def text_width(t: str) -> float:
+    """Width of ``t`` in column-width characters: a CJK character counts 2.2, anything else 1.1."""
+    return sum(2.2 if ord(ch) > 0x2E80 else 1.1 for ch in t)
+
+
+def text_lines(text: str, chars: float) -> list[str]:
+    """``text`` as lines of at most ``chars`` column-width characters, broken after punctuation
+    where possible (as a note printed line by line, or as a wrapped cell needs rows)."""
+    out: list[str] = []
+    line, w = "", 0.0
+    for ch in text:
+        cw = text_width(ch)
+        if w + cw > chars and line:
+            cut = max(line.rfind(p) for p in "，。；、：）") + 1
+            if cut <= len(line) // 2:
+                cut = len(line)
+            out.append(line[:cut])
+            line = line[cut:]
+            w = text_width(line)
+        line += ch
+        w += cw
+    if line:
+        out.append(line)
+    return out
+
+
+# 编班记录 rows that steps append after assign (BookUpdate.record_rows) look like the rows
+# reports.result_sheets.record_sheet writes: table headers, a one-cell section title, and
+# everything else wrapped within its column, the row as tall as its longest cell.
+RECORD_HEADERS = (("项目", "内容"), ("时间", "事项", "校验码"))
+
+
+def record_row_style(values: list[Any]) -> str | None:
+    """The look of one appended 编班记录 row: header | section | wrap, or None for a blank row."""
+    if all(v is None or v == "" for v in values):
+        return None
+    if tuple(values) in RECORD_HEADERS:
+        return "header"
+    if len(values) == 1:
+        return "section"
+    return "wrap"
+
+
+def record_row_height(values: list[Any], widths: dict[int, float]) -> float | None:
+    """The height (points) of a wrapped 编班记录 row whose columns have ``widths`` (1-based column ->
+    characters; missing columns have Excel's default width), or None when every cell fits on one line."""
+    if record_row_style(values) != "wrap":
+        return None
+    lines = 1
+    for col, value in enumerate(values, start=1):
+        if value is None:
+            continue
+        shown = value.text if isinstance(value, Link) else str(value)
+        width = widths.get(col) or DEFAULT_COL_WIDTH
+        lines = max(lines, len(text_lines(shown, width - 1)))
+    return WRAP_LINE_HEIGHT * lines if lines > 1 else None
+
+
 @dataclass
 class Block:
     """A rectangle of values whose top-left cell is (top, left), 1-based. ``style`` names a look:

@@ -27,7 +27,7 @@ from bianban_xl.onsite.lock import assign_guard
 from bianban_xl.onsite.reassign import after_reassign, sheets_to_drop
 from bianban_xl.onsite.seal import check_seal, K_CODE, K_TIME, SHEET_SEAL
 from bianban_xl.onsite.state import COMPUTER_NOTE, draw_seed, read_record, resolve_seed, SOURCE_COMPUTER
-from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, class_sheet, record_sheet, schools_sheet, summary_sheet
+from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, class_sheet, note_lines, record_sheet, schools_sheet, summary_sheet
 
 Progress = Callable[[float, str], None] | None
 
@@ -194,23 +194,29 @@ def _witness_marks(sheets: list[SheetSpec], class_names: list[str], result_code:
                 if sub is not None:
                     sub.values[0][0] = f"{sub.values[0][0]}（{COMPUTER_NOTE.rstrip('。')}）"
         elif spec.name == S.SHEET_RECORD:
-            r = spec.max_row + 2
-            what = "核对：验证结果（bianban verify）和全区核查会显示同一个结果核验码。"
-            if spec.name == S.SHEET_RECORD:
-                # above the 运行日志, which stays last so later steps' entries continue its table
-                r = next((b.top for b in spec.blocks if b.style == "section"), r)
-                for b in spec.blocks:
-                    if b.top >= r:
-                        b.top += 4 if computer else 3
-                what += f"本次编班的日志校验码：{run_code}。"
-                spec.col_widths[1] = max(spec.col_widths.get(1, 0), 19)
-                spec.col_widths.setdefault(3, 16)
-            spec.add(r, 1, [[f"结果核验码：{result_code}"]], "title")
-            spec.add(r + 1, 1, [[what]], "note")
-            if computer:
-                spec.add(r + 2, 1, [[COMPUTER_NOTE]], "warn")
+            _record_marks(spec, result_code, run_code, computer)
         elif computer and spec.name in class_names:
             spec.header_footer = f"{COMPUTER_NOTE} · {spec.header_footer}".strip(" ·")
+
+
+def _record_marks(spec: SheetSpec, result_code: str, run_code: str, computer: bool) -> None:
+    """编班记录: the result 核验码 in large type and how to check it, above the 运行日志 (which stays
+    last so later steps' entries continue its table). The note is cut into lines of the table's
+    width (a long unwrapped line would make fit-to-width shrink the page); rows below move down
+    with their heights."""
+    r = next((b.top for b in spec.blocks if b.style == "section"), spec.max_row + 2)
+    chars = sum(spec.col_widths.values()) - 2
+    lines = (note_lines("核对：验证结果（bianban verify）和全区核查会显示同一个结果核验码。", chars)
+             + note_lines(f"本次编班的日志校验码：{run_code}。", chars))
+    shift = 2 + len(lines) + (1 if computer else 0)
+    for b in spec.blocks:
+        if b.top >= r:
+            b.top += shift
+    spec.row_heights = {row + shift if row >= r else row: h for row, h in spec.row_heights.items()}
+    spec.add(r, 1, [[f"结果核验码：{result_code}"]], "title")
+    spec.add(r + 1, 1, lines, "note")
+    if computer:
+        spec.add(r + 1 + len(lines), 1, [[COMPUTER_NOTE]], "warn")
 
 
 def previous_result_sheets(book: RawBook) -> list[str]:

@@ -9,6 +9,7 @@ batch can be replayed by ``verify``. Each batch and each placement is written in
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 
@@ -30,14 +31,25 @@ from bianban_xl.onsite.state import head_of_class_from_log, key_values_all, lock
 from bianban_xl.reports.result_sheets import class_sheet, schools_sheet, SHEET_SCHOOLS, summary_sheet
 
 BATCH_KEY = "插班批次"
+# one 项目 | 内容 row, so it prints inside the table like every other record row; books written
+# before this form spread the batch over five columns (时间 | 种子 | 编号 | 种子来源) and are still read
+_BATCH = re.compile(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})；随机种子 (\d+)（.*）；插班学生编号：(.*)", re.S)
+
+
+def batch_row(stamp: str, seed: int, keys: list[str], source: str) -> list[str]:
+    return [BATCH_KEY, f"{stamp}；随机种子 {seed}（{source}）；插班学生编号：{'|'.join(keys)}"]
 
 
 def batches(book: RawBook) -> list[tuple[str, int, list[str]]]:
     """(time, seed, student keys in placement order) of every earlier 插班, oldest first."""
     out = []
     for cells in key_values_all(book.sheets.get(S.SHEET_RECORD), BATCH_KEY):
+        m = _BATCH.fullmatch(cells[0]) if cells else None
         try:
-            out.append((cells[0], int(cells[1]), [k for k in cells[2].split("|") if k]))
+            if m:
+                out.append((m.group(1), int(m.group(2)), [k for k in m.group(3).split("|") if k]))
+            else:
+                out.append((cells[0], int(cells[1]), [k for k in cells[2].split("|") if k]))
         except (IndexError, ValueError):
             continue
     return out
@@ -242,7 +254,7 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
     if S.SHEET_PUBLIC in book.sheets:
         upd.sheets.append(public_sheet(full, params, head_of_class_from_log(book), stamp))
     keys = [roster.students[i].key for i, _, _ in placements]
-    upd.record_rows.append([BATCH_KEY, stamp, str(seed), "|".join(keys), f"种子来源：{source}"])
+    upd.record_rows.append(batch_row(stamp, seed, keys, source))
     upd.record_rows += append_rows(book, [(stamp, f"插班：{roster.students[i].name}（{roster.students[i].key}，{roster.students[i].gender}）编入{c}。理由：{why}")
                                           for i, c, why in placements])
     upd.messages.append(f"插班完成：{len(placements)} 名学生（随机种子 {seed}，{source}），没有移动任何已编班的学生：")

@@ -16,7 +16,7 @@ from bianban_xl.engine.balance import Measure, measures, subject_scores, total_s
 from bianban_xl.engine.baselines import snake_assign
 from bianban_xl.model.cellref import column_letter
 from bianban_xl.model.records import Params, Roster
-from bianban_xl.model.sheet_model import ChartSpec, SheetSpec
+from bianban_xl.model.sheet_model import ChartSpec, SheetSpec, record_row_height, text_lines, text_width
 
 TOTAL = "总分"
 
@@ -39,7 +39,7 @@ def _width(values, minimum=6.0, maximum=40.0) -> float:
 
 @lru_cache(maxsize=1 << 14)   # the same schools, levels and names recur on every class sheet
 def _text_width(t: str) -> float:
-    return sum(2.2 if ord(ch) > 0x2E80 else 1.1 for ch in t)
+    return text_width(t)
 
 
 def _fmt_score(x):
@@ -173,22 +173,7 @@ def _fit_widths(spec: SheetSpec, limit: float) -> None:
 def note_lines(text: str, chars: float) -> list[list[str]]:
     """A long note as rows of at most ``chars`` column-width characters, broken after punctuation
     where possible, so no note runs past the table (fit-to-width would shrink the page for it)."""
-    out: list[list[str]] = []
-    line, w = "", 0.0
-    for ch in text:
-        cw = _text_width(ch)
-        if w + cw > chars and line:
-            cut = max(line.rfind(p) for p in "，。；、：）") + 1
-            if cut <= len(line) // 2:
-                cut = len(line)
-            out.append([line[:cut]])
-            line = line[cut:]
-            w = _text_width(line)
-        line += ch
-        w += cw
-    if line:
-        out.append([line])
-    return out
+    return [[line] for line in text_lines(text, chars)]
 
 
 @lru_cache(maxsize=256)
@@ -557,18 +542,15 @@ def record_sheet(params: Params, info: dict[str, object], log: list[list[object]
         spec.add(r + 1, 1, [["时间", "事项", "校验码"][:max(len(x) for x in log)]], "header")
         spec.add(r + 2, 1, log, "wrap")
     three = bool(log) and max(len(x) for x in log) > 2
-    spec.col_widths = {1: 18, 2: PORTRAIT_CHARS - (34 if three else 20)}
+    # 时间 (19 characters) | 事项 | 校验码 (14 characters, XXXX-XXXX-XXXX) across portrait A4
+    spec.col_widths = {1: 19, 2: PORTRAIT_CHARS - (36 if three else 20)}
     if three:
-        spec.col_widths[3] = 14
-    for row, (_, value) in enumerate(rows, start=4):
-        lines = len(note_lines(str(value or ""), spec.col_widths[2] - 1))
-        if lines > 1:
-            spec.row_heights[row] = 14.0 * lines
-    if log:
-        for row, entry in enumerate(log, start=r + 2):
-            lines = len(note_lines(str(entry[1] or ""), spec.col_widths[2] - 1)) if len(entry) > 1 else 1
-            if lines > 1:
-                spec.row_heights[row] = 14.0 * lines
+        spec.col_widths[3] = 16
+    # the same rule as rows the later steps append (every writer sizes those by record_row_height)
+    for row, values in [*enumerate(rows, start=4), *enumerate(log or [], start=r + 2)]:
+        height = record_row_height(values, spec.col_widths)
+        if height:
+            spec.row_heights[row] = height
     spec.freeze = "A4"
     spec.print_title_rows = "3:3"
     spec.merge_title = True

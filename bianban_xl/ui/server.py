@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import secrets
 import signal
-import sys
 import threading
 import webbrowser
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Callable
 
 from waitress import create_server
 
+from bianban_xl.model.console import tolerant_console
 from bianban_xl.ui.app import create_app
 from bianban_xl.ui.paths import default_folder
 
@@ -122,11 +122,7 @@ def run_from_args(args: argparse.Namespace, out: Callable[[str], None] = print) 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m bianban_xl.ui`` (the entry point the installer's desktop shortcut can use)."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.reconfigure(errors="replace")
-        except (AttributeError, ValueError):
-            pass
+    tolerant_console()
     p = argparse.ArgumentParser(prog="python -m bianban_xl.ui",
                                 description="均衡编班网页界面：在浏览器中使用与 Excel 选项卡相同的按钮（只在本机运行）。")
     add_arguments(p)

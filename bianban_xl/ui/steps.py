@@ -3,7 +3,6 @@ result rendered as an HTML fragment. Each step runs inside a background job (``j
 feeds the page's progress bar); a UserError becomes the problems table (工作表, 单元格, 问题, 改法)."""
 from __future__ import annotations
 
-import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from bianban_xl.district.batch import batch_assign
 from bianban_xl.district.check import FAIL, PASS, REVIEW, SEVERITY, district_check
 from bianban_xl.model import schema as S
 from bianban_xl.model.problems import Report, UserError
-from bianban_xl.onsite.state import read_record
+from bianban_xl.onsite.state import parse_called_digits, read_record
 from bianban_xl.ui import paths as P
 from bianban_xl.ui.jobs import LOG_FILE, Job, Outcome
 from bianban_xl.ui.render import raw_sheet_html, spec_html
@@ -164,18 +163,6 @@ def teachers(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     return Outcome(_messages(ctx, update, target, backup, [("teams", "教师搭配表（打印）")]), select=ctx.rel(target))
 
 
-def parse_digits(typed: str) -> int | None:
-    """Digits called out in the room: full-width digits and spaces allowed; blank gives None.
-    ValueError for anything else (as the ribbon's input box)."""
-    t = unicodedata.normalize("NFKC", typed or "")
-    t = "".join(ch for ch in t if not ch.isspace() and ch not in ",，、")
-    if not t:
-        return None
-    if not t.isdigit() or not t.isascii() or len(t) > 18:
-        raise ValueError(t)
-    return int(t)
-
-
 def draw(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     """班主任抽签: the digits typed twice (they must agree), or a computer-drawn seed when the
     registrar ticks that box; the physical draw when the workbook has a 抽签结果 sheet."""
@@ -184,7 +171,7 @@ def draw(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     if not manual:
         rep = Report()
         try:
-            first, second = parse_digits(form.get("digits", "")), parse_digits(form.get("digits2", ""))
+            first, second = parse_called_digits(form.get("digits", "")), parse_called_digits(form.get("digits2", ""))
         except ValueError as exc:
             rep.error("", f"“{exc}”不是一串数字。", "只填数字，如 3721；没有抽签，文件没有改动。")
             raise UserError(rep) from None
