@@ -211,6 +211,9 @@ def test_other_markup_is_left_to_expat_and_read_like_openpyxl(tmp_path, monkeypa
     ('<row r="1" foo:x="1"><c r="A1"><v>1</v></c></row>', ""),                   # an undeclared prefix
     ('<row r="1" r="2"><c r="A1"><v>1</v></c></row>', ""),                       # an attribute twice
     ('<row r="1"><c r="A1"><v>1</v></c>', ""),                                   # a row not closed
+    ('<row r="0"><c r="A0"><v>1</v></c></row>', ""),                             # no row 0
+    ('<row r="1048577"><c r="A1048577"><v>1</v></c></row>', ""),                 # past the last row
+    ('<row r="1"><c r="XFE1"><v>1</v></c></row>', ""),                           # past the last column
 ])
 def test_markup_expat_refuses_is_refused_by_the_plain_lane_too(tmp_path, monkeypatch, rows, root_attrs):
     base, _ = _base(tmp_path)

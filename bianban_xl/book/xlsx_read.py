@@ -379,11 +379,13 @@ def _plain_tokens(token: re.Pattern, text: str, shared: list[str], date_xf: set,
     prefixes: set[str] = set()              # of row attributes (x14ac:dyDescent): declared on the root?
     width = row = col = 0
     in_row = False
-    end = 0
     col_no = _COL_NO
+    dates: dict[tuple[str, int], object] = {}        # birth dates repeat: convert each once
     row_attrs: dict[str, tuple[str | None, bool]] = {}     # rows mostly repeat their attributes
+    style_no: dict[str, int] = {}
+    row_digits = None                        # the row's r as written, when plain digits and in range
+    m = None
     for m in iter(token.scanner(text).match, None):
-        end = m.end()
         cell, letters, digits, s, t, v, inline, r, attrs, closed, row_end = m.groups()
         if cell is None:
             if row_end is not None:
@@ -393,6 +395,7 @@ def _plain_tokens(token: re.Pattern, text: str, shared: list[str], date_xf: set,
                 continue
             if in_row:
                 raise _NotPlain
+            row_digits = r
             if attrs:
                 got = row_attrs.get(attrs)
                 if got is None:
@@ -406,6 +409,8 @@ def _plain_tokens(token: re.Pattern, text: str, shared: list[str], date_xf: set,
                     hidden.add(row)
             else:
                 row = int(r) if r is not None else row + 1
+            if not 1 <= row <= MAX_ROW:
+                row_digits = None
             col = 0
             in_row = not closed
             continue
@@ -417,15 +422,20 @@ def _plain_tokens(token: re.Pattern, text: str, shared: list[str], date_xf: set,
                 raise FastUnsupported("coordinate")
         else:
             col = col_no.get(letters) or _column_no(letters)
-            rr = int(digits)
-            if not 1 <= rr <= MAX_ROW:
-                raise FastUnsupported("coordinate")
+            if digits == row_digits:
+                rr = row
+            else:
+                rr = int(digits)
+                if not 1 <= rr <= MAX_ROW:
+                    raise FastUnsupported("coordinate")
         if s is not None:
-            s = int(s)
-            if s >= n_xf and s:
-                raise FastUnsupported("style index")
+            si = style_no.get(s)
+            if si is None:
+                si = style_no[s] = int(s)
+                if si >= n_xf and si:
+                    raise FastUnsupported("style index")
         else:
-            s = 0
+            si = 0
         if col > width:
             width = col
         if t == "inlineStr":
@@ -433,7 +443,19 @@ def _plain_tokens(token: re.Pattern, text: str, shared: list[str], date_xf: set,
                 continue
             cells[(rr, col)] = _unescape(inline) if "&" in inline else inline
         elif v:
-            cells[(rr, col)] = _cell_value(_unescape(v) if "&" in v else v, t or "n", s, shared, date_xf, td_xf)
+            if "&" in v:
+                v = _unescape(v)
+            if t is None or t == "n":               # a number (or date): _cell_value, inlined
+                if si not in date_xf:
+                    cells[(rr, col)] = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
+                else:
+                    x = dates.get((v, si))
+                    if x is None:
+                        x = dates[(v, si)] = _cell_value(v, "n", si, shared, date_xf, td_xf)
+                    cells[(rr, col)] = x
+            else:
+                cells[(rr, col)] = _cell_value(v, t or "n", si, shared, date_xf, td_xf)
+    end = m.end() if m is not None else 0
     if in_row or (end != len(text) and text[end:].strip(" \t\n")):
         raise _NotPlain
     return cells, width, hidden, prefixes

@@ -91,12 +91,14 @@ class RawSheet:
             else:
                 cells = {k: v for k, v in self.cells.items() if v is not None}
         by_row: dict[int, dict[int, Any]] = {}
-        for (r, c), v in cells.items():
-            cols = by_row.get(r)
-            if cols is None:
-                by_row[r] = {c: v}
-            else:
-                cols[c] = v
+        last, cols = None, {}
+        for (r, c), v in cells.items():      # readers give cells row by row: one look-up per row
+            if r != last:
+                cols = by_row.get(r)
+                if cols is None:
+                    cols = by_row[r] = {}
+                last = r
+            cols[c] = v
         for r, cols in by_row.items():       # columns in order (readers give them so: this rarely sorts)
             keys = list(cols)
             ordered = sorted(keys)
@@ -124,6 +126,12 @@ class RawSheet:
         """The numbers of the rows from ``start`` to ``n_rows`` that hold any value, in order: loops
         that skip blank rows go through these instead of every row number."""
         return [r for r in self._row_numbers if start <= r <= self.n_rows]
+
+    def stored_rows(self, start: int = 1) -> list[tuple[int, dict[int, Any]]]:
+        """(row, {col: value}) of every row from ``start`` holding anything — white space and rows
+        past ``n_rows`` included — in order (a stray " " far away is invisible in Excel but still
+        stretches the sheet)."""
+        return [(r, self._by_row[r]) for r in self._row_numbers if r >= start]
 
     def cell(self, row: int, col: int) -> Any:
         if row > self.n_rows:

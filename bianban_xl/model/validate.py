@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from bianban_xl.model import schema as S
 from bianban_xl.model.intake import intake_window
 from bianban_xl.model.names import normalize_name, same_name_groups, same_sound_groups
-from bianban_xl.model.cellref import range_ref
+from bianban_xl.model.cellref import cell_ref, range_ref
 from bianban_xl.model.problems import Report
 from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.records import Params, Roster, Student, TwinGroup
@@ -450,6 +450,37 @@ def check_hidden_rows(book: RawBook, sheet: str, first_row: int, report: Report)
                     "请取消隐藏（选中整表 → 右键 → 取消隐藏）核对这些行；不该参加编班的请删除整行，而不是隐藏。", row=rows[0])
 
 
+STRAY_ROWS = 100         # blank rows below the roster after which a value is "far away"
+STRAY_COLS = 10          # blank columns right of the header's last column, likewise
+
+
+def check_stray_cells(book: RawBook, sheet: str, header_row: int, last_col: int, report: Report) -> None:
+    """A value (even a lone space) far below or right of the roster — a typo at row 2000 or in column
+    ZZ — is not read as a student, but it stretches the sheet: Excel, printing and every reader
+    treat the table as reaching that cell. Name each such cell and how to remove it."""
+    sh = book.sheets.get(sheet)
+    if sh is None:
+        return
+    near = last_col + STRAY_COLS
+    end = header_row               # the roster's last row: rows with values, no gap over STRAY_ROWS
+    far: list[tuple[int, int, object]] = []
+    for r, cols in sh.stored_rows(header_row):
+        in_table = r - end <= STRAY_ROWS and any(c <= near and not _blank(v) for c, v in cols.items())
+        if in_table:
+            end = r
+        far += [(r, c, v) for c, v in cols.items() if c > near or (not in_table and r - end > STRAY_ROWS)]
+    table = range_ref(1, 1, end, last_col)
+    for r, c, v in far[:MAX_LISTED]:
+        ref = cell_ref(r, c)
+        what = "只有空格，看不见" if _blank(v) else f"“{_text(v)[:20]}”"
+        report.warn(sheet, f"单元格 {ref} 有内容（{what}），离名单（{table}）很远，多半是误输入。",
+                    f"请在 Excel 中按 Ctrl+G 输入 {ref} 跳过去核对：不需要就删除该单元格的内容（或删除整行/整列）后保存；"
+                    f"否则 Excel、打印和读取都会把表格一直算到 {ref}。", row=r, col=c)
+    if len(far) > MAX_LISTED:
+        report.warn(sheet, f"另有 {len(far) - MAX_LISTED} 个单元格离名单很远（共 {len(far)} 个）。",
+                    f"请删除名单（{table}）之外的多余内容：选中名单下方的空行或右侧的空列 → 右键 → 删除，然后保存。")
+
+
 # --- 双胞胎 -------------------------------------------------------------------------------
 def read_twins(book: RawBook, students: list[Student], report: Report) -> list[TwinGroup]:
     name = S.resolve_sheet(book.order, S.SHEET_TWINS)
@@ -634,6 +665,7 @@ def validate(book: RawBook) -> tuple[Roster | None, Report]:
     students, columns, _, roster_sheet, layout = _read_roster(book, params, report)
     if roster_sheet and layout:
         check_hidden_rows(book, roster_sheet, layout["header_row"] + 1, report)
+        check_stray_cells(book, roster_sheet, layout["header_row"], max(layout["headers"], default=1), report)
     if params is not None and students:
         birth_col = next((c for c, h in layout["headers"].items() if S.resolve(h, S.ROSTER_SYNONYMS) == S.C_BIRTH), None)
         check_births(students, params, roster_sheet, birth_col, report)
