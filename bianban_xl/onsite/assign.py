@@ -25,7 +25,7 @@ from bianban_xl.model.validate import validate
 from bianban_xl.onsite.journal import carried_entries, chain
 from bianban_xl.onsite.lock import assign_guard
 from bianban_xl.onsite.reassign import after_reassign, sheets_to_drop
-from bianban_xl.onsite.seal import check_seal, K_CODE, K_TIME, SHEET_SEAL
+from bianban_xl.onsite.seal import check_seal, K_CODE, K_TIME, NeedsRoomSeed, SHEET_SEAL
 from bianban_xl.onsite.state import COMPUTER_NOTE, draw_seed, read_record, resolve_seed, SOURCE_COMPUTER
 from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, class_sheet, note_lines, record_sheet, schools_sheet, summary_sheet
 
@@ -86,7 +86,7 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
     params = roster.params
     assert params is not None
     sealed = check_seal(book, roster)
-    seed, source = _seed_for_run(seed, seed_source, computer_seed, params.seed, sealed is not None)
+    seed, source = _seed_for_run(seed, seed_source, computer_seed, params.seed, sealed[0] if sealed else None)
     t0 = time.perf_counter()
     work: dict = {}
     try:
@@ -152,16 +152,19 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
 
 
 def _seed_for_run(seed: int | None, seed_source: str | None, computer_seed: bool, params_seed: int | None,
-                  sealed: bool) -> tuple[int, str]:
+                  seal: dict[str, str] | None) -> tuple[int, str]:
     """The run's seed and its source. Sealed books take it from the room (given) or, only when
-    asked, from the computer; 参数设置's seed was typed before sealing and is not used for them."""
+    asked, from the computer; 参数设置's seed was typed before sealing and is not used for them.
+    A sealed book without either raises NeedsRoomSeed."""
     if seed is None and computer_seed:
         return draw_seed(), SOURCE_COMPUTER
-    if sealed and seed is None:
-        fail(SHEET_SEAL, "数据已封存：随机种子应由现场报数产生（例如请家长代表报一串数字），不使用电脑或参数设置中事先填好的种子。没有编班。",
-             "请在命令行运行 bianban assign 文件 --seed 报出的数字 --source \"家长代表报数\"（在终端直接运行 bianban assign 文件 会请您输入两遍）；"
-             "确需由电脑抽取种子时加 --computer-seed，各打印件上会注明“未经现场报数”。")
-    return resolve_seed(seed, seed_source, "命令行指定", None if sealed else params_seed, f"“{S.SHEET_PARAMS}”中填写")
+    if seal is not None and seed is None:
+        rep = Report()
+        rep.error(SHEET_SEAL, "数据已封存：随机种子应由现场报数产生（例如请家长代表报一串数字），不使用电脑或参数设置中事先填好的种子。没有编班。",
+                  "请在命令行运行 bianban assign 文件 --seed 报出的数字 --source \"家长代表报数\"（在终端直接运行 bianban assign 文件 会请您输入两遍）；"
+                  "确需由电脑抽取种子时加 --computer-seed，各打印件上会注明“未经现场报数”。")
+        raise NeedsRoomSeed(rep, seal)
+    return resolve_seed(seed, seed_source, "命令行指定", None if seal is not None else params_seed, f"“{S.SHEET_PARAMS}”中填写")
 
 
 def _log_rows(book: RawBook, sealed, entries: list[list]) -> list[list]:
