@@ -76,34 +76,11 @@ def verify_book(book: RawBook) -> VerifyResult:
     if record.get("结果指纹") and result_fingerprint(roster, actual) != record.get("结果指纹"):
         ok = False
         findings.append("班级列与编班时记录的结果指纹不符：编班后班级被改动过。")
-    # class sheets must list exactly the students of their class
-    for k, cname in enumerate(names):
-        sh = book.sheets.get(cname)
-        if sh is None:
-            ok = False
-            findings.append(f"缺少班级工作表“{cname}”。")
-            continue
-        listed = names_on_class_sheet(sh.rows)
-        should = sorted([(s.sid or "", s.name) for s, e in zip(roster.students, actual) if e == cname]
-                        + [(s.sid or "", s.name) for s in late_students if s.klass == cname])
-        if sorted(listed) != should:
-            ok = False
-            extra = sorted(set(listed) - set(should))
-            lack = sorted(set(should) - set(listed))
-            parts = []
-            if extra:
-                parts.append("多出 " + "、".join(n for _, n in extra[:10]))
-            if lack:
-                parts.append("缺少 " + "、".join(n for _, n in lack[:10]))
-            findings.append(f"班级工作表“{cname}”与学生名单的班级列不一致：{'；'.join(parts) or '顺序或内容被改动'}。")
+    sheet_findings = _class_sheet_findings(book, roster, names, actual, late_students)
     code = short_code(record.get("结果指纹", ""))
-    if record.get("结果核验码") and record.get("结果核验码") != code:
-        ok = False
-        findings.append(f"“{S.SHEET_RECORD}”上的结果核验码 {record.get('结果核验码')} 与记录的结果指纹不符（应为 {code}）：记录被改动过。")
-    sealed = record.get("封存核验码", "")
-    if sealed and not sealed.startswith("（") and not sealed.startswith(short_code(record.get("输入指纹", ""))):
-        ok = False
-        findings.append(f"“{S.SHEET_RECORD}”上的封存核验码 {sealed} 与记录的输入指纹不符：编班用的数据不是封存时的那一份，或记录被改动过。")
+    code_findings = _code_findings(record, code)
+    ok = ok and not sheet_findings and not code_findings
+    findings += sheet_findings + code_findings
     onsite_ok, onsite_findings = onsite_checks(book, full_roster)
     ok = ok and onsite_ok
     findings += onsite_findings
@@ -114,6 +91,41 @@ def verify_book(book: RawBook) -> VerifyResult:
     else:
         findings.insert(0, "验证未通过：")
     return VerifyResult(ok, findings, record)
+
+
+def _class_sheet_findings(book: RawBook, roster: Roster, names: list[str], actual: list[str],
+                          late_students: list) -> list[str]:
+    """Each class sheet must list exactly the students of its class (插班 students included)."""
+    out = []
+    for cname in names:
+        sh = book.sheets.get(cname)
+        if sh is None:
+            out.append(f"缺少班级工作表“{cname}”。")
+            continue
+        listed = names_on_class_sheet(sh.rows)
+        should = sorted([(s.sid or "", s.name) for s, e in zip(roster.students, actual) if e == cname]
+                        + [(s.sid or "", s.name) for s in late_students if s.klass == cname])
+        if sorted(listed) != should:
+            extra = sorted(set(listed) - set(should))
+            lack = sorted(set(should) - set(listed))
+            parts = []
+            if extra:
+                parts.append("多出 " + "、".join(n for _, n in extra[:10]))
+            if lack:
+                parts.append("缺少 " + "、".join(n for _, n in lack[:10]))
+            out.append(f"班级工作表“{cname}”与学生名单的班级列不一致：{'；'.join(parts) or '顺序或内容被改动'}。")
+    return out
+
+
+def _code_findings(record: dict[str, str], code: str) -> list[str]:
+    """The 核验码 printed on 编班记录 must match the fingerprints recorded next to them."""
+    out = []
+    if record.get("结果核验码") and record.get("结果核验码") != code:
+        out.append(f"“{S.SHEET_RECORD}”上的结果核验码 {record.get('结果核验码')} 与记录的结果指纹不符（应为 {code}）：记录被改动过。")
+    sealed = record.get("封存核验码", "")
+    if sealed and not sealed.startswith("（") and not sealed.startswith(short_code(record.get("输入指纹", ""))):
+        out.append(f"“{S.SHEET_RECORD}”上的封存核验码 {sealed} 与记录的输入指纹不符：编班用的数据不是封存时的那一份，或记录被改动过。")
+    return out
 
 
 def onsite_checks(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:

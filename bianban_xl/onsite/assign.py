@@ -17,7 +17,7 @@ from bianban_xl.engine.solve import solve
 from bianban_xl.model import schema as S
 from bianban_xl.model.codes import short_code
 from bianban_xl.model.fingerprint import input_fingerprint, result_fingerprint
-from bianban_xl.model.problems import fail, Report, UserError
+from bianban_xl.model.problems import Report, UserError
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Infeasible, Params, Roster
 from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
@@ -88,20 +88,7 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
     assert params is not None
     sealed = check_seal(book, roster)
     seed, source = _seed_for_run(seed, seed_source, computer_seed, params.seed, sealed[0] if sealed else None)
-    t0 = time.perf_counter()
-    work: dict = {}
-    try:
-        labels = solve_labels(roster, params, seed, progress, info=work)
-    except Infeasible as exc:
-        raise UserError(_infeasible_report(exc, roster)) from None
-    seconds = time.perf_counter() - t0
-
-    broken = hard_rule_violations(roster, labels, params)
-    if broken:  # never expected: the engine guarantees the rules; refuse rather than write
-        rep = Report()
-        for b in broken:
-            rep.error(roster.sheet, f"内部检查发现规则未满足：{b}", "请把输入文件发给开发者；本次没有写入任何结果。")
-        raise UserError(rep)
+    labels, seconds, work = _solve_checked(roster, params, seed, progress)
     names = params.names()
     class_of = [names[int(k)] for k in labels]
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
@@ -109,21 +96,7 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
     out_fp = result_fingerprint(roster, class_of)
     if progress:
         progress(0.9, "正在生成结果表")
-    info: dict[str, object] = {
-        "学校名称": params.school_name, "年级": params.grade_name, "编班时间": stamp,
-        "软件版本": f"bianban_xl {__version__}",
-        "运行环境": f"Python {platform.python_version()} · numpy {np.__version__} · {platform.system()}",
-        "随机种子": str(seed), "种子来源": source, "班级数": params.n_classes, "班额上限": params.cap,
-        "成绩科目": "、".join(params.subjects) or "（无）", "同音分开": "是" if params.separate_homophones else "否",
-        "班级名称": ",".join(names), "学生人数": len(roster.students),
-        "双胞胎申请": "；".join(f"组{g.gid}:{g.mode}{len(g.members)}人" for g in roster.twin_groups) or "无",
-        "输入指纹": in_fp, "结果指纹": out_fp,
-        "硬性规则": "全部满足：各班人数相差不超过 1，不超过班额上限，同名分开，双胞胎按申请同班或分开"
-                   + ("，同音分开" if params.separate_homophones else ""),
-        "复核方法": "点击“均衡编班”选项卡的“验证结果”，或在命令行运行：bianban verify 本文件",
-        "计算量": f"{work.get('visits', 0)} 次班级间交换搜索（上限 {work.get('budget', 0)} 次，由班级数决定，"
-                  "与电脑快慢无关，复核时重复同样的计算）",
-    }
+    info = _record_info(roster, params, stamp, seed, source, in_fp, out_fp, work)
 
     ms = measures(roster, labels, params)             # computed once, shared by the sheets
     totals = total_scores(roster, params.subjects) if params.subjects else None
@@ -132,7 +105,6 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
     if schools is not None:
         sheets.append(schools)
     sheets += [class_sheet(roster, params, labels, k, stamp, seed, totals) for k in range(params.n_classes)]
-
 
     # the old lottery, 公示名单 and 教师搭配 classes no longer apply
     onsite_sheets, onsite_log = after_reassign(book, params, stamp)
@@ -150,6 +122,45 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
         progress(1.0, "完成")
     return AssignResult(roster, params, labels, class_of, seed, source, in_fp, out_fp, stamp, sheets, report,
                         seconds, info)
+
+
+def _solve_checked(roster: Roster, params: Params, seed: int, progress: Progress) -> tuple[np.ndarray, float, dict]:
+    """The engine's labels, its seconds and its work record; a UserError when the rules cannot all
+    hold (naming them), or — never expected — when the result breaks one (nothing is written)."""
+    t0 = time.perf_counter()
+    work: dict = {}
+    try:
+        labels = solve_labels(roster, params, seed, progress, info=work)
+    except Infeasible as exc:
+        raise UserError(_infeasible_report(exc, roster)) from None
+    seconds = time.perf_counter() - t0
+    broken = hard_rule_violations(roster, labels, params)
+    if broken:  # never expected: the engine guarantees the rules; refuse rather than write
+        rep = Report()
+        for b in broken:
+            rep.error(roster.sheet, f"内部检查发现规则未满足：{b}", "请把输入文件发给开发者；本次没有写入任何结果。")
+        raise UserError(rep)
+    return labels, seconds, work
+
+
+def _record_info(roster: Roster, params: Params, stamp: str, seed: int, source: str, in_fp: str, out_fp: str,
+                 work: dict) -> dict[str, object]:
+    """The 项目 | 内容 rows of 编班记录 for this run (what verify reads back)."""
+    return {
+        "学校名称": params.school_name, "年级": params.grade_name, "编班时间": stamp,
+        "软件版本": f"bianban_xl {__version__}",
+        "运行环境": f"Python {platform.python_version()} · numpy {np.__version__} · {platform.system()}",
+        "随机种子": str(seed), "种子来源": source, "班级数": params.n_classes, "班额上限": params.cap,
+        "成绩科目": "、".join(params.subjects) or "（无）", "同音分开": "是" if params.separate_homophones else "否",
+        "班级名称": ",".join(params.names()), "学生人数": len(roster.students),
+        "双胞胎申请": "；".join(f"组{g.gid}:{g.mode}{len(g.members)}人" for g in roster.twin_groups) or "无",
+        "输入指纹": in_fp, "结果指纹": out_fp,
+        "硬性规则": "全部满足：各班人数相差不超过 1，不超过班额上限，同名分开，双胞胎按申请同班或分开"
+                   + ("，同音分开" if params.separate_homophones else ""),
+        "复核方法": "点击“均衡编班”选项卡的“验证结果”，或在命令行运行：bianban verify 本文件",
+        "计算量": f"{work.get('visits', 0)} 次班级间交换搜索（上限 {work.get('budget', 0)} 次，由班级数决定，"
+                  "与电脑快慢无关，复核时重复同样的计算）",
+    }
 
 
 def _seed_for_run(seed: int | None, seed_source: str | None, computer_seed: bool, params_seed: int | None,

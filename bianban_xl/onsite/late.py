@@ -109,34 +109,18 @@ def place(roster: Roster, classes: list[str | None], new: list[int], seed: int,
     present = set(range(len(roster.students))) if present is None else present
     rng = np.random.default_rng(seed)
     apart = _apart_map(roster)
-    bound: dict[int, set[int]] = {}
-    for g in roster.twin_groups:
-        if g.mode == S.MODE_TOGETHER:
-            unit = set(g.members) | set().union(*(bound.get(m, set()) for m in g.members))
-            for m in unit:
-                bound[m] = unit
+    bound = _bound_units(roster)
     totals = total_scores(roster, params.subjects) if params.subjects else np.full(len(roster.students), np.nan)
     out: list[tuple[int, str, str]] = []
-    sheet = roster.sheet
     for i in new:
         if classes[i] is not None:
             continue   # placed with a bound sibling earlier in this batch
-        s = roster.students[i]
         unit = sorted(m for m in bound.get(i, {i}) if m in present)
-        placed = {classes[m] for m in unit if classes[m] is not None}
         movers = [m for m in unit if classes[m] is None and m in new]
-        missing = [m for m in unit if classes[m] is None and m not in new]
-        if missing:
-            who = "、".join(roster.students[m].name for m in missing)
-            fail(S.SHEET_TWINS, f"插班学生 {s.name}（第{s.row}行）与 {who} 申请捆绑同班，但 {who} 没有班级，也不在这次插班之列。",
-                 f"请核对“{S.SHEET_TWINS}”中的申请，或让 {who} 一同插班。", row=s.row)
         sizes = {c: 0 for c in names}
         for j, c in enumerate(classes):
             if c is not None and j in present:
                 sizes[c] += 1
-        if len(placed) > 1:
-            fail(S.SHEET_TWINS, f"{s.name}（第{s.row}行）的捆绑同班组成员已在不同班级（{'、'.join(sorted(placed))}），无法插班。",
-                 "请核对双胞胎申请和班级列。", row=s.row)
 
         def conflicts(c: str) -> list[str]:
             found = []
@@ -146,47 +130,89 @@ def place(roster: Roster, classes: list[str | None], new: list[int], seed: int,
                         found.append(f"{roster.students[m].name} 与 {roster.students[j].name}（{_why_apart(roster, m, j)}）")
             return found
 
-        if placed:
-            c = placed.pop()
-            sibs = "、".join(roster.students[m].name for m in unit if classes[m] is not None)
-            if sizes[c] + len(movers) > params.cap:
-                fail(sheet, f"{s.name}（第{s.row}行）按捆绑申请要和 {sibs} 同在{c}，但{c}已有 {sizes[c]} 人，达到班额上限 {params.cap}。",
-                     f"请报批调整班额上限（“{S.SHEET_PARAMS}”），或与家长协商撤回捆绑申请。", row=s.row)
-            bad = conflicts(c)
-            if bad:
-                fail(sheet, f"{s.name}（第{s.row}行）按捆绑申请应编入{c}，但{'；'.join(bad)}必须分在不同班。",
-                     f"请核对“{S.SHEET_TWINS}”中的申请。", row=s.row)
+        c, why = _with_siblings(roster, classes, new, i, unit, movers, sizes, conflicts)
+        if c is not None:
             for m in movers:
                 classes[m] = c
-                out.append((m, c, f"双胞胎捆绑申请：与 {sibs} 同班"))
+                out.append((m, c, why))
             continue
-        options = [c for c in names if sizes[c] + len(movers) <= params.cap and not conflicts(c)]
-        if not options:
-            full = all(sizes[c] + len(movers) > params.cap for c in names)
-            why = f"各班都已达到班额上限 {params.cap}" if full else "；".join(sorted({x for c in names for x in conflicts(c)}))
-            fail(sheet, f"{s.name}（第{s.row}行）无法插班：{why}。",
-                 "请核对该生信息；如各班已满，请报批调整班额上限或增加班级。", row=s.row)
-        placed_idx = [j for j, c in enumerate(classes) if c is not None and j in present]
-        cohort = np.nanmean(totals[placed_idx]) if placed_idx and np.any(np.isfinite(totals[placed_idx])) else np.nan
-
-        def score(c: str):
-            members = [j for j in placed_idx if classes[j] == c]
-            gender = sum(1 for j in members for m in movers if roster.students[j].gender == roster.students[m].gender)
-            school = sum(1 for j in members for m in movers if roster.students[m].school and roster.students[j].school == roster.students[m].school)
-            level = sum(1 for j in members for m in movers if roster.students[m].level and roster.students[j].level == roster.students[m].level)
-            vals = [totals[j] for j in members + movers if np.isfinite(totals[j])]
-            dev = round(abs(float(np.mean(vals)) - float(cohort)), 3) if vals and np.isfinite(cohort) else 0.0
-            return (sizes[c], gender, school, level, dev)
-
-        scored = {c: score(c) for c in options}
-        best = min(scored.values())
-        ties = [c for c in options if scored[c] == best]
-        c = ties[int(rng.integers(len(ties)))] if len(ties) > 1 else ties[0]
-        why = _reason(best, len(movers), ties, c)
+        c, why = _choose_class(roster, classes, present, totals, i, movers, sizes, conflicts, rng)
         for m in movers:
             classes[m] = c
             out.append((m, c, why + (f"（与双胞胎 {'、'.join(roster.students[x].name for x in movers if x != m)} 一同插班）" if len(movers) > 1 else "")))
     return out
+
+
+def _bound_units(roster: Roster) -> dict[int, set[int]]:
+    """Student -> every student bound into the same class with them (同班 groups, merged when they share members)."""
+    bound: dict[int, set[int]] = {}
+    for g in roster.twin_groups:
+        if g.mode == S.MODE_TOGETHER:
+            unit = set(g.members) | set().union(*(bound.get(m, set()) for m in g.members))
+            for m in unit:
+                bound[m] = unit
+    return bound
+
+
+def _with_siblings(roster: Roster, classes: list[str | None], new: list[int], i: int, unit: list[int],
+                   movers: list[int], sizes: dict[str, int], conflicts) -> tuple[str | None, str]:
+    """The class of student ``i``'s already placed bound siblings (None when none is placed); a
+    UserError when the binding cannot be kept (a sibling without class, siblings split, class full,
+    a 分开/同名 conflict there)."""
+    params, sheet, s = roster.params, roster.sheet, roster.students[i]
+    placed = {classes[m] for m in unit if classes[m] is not None}
+    missing = [m for m in unit if classes[m] is None and m not in new]
+    if missing:
+        who = "、".join(roster.students[m].name for m in missing)
+        fail(S.SHEET_TWINS, f"插班学生 {s.name}（第{s.row}行）与 {who} 申请捆绑同班，但 {who} 没有班级，也不在这次插班之列。",
+             f"请核对“{S.SHEET_TWINS}”中的申请，或让 {who} 一同插班。", row=s.row)
+    if len(placed) > 1:
+        fail(S.SHEET_TWINS, f"{s.name}（第{s.row}行）的捆绑同班组成员已在不同班级（{'、'.join(sorted(placed))}），无法插班。",
+             "请核对双胞胎申请和班级列。", row=s.row)
+    if not placed:
+        return None, ""
+    c = placed.pop()
+    sibs = "、".join(roster.students[m].name for m in unit if classes[m] is not None)
+    if sizes[c] + len(movers) > params.cap:
+        fail(sheet, f"{s.name}（第{s.row}行）按捆绑申请要和 {sibs} 同在{c}，但{c}已有 {sizes[c]} 人，达到班额上限 {params.cap}。",
+             f"请报批调整班额上限（“{S.SHEET_PARAMS}”），或与家长协商撤回捆绑申请。", row=s.row)
+    bad = conflicts(c)
+    if bad:
+        fail(sheet, f"{s.name}（第{s.row}行）按捆绑申请应编入{c}，但{'；'.join(bad)}必须分在不同班。",
+             f"请核对“{S.SHEET_TWINS}”中的申请。", row=s.row)
+    return c, f"双胞胎捆绑申请：与 {sibs} 同班"
+
+
+def _choose_class(roster: Roster, classes: list[str | None], present: set[int], totals: np.ndarray, i: int,
+                  movers: list[int], sizes: dict[str, int], conflicts, rng) -> tuple[str, str]:
+    """The class for student ``i`` (with its unplaced bound siblings ``movers``): among the classes
+    with room and no conflict, the smallest, then fewest of the same gender, school and 等级, then
+    the class mean 总分 nearest the cohort; ties drawn with ``rng``. Returns (class, why)."""
+    params, sheet, s = roster.params, roster.sheet, roster.students[i]
+    names = params.names()
+    options = [c for c in names if sizes[c] + len(movers) <= params.cap and not conflicts(c)]
+    if not options:
+        full = all(sizes[c] + len(movers) > params.cap for c in names)
+        why = f"各班都已达到班额上限 {params.cap}" if full else "；".join(sorted({x for c in names for x in conflicts(c)}))
+        fail(sheet, f"{s.name}（第{s.row}行）无法插班：{why}。",
+             "请核对该生信息；如各班已满，请报批调整班额上限或增加班级。", row=s.row)
+    placed_idx = [j for j, c in enumerate(classes) if c is not None and j in present]
+    cohort = np.nanmean(totals[placed_idx]) if placed_idx and np.any(np.isfinite(totals[placed_idx])) else np.nan
+
+    def score(c: str):
+        members = [j for j in placed_idx if classes[j] == c]
+        gender = sum(1 for j in members for m in movers if roster.students[j].gender == roster.students[m].gender)
+        school = sum(1 for j in members for m in movers if roster.students[m].school and roster.students[j].school == roster.students[m].school)
+        level = sum(1 for j in members for m in movers if roster.students[m].level and roster.students[j].level == roster.students[m].level)
+        vals = [totals[j] for j in members + movers if np.isfinite(totals[j])]
+        dev = round(abs(float(np.mean(vals)) - float(cohort)), 3) if vals and np.isfinite(cohort) else 0.0
+        return (sizes[c], gender, school, level, dev)
+
+    scored = {c: score(c) for c in options}
+    best = min(scored.values())
+    ties = [c for c in options if scored[c] == best]
+    c = ties[int(rng.integers(len(ties)))] if len(ties) > 1 else ties[0]
+    return c, _reason(best, len(movers), ties, c)
 
 
 def _reason(best: tuple, n: int, ties: list[str], chosen: str) -> str:

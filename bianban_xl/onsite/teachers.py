@@ -18,7 +18,7 @@ import numpy as np
 from bianban_xl.model import schema as S
 from bianban_xl.model.fingerprint import sha
 from bianban_xl.model.problems import fail, Report, UserError
-from bianban_xl.model.raw_book import RawBook
+from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.records import Params
 from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.onsite.journal import append_rows
@@ -131,106 +131,126 @@ def read_teachers(book: RawBook, report: Report, counts: bool = True) -> tuple[l
                      f"请添加“{S.SHEET_TEACHERS}”工作表（表头：{'、'.join(S.TEACHER_COLUMNS)}），或用 bianban template 生成模板后复制过来。")
         return [], ""
     sh = book.sheets[name]
-    hr, cols = 0, {}
+    hr, cols = _teacher_header(sh)
+    if not hr:
+        report.error(name, "找不到表头行：前 10 行中没有同时含“姓名”和“学科”的一行。",
+                     f"请在第一行写表头：{'、'.join(S.TEACHER_COLUMNS)}。", row=1)
+        return [], name
+    rows = _TeacherRows(sh, name, cols, _allowed_subjects(book), report)
+    teachers = [t for t in map(rows.read, sh.value_rows(hr + 1)) if t is not None]
+    if report.ok and not teachers:
+        report.error(name, "教师名单中没有教师。", f"请填写教师（每位老师每个学科一行；{TC_HEAD}填“是”的为班主任人选）。", row=hr + 1)
+    if report.ok and counts:
+        _check_counts(teachers, allowed=rows.allowed, name=name, cols=cols, report=report, book=book)
+    return teachers, name
+
+
+def _teacher_header(sh: RawSheet) -> tuple[int, dict[str, int]]:
+    """The header row among the first 10 (the first holding 姓名 and 学科) and its columns; (0, {})."""
     for r in range(1, min(10, sh.n_rows) + 1):
-        found = {}
+        found: dict[str, int] = {}
         for c, v in enumerate(sh.rows[r - 1], start=1):
             canon = S.resolve(v, TEACHER_SYNONYMS)
             if canon and canon not in found:
                 found[canon] = c
         if TC_NAME in found and TC_SUBJECT in found:
-            hr, cols = r, found
-            break
-    if not hr:
-        report.error(name, "找不到表头行：前 10 行中没有同时含“姓名”和“学科”的一行。",
-                     f"请在第一行写表头：{'、'.join(S.TEACHER_COLUMNS)}。", row=1)
-        return [], name
-    allowed = _allowed_subjects(book)
-    teachers: list[Teacher] = []
-    seen: dict[tuple[str, str], int] = {}
-    for r in sh.value_rows(hr + 1):
-        get = lambda k: sh.cell(r, cols[k]) if k in cols else None  # noqa: E731
-        if all(text(get(k)) == "" for k in cols):
-            continue
-        bad = False
-        nm = re.sub(r"\s+", "", text(get(TC_NAME)))
+            return r, found
+    return 0, {}
+
+
+class _TeacherRows:
+    """Reads one row of 教师名单 at a time: a Teacher, or None (blank row, or errors reported)."""
+
+    def __init__(self, sh: RawSheet, name: str, cols: dict[str, int], allowed: list[str] | None, report: Report):
+        self.sh, self.name, self.cols, self.allowed, self.report = sh, name, cols, allowed, report
+        self.seen: dict[tuple[str, str], int] = {}
+
+    def get(self, r: int, key: str):
+        return self.sh.cell(r, self.cols[key]) if key in self.cols else None
+
+    def error(self, r: int, key: str, message: str, fix: str) -> None:
+        self.report.error(self.name, message, fix, row=r, col=self.cols[key])
+
+    def read(self, r: int) -> Teacher | None:
+        if all(text(self.get(r, k)) == "" for k in self.cols):
+            return None
+        before = len(self.report.problems)
+        nm = re.sub(r"\s+", "", text(self.get(r, TC_NAME)))
         if not nm:
-            report.error(name, "这一行有数据但“姓名”为空。", "请补上教师姓名，或删除整行。", row=r, col=cols[TC_NAME])
-            bad = True
-        raw_subject = text(get(TC_SUBJECT))
-        subject = _canon_subject(raw_subject, allowed) if raw_subject else None
-        if not raw_subject:
-            report.error(name, f"“{nm or '该教师'}”的学科为空。", "请填写任教学科，如 语文、数学。", row=r, col=cols[TC_SUBJECT])
-            bad = True
-        elif subject is None:
-            if allowed is not None:
-                report.error(name, f"学科“{raw_subject}”不在“{S.SHEET_PARAMS}”的“{S.P_TEACH_SUBJECTS}”（{'、'.join(allowed)}）中。",
-                             f"请改成其中之一，或把它加进“{S.P_TEACH_SUBJECTS}”。", row=r, col=cols[TC_SUBJECT])
-            else:
-                report.error(name, f"学科“{raw_subject}”无法识别。",
-                             f"请写成标准学科名（{'、'.join(KNOWN_SUBJECTS)}）；本校另有学科时，请在“{S.SHEET_PARAMS}”加一行“{S.P_TEACH_SUBJECTS}”列出全部学科（逗号分隔）。",
-                             row=r, col=cols[TC_SUBJECT])
-            bad = True
-        gender = None
-        gv = text(get(TC_GENDER))
-        if gv:
-            gender = S.GENDER_VALUES.get(gv.casefold(), S.GENDER_VALUES.get(gv))
-            if gender is None:
-                report.error(name, f"性别“{gv}”无法识别。", "请填写“男”或“女”。", row=r, col=cols[TC_GENDER])
-                bad = True
-        nums: dict[str, float | None] = {}
-        for key, lo, hi, what in ((TC_AGE, 18, 75, "年龄"), (TC_YEARS, 0, 50, "教龄"), (TC_SCORE, None, None, "评分")):
-            v = get(key)
-            if text(v) == "":
-                nums[key] = None
-                continue
-            x = _number(v)
-            if x is None or (lo is not None and not (lo <= x <= hi)):
-                rng = f"（应在 {lo} 到 {hi} 之间）" if lo is not None else ""
-                report.error(name, f"{what}“{text(v)}”不是有效的数字{rng}。", f"请填写{what}的数字，不知道可留空。", row=r, col=cols[key])
-                bad = True
-                nums[key] = None
-            else:
-                nums[key] = x
-        title = text(get(TC_TITLE)) or None
+            self.error(r, TC_NAME, "这一行有数据但“姓名”为空。", "请补上教师姓名，或删除整行。")
+        subject = self._subject(r, nm)
+        gender = self._gender(r)
+        nums = self._numbers(r)
+        title = text(self.get(r, TC_TITLE)) or None
         if title and title not in TITLES:
-            report.error(name, f"职称“{title}”无法识别。", "请填写 初级、中级、高级、正高级 或 未定级。", row=r, col=cols[TC_TITLE])
-            bad = True
-        flags = {}
-        for key in (TC_KEY, TC_HEAD):
-            v = get(key)
-            yn = S.parse_yes_no(v)
-            if yn is None:
-                report.error(name, f"“{key}”应填“是”或“否”，现在是“{text(v)}”。", "请填“是”或“否”（不是可留空）。", row=r, col=cols[key])
-                bad = True
-                yn = False
-            flags[key] = yn
-        load = 1
-        lv = get(TC_LOAD)
-        if text(lv):
-            x = _number(lv)
-            if x is None or not float(x).is_integer() or x < 1:
-                report.error(name, f"任教班数“{text(lv)}”应为正整数。", "请填写这位老师在本年级任教本学科的班级个数（如 2），不填按 1 个班。",
-                             row=r, col=cols[TC_LOAD])
-                bad = True
-            else:
-                load = int(x)
+            self.error(r, TC_TITLE, f"职称“{title}”无法识别。", "请填写 初级、中级、高级、正高级 或 未定级。")
+        flags = {key: self._yes_no(r, key) for key in (TC_KEY, TC_HEAD)}
+        load = self._load(r)
         if nm and subject:
             k = (nm, subject)
-            if k in seen:
-                report.error(name, f"教师“{nm}”的学科“{subject}”填写了两次（第{seen[k]}行和第{r}行）。",
-                             "请删除重复的一行；一位老师教几个班请填在“任教班数”里。", row=r, col=cols[TC_NAME])
-                bad = True
+            if k in self.seen:
+                self.error(r, TC_NAME, f"教师“{nm}”的学科“{subject}”填写了两次（第{self.seen[k]}行和第{r}行）。",
+                           "请删除重复的一行；一位老师教几个班请填在“任教班数”里。")
             else:
-                seen[k] = r
-        if not bad:
-            teachers.append(Teacher(r, nm, subject, gender, nums[TC_AGE], nums[TC_YEARS], title, flags[TC_KEY],
-                                    nums[TC_SCORE], flags[TC_HEAD], load))
-    if report.ok and not teachers:
-        report.error(name, "教师名单中没有教师。", f"请填写教师（每位老师每个学科一行；{TC_HEAD}填“是”的为班主任人选）。", row=hr + 1)
-    if report.ok and counts:
-        _check_counts(teachers, allowed, name, cols, report, book)
-    return teachers, name
+                self.seen[k] = r
+        if len(self.report.problems) > before:
+            return None
+        return Teacher(r, nm, subject, gender, nums[TC_AGE], nums[TC_YEARS], title, flags[TC_KEY],
+                       nums[TC_SCORE], flags[TC_HEAD], load)
+
+    def _subject(self, r: int, nm: str) -> str | None:
+        raw = text(self.get(r, TC_SUBJECT))
+        if not raw:
+            self.error(r, TC_SUBJECT, f"“{nm or '该教师'}”的学科为空。", "请填写任教学科，如 语文、数学。")
+            return None
+        subject = _canon_subject(raw, self.allowed)
+        if subject is None and self.allowed is not None:
+            self.error(r, TC_SUBJECT, f"学科“{raw}”不在“{S.SHEET_PARAMS}”的“{S.P_TEACH_SUBJECTS}”（{'、'.join(self.allowed)}）中。",
+                       f"请改成其中之一，或把它加进“{S.P_TEACH_SUBJECTS}”。")
+        elif subject is None:
+            self.error(r, TC_SUBJECT, f"学科“{raw}”无法识别。",
+                       f"请写成标准学科名（{'、'.join(KNOWN_SUBJECTS)}）；本校另有学科时，请在“{S.SHEET_PARAMS}”加一行“{S.P_TEACH_SUBJECTS}”列出全部学科（逗号分隔）。")
+        return subject
+
+    def _gender(self, r: int) -> str | None:
+        gv = text(self.get(r, TC_GENDER))
+        if not gv:
+            return None
+        gender = S.GENDER_VALUES.get(gv.casefold(), S.GENDER_VALUES.get(gv))
+        if gender is None:
+            self.error(r, TC_GENDER, f"性别“{gv}”无法识别。", "请填写“男”或“女”。")
+        return gender
+
+    def _numbers(self, r: int) -> dict[str, float | None]:
+        nums: dict[str, float | None] = {}
+        for key, lo, hi, what in ((TC_AGE, 18, 75, "年龄"), (TC_YEARS, 0, 50, "教龄"), (TC_SCORE, None, None, "评分")):
+            v = self.get(r, key)
+            x = _number(v) if text(v) != "" else None
+            if text(v) != "" and (x is None or (lo is not None and not (lo <= x <= hi))):
+                rng = f"（应在 {lo} 到 {hi} 之间）" if lo is not None else ""
+                self.error(r, key, f"{what}“{text(v)}”不是有效的数字{rng}。", f"请填写{what}的数字，不知道可留空。")
+                x = None
+            nums[key] = x
+        return nums
+
+    def _yes_no(self, r: int, key: str) -> bool:
+        v = self.get(r, key)
+        yn = S.parse_yes_no(v)
+        if yn is None:
+            self.error(r, key, f"“{key}”应填“是”或“否”，现在是“{text(v)}”。", "请填“是”或“否”（不是可留空）。")
+            return False
+        return yn
+
+    def _load(self, r: int) -> int:
+        lv = self.get(r, TC_LOAD)
+        if not text(lv):
+            return 1
+        x = _number(lv)
+        if x is None or not float(x).is_integer() or x < 1:
+            self.error(r, TC_LOAD, f"任教班数“{text(lv)}”应为正整数。",
+                       "请填写这位老师在本年级任教本学科的班级个数（如 2），不填按 1 个班。")
+            return 1
+        return int(x)
 
 
 def _check_counts(teachers: list[Teacher], allowed: list[str] | None, name: str, cols: dict, report: Report,

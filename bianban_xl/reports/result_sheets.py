@@ -312,23 +312,40 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
     names = params.names()
     spec = SheetSpec(name=S.SHEET_SUMMARY, landscape=True, header_footer=S.SHEET_SUMMARY)
     widths = {1: 11, 2: 26, 3: 11, 4: 11, 5: 10}
-    table_chars = LANDSCAPE_CHARS - 4
     spec.add(1, 1, [[sheet_title(params, "编班汇总 · 均衡情况说明")]], "title")
     n = len(roster.students)
     boys = sum(1 for s in roster.students if s.gender == "男")
     spec.add(2, 1, [[f"学生 {n} 人（男 {boys}，女 {n - boys}），{len(names)} 个班；编班时间 {stamp}；随机种子 {seed}"]], "subtitle")
+    typical = typical_random_gaps(roster, params, ms, totals)
+    r = _index_section(spec, 4, roster, params, ms, compare, typical, totals)
+    r = _gaps_section(spec, r, ms, compare, typical)
+    r, where = _detail_section(spec, r, ms, names, widths)
+    table_cols = max(max(widths), spec.max_col)
+    for c in range(1, table_cols + 1):
+        widths.setdefault(c, 9)
+    spec.add(r, 1, [["监督人员签字：______________    家长代表签字：______________    教务处：______________    日期：________"]], "sign")
+    r = _chart_section(spec, r + 2, ms, params, totals, names, where, table_cols, widths)
+    spec.col_widths = widths
+    spec.freeze = None
+    spec.print_area = f"A1:{column_letter(table_cols)}{r}"
+    return spec
 
-    def note(r: int, text: str) -> int:
-        """A note as rows that stay inside the table's width; the next free row."""
-        lines = note_lines(text, table_chars)
-        spec.add(r, 1, lines, "note")
-        return r + len(lines)
 
-    # 一、均衡指数
-    r = 4
+SUMMARY_TABLE_CHARS = LANDSCAPE_CHARS - 4
+
+
+def _add_note(spec: SheetSpec, r: int, text: str) -> int:
+    """A note on 编班汇总 as rows that stay inside the table's width; the next free row."""
+    lines = note_lines(text, SUMMARY_TABLE_CHARS)
+    spec.add(r, 1, lines, "note")
+    return r + len(lines)
+
+
+def _index_section(spec: SheetSpec, r: int, roster: Roster, params: Params, ms: list[Measure],
+                   compare: dict[str, list[Measure]], typical: list[float], totals: np.ndarray | None) -> int:
+    """一、均衡指数: one row per subject (and 总分), the overall row, the formula; the next free row."""
     spec.add(r, 1, [["一、均衡指数（分数越高越均衡，满分 100）"]], "section")
     r += 1
-    typical = typical_random_gaps(roster, params, ms, totals)
     spec.add(r, 1, [["科目", "各班平均分最大差距", "全年级标准差", "均衡指数", "评价"] + [f"{k}均衡指数" for k in compare]
                     + ["随机分班均衡指数"]], "header")
     spec.row_heights[r] = 30.0     # two-line headers
@@ -363,9 +380,12 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
     else:
         spec.add(r, 1, [["（名单中没有成绩，只均衡人数、男女、学校等）"]], "note")
         r += 1
-    r = note(r, INDEX_FORMULA) + 1
+    return _add_note(spec, r, INDEX_FORMULA) + 1
 
-    # 二、各项差距
+
+def _gaps_section(spec: SheetSpec, r: int, ms: list[Measure], compare: dict[str, list[Measure]],
+                  typical: list[float]) -> int:
+    """二、各项差距: every gap against its bound, the S-shape and a random split; the next free row."""
     spec.add(r, 1, [["二、各班之间的最大差距：本次编班、理论最优、蛇形排班、随机分班"]], "section")
     r += 1
     head = ["类别", "项目", "本次编班", "理论最小差距", "评价"] + list(compare) + ["随机分班典型差距", "单位"]
@@ -384,17 +404,21 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
         spec.add(r, 6, [[_gap_text(lst[i].gap, m.unit) if i < len(lst) else None for lst in compare.values()]
                         + [_typical_text(typical[i], m.unit), m.unit]], "body")
         r += 1
-    r = note(r, "最大差距 = 各班该项数值的最大值减最小值。理论最小差距是这份名单在班级人数确定时数学上可能达到的最好结果"
-                "（人数类：总数能被班级数整除时为 0，否则为 1；同班的双胞胎必须整组编入一个班，可能使它变为 2 或更大）。"
-                "蛇形法用同一名单现场计算，供对照。" + VERDICT_RULE) + 1
+    return _add_note(spec, r, "最大差距 = 各班该项数值的最大值减最小值。理论最小差距是这份名单在班级人数确定时数学上可能达到的最好结果"
+                     "（人数类：总数能被班级数整除时为 0，否则为 1；同班的双胞胎必须整组编入一个班，可能使它变为 2 或更大）。"
+                     "蛇形法用同一名单现场计算，供对照。" + VERDICT_RULE) + 1
 
-    # 三、各班明细: two tables (人数 and 成绩), each narrow enough for the page
+
+def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str],
+                    widths: dict[int, float]) -> tuple[int, dict[str, tuple[int, int, int, int]]]:
+    """三、各班明细: two tables (人数 and 成绩), each narrow enough for the page. The next free row,
+    and where each column landed: label -> (column, header row, first, last) for the charts."""
     spec.add(r, 1, [["三、各班明细"]], "section")
     spec.row_breaks.append(r - 1)          # the detail tables and the signatures on one page
     r += 1
     detail = [m for m in ms if m.group not in ("出生日期", "毕业学校")]
     parts = [[m for m in detail if m.unit == "人"], [m for m in detail if m.unit != "人"]]
-    where: dict[str, tuple[int, int, int, int]] = {}   # column label -> (column, header row, first, last)
+    where: dict[str, tuple[int, int, int, int]] = {}
     for part in parts:
         if not part:
             continue
@@ -421,14 +445,14 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
     if any(m.group == "毕业学校" for m in ms):
         spec.add(r - 1, 1, [[f"各毕业学校在各班的人数见工作表“{SHEET_SCHOOLS}”。"]], "note")
         r += 1
-    table_cols = max(max(widths), spec.max_col)
-    for c in range(1, table_cols + 1):
-        widths.setdefault(c, 9)
+    return r, where
 
-    spec.add(r, 1, [["监督人员签字：______________    家长代表签字：______________    教务处：______________    日期：________"]], "sign")
-    r += 2
 
-    # 四、图表 (native charts over the detail tables; the cohort line's data beside the page, not printed)
+def _chart_section(spec: SheetSpec, r: int, ms: list[Measure], params: Params, totals: np.ndarray | None,
+                   names: list[str], where: dict[str, tuple[int, int, int, int]], table_cols: int,
+                   widths: dict[int, float]) -> int:
+    """四、图表: native charts over the detail tables; the cohort line's data beside the page (not
+    printed). The last row of the print area."""
     spec.add(r, 1, [["四、图表"]], "section")
     spec.row_breaks.append(r - 1)
     r += 1
@@ -439,44 +463,39 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
         spec.charts.append(ChartSpec("stacked", "各班男女人数", f"A{r}", (1, first, 1, last),
                                      (c, hr, c + 1, last), y_title="人", width_cm=24, height_cm=7.5))
     mean_cols = [label for label in where if label.startswith("平均分·")]
-    if mean_cols:
-        tm = next(m for m in ms if m.group == "平均分" and f"平均分·{m.label}" == mean_cols[-1])
-        cohort = float(np.nanmean(totals)) if len(params.subjects) > 1 else float(np.nanmean(
-            [x for x in tm.per_class if np.isfinite(x)]))
-        spec.add(chart_top, data_col, [["图表数据", "各班平均分", "全年级平均分"]], "header")
-        spec.add(chart_top + 1, data_col, [[cname, None if np.isnan(tm.per_class[k]) else round(float(tm.per_class[k]), 2),
-                                            round(cohort, 2)] for k, cname in enumerate(names)], "body")
-        lo = float(np.nanmin(tm.per_class)) if np.any(np.isfinite(tm.per_class)) else 0.0
-        hi = float(np.nanmax(tm.per_class)) if np.any(np.isfinite(tm.per_class)) else 1.0
-        span = max(5.0, round(0.1 * cohort))
-        d0, d1 = chart_top, chart_top + len(names)
-        spec.charts.append(ChartSpec("col", f"各班{tm.label}平均分与全年级平均分", f"A{chart_top + 16}",
-                                     (data_col, d0 + 1, data_col, d1), (data_col + 1, d0, data_col + 1, d1), y_title="分",
-                                     line=(data_col + 2, d0, data_col + 2, d1),
-                                     y_min=float(np.floor(min(lo, cohort) - span)), y_max=float(np.ceil(max(hi, cohort) + span)),
-                                     width_cm=24, height_cm=7.5))
-        for c, w in zip(range(data_col, data_col + 3), (10, 11, 12)):
-            widths[c] = w
-        r = chart_top + 31
-        if len(mean_cols) > 1:
-            subj = mean_cols[:-1]
-            c0, hr, first, last = where[subj[0]]
-            c1 = where[subj[-1]][0]
-            vals = np.concatenate([m.per_class for m in ms if m.group == "平均分" and f"平均分·{m.label}" in subj])
-            vals = vals[np.isfinite(vals)]
-            spec.row_breaks.append(chart_top + 31)
-            spec.charts.append(ChartSpec("col", "各班各科平均分", f"A{chart_top + 32}",
-                                         (1, first, 1, last), (c0, hr, c1, last),
-                                         y_title="分", y_min=float(np.floor(vals.min() - 5)) if len(vals) else None,
-                                         y_max=float(np.ceil(vals.max() + 5)) if len(vals) else None,
-                                         width_cm=24, height_cm=7.5))
-            r = chart_top + 47
-    else:
-        r = chart_top + 16
-    spec.col_widths = widths
-    spec.freeze = None
-    spec.print_area = f"A1:{column_letter(table_cols)}{r}"
-    return spec
+    if not mean_cols:
+        return chart_top + 16
+    tm = next(m for m in ms if m.group == "平均分" and f"平均分·{m.label}" == mean_cols[-1])
+    cohort = float(np.nanmean(totals)) if len(params.subjects) > 1 else float(np.nanmean(
+        [x for x in tm.per_class if np.isfinite(x)]))
+    spec.add(chart_top, data_col, [["图表数据", "各班平均分", "全年级平均分"]], "header")
+    spec.add(chart_top + 1, data_col, [[cname, None if np.isnan(tm.per_class[k]) else round(float(tm.per_class[k]), 2),
+                                        round(cohort, 2)] for k, cname in enumerate(names)], "body")
+    lo = float(np.nanmin(tm.per_class)) if np.any(np.isfinite(tm.per_class)) else 0.0
+    hi = float(np.nanmax(tm.per_class)) if np.any(np.isfinite(tm.per_class)) else 1.0
+    span = max(5.0, round(0.1 * cohort))
+    d0, d1 = chart_top, chart_top + len(names)
+    spec.charts.append(ChartSpec("col", f"各班{tm.label}平均分与全年级平均分", f"A{chart_top + 16}",
+                                 (data_col, d0 + 1, data_col, d1), (data_col + 1, d0, data_col + 1, d1), y_title="分",
+                                 line=(data_col + 2, d0, data_col + 2, d1),
+                                 y_min=float(np.floor(min(lo, cohort) - span)), y_max=float(np.ceil(max(hi, cohort) + span)),
+                                 width_cm=24, height_cm=7.5))
+    for c, w in zip(range(data_col, data_col + 3), (10, 11, 12)):
+        widths[c] = w
+    if len(mean_cols) == 1:
+        return chart_top + 31
+    subj = mean_cols[:-1]
+    c0, hr, first, last = where[subj[0]]
+    c1 = where[subj[-1]][0]
+    vals = np.concatenate([m.per_class for m in ms if m.group == "平均分" and f"平均分·{m.label}" in subj])
+    vals = vals[np.isfinite(vals)]
+    spec.row_breaks.append(chart_top + 31)
+    spec.charts.append(ChartSpec("col", "各班各科平均分", f"A{chart_top + 32}",
+                                 (1, first, 1, last), (c0, hr, c1, last),
+                                 y_title="分", y_min=float(np.floor(vals.min() - 5)) if len(vals) else None,
+                                 y_max=float(np.ceil(vals.max() + 5)) if len(vals) else None,
+                                 width_cm=24, height_cm=7.5))
+    return chart_top + 47
 
 
 SHEET_SCHOOLS = "生源分布"

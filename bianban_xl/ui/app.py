@@ -28,7 +28,10 @@ VIEWS = ("certificate", "classes", "draw", "public", "teams")
 
 
 def create_app(folder: Path, token: str) -> Flask:
-    """The app serving ``folder``; ``token`` must accompany every request."""
+    """The app serving ``folder``; ``token`` must accompany every request.
+
+    Long on purpose: Flask's routes are closures over the folder, the token and the job queue;
+    each route is a few lines that hand over to ``steps`` or ``jobs``, and they read best together."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = P.MAX_UPLOAD_MB * 1024 * 1024
     app.json.ensure_ascii = False
