@@ -136,3 +136,6 @@ def test_record_every_page_readable_after_the_whole_day(printed):
         assert size >= 10.0 and size / 10.5 >= 0.90, f"编班记录 page {p.number}: {size} pt (scale {size / 10.5:.0%})"
         right = max(w[2] for w in p.words)
         assert right <= p.width - 0.5 * 72 + 1, (p.number, right)          # nothing runs into the side margin
+    for p in ps[1:]:                                  # continued pages repeat the log's header, not 项目 | 内容
+        first = next(line for line in p.text.splitlines() if line.strip()).split()
+        assert first == ["时间", "事项", "校验码"], (p.number, first)

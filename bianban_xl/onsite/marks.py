@@ -7,7 +7,7 @@ from bianban_xl.model import schema as S
 from bianban_xl.model.codes import short_code
 from bianban_xl.model.sheet_model import SheetSpec
 from bianban_xl.onsite.state import COMPUTER_NOTE
-from bianban_xl.reports.result_sheets import note_lines
+from bianban_xl.reports.result_sheets import note_lines, record_title_rows
 
 
 def result_code_of(record: dict[str, str]) -> str:
@@ -53,6 +53,7 @@ def _record_marks(spec: SheetSpec, result_code: str, run_code: str, computer: bo
         if b.top >= r:
             b.top += shift
     spec.row_heights = {row + shift if row >= r else row: h for row, h in spec.row_heights.items()}
+    spec.print_title_rows = record_title_rows(spec)
     spec.add(r, 1, [[f"结果核验码：{result_code}"]], "title")
     spec.add(r + 1, 1, lines, "note")
     if computer:
