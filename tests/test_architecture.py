@@ -1,11 +1,19 @@
 """The house flows one way: no import circle among bianban_xl's modules, imports at module top,
-and each layer imports only the layers below it."""
+and each layer imports only the layers below it.
+
+One stated exception to "imports at module top": a shell may name the module that implements each
+of its commands in a module-level table ``COMMANDS = {"command": "bianban_xl.x.y:function"}`` and
+import only the one it runs (cli/main.py: `bianban assign` must not load the browser UI, the
+installer builder or the district tools). Each entry counts here as an import at the top of the
+module holding the table, so the layer and circle rules apply to it as to an import statement; and
+no module imports by name (importlib.import_module, __import__) without such a table."""
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
 import bianban_xl
+from bianban_xl.cli import main as cli
 
 ROOT = Path(bianban_xl.__file__).parent
 
@@ -24,11 +32,24 @@ def _modules() -> dict[str, Path]:
     return out
 
 
+def _command_table(tree: ast.Module) -> list[tuple[str, int]]:
+    """(module, line) of each entry of a module-level ``COMMANDS = {...: "module:function"}``."""
+    found = []
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["COMMANDS"]
+                and isinstance(node.value, ast.Dict)):
+            for v in node.value.values:
+                assert isinstance(v, ast.Constant) and isinstance(v.value, str) and ":" in v.value, ast.dump(v)
+                found.append((v.value.partition(":")[0], v.lineno))
+    return found
+
+
 def _imports(path: Path, mods: dict[str, Path]) -> list[tuple[str, int, bool]]:
-    """(imported bianban_xl module, line, at module top?) for every import in ``path``."""
+    """(imported bianban_xl module, line, at module top?) for every import in ``path``, counting the
+    entries of a command table (see the module docstring) as imports at the top."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     top = set(map(id, tree.body))
-    found = []
+    found = [(n, line, True) for n, line in _command_table(tree)]
     for node in ast.walk(tree):
         names = []
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -84,3 +105,23 @@ def test_layers_import_downward_only():
             if ln in LAYERS and LAYERS.index(ln) < LAYERS.index(lm) and (lm, ln) not in ALLOWED_UP:
                 wrong.append(f"{m}:{line} imports {n}")
     assert not wrong, "upward imports: " + "; ".join(wrong)
+
+
+def test_command_tables_name_real_functions_and_nothing_else_imports_by_name():
+    mods = _modules()
+    tables = 0
+    for m, p in mods.items():
+        tree = ast.parse(p.read_text(encoding="utf-8"))
+        table = _command_table(tree)
+        tables += bool(table)
+        for n, line in table:
+            assert n in mods, f"{m}:{line}: COMMANDS names {n}, which is not a module of bianban_xl"
+        by_name = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call) and (
+            getattr(node.func, "attr", None) == "import_module" or getattr(node.func, "id", None) in ("__import__", "import_module"))]
+        assert not by_name or table, f"{m}:{by_name}: imports by name without a COMMANDS table"
+    assert tables, "cli/main.py's COMMANDS table is gone: update this test with the new rule"
+    for command, target in cli.COMMANDS.items():
+        assert callable(cli._command(command)), (command, target)
+    parser = cli.build_parser()
+    choices = next(a for a in parser._actions if a.dest == "command").choices
+    assert set(choices) == set(cli.COMMANDS)

@@ -84,6 +84,7 @@ def test_zip_holds_the_interpreter_and_every_dependency(win_bundle):
     assert any(n.startswith(f"{site}numpy/_core/_multiarray_umath.cp312-win_amd64") for n in names)
     assert f"{site}pywin32.pth" in names and f"{site}win32/win32api.pyd" in names
     assert f"{top}pkgs/bianban_xl/__init__.py" in names and f"{top}pkgs/bianban_xl/install/doctor.py" in names
+    assert f"{top}pkgs/bianban_xl/data/pinyin.txt" in names        # 同音 checks read it (model/pinyin.py)
     assert f"{top}{B.TEMPLATE_NAME}" in names and f"{top}安装指南.txt" in names
     assert not [n for n in names if "/tests/" in n or n.endswith(".pyc")]
 
@@ -176,7 +177,7 @@ def test_current_platform_bundle_installs_offline_and_runs_demo(tmp_path, cache)
     result = B.bundle(out, "current", cache, log=lambda _: None)
     TIMES["bundle current"] = time.perf_counter() - t0
     wheels = {p.name.split("-")[0].lower() for p in (out / "wheels").glob("*.whl")}
-    assert {"bianban_xl", "numpy", "openpyxl", "xlwings", "pypinyin", "olefile"} <= wheels, wheels
+    assert {"bianban_xl", "numpy", "openpyxl", "xlwings", "olefile"} <= wheels, wheels
     dest, home = tmp_path / "env", tmp_path / "home"
     home.mkdir()
     env = dict(os.environ, HOME=str(home), PYTHON=sys.executable, PIP_NO_INDEX="1")

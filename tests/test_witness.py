@@ -10,7 +10,8 @@ import pytest
 from openpyxl import load_workbook, Workbook
 
 from bianban_xl.cli import main as cli
-from bianban_xl.cli.main import ask_seed_twice, main
+from bianban_xl.cli.cmd_steps import ask_seed_twice
+from bianban_xl.cli.main import main
 from bianban_xl.district.check import district_check, FAIL, PASS, REVIEW
 from bianban_xl.model.codes import ALPHABET, normalize_code, short_code
 

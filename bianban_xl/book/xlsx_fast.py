@@ -26,7 +26,14 @@ from bianban_xl.model.cellref import column_index as _col_index
 from bianban_xl.model.sheet_model import (BookUpdate, ChartSpec, Formula, Link, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE,
                                           MARGIN_TOP, SheetSpec)
 from bianban_xl.book.workbook_file import BORDER, FONT_NAME, STYLES, _add_chart
-from xml.sax.saxutils import escape as _xml_escape
+
+def _xml_escape(text: str, quote: bool = False) -> str:
+    """&, < and > (and with ``quote`` the double quote) as XML entities — what
+    xml.sax.saxutils.escape does, without its import of urllib.request, http.client, email and ssl
+    (≈ 35 ms of every run)."""
+    text = text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+    return text.replace('"', "&quot;") if quote else text
+
 
 _CT_WS = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
@@ -125,7 +132,7 @@ class _Styles:
                 got = same[0]
             else:
                 got = max([163] + list(self.zb.num_fmts) + list(self.fmts.values())) + 1
-                self.new_fmts.append(f'<numFmt numFmtId="{got}" formatCode="{_xml_escape(code, {chr(34): "&quot;"})}" />')
+                self.new_fmts.append(f'<numFmt numFmtId="{got}" formatCode="{_xml_escape(code, quote=True)}" />')
             self.fmts[code] = got
         return got
 
@@ -706,7 +713,7 @@ def _patch_workbook(zb: ZipBook, specs: list[SheetSpec], added: list[tuple[str, 
     if count != len(zb.sheet_part):
         raise FastUnsupported("sheet count")
     next_id = max(ids, default=0) + 1
-    new_sheets = [f'<sheet name="{_xml_escape(name, {chr(34): "&quot;"})}" sheetId="{next_id + k}" state="visible" {pre}:id="{rid}" />'
+    new_sheets = [f'<sheet name="{_xml_escape(name, quote=True)}" sheetId="{next_id + k}" state="visible" {pre}:id="{rid}" />'
                   for k, ((name, _), rid) in enumerate(zip(added, rel_ids))]
     names = []
     for k, spec in enumerate(specs):

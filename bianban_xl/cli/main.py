@@ -2,36 +2,60 @@
 
 Every subcommand has --help with an example. User errors print Chinese messages (sheet, cell,
 fix) and exit 1; nothing is written. Only --debug shows a Python traceback.
+
+This module holds only the parser (every option and help text, so --help needs nothing else) and
+the dispatcher. What a subcommand does lives in the module ``COMMANDS`` names for it, and
+:func:`_command` imports that one module when the subcommand runs: `bianban assign` loads the
+service and the engine, not the browser page (Flask, waitress), the installer builder or the district
+tools — each of those costs ≈ 0.1 s of every run on a school PC. ``_command`` is the package's only
+import by name; tests/test_architecture.py reads ``COMMANDS`` as imports of this module, so the
+layer and circle rules hold for them as for any import statement.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import signal
 import sys
 import textwrap
-import time
-from pathlib import Path
+from typing import Callable
 
 from bianban_xl import __version__
-from bianban_xl.book.macro_free import conversion_note
-from bianban_xl.book.template import build_input_workbook
-from bianban_xl.book.files import Interrupted, backup_copy, output_lock, plan_output, why
-from bianban_xl.book.workbook_file import save_atomic
+from bianban_xl.book.files import Interrupted, why
+from bianban_xl.cli.output import out as _out, print_report as _print_report
 from bianban_xl.cli.seeds import SEED_RANGE, note_arg, seed_arg
 from bianban_xl.cli.onsite import add_parsers as add_onsite, EXAMPLES as ONSITE_EXAMPLES
 from bianban_xl.cli.zh_args import integer, ZhParser
-from bianban_xl.demo import run_demo
-from bianban_xl.district.batch import batch_assign
-from bianban_xl.district.check import district_check, FAIL, PASS, REVIEW
-from bianban_xl.engine.balance import measures
-from bianban_xl.export import report_file
-from bianban_xl.install.bundle import bundle
-from bianban_xl.install.doctor import run as run_doctor
-from bianban_xl.model.problems import Report, UserError
 from bianban_xl.model.console import tolerant_console
-from bianban_xl.onsite.state import parse_called_digits
-from bianban_xl.service import assign_file, check_file, is_sealed, read_book, seal_file, verify_file
-from bianban_xl.ui.server import add_arguments as add_ui_arguments, run_from_args as run_ui
+from bianban_xl.model.problems import UserError
+from bianban_xl.ui.options import add_arguments as add_ui_arguments
+
+# subcommand -> "module:function" that runs it (function(args) -> exit code)
+COMMANDS = {
+    "template": "bianban_xl.cli.cmd_start:cmd_template",
+    "check": "bianban_xl.cli.cmd_steps:cmd_check",
+    "seal": "bianban_xl.cli.cmd_steps:cmd_seal",
+    "assign": "bianban_xl.cli.cmd_steps:cmd_assign",
+    "verify": "bianban_xl.cli.cmd_steps:cmd_verify",
+    "demo": "bianban_xl.cli.cmd_start:cmd_demo",
+    "batch": "bianban_xl.cli.cmd_district:cmd_batch",
+    "district": "bianban_xl.cli.cmd_district:cmd_district",
+    "bundle": "bianban_xl.cli.cmd_install:cmd_bundle",
+    "doctor": "bianban_xl.cli.cmd_install:cmd_doctor",
+    "report": "bianban_xl.cli.cmd_steps:cmd_report",
+    "ui": "bianban_xl.cli.cmd_ui:cmd_ui",
+    "teachers": "bianban_xl.cli.cmd_steps:cmd_teachers",
+    "draw": "bianban_xl.cli.cmd_steps:cmd_draw",
+    "public": "bianban_xl.cli.cmd_steps:cmd_public",
+    "lock": "bianban_xl.cli.cmd_steps:cmd_lock",
+    "late": "bianban_xl.cli.cmd_steps:cmd_late",
+}
+
+
+def _command(name: str) -> Callable[[argparse.Namespace], int]:
+    """The function that runs subcommand ``name``, its module imported now (see the module docstring)."""
+    module, _, func = COMMANDS[name].partition(":")
+    return getattr(importlib.import_module(module), func)
 
 
 class _sigterm_as_interrupt:
@@ -54,249 +78,6 @@ class _sigterm_as_interrupt:
         if self.old is not None:
             signal.signal(signal.SIGTERM, self.old)
         return False
-
-
-def _out(text: str = "") -> None:
-    print(text, flush=True)
-
-
-def _print_report(report: Report, show_warnings: bool = True) -> None:
-    errors, warnings = report.errors, report.warnings
-    for p in errors:
-        _out(p.text())
-    if show_warnings:
-        for p in warnings:
-            _out(p.text())
-    if errors:
-        _out(f"\n共 {len(errors)} 个错误" + (f"、{len(warnings)} 条提醒" if warnings else "") + "。请改正错误后再试；本次没有修改任何文件。")
-    elif warnings:
-        _out(f"\n没有错误，{len(warnings)} 条提醒。")
-
-
-def _progress(fraction: float, what: str) -> None:
-    if sys.stderr.isatty():
-        bar = "#" * int(fraction * 30)
-        print(f"\r{what} [{bar:<30}] {fraction:4.0%}", end="" if fraction < 1 else "\n", file=sys.stderr, flush=True)
-
-
-def cmd_template(args) -> int:
-    path = Path(args.path)
-    if path.suffix.lower() != ".xlsx":
-        path = path.with_suffix(".xlsx")
-    target, back_up = plan_output(None, path, args.overwrite, what="模板")
-    with output_lock(target):
-        if back_up:
-            _out(f"原文件已备份为：{backup_copy(target)}")
-        save_atomic(build_input_workbook(), target)
-    _out(f"已生成输入模板：{path}\n请填写“参数设置”和“学生名单”（双胞胎申请填在“双胞胎”），然后运行：bianban check \"{path}\"")
-    return 0
-
-
-def cmd_check(args) -> int:
-    roster, report = check_file(args.book)
-    _print_report(report)
-    if roster is not None:
-        p = roster.params
-        n = len(roster.students)
-        boys = sum(1 for s in roster.students if s.gender == "男")
-        _out(f"检查通过：{n} 名学生（男 {boys}，女 {n - boys}），{p.n_classes} 个班，班额上限 {p.cap}；"
-             f"成绩科目：{'、'.join(p.subjects) or '无'}；双胞胎申请 {len(roster.twin_groups)} 组。")
-        return 0
-    return 1
-
-
-def _balance_lines(result) -> list[str]:
-    lines = []
-    for m in measures(result.roster, result.labels, result.params):
-        if m.group in ("班额", "性别", "平均分") or (m.group == "标准差" and m.label == "总分"):
-            gap = f"{m.gap:.0f}" if m.unit == "人" else f"{m.gap:.2f}"
-            bound = f"{m.bound:.0f}" if m.unit == "人" else f"{m.bound:.2f}"
-            lines.append(f"  {m.group}·{m.label}: 各班最大差距 {gap} {m.unit}（理论最小 {bound}）")
-    return lines
-
-
-def _print_assign(result, target, backup) -> None:
-    p = result.params
-    _out(f"编班完成：{len(result.roster.students)} 名学生编入 {p.n_classes} 个班；随机种子 {result.seed}（{result.seed_source}）；"
-         f"计算用时 {result.engine_seconds:.2f} 秒。")
-    for line in _balance_lines(result):
-        _out(line)
-    _out(f"结果已写入：{target}")
-    if backup:
-        _out(f"原文件已备份为：{backup}")
-    _out(f"复核命令：bianban verify \"{target}\"")
-
-
-def _conversion_note(src, target) -> None:
-    note = conversion_note(src, target)
-    if note:
-        _out(note)
-
-
-def _digits(typed: str) -> int | None:
-    try:
-        return parse_called_digits(typed)
-    except ValueError:
-        return None
-
-
-def ask_seed_twice(read=None) -> tuple[int, str] | None:
-    """The seed called out in the room, typed twice (a typo in either shows as a mismatch).
-    None after three failed attempts. ``read``: input() unless given."""
-    read = read or input
-    _out("数据已封存。请家长代表（或监督人员）现场报一串数字作为随机种子，由操作员输入两遍。")
-    for _ in range(3):
-        first = _digits(read("请输入报出的数字：").strip())
-        if first is None:
-            _out("只能输入数字（可以有空格），请重新输入。")
-            continue
-        if _digits(read("请再输入一遍核对：").strip()) == first:
-            return first, "现场报数（输入两遍核对一致）"
-        _out("两次输入不一致，请重新输入。")
-    return None
-
-
-def cmd_assign(args) -> int:
-    if args.force and not (args.reason or "").strip():
-        _out("[错误] 使用 --force 时必须用 --reason \"原因\" 写明为什么要重新编班；原因会写入编班记录。没有修改任何文件。")
-        return 1
-    if args.computer_seed and args.seed is not None:
-        _out("[错误] --seed 和 --computer-seed 只能用一个：现场报数的种子用 --seed，电脑抽取用 --computer-seed。没有修改任何文件。")
-        return 1
-    seed, source = args.seed, args.source
-    if seed is None and not args.computer_seed and sys.stdin.isatty() and is_sealed(read_book(args.book)):
-        asked = ask_seed_twice()
-        if asked is None:
-            _out("[错误] 三次都没有输入一致的数字，没有编班，没有修改任何文件。")
-            return 1
-        seed, source = asked[0], source or asked[1]
-    result, target, backup = assign_file(args.book, args.output, seed=seed, progress=_progress, seed_source=source,
-                                         force_reason=args.reason if args.force else None,
-                                         computer_seed=args.computer_seed, overwrite=args.overwrite)
-    if result.report.warnings and not args.quiet:
-        for p in result.report.warnings:
-            _out(p.text())
-        _out("")
-    _print_assign(result, target, backup)
-    _conversion_note(args.book, target)
-    return 0
-
-
-def cmd_seal(args) -> int:
-    update, target, backup = seal_file(args.book, args.output, args.overwrite)
-    for line in update.messages:
-        _out(line)
-    _out(f"已写入：{target}")
-    if backup:
-        _out(f"原文件已备份为：{backup}")
-    _out(f"下一步：现场报数后运行 bianban assign \"{target}\"（会请您把报出的数字输入两遍）。")
-    return 0
-
-
-def cmd_verify(args) -> int:
-    res = verify_file(args.book)
-    for line in res.findings:
-        _out(line)
-    return 0 if res.ok else 1
-
-
-def cmd_demo(args) -> int:
-    return run_demo(Path(args.dir), _out, _print_assign)
-
-
-def _count_progress(what: str):
-    """A text progress bar on stderr for many files: redrawn in place on a terminal, else every 10%."""
-    start = time.perf_counter()
-    state = {"tenth": -1}
-
-    def show(done: int, total: int, name: str) -> None:
-        frac = done / total if total else 1.0
-        secs = time.perf_counter() - start
-        line = f"{what} [{'#' * int(frac * 30):<30}] {done}/{total}  {secs:.0f} 秒"
-        if sys.stderr.isatty():
-            tail = f"  {name}"[:40] if name else ""
-            print(f"\r{line}{tail:<40}", end="" if done < total else "\n", file=sys.stderr, flush=True)
-        elif int(frac * 10) > state["tenth"] or done == total:
-            state["tenth"] = int(frac * 10)
-            print(line, file=sys.stderr, flush=True)
-
-    return show
-
-
-def cmd_batch(args) -> int:
-    res = batch_assign(args.dir, args.output, jobs=args.jobs, seed=args.seed, progress=_count_progress("批量编班"),
-                       seeds=args.seeds)
-    ok = len(res.items) - len(res.failures)
-    _out(f"批量编班完成：{len(res.items)} 个工作簿，成功 {ok}，失败 {len(res.failures)}；共 {res.students} 名学生；"
-         f"用时 {res.seconds:.1f} 秒（{res.jobs} 个进程）。")
-    if not res.items:
-        _out(f"[提醒] 文件夹“{args.dir}”中没有找到 .xlsx / .xlsm 工作簿。")
-    replaced = [i for i in res.items if i.backup]
-    if replaced:
-        _out(f"{len(replaced)} 个学校上次的结果文件已先备份到各自文件夹下的“备份”文件夹，再写入新结果。")
-    if res.skipped:
-        _out(f"未处理 {len(res.skipped)} 个不是 Excel 工作簿的文件：" + "、".join(p.name for p in res.skipped[:10])
-             + ("……" if len(res.skipped) > 10 else ""))
-    if res.failures:
-        _out("\n失败的学校及原因：")
-        for it in res.failures:
-            _out(f"● {it.relative}")
-            for line in it.problems[:8]:
-                _out(f"    {line}")
-            if len(it.problems) > 8:
-                _out(f"    ……共 {len(it.problems)} 条，详见汇总表。")
-    _out(f"\n结果文件在：{res.out_dir}")
-    if res.summary_path:
-        _out(f"汇总表：{res.summary_path}")
-    _out(f"全区核查：bianban district \"{res.out_dir}\" -o 汇总.xlsx")
-    return 0 if not res.failures else 1
-
-
-def cmd_district(args) -> int:
-    res = district_check(args.dir, args.output, jobs=args.jobs, progress=_count_progress("逐校核查"), codes=args.codes)
-    _out(f"核查完成：{len(res.checks)} 个文件，不合格 {res.count(FAIL)}，需核查 {res.count(REVIEW)}，合格 {res.count(PASS)}；"
-         f"用时 {res.seconds:.1f} 秒。")
-    for c in res.checks:
-        if c.verdict == PASS:
-            continue
-        _out(f"【{c.verdict}】{c.relative}" + (f"（{c.school}）" if c.school else ""))
-        for f in c.findings[:5]:
-            _out(f"    {f.text}")
-        if len(c.findings) > 5:
-            _out(f"    ……共 {len(c.findings)} 个问题，详见汇总表“问题明细”。")
-    _out(f"汇总表已写入：{res.out_path}")
-    if res.replaced_backup:
-        _out(f"原汇总表已备份为：{res.replaced_backup}")
-    return 0 if res.count(FAIL) == 0 and res.count(REVIEW) == 0 else 1
-
-
-def cmd_report(args) -> int:
-    target, converted = report_file(args.book, args.output, overwrite=args.overwrite)
-    _out(f"上报文件已写入：{target}")
-    _out("这是不含宏的 .xlsx 文件" + ("（已去掉宏和“均衡编班”选项卡）" if converted else "")
-         + "，包含全部工作表，可以作为邮件附件发给区教育局；原工作簿没有改动。")
-    _out(f"区里核查：bianban district 存放各校文件的文件夹 -o 汇总.xlsx")
-    return 0
-
-
-def cmd_bundle(args) -> int:
-    res = bundle(args.output, args.platform, args.cache, log=_out)
-    for path in res.outputs:
-        size = sum(p.stat().st_size for p in path.rglob("*")) if path.is_dir() else path.stat().st_size
-        _out(f"已生成：{path}（{size / 1e6:.1f} MB）")
-    _out(f"包含 {len(res.wheels)} 个依赖包：" + "、".join(w.split("-")[0] for w in res.wheels))
-    _out(f"用时 {res.seconds:.0f} 秒。")
-    if res.platform == "current":
-        _out(f"在目标电脑上（可以离线）运行：sh \"{args.output}/install.sh\"")
-    return 0
-
-
-def cmd_doctor(args) -> int:
-    return run_doctor(args.book, args.fix, args.quiet, _out)
-
-
-def cmd_ui(args) -> int:
-    return run_ui(args, _out)
 
 
 EXAMPLES = {
@@ -362,21 +143,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="出现内部错误时显示详细信息（供开发者排查）")
     sub = parser.add_subparsers(dest="command", metavar="命令")
 
-    def add(name, help_text, func):
-        p = sub.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES[name])
-        p.set_defaults(func=func)
-        return p
+    def add(name, help_text):
+        return sub.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES[name])
 
-    p = add("template", "生成一个空白的输入工作簿（含表头、下拉选项和使用说明）", cmd_template)
+    p = add("template", "生成一个空白的输入工作簿（含表头、下拉选项和使用说明）")
     p.add_argument("path", metavar="文件", help="要生成的文件，如 编班.xlsx")
     p.add_argument("--overwrite", action="store_true", help="文件已存在时替换它（原文件先备份到“备份”文件夹）")
-    p = add("check", "检查工作簿中的数据，列出所有错误和提醒", cmd_check)
+    p = add("check", "检查工作簿中的数据，列出所有错误和提醒")
     p.add_argument("book", metavar="工作簿", help="输入工作簿 .xlsx / .xlsm")
-    p = add("seal", "数据封存：检查并封存输入数据，生成可打印签字的输入核验码（在现场报数之前）", cmd_seal)
+    p = add("seal", "数据封存：检查并封存输入数据，生成可打印签字的输入核验码（在现场报数之前）")
     p.add_argument("book", metavar="工作簿", help="输入工作簿 .xlsx / .xlsm")
     p.add_argument("-o", "--output", metavar="结果文件", help="结果文件；不填则先把原文件备份到“备份”文件夹，再写回原文件")
     p.add_argument("--overwrite", action="store_true", help="-o 指定的文件已存在时替换它（原文件先备份到“备份”文件夹）")
-    p = add("assign", "检查并均衡编班，写出各班名单、编班汇总和编班记录", cmd_assign)
+    p = add("assign", "检查并均衡编班，写出各班名单、编班汇总和编班记录")
     p.add_argument("book", metavar="工作簿", help="输入工作簿 .xlsx / .xlsm")
     p.add_argument("-o", "--output", metavar="结果文件", help="结果文件（须是新文件名，或加 --overwrite）；不填则先把原文件备份到“备份”文件夹，再写回原文件")
     p.add_argument("--seed", type=seed_arg, metavar="数字", help=f"随机种子（{SEED_RANGE}，现场报数）；不填则用参数设置中的种子，再没有就由电脑随机抽取"
@@ -388,38 +167,38 @@ def build_parser() -> argparse.ArgumentParser:
                                                         "（须同时用 --reason 写明原因，原因记入编班记录）")
     p.add_argument("--reason", type=note_arg, metavar="原因", help="强制重新编班的原因（配合 --force）")
     p.add_argument("--overwrite", action="store_true", help="-o 指定的文件已存在时替换它（原文件先备份到“备份”文件夹）")
-    p = add("verify", "按编班记录重新运行，核对结果文件中的分班是否完全一致、是否被改动", cmd_verify)
+    p = add("verify", "按编班记录重新运行，核对结果文件中的分班是否完全一致、是否被改动")
     p.add_argument("book", metavar="工作簿", help="编班结果工作簿")
-    p = add("demo", "用内置的示例学校（约 600 名学生）完整演示一次编班", cmd_demo)
+    p = add("demo", "用内置的示例学校（约 600 名学生）完整演示一次编班")
     p.add_argument("dir", metavar="目录", nargs="?", default="bianban_demo", help="演示文件存放目录（默认 bianban_demo）")
-    p = add("batch", "批量编班：一次处理文件夹中所有学校的输入工作簿（多进程并行）", cmd_batch)
+    p = add("batch", "批量编班：一次处理文件夹中所有学校的输入工作簿（多进程并行）")
     p.add_argument("dir", metavar="文件夹", help="存放各校输入工作簿的文件夹（含子文件夹）")
     p.add_argument("-o", "--output", metavar="结果文件夹", required=True, help="结果文件夹（按输入的目录结构存放结果）")
     p.add_argument("--jobs", type=integer, metavar="进程数", help="并行进程数，默认等于 CPU 核数")
     p.add_argument("--seed", type=seed_arg, metavar="数字", help=f"所有学校使用同一个随机种子（{SEED_RANGE}）；不填则各校用参数设置中的种子，没有就由电脑随机抽取")
     p.add_argument("--seeds", metavar="种子表", help="每所学校现场报出的随机种子（工作表：学校 | 随机种子 | 种子来源）；已封存的工作簿必须有种子")
-    p = add("district", "全区核查：逐校复核结果工作簿，生成汇总表（问题学校排在前面）", cmd_district)
+    p = add("district", "全区核查：逐校复核结果工作簿，生成汇总表（问题学校排在前面）")
     p.add_argument("dir", metavar="文件夹", help="存放各校结果工作簿的文件夹（含子文件夹）")
     p.add_argument("-o", "--output", metavar="汇总表", required=True, help="汇总表文件，如 汇总.xlsx")
     p.add_argument("--jobs", type=integer, metavar="进程数", help="并行进程数，默认等于 CPU 核数")
     p.add_argument("--codes", metavar="核验码表", help="各校在纸面上报送的结果核验码（工作表两列：学校 | 核验码），逐校与结果文件核对")
-    p = add("bundle", "生成离线安装包：Windows 安装程序和便携 zip（自带 Python），或本机平台的 wheel 文件夹", cmd_bundle)
+    p = add("bundle", "生成离线安装包：Windows 安装程序和便携 zip（自带 Python），或本机平台的 wheel 文件夹")
     p.add_argument("-o", "--output", metavar="输出文件夹", required=True, help="安装包写入这个文件夹")
     p.add_argument("--platform", metavar="平台", choices=["win_amd64", "current"], default="win_amd64",
                    help="目标平台：win_amd64（Windows 64 位，默认）或 current（本机平台）")
     p.add_argument("--cache", metavar="缓存文件夹", help="下载缓存目录（默认 ~/.cache/bianban_xl/bundle）")
-    p = add("doctor", "诊断：按钮没有反应时，检查 Python、软件包、xlwings 设置、Excel 宏设置，并给出处理办法", cmd_doctor)
+    p = add("doctor", "诊断：按钮没有反应时，检查 Python、软件包、xlwings 设置、Excel 宏设置，并给出处理办法")
     p.add_argument("book", metavar="工作簿", nargs="?", help="要检查的工作簿（默认：文档\\均衡编班\\均衡编班工作簿.xlsm）")
     p.add_argument("--fix", action="store_true", help="让 Excel 按钮使用本软件自带的 Python，并解除工作簿的“来自互联网”标记")
     p.add_argument("--quiet", action="store_true", help="只显示问题")
-    p = add("report", "导出上报文件：把编班结果另存为不含宏的 .xlsx，供发给区教育局", cmd_report)
+    p = add("report", "导出上报文件：把编班结果另存为不含宏的 .xlsx，供发给区教育局")
     p.add_argument("book", metavar="工作簿", help="编班结果工作簿 .xlsx / .xlsm")
     p.add_argument("-o", "--output", metavar="上报文件", help="上报文件（.xlsx）；不填则为“学校名称-年级-编班结果.xlsx”，放在原工作簿旁边")
     p.add_argument("--overwrite", action="store_true", help="上报文件已存在时替换它（先备份）")
-    p = add("ui", "网页界面：在浏览器中使用与 Excel 选项卡相同的按钮（没有 Excel 时用，如 WPS、统信UOS、麒麟、Mac）", cmd_ui)
+    p = add("ui", "网页界面：在浏览器中使用与 Excel 选项卡相同的按钮（没有 Excel 时用，如 WPS、统信UOS、麒麟、Mac）")
     add_ui_arguments(p)
     EXAMPLES.update(ONSITE_EXAMPLES)
-    add_onsite(add, _out)
+    add_onsite(add)
     return parser
 
 
@@ -432,12 +211,12 @@ def main(argv: list[str] | None = None) -> int:
         if exc.code not in (0, None):
             return 1
         raise
-    if not getattr(args, "func", None):
+    if not getattr(args, "command", None):
         parser.print_help()
         return 0
     try:
         with _sigterm_as_interrupt():
-            return args.func(args)
+            return _command(args.command)(args)
     except UserError as exc:
         _print_report(exc.report)
         return 1

@@ -1,18 +1,15 @@
-"""`bianban teachers | draw | public | lock | late`: thin shells over the on-site service steps
-(service.teachers_file, draw_file, public_file, lock_file, late_file).
+"""The options of `bianban teachers | draw | public | lock | late`, the on-site steps (run by
+cli/cmd_steps.py over service.teachers_file, draw_file, public_file, lock_file, late_file).
 
 Each reads the workbook, plans the step (raising UserError with nothing written), then writes the
 result to -o or back into the file after a backup copy.
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Callable
 
-from bianban_xl.book.macro_free import conversion_note
 from bianban_xl.cli.seeds import SEED_MAX, note_arg, seed_arg
-from bianban_xl.model.sheet_model import BookUpdate
-from bianban_xl.service import draw_file, late_file, lock_file, public_file, teachers_file
+
 EXAMPLES = {
     "teachers": "示例：\n  bianban teachers 编班结果.xlsx\n  bianban teachers 编班结果.xlsx --seed 20260901 -o 搭配.xlsx",
     "draw": "示例：\n  bianban draw 编班结果.xlsx --seed 3721          （家长代表现场报数作为种子）\n"
@@ -26,23 +23,8 @@ EXAMPLES = {
 }
 
 
-def _report(out: Callable[[str], None], update: BookUpdate, target: Path, backup: Path | None,
-            verify: bool = True, src: str | None = None) -> int:
-    for line in update.messages:
-        out(line)
-    out(f"结果已写入：{target}")
-    if backup:
-        out(f"原文件已备份为：{backup}")
-    note = conversion_note(src, target) if src else None
-    if note:
-        out(note)
-    if verify:
-        out(f"复核命令：bianban verify \"{target}\"")
-    return 0
-
-
-def add_parsers(add: Callable, out: Callable[[str], None]) -> None:
-    """Register the subcommands with cli.build_parser's ``add(name, help, func)``."""
+def add_parsers(add: Callable) -> None:
+    """Register the subcommands with cli.build_parser's ``add(name, help)``."""
 
     def common(p, seed_help: str | None = None, output_help: str = "结果文件；不填则先把原文件备份到“备份”文件夹，再写回原文件"):
         p.add_argument("book", metavar="工作簿", help="编班结果工作簿 .xlsx / .xlsm")
@@ -52,19 +34,14 @@ def add_parsers(add: Callable, out: Callable[[str], None]) -> None:
             p.add_argument("--seed", type=seed_arg, metavar="数字", help=f"{seed_help}；范围 0 到 {SEED_MAX}")
             p.add_argument("--source", type=note_arg, metavar="说明", help="种子来源的说明，写入记录，如“家长代表报数”（配合 --seed）")
 
-    p = add("teachers", "教师搭配：按评分、骨干、职称、年龄、教龄、性别均衡地组成各班教师团队（每位班主任一队）",
-            lambda a: _report(out, *teachers_file(a.book, a.output, a.seed, a.source, a.overwrite), src=a.book))
+    p = add("teachers", "教师搭配：按评分、骨干、职称、年龄、教龄、性别均衡地组成各班教师团队（每位班主任一队）")
     common(p, "随机种子（整数）；不填则用参数设置中的种子，再没有就由电脑随机抽取")
-    p = add("draw", "班主任抽签：把各教师团队随机对应到已编好的班级，生成可打印签字的抽签记录和公示名单",
-            lambda a: _report(out, *draw_file(a.book, a.output, a.seed, a.source, a.manual, a.overwrite), src=a.book))
+    p = add("draw", "班主任抽签：把各教师团队随机对应到已编好的班级，生成可打印签字的抽签记录和公示名单")
     common(p, "抽签种子（整数，可由家长代表现场报数）；不填由电脑随机抽取")
     p.add_argument("--manual", action="store_true", help="不用电脑抽签，读取工作表“抽签结果”中录入的现场实物抽签结果")
-    p = add("public", "公示名单：每班一页，姓名隐去部分字，只含班级、班主任、姓名、性别",
-            lambda a: _report(out, *public_file(a.book, a.output, a.overwrite), verify=a.output is None))
+    p = add("public", "公示名单：每班一页，姓名隐去部分字，只含班级、班主任、姓名、性别")
     common(p, output_help="另存为一个新的公示文件（只含隐去部分字的名单，不含工作簿的其他内容）；不填则写入工作簿的“公示名单”工作表")
-    p = add("lock", "锁定（三不动）：保护结果工作表并记录结果指纹，此后拒绝重新编班",
-            lambda a: _report(out, *lock_file(a.book, a.output, a.overwrite), src=a.book))
+    p = add("lock", "锁定（三不动）：保护结果工作表并记录结果指纹，此后拒绝重新编班")
     common(p)
-    p = add("late", "插班：把学生名单中没有班级的新生逐个编入最能保持均衡的班级，不移动任何人",
-            lambda a: _report(out, *late_file(a.book, a.output, a.seed, a.source, a.overwrite), src=a.book))
+    p = add("late", "插班：把学生名单中没有班级的新生逐个编入最能保持均衡的班级，不移动任何人")
     common(p, "抽签种子（条件完全相同的班级之间抽签用）；不填由电脑随机抽取")

@@ -28,7 +28,7 @@ from bianban_xl.model.console import tolerant_console
 from bianban_xl.install.xlwings_config import point_excel_here, read_user_config, user_config_path
 
 OK, WARN, BAD = "正常", "提醒", "问题"
-PACKAGES = ["numpy", "openpyxl", "xlwings", "pypinyin", "opencc-python-reimplemented"]
+PACKAGES = ["numpy", "openpyxl", "xlwings", "opencc-python-reimplemented"]
 TEMPLATE_NAME = "均衡编班工作簿.xlsm"
 Out = Callable[[str], None]
 

@@ -1,13 +1,16 @@
 """同名 / 同音 detection.
 
 Same name: whitespace-insensitive (half- and full-width), traditional = simplified (张偉 = 张伟).
-Same sound: pinyin without tones, with the surname readings (单 shan, 曾 zeng, 解 xie …), and an
+Same sound: pinyin without tones (as pypinyin reads the name, phrase-aware, from the table of
+model/pinyin.py), with the surname readings (单 shan, 曾 zeng, 解 xie …), and an
 optional fuzzy mode for confusable sounds (zh/z, ch/c, sh/s, n/l, an/ang, en/eng, in/ing).
 """
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+
+from bianban_xl.model.pinyin import lazy_pinyin
 
 _WS = re.compile(r"[\s\u3000\u00a0\u200b·•．.]+")
 
@@ -74,31 +77,6 @@ def name_readings(name: str, fuzzy: bool = False) -> frozenset[tuple[str, ...]]:
     reads alike, until the keep-apart rules can no longer be met. The surname is where readings
     truly vary, and where a dictionary, lacking context, guesses wrong."""
     return frozenset(_readings_of(normalize_name(name), fuzzy))
-
-
-@lru_cache(maxsize=1)
-def _pinyin_engine():
-    """What ``pypinyin.lazy_pinyin`` builds on every call (its defaults), built once."""
-    from pypinyin.converter import UltimateConverter
-    from pypinyin.core import Pinyin
-
-    return Pinyin(UltimateConverter(v_to_u=False, neutral_tone_with_five=False, tone_sandhi=False))
-
-
-@lru_cache(maxsize=1 << 16)
-def _word_syllables(word: str) -> tuple[str, ...]:
-    from itertools import chain
-
-    from pypinyin import Style
-
-    return tuple(chain(*_pinyin_engine()._converter.convert(word, Style.NORMAL, False, "default", strict=True)))
-
-
-def lazy_pinyin(text: str) -> list[str]:
-    """``pypinyin.lazy_pinyin(text, style=Style.NORMAL, errors="default")``, word by word as pypinyin
-    does it (segment, then convert each word on its own), with each word's syllables cached:
-    surnames and common given-name characters recur in every school."""
-    return [s for w in _pinyin_engine().seg(text) for s in _word_syllables(w)]
 
 
 @lru_cache(maxsize=1 << 16)

@@ -15,6 +15,7 @@ from waitress import create_server
 
 from bianban_xl.model.console import tolerant_console
 from bianban_xl.ui.app import create_app
+from bianban_xl.ui.options import add_arguments
 from bianban_xl.ui.paths import default_folder
 
 HOST = "127.0.0.1"
@@ -106,13 +107,6 @@ def _stop_on_terminate() -> None:
         sig = getattr(signal, name, None)
         if sig is not None:
             signal.signal(sig, _interrupt)
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The options of `bianban ui` and `python -m bianban_xl.ui`."""
-    p.add_argument("dir", nargs="?", metavar="文件夹", help="工作文件夹（放工作簿的文件夹）；不填则用“文档”中的“均衡编班”文件夹")
-    p.add_argument("--port", type=int, metavar="端口", help="端口号；不填则自动选择一个空闲端口")
-    p.add_argument("--no-browser", action="store_true", help="不自动打开浏览器（只输出网址）")
 
 
 def run_from_args(args: argparse.Namespace, out: Callable[[str], None] = print) -> int:

@@ -1,0 +1,53 @@
+"""`bianban batch | district`: many schools' workbooks at once (bianban_xl.district)."""
+from __future__ import annotations
+
+from bianban_xl.cli.output import count_progress, out
+from bianban_xl.district.batch import batch_assign
+from bianban_xl.district.check import district_check, FAIL, PASS, REVIEW
+
+
+def cmd_batch(args) -> int:
+    res = batch_assign(args.dir, args.output, jobs=args.jobs, seed=args.seed, progress=count_progress("批量编班"),
+                       seeds=args.seeds)
+    ok = len(res.items) - len(res.failures)
+    out(f"批量编班完成：{len(res.items)} 个工作簿，成功 {ok}，失败 {len(res.failures)}；共 {res.students} 名学生；"
+        f"用时 {res.seconds:.1f} 秒（{res.jobs} 个进程）。")
+    if not res.items:
+        out(f"[提醒] 文件夹“{args.dir}”中没有找到 .xlsx / .xlsm 工作簿。")
+    replaced = [i for i in res.items if i.backup]
+    if replaced:
+        out(f"{len(replaced)} 个学校上次的结果文件已先备份到各自文件夹下的“备份”文件夹，再写入新结果。")
+    if res.skipped:
+        out(f"未处理 {len(res.skipped)} 个不是 Excel 工作簿的文件：" + "、".join(p.name for p in res.skipped[:10])
+            + ("……" if len(res.skipped) > 10 else ""))
+    if res.failures:
+        out("\n失败的学校及原因：")
+        for it in res.failures:
+            out(f"● {it.relative}")
+            for line in it.problems[:8]:
+                out(f"    {line}")
+            if len(it.problems) > 8:
+                out(f"    ……共 {len(it.problems)} 条，详见汇总表。")
+    out(f"\n结果文件在：{res.out_dir}")
+    if res.summary_path:
+        out(f"汇总表：{res.summary_path}")
+    out(f"全区核查：bianban district \"{res.out_dir}\" -o 汇总.xlsx")
+    return 0 if not res.failures else 1
+
+
+def cmd_district(args) -> int:
+    res = district_check(args.dir, args.output, jobs=args.jobs, progress=count_progress("逐校核查"), codes=args.codes)
+    out(f"核查完成：{len(res.checks)} 个文件，不合格 {res.count(FAIL)}，需核查 {res.count(REVIEW)}，合格 {res.count(PASS)}；"
+        f"用时 {res.seconds:.1f} 秒。")
+    for c in res.checks:
+        if c.verdict == PASS:
+            continue
+        out(f"【{c.verdict}】{c.relative}" + (f"（{c.school}）" if c.school else ""))
+        for f in c.findings[:5]:
+            out(f"    {f.text}")
+        if len(c.findings) > 5:
+            out(f"    ……共 {len(c.findings)} 个问题，详见汇总表“问题明细”。")
+    out(f"汇总表已写入：{res.out_path}")
+    if res.replaced_backup:
+        out(f"原汇总表已备份为：{res.replaced_backup}")
+    return 0 if res.count(FAIL) == 0 and res.count(REVIEW) == 0 else 1
