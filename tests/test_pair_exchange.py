@@ -25,10 +25,11 @@ def test_single_and_double_exchange_delta_match_the_objective():
     a, b = 1, 4
     U = np.flatnonzero((st.L == a) | (st.L == b))
     U = np.concatenate([U[st.L[U] == a], U[st.L[U] == b]])
-    G = ps.G[np.ix_(U, U)]
-    ps_big = PairSearch.__new__(PairSearch)        # the same entries computed on demand (large N)
-    ps_big.p, ps_big.st, ps_big.G = ps.p, st, None
-    assert np.allclose(ps_big._block(U, U), G) and np.allclose(ps_big._pairs(U, U[::-1]), G[np.arange(len(U)), np.arange(len(U))[::-1]])
+    G = ps._block(U, U)                            # computed from the features (large N)
+    where = np.empty(st.p.n, dtype=np.int64)       # the kept G, rows and columns in class order
+    where[ps.perm] = np.arange(st.p.n)
+    assert np.allclose(ps.Gs[np.ix_(where[U], where[U])], G)
+    assert np.allclose(ps._pairs(U, U[::-1]), G[np.arange(len(U)), np.arange(len(U))[::-1]])
     h = ps._h(U, a, b)
     na = int((st.L[U] == a).sum())
     for _ in range(20):
@@ -74,3 +75,26 @@ def test_visit_lowers_the_objective_and_double_exchanges_keep_the_counts():
     # double exchanges are matched so that the counts' part of the objective cannot grow: the
     # gain is all in the means and spreads
     assert _count_part(st) <= counts + 1e-6
+    _check_layout(ps)
+
+
+def _check_layout(ps):
+    """The layout still lists every class's students in its block, and the kept G is G in that order."""
+    st = ps.st
+    assert np.array_equal(np.sort(ps.perm), np.arange(st.p.n))
+    for c in range(st.p.k):
+        assert np.all(st.L[ps.perm[ps.starts[c]:ps.starts[c + 1]]] == c)
+    assert np.allclose(ps.Gs, ps._block(ps.perm, ps.perm))
+
+
+def test_layout_follows_moves_made_outside_visits():
+    st = _state(n=300, k=6, seed=7)
+    ps = PairSearch(st)
+    assert ps.visit(0, 1) > 0                      # swaps made inside a visit
+    i = int(np.flatnonzero(st.L == 2)[0])
+    j = int(np.flatnonzero(st.L == 4)[0])
+    st.swap(i, j)                                   # as the bound-group pass does
+    ps.relayout()
+    _check_layout(ps)
+    ps.visit(2, 4)
+    _check_layout(ps)

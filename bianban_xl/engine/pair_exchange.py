@@ -14,8 +14,9 @@ and two swaps of the same two classes done together change it by
 
     Δ(i1, j1) + Δ(i2, j2) + 4 (G[j1,j2] - G[j1,i2] - G[i1,j2] + G[i1,i2]).
 
-G is kept whole up to FULL_GRAM_MAX students (else its entries are computed as needed), so each
-step costs a few (n × n) array operations for classes of n. Double exchanges matter because the
+G is kept whole up to FULL_GRAM_MAX students, its rows and columns in class order (else a visit's
+block is computed from the features), so each step costs a few (n × n) array operations for
+classes of n. Double exchanges matter because the
 count balances (gender, school, 户籍, 等级) leave few single swaps that keep every count at its
 bound; two students against two with the same categories keep every count and move the class
 means by amounts no single neutral swap offers. They are found by hashing, for every pair of
@@ -61,15 +62,31 @@ class PairSearch:
         self.version = np.zeros(p.k, dtype=np.int64)     # bumped whenever a class changes
         self._keys: dict[int, tuple] = {}
         self._pos = np.zeros(p.n, dtype=np.int64)         # scratch: student -> row/column of M
-        # the whole G = F W F^T when it is small enough to keep (N <= FULL_GRAM_MAX)
-        self.G = self._block(np.arange(p.n), np.arange(p.n)) if p.n <= FULL_GRAM_MAX else None
         self.diag = self._pairs(np.arange(p.n), np.arange(p.n))       # G_ii
+        # layout: the students class by class (class c at positions starts[c]:starts[c+1]); up to
+        # FULL_GRAM_MAX students the whole G = F W F^T is kept in that order (Gs), so a visit
+        # reads its two classes' Gram block as four slices, and every swap exchanges two positions
+        self.starts = np.concatenate([[0], np.cumsum(p.sizes)])
+        self.perm = np.zeros(p.n, dtype=np.int64)
+        self.Gs = None
+        self.relayout()
+
+    def relayout(self) -> None:
+        """Order the layout by the current classes (after moves made outside visit())."""
+        new = np.argsort(self.st.L, kind="stable")
+        if self.Gs is None:
+            if self.p.n <= FULL_GRAM_MAX:
+                self.Gs = self._block(new, new)
+        elif not np.array_equal(new, self.perm):
+            where = np.empty(self.p.n, dtype=np.int64)
+            where[self.perm] = np.arange(self.p.n)
+            idx = where[new]
+            self.Gs = self.Gs[np.ix_(idx, idx)]
+        self.perm = new
 
     # -- entries of G = F W F^T ---------------------------------------------------------------------
     def _block(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        """G[X][:, Y] (from the kept G when there is one)."""
-        if getattr(self, "G", None) is not None:
-            return self.G[np.ix_(X, Y)]
+        """G[X][:, Y], computed from the features."""
         p = self.p
         out = np.zeros((len(X), len(Y)))
         if p.n_cat_cols:
@@ -83,9 +100,7 @@ class PairSearch:
         return out
 
     def _pairs(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        """G[X[t], Y[t]] for each t."""
-        if getattr(self, "G", None) is not None:
-            return self.G[X, Y]
+        """G[X[t], Y[t]] for each t, computed from the features."""
         p = self.p
         out = np.zeros(len(X))
         if p.n_cat_cols:
@@ -102,22 +117,31 @@ class PairSearch:
     def visit(self, a: int, b: int, pairs: bool = True) -> int:
         """Improve classes ``a`` and ``b`` by single, then double swaps; returns moves made.
 
-        The visit works on U = the two classes' movable students, a's first: the Gram block
-        GUU = G[U][:, U] is gathered once and kept in that order as students change sides (a swap
-        exchanges two rows and columns), so every step reads its a×b, a×a and b×b blocks as views.
+        The visit works on U = the two classes' students in layout order, a's first (bound
+        students are masked out): the Gram block GUU = G[U][:, U] is copied once from the layout
+        and kept in that order as students change sides (a swap exchanges two rows and columns),
+        so every step reads its a×b, a×a and b×b blocks as views.
         """
         st, p = self.st, self.p
-        A = np.flatnonzero(st.L == a)
-        B = np.flatnonzero(st.L == b)
-        A = A[self.movable[A]]
-        B = B[self.movable[B]]
-        na = len(A)
-        if not na or not len(B):
+        sa, ea, sb, eb = self.starts[a], self.starts[a + 1], self.starts[b], self.starts[b + 1]
+        na, nb = int(ea - sa), int(eb - sb)
+        U = np.concatenate([self.perm[sa:ea], self.perm[sb:eb]])   # U[:na] in a, U[na:] in b, kept so
+        mv = self.movable[U]
+        if not mv[:na].any() or not mv[na:].any():
             return 0
-        U = np.concatenate([A, B])                # U[:na] in a, U[na:] in b, kept so
+        pinned = not mv.all()
         apart = bool((p.cidx[U] >= 0).any()) if len(p.constrained) else False
-        GUU = self._block(U, U)
-        dU = GUU.diagonal().copy()
+        if self.Gs is not None:
+            Gs = self.Gs
+            GUU = np.empty((na + nb, na + nb))
+            GUU[:na, :na] = Gs[sa:ea, sa:ea]
+            GUU[:na, na:] = Gs[sa:ea, sb:eb]
+            GUU[na:, :na] = Gs[sb:eb, sa:ea]
+            GUU[na:, na:] = Gs[sb:eb, sb:eb]
+        else:
+            GUU = self._block(U, U)
+        dU = self.diag[U]
+        self._at = (sa, sb, na)
         CU = p.codes[U] if p.n_cat_cols else None
         XU = p.X[U] if p.X.shape[1] else None
         grid = p.grid
@@ -131,9 +155,12 @@ class PairSearch:
             Mr = np.rint(M / grid)
             if apart:
                 Mr[self._apart_mask(U[:na], U[na:], a, b)] = np.inf
+            if pinned:
+                Mr[~mv[:na], :] = np.inf
+                Mr[:, ~mv[na:]] = np.inf
             k = int(np.argmin(Mr))
             if Mr.flat[k] < 0:
-                r, c = divmod(k, len(B))
+                r, c = divmod(k, nb)
                 self._swap_local(U, GUU, dU, CU, XU, r, na + c, a, b)
                 moves += 1
                 continue
@@ -162,8 +189,8 @@ class PairSearch:
         return out
 
     def _swap_local(self, U, GUU, dU, CU, XU, r: int, q: int, a: int, b: int) -> None:
-        """Swap U[r] (class a) with U[q] (class b) in the state and in the visit's local arrays, so
-        U[:na] stays class a."""
+        """Swap U[r] (class a) with U[q] (class b) in the state, the layout and the visit's local
+        arrays, so U[:na] stays class a."""
         st = self.st
         i, j = int(U[r]), int(U[q])
         st.move(i, b)
@@ -171,6 +198,13 @@ class PairSearch:
         self.version[a] += 1
         self.version[b] += 1
         sw = [q, r]
+        sa, sb, na = self._at
+        g = [sa + r, sb + q - na]
+        gs = g[::-1]
+        self.perm[g] = self.perm[gs]
+        if self.Gs is not None:
+            self.Gs[g] = self.Gs[gs]
+            self.Gs[:, g] = self.Gs[:, gs]
         U[[r, q]] = U[sw]
         GUU[[r, q]] = GUU[sw]
         GUU[:, [r, q]] = GUU[:, sw]

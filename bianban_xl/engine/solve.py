@@ -553,6 +553,7 @@ def _search(st: _State, rng: np.random.Generator, max_sweeps: int, out_of_time,
             changed = np.flatnonzero(before != st.L)
             if len(changed):
                 version[np.unique(np.concatenate([before[changed], st.L[changed]]))] += 1
+                ps.relayout()
                 moved += 1
             groups_done = True
         if not moved or visits >= budget:
