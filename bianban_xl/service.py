@@ -22,7 +22,8 @@ from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite import late, lock, lottery, public_list, seal, teachers
 from bianban_xl.onsite.assign import AssignResult, Progress, assign_update, plan_assignment, previous_result_sheets
-from bianban_xl.onsite.state import VerifyResult, lock_info, read_record
+from bianban_xl.onsite.marks import result_code_of, witness_marks
+from bianban_xl.onsite.state import SOURCE_COMPUTER, VerifyResult, lock_info, read_record
 from bianban_xl.reports.result_sheets import summary_sheet
 from bianban_xl.verify import verify_book
 
@@ -220,4 +221,6 @@ def certificate_spec(path: str | Path) -> SheetSpec:
         seed = int(record.get("随机种子", "0"))
     except ValueError:
         seed = 0
-    return summary_sheet(roster, params, labels, record.get("编班时间", ""), seed)
+    spec = summary_sheet(roster, params, labels, record.get("编班时间", ""), seed)
+    witness_marks([spec], params.names(), result_code_of(record), computer=record.get("种子来源") == SOURCE_COMPUTER)
+    return spec

@@ -4,11 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import load_workbook, Workbook
 
 from bianban_xl.cli import main as cli
 from bianban_xl.district.batch import BATCH_SUMMARY, batch_assign
-from bianban_xl.service import verify_file
+from bianban_xl.service import seal_file, verify_file
 from bianban_xl.synth import generate_school
 from bianban_xl.book.template import fill_input_workbook
 from bianban_xl.book.workbook_file import save_atomic
@@ -114,3 +114,63 @@ def test_help_has_chinese_examples(capsys):
         with pytest.raises(SystemExit):
             cli.main([cmd, "--help"])
         assert "示例" in capsys.readouterr().out
+
+
+def _named_school(path: Path, school: str, seed: int) -> Path:
+    r = generate_school(40, 2, seed=seed, n_schools=4, school_name=school)
+    r.params.seed = 777                                          # typed before sealing: never used for a sealed book
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_atomic(fill_input_workbook(r, r.params), path)
+    return path
+
+
+def _seed_table(path: Path, rows: list[list]) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["学校", "随机种子", "种子来源"])
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_sealed_books_take_each_school_seed_from_the_seeds_table(tmp_path, capsys):
+    """Sealed books (数据封存) need the seed called out in the room: without a 种子表 they fail
+    with what to do; with it, each school gets its own seed (matched by file name or by 学校名称),
+    recorded with its source; unsealed schools work as before."""
+    src = tmp_path / "各校"
+    a = _named_school(src / "甲校.xlsx", "甲中学", 1)               # matched by 学校名称
+    b = _named_school(src / "乙中学.xlsx", "乙中学", 2)             # matched by file name
+    _named_school(src / "丙中学.xlsx", "丙中学", 3)                 # not sealed
+    for p in (a, b):
+        seal_file(p)
+    res = batch_assign(src, tmp_path / "结果1", jobs=1)
+    by = {i.relative: i for i in res.items}
+    assert by["丙中学.xlsx"].ok and by["丙中学.xlsx"].seed == 777
+    for rel in ("甲校.xlsx", "乙中学.xlsx"):
+        text = by[rel].problems[0]
+        assert not by[rel].ok and "封存" in text and "输入核验码" in text and "--seeds 种子表.xlsx" in text, text
+        assert "随机种子 | 种子来源" in text and "Traceback" not in text
+    table = _seed_table(src / "种子表.xlsx", [["甲中学", "3 7 2 1", "家长代表报数"], ["乙中学", 4455, None]])
+    rc = cli.main(["batch", str(src), "-o", str(tmp_path / "结果2"), "--jobs", "1", "--seeds", str(table)])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "成功 3，失败 0" in out                                  # the 种子表 in the folder is not a school
+    for rel, seed, source in (("甲校.xlsx", "3721", "家长代表报数（批量编班种子表“种子表.xlsx”第2行）"),
+                              ("乙中学.xlsx", "4455", "现场报数（批量编班种子表“种子表.xlsx”第3行）")):
+        result = tmp_path / "结果2" / rel
+        record = {r[0]: r[1] for r in load_workbook(result)["编班记录"].iter_rows(values_only=True) if r and r[0]}
+        assert record["随机种子"] == seed and record["种子来源"] == source, record
+        assert verify_file(result).ok
+
+
+def test_seeds_table_errors_name_the_row(tmp_path, capsys):
+    src = tmp_path / "各校"
+    _named_school(src / "甲中学.xlsx", "甲中学", 1)
+    table = _seed_table(tmp_path / "种子表.xlsx", [["甲中学", "三七二一", None], ["乙中学", 5, None], ["乙中学", 6, None]])
+    rc = cli.main(["batch", str(src), "-o", str(tmp_path / "结果"), "--seeds", str(table)])
+    out = capsys.readouterr().out
+    assert rc == 1 and "第2行（甲中学）的随机种子“三七二一”不是一串数字" in out and "第4行的学校“乙中学”在第3行已经出现过" in out
+    assert not (tmp_path / "结果").exists()                          # nothing assigned
+    rc = cli.main(["batch", str(src), "-o", str(tmp_path / "结果"), "--seeds", str(table), "--seed", "5"])
+    assert rc == 1 and "只能用一个" in capsys.readouterr().out

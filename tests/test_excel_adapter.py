@@ -925,3 +925,22 @@ def test_assign_button_on_a_sealed_book_asks_the_room_seed_twice(tmp_path):
     # Cancel: nothing changes
     book = _step(src, entry.assign, answers=[None])
     assert S.SHEET_RECORD not in [s.name for s in book.sheets] and "没有编班" in book.app.alerts[-1][0]
+
+
+def test_seal_button_writes_what_the_command_writes_then_assign_asks_the_room(tmp_path):
+    """数据封存 from the ribbon: the same 数据封存 sheet as 'bianban seal', the input 核验码 shown and
+    the sheet brought forward for printing; then 自动编班 on the open book wants the called-out seed."""
+    src = write_book(tmp_path / "输入.xlsx", extra_sheets={"教师名单": TEACHERS})
+    book = _step(src, entry.seal)
+    sealed = tmp_path / "封存.xlsx"
+    assert main(["seal", str(src), "-o", str(sealed)]) == 0
+    _same_as_file(book, sealed)
+    prompt, _, mode = book.app.alerts[-1]
+    seal = book.sheets["数据封存"].cells
+    code = next(seal[(r, 2)] for (r, c), v in seal.items() if c == 1 and v == "输入核验码")
+    assert prompt.startswith("数据已封存") and f"输入核验码：{code}" in prompt and mode == "info"
+    assert book.active == "数据封存"
+    book.app.answers = ["3721", "3721"]                          # 自动编班 next, in the same open book
+    entry.assign(book)
+    assert len(book.app.asked) == 2 and "封存" in book.app.asked[0][0]
+    assert book.app.alerts[-1][0].startswith("编班完成") and "3721" in book.app.alerts[-1][0]

@@ -150,3 +150,20 @@ def test_batch_row_prints_in_two_columns_and_old_five_column_rows_still_replay(t
     capsys.readouterr()
     assert main(["verify", str(out)]) == 0
     assert "插班检查通过" in capsys.readouterr().out
+
+
+def test_refreshed_summary_and_class_sheets_keep_the_result_code_and_the_computer_label(tmp_path):
+    """插班 reprints 编班汇总 and the class sheets: they still carry the run's result 核验码 in large
+    type and in the footer, and a computer-drawn seed stays labelled, as on the first print."""
+    src = write_book(tmp_path / "输入.xlsx", rows=student_rows(31, seed=4))
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(src), "-o", str(out), "--computer-seed"]) == 0
+    wb = load_workbook(out)
+    code = next(r[1] for r in wb["编班记录"].iter_rows(values_only=True) if r[0] == "结果核验码")
+    add_students(out, [late_row("S0901", "钱多多")])
+    assert main(["late", str(out), "--seed", "5"]) == 0
+    wb = load_workbook(out)
+    ws = wb["编班汇总"]
+    assert ws["A3"].value == f"结果核验码：{code}" and code in ws.oddFooter.center.text
+    assert "未经现场报数" in ws["A2"].value
+    assert all("未经现场报数" in wb[c].oddFooter.center.text for c in ("1班", "2班", "3班"))

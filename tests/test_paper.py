@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("li
                                 reason="needs soffice (libreoffice-calc) and pdftotext (poppler-utils)")
 
 CLASSES = [f"{k}班" for k in range(1, R.N_CLASSES + 1)]
-PAPER = ["编班汇总", "生源分布", *CLASSES, "教师搭配", "抽签记录", "公示名单"]
+PAPER = ["数据封存", "编班汇总", "生源分布", *CLASSES, "教师搭配", "抽签记录", "公示名单"]
 CJK = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 PRIVATE = ("总分", "等级", "户籍", "身份证号", "家长电话", "语文", "数学", "英语")
 
@@ -113,6 +113,9 @@ def test_summary_pages_rule_labels_and_charts_alone(printed):
     _, pages = printed
     text = "\n".join(p.text for p in pages["编班汇总"])
     assert "评价规则" in text and "达到最优" in text and R.SCHOOL in text
+    # after 插班 reprinted it, page 1 still carries the result 核验码 in large type, every footer too
+    assert "结果核验码：" in pages["编班汇总"][0].text
+    assert all("结果核验码" in R.footer(p) for p in pages["编班汇总"])
     assert len(re.findall(r"^\s*理论最小差距", text, re.M)) >= 2          # the detail tables' row labels
     charts = [p for p in pages["编班汇总"] if "四、图表" in p.text or "各班各科平均分" in p.text]
     assert charts and not any("图表数据" in p.text for p in charts)      # chart data never printed
@@ -133,3 +136,6 @@ def test_record_every_page_readable_after_the_whole_day(printed):
         assert size >= 10.0 and size / 10.5 >= 0.90, f"编班记录 page {p.number}: {size} pt (scale {size / 10.5:.0%})"
         right = max(w[2] for w in p.words)
         assert right <= p.width - 0.5 * 72 + 1, (p.number, right)          # nothing runs into the side margin
+    for p in ps[1:]:                                  # continued pages repeat the log's header, not 项目 | 内容
+        first = next(line for line in p.text.splitlines() if line.strip()).split()
+        assert first == ["时间", "事项", "校验码"], (p.number, first)

@@ -1,7 +1,7 @@
 """Print what the registrar prints: a full on-site run rendered by LibreOffice to PDF and PNG.
 
 A synthetic school (8 classes of 50, a long school name, extra 学籍 columns such as 身份证号 and
-家长电话, twins, a 教师名单) goes through assign → 教师搭配 → 抽签 → 公示 → 锁定 → 插班; the
+家长电话, twins, a 教师名单) goes through 数据封存 → assign → 教师搭配 → 抽签 → 公示 → 锁定 → 插班; the
 result workbook is converted to PDF once and its pages are told apart by the footer, which names
 the sheet. Used by the paper tests (tests/test_paper.py) and to regenerate docs/images:
 
@@ -79,9 +79,10 @@ def write_input(path: Path) -> Path:
 
 
 def full_run(folder: Path) -> Path:
-    """assign → 教师搭配 → 抽签 → 公示 → 锁定 → 插班 on the synthetic school; the result path."""
+    """数据封存 → assign → 教师搭配 → 抽签 → 公示 → 锁定 → 插班 on the synthetic school; the result path."""
     folder.mkdir(parents=True, exist_ok=True)
     src = write_input(folder / "输入.xlsx")
+    service.seal_file(src)                  # 数据封存 first: the input 核验码 is signed before the seed is called out
     out = folder / "编班结果.xlsx"
     service.assign_file(src, out, seed=20260901, progress=None, seed_source="现场家长代表报数")
     service.teachers_file(out, None, seed=31415, seed_source="现场家长代表报数")
@@ -191,10 +192,12 @@ def to_png(pdf: Path, page: int, target: Path, dpi: int = 60) -> Path:
     return stem.with_suffix(".png")
 
 
+# image -> (sheet, its page index, or the first of its pages whose text holds this heading)
 DOC_IMAGES = {"结果-班级名单.png": ("1班", 0), "结果-编班汇总-第1页.png": ("编班汇总", 0),
-              "结果-编班汇总-图表.png": ("编班汇总", 1), "结果-生源分布.png": ("生源分布", 0),
+              "结果-编班汇总-图表.png": ("编班汇总", "四、图表"), "结果-生源分布.png": ("生源分布", 0),
               "结果-抽签记录.png": ("抽签记录", 0), "结果-公示名单.png": ("公示名单", 0),
-              "结果-教师搭配.png": ("教师搭配", 0), "结果-编班记录.png": ("编班记录", 0)}
+              "结果-教师搭配.png": ("教师搭配", 0), "结果-编班记录.png": ("编班记录", 0),
+              "结果-编班记录-日志.png": ("编班记录", 1), "结果-数据封存.png": ("数据封存", 0)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,10 +211,13 @@ def main(argv: list[str] | None = None) -> int:
         names = load_workbook(book, read_only=True).sheetnames
         by_sheet = sheet_pages(pdf_pages(pdf), names)
         IMAGES.mkdir(parents=True, exist_ok=True)
-        for image, (sheet, index) in DOC_IMAGES.items():
+        for image, (sheet, which) in DOC_IMAGES.items():
             pages = by_sheet.get(sheet, [])
-            if index < len(pages):
-                to_png(pdf, pages[index].number, IMAGES / image, dpi=80)
+            if isinstance(which, str):
+                pages = [p for p in pages if which in p.text]
+                which = 0
+            if which < len(pages):
+                to_png(pdf, pages[which].number, IMAGES / image, dpi=80)
                 print(IMAGES / image)
         if args.keep:
             for sheet, pages in by_sheet.items():

@@ -7,7 +7,8 @@ from bianban_xl.district.check import district_check, FAIL, PASS, REVIEW
 
 
 def cmd_batch(args) -> int:
-    res = batch_assign(args.dir, args.output, jobs=args.jobs, seed=args.seed, progress=count_progress("批量编班"))
+    res = batch_assign(args.dir, args.output, jobs=args.jobs, seed=args.seed, progress=count_progress("批量编班"),
+                       seeds=args.seeds)
     ok = len(res.items) - len(res.failures)
     out(f"批量编班完成：{len(res.items)} 个工作簿，成功 {ok}，失败 {len(res.failures)}；共 {res.students} 名学生；"
         f"用时 {res.seconds:.1f} 秒（{res.jobs} 个进程）。")

@@ -94,8 +94,11 @@ EXAMPLES = {
             "封存后数据如有改动，编班会被拒绝。",
     "verify": "示例：\n  bianban verify 编班结果.xlsx\n\n一致时退出码为 0，不一致时为 1。",
     "demo": "示例：\n  bianban demo\n  bianban demo 演示目录",
-    "batch": "示例：\n  bianban batch 各校工作簿 -o 编班结果\n  bianban batch 各校工作簿 -o 编班结果 --jobs 2\n\n"
+    "batch": "示例：\n  bianban batch 各校工作簿 -o 编班结果\n  bianban batch 各校工作簿 -o 编班结果 --jobs 2\n"
+             "  bianban batch 各校工作簿 -o 编班结果 --seeds 种子表.xlsx\n\n"
              "逐个编班文件夹（含子文件夹）中的每个输入工作簿，结果按原目录结构写入输出文件夹，并生成“批量编班结果.xlsx”。\n"
+             "已封存（bianban seal）的工作簿，随机种子必须由现场报数产生：把各校报出的数字填入种子表"
+             "（第一行表头 学校 | 随机种子 | 种子来源，学校写学校名称或文件名），用 --seeds 指定；没有种子的已封存学校不编班，并说明原因。\n"
              "某个学校出错不影响其他学校；全部成功时退出码为 0，有失败时为 1。",
     "report": "示例：\n  bianban report 2026级编班.xlsm\n  bianban report 2026级编班.xlsm -o 上报/实验中学-2026级初一-编班结果.xlsx\n\n"
               "不加 -o 时，文件名为“学校名称-年级-编班结果.xlsx”，放在原工作簿旁边。\n"
@@ -173,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="结果文件夹", required=True, help="结果文件夹（按输入的目录结构存放结果）")
     p.add_argument("--jobs", type=integer, metavar="进程数", help="并行进程数，默认等于 CPU 核数")
     p.add_argument("--seed", type=seed_arg, metavar="数字", help=f"所有学校使用同一个随机种子（{SEED_RANGE}）；不填则各校用参数设置中的种子，没有就由电脑随机抽取")
+    p.add_argument("--seeds", metavar="种子表", help="每所学校现场报出的随机种子（工作表：学校 | 随机种子 | 种子来源）；已封存的工作簿必须有种子")
     p = add("district", "全区核查：逐校复核结果工作簿，生成汇总表（问题学校排在前面）")
     p.add_argument("dir", metavar="文件夹", help="存放各校结果工作簿的文件夹（含子文件夹）")
     p.add_argument("-o", "--output", metavar="汇总表", required=True, help="汇总表文件，如 汇总.xlsx")

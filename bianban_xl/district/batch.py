@@ -1,7 +1,12 @@
 """批量编班: assign many schools' workbooks in one go. Runs service.assign_file once per input
 workbook in worker processes (spawn-safe: the worker is a module-level function taking plain paths),
 mirroring the input tree under the output folder. One school's failure never stops the others; every
-failure keeps its Chinese report text and is listed in 批量编班结果.xlsx."""
+failure keeps its Chinese report text and is listed in 批量编班结果.xlsx.
+
+Seeds: ``--seed`` gives all schools one seed (e.g. called out once in the district's room);
+``--seeds 种子表.xlsx`` gives each school its own (district.seeds: 学校 | 随机种子 | 种子来源). A
+school without either uses its 参数设置 seed or a computer-drawn one — except a sealed book
+(数据封存), whose seed must come from the room: it fails with what to do, in Chinese."""
 from __future__ import annotations
 
 import os
@@ -13,10 +18,14 @@ from pathlib import Path
 
 from bianban_xl.book.new_book import write_new_book
 from bianban_xl.district.folders import _folder_error, _max_rss_mb, _run_all, BATCH_SUMMARY, BatchProgress, default_jobs, find_files, SPREADSHEET_SUFFIXES
+from bianban_xl.district.seeds import read_school_seeds, SchoolSeed, seed_for
+from bianban_xl.model import schema as S
 from bianban_xl.model.names import name_pinyin
-from bianban_xl.model.problems import UserError
+from bianban_xl.model.problems import fail, UserError
 from bianban_xl.model.sheet_model import SheetSpec
-from bianban_xl.service import assign_file
+from bianban_xl.onsite.seal import K_CODE, K_TIME, NeedsRoomSeed
+from bianban_xl.onsite.state import key_values
+from bianban_xl.service import assign_file, read_book
 
 
 @dataclass
@@ -57,18 +66,26 @@ class BatchSummary:
         return sum(i.students for i in self.items if i.ok)
 
 
-def assign_one(source: str, output: str, relative: str, seed: int | None = None) -> BatchItem:
-    """One school of a batch: never raises; a failure comes back as ``ok=False`` with its reasons."""
+def assign_one(source: str, output: str, relative: str, seed: int | None = None,
+               seeds: dict[str, SchoolSeed] | None = None, seeds_name: str = "") -> BatchItem:
+    """One school of a batch: never raises; a failure comes back as ``ok=False`` with its reasons.
+    ``seeds``: the 种子表 (``seeds_name``), matched by file name, else by the book's 学校名称."""
     item = BatchItem(source, relative)
     t0, c0 = time.perf_counter(), time.process_time()
     try:
+        source_text = "命令行指定（批量编班）" if seed is not None else None
+        own = _table_seed(source, seeds) if seeds else None
+        if own is not None:
+            seed, source_text = own.seed, f"{own.source}（批量编班种子表“{seeds_name}”第{own.row}行）"
         result, target, backup = assign_file(source, output, seed=seed, overwrite=True,   # a re-run replaces, after a backup
-                                             seed_source="命令行指定（批量编班）" if seed is not None else None)
+                                             seed_source=source_text)
         item.ok, item.output, item.backup = True, str(target), str(backup) if backup else None
         item.school = result.params.school_name
         item.students, item.classes, item.seed = len(result.roster.students), result.params.n_classes, result.seed
         item.engine_seconds = result.engine_seconds
         item.problems = [p.text() for p in result.report.warnings]
+    except NeedsRoomSeed as exc:
+        item.problems = [_room_seed_text(exc.seal, Path(source), seeds_name)]
     except UserError as exc:
         item.problems = [p.text() for p in exc.report.errors] or [str(exc)]
     except PermissionError as exc:
@@ -84,6 +101,27 @@ def assign_one(source: str, output: str, relative: str, seed: int | None = None)
     return item
 
 
+def _table_seed(source: str, seeds: dict[str, SchoolSeed]) -> SchoolSeed | None:
+    """The 种子表's row for this school: by file name, else by 学校名称 in its 参数设置 (read only
+    when the file name is not in the table)."""
+    hit = seed_for(seeds, Path(source).stem)
+    if hit is not None:
+        return hit
+    params = key_values(read_book(source).sheets.get(S.SHEET_PARAMS))
+    school = next((params[k] for k in (S.P_SCHOOL, *S.PARAM_SYNONYMS.get(S.P_SCHOOL, ())) if params.get(k)), "")
+    return seed_for(seeds, "", school)
+
+
+def _room_seed_text(seal: dict[str, str], source: Path, seeds_name: str) -> str:
+    """What a district officer does with a sealed school that has no seed in this batch."""
+    where = f"“{seeds_name}”中没有这所学校" if seeds_name else "没有给出这所学校的随机种子"
+    return (f"[错误] 这所学校的数据已于 {seal.get(K_TIME, '')} 封存（输入核验码 {seal.get(K_CODE, '')}），"
+            f"随机种子必须由现场报数产生，批量编班不替它抽取；{where}，没有编班。"
+            f"处理办法：把学校现场报出的数字填入种子表（表头：学校 | 随机种子 | 种子来源，每校一行，学校写学校名称或文件名“{source.stem}”），"
+            "再运行 bianban batch 文件夹 -o 结果文件夹 --seeds 种子表.xlsx；"
+            f"或由学校在现场单独编班：bianban assign \"{source.name}\" --seed 报出的数字 --source \"家长代表报数\"。")
+
+
 def _warm_worker() -> None:
     """Pool initializer: load the pinyin and 繁简 dictionaries (the assign path is imported with this module)
     once per worker, before its first school (not inside the first school's time)."""
@@ -94,20 +132,27 @@ def _warm_worker() -> None:
 
 
 def batch_assign(folder: str | Path, out_dir: str | Path, jobs: int | None = None, seed: int | None = None,
-                 progress: BatchProgress = None, summary: bool = True) -> BatchSummary:
+                 progress: BatchProgress = None, summary: bool = True,
+                 seeds: str | Path | None = None) -> BatchSummary:
     """Assign every input workbook under ``folder`` (recursively) into the same relative path under
     ``out_dir``. Each school uses its own 参数设置 seed, else a fresh computer-drawn one (recorded in
-    its 编班记录); ``seed`` forces one for all. Writes 批量编班结果.xlsx into ``out_dir``."""
+    its 编班记录); ``seed`` forces one for all; ``seeds`` (a 种子表 workbook) gives each school
+    listed there its own, recorded with its 种子来源. A sealed book needs one of the two. Writes
+    批量编班结果.xlsx into ``out_dir``."""
     folder, out_dir = Path(folder), Path(out_dir)
     if not folder.is_dir():
         raise _folder_error(folder, "例如：bianban batch 各校工作簿 -o 编班结果")
+    if seed is not None and seeds is not None:
+        fail("", "--seed（所有学校同一个种子）和 --seeds（每校一个种子）只能用一个。", "请去掉其中一个后重新运行。")
+    table = read_school_seeds(read_book(seeds)) if seeds is not None else None
     t0 = time.perf_counter()
-    files = find_files(folder, SPREADSHEET_SUFFIXES, exclude=[out_dir])
-    others = [p for p in find_files(folder, None, exclude=[out_dir]) if p not in set(files)]
+    skip = [out_dir] + ([Path(seeds)] if seeds is not None else [])
+    files = find_files(folder, SPREADSHEET_SUFFIXES, exclude=skip)        # the 种子表 may sit in the folder
+    others = [p for p in find_files(folder, None, exclude=skip) if p not in set(files)]
     tasks = []
     for p in files:
         rel = p.relative_to(folder)
-        tasks.append((str(p), str(out_dir / rel), rel.as_posix(), seed))
+        tasks.append((str(p), str(out_dir / rel), rel.as_posix(), seed, table, Path(seeds).name if seeds is not None else ""))
     results = _run_all(assign_one, tasks, jobs, progress, label=lambda t: t[2], initializer=_warm_worker)
     items = [_crash_item(r) if isinstance(r, tuple) else r for r in results]
     out = BatchSummary(folder, out_dir, items, time.perf_counter() - t0,

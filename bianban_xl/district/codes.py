@@ -16,8 +16,12 @@ _SCHOOL_HEADS = ("学校", "学校名称", "校名")
 _CODE_HEADS = ("核验码", "结果核验码")
 
 
-def _key(name: str) -> str:
+def school_key(name: str) -> str:
+    """A school's name (or file name) as matched against a table the district typed: no spaces."""
     return re.sub(r"[\s\u3000]+", "", name or "")
+
+
+_key = school_key
 
 
 def read_reported_codes(book: RawBook) -> dict[str, tuple[str, str, int]]:

@@ -105,6 +105,11 @@ def check_data(book: Any = None) -> None:
     _button(L.check_data, book)
 
 
+def seal(book: Any = None) -> None:
+    """数据封存"""
+    _button(L.seal, book)
+
+
 def assign(book: Any = None) -> None:
     """自动编班"""
     _button(L.assign, book)

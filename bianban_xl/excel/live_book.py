@@ -20,7 +20,7 @@ platform allows and are skipped quietly where it does not; sheet protection uses
 same way. The 班主任抽签 seed is typed into ``app.api.InputBox`` (Windows) or an AppleScript dialog
 (macOS).
 
-Every button (自动编班 and the on-site 教师搭配, 班主任抽签, 公示导出, 锁定, 插班) calls the same
+Every button (数据封存, 自动编班 and the on-site 教师搭配, 班主任抽签, 公示导出, 锁定, 插班) calls the same
 planning function as the ``bianban`` command and applies the returned ``BookUpdate`` here with
 :func:`apply_update`, the live twin of ``book.apply.apply_update``. Values are written by their kind
 (:func:`_for_excel`): text is always text, only our code writes formulas.
@@ -788,6 +788,15 @@ def teams(live: LiveBook) -> None:
     update = service.plan_teams(raw)
     apply_update(live, update)
     _show(live, update.messages, SAVE_NOTE, S.SHEET_TEAMS)
+
+
+def seal(live: LiveBook) -> None:
+    """数据封存: the input checked and its 核验码 printed on a sheet the supervisors sign, before the
+    seed is called out (service.plan_seal, as ``bianban seal``)."""
+    raw = live.read_raw()
+    update = service.plan_seal(raw)
+    apply_update(live, update)
+    _show(live, update.messages, SAVE_NOTE, update.sheets[0].name if update.sheets else None)
 
 
 def late(live: LiveBook) -> None:

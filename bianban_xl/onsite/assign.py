@@ -17,17 +17,18 @@ from bianban_xl.engine.solve import solve
 from bianban_xl.model import schema as S
 from bianban_xl.model.codes import short_code
 from bianban_xl.model.fingerprint import input_fingerprint, result_fingerprint
-from bianban_xl.model.problems import fail, Report, UserError
+from bianban_xl.model.problems import Report, UserError
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Infeasible, Params, Roster
 from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.journal import carried_entries, chain
 from bianban_xl.onsite.lock import assign_guard
+from bianban_xl.onsite.marks import witness_marks
 from bianban_xl.onsite.reassign import after_reassign, sheets_to_drop
-from bianban_xl.onsite.seal import check_seal, K_CODE, K_TIME, SHEET_SEAL
-from bianban_xl.onsite.state import COMPUTER_NOTE, draw_seed, read_record, resolve_seed, SOURCE_COMPUTER
-from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, class_sheet, note_lines, record_sheet, schools_sheet, summary_sheet
+from bianban_xl.onsite.seal import check_seal, K_CODE, K_TIME, NeedsRoomSeed, SHEET_SEAL
+from bianban_xl.onsite.state import draw_seed, read_record, resolve_seed, SOURCE_COMPUTER
+from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, class_sheet, record_sheet, schools_sheet, summary_sheet
 
 Progress = Callable[[float, str], None] | None
 
@@ -86,7 +87,7 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
     params = roster.params
     assert params is not None
     sealed = check_seal(book, roster)
-    seed, source = _seed_for_run(seed, seed_source, computer_seed, params.seed, sealed is not None)
+    seed, source = _seed_for_run(seed, seed_source, computer_seed, params.seed, sealed[0] if sealed else None)
     labels, seconds, work = _solve_checked(roster, params, seed, progress)
     names = params.names()
     class_of = [names[int(k)] for k in labels]
@@ -114,8 +115,8 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
                         f"结果核验码 {result_code}，用时 {seconds:.2f} 秒"]
     log = _log_rows(book, sealed, forced_log + [run_entry] + onsite_log)
     sheets.append(record_sheet(params, info, log))
-    _witness_marks(sheets, params.names(), result_code, run_code=log[-1 - len(onsite_log)][2],
-                   computer=source == SOURCE_COMPUTER)
+    witness_marks(sheets, params.names(), result_code, run_code=log[-1 - len(onsite_log)][2],
+                  computer=source == SOURCE_COMPUTER)
     sheets += onsite_sheets
     if progress:
         progress(1.0, "完成")
@@ -163,16 +164,19 @@ def _record_info(roster: Roster, params: Params, stamp: str, seed: int, source: 
 
 
 def _seed_for_run(seed: int | None, seed_source: str | None, computer_seed: bool, params_seed: int | None,
-                  sealed: bool) -> tuple[int, str]:
+                  seal: dict[str, str] | None) -> tuple[int, str]:
     """The run's seed and its source. Sealed books take it from the room (given) or, only when
-    asked, from the computer; 参数设置's seed was typed before sealing and is not used for them."""
+    asked, from the computer; 参数设置's seed was typed before sealing and is not used for them.
+    A sealed book without either raises NeedsRoomSeed."""
     if seed is None and computer_seed:
         return draw_seed(), SOURCE_COMPUTER
-    if sealed and seed is None:
-        fail(SHEET_SEAL, "数据已封存：随机种子应由现场报数产生（例如请家长代表报一串数字），不使用电脑或参数设置中事先填好的种子。没有编班。",
-             "请在命令行运行 bianban assign 文件 --seed 报出的数字 --source \"家长代表报数\"（在终端直接运行 bianban assign 文件 会请您输入两遍）；"
-             "确需由电脑抽取种子时加 --computer-seed，各打印件上会注明“未经现场报数”。")
-    return resolve_seed(seed, seed_source, "命令行指定", None if sealed else params_seed, f"“{S.SHEET_PARAMS}”中填写")
+    if seal is not None and seed is None:
+        rep = Report()
+        rep.error(SHEET_SEAL, "数据已封存：随机种子应由现场报数产生（例如请家长代表报一串数字），不使用电脑或参数设置中事先填好的种子。没有编班。",
+                  "请在命令行运行 bianban assign 文件 --seed 报出的数字 --source \"家长代表报数\"（在终端直接运行 bianban assign 文件 会请您输入两遍）；"
+                  "确需由电脑抽取种子时加 --computer-seed，各打印件上会注明“未经现场报数”。")
+        raise NeedsRoomSeed(rep, seal)
+    return resolve_seed(seed, seed_source, "命令行指定", None if seal is not None else params_seed, f"“{S.SHEET_PARAMS}”中填写")
 
 
 def _log_rows(book: RawBook, sealed, entries: list[list]) -> list[list]:
@@ -188,46 +192,6 @@ def _log_rows(book: RawBook, sealed, entries: list[list]) -> list[list]:
         if stamp and not any(r[0] == stamp and str(r[1]).startswith("数据封存") for r in old):
             new.insert(0, (stamp, f"数据封存：输入核验码 {code}"))
     return old + chain(new, old[-1][2] if old else "")
-
-
-def _witness_marks(sheets: list[SheetSpec], class_names: list[str], result_code: str, run_code: str,
-                   computer: bool) -> None:
-    """The result 核验码 in large type on the pages people sign (编班汇总, 编班记录), and a
-    computer-drawn seed labelled on them and on every class sheet's footer."""
-    for spec in sheets:
-        if spec.name == S.SHEET_SUMMARY:
-            # row 3 (between the subtitle and 一、) on the first page; every page's footer carries it too
-            spec.add(3, 1, [[f"结果核验码：{result_code}"]], "title")
-            spec.row_heights[3] = 30.0
-            spec.header_footer = f"结果核验码 {result_code} · {spec.header_footer}"   # the sheet name stays last
-            if computer:
-                sub = next((b for b in spec.blocks if b.top == 2 and b.style == "subtitle"), None)
-                if sub is not None:
-                    sub.values[0][0] = f"{sub.values[0][0]}（{COMPUTER_NOTE.rstrip('。')}）"
-        elif spec.name == S.SHEET_RECORD:
-            _record_marks(spec, result_code, run_code, computer)
-        elif computer and spec.name in class_names:
-            spec.header_footer = f"{COMPUTER_NOTE} · {spec.header_footer}".strip(" ·")
-
-
-def _record_marks(spec: SheetSpec, result_code: str, run_code: str, computer: bool) -> None:
-    """编班记录: the result 核验码 in large type and how to check it, above the 运行日志 (which stays
-    last so later steps' entries continue its table). The note is cut into lines of the table's
-    width (a long unwrapped line would make fit-to-width shrink the page); rows below move down
-    with their heights."""
-    r = next((b.top for b in spec.blocks if b.style == "section"), spec.max_row + 2)
-    chars = sum(spec.col_widths.values()) - 2
-    lines = (note_lines("核对：验证结果（bianban verify）和全区核查会显示同一个结果核验码。", chars)
-             + note_lines(f"本次编班的日志校验码：{run_code}。", chars))
-    shift = 2 + len(lines) + (1 if computer else 0)
-    for b in spec.blocks:
-        if b.top >= r:
-            b.top += shift
-    spec.row_heights = {row + shift if row >= r else row: h for row, h in spec.row_heights.items()}
-    spec.add(r, 1, [[f"结果核验码：{result_code}"]], "title")
-    spec.add(r + 1, 1, lines, "note")
-    if computer:
-        spec.add(r + 1 + len(lines), 1, [[COMPUTER_NOTE]], "warn")
 
 
 def previous_result_sheets(book: RawBook) -> list[str]:

@@ -26,8 +26,10 @@ from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.journal import append_rows
 from bianban_xl.onsite.lock import relock_rows, result_sheet_names
+from bianban_xl.onsite.marks import result_code_of, witness_marks
 from bianban_xl.onsite.public_list import public_sheet
-from bianban_xl.onsite.state import head_of_class_from_log, key_values_all, lock_info, read_record, require_assigned, resolve_seed
+from bianban_xl.onsite.state import (head_of_class_from_log, key_values_all, lock_info, read_record, require_assigned,
+                                     resolve_seed, SOURCE_COMPUTER)
 from bianban_xl.reports.result_sheets import class_sheet, schools_sheet, SHEET_SCHOOLS, summary_sheet
 
 BATCH_KEY = "插班批次"
@@ -277,6 +279,8 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
     heads = head_of_class_from_log(book) or {}
     upd.sheets += [class_sheet(full, params, labels, k, run_stamp, run_seed, head=heads.get(names[k]))
                    for k in range(len(names))]
+    # the refreshed 编班汇总 and class sheets carry the run's result 核验码 and seed label, as printed first
+    witness_marks(upd.sheets, names, result_code_of(record), computer=record.get("种子来源") == SOURCE_COMPUTER)
     if S.SHEET_PUBLIC in book.sheets:
         upd.sheets.append(public_sheet(full, params, head_of_class_from_log(book), stamp))
     keys = [roster.students[i].key for i, _, _ in placements]

@@ -24,6 +24,15 @@ SHEET_SEAL = "数据封存"
 K_TIME, K_CODE, K_COUNT = "封存时间", "输入核验码", "学生人数"
 
 
+class NeedsRoomSeed(UserError):
+    """自动编班 on a sealed book without a seed: the seed must come from the room. Carries the seal
+    (封存时间, 输入核验码 …) so a caller that runs many books (批量编班) can say what to do."""
+
+    def __init__(self, report, seal: dict[str, str]):
+        super().__init__(report)
+        self.seal = seal
+
+
 def input_code(roster: Roster) -> tuple[str, str]:
     """(input fingerprint, its 核验码)."""
     fp = input_fingerprint(roster, roster.params)

@@ -571,8 +571,15 @@ def record_sheet(params: Params, info: dict[str, object], log: list[list[object]
         if height:
             spec.row_heights[row] = height
     spec.freeze = "A4"
-    spec.print_title_rows = "3:3"
+    # a page that continues the 运行日志 repeats its header (时间 | 事项 | 校验码), not 项目 | 内容
+    spec.print_title_rows = record_title_rows(spec)
     spec.merge_title = True
     return spec
+
+
+def record_title_rows(spec: SheetSpec) -> str:
+    """The rows 编班记录 repeats on continued pages: the 运行日志's header, else 项目 | 内容."""
+    head = next((b.top for b in spec.blocks if b.style == "header" and b.values and b.values[0][:1] == ["时间"]), 3)
+    return f"{head}:{head}"
 
 

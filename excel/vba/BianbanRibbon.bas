@@ -9,6 +9,10 @@ Public Sub OnCheckData(control As IRibbonControl)
     RunPython "import bianban_xl.excel.entry as e; e.check_data()"
 End Sub
 
+Public Sub OnSeal(control As IRibbonControl)
+    RunPython "import bianban_xl.excel.entry as e; e.seal()"
+End Sub
+
 Public Sub OnAssign(control As IRibbonControl)
     RunPython "import bianban_xl.excel.entry as e; e.assign()"
 End Sub
