@@ -184,6 +184,10 @@ class PairSearch:
                 Mr[:, ~mv[na:]] = np.inf
             k = int(np.argmin(Mr))
             if Mr.flat[k] < 0:
+                if np.count_nonzero(Mr == Mr.flat[k]) > 1:     # equal Δ: lowest student numbers
+                    tie = np.flatnonzero(Mr == Mr.flat[k])
+                    rr, cc = np.divmod(tie, nb)
+                    k = int(tie[np.argmin(U[rr] * p.n + U[na + cc])])
                 r, c = divmod(k, nb)
                 self._swap_local(U, GUU, dU, CU, XU, r, na + c, a, b)
                 moves += 1
@@ -269,7 +273,7 @@ class PairSearch:
         for t in idx:
             m = self._matches(int(a[t]), int(b[t]))
             if m is not None:
-                parts.append(m)
+                parts.append(m[:4])
                 owner.append(np.full(len(m[0]), t))
         out = np.zeros(len(idx), dtype=bool)
         if not parts:
@@ -365,7 +369,8 @@ class PairSearch:
     def _matches(self, a: int, b: int):
         """Every exchange of two free students of ``a`` with two of ``b`` whose pair keys are equal
         (same category multiset per key feature): students (I1, I2) leaving a, (J1, J2) leaving
-        b, or None. Distinct keys are matched once; each match gives all its a-pairs × b-pairs."""
+        b, and a rank (a-pair, then b-pair, in member order) that breaks ties between equal Δ;
+        or None. Distinct keys are matched once; each match gives all its a-pairs × b-pairs."""
         A1, A2, oa, uka, sta, cna = self._class_keys(a)
         B1, B2, ob, ukb, stb, cnb = self._class_keys(b)
         if not len(uka) or not len(ukb):
@@ -383,7 +388,7 @@ class PairSearch:
         cbr = cb[rep]
         qa = oa[sta[i][rep] + within // cbr]
         qb = ob[stb[j][rep] + within % cbr]
-        return A1[qa], A2[qa], B1[qb], B2[qb]
+        return A1[qa], A2[qa], B1[qb], B2[qb], qa * len(B1) + qb
 
     def _double(self, U, na, GUU, M, a, b):
         """Best improving exchange of two students of a with two of b that leaves every count as it
@@ -395,13 +400,16 @@ class PairSearch:
             return None
         pos = self._pos
         pos[U] = np.arange(len(U))
-        R1, R2, C1, C2 = (pos[x] for x in m)
+        R1, R2, C1, C2 = (pos[x] for x in m[:4])
         # Δ of (i1<->j1) + (i2<->j2) = M[i1,j1] + M[i2,j2] + 4 (f_j1 - f_i1)W(f_j2 - f_i2)
         tot = M[R1, C1 - na] + M[R2, C2 - na] + 4.0 * (GUU[C1, C2] - GUU[R2, C1] - GUU[R1, C2] + GUU[R1, R2])
         totr = np.rint(tot / self.p.grid)
         k = int(np.argmin(totr))
         if not totr[k] < 0:
             return None
+        tie = np.flatnonzero(totr == totr[k])
+        if len(tie) > 1:            # equal Δ: the first a-pair, then b-pair, in member order
+            k = int(tie[np.argmin(m[4][tie])])
         return (int(R1[k]), int(R2[k])), (int(C1[k] - na), int(C2[k] - na)), float(totr[k])
 
     def _eject(self, U, na, GUU, Mr, XU, a, b):
@@ -463,7 +471,7 @@ class PairSearch:
         hit = self._keys.get(c)
         if hit is not None and hit[0] == self.version[c]:
             return hit[1]
-        S = self.perm[self.starts[c]:self.starts[c + 1]]
+        S = np.sort(self.perm[self.starts[c]:self.starts[c + 1]])
         S = S[self.free[S]]
         tri = self._tri.get(len(S))
         if tri is None:
