@@ -174,3 +174,53 @@ def test_forced_reassign_of_a_sealed_drawn_book_asks_for_the_digits(client, fold
     done = step(client, "assign", file=result, force="1", reason="经批准", room="1", digits="12", digits2="12")
     assert done["ok"], done["html"]
     assert record(folder / result)["随机种子"] in (12, "12")
+
+
+def district(client, name: str, timeout: float = 180, **form) -> dict:
+    j = client.post(f"/api/district/{name}?t={TOKEN}", data=form).get_json()
+    if "job" not in j:
+        return j
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        jj = client.get(f"/api/job/{j['job']}?t={TOKEN}").get_json()
+        if jj["done"]:
+            return jj
+        time.sleep(0.05)
+    raise AssertionError("job did not finish")
+
+
+def test_batch_with_a_seeds_table(client, folder, tmp_path):
+    """全区模式 批量编班: a sealed school is refused without a seed, and assigned with the digits of
+    the 种子表 chosen on the page (as ``bianban batch --seeds``); unsealed schools as before."""
+    from openpyxl import Workbook
+
+    from bianban_xl.service import seal_file
+
+    schools = folder / "各校"
+    schools.mkdir()
+    sealed = write_book(schools / "甲校.xlsx")
+    write_book(schools / "乙校.xlsx")
+    seal_file(sealed)
+    shutil.rmtree(schools / "备份")
+    cli_copy = shutil.copy(sealed, tmp_path / "甲校_命令行.xlsx")
+    page = client.get(f"/?t={TOKEN}").get_data(as_text=True)
+    assert 'id="seeds-file"' in page
+
+    done = district(client, "batch", folder="各校")
+    assert not done["ok"] and "成功 1，失败 1" in done["html"] and "种子表" in done["html"]
+    assert "甲校.xlsx" in done["html"] and "封存" in done["html"]
+
+    wb = Workbook()
+    wb.active.append(["学校", "随机种子", "种子来源"])
+    wb.active.append(["甲校", "3721", "家长代表报数"])
+    wb.save(folder / "种子表.xlsx")
+    bad = district(client, "batch", folder="各校", seeds="../种子表.xlsx")
+    assert bad["ok"] is False and "工作文件夹" in bad["html"]
+    done = district(client, "batch", folder="各校", seeds="种子表.xlsx")
+    assert done["ok"] and "成功 2，失败 0" in done["html"] and "种子表：种子表.xlsx" in done["html"], done["html"]
+    out = folder / "各校_编班结果(2)" / "甲校.xlsx"
+    rec = record(out)
+    assert str(rec["随机种子"]) == "3721" and "家长代表报数" in rec["种子来源"] and "种子表" in rec["种子来源"]
+    cli_out = tmp_path / "甲校_结果.xlsx"
+    assert main(["assign", str(cli_copy), "-o", str(cli_out), "--seed", "3721"]) == 0
+    assert record(cli_out)["结果指纹"] == rec["结果指纹"]

@@ -162,8 +162,13 @@ def create_app(folder: Path, token: str) -> Flask:
         path = P.resolve_inside(folder, request.form.get("folder", ""))
         if not path.is_dir() or path.resolve() == folder.resolve():
             raise P.PathRefused("请选择工作文件夹中的一个子文件夹（里面放各校的工作簿）。")
-        job = jobs.start(P.relative_name(folder, path), steps.TITLES[name],
-                         lambda j: DISTRICT_STEPS[name](ctx, path, j))
+        seeds = None
+        if name == "batch" and request.form.get("seeds"):     # 种子表: sealed schools' seeds from their rooms
+            seeds = P.resolve_inside(folder, request.form["seeds"])
+            if not seeds.is_file() or seeds.suffix.lower() not in P.WORKBOOK_SUFFIXES:
+                raise P.PathRefused(f"种子表“{seeds.name}”不是工作文件夹中的 Excel 工作簿。")
+        work = (lambda j: steps.batch(ctx, path, j, seeds)) if name == "batch" else (lambda j: steps.district(ctx, path, j))
+        job = jobs.start(P.relative_name(folder, path), steps.TITLES[name], work)
         return jsonify(ok=True, job=job.id)
 
     @app.get("/api/job/<job_id>")

@@ -276,14 +276,21 @@ def _count_progress(job: Job, what: str):
     return show
 
 
-def batch(ctx: Context, folder: Path, job: Job) -> Outcome:
+def batch(ctx: Context, folder: Path, job: Job, seeds: Path | None = None) -> Outcome:
+    """批量编班 (district.batch, as ``bianban batch``); ``seeds``: a 种子表 workbook (学校 | 随机种子 |
+    种子来源) giving sealed schools the digits called out in their rooms (``--seeds``)."""
     out_dir = P.free_name(folder.parent, f"{folder.name}{RESULT_SUFFIX}")
-    res = batch_assign(folder, out_dir, progress=_count_progress(job, "批量编班"))
+    res = batch_assign(folder, out_dir, progress=_count_progress(job, "批量编班"), seeds=seeds)
     ok = len(res.items) - len(res.failures)
     lines = [f"批量编班完成：{len(res.items)} 个工作簿，成功 {ok}，失败 {len(res.failures)}；共 {res.students} 名学生；"
              f"用时 {res.seconds:.1f} 秒。", f"结果在文件夹：{ctx.rel(out_dir)}（下一步可选它做“全区核查”）。"]
+    if seeds is not None:
+        lines.append(f"种子表：{ctx.rel(seeds)}（已封存的学校用表中现场报出的数字）。")
     if not res.items:
         lines.append(f"文件夹“{ctx.rel(folder)}”中没有找到 .xlsx / .xlsm 工作簿。")
+    if any("封存" in p for it in res.failures for p in it.problems):
+        lines.append("已封存的学校必须用现场报出的数字编班：把各校报出的数字填进种子表（第一行表头 学校 | 随机种子 | 种子来源），"
+                     "放进工作文件夹，在上方“种子表”中选中它，再点“批量编班”。")
     links = [("下载批量编班结果汇总", ctx.link("/download", file=ctx.rel(res.summary_path)))] if res.summary_path else []
     failures = [(it.relative, it.problems) for it in res.failures]
     return Outcome(ctx.render("batch.html", lines=lines, links=links, failures=failures), ok=not res.failures,

@@ -56,6 +56,11 @@
       });
       if (!drows.length) { drows.push('<tr><td colspan="2" class="hint">工作文件夹中还没有子文件夹。请在工作文件夹中新建一个文件夹，把各校工作簿复制进去，再刷新本页。</td></tr>'); }
       document.querySelector("#foldertable tbody").innerHTML = drows.join("");
+      var sel = $("seeds-file"), keep = sel.value, opts = ['<option value="">（不用种子表）</option>'];
+      data.files.forEach(function (f) { opts.push('<option value="' + esc(f.name) + '">' + esc(f.name) + "</option>"); });
+      sel.innerHTML = opts.join("");
+      sel.value = keep;
+      if (sel.value !== keep) { sel.value = ""; }
     });
   }
   function showCurrent() {
@@ -152,7 +157,9 @@
         else { runStep(s); }
       }
       else if (t.classList.contains("dstep")) {
-        if (currentFolder) { start("/api/district/" + t.getAttribute("data-step"), { folder: currentFolder }, "dprogress", $("dresult")); }
+        var dstep = t.getAttribute("data-step"), ddata = { folder: currentFolder };
+        if (dstep === "batch" && $("seeds-file").value) { ddata.seeds = $("seeds-file").value; }
+        if (currentFolder) { start("/api/district/" + dstep, ddata, "dprogress", $("dresult")); }
       }
       else if (t.classList.contains("cancel")) { hidePanels(); }
       else if (t.classList.contains("tab")) {
