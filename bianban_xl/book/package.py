@@ -32,38 +32,61 @@ def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:,.0f} MB"
 
 
-def inspect_package(path: str | os.PathLike) -> None:
-    """Raise NotAWorkbook when ``path``'s zip package holds an absurd part or a DOCTYPE."""
+def open_package(path: str | os.PathLike) -> zipfile.ZipFile:
+    """The zip package of ``path``; NotAWorkbook when it is not one."""
     p = Path(path)
     try:
-        zf = zipfile.ZipFile(p)
+        return zipfile.ZipFile(p)
     except (zipfile.BadZipFile, OSError) as exc:
         raise NotAWorkbook(f"“{p.name}”不是 Excel 工作簿（.xlsx / .xlsm），可能已损坏或是其他类型的文件（{type(exc).__name__}）。"
                            "请用 Excel 或 WPS 打开后另存为 .xlsx 再试。") from None
-    with zf:
-        total = 0
-        for info in zf.infolist():
-            size, packed = info.file_size, max(info.compress_size, 1)
-            total += size
-            if size > MAX_PART or (size > RATIO_FLOOR and size / packed > MAX_RATIO):
-                raise NotAWorkbook(
-                    f"“{p.name}”中的部件“{info.filename}”解压后有 {_mb(size)}（压缩时 {_mb(info.compress_size)}），"
-                    "不是正常的工作簿内容，可能是恶意构造的文件，已拒绝读取。"
-                    "处理办法：请向文件提供者要一份正常的工作簿，或在 Excel / WPS 中把数据复制到新建的工作簿后另存为 .xlsx。")
-            if total > MAX_TOTAL:
-                raise NotAWorkbook(f"“{p.name}”解压后超过 {_mb(MAX_TOTAL)}，不是正常的编班工作簿，已拒绝读取。"
-                                   "处理办法：请检查是否选错了文件。")
-        for info in zf.infolist():
-            if info.filename.lower().endswith(XML_SUFFIXES) and _has_doctype(zf, info):
-                raise NotAWorkbook(
-                    f"“{p.name}”中的部件“{info.filename}”含有 DOCTYPE 声明。正常的 Excel / WPS 工作簿没有这种内容，"
-                    "它可能被用来攻击读取程序，已拒绝读取。处理办法：请在 Excel / WPS 中打开并另存为新的 .xlsx 文件后再试。")
 
 
-def _has_doctype(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    """Whether the part's prolog (what comes before the root element) declares a DOCTYPE."""
-    with zf.open(info) as fh:
-        head = fh.read(_PROLOG_BYTES)
+def inspect_package(path: str | os.PathLike) -> None:
+    """Raise NotAWorkbook when ``path``'s zip package holds an absurd part or a DOCTYPE."""
+    p = Path(path)
+    with open_package(p) as zf:
+        check_sizes(p, zf)
+        for info in zf.infolist():
+            if info.filename.lower().endswith(XML_SUFFIXES):
+                with zf.open(info) as fh:
+                    head = fh.read(_PROLOG_BYTES)
+                _refuse_doctype(p, info.filename, head)
+
+
+def check_sizes(path: Path, zf: zipfile.ZipFile) -> None:
+    """Raise NotAWorkbook for an absurd part (by the sizes the zip directory states) — before
+    anything is decompressed."""
+    total = 0
+    for info in zf.infolist():
+        size, packed = info.file_size, max(info.compress_size, 1)
+        total += size
+        if size > MAX_PART or (size > RATIO_FLOOR and size / packed > MAX_RATIO):
+            raise NotAWorkbook(
+                f"“{path.name}”中的部件“{info.filename}”解压后有 {_mb(size)}（压缩时 {_mb(info.compress_size)}），"
+                "不是正常的工作簿内容，可能是恶意构造的文件，已拒绝读取。"
+                "处理办法：请向文件提供者要一份正常的工作簿，或在 Excel / WPS 中把数据复制到新建的工作簿后另存为 .xlsx。")
+        if total > MAX_TOTAL:
+            raise NotAWorkbook(f"“{path.name}”解压后超过 {_mb(MAX_TOTAL)}，不是正常的编班工作簿，已拒绝读取。"
+                               "处理办法：请检查是否选错了文件。")
+
+
+def check_doctypes(path: Path, parts: dict[str, bytes]) -> None:
+    """Raise NotAWorkbook when an XML part (already read, not yet parsed) declares a DOCTYPE."""
+    for name, data in parts.items():
+        if name.lower().endswith(XML_SUFFIXES):
+            _refuse_doctype(path, name, data[:_PROLOG_BYTES])
+
+
+def _refuse_doctype(path: Path, name: str, head: bytes) -> None:
+    if _has_doctype(head):
+        raise NotAWorkbook(
+            f"“{path.name}”中的部件“{name}”含有 DOCTYPE 声明。正常的 Excel / WPS 工作簿没有这种内容，"
+            "它可能被用来攻击读取程序，已拒绝读取。处理办法：请在 Excel / WPS 中打开并另存为新的 .xlsx 文件后再试。")
+
+
+def _has_doctype(head: bytes) -> bool:
+    """Whether a part's prolog (what comes before the root element), in its first bytes, declares a DOCTYPE."""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = head.decode("utf-16", errors="ignore")
     else:

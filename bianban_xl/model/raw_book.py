@@ -86,19 +86,33 @@ class RawSheet:
                     if v is not None:
                         cells[(r, c)] = v
         if self.cells:
-            for k, v in self.cells.items():
-                if v is not None:
-                    cells[k] = v
-                    width = max(width, k[1])
+            if cells:
+                cells.update((k, v) for k, v in self.cells.items() if v is not None)
+            else:
+                cells = {k: v for k, v in self.cells.items() if v is not None}
+        by_row: dict[int, dict[int, Any]] = {}
+        last, cols = None, {}
+        for (r, c), v in cells.items():      # readers give cells row by row: one look-up per row
+            if r != last:
+                cols = by_row.get(r)
+                if cols is None:
+                    cols = by_row[r] = {}
+                last = r
+            cols[c] = v
+        for r, cols in by_row.items():       # columns in order (readers give them so: this rarely sorts)
+            keys = list(cols)
+            ordered = sorted(keys)
+            if keys != ordered:
+                by_row[r] = {c: cols[c] for c in ordered}
+            if ordered[-1] > width:
+                width = ordered[-1]
         self.rows_in = None
         self.cells = cells
         self.width = width
-        by_row: dict[int, dict[int, Any]] = {}
-        for (r, c), v in sorted(cells.items()):
-            by_row.setdefault(r, {})[c] = v
-        self._by_row = by_row
-        self.n_rows = max((r for r, cols in by_row.items() if any(not _blank(v) for v in cols.values())), default=0)
         self._row_numbers = sorted(by_row)
+        self._by_row = {r: by_row[r] for r in self._row_numbers}
+        self.n_rows = next((r for r in reversed(self._row_numbers)
+                            if any(not _blank(v) for v in by_row[r].values())), 0)
         self._view = RowsView(self)
         self._pad = self.n_rows * max(width, 1) <= PAD_BUDGET
         if self._pad and self.n_rows:
@@ -112,6 +126,12 @@ class RawSheet:
         """The numbers of the rows from ``start`` to ``n_rows`` that hold any value, in order: loops
         that skip blank rows go through these instead of every row number."""
         return [r for r in self._row_numbers if start <= r <= self.n_rows]
+
+    def stored_rows(self, start: int = 1) -> list[tuple[int, dict[int, Any]]]:
+        """(row, {col: value}) of every row from ``start`` holding anything — white space and rows
+        past ``n_rows`` included — in order (a stray " " far away is invisible in Excel but still
+        stretches the sheet)."""
+        return [(r, self._by_row[r]) for r in self._row_numbers if r >= start]
 
     def cell(self, row: int, col: int) -> Any:
         if row > self.n_rows:

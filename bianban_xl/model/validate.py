@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from bianban_xl.model import schema as S
 from bianban_xl.model.intake import intake_window
 from bianban_xl.model.names import normalize_name, same_name_groups, same_sound_groups
-from bianban_xl.model.cellref import range_ref
+from bianban_xl.model.cellref import cell_ref, range_ref
 from bianban_xl.model.problems import Report
 from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.records import Params, Roster, Student, TwinGroup
@@ -284,23 +284,53 @@ def read_roster(book: RawBook, params: Params | None, report: Report) -> tuple[l
 
 
 def _read_roster(book: RawBook, params: Params | None, report: Report):
+    """(students, columns, header row, sheet name, layout) of 学生名单; problems into ``report``."""
+    name, sh, hr, cols, raw = _roster_header(book, report)
+    if sh is None:
+        return [], [], hr, name, {}
+    last_col = max(raw) if raw else 1
+    known_cols = set(cols.values())
+    if params is not None:
+        _roster_subjects(params, name, sh, hr, raw, known_cols, report)
+    subjects = params.subjects if params else []
+    rows = _RosterRows(sh, name, cols, raw, subjects, params, report)
+    students: list[Student] = []
+    for r in sh.value_rows(hr + 1):
+        row = sh.rows[r - 1]
+        if all(_blank(v) for v in row[:last_col]):
+            continue
+        student = rows.read(r)
+        if student is not None:
+            students.append(student)
+    _score_range_problems(name, params, rows.over, rows.zeros, report)
+    if rows.missing_scores:
+        report.warn(name, f"共有 {rows.missing_scores} 个成绩为空或“缺考”，按缺考处理（不计 0 分，不参与该科平均分）。",
+                    "如有漏填请补上。")
+    columns = [S.resolve(h, S.ROSTER_SYNONYMS) or h for _, h in sorted(raw.items())]
+    layout = {"header_row": hr, "class_col": cols.get(S.C_CLASS, last_col + 1), "headers": dict(raw)}
+    return students, columns, hr, name, layout
+
+
+def _roster_header(book: RawBook, report: Report) -> tuple[str, RawSheet | None, int, dict[str, int], dict[int, str]]:
+    """(sheet name, sheet, header row, canon->col, col->header) of 学生名单, after the checks of the
+    sheet, its header, required columns, formulas and merged cells, and repeated headers. The sheet
+    is None when the roster cannot be read (the name is "" and the row 0 when unknown)."""
     name = S.resolve_sheet(book.order, S.SHEET_ROSTER)
     if name is None:
         report.error("", f"缺少工作表“{S.SHEET_ROSTER}”。",
                      f"请添加名为“{S.SHEET_ROSTER}”的工作表，第一行为表头（至少有 姓名、性别 两列），或用 `bianban template` 生成模板。")
-        return [], [], 0, "", {}
+        return "", None, 0, {}, {}
     sh = book.sheets[name]
     hr, cols, raw = _header_row(sh, S.ROSTER_SYNONYMS, S.C_NAME)
     if not hr:
         report.error(name, "找不到表头行：前 10 行中没有“姓名”列。", "请在第一行写表头：编号、姓名、性别、出生日期、毕业学校、户籍、等级、各科成绩、备注。", row=1)
-        return [], [], 0, name, {}
+        return name, None, 0, {}, {}
     for req in S.ROSTER_REQUIRED:
         if req not in cols:
             report.error(name, f"缺少必填列“{req}”。", f"请在表头行（第{hr}行）加上“{req}”一列并填写。", row=hr)
     if any(req not in cols for req in S.ROSTER_REQUIRED):
-        return [], [], hr, name, {}
-    last_col = max(raw) if raw else 1
-    _cell_issues(sh, hr + 1, last_col, report)
+        return name, None, hr, {}, {}
+    _cell_issues(sh, hr + 1, max(raw) if raw else 1, report)
     seen_heads: dict[str, int] = {}
     for c, head in raw.items():
         canon = S.resolve(head, S.ROSTER_SYNONYMS) or head
@@ -308,44 +338,59 @@ def _read_roster(book: RawBook, params: Params | None, report: Report):
             report.error(name, f"表头“{head}”与第{seen_heads[canon]}列重复。", "请删除或改名其中一列。", row=hr, col=c)
         else:
             seen_heads[canon] = c
-    known_cols = set(cols.values())
-    if params is not None:
+    return name, sh, hr, cols, raw
+
+
+def _roster_subjects(params: Params, name: str, sh: RawSheet, hr: int, raw: dict[int, str], known_cols: set[int],
+                     report: Report) -> None:
+    """``params.subjects``: the 成绩科目 found in the header, or, when none are named, the score columns."""
+    if params.subjects:
+        by_head = {h: c for c, h in raw.items()}
+        subjects = []
+        for s in params.subjects:
+            if s in by_head:
+                subjects.append(s)
+            else:
+                report.error(S.SHEET_PARAMS, f"成绩科目“{s}”在“{name}”的表头中找不到。",
+                             f"请让“{S.P_SUBJECTS}”中的名称与“{name}”第{hr}行的列名一致（现有列：{'、'.join(raw.values())}）。")
+        params.subjects = subjects
+    else:
+        params.subjects = _detect_subjects(sh, hr, raw, known_cols)
         if params.subjects:
-            by_head = {h: c for c, h in raw.items()}
-            subjects = []
-            for s in params.subjects:
-                if s in by_head:
-                    subjects.append(s)
-                else:
-                    report.error(S.SHEET_PARAMS, f"成绩科目“{s}”在“{name}”的表头中找不到。",
-                                 f"请让“{S.P_SUBJECTS}”中的名称与“{name}”第{hr}行的列名一致（现有列：{'、'.join(raw.values())}）。")
-            params.subjects = subjects
-        else:
-            params.subjects = _detect_subjects(sh, hr, raw, known_cols)
-            if params.subjects:
-                report.warn(S.SHEET_PARAMS, f"未填写“{S.P_SUBJECTS}”，自动按成绩列均衡：{'、'.join(params.subjects)}。",
-                            f"如不对，请在“{S.SHEET_PARAMS}”中填写“{S.P_SUBJECTS}”（用逗号分隔）。")
-    subjects = params.subjects if params else []
-    subj_cols = {s: c for c, s in raw.items() if s in subjects}
-    students: list[Student] = []
-    columns = [S.resolve(h, S.ROSTER_SYNONYMS) or h for _, h in sorted(raw.items())]
-    ids: dict[str, int] = {}
-    missing_scores = 0
-    over: list[tuple[int, int, str, float]] = []     # scores above 成绩满分
-    zeros: list[tuple[int, int, str]] = []           # scores of 0
-    for r in sh.value_rows(hr + 1):
-        row = sh.rows[r - 1]
-        if all(_blank(v) for v in row[:last_col]):
-            continue
-        if all(_blank(sh.cell(r, c)) for c in known_cols - {cols.get(S.C_CLASS, -1)}) and all(_blank(sh.cell(r, c)) for c in subj_cols.values()):
-            continue
-        get = lambda key: sh.cell(r, cols[key]) if key in cols else None  # noqa: E731
-        nm = _text(get(S.C_NAME))
+            report.warn(S.SHEET_PARAMS, f"未填写“{S.P_SUBJECTS}”，自动按成绩列均衡：{'、'.join(params.subjects)}。",
+                        f"如不对，请在“{S.SHEET_PARAMS}”中填写“{S.P_SUBJECTS}”（用逗号分隔）。")
+
+
+class _RosterRows:
+    """Reads one roster row at a time into a Student (None when the row is skipped or wrong),
+    keeping what the whole roster is checked for afterwards: ids seen, scores over 成绩满分 and of 0,
+    the count of missing scores."""
+
+    def __init__(self, sh: RawSheet, name: str, cols: dict[str, int], raw: dict[int, str], subjects: list[str],
+                 params: Params | None, report: Report):
+        self.sh, self.name, self.cols, self.raw, self.subjects = sh, name, cols, raw, subjects
+        self.params, self.report = params, report
+        self.known_cols = set(cols.values())
+        self.subj_cols = {s: c for c, s in raw.items() if s in subjects}
+        self.ids: dict[str, int] = {}
+        self.missing_scores = 0
+        self.over: list[tuple[int, int, str, float]] = []     # scores above 成绩满分
+        self.zeros: list[tuple[int, int, str]] = []           # scores of 0
+
+    def _get(self, r: int, key: str):
+        return self.sh.cell(r, self.cols[key]) if key in self.cols else None
+
+    def read(self, r: int) -> Student | None:
+        sh, name, cols, report = self.sh, self.name, self.cols, self.report
+        if all(_blank(sh.cell(r, c)) for c in self.known_cols - {cols.get(S.C_CLASS, -1)}) and \
+                all(_blank(sh.cell(r, c)) for c in self.subj_cols.values()):
+            return None
+        nm = _text(self._get(r, S.C_NAME))
         bad = False
         if not nm:
             report.error(name, "这一行有数据但“姓名”为空。", "请补上姓名，或删除整行。", row=r, col=cols[S.C_NAME])
             bad = True
-        gv = _text(get(S.C_GENDER))
+        gv = _text(self._get(r, S.C_GENDER))
         gender = S.GENDER_VALUES.get(gv.replace(" ", "").casefold(), S.GENDER_VALUES.get(gv))
         if gender is None:
             if not gv:
@@ -353,59 +398,61 @@ def _read_roster(book: RawBook, params: Params | None, report: Report):
             else:
                 report.error(name, f"性别“{gv}”无法识别。", "请填写“男”或“女”。", row=r, col=cols[S.C_GENDER])
             bad = True
-        sid = _text(get(S.C_ID))
+        sid = _text(self._get(r, S.C_ID))
         if sid:
-            if sid in ids:
-                report.error(name, f"编号“{sid}”重复（第{ids[sid]}行和第{r}行）。", "每个学生的编号必须唯一，请改正其中一个。", row=r, col=cols[S.C_ID])
+            if sid in self.ids:
+                report.error(name, f"编号“{sid}”重复（第{self.ids[sid]}行和第{r}行）。", "每个学生的编号必须唯一，请改正其中一个。",
+                             row=r, col=cols[S.C_ID])
                 bad = True
             else:
-                ids[sid] = r
-        birth = parse_date(get(S.C_BIRTH))
+                self.ids[sid] = r
+        birth = parse_date(self._get(r, S.C_BIRTH))
         if birth == "bad":
-            report.error(name, f"出生日期“{_text(get(S.C_BIRTH))}”无法识别。", "请写成 2019-05-12 或设为日期格式的单元格；不知道可留空。", row=r, col=cols[S.C_BIRTH])
+            report.error(name, f"出生日期“{_text(self._get(r, S.C_BIRTH))}”无法识别。", "请写成 2019-05-12 或设为日期格式的单元格；不知道可留空。",
+                         row=r, col=cols[S.C_BIRTH])
             birth = None
             bad = True
         level = None
-        lv = _text(get(S.C_LEVEL))
+        lv = _text(self._get(r, S.C_LEVEL))
         if lv:
             level = lv if lv in S.LEVELS else S.LEVEL_SYNONYMS.get(lv)
             if level is None:
                 report.error(name, f"等级“{lv}”无法识别。", "请填写 优、良、中、差 之一，或留空。", row=r, col=cols[S.C_LEVEL])
                 bad = True
+        scores, scores_ok = self._scores(r)
+        if bad or not scores_ok:
+            return None
+        raw, known = self.raw, self.known_cols
+        extra = {raw[c]: sh.cell(r, c) for c in raw if c not in known and raw[c] not in self.subjects}
+        return Student(row=r, sid=sid, name=nm, gender=gender, birth=birth, school=_text(self._get(r, S.C_SCHOOL)) or None,
+                       huji=_text(self._get(r, S.C_HUJI)) or None, level=level, scores=scores, extra=extra,
+                       klass=_text(self._get(r, S.C_CLASS)) or None)
+
+    def _scores(self, r: int) -> tuple[dict[str, float | None], bool]:
+        """The row's scores (None: missing) and whether they are all usable."""
         scores: dict[str, float | None] = {}
-        for s, c in subj_cols.items():
-            v = sh.cell(r, c)
+        ok = True
+        for s, c in self.subj_cols.items():
+            v = self.sh.cell(r, c)
             if _blank(v) or (isinstance(v, str) and v.strip() in S.MISSING_SCORE_WORDS):
                 scores[s] = None
-                missing_scores += 1
+                self.missing_scores += 1
                 continue
             x = _number(v)
             if x is None:
-                report.error(name, f"{s}成绩“{_text(v)}”不是数字。", "请填写分数；缺考请写“缺考”或留空。", row=r, col=c)
-                bad = True
+                self.report.error(self.name, f"{s}成绩“{_text(v)}”不是数字。", "请填写分数；缺考请写“缺考”或留空。", row=r, col=c)
+                ok = False
             elif x < 0:
-                report.error(name, f"{s}成绩 {x:g} 是负数。", "请改正分数。", row=r, col=c)
-                bad = True
-            elif params is not None and x > params.full_mark(s):
-                over.append((r, c, s, x))
-                bad = True
+                self.report.error(self.name, f"{s}成绩 {x:g} 是负数。", "请改正分数。", row=r, col=c)
+                ok = False
+            elif self.params is not None and x > self.params.full_mark(s):
+                self.over.append((r, c, s, x))
+                ok = False
             else:
                 scores[s] = x
                 if x == 0:
-                    zeros.append((r, c, s))
-        extra = {raw[c]: sh.cell(r, c) for c in raw if c not in known_cols and raw[c] not in subjects}
-        school = _text(get(S.C_SCHOOL)) or None
-        huji = _text(get(S.C_HUJI)) or None
-        klass = _text(get(S.C_CLASS)) or None
-        if not bad:
-            students.append(Student(row=r, sid=sid, name=nm, gender=gender, birth=birth, school=school,
-                                    huji=huji, level=level, scores=scores, extra=extra, klass=klass))
-    _score_range_problems(name, params, over, zeros, report)
-    if missing_scores:
-        report.warn(name, f"共有 {missing_scores} 个成绩为空或“缺考”，按缺考处理（不计 0 分，不参与该科平均分）。",
-                    "如有漏填请补上。")
-    layout = {"header_row": hr, "class_col": cols.get(S.C_CLASS, last_col + 1), "headers": dict(raw)}
-    return students, columns, hr, name, layout
+                    self.zeros.append((r, c, s))
+        return scores, ok
 
 
 def _score_range_problems(sheet: str, params: Params | None, over: list, zeros: list, report: Report) -> None:
@@ -448,6 +495,37 @@ def check_hidden_rows(book: RawBook, sheet: str, first_row: int, report: Report)
         shown = "、".join(str(r) for r in rows[:20]) + ("……" if len(rows) > 20 else "")
         report.warn(sheet, f"有 {len(rows)} 行是隐藏的（第 {shown} 行），这些行里的学生同样参加编班。",
                     "请取消隐藏（选中整表 → 右键 → 取消隐藏）核对这些行；不该参加编班的请删除整行，而不是隐藏。", row=rows[0])
+
+
+STRAY_ROWS = 100         # blank rows below the roster after which a value is "far away"
+STRAY_COLS = 10          # blank columns right of the header's last column, likewise
+
+
+def check_stray_cells(book: RawBook, sheet: str, header_row: int, last_col: int, report: Report) -> None:
+    """A value (even a lone space) far below or right of the roster — a typo at row 2000 or in column
+    ZZ — is not read as a student, but it stretches the sheet: Excel, printing and every reader
+    treat the table as reaching that cell. Name each such cell and how to remove it."""
+    sh = book.sheets.get(sheet)
+    if sh is None:
+        return
+    near = last_col + STRAY_COLS
+    end = header_row               # the roster's last row: rows with values, no gap over STRAY_ROWS
+    far: list[tuple[int, int, object]] = []
+    for r, cols in sh.stored_rows(header_row):
+        in_table = r - end <= STRAY_ROWS and any(c <= near and not _blank(v) for c, v in cols.items())
+        if in_table:
+            end = r
+        far += [(r, c, v) for c, v in cols.items() if c > near or (not in_table and r - end > STRAY_ROWS)]
+    table = range_ref(1, 1, end, last_col)
+    for r, c, v in far[:MAX_LISTED]:
+        ref = cell_ref(r, c)
+        what = "只有空格，看不见" if _blank(v) else f"“{_text(v)[:20]}”"
+        report.warn(sheet, f"单元格 {ref} 有内容（{what}），离名单（{table}）很远，多半是误输入。",
+                    f"请在 Excel 中按 Ctrl+G 输入 {ref} 跳过去核对：不需要就删除该单元格的内容（或删除整行/整列）后保存；"
+                    f"否则 Excel、打印和读取都会把表格一直算到 {ref}。", row=r, col=c)
+    if len(far) > MAX_LISTED:
+        report.warn(sheet, f"另有 {len(far) - MAX_LISTED} 个单元格离名单很远（共 {len(far)} 个）。",
+                    f"请删除名单（{table}）之外的多余内容：选中名单下方的空行或右侧的空列 → 右键 → 删除，然后保存。")
 
 
 # --- 双胞胎 -------------------------------------------------------------------------------
@@ -634,6 +712,7 @@ def validate(book: RawBook) -> tuple[Roster | None, Report]:
     students, columns, _, roster_sheet, layout = _read_roster(book, params, report)
     if roster_sheet and layout:
         check_hidden_rows(book, roster_sheet, layout["header_row"] + 1, report)
+        check_stray_cells(book, roster_sheet, layout["header_row"], max(layout["headers"], default=1), report)
     if params is not None and students:
         birth_col = next((c for c, h in layout["headers"].items() if S.resolve(h, S.ROSTER_SYNONYMS) == S.C_BIRTH), None)
         check_births(students, params, roster_sheet, birth_col, report)
