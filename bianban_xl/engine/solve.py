@@ -29,8 +29,8 @@ whose categories match (every count stays where it is) and, when pair_exchange.E
 ALL_PAIRS_MAX_K classes with the whole G kept, ejection doubles (a numerically good swap that
 pushes a count off its bound plus a second swap that brings it back). Moves that would break an
 ``apart`` rule are masked out; bound groups move as units, swapping with the same number of
-single students of another class. A class pair that offered nothing is skipped until one of its classes changes; the search
-stops when a sweep changes nothing. Up to ALL_PAIRS_MAX_K classes (with the whole G kept) the
+single students of another class. A class pair that offered nothing is skipped until one of its
+classes changes; the search stops when a sweep changes nothing. Up to ALL_PAIRS_MAX_K classes (with the whole G kept) the
 next pairs of a sweep that share no class are probed together (:meth:`PairSearch.probe`) and
 only those with an improving move are visited: the same moves, in the same order, as visiting
 them one by one, at a fraction of numpy's per-call cost for the visits that find nothing.
