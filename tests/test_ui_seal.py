@@ -80,7 +80,7 @@ def test_seal_button_shows_the_input_code_like_the_cli(client, folder, tmp_path)
     assert [(f["name"], f["state"], f["sealed"]) for f in files] == [("输入.xlsx", "已封存", True)]
 
     view = client.get(f"/view/seal?file=输入.xlsx&t={TOKEN}").get_data(as_text=True)
-    assert f'<p class="bigcode">输入核验码：{cli_code}</p>' in view and "监督人员签字" in view
+    assert f'<p class="bigcode">输入核验码：{cli_code}</p>' in view and '<p class="sign">监督人员签字：__' in view
     assert "print-portrait.css" in view
     # before sealing, the print view says which button makes it
     write_book(folder / "未封存.xlsx")
@@ -224,3 +224,16 @@ def test_batch_with_a_seeds_table(client, folder, tmp_path):
     cli_out = tmp_path / "甲校_结果.xlsx"
     assert main(["assign", str(cli_copy), "-o", str(cli_out), "--seed", "3721"]) == 0
     assert record(cli_out)["结果指纹"] == rec["结果指纹"]
+
+
+def test_draw_print_view_shows_the_result_code_large(client, folder):
+    from onsite_helpers import assigned
+
+    from bianban_xl.service import draw_file
+
+    result = assigned(folder)
+    draw_file(result, seed=5)
+    code = record(result)["结果核验码"]
+    view = client.get(f"/view/draw?file={result.name}&t={TOKEN}").get_data(as_text=True)
+    assert f'<p class="bigcode">结果核验码：{code}</p>' in view
+    assert '<p class="sign">监督人员签字：__' in view and '<p class="sign">家长代表签字：__' in view

@@ -330,7 +330,7 @@ def view(path: Path, what: str) -> tuple[str, str, bool]:
                "seal": "请先点击“数据封存”。"}[what]
         _missing(path, sheet, how)
     brk = "新生名单公示" if what == "public" else None
-    big = f"{K_CODE}：" if what == "seal" else None
+    big = {"seal": f"{K_CODE}：", "draw": "结果核验码："}.get(what)     # the codes supervisors compare, large
     return sheet, raw_sheet_html(book.sheets[sheet], page_break_before=brk, big=big), False
 
 
