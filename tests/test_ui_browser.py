@@ -115,7 +115,7 @@ def test_school_flow_in_browser(browser, server):
     d.get(server.url)
     assert d.title == "均衡编班"
     labels = [b.text for b in d.find_elements(By.CSS_SELECTOR, "#ribbon button.step")]
-    assert labels == ["检查数据", "自动编班", "教师搭配", "班主任抽签", "公示导出", "锁定", "插班", "验证结果"]
+    assert labels == ["检查数据", "数据封存", "自动编班", "教师搭配", "班主任抽签", "公示导出", "锁定", "插班", "验证结果"]
     select_file(d, "示例学校_输入.xlsx")
     assert "未编班" in d.find_element(By.ID, "current-state").text
 
@@ -199,6 +199,53 @@ def test_school_flow_in_browser(browser, server):
     assert "均衡指数" in d.find_element(By.TAG_NAME, "body").text
     assert d.find_elements(By.CSS_SELECTOR, "svg.chart")
     shot(d, "certificate")
+
+
+def test_seal_then_assign_in_browser(browser, server):
+    """数据封存 shows the 输入核验码 large; then 自动编班 asks for the room's digits twice (a mismatch
+    writes nothing) and shows the result with its 结果核验码."""
+    from conftest import write_book
+
+    d = browser
+    src = write_book(server.folder / "初一_输入.xlsx")
+    d.get(server.url)
+    select_file(d, "初一_输入.xlsx")
+    click_step(d, "数据封存")
+    wait_text(d, "#result", "数据已封存")
+    code = kv(load_workbook(src)["数据封存"])["输入核验码"]
+    big = d.find_element(By.ID, "input-code")
+    assert big.text == code and float(big.value_of_css_property("font-size").rstrip("px")) >= 30
+    sheet_link = d.find_element(By.PARTIAL_LINK_TEXT, "数据封存单（打印签字）").get_attribute("href")
+    wait_text(d, "#current-state", "已封存")
+    shot(d, "seal", full=False)
+
+    click_step(d, "自动编班")
+    panel = d.find_element(By.ID, "panel-assign")
+    assert panel.is_displayed() and "由电脑抽取随机种子（未经现场报数）" in panel.text
+    d.find_element(By.ID, "seed-digits").send_keys("3721")
+    d.find_element(By.ID, "seed-digits2").send_keys("3712")
+    d.find_element(By.ID, "assign-go").click()
+    wait_text(d, "#result", "两次输入的数字不一致")
+    wait_idle(d)
+    assert not (server.folder / "初一_编班结果.xlsx").exists()
+
+    click_step(d, "自动编班")
+    d.find_element(By.ID, "seed-digits").send_keys("3721")
+    d.find_element(By.ID, "seed-digits2").send_keys("3721")
+    shot(d, "assign-sealed", full=False)
+    d.find_element(By.ID, "assign-go").click()
+    wait_text(d, "#result", "编班完成", timeout=120)
+    result = server.folder / "初一_编班结果.xlsx"
+    rec = kv(load_workbook(result)["编班记录"])
+    assert str(rec["随机种子"]) == "3721" and rec["种子来源"] == "现场报数（在网页“自动编班”中输入两遍核对一致）"
+    assert rec["封存核验码"].startswith(code)
+    text = d.find_element(By.ID, "result").text
+    assert "随机种子 3721" in text and rec["结果核验码"] in text
+    assert verify_file(result).ok
+
+    d.get(sheet_link)
+    body = d.find_element(By.TAG_NAME, "body").text
+    assert "编班数据封存单" in body and f"输入核验码：{code}" in body and "监督人员签字" in body
 
 
 def test_district_mode_in_browser(browser, server):

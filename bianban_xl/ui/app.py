@@ -21,10 +21,10 @@ from bianban_xl.ui.jobs import Busy, Jobs
 
 TOKEN_HEADER = "X-Bianban-Token"
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
-STEPS = {"check": steps.check, "assign": steps.assign, "teachers": steps.teachers, "draw": steps.draw,
+STEPS = {"check": steps.check, "seal": steps.seal, "assign": steps.assign, "teachers": steps.teachers, "draw": steps.draw,
          "public": steps.public, "lock": steps.lock, "late": steps.late, "verify": steps.verify}
 DISTRICT_STEPS = {"batch": steps.batch, "district": steps.district}
-VIEWS = ("certificate", "classes", "draw", "public", "teams")
+VIEWS = ("certificate", "classes", "draw", "public", "teams", "seal")
 
 
 def create_app(folder: Path, token: str) -> Flask:
@@ -38,7 +38,7 @@ def create_app(folder: Path, token: str) -> Flask:
     folder = Path(folder)
     ctx = steps.Context(folder, token, app.jinja_env)
     jobs = Jobs(lambda rep: ctx.render("problems.html", report=rep), lambda detail: steps.failure_html(ctx, detail))
-    state_cache: dict[tuple[str, float, int], str] = {}
+    state_cache: dict[tuple[str, float, int], tuple[str, bool]] = {}
 
     def link(path: str, **args) -> str:
         return path + "?" + urlencode({**args, "t": token})
@@ -93,22 +93,23 @@ def create_app(folder: Path, token: str) -> Flask:
     @app.get("/")
     def index():
         return render_template("index.html", token=token, folder=str(folder), steps=steps.BUTTONS,
+                               computer_label=steps.COMPUTER_SEED_LABEL,
                                max_mb=P.MAX_UPLOAD_MB)
 
-    def _state(p: Path) -> str:
+    def _state(p: Path) -> tuple[str, bool]:
         st = p.stat()
         key = (str(p), st.st_mtime, st.st_size)
         if key not in state_cache:
             try:
                 state_cache[key] = steps.state_of(p)
             except UserError:
-                state_cache[key] = "无法读取"
+                state_cache[key] = ("无法读取", False)
         return state_cache[key]
 
     @app.get("/api/files")
     def files():
         folder.mkdir(parents=True, exist_ok=True)
-        books = [{"name": P.relative_name(folder, p), "time": P.stamp(p), "state": _state(p),
+        books = [{"name": P.relative_name(folder, p), "time": P.stamp(p), "state": _state(p)[0], "sealed": _state(p)[1],
                   "busy": jobs.busy(P.relative_name(folder, p))} for p in P.list_workbooks(folder)]
         dirs = [{"name": P.relative_name(folder, d), "count": n} for d, n in P.list_folders(folder)]
         return jsonify(folder=str(folder), files=books, folders=dirs)
@@ -161,8 +162,13 @@ def create_app(folder: Path, token: str) -> Flask:
         path = P.resolve_inside(folder, request.form.get("folder", ""))
         if not path.is_dir() or path.resolve() == folder.resolve():
             raise P.PathRefused("请选择工作文件夹中的一个子文件夹（里面放各校的工作簿）。")
-        job = jobs.start(P.relative_name(folder, path), steps.TITLES[name],
-                         lambda j: DISTRICT_STEPS[name](ctx, path, j))
+        seeds = None
+        if name == "batch" and request.form.get("seeds"):     # 种子表: sealed schools' seeds from their rooms
+            seeds = P.resolve_inside(folder, request.form["seeds"])
+            if not seeds.is_file() or seeds.suffix.lower() not in P.WORKBOOK_SUFFIXES:
+                raise P.PathRefused(f"种子表“{seeds.name}”不是工作文件夹中的 Excel 工作簿。")
+        work = (lambda j: steps.batch(ctx, path, j, seeds)) if name == "batch" else (lambda j: steps.district(ctx, path, j))
+        job = jobs.start(P.relative_name(folder, path), steps.TITLES[name], work)
         return jsonify(ok=True, job=job.id)
 
     @app.get("/api/job/<job_id>")

@@ -207,10 +207,12 @@ def svg_columns(title: str, cats: list[str], series: list[tuple[str, list[float]
     return "".join(parts)
 
 
-def raw_sheet_html(sheet: RawSheet, page_break_before: str | None = None) -> str:
+def raw_sheet_html(sheet: RawSheet, page_break_before: str | None = None, big: str | None = None) -> str:
     """A sheet read back from a workbook: the first one-cell row is the title, other one-cell rows
     are notes, wider rows go into tables (the first row of each table as its header). With
-    ``page_break_before``, a title containing that text starts a new printed page."""
+    ``page_break_before``, a title containing that text starts a new printed page; a one-cell row
+    with a blank to sign on (____) is a signature line; one starting with ``big`` (a code
+    supervisors compare, e.g. 输入核验码：) is printed large."""
     out: list[str] = []
     table: list[list[str]] = []
     first_title = True
@@ -240,12 +242,14 @@ def raw_sheet_html(sheet: RawSheet, page_break_before: str | None = None) -> str
         filled = [t for t in texts if t.strip()]
         if len(filled) == 1 and texts[0].strip() and not table:
             text = texts[0]
-            if first_title or (page_break_before and page_break_before in text):
+            if big and text.startswith(big) and not first_title:
+                out.append(f'<p class="bigcode">{escape(text)}</p>')
+            elif first_title or (page_break_before and page_break_before in text):
                 cls = "title" + (" newpage" if not first_title else "")
                 out.append(f'<h2 class="{cls}">{escape(text)}</h2>')
                 first_title = False
-            else:
-                out.append(f'<p class="note">{escape(text)}</p>')
+            else:   # a signature line (监督人员签字：____) keeps its writing space in print
+                out.append(f'<p class="{"sign" if "____" in text else "note"}">{escape(text)}</p>')
             continue
         if len(filled) == 1 and table and len(texts) == 1 and len(table[0]) > 2:
             close()

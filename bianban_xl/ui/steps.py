@@ -17,6 +17,7 @@ from bianban_xl.district.batch import batch_assign
 from bianban_xl.district.check import FAIL, PASS, REVIEW, SEVERITY, district_check
 from bianban_xl.model import schema as S
 from bianban_xl.model.problems import Report, UserError
+from bianban_xl.onsite.seal import K_CODE, NeedsRoomSeed, SHEET_SEAL
 from bianban_xl.onsite.state import parse_called_digits, read_record
 from bianban_xl.ui import paths as P
 from bianban_xl.ui.jobs import LOG_FILE, Job, Outcome
@@ -25,7 +26,8 @@ from bianban_xl.ui.render import raw_sheet_html, spec_html
 # the ribbon's labels (excel/ribbon/customUI.xml), in the ribbon's order, with its screen tips
 BUTTONS = [
     ("check", "检查数据", "检查参数设置、学生名单、双胞胎、教师名单，列出所有问题。不改动文件。"),
-    ("assign", "自动编班", "电脑随机、均衡地把学生编入各班；结果写入“…_编班结果.xlsx”。锁定后不能再用。"),
+    ("seal", "数据封存", "报数之前：检查并封存输入数据，生成输入核验码和可打印签字的“数据封存”单。"),
+    ("assign", "自动编班", "电脑随机、均衡地把学生编入各班；结果写入“…_编班结果.xlsx”。已封存的工作簿请输入现场报数两遍。锁定后不能再用。"),
     ("teachers", "教师搭配", "按“教师名单”组成各班教师团队，评分、骨干、职称、年龄、教龄、性别均衡。"),
     ("draw", "班主任抽签", "输入家长代表现场报的数字（输入两遍），或由电脑抽取种子；生成抽签记录。"),
     ("public", "公示导出", "生成可张贴、可打印的公示名单：每班一页，姓名隐去部分字，不含成绩。"),
@@ -35,6 +37,9 @@ BUTTONS = [
 ]
 TITLES = {k: label for k, label, _ in BUTTONS} | {"batch": "批量编班", "district": "全区核查"}
 SEED_SOURCE_TYPED = "现场报数（在网页“班主任抽签”中录入两遍）"
+ASSIGN_SEED_SOURCE = "现场报数（在网页“自动编班”中输入两遍核对一致）"
+COMPUTER_SEED_LABEL = "由电脑抽取随机种子（未经现场报数）"
+STATE_SEALED = "已封存"
 RESULT_SUFFIX = "_编班结果"
 NEW_NOTES = {"template": ["请在 WPS / Excel 中打开它，填写“参数设置”和“学生名单”（双胞胎申请填在“双胞胎”），保存后回到本页点“检查数据”。"],
              "demo": ["这是一个约 600 名合成学生、14 个班的示例学校，可以用它把每个按钮试一遍。"]}
@@ -62,8 +67,13 @@ def failure_html(ctx: Context, detail: str) -> str:
         f"这是软件的问题，不是您的数据问题。详细信息已记入 {LOG_FILE}，请把它和工作簿一起发给技术支持。"])
 
 
-def state_of(path: Path) -> str:
-    return service.book_state(path)
+def state_of(path: Path) -> tuple[str, bool]:
+    """(state shown in the file list, sealed?). An input sealed but not yet assigned shows 已封存;
+    ``sealed`` (a 数据封存 sheet is present) makes the page ask for the room's digits at 自动编班 —
+    the service still decides (it refuses a sealed book without a seed)."""
+    state = service.book_state(path)
+    sealed = SHEET_SEAL in sheet_names(path)
+    return (STATE_SEALED if sealed and state == service.STATE_NEW else state), sealed
 
 
 def sheet_names(path: Path) -> list[str]:
@@ -97,7 +107,7 @@ def _messages(ctx: Context, update, target: Path, backup: Path | None, views=(),
     return ctx.render("message.html", ok=True, lines=lines, links=links)
 
 
-# --- the eight buttons --------------------------------------------------------------------------
+# --- the nine buttons --------------------------------------------------------------------------
 def check(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     job.progress(0.1, "正在检查数据")
     roster, report = service.check_file(path)
@@ -111,25 +121,55 @@ def check(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     return Outcome(ctx.render("problems.html", report=report, summary=summary), ok=roster is not None)
 
 
+def seal(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
+    """数据封存 (service.seal_file, as ``bianban seal`` without -o): written into the workbook after a
+    backup; the 输入核验码 shown large, with the printable 数据封存 sheet for the supervisors."""
+    job.progress(0.2, "正在检查并封存数据")
+    update, target, backup = service.seal_file(path)
+    code = next((v[1] for b in update.sheets[0].blocks for v in b.values if len(v) == 2 and v[0] == K_CODE), "")
+    lines = [x for x in update.messages if not x.startswith(K_CODE)] + [f"已写入：{target.name}"]
+    if backup:
+        lines.append(f"原文件已备份为：{Path(backup).name}")
+    lines.append("下面的“数据封存单（打印签字）”可直接打印；报数后点“自动编班”，把报出的数字输入两遍。")
+    links = [("数据封存单（打印签字）", ctx.link("/view/seal", file=ctx.rel(target))),
+             ("下载工作簿", ctx.link("/download", file=ctx.rel(target)))]
+    return Outcome(ctx.render("sealed.html", code=code, lines=lines, links=links), select=ctx.rel(target))
+
+
 def assign(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     """自动编班: an input workbook gets a new '<name>_编班结果' file beside it; a workbook that already
-    holds a result is re-assigned in place (after a backup); a locked one only with a reason."""
+    holds a result is re-assigned in place (after a backup); a locked one only with a reason.
+    A sealed workbook (数据封存) takes the digits called out in the room, typed twice in the page's
+    form (``room=1``), or — only when ticked — a computer-drawn seed, as ``bianban assign`` does."""
     state = service.book_state(path)
     reason = (form.get("reason") or "").strip() if form.get("force") == "1" else None
     if form.get("force") == "1" and not reason:
         rep = Report()
         rep.error("", "强制重新编班必须写明原因（原因会写入编班记录）。", "请在“原因”一栏填写批准文号或原因后再试。")
         raise UserError(rep)
+    seed = source = None
+    computer = False
+    if form.get("room") == "1":
+        seed = typed_seed(form, "没有编班", COMPUTER_SEED_LABEL)
+        computer = seed is None
+        source = ASSIGN_SEED_SOURCE if seed is not None else None
     out = None
     if state == service.STATE_NEW:
         stem = path.stem[: -len("_输入")] if path.stem.endswith("_输入") else path.stem
         out = P.free_name(path.parent, f"{stem}{RESULT_SUFFIX}{path.suffix}")
     try:
-        result, target, backup = service.assign_file(path, out, progress=job.progress, force_reason=reason)
+        result, target, backup = service.assign_file(path, out, seed=seed, progress=job.progress, seed_source=source,
+                                                      force_reason=reason, computer_seed=computer)
+    except NeedsRoomSeed as exc:   # the page's list was out of date: the book was sealed meanwhile
+        rep = Report()
+        rep.error(SHEET_SEAL, f"数据已封存（输入核验码 {exc.seal.get(K_CODE, '')}）：随机种子应由现场报数产生。没有编班。",
+                  f"请再点一次“自动编班”，把家长代表报的数字输入两遍；确需由电脑抽取时勾选“{COMPUTER_SEED_LABEL}”。")
+        raise UserError(rep) from None
     except UserError as exc:   # refused by the lock or because on-site work would be lost: offer 强制重新编班
         if not reason and any("--force" in p.fix for p in exc.report.errors):
             return Outcome(ctx.render("problems.html", report=exc.report, force_form=True, locked=state == service.STATE_LOCKED,
-                                      file=ctx.rel(path)), ok=False)
+                                      file=ctx.rel(path), sealed=SHEET_SEAL in sheet_names(path),
+                                      computer_label=COMPUTER_SEED_LABEL), ok=False)
         raise
     job.progress(0.97, "正在生成均衡情况说明")
     p = result.params
@@ -163,29 +203,38 @@ def teachers(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     return Outcome(_messages(ctx, update, target, backup, [("teams", "教师搭配表（打印）")]), select=ctx.rel(target))
 
 
+def typed_seed(form: dict, not_done: str, computer_label: str) -> int | None:
+    """The digits called out in the room, typed twice in the form (``digits``, ``digits2``; they must
+    agree), or None when the registrar ticked ``computer`` (and typed nothing). UserError naming the
+    fix otherwise; ``not_done`` ("没有抽签") says what did not happen."""
+    rep = Report()
+    try:
+        first, second = parse_called_digits(form.get("digits", "")), parse_called_digits(form.get("digits2", ""))
+    except ValueError as exc:
+        rep.error("", f"“{exc}”不是一串数字。", f"只填数字，如 3721；{not_done}，文件没有改动。")
+        raise UserError(rep) from None
+    if form.get("computer") == "1":
+        if first is not None or second is not None:
+            rep.error("", f"既填了现场报数，又勾选了“{computer_label}”。", f"二者选一：清空数字，或取消勾选。{not_done}。")
+            raise UserError(rep)
+        return None
+    if first is None:
+        rep.error("", "没有输入现场报的数字。", f"请家长代表报一串数字，录入两遍；或勾选“{computer_label}”。{not_done}。")
+        raise UserError(rep)
+    if first != second:
+        rep.error("", "两次输入的数字不一致。", f"请核对家长代表报的数字，重新输入两遍。{not_done}，文件没有改动。")
+        raise UserError(rep)
+    return first
+
+
 def draw(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     """班主任抽签: the digits typed twice (they must agree), or a computer-drawn seed when the
     registrar ticks that box; the physical draw when the workbook has a 抽签结果 sheet."""
     manual = S.SHEET_DRAW_INPUT in sheet_names(path)
     seed = source = None
     if not manual:
-        rep = Report()
-        try:
-            first, second = parse_called_digits(form.get("digits", "")), parse_called_digits(form.get("digits2", ""))
-        except ValueError as exc:
-            rep.error("", f"“{exc}”不是一串数字。", "只填数字，如 3721；没有抽签，文件没有改动。")
-            raise UserError(rep) from None
-        if form.get("computer") == "1":
-            if first is not None:
-                rep.error("", "既填了现场报数，又勾选了“由电脑随机抽取”。", "二者选一：清空数字，或取消勾选。没有抽签。")
-                raise UserError(rep)
-        elif first is None:
-            rep.error("", "没有输入现场报的数字。", "请家长代表报一串数字，录入两遍；或勾选“由电脑随机抽取”。没有抽签。")
-            raise UserError(rep)
-        elif first != second:
-            rep.error("", "两次输入的数字不一致。", "请核对家长代表报的数字，重新输入两遍。没有抽签，文件没有改动。")
-            raise UserError(rep)
-        seed, source = first, (SEED_SOURCE_TYPED if first is not None else None)
+        seed = typed_seed(form, "没有抽签", "由电脑随机抽取")
+        source = SEED_SOURCE_TYPED if seed is not None else None
     job.progress(0.2, "正在复核编班结果并抽签")
     update, target, backup = service.draw_file(path, None, seed, source, manual)
     return Outcome(_messages(ctx, update, target, backup, [("draw", "抽签记录（打印签字）")]), select=ctx.rel(target))
@@ -227,14 +276,21 @@ def _count_progress(job: Job, what: str):
     return show
 
 
-def batch(ctx: Context, folder: Path, job: Job) -> Outcome:
+def batch(ctx: Context, folder: Path, job: Job, seeds: Path | None = None) -> Outcome:
+    """批量编班 (district.batch, as ``bianban batch``); ``seeds``: a 种子表 workbook (学校 | 随机种子 |
+    种子来源) giving sealed schools the digits called out in their rooms (``--seeds``)."""
     out_dir = P.free_name(folder.parent, f"{folder.name}{RESULT_SUFFIX}")
-    res = batch_assign(folder, out_dir, progress=_count_progress(job, "批量编班"))
+    res = batch_assign(folder, out_dir, progress=_count_progress(job, "批量编班"), seeds=seeds)
     ok = len(res.items) - len(res.failures)
     lines = [f"批量编班完成：{len(res.items)} 个工作簿，成功 {ok}，失败 {len(res.failures)}；共 {res.students} 名学生；"
              f"用时 {res.seconds:.1f} 秒。", f"结果在文件夹：{ctx.rel(out_dir)}（下一步可选它做“全区核查”）。"]
+    if seeds is not None:
+        lines.append(f"种子表：{ctx.rel(seeds)}（已封存的学校用表中现场报出的数字）。")
     if not res.items:
         lines.append(f"文件夹“{ctx.rel(folder)}”中没有找到 .xlsx / .xlsm 工作簿。")
+    if any("封存" in p for it in res.failures for p in it.problems):
+        lines.append("已封存的学校必须用现场报出的数字编班：把各校报出的数字填进种子表（第一行表头 学校 | 随机种子 | 种子来源），"
+                     "放进工作文件夹，在上方“种子表”中选中它，再点“批量编班”。")
     links = [("下载批量编班结果汇总", ctx.link("/download", file=ctx.rel(res.summary_path)))] if res.summary_path else []
     failures = [(it.relative, it.problems) for it in res.failures]
     return Outcome(ctx.render("batch.html", lines=lines, links=links, failures=failures), ok=not res.failures,
@@ -268,12 +324,14 @@ def view(path: Path, what: str) -> tuple[str, str, bool]:
         body = "\n".join(f'<section class="page">{raw_sheet_html(book.sheets[n])}</section>' for n in present)
         wide = max((len(r) for n in present for r in book.sheets[n].rows), default=0) > 9
         return "各班名单", body, wide
-    sheet = {"draw": S.SHEET_DRAW_LOG, "public": S.SHEET_PUBLIC, "teams": S.SHEET_TEAMS}[what]
+    sheet = {"draw": S.SHEET_DRAW_LOG, "public": S.SHEET_PUBLIC, "teams": S.SHEET_TEAMS, "seal": SHEET_SEAL}[what]
     if sheet not in book.sheets:
-        how = {"draw": "请先点击“班主任抽签”。", "public": "请先点击“公示导出”。", "teams": "请先点击“教师搭配”。"}[what]
+        how = {"draw": "请先点击“班主任抽签”。", "public": "请先点击“公示导出”。", "teams": "请先点击“教师搭配”。",
+               "seal": "请先点击“数据封存”。"}[what]
         _missing(path, sheet, how)
     brk = "新生名单公示" if what == "public" else None
-    return sheet, raw_sheet_html(book.sheets[sheet], page_break_before=brk), False
+    big = {"seal": f"{K_CODE}：", "draw": "结果核验码："}.get(what)     # the codes supervisors compare, large
+    return sheet, raw_sheet_html(book.sheets[sheet], page_break_before=brk, big=big), False
 
 
 def _missing(path: Path, what: str, how: str):

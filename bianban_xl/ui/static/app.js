@@ -2,7 +2,7 @@
    Plain ES5-level script (no libraries) so that older browsers on 统信UOS / 麒麟 work too. */
 (function () {
   "use strict";
-  var token = "", current = "", currentState = "", currentFolder = "", running = false;
+  var token = "", current = "", currentState = "", currentSealed = false, currentFolder = "", running = false;
 
   function $(id) { return document.getElementById(id); }
   function url(path, args) {
@@ -45,7 +45,7 @@
         var sel = f.name === current ? ' class="selected"' : "";
         rows.push("<tr" + sel + '><td><a class="fname" data-name="' + esc(f.name) + '">' + esc(f.name) + "</a></td><td>" +
                   esc(f.time) + '</td><td><span class="state s-' + esc(f.state) + '">' + esc(f.state) + "</span></td></tr>");
-        if (f.name === current) { currentState = f.state; showCurrent(); }
+        if (f.name === current) { currentState = f.state; currentSealed = !!f.sealed; showCurrent(); }
       });
       if (!rows.length) { rows.push('<tr><td colspan="3" class="hint">工作文件夹中还没有工作簿：请上传，或新建空白模板 / 生成示例工作簿。</td></tr>'); }
       document.querySelector("#filetable tbody").innerHTML = rows.join("");
@@ -56,6 +56,11 @@
       });
       if (!drows.length) { drows.push('<tr><td colspan="2" class="hint">工作文件夹中还没有子文件夹。请在工作文件夹中新建一个文件夹，把各校工作簿复制进去，再刷新本页。</td></tr>'); }
       document.querySelector("#foldertable tbody").innerHTML = drows.join("");
+      var sel = $("seeds-file"), keep = sel.value, opts = ['<option value="">（不用种子表）</option>'];
+      data.files.forEach(function (f) { opts.push('<option value="' + esc(f.name) + '">' + esc(f.name) + "</option>"); });
+      sel.innerHTML = opts.join("");
+      sel.value = keep;
+      if (sel.value !== keep) { sel.value = ""; }
     });
   }
   function showCurrent() {
@@ -128,7 +133,7 @@
   }
 
   /* --- panels (班主任抽签, 锁定) ------------------------------------------------------------ */
-  function hidePanels() { $("panel-draw").hidden = true; $("panel-lock").hidden = true; }
+  function hidePanels() { $("panel-assign").hidden = true; $("panel-draw").hidden = true; $("panel-lock").hidden = true; }
   function openPanel(id, focus) {
     hidePanels();
     $("result").innerHTML = "";
@@ -147,11 +152,14 @@
       else if (t.classList.contains("step")) {
         var s = t.getAttribute("data-step");
         if (s === "draw") { openPanel("panel-draw", "digits"); }
+        else if (s === "assign" && currentSealed) { openPanel("panel-assign", "seed-digits"); }
         else if (s === "lock") { openPanel("panel-lock", "lock-reason"); }
         else { runStep(s); }
       }
       else if (t.classList.contains("dstep")) {
-        if (currentFolder) { start("/api/district/" + t.getAttribute("data-step"), { folder: currentFolder }, "dprogress", $("dresult")); }
+        var dstep = t.getAttribute("data-step"), ddata = { folder: currentFolder };
+        if (dstep === "batch" && $("seeds-file").value) { ddata.seeds = $("seeds-file").value; }
+        if (currentFolder) { start("/api/district/" + dstep, ddata, "dprogress", $("dresult")); }
       }
       else if (t.classList.contains("cancel")) { hidePanels(); }
       else if (t.classList.contains("tab")) {
@@ -165,6 +173,11 @@
       e.preventDefault();
       runStep("draw", { digits: $("digits").value, digits2: $("digits2").value, computer: $("computer").checked ? "1" : "0" });
     });
+    $("panel-assign").addEventListener("submit", function (e) {
+      e.preventDefault();
+      runStep("assign", { room: "1", digits: $("seed-digits").value, digits2: $("seed-digits2").value,
+                          computer: $("seed-computer").checked ? "1" : "0" });
+    });
     $("panel-lock").addEventListener("submit", function (e) {
       e.preventDefault();
       runStep("lock", { reason: $("lock-reason").value });
@@ -172,8 +185,12 @@
     $("result").addEventListener("submit", function (e) {       /* 强制重新编班 form inside a refusal */
       if (!e.target.classList.contains("force")) { return; }
       e.preventDefault();
-      var reason = e.target.querySelector("input[name=reason]").value;
-      runStep("assign", { force: "1", reason: reason });
+      var data = { force: "1" }, inputs = e.target.querySelectorAll("input[name]");
+      for (var i = 0; i < inputs.length; i++) {
+        var inp = inputs[i];
+        data[inp.name] = inp.type === "checkbox" ? (inp.checked ? "1" : "0") : inp.value;
+      }
+      runStep("assign", data);
     });
     $("upload").addEventListener("change", function () {
       var f = $("upload").files[0];
