@@ -127,21 +127,7 @@ def read_params(book: RawBook, report: Report) -> tuple[Params | None, dict[str,
         report.error("", f"缺少工作表“{S.SHEET_PARAMS}”。",
                      f"请添加名为“{S.SHEET_PARAMS}”的工作表（两列：参数 | 值），或用 `bianban template` 生成模板。")
         return None, {}
-    sh = book.sheets[name]
-    _cell_issues(sh, 1, 2 + 1, report)
-    found: dict[str, tuple[int, object]] = {}
-    for r, row in enumerate(sh.rows, start=1):
-        cells = [(c, v) for c, v in enumerate(row, start=1) if not _blank(v)]
-        if not cells:
-            continue
-        c0, key = cells[0]
-        canon = S.resolve(key, S.PARAM_SYNONYMS)
-        if canon is None:
-            continue
-        if canon in found:
-            report.error(name, f"参数“{canon}”填写了两次（第{found[canon][0]}行和第{r}行）。", "请删除多余的一行。", row=r)
-            continue
-        found[canon] = (r, sh.cell(r, c0 + 1))
+    found = _param_cells(name, book.sheets[name], report)
 
     def cell_of(key):
         return found.get(key, (None, None))
@@ -162,24 +148,13 @@ def read_params(book: RawBook, report: Report) -> tuple[Params | None, dict[str,
             ok = False
         else:
             n_classes = int(num)
-    r, v = cell_of(S.P_CAP)
-    cap = S.PARAM_DEFAULT_CAP
-    if r is not None and not _blank(v):
-        num = _number(v)
-        if num is None or not float(num).is_integer() or num < 1:
-            report.error(name, f"“{S.P_CAP}”应为正整数，现在是“{_text(v)}”。", "请填写每班最多人数（小学 45，初中 50），或留空使用默认 50。", row=r, col=2)
-            ok = False
-        else:
-            cap = int(num)
-    r, v = cell_of(S.P_SEED)
-    seed = None
-    if r is not None and not _blank(v):
-        num = _number(v)
-        if num is None or not float(num).is_integer() or num < 0 or num >= 2 ** 63:
-            report.error(name, f"“{S.P_SEED}”应为非负整数，现在是“{_text(v)}”。", "请填写一个整数（可由现场家长代表报数），或留空由电脑随机抽取。", row=r, col=2)
-            ok = False
-        else:
-            seed = int(num)
+    cap = _int_param(name, S.P_CAP, *cell_of(S.P_CAP), 1, None, "正整数",
+                     "请填写每班最多人数（小学 45，初中 50），或留空使用默认 50。", report)
+    seed = _int_param(name, S.P_SEED, *cell_of(S.P_SEED), 0, 2 ** 63, "非负整数",
+                      "请填写一个整数（可由现场家长代表报数），或留空由电脑随机抽取。", report)
+    ok = ok and cap is not False and seed is not False
+    cap = S.PARAM_DEFAULT_CAP if cap is None or cap is False else cap
+    seed = None if seed is False else seed
     subjects: list[str] = []
     r, v = cell_of(S.P_SUBJECTS)
     if r is not None and not _blank(v):
@@ -203,29 +178,7 @@ def read_params(book: RawBook, report: Report) -> tuple[Params | None, dict[str,
     r, v = cell_of(S.P_CLASS_NAMES)
     if r is not None and not _blank(v):
         class_names = [s.strip() for s in re.split(r"[,，、;；]+", _text(v)) if s.strip()]
-        if n_classes and len(class_names) != n_classes:
-            report.error(name, f"“{S.P_CLASS_NAMES}”列出了 {len(class_names)} 个班名，但“{S.P_CLASSES}”是 {n_classes}。",
-                         "请让班名个数与班级数一致（用逗号分隔），或留空使用 1班、2班……", row=r, col=2)
-            ok = False
-        folded = [c.casefold() for c in class_names]
-        dup = sorted({c for c in class_names if folded.count(c.casefold()) > 1})
-        if dup:
-            report.error(name, f"班级名称重复：{'、'.join(dup)}。", "每个班名只能出现一次。", row=r, col=2)
-            ok = False
-        taken = {n.casefold(): n for n in (*S.INPUT_SHEETS, *S.RESULT_SHEETS)}
-        taken.update((n.casefold(), n) for canonical in (S.SHEET_PARAMS, S.SHEET_ROSTER, S.SHEET_TWINS, S.SHEET_TEACHERS)
-                     if (n := S.resolve_sheet(book.order, canonical)))
-        for cn in class_names:
-            if len(cn) > S.EXCEL_SHEET_NAME_MAX or set(cn) & _SHEET_BAD_CHARS or cn.startswith("'") or cn.endswith("'"):
-                report.error(name, f"班级名称“{cn[:40]}{'…' if len(cn) > 40 else ''}”不能用作工作表名"
-                                   f"（Excel 规定：最长 {S.EXCEL_SHEET_NAME_MAX} 个字，不能含 [ ] : * ? / \\，不能以 ' 开头或结尾）。",
-                             "请改一个班名。", row=r, col=2)
-                ok = False
-            elif cn.casefold() in taken:
-                report.error(name, f"班级名称“{cn}”与工作表“{taken[cn.casefold()]}”同名（工作表名不区分大小写），"
-                                   "每个班的名单要单独占一张工作表。",
-                             f"请改一个班名，不要用这些名称：{'、'.join(sorted(set(taken.values())))}。", row=r, col=2)
-                ok = False
+        ok = _class_names_ok(book, name, r, class_names, n_classes, report) and ok
     school = _text(cell_of(S.P_SCHOOL)[1])
     grade = _text(cell_of(S.P_GRADE)[1])
     full_default, full_marks = _full_marks(name, *cell_of(S.P_FULL_MARKS), report)
@@ -234,6 +187,67 @@ def read_params(book: RawBook, report: Report) -> tuple[Params | None, dict[str,
                   subjects=subjects, separate_homophones=bool(sep), class_names=class_names,
                   fuzzy_homophones=bool(fuzzy), show_scores=bool(show), class_columns=class_columns, full_marks=full_marks,
                   full_mark_default=full_default or float(S.DEFAULT_FULL_MARKS)), found if ok else {"_invalid": (0, None)}
+
+
+def _param_cells(name: str, sh: RawSheet, report: Report) -> dict[str, tuple[int, object]]:
+    """{parameter: (row, value)} of 参数设置 (a parameter named twice is reported, the first kept)."""
+    _cell_issues(sh, 1, 2 + 1, report)
+    found: dict[str, tuple[int, object]] = {}
+    for r, row in enumerate(sh.rows, start=1):
+        cells = [(c, v) for c, v in enumerate(row, start=1) if not _blank(v)]
+        if not cells:
+            continue
+        c0, key = cells[0]
+        canon = S.resolve(key, S.PARAM_SYNONYMS)
+        if canon is None:
+            continue
+        if canon in found:
+            report.error(name, f"参数“{canon}”填写了两次（第{found[canon][0]}行和第{r}行）。", "请删除多余的一行。", row=r)
+            continue
+        found[canon] = (r, sh.cell(r, c0 + 1))
+    return found
+
+
+def _int_param(name: str, key: str, r: int | None, v, lo: int, hi: int | None, kind: str, fix: str,
+               report: Report) -> int | None | bool:
+    """An optional whole-number parameter in [lo, hi): None when absent or blank, False (reported)
+    when not such a number."""
+    if r is None or _blank(v):
+        return None
+    num = _number(v)
+    if num is None or not float(num).is_integer() or num < lo or (hi is not None and num >= hi):
+        report.error(name, f"“{key}”应为{kind}，现在是“{_text(v)}”。", fix, row=r, col=2)
+        return False
+    return int(num)
+
+
+def _class_names_ok(book: RawBook, name: str, r: int, class_names: list[str], n_classes: int, report: Report) -> bool:
+    """Whether the 班级名称 fit: as many as classes, no two alike, each usable as a sheet name."""
+    ok = True
+    if n_classes and len(class_names) != n_classes:
+        report.error(name, f"“{S.P_CLASS_NAMES}”列出了 {len(class_names)} 个班名，但“{S.P_CLASSES}”是 {n_classes}。",
+                     "请让班名个数与班级数一致（用逗号分隔），或留空使用 1班、2班……", row=r, col=2)
+        ok = False
+    folded = [c.casefold() for c in class_names]
+    dup = sorted({c for c in class_names if folded.count(c.casefold()) > 1})
+    if dup:
+        report.error(name, f"班级名称重复：{'、'.join(dup)}。", "每个班名只能出现一次。", row=r, col=2)
+        ok = False
+    taken = {n.casefold(): n for n in (*S.INPUT_SHEETS, *S.RESULT_SHEETS)}
+    taken.update((n.casefold(), n) for canonical in (S.SHEET_PARAMS, S.SHEET_ROSTER, S.SHEET_TWINS, S.SHEET_TEACHERS)
+                 if (n := S.resolve_sheet(book.order, canonical)))
+    for cn in class_names:
+        if len(cn) > S.EXCEL_SHEET_NAME_MAX or set(cn) & _SHEET_BAD_CHARS or cn.startswith("'") or cn.endswith("'"):
+            report.error(name, f"班级名称“{cn[:40]}{'…' if len(cn) > 40 else ''}”不能用作工作表名"
+                               f"（Excel 规定：最长 {S.EXCEL_SHEET_NAME_MAX} 个字，不能含 [ ] : * ? / \\，不能以 ' 开头或结尾）。",
+                         "请改一个班名。", row=r, col=2)
+            ok = False
+        elif cn.casefold() in taken:
+            report.error(name, f"班级名称“{cn}”与工作表“{taken[cn.casefold()]}”同名（工作表名不区分大小写），"
+                               "每个班的名单要单独占一张工作表。",
+                         f"请改一个班名，不要用这些名称：{'、'.join(sorted(set(taken.values())))}。", row=r, col=2)
+            ok = False
+    return ok
 
 
 def _full_marks(sheet: str, r: int | None, v, report: Report) -> tuple[float | None, dict[str, float]]:
