@@ -28,8 +28,8 @@ leave few single swaps that keep every count at its bound. Two kinds are searche
   the exact Δ keeps only those whose second swap brings every count back within its bound
   (a count may end on the other side of its floor/ceil window than it started). This larger
   move set lets the means and spreads keep improving once the counts are at their bound (the
-  matched doubles alone stop in a deep local optimum), but it is off (EJECT = 0) until it costs
-  less time: benchmarks.md has the figures.
+  matched doubles alone stop in a deep local optimum). On since 0.4.0, up to ALL_PAIRS_MAX_K
+  classes with the whole G kept: balance comes before speed; benchmarks.md has the figures.
 
 Δ is computed exactly for every candidate. :meth:`PairSearch.probe` evaluates the same moves for
 several class pairs with no class in common in one set of array operations (most visits late in
@@ -44,8 +44,8 @@ from __future__ import annotations
 import numpy as np
 
 FULL_GRAM_MAX = 2500    # keep the whole student × student G up to this many students
-EJECT = 0               # first swaps tried per ejection-double search; 0 = off (32 lowers the
-                        # objective ≈17% at N=1000/K=20 but costs 25-40% more CPU: benchmarks.md)
+EJECT = 32              # first swaps tried per ejection-double search (0 = off); at N=1000/K=20 it
+                        # lowers every mean figure ≈10% for ≈30% more CPU (0.4.0; benchmarks.md)
 EJECT_CHUNK = 8         # of them evaluated per array operation (keeps the arrays in cache)
 MOVES_PER_VISIT = 12    # moves made at most per visit of a class pair
 
