@@ -1,6 +1,8 @@
 """The exchange arithmetic of pair_exchange against the objective itself, recomputed from scratch."""
 import numpy as np
+import pytest
 
+from bianban_xl.engine import pair_exchange
 from bianban_xl.engine import solve as E
 from bianban_xl.engine.pair_exchange import PairSearch
 from bianban_xl.engine.problem_build import build_problem
@@ -98,3 +100,74 @@ def test_layout_follows_moves_made_outside_visits():
     _check_layout(ps)
     ps.visit(2, 4)
     _check_layout(ps)
+
+
+def test_ejection_double_delta_matches_the_objective(monkeypatch):
+    """An ejection double (a swap that breaks a count plus one that repairs it) changes the
+    objective by exactly the Δ the search computed for it."""
+    monkeypatch.setattr(pair_exchange, "EJECT", 32)
+    st = _state(n=400, k=8, seed=9)
+    ps = PairSearch(st)
+    ps.eject = True
+    for a in range(8):
+        for b in range(a + 1, 8):
+            ps.visit(a, b, pairs=False)            # singles to a local optimum: counts near bound
+    found = 0
+    for a in range(8):
+        for b in range(a + 1, 8):
+            sa, ea, sb, eb = ps.starts[a], ps.starts[a + 1], ps.starts[b], ps.starts[b + 1]
+            na = int(ea - sa)
+            U = np.concatenate([ps.perm[sa:ea], ps.perm[sb:eb]])
+            GUU = ps._block(U, U)
+            h = 2.0 * ps._h(U, a, b)
+            dU = ps.diag[U]
+            M = (h[None, na:] - h[:na, None]) + 2.0 * (dU[:na, None] + dU[None, na:]) - 4.0 * GUU[:na, na:]
+            best = ps._eject(U, na, GUU, np.rint(M / st.p.grid), st.p.X[U], a, b)
+            if best is None:
+                continue
+            (r1, r2), (c1, c2), d = best
+            before = _objective(st)
+            for r, c in ((r1, c1), (r2, c2)):
+                st.move(int(U[r]), b)
+                st.move(int(U[na + c]), a)
+            assert np.isclose(_objective(st) - before, d * st.p.grid, rtol=1e-6, atol=1e-3)
+            assert d < 0
+            found += 1
+            ps.relayout()
+            ps.version[[a, b]] += 1
+    assert found > 0
+
+
+@pytest.mark.parametrize("eject", [0, 32])
+def test_probe_finds_exactly_the_pairs_a_visit_improves(monkeypatch, eject):
+    monkeypatch.setattr(pair_exchange, "EJECT", eject)
+    st = _state(n=400, k=8, seed=2)
+    ps = PairSearch(st)
+    ps.eject = True
+    for a in range(8):
+        for b in range(a + 1, 8):
+            ps.visit(a, b)
+    # every pair of the 8 classes, in 7 rounds of 4 pairs with no class in common
+    rounds = [[(min(x, y), max(x, y)) for x, y in ((0, r + 1), *(((r + i) % 7 + 1, (r - i) % 7 + 1)
+                                                              for i in range(1, 4)))] for r in range(7)]
+    assert sorted(pq for rnd in rounds for pq in rnd) == [(a, b) for a in range(8) for b in range(a + 1, 8)]
+    flags = []
+    for rnd in rounds:
+        assert len({c for pq in rnd for c in pq}) == 2 * len(rnd)      # no class twice in a round
+        hit = ps.probe(rnd)
+        for (a, b), h in zip(rnd, hit):
+            other = PairSearch(E._State(st.p, st.L))                     # a fresh search, same labels
+            other.eject = True
+            flags.append((bool(h), other.visit(a, b) > 0))
+    assert all(h == v for h, v in flags)
+    assert any(h for h, _ in flags) and not all(h for h, _ in flags)
+
+
+def test_probing_changes_nothing_but_the_time(monkeypatch):
+    """solve() probes the next pairs that share no class together and visits only those with an
+    improving move; visiting every pair one by one gives the same classes."""
+    r = generate_school(500, 10, seed=6, missing_rate=0.01, separate_homophones=True)
+    p = build_problem(r, r.params)
+    probed = E.solve(p, 6)
+    monkeypatch.setattr(PairSearch, "probe", lambda self, pairs: np.ones(len(pairs), dtype=bool))
+    assert np.array_equal(E.solve(p, 6), probed)

@@ -16,12 +16,25 @@ and two swaps of the same two classes done together change it by
 
 G is kept whole up to FULL_GRAM_MAX students, its rows and columns in class order (else a visit's
 block is computed from the features), so each step costs a few (n × n) array operations for
-classes of n. Double exchanges matter because the
-count balances (gender, school, 户籍, 等级) leave few single swaps that keep every count at its
-bound; two students against two with the same categories keep every count and move the class
-means by amounts no single neutral swap offers. They are found by hashing, for every pair of
-students of a class, the category multiset of the features with three or more categories, and
-matching equal hashes between the two classes (Δ is then computed exactly for each match).
+classes of n. Double exchanges matter because the count balances (gender, school, 户籍, 等级)
+leave few single swaps that keep every count at its bound. Two kinds are searched:
+
+* matched doubles: two students against two with the same categories keep every count exactly
+  and move the class means by amounts no single neutral swap offers. They are found by keying
+  every pair of students of a class by the category multisets of the features with three or
+  more categories and matching equal keys between the two classes;
+* ejection doubles: one of the EJECT single swaps with the best numeric Δ (counts ignored), which
+  usually pushes a count off its bound, together with any second swap of the same two classes —
+  the exact Δ keeps only those whose second swap brings every count back within its bound
+  (a count may end on the other side of its floor/ceil window than it started). This larger
+  move set lets the means and spreads keep improving once the counts are at their bound (the
+  matched doubles alone stop in a deep local optimum), but it is off (EJECT = 0) until it costs
+  less time: benchmarks.md has the figures.
+
+Δ is computed exactly for every candidate. :meth:`PairSearch.probe` evaluates the same moves for
+several class pairs with no class in common in one set of array operations (most visits late in
+the search find nothing, and for 50-student classes numpy's per-call cost, not arithmetic,
+decides the time); visit() then makes the moves where the probe found some.
 
 Categorical parts of ``G`` and ``h`` are computed by comparing codes (exact); numeric parts by
 elementwise products and row sums (no BLAS), so results do not depend on the machine's BLAS.
@@ -31,14 +44,10 @@ from __future__ import annotations
 import numpy as np
 
 FULL_GRAM_MAX = 2500    # keep the whole student × student G up to this many students
+EJECT = 0               # first swaps tried per ejection-double search; 0 = off (32 lowers the
+                        # objective ≈17% at N=1000/K=20 but costs 25-40% more CPU: benchmarks.md)
+EJECT_CHUNK = 8         # of them evaluated per array operation (keeps the arrays in cache)
 MOVES_PER_VISIT = 12    # moves made at most per visit of a class pair
-
-
-# fixed odd 64-bit multipliers that mix per-feature digits into one hash key (collisions only
-# add candidates: every candidate's Δ is computed exactly)
-_HASH = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
-                  0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9],
-                 dtype=np.uint64)
 
 
 class PairSearch:
@@ -59,6 +68,15 @@ class PairSearch:
         # the exact Δ, which also accepts the many exchanges they leave neutral
         ncat = [len(np.unique(p.codes[:, g])) for g in range(p.codes.shape[1])]
         self.key_features = [g for g in range(len(ncat)) if ncat[g] >= 3] or list(range(len(ncat)))
+        # per student, the sum over the key features of a fixed random 64-bit code of his category
+        # (drawn from a fixed seed, so the same on every machine)
+        codes_rng = np.random.Generator(np.random.PCG64(20251125))
+        table = codes_rng.integers(0, 2**63, size=max(p.n_cat_cols, 1), dtype=np.int64).astype(np.uint64)
+        table = table * np.uint64(2) + np.uint64(1)
+        self._skey = np.zeros(p.n, dtype=np.uint64)
+        for g in self.key_features:
+            self._skey += table[p.codes[:, g]]
+        self._tri: dict[int, tuple] = {}
         self.version = np.zeros(p.k, dtype=np.int64)     # bumped whenever a class changes
         self._keys: dict[int, tuple] = {}
         self._pos = np.zeros(p.n, dtype=np.int64)         # scratch: student -> row/column of M
@@ -68,6 +86,8 @@ class PairSearch:
         # reads its two classes' Gram block as four slices, and every swap exchanges two positions
         self.starts = np.concatenate([[0], np.cumsum(p.sizes)])
         self.perm = np.zeros(p.n, dtype=np.int64)
+        self.where = np.zeros(p.n, dtype=np.int64)       # student -> layout position
+        self.eject = False                                # also search ejection doubles
         self.Gs = None
         self.relayout()
 
@@ -83,6 +103,7 @@ class PairSearch:
             idx = where[new]
             self.Gs = self.Gs[np.ix_(idx, idx)]
         self.perm = new
+        self.where[new] = np.arange(self.p.n)
 
     # -- entries of G = F W F^T ---------------------------------------------------------------------
     def _block(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -115,12 +136,14 @@ class PairSearch:
         return self._h_rows(p.codes[S] if p.n_cat_cols else None, p.X[S] if p.X.shape[1] else None, a, b)
 
     def visit(self, a: int, b: int, pairs: bool = True) -> int:
-        """Improve classes ``a`` and ``b`` by single, then double swaps; returns moves made.
+        """Improve classes ``a`` and ``b`` by single swaps, and when none improves by the better of
+        the best matched and (if ``self.eject``) the best ejection double; returns moves made.
 
         The visit works on U = the two classes' students in layout order, a's first (bound
         students are masked out): the Gram block GUU = G[U][:, U] is copied once from the layout
         and kept in that order as students change sides (a swap exchanges two rows and columns),
-        so every step reads its a×b, a×a and b×b blocks as views.
+        so every step reads its a×b, a×a and b×b blocks as views. (Over 60 lines: one loop over
+        the moves of a visit, which shares these local arrays; split up it would pass them all.)
         """
         st, p = self.st, self.p
         sa, ea, sb, eb = self.starts[a], self.starts[a + 1], self.starts[b], self.starts[b + 1]
@@ -142,6 +165,7 @@ class PairSearch:
             GUU = self._block(U, U)
         dU = self.diag[U]
         self._at = (sa, sb, na)
+        U0 = U.copy()
         CU = p.codes[U] if p.n_cat_cols else None
         XU = p.X[U] if p.X.shape[1] else None
         grid = p.grid
@@ -160,6 +184,10 @@ class PairSearch:
                 Mr[:, ~mv[na:]] = np.inf
             k = int(np.argmin(Mr))
             if Mr.flat[k] < 0:
+                if np.count_nonzero(Mr == Mr.flat[k]) > 1:     # equal Δ: lowest student numbers
+                    tie = np.flatnonzero(Mr == Mr.flat[k])
+                    rr, cc = np.divmod(tie, nb)
+                    k = int(tie[np.argmin(U[rr] * p.n + U[na + cc])])
                 r, c = divmod(k, nb)
                 self._swap_local(U, GUU, dU, CU, XU, r, na + c, a, b)
                 moves += 1
@@ -167,6 +195,9 @@ class PairSearch:
             if not pairs:
                 break
             best = self._double(U, na, GUU, M, a, b)
+            alt = self._eject(U, na, GUU, Mr, XU, a, b) if self.eject else None
+            if alt is not None and (best is None or alt[2] < best[2]):
+                best = alt
             if best is None:
                 break
             for r, c in zip(best[0], best[1]):
@@ -174,7 +205,130 @@ class PairSearch:
             moves += 1
         if moves:
             st.stale.update((a, b))
+            if self.Gs is not None:
+                # the kept G follows the layout: rows and columns of the two blocks reordered once
+                at = np.concatenate([np.arange(sa, ea), np.arange(sb, eb)])
+                old = self._pos
+                old[U0] = at                        # where each student sat before the visit
+                src = old[U]
+                self.Gs[at] = self.Gs[src]
+                self.Gs[:, at] = self.Gs[:, src]
         return moves
+
+    def probe(self, pairs: list[tuple[int, int]]) -> np.ndarray:
+        """For class pairs with no class in common: True where a visit may find an improving move
+        (a single swap, a matched double or an ejection double, as visit() searches them), all
+        pairs evaluated together so that numpy's per-call cost is paid once per round rather than
+        once per pair. Needs the kept G. The arithmetic follows visit() (rounded to the grid); a
+        pair flagged here and found quiet by visit() only costs that visit."""
+        st, p = self.st, self.p
+        P = len(pairs)
+        a = np.array([x for x, _ in pairs], dtype=np.int64)
+        b = np.array([y for _, y in pairs], dtype=np.int64)
+        sa, sb = self.starts[a], self.starts[b]
+        na, nb = self.starts[a + 1] - sa, self.starts[b + 1] - sb
+        n = int(max(na.max(), nb.max()))
+        r = np.arange(n)
+        okA, okB = r[None, :] < na[:, None], r[None, :] < nb[:, None]
+        IA = sa[:, None] + np.minimum(r[None, :], na[:, None] - 1)        # layout positions
+        IB = sb[:, None] + np.minimum(r[None, :], nb[:, None] - 1)
+        UA, UB = self.perm[IA], self.perm[IB]
+        Gs, grid = self.Gs, p.grid
+        GAB = Gs[IA[:, :, None], IB[:, None, :]]
+        pi = np.arange(P)[:, None]
+        hA = np.zeros((P, n))
+        hB = np.zeros((P, n))
+        if p.n_cat_cols:
+            dd = (st.Dc[a] - st.Dc[b]) * p.wcat_cols[None, :]
+            hA += dd[pi[:, :, None], p.codes[UA]].sum(axis=2)
+            hB += dd[pi[:, :, None], p.codes[UB]].sum(axis=2)
+        XA, XB = p.X[UA], p.X[UB]
+        if p.X.shape[1]:
+            v = p.wnum[None, :] * (st.Dn[a] - st.Dn[b])
+            hA += (XA * v[:, None, :]).sum(axis=2)
+            hB += (XB * v[:, None, :]).sum(axis=2)
+        dA, dB = self.diag[UA], self.diag[UB]
+        M = 2.0 * (hB[:, None, :] - hA[:, :, None]) + 2.0 * (dA[:, :, None] + dB[:, None, :]) - 4.0 * GAB
+        Mr = np.rint(M / grid)
+        rowok = okA & self.movable[UA]
+        colok = okB & self.movable[UB]
+        if len(p.constrained):
+            ca, cb = p.cidx[UA], p.cidx[UB]
+            rowok &= ~((ca >= 0) & (st.PC[np.maximum(ca, 0), b[:, None]] > 0))
+            colok &= ~((cb >= 0) & (st.PC[np.maximum(cb, 0), a[:, None]] > 0))
+        allowed = rowok[:, :, None] & colok[:, None, :]
+        Mr[~allowed] = np.inf
+        hit = Mr.reshape(P, -1).min(axis=1) < 0
+        rest = np.flatnonzero(~hit)
+        if len(rest):
+            hit[rest] |= self._probe_matched(rest, a, b, sa, sb, Mr, M)
+        rest = np.flatnonzero(~hit)
+        if len(rest) and self.eject and p.X.shape[1]:
+            hit[rest] |= self._probe_eject(rest, a, b, IA, IB, UA, UB, okA, okB, XA, XB, Mr)
+        return hit
+
+    def _probe_matched(self, idx, a, b, sa, sb, Mr, M) -> np.ndarray:
+        """probe(): matched doubles (as _double) of the pairs ``idx``."""
+        parts, owner = [], []
+        for t in idx:
+            m = self._matches(int(a[t]), int(b[t]))
+            if m is not None:
+                parts.append(m[:4])
+                owner.append(np.full(len(m[0]), t))
+        out = np.zeros(len(idx), dtype=bool)
+        if not parts:
+            return out
+        I1, I2, J1, J2 = (np.concatenate(x) for x in zip(*parts))
+        o = np.concatenate(owner)
+        w = self.where
+        P1, P2, Q1, Q2 = w[I1], w[I2], w[J1], w[J2]
+        R1, R2, C1, C2 = P1 - sa[o], P2 - sa[o], Q1 - sb[o], Q2 - sb[o]
+        Gs = self.Gs
+        tot = M[o, R1, C1] + M[o, R2, C2] + 4.0 * (Gs[Q1, Q2] - Gs[P2, Q1] - Gs[P1, Q2] + Gs[P1, P2])
+        good = np.rint(tot / self.p.grid) < 0
+        pos = {int(t): q for q, t in enumerate(idx)}
+        for t in np.unique(o[good]):
+            out[pos[int(t)]] = True
+        return out
+
+    def _probe_eject(self, idx, a, b, IA, IB, UA, UB, okA, okB, XA, XB, Mr) -> np.ndarray:
+        """probe(): ejection doubles (as _eject) of the pairs ``idx``."""
+        p, st = self.p, self.st
+        P = len(idx)
+        a, b, IA, IB, UA, UB = a[idx], b[idx], IA[idx], IB[idx], UA[idx], UB[idx]
+        XA, XB, Mr = XA[idx], XB[idx], Mr[idx]
+        n = IA.shape[1]
+        wn = p.wnum
+        v = wn[None, :] * (st.Dn[a] - st.Dn[b])
+        XwA = XA * wn[None, None, :]
+        linA, linB = 2.0 * (XA * v[:, None, :]).sum(axis=2), 2.0 * (XB * v[:, None, :]).sum(axis=2)
+        sqA, sqB = 2.0 * (XA * XwA).sum(axis=2), 2.0 * (XB * XB * wn[None, None, :]).sum(axis=2)
+        Mn = (linB + sqB)[:, None, :] + (sqA - linA)[:, :, None] - 4.0 * np.einsum("prf,pcf->prc", XwA, XB)
+        fa, fb = self.free[UA] & okA[idx], self.free[UB] & okB[idx]
+        ok = fa[:, :, None] & fb[:, None, :]
+        m = min(EJECT, int(ok.reshape(P, -1).sum(axis=1).min()))
+        if m < 1:
+            return np.zeros(P, dtype=bool)
+        key = np.where(ok, np.rint(Mn / p.grid), np.inf).reshape(P, -1)
+        first = np.argpartition(key, m - 1, axis=1)[:, :m]
+        R1, C1 = first // n, first % n                       # (P, m)
+        pi = np.arange(P)[:, None]
+        PR1, PC1 = IA[pi, R1], IB[pi, C1]                     # layout positions of the first swap
+        Gs, g = self.Gs, p.grid / 4.0
+        u = np.rint((Gs[PR1[:, :, None], IA[:, None, :]] - Gs[IA[:, None, :], PC1[:, :, None]]) / g)
+        u += Mr[pi, R1, C1][:, :, None]
+        w = np.rint((Gs[PC1[:, :, None], IB[:, None, :]] - Gs[PR1[:, :, None], IB[:, None, :]]) / g)
+        pm = np.arange(m)[None, :]
+        u[pi, pm, R1] = np.inf
+        w[pi, pm, C1] = np.inf
+        M32 = np.where(ok, Mr, np.inf).astype(np.float32)
+        u32, w32 = u.astype(np.float32), w.astype(np.float32)
+        best = np.full(P, np.inf, dtype=np.float32)
+        for c0 in range(0, m, EJECT_CHUNK):
+            T = np.add(M32[:, None, :, :], u32[:, c0:c0 + EJECT_CHUNK, :, None])
+            T += w32[:, c0:c0 + EJECT_CHUNK, None, :]
+            best = np.minimum(best, T.reshape(P, -1).min(axis=1))
+        return best < -2
 
     def _h_rows(self, C, X, a: int, b: int) -> np.ndarray:
         """h = F W (D_a - D_b) for students with category codes ``C`` and numeric rows ``X``."""
@@ -202,9 +356,7 @@ class PairSearch:
         g = [sa + r, sb + q - na]
         gs = g[::-1]
         self.perm[g] = self.perm[gs]
-        if self.Gs is not None:
-            self.Gs[g] = self.Gs[gs]
-            self.Gs[:, g] = self.Gs[:, gs]
+        self.where[[i, j]] = g[::-1]
         U[[r, q]] = U[sw]
         GUU[[r, q]] = GUU[sw]
         GUU[:, [r, q]] = GUU[:, sw]
@@ -214,62 +366,126 @@ class PairSearch:
         if XU is not None:
             XU[[r, q]] = XU[sw]
 
+    def _matches(self, a: int, b: int):
+        """Every exchange of two free students of ``a`` with two of ``b`` whose pair keys are equal
+        (same category multiset per key feature): students (I1, I2) leaving a, (J1, J2) leaving
+        b, and a rank (a-pair, then b-pair, in member order) that breaks ties between equal Δ;
+        or None. Distinct keys are matched once; each match gives all its a-pairs × b-pairs."""
+        A1, A2, oa, uka, sta, cna = self._class_keys(a)
+        B1, B2, ob, ukb, stb, cnb = self._class_keys(b)
+        if not len(uka) or not len(ukb):
+            return None
+        j = np.minimum(np.searchsorted(ukb, uka), len(ukb) - 1)
+        i = np.flatnonzero(ukb[j] == uka)
+        if not len(i):
+            return None
+        j = j[i]
+        ca, cb = cna[i], cnb[j]
+        per = ca * cb
+        total = int(per.sum())
+        rep = np.repeat(np.arange(len(i)), per)
+        within = np.arange(total) - np.repeat(np.cumsum(per) - per, per)
+        cbr = cb[rep]
+        qa = oa[sta[i][rep] + within // cbr]
+        qb = ob[stb[j][rep] + within % cbr]
+        return A1[qa], A2[qa], B1[qb], B2[qb], qa * len(B1) + qb
+
     def _double(self, U, na, GUU, M, a, b):
         """Best improving exchange of two students of a with two of b that leaves every count as it
         is: per key feature the two leaving a have the same categories as the two arriving.
-        Returns ((r1, r2), (c1, c2)), positions into U[:na] / U[na:] meaning the swaps
+        Returns ((r1, r2), (c1, c2), Δ), positions into U[:na] / U[na:] meaning the swaps
         U[r1]<->U[na+c1] and U[r2]<->U[na+c2], or None."""
-        p = self.p
-        Sa, xa, ya, ka, _, _, _, _ = self._class_keys(a)
-        Sb, xb, yb, _, order, uk, ustart, ucnt = self._class_keys(b)
-        if not len(ka) or not len(uk):
+        m = self._matches(a, b)
+        if m is None:
             return None
-        idx = np.minimum(np.searchsorted(uk, ka), len(uk) - 1)
-        cnt = np.where(uk[idx] == ka, ucnt[idx], 0)
-        lo = ustart[idx]
-        total = int(cnt.sum())
-        if total == 0:
-            return None
-        qa = np.repeat(np.arange(len(ka)), cnt)
-        qb = order[np.arange(total) + np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)]
-        I1, I2 = Sa[xa[qa]], Sa[ya[qa]]          # students leaving a
-        J1, J2 = Sb[xb[qb]], Sb[yb[qb]]          # students leaving b
         pos = self._pos
         pos[U] = np.arange(len(U))
-        R1, R2, C1, C2 = pos[I1], pos[I2], pos[J1], pos[J2]
+        R1, R2, C1, C2 = (pos[x] for x in m[:4])
         # Δ of (i1<->j1) + (i2<->j2) = M[i1,j1] + M[i2,j2] + 4 (f_j1 - f_i1)W(f_j2 - f_i2)
         tot = M[R1, C1 - na] + M[R2, C2 - na] + 4.0 * (GUU[C1, C2] - GUU[R2, C1] - GUU[R1, C2] + GUU[R1, R2])
-        totr = np.rint(tot / p.grid)
+        totr = np.rint(tot / self.p.grid)
         k = int(np.argmin(totr))
         if not totr[k] < 0:
             return None
-        return (int(R1[k]), int(R2[k])), (int(C1[k] - na), int(C2[k] - na))
+        tie = np.flatnonzero(totr == totr[k])
+        if len(tie) > 1:            # equal Δ: the first a-pair, then b-pair, in member order
+            k = int(tie[np.argmin(m[4][tie])])
+        return (int(R1[k]), int(R2[k])), (int(C1[k] - na), int(C2[k] - na)), float(totr[k])
+
+    def _eject(self, U, na, GUU, Mr, XU, a, b):
+        """Best improving ejection double: the first swap among the EJECT single swaps of free
+        students with the best numeric Δ (counts ignored, so mostly swaps that push a count off
+        its bound), the second any other swap of free students of the two classes. Δ of every
+        combination is M[r1,c1] + M[r2,c2] + 4 (G[q1,q2] - G[r2,q1] - G[r1,q2] + G[r1,r2]), each
+        term rounded to the grid; the minimum is located in float32 (elementwise, the same on
+        every machine) and accepted on its exact float64 value. Same return as _double."""
+        p = self.p
+        nb = len(U) - na
+        if XU is None or na < 2 or nb < 2:
+            return None
+        wn = p.wnum
+        v = wn * (self.st.Dn[a] - self.st.Dn[b])
+        Xw = XU * wn[None, :]
+        lin = 2.0 * (XU * v[None, :]).sum(axis=1)
+        sq2 = 2.0 * (XU * Xw).sum(axis=1)
+        Mn = (lin[na:] + sq2[na:])[None, :] + (sq2[:na] - lin[:na])[:, None]
+        Mn -= 4.0 * np.einsum("if,jf->ij", Xw[:na], XU[na:])
+        fr = self.free[U]
+        ok = fr[:na, None] & fr[None, na:]
+        m = min(EJECT, int(ok.sum()))
+        if m == 0:
+            return None
+        key = np.where(ok, np.rint(Mn / p.grid), np.inf).ravel() * 4096.0 + np.arange(na * nb)
+        first = np.argpartition(key, m - 1)[:m]
+        first = first[np.argsort(key[first])]
+        R1, C1 = first // nb, first % nb
+        Q1 = na + C1
+        g = p.grid / 4.0
+        u = np.rint((GUU[R1, :na] - GUU[:na, Q1].T) / g) + Mr[R1, C1][:, None]
+        w = np.rint((GUU[Q1, na:] - GUU[R1, na:]) / g)
+        u[np.arange(m), R1] = np.inf
+        w[np.arange(m), C1] = np.inf
+        M32 = np.where(ok, Mr, np.inf).astype(np.float32)
+        u32, w32 = u.astype(np.float32), w.astype(np.float32)
+        best, t = np.inf, 0
+        for c0 in range(0, m, EJECT_CHUNK):          # chunks small enough to stay in cache
+            T = np.add(M32[None, :, :], u32[c0:c0 + EJECT_CHUNK, :, None])
+            T += w32[c0:c0 + EJECT_CHUNK, None, :]
+            k = int(np.argmin(T))
+            if T.flat[k] < best:
+                best, t = T.flat[k], c0 + k // (na * nb)
+                rest = k % (na * nb)
+        r2, c2 = divmod(rest, nb)
+        tot = Mr[r2, c2] + u[t, r2] + w[t, c2]          # exact (grid units) for the chosen one
+        if not tot < -2:
+            return None
+        return (int(R1[t]), int(r2)), (int(C1[t]), int(c2)), float(tot)
 
     def _class_keys(self, c: int):
-        """Pair keys of the free members of class ``c`` (cached until the class changes): the
-        members S, pair positions x < y, the keys, their stable sort order, and the distinct keys
-        with where each starts in that order and how often it occurs.
-        A key hashes the per-feature category multisets {c_x, c_y} over the key features."""
+        """Pair keys of the free members of class ``c`` (cached until the class changes): the two
+        members of each pair, the keys' stable sort order, and the distinct keys with where each
+        starts in that order and how often it occurs.
+        A key is s_x + s_y (mod 2^64), s = a student's sum of random 64-bit codes of his category
+        per key feature: equal for two pairs exactly when every key feature's category multiset
+        is equal (up to hash collisions, which only add candidates: Δ is computed exactly)."""
         hit = self._keys.get(c)
         if hit is not None and hit[0] == self.version[c]:
             return hit[1]
-        p = self.p
-        S = np.flatnonzero((self.st.L == c) & self.free)
-        x, y = np.triu_indices(len(S), 1)
-        C = p.codes[S]
-        nc = np.uint64(p.n_cat_cols + 1)
-        key = np.zeros(len(x), dtype=np.uint64)
-        for g in self.key_features:
-            cg = C[:, g].astype(np.uint64)
-            cx, cy = cg[x], cg[y]
-            key += (np.minimum(cx, cy) * nc + np.maximum(cx, cy) + np.uint64(1)) * _HASH[g % len(_HASH)]
+        S = np.sort(self.perm[self.starts[c]:self.starts[c + 1]])
+        S = S[self.free[S]]
+        tri = self._tri.get(len(S))
+        if tri is None:
+            tri = self._tri[len(S)] = np.triu_indices(len(S), 1)
+        x, y = tri
+        sS = self._skey[S]
+        key = sS[x] + sS[y]
         order = np.argsort(key, kind="stable")
         sk = key[order]
         first = np.ones(len(sk), dtype=bool)
         first[1:] = sk[1:] != sk[:-1]
         ustart = np.flatnonzero(first)
         ucnt = np.diff(np.append(ustart, len(sk)))
-        out = (S, x, y, key, order, sk[ustart], ustart, ucnt)
+        out = (S[x], S[y], order, sk[ustart], ustart, ucnt)
         self._keys[c] = (self.version[c], out)
         return out
 

@@ -24,11 +24,16 @@ provable bound.
 Search: a seeded randomised greedy start that respects the hard rules (constrained units first, then
 the rest dealt out stratified by gender / school / 等级), then sweeps over pairs of classes
 (:mod:`pair_exchange`): for two classes every single swap is evaluated at once, the best improving
-one is made, and when none improves, exchanges of two students against two whose categories match
-(so every count stays where it is) are searched. Moves that would break an ``apart`` rule are
-masked out; bound groups move as units, swapping with the same number of single students of
-another class. A class pair that offered nothing is skipped until one of its classes changes;
-the search stops when a sweep changes nothing.
+one is made, and when none improves, exchanges of two students against two are searched: those
+whose categories match (every count stays where it is) and, when pair_exchange.EJECT > 0, up to
+ALL_PAIRS_MAX_K classes with the whole G kept, ejection doubles (a numerically good swap that
+pushes a count off its bound plus a second swap that brings it back). Moves that would break an
+``apart`` rule are masked out; bound groups move as units, swapping with the same number of
+single students of another class. A class pair that offered nothing is skipped until one of its
+classes changes; the search stops when a sweep changes nothing. Up to ALL_PAIRS_MAX_K classes (with the whole G kept) the
+next pairs of a sweep that share no class are probed together (:meth:`PairSearch.probe`) and
+only those with an improving move are visited: the same moves, in the same order, as visiting
+them one by one, at a fraction of numpy's per-call cost for the visits that find nothing.
 
 Reproducibility: all randomness comes from ``np.random.Generator(np.random.PCG64(seed))``; the work
 done is counted, never timed: sweeps until nothing improves, at most ``visit_budget(K)`` class-pair
@@ -43,7 +48,7 @@ from typing import Callable
 
 import numpy as np
 
-from bianban_xl.engine.pair_exchange import PairSearch
+from bianban_xl.engine.pair_exchange import EJECT, PairSearch
 from bianban_xl.model.records import BalanceProblem, Infeasible
 
 MAX_SWEEPS = 60            # class-pair sweeps at most (stops earlier when a sweep moves nobody)
@@ -499,12 +504,16 @@ def _search(st: _State, rng: np.random.Generator, max_sweeps: int, out_of_time,
 
     A pair whose visit found nothing is skipped until one of its two classes changes (version
     counters), so late sweeps only look where something moved. Bound groups get their own
-    exchange pass after each sweep that moved anybody.
+    exchange pass after each sweep that moved anybody. (Over 60 lines: the sweep loop holds the
+    shared work count, quiet stamps and stopping rules that the count repair, the probed batches
+    and the group pass all update.)
     """
     p = st.p
     if p.k < 2:
         return 0
     ps = PairSearch(st)
+    batched = p.k <= ALL_PAIRS_MAX_K and ps.Gs is not None
+    ps.eject = batched and EJECT > 0
     version = ps.version                      # per class, bumped by every move into or out of it
     quiet: dict[tuple[int, int], tuple[int, int]] = {}
     groups_done = False                       # bound groups tried since the last change?
@@ -525,19 +534,37 @@ def _search(st: _State, rng: np.random.Generator, max_sweeps: int, out_of_time,
                     if ps.visit(a, b):
                         moved += 1
                         groups_done = False
-        for step, (a, b) in enumerate(_class_pairs(st, rng)):
-            stamp = (int(version[a]), int(version[b]))
-            if quiet.get((a, b)) == stamp:
-                continue
-            if visits >= budget:
+        order = _class_pairs(st, rng)
+        q = 0
+        while q < len(order) and visits < budget:
+            # the next pairs in the sweep's order that are still to look at and share no class
+            # (visiting one cannot change another's result, so probing them together first
+            # gives exactly what visiting them one by one would)
+            todo: list[tuple[int, int]] = []
+            used: set[int] = set()
+            while q < len(order) and visits + len(todo) < budget:
+                a, b = order[q]
+                if a in used or b in used:
+                    break
+                if quiet.get((a, b)) == (int(version[a]), int(version[b])):
+                    q += 1
+                    continue
+                if todo and not batched:
+                    break
+                todo.append((a, b))
+                used.update((a, b))
+                q += 1
+            if not todo:
                 break
-            visits += 1
-            if ps.visit(a, b):
-                moved += 1
-                groups_done = False
-            else:
-                quiet[(a, b)] = stamp
-            if step % 64 == 63 and out_of_time():
+            visits += len(todo)
+            hit = ps.probe(todo) if len(todo) > 1 else np.ones(1, dtype=bool)
+            for (a, b), h in zip(todo, hit):
+                if h and ps.visit(a, b):
+                    moved += 1
+                    groups_done = False
+                else:
+                    quiet[(a, b)] = (int(version[a]), int(version[b]))
+            if out_of_time():
                 return visits
         if progress is not None:
             progress(min(0.95, max((sweep + 1) / max_sweeps, visits / budget)))
