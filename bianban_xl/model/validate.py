@@ -132,22 +132,8 @@ def read_params(book: RawBook, report: Report) -> tuple[Params | None, dict[str,
     def cell_of(key):
         return found.get(key, (None, None))
 
-    ok = True
-    r, v = cell_of(S.P_CLASSES)
-    n_classes = 0
-    if r is None:
-        report.error(name, f"缺少参数“{S.P_CLASSES}”。", f"请在“{name}”中加一行：{S.P_CLASSES} | 班级个数（如 12）。")
-        ok = False
-    else:
-        num = _number(v)
-        if _blank(v):
-            report.error(name, f"“{S.P_CLASSES}”没有填写。", "请填写要编的班级个数，如 12。", row=r, col=2)
-            ok = False
-        elif num is None or not float(num).is_integer() or num < 1:
-            report.error(name, f"“{S.P_CLASSES}”应为不小于 1 的整数，现在是“{_text(v)}”。", "请填写班级个数，如 12。", row=r, col=2)
-            ok = False
-        else:
-            n_classes = int(num)
+    n_classes = _classes_param(name, *cell_of(S.P_CLASSES), report)
+    ok = n_classes > 0
     cap = _int_param(name, S.P_CAP, *cell_of(S.P_CAP), 1, None, "正整数",
                      "请填写每班最多人数（小学 45，初中 50），或留空使用默认 50。", report)
     seed = _int_param(name, S.P_SEED, *cell_of(S.P_SEED), 0, 2 ** 63, "非负整数",
@@ -206,6 +192,21 @@ def _param_cells(name: str, sh: RawSheet, report: Report) -> dict[str, tuple[int
             continue
         found[canon] = (r, sh.cell(r, c0 + 1))
     return found
+
+
+def _classes_param(name: str, r: int | None, v, report: Report) -> int:
+    """班级数, a required whole number from 1; 0 (reported) when missing, blank or wrong."""
+    if r is None:
+        report.error(name, f"缺少参数“{S.P_CLASSES}”。", f"请在“{name}”中加一行：{S.P_CLASSES} | 班级个数（如 12）。")
+        return 0
+    num = _number(v)
+    if _blank(v):
+        report.error(name, f"“{S.P_CLASSES}”没有填写。", "请填写要编的班级个数，如 12。", row=r, col=2)
+        return 0
+    if num is None or not float(num).is_integer() or num < 1:
+        report.error(name, f"“{S.P_CLASSES}”应为不小于 1 的整数，现在是“{_text(v)}”。", "请填写班级个数，如 12。", row=r, col=2)
+        return 0
+    return int(num)
 
 
 def _int_param(name: str, key: str, r: int | None, v, lo: int, hi: int | None, kind: str, fix: str,
@@ -579,27 +580,8 @@ def read_twins(book: RawBook, students: list[Student], report: Report) -> list[T
             else:
                 report.error(name, f"要求“{mode_raw}”无法识别。", "请填写“同班”或“分开”。", row=r, col=col)
             continue
-        idx = None
-        if sid:
-            idx = by_id.get(sid)
-            if idx is None:
-                report.error(name, f"编号“{sid}”在“{S.SHEET_ROSTER}”中找不到。", "请核对编号，使之与学生名单一致。", row=r, col=cols.get(S.T_ID))
-                continue
-            if nm and normalize_name(nm) != normalize_name(students[idx].name):
-                report.error(name, f"编号“{sid}”在学生名单中是“{students[idx].name}”，这里写的是“{nm}”。", "请核对编号与姓名。", row=r, col=cols.get(S.T_NAME))
-                continue
-        elif nm:
-            hits = by_name.get(normalize_name(nm), [])
-            if not hits:
-                report.error(name, f"学生“{nm}”在“{S.SHEET_ROSTER}”中找不到。", "请核对姓名，或改填编号。", row=r, col=cols.get(S.T_NAME))
-                continue
-            if len(hits) > 1:
-                rows = "、".join(str(students[i].row) for i in hits)
-                report.error(name, f"学生名单中有 {len(hits)} 个“{nm}”（第{rows}行），无法确定是哪一个。", "请填写“编号”来指明。", row=r, col=cols.get(S.T_NAME))
-                continue
-            idx = hits[0]
-        else:
-            report.error(name, "这一行没有“编号”也没有“姓名”。", "请填写学生的编号或姓名。", row=r)
+        idx = _twin_student(name, r, cols, sid, nm, students, by_id, by_name, report)
+        if idx is None:
             continue
         g = groups.setdefault(gid, TwinGroup(gid=gid, members=[], mode=mode, rows=[]))
         modes.setdefault(gid, {}).setdefault(mode, r)
@@ -608,6 +590,40 @@ def read_twins(book: RawBook, students: list[Student], report: Report) -> list[T
             continue
         g.members.append(idx)
         g.rows.append(r)
+    return _twin_groups_checked(name, groups, modes, students, report)
+
+
+def _twin_student(name: str, r: int, cols: dict[str, int], sid: str, nm: str, students: list[Student],
+                  by_id: dict[str, int], by_name: dict[str, list[int]], report: Report) -> int | None:
+    """The roster index of the student a 双胞胎 row names (by 编号, else by 姓名), or None (reported)."""
+    if sid:
+        idx = by_id.get(sid)
+        if idx is None:
+            report.error(name, f"编号“{sid}”在“{S.SHEET_ROSTER}”中找不到。", "请核对编号，使之与学生名单一致。", row=r, col=cols.get(S.T_ID))
+            return None
+        if nm and normalize_name(nm) != normalize_name(students[idx].name):
+            report.error(name, f"编号“{sid}”在学生名单中是“{students[idx].name}”，这里写的是“{nm}”。", "请核对编号与姓名。", row=r, col=cols.get(S.T_NAME))
+            return None
+    elif nm:
+        hits = by_name.get(normalize_name(nm), [])
+        if not hits:
+            report.error(name, f"学生“{nm}”在“{S.SHEET_ROSTER}”中找不到。", "请核对姓名，或改填编号。", row=r, col=cols.get(S.T_NAME))
+            return None
+        if len(hits) > 1:
+            rows = "、".join(str(students[i].row) for i in hits)
+            report.error(name, f"学生名单中有 {len(hits)} 个“{nm}”（第{rows}行），无法确定是哪一个。", "请填写“编号”来指明。", row=r, col=cols.get(S.T_NAME))
+            return None
+        idx = hits[0]
+    else:
+        report.error(name, "这一行没有“编号”也没有“姓名”。", "请填写学生的编号或姓名。", row=r)
+        return None
+    return idx
+
+
+def _twin_groups_checked(name: str, groups: dict[str, TwinGroup], modes: dict[str, dict[str, int]],
+                         students: list[Student], report: Report) -> list[TwinGroup]:
+    """The groups that hold: not both 同班 and 分开, at least two students; contradictions between
+    groups sharing a student reported."""
     out = []
     for gid, g in groups.items():
         if len(modes[gid]) > 1:
