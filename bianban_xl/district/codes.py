@@ -21,24 +21,32 @@ def school_key(name: str) -> str:
     return re.sub(r"[\s\u3000]+", "", name or "")
 
 
-_key = school_key
+
+def find_table(book: RawBook, required: tuple[tuple[str, ...], ...], optional: tuple[tuple[str, ...], ...] = ()):
+    """The first sheet (in workbook order) with a header row among its first 10 rows holding one
+    name of each ``required`` set: (sheet, header row, [0-based column per required set],
+    [0-based column or None per optional set]); None when no sheet has such a row."""
+    for sheet in (book.sheets[n] for n in book.order):
+        for r, row in enumerate(sheet.rows[:10], start=1):
+            cells = [text(v) for v in row]
+            found = [next((i for i, c in enumerate(cells) if c in heads), None) for heads in required]
+            if None in found:
+                continue
+            return sheet, r, found, [next((i for i, c in enumerate(cells) if c in heads), None) for heads in optional]
+    return None
 
 
 def read_reported_codes(book: RawBook) -> dict[str, tuple[str, str, int]]:
     """{school key: (school as written, code, row)} from the first sheet with 学校 and 核验码 columns."""
-    for sheet in (book.sheets[n] for n in book.order):
-        for r, row in enumerate(sheet.rows[:10], start=1):
-            cells = [text(v) for v in row]
-            sc = next((i for i, c in enumerate(cells) if c in _SCHOOL_HEADS), None)
-            cc = next((i for i, c in enumerate(cells) if c in _CODE_HEADS), None)
-            if sc is None or cc is None:
-                continue
-            out: dict[str, tuple[str, str, int]] = {}
-            for rr in range(r + 1, sheet.n_rows + 1):
-                school, code = text(sheet.cell(rr, sc + 1)), text(sheet.cell(rr, cc + 1))
-                if school or code:
-                    out[_key(school)] = (school, normalize_code(code), rr)
-            return out
+    table = find_table(book, (_SCHOOL_HEADS, _CODE_HEADS))
+    if table is not None:
+        sheet, r, (sc, cc), _ = table
+        out: dict[str, tuple[str, str, int]] = {}
+        for rr in range(r + 1, sheet.n_rows + 1):
+            school, code = text(sheet.cell(rr, sc + 1)), text(sheet.cell(rr, cc + 1))
+            if school or code:
+                out[school_key(school)] = (school, normalize_code(code), rr)
+        return out
     fail(Path(book.source).name, "找不到“学校 | 核验码”表头。",
          "请在第一行写表头：学校、核验码，每所学校一行，填签字页上的结果核验码（如 7KQM-2XHD-95RT）。")
 
@@ -49,7 +57,7 @@ def compare_codes(checks: list, reported: dict[str, tuple[str, str, int]], codes
     reported nothing, and reported schools without a file. Returns checks for the latter."""
     seen: set[str] = set()
     for c in checks:
-        keys = [k for k in (_key(c.school), _key(Path(c.relative).stem)) if k]
+        keys = [k for k in (school_key(c.school), school_key(Path(c.relative).stem)) if k]
         hit = next((k for k in keys if k in reported), None)
         if not getattr(c, "code", ""):
             continue                                 # not a result book: already flagged

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bianban_xl.district.codes import school_key
+from bianban_xl.district.codes import find_table, school_key
 from bianban_xl.model.problems import fail, Report, UserError
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.onsite.state import parse_called_digits, text
@@ -36,15 +36,10 @@ def read_school_seeds(book: RawBook) -> dict[str, SchoolSeed]:
     rows. Raises UserError naming sheet and row for a seed that is not a whole number in range, a
     school listed twice, or a table without those headers."""
     name = Path(book.source).name
-    for sheet in (book.sheets[n] for n in book.order):
-        for r, row in enumerate(sheet.rows[:10], start=1):
-            cells = [text(v) for v in row]
-            sc = next((i for i, c in enumerate(cells) if c in _SCHOOL_HEADS), None)
-            kc = next((i for i, c in enumerate(cells) if c in _SEED_HEADS), None)
-            if sc is None or kc is None:
-                continue
-            oc = next((i for i, c in enumerate(cells) if c in _SOURCE_HEADS), None)
-            return _rows(sheet, r, sc, kc, oc)
+    table = find_table(book, (_SCHOOL_HEADS, _SEED_HEADS), (_SOURCE_HEADS,))
+    if table is not None:
+        sheet, r, (sc, kc), (oc,) = table
+        return _rows(sheet, r, sc, kc, oc)
     fail(name, "种子表中找不到“学校 | 随机种子”表头。",
          "请在第一行写表头：学校、随机种子（可再加一列 种子来源），每所学校一行，填现场报出的数字。")
 
