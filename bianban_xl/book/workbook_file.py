@@ -151,13 +151,7 @@ def render_sheet(wb: Workbook, spec: SheetSpec, index: int | None = None):
                 if template is not None:      # copying the style array is ~20x faster than re-styling
                     cell._style = copy(template)
                     continue
-                cell.font = link_font(st["font"]) if is_link else st["font"]
-                if "fill" in st:
-                    cell.fill = st["fill"]
-                if "align" in st:
-                    cell.alignment = st["align"]
-                if st.get("border"):
-                    cell.border = BORDER
+                _style_cell(cell, st, link_font(st["font"]) if is_link else st["font"])
                 if decimals:
                     cell.number_format = "0.00"
                 styled[key] = copy(cell._style)
@@ -192,6 +186,17 @@ def render_sheet(wb: Workbook, spec: SheetSpec, index: int | None = None):
     return ws
 
 
+def _style_cell(cell, st: dict, font: Font) -> None:
+    """One of STYLES on an openpyxl cell: font, and fill, alignment and border where the style has them."""
+    cell.font = font
+    if "fill" in st:
+        cell.fill = st["fill"]
+    if "align" in st:
+        cell.alignment = st["align"]
+    if st.get("border"):
+        cell.border = BORDER
+
+
 def column_widths(ws) -> dict[int, float]:
     """1-based column -> width (characters) of the columns the sheet sets (a <col> may span several)."""
     out: dict[int, float] = {}
@@ -217,13 +222,7 @@ def append_record_rows(ws, rows: list[list]) -> None:
             put_value(cell, v)
             if not st:
                 continue
-            cell.font = st["font"]
-            if "fill" in st:
-                cell.fill = st["fill"]
-            if "align" in st:
-                cell.alignment = st["align"]
-            if st.get("border"):
-                cell.border = BORDER
+            _style_cell(cell, st, st["font"])
         height = record_row_height(values, widths)
         if height:
             ws.row_dimensions[r].height = height
