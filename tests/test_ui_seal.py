@@ -37,8 +37,11 @@ def client(folder):
 
 def step(client, name: str, timeout: float = 120, **form) -> dict:
     """POST a step and wait for its job; the job's JSON (or the refusal's JSON)."""
-    r = client.post(f"/api/step/{name}?t={TOKEN}", data=form)
-    j = r.get_json()
+    return _finished(client, client.post(f"/api/step/{name}?t={TOKEN}", data=form).get_json(), timeout)
+
+
+def _finished(client, j: dict, timeout: float) -> dict:
+    """The job's final JSON once it is done (or ``j`` itself when the request was refused)."""
     if "job" not in j:
         return j
     end = time.monotonic() + timeout
@@ -177,16 +180,7 @@ def test_forced_reassign_of_a_sealed_drawn_book_asks_for_the_digits(client, fold
 
 
 def district(client, name: str, timeout: float = 180, **form) -> dict:
-    j = client.post(f"/api/district/{name}?t={TOKEN}", data=form).get_json()
-    if "job" not in j:
-        return j
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        jj = client.get(f"/api/job/{j['job']}?t={TOKEN}").get_json()
-        if jj["done"]:
-            return jj
-        time.sleep(0.05)
-    raise AssertionError("job did not finish")
+    return _finished(client, client.post(f"/api/district/{name}?t={TOKEN}", data=form).get_json(), timeout)
 
 
 def test_batch_with_a_seeds_table(client, folder, tmp_path):
