@@ -13,7 +13,7 @@ import numpy as np
 from bianban_xl.book.apply import apply_update_file
 from bianban_xl.book import read as book_read
 from bianban_xl.book.files import WORKBOOK_SUFFIXES, backup_copy, output_lock, plan_output
-from bianban_xl.book.new_book import write_new_book
+from bianban_xl.book.openpyxl_path import write_new_book
 from bianban_xl.model import schema as S
 from bianban_xl.model.problems import Report, UserError, fail
 from bianban_xl.model.raw_book import RawBook
