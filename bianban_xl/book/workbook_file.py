@@ -20,7 +20,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from bianban_xl.book.files import write_atomic
 from bianban_xl.book import xlsx_styles as xs
 from bianban_xl.book.package import NotAWorkbook, inspect_package
-from bianban_xl.book.xlsx_styles import FONT_NAME, LINK_COLOR
+from bianban_xl.book.xlsx_styles import FONT_NAME, LINK_COLOR  # noqa: F401 — FONT_NAME: for the openpyxl writers
 from bianban_xl.model.problems import Report
 from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.sheet_model import (FORMULA, LINK, TEXT, ChartSpec, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE,
