@@ -1,7 +1,7 @@
 """`bianban assign` loads what assigning needs, not the browser page (Flask, waitress), the
 installer builder, the district tools or pypinyin: each costs ≈ 0.1 s on every run (speed targets
 in docs/benchmarks.md). Nor openpyxl (≈ 0.2 s) when the zip reader and writer handle the workbook:
-the registrar's .xlsx, and `check` and `verify` on it and on the result. Checked in a fresh
+the registrar's .xlsx, and `check`, `seal`, `verify` and `report` on it and on the result. Checked in a fresh
 interpreter that runs a real assign."""
 from __future__ import annotations
 
@@ -42,11 +42,12 @@ def test_assign_loads_only_what_it_needs(tmp_path):
     assert not _hits(loaded, NOT_FOR_ASSIGN + ("openpyxl",)), _hits(loaded, NOT_FOR_ASSIGN + ("openpyxl",))
 
 
-def test_check_and_verify_load_no_openpyxl(tmp_path):
+def test_check_seal_assign_and_verify_load_no_openpyxl(tmp_path):
     src = write_book(tmp_path / "输入.xlsx")
-    out = tmp_path / "结果.xlsx"
-    for args, code in ((["check", str(src)], 0), (["assign", str(src), "-o", str(out), "--seed", "5"], 0),
-                       (["verify", str(out)], 0)):
+    sealed, out = tmp_path / "封存.xlsx", tmp_path / "结果.xlsx"
+    for args, code in ((["check", str(src)], 0), (["seal", str(src), "-o", str(sealed)], 0),
+                       (["assign", str(sealed), "-o", str(out), "--seed", "5"], 0), (["verify", str(out)], 0),
+                       (["report", str(out), "-o", str(tmp_path / "上报.xlsx")], 0)):
         loaded = _loaded_after(f"from bianban_xl.cli.main import main\nassert main({args!r}) == {code}")
         assert "bianban_xl.book.xlsx_read" in loaded, args
         assert not _hits(loaded, ("openpyxl", "bianban_xl.book.workbook_file")), (args, _hits(loaded, ("openpyxl",)))

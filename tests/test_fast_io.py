@@ -245,3 +245,30 @@ def test_cached_pinyin_equals_pypinyin():
               "银行行长", "·", "", "  ", "王-小明", "ＡＢＣ", "李\u3000雷", "覃重重", "了了", "的的确确", "张偉"]
     for n in [s.name for s in r.students] + [row[1] for row in student_rows(300, seed=5)] + tricky:
         assert names.lazy_pinyin(n) == reference(n, style=Style.NORMAL, errors="default"), n
+
+
+def test_seal_takes_the_fast_path_with_the_same_result(tmp_path, monkeypatch):
+    """数据封存 on a registrar's input (new sheet; its log row has no 编班记录 to go to yet, on either
+    path) is written by the zip path, equal to the openpyxl path's; a second seal replaces the
+    sheet, which the openpyxl path does."""
+    src = write_book(tmp_path / "in.xlsx")
+    results = []
+    for fast in (False, True):
+        monkeypatch.setattr(service, "FAST_IO", fast)
+        calls = []
+        real = apply_mod.apply_update
+        monkeypatch.setattr(apply_mod, "apply_update", lambda *a, real=real: calls.append(real(*a) == apply_mod.FAST) or calls[-1])
+        out = tmp_path / f"sealed_{fast}.xlsx"
+        service.seal_file(src, out)
+        results.append(out)
+        assert calls == [fast]
+        monkeypatch.setattr(apply_mod, "apply_update", real)
+    assert_same_workbooks(*results)
+    calls = []
+    real = apply_mod.apply_update
+    monkeypatch.setattr(apply_mod, "apply_update", lambda *a: calls.append(real(*a) == apply_mod.FAST) or calls[-1])
+    service.seal_file(results[1], tmp_path / "again.xlsx")
+    assert calls == [False]
+    r1, _, _ = service.assign_file(results[0], tmp_path / "a1.xlsx", seed=4)
+    r2, _, _ = service.assign_file(results[1], tmp_path / "a2.xlsx", seed=4)
+    assert r1.result_fp == r2.result_fp and r1.input_fp == r2.input_fp

@@ -24,6 +24,7 @@ from bianban_xl.book.xlsx_read import NS_PKG, NS_R, REL_WS, FastUnsupported, Zip
 from bianban_xl.book.xlsx_styles import BORDER, FONT_NAME, STYLES, FontSpec, style_xml
 from bianban_xl.book.xlsx_values import (BUILTIN_IDS, ILLEGAL_CHARACTERS_RE, builtin_format, format_for, is_date_format,
                                          quote_sheetname, to_serial)
+from bianban_xl.model import schema as S
 from bianban_xl.model.cellref import column_index as _col_index, column_letter
 from bianban_xl.model.sheet_model import (BookUpdate, Formula, Link, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE,
                                           MARGIN_TOP, SheetSpec)
@@ -524,12 +525,15 @@ def write_fast(zb: ZipBook, target: str | os.PathLike, update: BookUpdate) -> No
     sheets patched (``update.cells``; ``update.headers`` bold in their left neighbour's font name
     and fill, as ``book.apply_openpyxl.apply_to_workbook`` does), the new sheets rendered, styles, workbook,
     rels and content types extended. Raises FastUnsupported, before anything is written, for an
-    update the fast path does not do (sheets to drop or replace, record rows, protection, links)."""
+    update the fast path does not do (sheets to drop or replace, rows for an existing 编班记录, protection,
+    links)."""
     target = Path(target)
     if target.suffix.lower() != zb.path.suffix.lower():
         raise FastUnsupported("suffix changes")
-    if any(n in zb.sheet_part for n in update.drop) or update.record_rows or update.protect:
+    if any(n in zb.sheet_part for n in update.drop) or update.protect:
         raise FastUnsupported("update kind")
+    if update.record_rows and (S.SHEET_RECORD in zb.sheet_part or any(sp.name == S.SHEET_RECORD for sp in update.sheets)):
+        raise FastUnsupported("record rows")      # with no 编班记录 to go to they are dropped, as openpyxl's path does
     if any(sp.name in zb.sheet_part for sp in update.sheets):
         raise FastUnsupported("sheet exists")
     if not zb.referenced:
