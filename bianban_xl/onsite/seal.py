@@ -62,7 +62,8 @@ def plan_seal(book: RawBook) -> BookUpdate:
     old = read_seal(book)
     if old is not None and old.get(K_CODE) == code:
         return BookUpdate(messages=[
-            f"数据已于 {old.get(K_TIME, '')} 封存，输入核验码 {code} 没有变化：已签字的封存单仍然有效，没有重新封存。",
+            f"数据已于 {old.get(K_TIME, '')} 封存，输入核验码没有变化：已签字的封存单仍然有效，没有重新封存。",
+            f"{K_CODE}：{code}",
             f"如需再打印，请直接打印“{SHEET_SEAL}”工作表。"])
     stamp = now()
     params = roster.params
