@@ -5,6 +5,7 @@ put together.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -13,7 +14,8 @@ import numpy as np
 from bianban_xl.book.apply import apply_update_file
 from bianban_xl.book import read as book_read
 from bianban_xl.book.files import WORKBOOK_SUFFIXES, backup_copy, output_lock, plan_output
-from bianban_xl.book.new_book import write_new_book
+from bianban_xl.book.openpyxl_path import write_new_book
+from bianban_xl.book.xlsx_read import ZipBook
 from bianban_xl.model import schema as S
 from bianban_xl.model.problems import Report, UserError, fail
 from bianban_xl.model.raw_book import RawBook
@@ -28,7 +30,7 @@ from bianban_xl.reports.result_sheets import summary_sheet
 from bianban_xl.verify import verify_book
 
 __all__ = ["AssignResult", "VerifyResult", "plan_assignment", "assign_update", "previous_result_sheets", "verify_book",
-           "check_book", "read_book", "check_file", "assign_file", "verify_file",
+           "check_book", "read_book", "read_file", "ReadFile", "check_file", "assign_file", "verify_file",
            "plan_teams", "check_can_draw", "plan_draw", "plan_public", "plan_lock", "plan_late",
            "teachers_file", "draw_file", "public_file", "lock_file", "late_file", "book_state", "certificate_spec",
            "plan_seal", "seal_file"]
@@ -67,19 +69,54 @@ def check_file(path: str | Path) -> tuple[Roster | None, Report]:
     return check_book(read_book(path))
 
 
+@dataclass(frozen=True)
+class ReadFile:
+    """A workbook file as read (RawBook, and its parts when the zip reader read it) with the file's
+    identity at that moment, so a later step on the same file can skip reading it again."""
+    path: Path
+    book: RawBook
+    zb: ZipBook | None
+    stamp: tuple
+
+    def current(self) -> bool:
+        """Whether the file is still the one read (same inode, size, modification and change time)."""
+        try:
+            return _stamp(self.path) == self.stamp
+        except OSError:
+            return False
+
+
+def _stamp(p: Path) -> tuple:
+    st = p.stat()
+    return st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+def read_file(path: str | Path) -> ReadFile:
+    """The workbook at ``path`` as ``assign_file`` reads it (raises UserError as read_book does)."""
+    src = Path(path)
+    before = _stamp(src) if src.is_file() else None
+    book, zb = _read_for_assign(src)
+    return ReadFile(src, book, zb, before if before is not None and _stamp(src) == before else ())
+
+
 def assign_file(path: str | Path, out: str | Path | None = None, seed: int | None = None,
                 progress: Progress = None, seed_source: str | None = None,
                 force_reason: str | None = None, overwrite: bool = False,
-                computer_seed: bool = False) -> tuple[AssignResult, Path, Path | None]:
+                computer_seed: bool = False, read: ReadFile | None = None) -> tuple[AssignResult, Path, Path | None]:
     """Validate, balance and write. Without ``out`` the input is updated after a backup copy; an
     existing ``out`` is replaced only with ``overwrite`` (after a backup). The target's lock file is
-    held from the first read to the last write (book.files). Returns (result, written path, backup
-    path or None). Raises UserError with nothing written."""
+    held from the first read to the last write (book.files); ``read``, the same file read before
+    (``read_file``: the terminal asks for a seed when the book is sealed), is used instead of
+    reading it again when, under the lock, the file is still the one read. Returns (result, written
+    path, backup path or None). Raises UserError with nothing written."""
     src = Path(path)
     _readable_workbook(src)
     target, back_up = plan_output(src, out, overwrite)
     with output_lock(target):
-        book, zb = _read_for_assign(src)
+        if read is not None and read.path == src and read.stamp and read.current():
+            book, zb = read.book, read.zb
+        else:
+            book, zb = _read_for_assign(src)
         result = plan_assignment(book, seed=seed, progress=progress, seed_source=seed_source, force_reason=force_reason,
                                  in_place=target == src, computer_seed=computer_seed)
         backup = backup_copy(target) if back_up else None

@@ -4,7 +4,8 @@ and each layer imports only the layers below it.
 One stated exception to "imports at module top": a shell may name the module that implements each
 of its commands in a module-level table ``COMMANDS = {"command": "bianban_xl.x.y:function"}`` and
 import only the one it runs (cli/main.py: `bianban assign` must not load the browser UI, the
-installer builder or the district tools). Each entry counts here as an import at the top of the
+installer builder or the district tools); so does book/openpyxl_path.py for the openpyxl modules
+(read, write, new book), taken only when the zip reader and writer do not handle a workbook. Each entry counts here as an import at the top of the
 module holding the table, so the layer and circle rules apply to it as to an import statement; and
 no module imports by name (importlib.import_module, __import__) without such a table."""
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """`bianban assign` loads what assigning needs, not the browser page (Flask, waitress), the
 installer builder, the district tools or pypinyin: each costs ≈ 0.1 s on every run (speed targets
-in docs/benchmarks.md). Checked in a fresh interpreter that runs a real assign."""
+in docs/benchmarks.md). Nor openpyxl (≈ 0.2 s) when the zip reader and writer handle the workbook:
+the registrar's .xlsx, and `check` and `verify` on it and on the result. Checked in a fresh
+interpreter that runs a real assign."""
 from __future__ import annotations
 
 import subprocess
@@ -36,7 +38,28 @@ def test_assign_loads_only_what_it_needs(tmp_path):
     loaded = _loaded_after(f"from bianban_xl.cli.main import main\n"
                            f"assert main(['assign', {str(src)!r}, '-o', {str(tmp_path / '结果.xlsx')!r}, '--seed', '5']) == 0")
     assert "bianban_xl.cli.cmd_steps" in loaded and "bianban_xl.engine.solve" in loaded     # it did run
-    assert not _hits(loaded, NOT_FOR_ASSIGN), _hits(loaded, NOT_FOR_ASSIGN)
+    assert "bianban_xl.book.xlsx_fast" in loaded
+    assert not _hits(loaded, NOT_FOR_ASSIGN + ("openpyxl",)), _hits(loaded, NOT_FOR_ASSIGN + ("openpyxl",))
+
+
+def test_check_and_verify_load_no_openpyxl(tmp_path):
+    src = write_book(tmp_path / "输入.xlsx")
+    out = tmp_path / "结果.xlsx"
+    for args, code in ((["check", str(src)], 0), (["assign", str(src), "-o", str(out), "--seed", "5"], 0),
+                       (["verify", str(out)], 0)):
+        loaded = _loaded_after(f"from bianban_xl.cli.main import main\nassert main({args!r}) == {code}")
+        assert "bianban_xl.book.xlsx_read" in loaded, args
+        assert not _hits(loaded, ("openpyxl", "bianban_xl.book.workbook_file")), (args, _hits(loaded, ("openpyxl",)))
+
+
+def test_the_openpyxl_path_still_loads_it_when_taken(tmp_path):
+    """A re-run replaces the result sheets: the fast writer leaves that to openpyxl, loaded then."""
+    src = write_book(tmp_path / "输入.xlsx")
+    first, again = tmp_path / "一.xlsx", tmp_path / "二.xlsx"
+    loaded = _loaded_after(f"from bianban_xl.cli.main import main\n"
+                           f"assert main(['assign', {str(src)!r}, '-o', {str(first)!r}, '--seed', '5']) == 0\n"
+                           f"assert main(['assign', {str(first)!r}, '-o', {str(again)!r}, '--seed', '5']) == 0")
+    assert "openpyxl" in loaded and "bianban_xl.book.apply_openpyxl" in loaded
 
 
 def test_ui_command_still_loads_the_server():

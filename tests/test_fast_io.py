@@ -3,9 +3,11 @@ RawBook as ``read_raw`` and a result workbook equal, cell by cell and setting by
 the openpyxl path (``render_sheet`` + ``save``) writes."""
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 from openpyxl import load_workbook
@@ -39,7 +41,7 @@ def _norm(v):
 
 
 def _sheet_picture(ws):
-    cells = {(c.row, c.column): (_norm(c.value), _style(c)) for row in ws.iter_rows() for c in row
+    cells = {(c.row, c.column): (_norm(c.value), c.data_type, _style(c)) for row in ws.iter_rows() for c in row
              if c.value is not None or c.has_style}
     charts = []
     for ch in ws._charts:
@@ -68,6 +70,48 @@ def _sheet_picture(ws):
     }
 
 
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_CHART = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+
+
+def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, str]:
+    """rId -> part name of the relationships of ``part``."""
+    folder, name = posixpath.split(part)
+    rels = f"{folder}/_rels/{name}.rels"
+    if rels not in zf.namelist():
+        return {}
+    out = {}
+    for r in ET.fromstring(zf.read(rels)):
+        t = r.get("Target")
+        out[r.get("Id")] = t[1:] if t.startswith("/") else posixpath.normpath(posixpath.join(folder, t))
+    return out
+
+
+def chart_parts(path: Path) -> dict[str, list[tuple[str, str]]]:
+    """sheet name -> [(drawing anchor XML, chart XML)] in drawing order, canonical XML read from the
+    package (workbook -> sheet -> drawing -> chart relationships), whichever writer wrote them."""
+    out = {}
+    with zipfile.ZipFile(path) as zf:
+        wb_rels = _rels(zf, "xl/workbook.xml")
+        for sh in ET.fromstring(zf.read("xl/workbook.xml")).iter(_MAIN + "sheet"):
+            sheet = wb_rels[sh.get(_R + "id")]
+            for draw in _rels(zf, sheet).values():
+                if "/drawings/" not in draw or not draw.endswith(".xml"):
+                    continue
+                charts = _rels(zf, draw)
+                for anchor in ET.fromstring(zf.read(draw)):
+                    ref = next(anchor.iter(_CHART + "chart")).get(_R + "id")
+                    xml = ET.canonicalize(zf.read(charts[ref]).decode("utf-8"))
+                    out.setdefault(sh.get("name"), []).append((ET.canonicalize(ET.tostring(anchor, "unicode")), xml))
+    return out
+
+
+def series_refs(chart_xml: str) -> list[str]:
+    """Every <c:f> of a chart (series titles, categories, values), in document order."""
+    return [f.text for f in ET.fromstring(chart_xml).iter(_CHART + "f")]
+
+
 def assert_same_workbooks(a: Path, b: Path):
     wa, wb = load_workbook(a), load_workbook(b)
     assert wa.sheetnames == wb.sheetnames
@@ -75,6 +119,13 @@ def assert_same_workbooks(a: Path, b: Path):
         pa, pb = _sheet_picture(wa[name]), _sheet_picture(wb[name])
         for k in pa:
             assert pa[k] == pb[k], (name, k)
+    assert sorted((n, str(d.value)) for n, d in wa.defined_names.items()) == sorted(
+        (n, str(d.value)) for n, d in wb.defined_names.items())
+    assert [(ws.title, sorted((n, str(d.value)) for n, d in ws.defined_names.items())) for ws in wa] == [
+        (ws.title, sorted((n, str(d.value)) for n, d in ws.defined_names.items())) for ws in wb]
+    ca, cb = chart_parts(a), chart_parts(b)
+    assert ca == cb
+    return ca
 
 
 def _both(src: Path, tmp_path: Path, monkeypatch, seed=7):
@@ -125,7 +176,14 @@ def test_synth_school_same_as_openpyxl_path(tmp_path, monkeypatch):
     save_atomic(fill_input_workbook(r, r.params), src)
     slow, fast, calls = _both(src, tmp_path, monkeypatch)
     assert calls == [True]
-    assert_same_workbooks(slow, fast)
+    charts = assert_same_workbooks(slow, fast)
+    summary = charts["编班汇总"]                      # the certificate's charts, as their XML says
+    assert len(summary) == 3
+    kinds = [[el.tag.rpartition("}")[2] for el in ET.fromstring(x).find(f"{_CHART}chart/{_CHART}plotArea")
+              if el.tag.endswith("Chart")] for _, x in summary]
+    assert kinds == [["barChart"], ["barChart", "lineChart"], ["barChart"]]
+    refs = [series_refs(x) for _, x in summary]
+    assert all(f.startswith("'编班汇总'!") for r in refs for f in r) and all(len(r) >= 3 for r in refs)
     with zipfile.ZipFile(fast) as zf:
         assert zf.testzip() is None
     assert service.verify_file(fast).ok            # bianban verify re-reads it with openpyxl

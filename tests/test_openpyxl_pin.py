@@ -1,5 +1,6 @@
 """The openpyxl range pinned in pyproject.toml is the one the workbook layer was tested against:
-xlsx_fast serialises charts with openpyxl's private ``_write`` / ``_write_rels``, render_sheet copies
+the fast writer's chart markup is held to what openpyxl's private ``_write`` / ``_write_rels``
+serialise (tests/test_xlsx_markup.py), render_sheet copies
 style arrays through ``cell._style`` and read_raw reads a worksheet's sparse cell map ``_cells``. A new openpyxl outside the pin, or one without these,
 fails here first (then re-test the fast path against it and move the pin)."""
 from __future__ import annotations

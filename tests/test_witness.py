@@ -109,6 +109,38 @@ def test_seed_typed_twice_at_a_terminal(tmp_path, capsys, monkeypatch):
     assert rec["随机种子"] == "2468" and rec["种子来源"].startswith("现场报数")
 
 
+def test_terminal_reads_the_book_once_unless_it_changes_while_the_seed_is_typed(tmp_path, capsys, monkeypatch):
+    """At a terminal without --seed the book is read to see whether it is sealed; assign uses that
+    read, unless the file changed while the seed was being typed (then it reads it again, and a
+    change after sealing is refused as ever)."""
+    from bianban_xl import service
+
+    src, _ = _sealed(tmp_path, capsys)
+    reads = []
+    real = service.book_read.read_for_update
+    monkeypatch.setattr(service.book_read, "read_for_update", lambda *a, **k: reads.append(a[0]) or real(*a, **k))
+    monkeypatch.setattr(cli.sys.stdin, "isatty", lambda: True, raising=False)
+    typed = iter(["2468", "2468"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
+    assert main(["assign", str(src), "-o", str(tmp_path / "一.xlsx")]) == 0
+    assert len(reads) == 1
+    assert kv(load_workbook(tmp_path / "一.xlsx")["编班记录"])["随机种子"] == "2468"
+
+    def edit_then_type(prompt=""):            # someone saves a change while the operator types
+        if not edited:
+            wb = load_workbook(src)
+            wb["学生名单"]["H5"] = 99 if wb["学生名单"]["H5"].value != 99 else 98
+            wb.save(src)
+            edited.append(True)
+        return "2468"
+
+    edited, reads[:] = [], []
+    monkeypatch.setattr("builtins.input", edit_then_type)
+    assert main(["assign", str(src), "-o", str(tmp_path / "二.xlsx")]) == 1
+    assert len(reads) == 2 and "被改动" in capsys.readouterr().out
+    assert not (tmp_path / "二.xlsx").exists()
+
+
 def test_computer_seed_is_labelled_on_every_printout(tmp_path, capsys):
     src, _ = _sealed(tmp_path, capsys)
     out = tmp_path / "结果.xlsx"

@@ -2,22 +2,18 @@
 
 ``apply_update`` takes the zip fast path (``xlsx_fast.write_fast``: input parts copied, changed
 parts patched, new sheets rendered) when the caller read the file with ``read_fast`` and the update
-is one the fast path handles; otherwise openpyxl (load, :func:`apply_to_workbook`, atomic save).
+is one the fast path handles; otherwise openpyxl (``apply_openpyxl``: load, apply, atomic save —
+imported only then, through ``openpyxl_path``).
 Both give the same workbook: the same sheets, values, kinds and formats (tests/test_fast_io.py).
 """
 from __future__ import annotations
 
-from copy import copy
 from pathlib import Path
 
-from openpyxl.styles import Font
-
+from bianban_xl.book import openpyxl_path
 from bianban_xl.book.files import backup_copy
 from bianban_xl.book.macro_free import finish_output
-from bianban_xl.book.workbook_file import (FONT_NAME, append_record_rows, open_for_update, put_value, render_sheet,
-                                          save_atomic)
 from bianban_xl.book.xlsx_fast import FastUnsupported, ZipBook, write_fast
-from bianban_xl.model import schema as S
 from bianban_xl.model.problems import fail
 from bianban_xl.model.sheet_model import BookUpdate
 
@@ -60,31 +56,5 @@ def _write(src: Path, target: Path, update: BookUpdate, zb: ZipBook | None) -> s
             return FAST
         except FastUnsupported:
             pass
-    wb = open_for_update(src)
-    apply_to_workbook(wb, update)
-    save_atomic(wb, target)
+    openpyxl_path.write_update(src, target, update)
     return OPENPYXL
-
-
-def apply_to_workbook(wb, update: BookUpdate) -> None:
-    """The openpyxl half: ``update`` applied to a loaded workbook, in BookUpdate's order."""
-    for name in update.drop:
-        if name in wb.sheetnames:
-            wb.remove(wb[name])
-    for spec in update.sheets:
-        render_sheet(wb, spec)
-    for sheet, row, col, text in update.headers:
-        ws = wb[sheet]
-        head = ws.cell(row=row, column=col)
-        put_value(head, text)
-        left = ws.cell(row=row, column=max(1, col - 1))
-        head.font = Font(name=left.font.name or FONT_NAME, bold=True)
-        if left.fill is not None and left.fill.fill_type:
-            head.fill = copy(left.fill)
-    for sheet, row, col, value in update.cells:
-        put_value(wb[sheet].cell(row=row, column=col), value)
-    if update.record_rows and S.SHEET_RECORD in wb.sheetnames:
-        append_record_rows(wb[S.SHEET_RECORD], update.record_rows)
-    for name in update.protect:
-        if name in wb.sheetnames:
-            wb[name].protection.sheet = True

@@ -18,7 +18,6 @@ Every refusal is a UserError with a Chinese message and the way forward.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import filecmp
 import hashlib
@@ -26,7 +25,6 @@ import html
 import os
 import re
 import shutil
-import socket
 import stat
 import tempfile
 import threading
@@ -37,6 +35,10 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from bianban_xl.model.problems import fail
+
+if os.name == "nt":              # elsewhere the host name comes from os.uname and no process handle is needed:
+    import ctypes                # both cost ≈ 10 ms of every run
+    import socket
 
 BACKUP_DIR = "备份"
 STALE_LOCK_SECONDS = 6 * 3600      # no run takes this long; a lock this old was left by a crash
@@ -85,6 +87,12 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _host_name() -> str:
+    """This computer's name as socket.gethostname() gives it; on POSIX that is uname's node name
+    (gethostname reads the same kernel field), taken from os.uname without importing socket."""
+    return socket.gethostname() if os.name == "nt" else os.uname().nodename
+
+
 def _pid_alive_windows(pid: int) -> bool:
     kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
     handle = kernel32.OpenProcess(0x1000, False, pid)     # PROCESS_QUERY_LIMITED_INFORMATION
@@ -118,7 +126,7 @@ def _stale(text: str, age: float) -> bool:
         pid = int(fields.get("pid", ""))
     except ValueError:
         return age > 60          # unreadable and not fresh: a crash while writing the lock
-    return fields.get("host") == socket.gethostname() and not _pid_alive(pid)
+    return fields.get("host") == _host_name() and not _pid_alive(pid)
 
 
 def _take_over(lock: Path, seen: str) -> bool:
@@ -178,7 +186,7 @@ def output_lock(target: str | os.PathLike) -> Iterator[None]:
         return
     _check_folder(target)
     lock = _lock_path(target)
-    body = f"pid={os.getpid()}\nhost={socket.gethostname()}\ntime={datetime.now():%Y-%m-%d %H:%M:%S}\n"
+    body = f"pid={os.getpid()}\nhost={_host_name()}\ntime={datetime.now():%Y-%m-%d %H:%M:%S}\n"
     for attempt in range(2):
         try:
             fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)

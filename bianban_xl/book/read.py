@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from bianban_xl.book.openpyxl_path import read_raw
 from bianban_xl.book.package import NotAWorkbook
-from bianban_xl.book.workbook_file import read_raw
 from bianban_xl.book.xlsx_read import FastUnsupported, ZipBook, read_fast
 from bianban_xl.model.problems import Report, UserError
 from bianban_xl.model.raw_book import RawBook

@@ -18,31 +18,50 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from bianban_xl.book.files import write_atomic
+from bianban_xl.book import xlsx_styles as xs
 from bianban_xl.book.package import NotAWorkbook, inspect_package
+from bianban_xl.book.xlsx_styles import FONT_NAME, LINK_COLOR  # noqa: F401 — FONT_NAME: for the openpyxl writers
 from bianban_xl.model.problems import Report
 from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.sheet_model import (FORMULA, LINK, TEXT, ChartSpec, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE,
                                           MARGIN_TOP, SheetSpec, cell_kind, record_row_height, record_row_style)
 
-FONT_NAME = "等线"
-_THIN = Side(style="thin", color="808080")
+_THIN = Side(style="thin", color=xs.BORDER.color)
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-STYLES = {
-    "title": dict(font=Font(name=FONT_NAME, size=15, bold=True), align=Alignment(horizontal="center", vertical="center")),
-    "subtitle": dict(font=Font(name=FONT_NAME, size=10.5, color="404040"), align=Alignment(horizontal="left", vertical="center")),
-    "header": dict(font=Font(name=FONT_NAME, size=10.5, bold=True), fill=PatternFill("solid", fgColor="DDEBF7"),
-                   align=Alignment(horizontal="center", vertical="center", wrap_text=True), border=True),
-    "body": dict(font=Font(name=FONT_NAME, size=10.5), align=Alignment(vertical="center"), border=True),
-    "foot": dict(font=Font(name=FONT_NAME, size=10.5, bold=True), fill=PatternFill("solid", fgColor="F2F2F2"), border=True),
-    "note": dict(font=Font(name=FONT_NAME, size=10, color="404040"), align=Alignment(vertical="top", wrap_text=False)),
-    "good": dict(font=Font(name=FONT_NAME, size=10.5), fill=PatternFill("solid", fgColor="C6EFCE"), border=True),
-    "warn": dict(font=Font(name=FONT_NAME, size=10.5), fill=PatternFill("solid", fgColor="FFEB9C"), border=True),
-    "bad": dict(font=Font(name=FONT_NAME, size=10.5), fill=PatternFill("solid", fgColor="FFC7CE"), border=True),
-    "sign": dict(font=Font(name=FONT_NAME, size=11), align=Alignment(vertical="bottom")),
-    "section": dict(font=Font(name=FONT_NAME, size=12, bold=True), align=Alignment(vertical="center")),
-    "wrap": dict(font=Font(name=FONT_NAME, size=10.5), align=Alignment(vertical="top", wrap_text=True), border=True),
-}
-LINK_COLOR = "0563C1"      # Excel's Hyperlink cell style
+
+
+def _font(f: xs.FontSpec) -> Font:
+    kw = dict(name=f.name)
+    if f.size is not None:
+        kw["size"] = f.size
+    if f.bold:
+        kw["bold"] = True
+    if f.color:
+        kw["color"] = f.color
+    if f.underline:
+        kw["underline"] = f.underline
+    return Font(**kw)
+
+
+def _alignment(a: xs.AlignSpec) -> Alignment:
+    kw = {k: v for k, v in (("horizontal", a.horizontal), ("vertical", a.vertical), ("wrap_text", a.wrap)) if v is not None}
+    return Alignment(**kw)
+
+
+def _openpyxl_style(st: dict) -> dict:
+    """One entry of ``xlsx_styles.STYLES`` as openpyxl objects (font, fill, align; border a flag)."""
+    out: dict = {"font": _font(st["font"])}
+    if "fill" in st:
+        out["fill"] = PatternFill("solid", fgColor=st["fill"].color)
+    if "align" in st:
+        out["align"] = _alignment(st["align"])
+    if st.get("border"):
+        out["border"] = True
+    return out
+
+
+# the looks of every sheet we write live in xlsx_styles (the fast writer puts the same into styles.xml)
+STYLES = {name: _openpyxl_style(st) for name, st in xs.STYLES.items()}
 
 
 def link_font(font: Font) -> Font:

@@ -5,8 +5,9 @@ For a workbook read by ``xlsx_read.read_fast`` and an update it handles, this mo
 result by copying every input part unchanged except the sheets with cells to set (patched in place), styles.xml (our styles
 appended), workbook.xml (+rels, content types: the new sheets and their print titles) and adding
 the result sheets, rendered from their SheetSpecs to the same XML openpyxl writes for
-``render_sheet``. Anything unusual raises FastUnsupported before a byte is written; the caller
-then takes the openpyxl path, so behaviour never depends on the fast path.
+``render_sheet`` (styles from ``xlsx_styles``, views and charts from ``xlsx_markup``, values by
+``xlsx_values``: no openpyxl import on this path). Anything unusual raises FastUnsupported before
+a byte is written; the caller then takes the openpyxl path, so behaviour never depends on the fast path.
 """
 from __future__ import annotations
 
@@ -15,17 +16,18 @@ import re
 import zipfile
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles.numbers import builtin_format_code, is_date_format
-from openpyxl.utils import get_column_letter
+import datetime as dt
 
 from bianban_xl.book.files import write_atomic
+from bianban_xl.book.xlsx_markup import MarkupUnsupported, chart_xml, drawing_rels_xml, drawing_xml, views_xml
 from bianban_xl.book.xlsx_read import NS_PKG, NS_R, REL_WS, FastUnsupported, ZipBook
-from bianban_xl.model.cellref import column_index as _col_index
-from bianban_xl.model.sheet_model import (BookUpdate, ChartSpec, Formula, Link, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE,
+from bianban_xl.book.xlsx_styles import BORDER, FONT_NAME, STYLES, FontSpec, style_xml
+from bianban_xl.book.xlsx_values import (BUILTIN_IDS, ILLEGAL_CHARACTERS_RE, builtin_format, format_for, is_date_format,
+                                         quote_sheetname, to_serial)
+from bianban_xl.model.cellref import column_index as _col_index, column_letter
+from bianban_xl.model.sheet_model import (BookUpdate, Formula, Link, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE,
                                           MARGIN_TOP, SheetSpec)
-from bianban_xl.book.workbook_file import BORDER, FONT_NAME, STYLES, _add_chart
+
 
 def _xml_escape(text: str, quote: bool = False) -> str:
     """&, < and > (and with ``quote`` the double quote) as XML entities — what
@@ -45,7 +47,6 @@ _SHEET_HEAD = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetm
                '<outlinePr summaryBelow="1" summaryRight="1" /><pageSetUpPr fitToPage="1" /></sheetPr>')
 _FMT_PR = '<sheetFormatPr baseColWidth="8" defaultRowHeight="15" />'
 _views_cache: dict[str | None, str] = {}
-_style_xml_cache: dict[int, str] = {}
 
 
 def _g(x: float) -> str:
@@ -56,24 +57,10 @@ def _views_xml(freeze: str | None) -> str:
     """The <sheetViews> openpyxl writes for these frozen panes (computed once per value)."""
     got = _views_cache.get(freeze)
     if got is None:
-        from openpyxl.xml.functions import tostring
-
-        wb = Workbook()
-        ws = wb.active
-        if freeze:
-            ws.freeze_panes = freeze
-        got = tostring(ws.views.to_tree()).decode("utf-8")
-        _views_cache[freeze] = got
-    return got
-
-
-def _obj_xml(obj) -> str:
-    got = _style_xml_cache.get(id(obj))
-    if got is None:
-        from openpyxl.xml.functions import tostring
-
-        got = tostring(obj.to_tree()).decode("utf-8")
-        _style_xml_cache[id(obj)] = got
+        try:
+            got = _views_cache[freeze] = views_xml(freeze)
+        except MarkupUnsupported as exc:
+            raise FastUnsupported(str(exc)) from None
     return got
 
 
@@ -86,12 +73,13 @@ def _absolute(ref: str) -> str:
 
 
 def _letter(c: int) -> str:
-    return get_column_letter(c)
+    return column_letter(c)
 
 
 class _Styles:
     """The cell formats of the new sheets: components are either ids already in the workbook (ints)
-    or openpyxl style objects (appended to styles.xml); one <xf> per distinct combination."""
+    or ``xlsx_styles`` specs (appended to styles.xml, one element per spec object); one <xf> per
+    distinct combination."""
 
     def __init__(self, zb: ZipBook):
         self.zb = zb
@@ -115,16 +103,14 @@ class _Styles:
         if got is None:
             self.objs.append(obj)
             got = table[k] = base + len(new)
-            new.append(_obj_xml(obj))
+            new.append(style_xml(obj))
         return got
 
     def fmt_id(self, code: str | int) -> int:
-        from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE
-
         if isinstance(code, int):
             return code
-        if code in BUILTIN_FORMATS_REVERSE:
-            return BUILTIN_FORMATS_REVERSE[code]
+        if code in BUILTIN_IDS:
+            return BUILTIN_IDS[code]
         got = self.fmts.get(code)
         if got is None:
             same = [i for i, c in self.zb.num_fmts.items() if c == code]
@@ -148,7 +134,7 @@ class _Styles:
             nf = self.fmt_id(fmt)
             head = f'<xf numFmtId="{nf}" fontId="{fo}" fillId="{fi}" borderId="{bo}"'
             if align is not None:
-                xml = f'{head} applyAlignment="1" pivotButton="0" quotePrefix="0" xfId="0">{_obj_xml(align)}</xf>'
+                xml = f'{head} applyAlignment="1" pivotButton="0" quotePrefix="0" xfId="0">{style_xml(align)}</xf>'
             else:
                 xml = f'{head} pivotButton="0" quotePrefix="0" xfId="0" />'
             self.objs.append(comps)
@@ -243,11 +229,9 @@ def _cell_xml(ref: str, s: int, value) -> str:
     if t is Link:
         raise FastUnsupported("link")
     if _is_date_value(value):
-        from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, to_excel
-
         if getattr(value, "tzinfo", None) is not None:
             raise FastUnsupported("timezone")
-        return f'<c r="{ref}"{sa} t="n"><v>{"%.16g" % to_excel(value, CALENDAR_WINDOWS_1900)}</v></c>'
+        return f'<c r="{ref}"{sa} t="n"><v>{"%.16g" % to_serial(value)}</v></c>'
     raise FastUnsupported(f"value type {type(value).__name__}")
 
 
@@ -258,28 +242,16 @@ _PLAIN_TEXT = re.compile(r"(?![=#\s])[^&<>\x00-\x08\x0b\x0c\x0e-\x1f]+(?<!\s)")
 
 
 def _is_date_value(value) -> bool:
-    import datetime as dt
-
     return isinstance(value, (dt.date, dt.time, dt.timedelta))
-
-
-def _date_format_for(value) -> str:
-    import datetime as dt
-
-    from openpyxl.cell.cell import TIME_FORMATS
-
-    return TIME_FORMATS[type(value)] if type(value) in TIME_FORMATS else TIME_FORMATS[
-        dt.datetime if isinstance(value, dt.datetime) else dt.date if isinstance(value, dt.date)
-        else dt.time if isinstance(value, dt.time) else dt.timedelta]
 
 
 _DEFAULT_COMPS = (0, 0, 0, None, 0)
 _PLAIN = (str, int, float)
 
 
-def _spec_xml(spec: SheetSpec, styles: _Styles) -> tuple[str, list]:
+def _spec_xml(spec: SheetSpec, styles: _Styles) -> tuple[str, list[str]]:
     """The worksheet XML openpyxl writes for ``render_sheet(wb, spec)`` on a new sheet, and the
-    openpyxl chart objects to put into its drawing (referring to ``spec.name``)."""
+    chart parts' XML to put into its drawing (referring to ``spec.name``)."""
     if spec.protect or spec.auto_filter:
         raise FastUnsupported("protect / filter")
     cells, merges, merged_out, heights, keep = _spec_cells(spec)
@@ -297,7 +269,10 @@ def _spec_xml(spec: SheetSpec, styles: _Styles) -> tuple[str, list]:
         out.append("</cols>")
     out += _sheet_data_xml(cells, heights, styles)
     out += _sheet_tail_xml(spec, merges)
-    charts = [_chart(spec.name, ch) for ch in spec.charts]
+    try:
+        charts = [chart_xml(spec.name, ch) for ch in spec.charts]
+    except MarkupUnsupported as exc:
+        raise FastUnsupported(str(exc)) from None
     if charts:
         out.append(f'<drawing xmlns:r="{NS_R}" r:id="rId1" />')
     out.append("</worksheet>")
@@ -306,7 +281,7 @@ def _spec_xml(spec: SheetSpec, styles: _Styles) -> tuple[str, list]:
 
 def _fmt_code(f) -> str:
     if isinstance(f, int):
-        return builtin_format_code(f) if f else "General"
+        return builtin_format(f) if f else "General"
     return f
 
 
@@ -336,7 +311,7 @@ def _spec_cells(spec: SheetSpec):
                 if value is not None:
                     cell[0] = value
                     if type(value) not in _PLAIN and _is_date_value(value) and not is_date_format(_fmt_code(cell[1][4])):
-                        cell[1] = cell[1][:4] + (_date_format_for(value),)
+                        cell[1] = cell[1][:4] + (format_for(value),)
                         keep.append(cell[1])
                 key = (block.style, is_body and isinstance(value, float) and c not in nf)
                 template = templates.get(key)
@@ -451,23 +426,6 @@ def _sheet_tail_xml(spec: SheetSpec, merges: list[str]) -> list[str]:
     return out
 
 
-def _chart(sheet_name: str, spec: ChartSpec):
-    """The openpyxl chart ``_add_chart`` builds, with its anchor set."""
-    class _Collect:
-        title = sheet_name
-
-        def __init__(self):
-            self.charts = []
-
-        def add_chart(self, chart, anchor):
-            chart.anchor = anchor
-            self.charts.append(chart)
-
-    ws = _Collect()
-    _add_chart(ws, spec)
-    return ws.charts[0]
-
-
 def _patch_roster(xml: str, values: dict[tuple[int, int], tuple[object, int | None]]) -> str:
     """Set cells (row, col) -> (value, style or None = keep the cell's own) in a worksheet's XML."""
     by_row: dict[int, dict[int, tuple[object, int | None]]] = {}
@@ -564,7 +522,7 @@ def _insert_at(content: str, col: int, row: int, lo: int) -> int:
 def write_fast(zb: ZipBook, target: str | os.PathLike, update: BookUpdate) -> None:
     """Write the input's parts plus ``update`` to ``target`` (see the module docstring): the user's
     sheets patched (``update.cells``; ``update.headers`` bold in their left neighbour's font name
-    and fill, as ``book.apply.apply_to_workbook`` does), the new sheets rendered, styles, workbook,
+    and fill, as ``book.apply_openpyxl.apply_to_workbook`` does), the new sheets rendered, styles, workbook,
     rels and content types extended. Raises FastUnsupported, before anything is written, for an
     update the fast path does not do (sheets to drop or replace, record rows, protection, links)."""
     target = Path(target)
@@ -595,8 +553,6 @@ def write_fast(zb: ZipBook, target: str | os.PathLike, update: BookUpdate) -> No
 
 def _patched_user_sheets(zb: ZipBook, update: BookUpdate, styles: "_Styles") -> dict[str, bytes]:
     """The user's sheets with ``update.headers`` and ``update.cells`` set, by part name."""
-    from openpyxl.styles import Font
-
     by_sheet: dict[str, dict[tuple[int, int], tuple[object, int | None]]] = {}
     for name, cells in update.cells_by_sheet().items():
         by_sheet[name] = {k: (v, None) for k, v in cells.items()}
@@ -608,7 +564,7 @@ def _patched_user_sheets(zb: ZipBook, update: BookUpdate, styles: "_Styles") -> 
         if max(left_s, head_s) >= zb.n_xfs:
             raise FastUnsupported("style index")
         font_name = zb.fonts[zb.xf_font[left_s]] if zb.xf_font[left_s] < len(zb.fonts) else None
-        font = _header_font(font_name or FONT_NAME, Font)
+        font = _header_font(font_name or FONT_NAME)
         solid = zb.fill_solid[zb.xf_fill[left_s]] if zb.xf_fill[left_s] < len(zb.fill_solid) else False
         if solid is None:
             raise FastUnsupported("gradient fill")
@@ -646,33 +602,34 @@ def _add_sheets(zb: ZipBook, specs: list[SheetSpec], styles: "_Styles",
         overrides.append((part, _CT_WS))
         added.append((spec.name, part))
         if charts:
-            next_chart = _add_drawing(charts, part, next_draw, next_chart, new_parts, overrides)
+            next_chart = _add_drawing(spec, charts, part, next_draw, next_chart, new_parts, overrides)
             next_draw += 1
     return added, overrides
 
 
-def _add_drawing(charts: list, sheet_part: str, draw_id: int, next_chart: int,
+def _add_drawing(spec: SheetSpec, charts: list[str], sheet_part: str, draw_id: int, next_chart: int,
                  new_parts: dict[str, bytes], overrides: list[tuple[str, str]]) -> int:
-    """One drawing holding ``charts`` for the sheet ``sheet_part``, serialised the way openpyxl's
-    writer does it (private methods of openpyxl 3.1: pinned in pyproject, guarded by
-    tests/test_fast_io.py::test_openpyxl_chart_internals_are_the_tested_ones). Returns the next chart id."""
-    from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
-    from openpyxl.xml.functions import tostring
-
-    drawing = SpreadsheetDrawing()
-    drawing.charts = charts
-    drawing._id = draw_id
-    for ch in charts:
-        ch._id = next_chart
+    """One drawing holding the sheet's ``charts`` (their XML, in ``spec.charts`` order) for the sheet
+    ``sheet_part``, with the parts and relationships openpyxl's writer gives them. Returns the next
+    chart id."""
+    try:
+        drawing = drawing_xml(spec.charts)
+    except MarkupUnsupported as exc:
+        raise FastUnsupported(str(exc)) from None
+    chart_parts = []
+    for xml in charts:
+        part = f"xl/charts/chart{next_chart}.xml"
         next_chart += 1
-        new_parts[ch.path[1:]] = tostring(ch._write())
-        overrides.append((ch.path[1:], _CT_CHART))
-    new_parts[drawing.path[1:]] = tostring(drawing._write())
-    new_parts[f"xl/drawings/_rels/drawing{drawing._id}.xml.rels"] = tostring(drawing._write_rels())
-    overrides.append((drawing.path[1:], _CT_DRAWING))
+        new_parts[part] = xml.encode("utf-8")
+        overrides.append((part, _CT_CHART))
+        chart_parts.append(part)
+    draw_part = f"xl/drawings/drawing{draw_id}.xml"
+    new_parts[draw_part] = drawing.encode("utf-8")
+    new_parts[f"xl/drawings/_rels/drawing{draw_id}.xml.rels"] = drawing_rels_xml(chart_parts).encode("utf-8")
+    overrides.append((draw_part, _CT_DRAWING))
     new_parts[f"xl/worksheets/_rels/{sheet_part.rsplit('/', 1)[1]}.rels"] = (
         f'<Relationships xmlns="{NS_PKG}"><Relationship Type="{NS_R}/drawing" '
-        f'Target="{drawing.path}" Id="rId1" /></Relationships>').encode("utf-8")
+        f'Target="/{draw_part}" Id="rId1" /></Relationships>').encode("utf-8")
     return next_chart
 
 
@@ -699,8 +656,6 @@ def _patch_workbook_rels(zb: ZipBook, added: list[tuple[str, str]], new_parts: d
 def _patch_workbook(zb: ZipBook, specs: list[SheetSpec], added: list[tuple[str, str]], rel_ids: list[str],
                     new_parts: dict[str, bytes]) -> None:
     """workbook.xml with the new <sheet> entries and their print titles."""
-    from openpyxl.utils import quote_sheetname
-
     wb_xml = zb.parts[zb.wb_part].decode("utf-8")
     root = re.search(r"<workbook\b[^>]*>", wb_xml)
     rp = re.search(r'xmlns:(\w+)="' + re.escape(NS_R) + '"', root.group(0)) if root else None
@@ -753,13 +708,13 @@ def _write_archive(zb: ZipBook, target: Path, new_parts: dict[str, bytes]) -> No
     write_atomic(target, write)
 
 
-_header_fonts: dict[str, object] = {}
+_header_fonts: dict[str, FontSpec] = {}
 
 
-def _header_font(name: str, Font):
+def _header_font(name: str) -> FontSpec:
     f = _header_fonts.get(name)
     if f is None:
-        f = _header_fonts[name] = Font(name=name, bold=True)
+        f = _header_fonts[name] = FontSpec(name=name, bold=True)
     return f
 
 

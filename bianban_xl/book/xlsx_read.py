@@ -22,11 +22,8 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 from xml.parsers import expat
 
-from openpyxl.formula.translate import Translator
-from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
-from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
-
 from bianban_xl.book.package import check_doctypes, check_sizes, open_package
+from bianban_xl.book.xlsx_values import builtin_format, from_iso8601, from_serial, is_date_format, is_duration_format
 from bianban_xl.model.cellref import MAX_COL, MAX_ROW, column_index, column_letter, parse_ref
 from bianban_xl.model.raw_book import RawBook, RawSheet
 
@@ -158,10 +155,10 @@ def _package(p: Path, names: list[str], parts: dict[str, bytes]):
     date_xf, td_xf = set(), set()
     for i, xf in enumerate(xf_list):
         fid = int(xf.get("numFmtId", 0))
-        fmt = num_fmts[fid] if fid in num_fmts else builtin_format_code(fid)
+        fmt = num_fmts[fid] if fid in num_fmts else builtin_format(fid)
         if is_date_format(fmt):
             date_xf.add(i)
-        if is_timedelta_format(fmt):
+        if is_duration_format(fmt):
             td_xf.add(i)
     fonts_el, fills_el, borders_el = st.find(_M + "fonts"), st.find(_M + "fills"), st.find(_M + "borders")
     if fonts_el is None or fills_el is None or borders_el is None or xfs is None:
@@ -208,7 +205,7 @@ def _cell_value(v: str, t: str, s: int, shared: list[str], date_xf: set, td_xf: 
         v = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
         if s in date_xf:
             try:
-                return from_excel(v, CALENDAR_WINDOWS_1900, timedelta=s in td_xf)
+                return from_serial(v, duration=s in td_xf)
             except (OverflowError, ValueError):
                 return "#VALUE!"
         return v
@@ -217,7 +214,7 @@ def _cell_value(v: str, t: str, s: int, shared: list[str], date_xf: set, td_xf: 
     if t == "b":
         return bool(int(v))
     if t == "d":
-        return from_ISO8601(v)
+        return from_iso8601(v)
     if t not in ("str", "e"):
         raise FastUnsupported("cell type")
     return v
@@ -492,7 +489,7 @@ class _SheetParser:
         self.formulas: set[tuple[int, int]] = set()
         self.refs: list[str] = []
         self.hidden: set[int] = set()
-        self.shared_f: dict[str, Translator] = {}
+        self.shared_f: dict[str, object] = {}      # si -> openpyxl Translator of the shared formula
         self.width = 0
         self.row = 0
         self.col = 0
@@ -652,6 +649,8 @@ class _SheetParser:
             if si in self.shared_f:
                 v = self.shared_f[si].translate_formula(self.coord or f"{column_letter(c_no)}{rr}")
             elif v != "=":
+                # rare (a fill-dragged formula): openpyxl's tokenizer shifts the references; loaded only here
+                from openpyxl.formula.translate import Translator
                 self.shared_f[si] = Translator(v, self.coord or f"{column_letter(c_no)}{rr}")
         self.formulas.add((rr, c_no))
         return v

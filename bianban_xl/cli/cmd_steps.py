@@ -13,7 +13,7 @@ from bianban_xl.export import report_file
 from bianban_xl.model.sheet_model import BookUpdate
 from bianban_xl.onsite.state import parse_called_digits
 from bianban_xl.service import (assign_file, check_file, draw_file, is_sealed, late_file, lock_file, public_file,
-                                read_book, seal_file, teachers_file, verify_file)
+                                read_file, seal_file, teachers_file, verify_file)
 
 
 def cmd_check(args) -> int:
@@ -88,7 +88,10 @@ def cmd_assign(args) -> int:
         out("[错误] --seed 和 --computer-seed 只能用一个：现场报数的种子用 --seed，电脑抽取用 --computer-seed。没有修改任何文件。")
         return 1
     seed, source = args.seed, args.source
-    if seed is None and not args.computer_seed and sys.stdin.isatty() and is_sealed(read_book(args.book)):
+    read = None
+    if seed is None and not args.computer_seed and sys.stdin.isatty():
+        read = read_file(args.book)          # assign_file uses it unless the file changes meanwhile
+    if read is not None and is_sealed(read.book):
         asked = ask_seed_twice()
         if asked is None:
             out("[错误] 三次都没有输入一致的数字，没有编班，没有修改任何文件。")
@@ -96,7 +99,7 @@ def cmd_assign(args) -> int:
         seed, source = asked[0], source or asked[1]
     result, target, backup = assign_file(args.book, args.output, seed=seed, progress=progress, seed_source=source,
                                          force_reason=args.reason if args.force else None,
-                                         computer_seed=args.computer_seed, overwrite=args.overwrite)
+                                         computer_seed=args.computer_seed, overwrite=args.overwrite, read=read)
     if result.report.warnings and not args.quiet:
         for p in result.report.warnings:
             out(p.text())
