@@ -925,6 +925,24 @@ def test_assign_button_on_a_sealed_book_asks_the_room_seed_twice(tmp_path):
     # Cancel: nothing changes
     book = _step(src, entry.assign, answers=[None])
     assert S.SHEET_RECORD not in [s.name for s in book.sheets] and "没有编班" in book.app.alerts[-1][0]
+    # “电脑” typed, then the question answered with Cancel: nothing changes either
+    book = _step(src, _answering("cancel", entry.assign), answers=["电脑"])
+    assert S.SHEET_RECORD not in [s.name for s in book.sheets] and "没有编班" in book.app.alerts[-1][0]
+    assert "未经现场报数" in book.app.alerts[-2][0]
+    # “电脑” and OK: the labelled computer seed, as `bianban assign --computer-seed`
+    book = _step(src, entry.assign, answers=[" 电脑 "])
+    assert book.app.alerts[-1][0].startswith("编班完成") and "未经现场报数" in book.app.alerts[-1][0]
+    cells = {rc: book.sheets[S.SHEET_RECORD].range(rc).value for rc in book.sheets[S.SHEET_RECORD].cells}
+    row = next(r for (r, c), v in cells.items() if c == 1 and v == "种子来源")
+    assert cells[(row, 2)] == "电脑随机抽取（未经现场报数）"
+
+
+def _answering(confirm: str, func):
+    """``func`` run with the OK / Cancel questions answered ``confirm``."""
+    def run(book):
+        book.app.confirm_answer = confirm
+        return func(book)
+    return run
 
 
 def test_seal_button_writes_what_the_command_writes_then_assign_asks_the_room(tmp_path):

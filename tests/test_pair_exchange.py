@@ -9,8 +9,18 @@ from bianban_xl.engine.problem_build import build_problem
 from bianban_xl.synth import generate_school
 
 
-def _state(n=240, k=6, seed=3):
+def _gender_only(r):
+    """The roster as many schools send it: 性别 and scores, no 毕业学校, 户籍 or 等级 — so nearly
+    every pair of students matches every other (the MATCH_CAP path)."""
+    for s in r.students:
+        s.school = s.huji = s.level = None
+    return r
+
+
+def _state(n=240, k=6, seed=3, coarse=False):
     r = generate_school(n, k, seed)
+    if coarse:
+        _gender_only(r)
     prep = E._Prep(build_problem(r, r.params))
     labels, _ = E._initial(prep, E._rng(seed))
     return E._State(prep, labels)
@@ -138,10 +148,10 @@ def test_ejection_double_delta_matches_the_objective(monkeypatch):
     assert found > 0
 
 
-@pytest.mark.parametrize("eject", [0, 32])
-def test_probe_finds_exactly_the_pairs_a_visit_improves(monkeypatch, eject):
+@pytest.mark.parametrize("eject,coarse", [(0, False), (32, False), (32, True)])
+def test_probe_finds_exactly_the_pairs_a_visit_improves(monkeypatch, eject, coarse):
     monkeypatch.setattr(pair_exchange, "EJECT", eject)
-    st = _state(n=400, k=8, seed=2)
+    st = _state(n=400, k=8, seed=2, coarse=coarse)
     ps = PairSearch(st)
     ps.eject = True
     for a in range(8):
@@ -163,11 +173,45 @@ def test_probe_finds_exactly_the_pairs_a_visit_improves(monkeypatch, eject):
     assert any(h for h, _ in flags) and not all(h for h, _ in flags)
 
 
-def test_probing_changes_nothing_but_the_time(monkeypatch):
+@pytest.mark.parametrize("coarse", [False, True])
+def test_probing_changes_nothing_but_the_time(monkeypatch, coarse):
     """solve() probes the next pairs that share no class together and visits only those with an
     improving move; visiting every pair one by one gives the same classes."""
     r = generate_school(500, 10, seed=6, missing_rate=0.01, separate_homophones=True)
+    if coarse:
+        _gender_only(r)
     p = build_problem(r, r.params)
     probed = E.solve(p, 6)
     monkeypatch.setattr(PairSearch, "probe", lambda self, pairs: np.ones(len(pairs), dtype=bool))
     assert np.array_equal(E.solve(p, 6), probed)
+
+
+def test_matched_doubles_are_capped_where_few_categories_match_everybody(monkeypatch):
+    """A roster with 性别 alone: every pair of a class matches a third of the other's (≈500,000
+    matched doubles per pair of 50-student classes). Above MATCH_CAP only the pairs among the
+    students with the best single swaps are matched; the moves found still keep every count
+    and lower the objective by exactly their Δ."""
+    st = _state(n=400, k=8, seed=4, coarse=True)
+    ps = PairSearch(st)
+    a, b = 2, 5
+    full = ps._matches(a, b)
+    assert len(full[0]) > 20 * pair_exchange.MATCH_CAP
+    U = np.concatenate([ps.perm[ps.starts[a]:ps.starts[a + 1]], ps.perm[ps.starts[b]:ps.starts[b + 1]]])
+    na = int(ps.starts[a + 1] - ps.starts[a])
+    Mr = np.random.default_rng(1).integers(0, 10**6, (na, len(U) - na)).astype(float)
+    capped = ps._matches(a, b, lambda: ps._rank(U[:na], U[na:], Mr))
+    assert 0 < len(capped[0]) <= pair_exchange.MATCH_CAP
+    # only students among the best ranked of their class, and every one a real match
+    best_a = set(U[:na][np.argsort(Mr.min(axis=1), kind="stable")[:na // 2]])
+    assert set(capped[0]) | set(capped[1]) <= best_a
+    g = st.p.codes[:, 0]
+    assert np.array_equal(np.sort(g[capped[0]] + g[capped[1]]), np.sort(g[capped[2]] + g[capped[3]]))
+    # a whole search on such a roster: counts at their bound, the objective recomputed equals the state's
+    before = _objective(st)
+    for x in range(8):
+        for y in range(x + 1, 8):
+            ps.visit(x, y)
+    assert _objective(st) < before
+    assert np.isclose(_objective(st), st.objective())
+    counts = np.bincount(st.L[st.p.codes[:, 0] == 0], minlength=8)
+    assert counts.max() - counts.min() <= 1

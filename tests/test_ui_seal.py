@@ -85,6 +85,12 @@ def test_seal_button_shows_the_input_code_like_the_cli(client, folder, tmp_path)
     view = client.get(f"/view/seal?file=输入.xlsx&t={TOKEN}").get_data(as_text=True)
     assert f'<p class="bigcode">输入核验码：{cli_code}</p>' in view and '<p class="sign">监督人员签字：__' in view
     assert "print-portrait.css" in view
+    # the button again, nothing changed: the same code shown, the signed sheet kept
+    sheet = kv(load_workbook(src)["数据封存"])
+    again = step(client, "seal", file="输入.xlsx")
+    assert again["ok"], again["html"]
+    assert f'<p class="bigcode" id="input-code">{cli_code}</p>' in again["html"] and "没有变化" in again["html"]
+    assert kv(load_workbook(src)["数据封存"]) == sheet
     # before sealing, the print view says which button makes it
     write_book(folder / "未封存.xlsx")
     view = client.get(f"/view/seal?file=未封存.xlsx&t={TOKEN}").get_data(as_text=True)

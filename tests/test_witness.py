@@ -240,3 +240,42 @@ def test_district_checks_the_codes_reported_on_paper(tmp_path, capsys):
     shown = {ws.cell(r, 4).value: ws.cell(r, col).value for r in range(5, ws.max_row + 1) if ws.cell(r, 4).value}
     assert {k: shown[k] for k in codes} == codes
     assert main(["district", str(folder), "-o", str(tmp_path / "汇总2.xlsx"), "--codes", str(tmp_path / "核验码.xlsx")]) == 1
+
+
+def test_sealing_again(tmp_path, capsys):
+    """Sealing a sealed book with the same input changes nothing (the signed sheet stays valid);
+    after a correction it seals again and says which seal it replaces, on the sheet and in the log."""
+    src, code = _sealed(tmp_path, capsys)
+    first = kv(load_workbook(src)["数据封存"])
+    assert main(["seal", str(src)]) == 0
+    text = capsys.readouterr().out
+    assert "没有变化" in text and code in text
+    assert kv(load_workbook(src)["数据封存"]) == first
+
+    def corrected(path):
+        wb = load_workbook(path)
+        wb["学生名单"]["H5"] = 99 if wb["学生名单"]["H5"].value != 99 else 98
+        wb.save(path)
+
+    def seal_again(path, old_code, old_time):
+        assert main(["seal", str(path)]) == 0
+        text = capsys.readouterr().out
+        new = CODE.search(text.split("输入核验码：")[1]).group(0)
+        assert new != old_code and "重新封存" in text and "不再有效" in text
+        wb = load_workbook(path)
+        sheet = " ".join(str(c.value) for c in _cells(wb["数据封存"]).values())
+        assert f"原封存（{old_time}，输入核验码 {old_code}）作废" in sheet
+        assert kv(wb["数据封存"])["输入核验码"] == new
+        return wb, new
+
+    corrected(src)
+    _, new = seal_again(src, code, first["封存时间"])
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(src), "-o", str(out), "--seed", "3721"]) == 0
+    assert kv(load_workbook(out)["编班记录"])["封存核验码"].startswith(new)
+    # on a result (not locked): the log keeps both seals
+    second = kv(load_workbook(out)["数据封存"])
+    corrected(out)
+    wb, newer = seal_again(out, new, second["封存时间"])
+    log = [r[1] for r in wb["编班记录"].iter_rows(values_only=True) if r[1] and str(r[1]).startswith("数据封存")]
+    assert new in log[-1] and newer in log[-1] and "重新封存" in log[-1]

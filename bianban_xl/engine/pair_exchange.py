@@ -31,6 +31,11 @@ leave few single swaps that keep every count at its bound. Two kinds are searche
   matched doubles alone stop in a deep local optimum). On since 0.4.0, up to ALL_PAIRS_MAX_K
   classes with the whole G kept: balance comes before speed; benchmarks.md has the figures.
 
+Where few categories make nearly every pair of students match (one source school, or a roster
+with 性别 alone), the matched doubles of two classes run into the hundreds of thousands; above
+MATCH_CAP only the pairs among each class's students with the best single swaps are matched
+(since 0.4.1; before, such a roster took minutes at N=1000).
+
 Δ is computed exactly for every candidate. :meth:`PairSearch.probe` evaluates the same moves for
 several class pairs with no class in common in one set of array operations (most visits late in
 the search find nothing, and for 50-student classes numpy's per-call cost, not arithmetic,
@@ -48,6 +53,11 @@ EJECT = 32              # first swaps tried per ejection-double search (0 = off)
                         # lowers every mean figure ≈10% for ≈30% more CPU (0.4.0; benchmarks.md)
 EJECT_CHUNK = 8         # of them evaluated per array operation (keeps the arrays in cache)
 MOVES_PER_VISIT = 12    # moves made at most per visit of a class pair
+MATCH_CAP = 6000        # matched doubles evaluated per class pair at most. Few categories make most
+                        # pairs of students match (one source school, or a roster with 性别 alone:
+                        # 140,000 and 500,000 per pair at N=1000, minutes of search); above the cap
+                        # only pairs among each class's students with the best single swaps are
+                        # matched. 30 source schools give ≈1,200 (at most ≈2,300), 10 give ≈5,700.
 
 
 class PairSearch:
@@ -80,6 +90,7 @@ class PairSearch:
         self.version = np.zeros(p.k, dtype=np.int64)     # bumped whenever a class changes
         self._keys: dict[int, tuple] = {}
         self._pos = np.zeros(p.n, dtype=np.int64)         # scratch: student -> row/column of M
+        self._rank_buf = np.zeros(p.n)                    # scratch: student -> best single-swap Δ
         self.diag = self._pairs(np.arange(p.n), np.arange(p.n))       # G_ii
         # layout: the students class by class (class c at positions starts[c]:starts[c+1]); up to
         # FULL_GRAM_MAX students the whole G = F W F^T is kept in that order (Gs), so a visit
@@ -194,7 +205,7 @@ class PairSearch:
                 continue
             if not pairs:
                 break
-            best = self._double(U, na, GUU, M, a, b)
+            best = self._double(U, na, GUU, M, a, b, lambda: self._rank(U[:na], U[na:], Mr))
             alt = self._eject(U, na, GUU, Mr, XU, a, b) if self.eject else None
             if alt is not None and (best is None or alt[2] < best[2]):
                 best = alt
@@ -261,17 +272,20 @@ class PairSearch:
         hit = Mr.reshape(P, -1).min(axis=1) < 0
         rest = np.flatnonzero(~hit)
         if len(rest):
-            hit[rest] |= self._probe_matched(rest, a, b, sa, sb, Mr, M)
+            hit[rest] |= self._probe_matched(rest, a, b, sa, sb, Mr, M, UA, UB)
         rest = np.flatnonzero(~hit)
         if len(rest) and self.eject and p.X.shape[1]:
             hit[rest] |= self._probe_eject(rest, a, b, IA, IB, UA, UB, okA, okB, XA, XB, Mr)
         return hit
 
-    def _probe_matched(self, idx, a, b, sa, sb, Mr, M) -> np.ndarray:
+    def _probe_matched(self, idx, a, b, sa, sb, Mr, M, UA, UB) -> np.ndarray:
         """probe(): matched doubles (as _double) of the pairs ``idx``."""
         parts, owner = [], []
+        na, nb = self.starts[a + 1] - sa, self.starts[b + 1] - sb
         for t in idx:
-            m = self._matches(int(a[t]), int(b[t]))
+            ra, rb = int(na[t]), int(nb[t])
+            m = self._matches(int(a[t]), int(b[t]),
+                              lambda t=t, ra=ra, rb=rb: self._rank(UA[t, :ra], UB[t, :rb], Mr[t, :ra, :rb]))
             if m is not None:
                 parts.append(m[:4])
                 owner.append(np.full(len(m[0]), t))
@@ -366,13 +380,41 @@ class PairSearch:
         if XU is not None:
             XU[[r, q]] = XU[sw]
 
-    def _matches(self, a: int, b: int):
+    def _matches(self, a: int, b: int, rank=None):
         """Every exchange of two free students of ``a`` with two of ``b`` whose pair keys are equal
         (same category multiset per key feature): students (I1, I2) leaving a, (J1, J2) leaving
         b, and a rank (a-pair, then b-pair, in member order) that breaks ties between equal Δ;
-        or None. Distinct keys are matched once; each match gives all its a-pairs × b-pairs."""
-        A1, A2, oa, uka, sta, cna = self._class_keys(a)
-        B1, B2, ob, ukb, stb, cnb = self._class_keys(b)
+        or None. Distinct keys are matched once; each match gives all its a-pairs × b-pairs.
+        More than MATCH_CAP of them: only the pairs among the students that ``rank()`` (each
+        student's best single swap, see _rank) puts first in each class, as many as keep the
+        count near the cap."""
+        ka, kb = self._class_keys(a), self._class_keys(b)
+        hit = self._match_keys(ka, kb)
+        if hit is not None and hit[-1] > MATCH_CAP and rank is not None:
+            r = rank()
+            share = np.sqrt(np.sqrt(MATCH_CAP / hit[-1]))   # matches grow as the 4th power of class size
+            while hit is not None and hit[-1] > MATCH_CAP and share > 0.05:
+                ka, kb = self._best_keys(ka, r, share), self._best_keys(kb, r, share)
+                hit = self._match_keys(ka, kb)
+                share = 0.9
+        if hit is None:
+            return None
+        A1, A2, oa, _, sta, _ = ka
+        B1, B2, ob, _, stb, _ = kb
+        i, j, cb, per, total = hit
+        rep = np.repeat(np.arange(len(i)), per)
+        within = np.arange(total) - np.repeat(np.cumsum(per) - per, per)
+        cbr = cb[rep]
+        qa = oa[sta[i][rep] + within // cbr]
+        qb = ob[stb[j][rep] + within % cbr]
+        return A1[qa], A2[qa], B1[qb], B2[qb], qa * len(B1) + qb
+
+    @staticmethod
+    def _match_keys(ka, kb):
+        """Equal pair keys of two classes: (positions i into a's distinct keys, j into b's, b's
+        count per match, a-pairs × b-pairs per match, their total), or None."""
+        uka, cna = ka[3], ka[5]
+        ukb, cnb = kb[3], kb[5]
         if not len(uka) or not len(ukb):
             return None
         j = np.minimum(np.searchsorted(ukb, uka), len(ukb) - 1)
@@ -382,20 +424,31 @@ class PairSearch:
         j = j[i]
         ca, cb = cna[i], cnb[j]
         per = ca * cb
-        total = int(per.sum())
-        rep = np.repeat(np.arange(len(i)), per)
-        within = np.arange(total) - np.repeat(np.cumsum(per) - per, per)
-        cbr = cb[rep]
-        qa = oa[sta[i][rep] + within // cbr]
-        qb = ob[stb[j][rep] + within % cbr]
-        return A1[qa], A2[qa], B1[qb], B2[qb], qa * len(B1) + qb
+        return i, j, cb, per, int(per.sum())
 
-    def _double(self, U, na, GUU, M, a, b):
+    def _rank(self, A, B, Mr) -> np.ndarray:
+        """Per student (scratch array over all students): the best rounded Δ of a single swap he
+        takes part in, for the students ``A`` of one class (rows of ``Mr``) and ``B`` of the other
+        (columns); the same numbers in visit() and probe()."""
+        r = self._rank_buf
+        r[A] = Mr.min(axis=1)
+        r[B] = Mr.min(axis=0)
+        return r
+
+    def _best_keys(self, keys, rank: np.ndarray, share: float):
+        """_class_keys restricted to the pairs among the ⌊share × members⌋ (at least 4) members
+        with the lowest ``rank`` (ties: lower student number)."""
+        members = np.union1d(keys[0], keys[1])
+        m = min(len(members), max(4, int(share * len(members))))
+        keep = np.sort(members[np.lexsort((members, rank[members]))[:m]])
+        return self._pair_keys(keep)
+
+    def _double(self, U, na, GUU, M, a, b, rank=None):
         """Best improving exchange of two students of a with two of b that leaves every count as it
         is: per key feature the two leaving a have the same categories as the two arriving.
         Returns ((r1, r2), (c1, c2), Δ), positions into U[:na] / U[na:] meaning the swaps
         U[r1]<->U[na+c1] and U[r2]<->U[na+c2], or None."""
-        m = self._matches(a, b)
+        m = self._matches(a, b, rank)
         if m is None:
             return None
         pos = self._pos
@@ -472,7 +525,12 @@ class PairSearch:
         if hit is not None and hit[0] == self.version[c]:
             return hit[1]
         S = np.sort(self.perm[self.starts[c]:self.starts[c + 1]])
-        S = S[self.free[S]]
+        out = self._pair_keys(S[self.free[S]])
+        self._keys[c] = (self.version[c], out)
+        return out
+
+    def _pair_keys(self, S: np.ndarray):
+        """Pair keys of the students ``S`` (sorted): see _class_keys."""
         tri = self._tri.get(len(S))
         if tri is None:
             tri = self._tri[len(S)] = np.triu_indices(len(S), 1)
@@ -485,9 +543,7 @@ class PairSearch:
         first[1:] = sk[1:] != sk[:-1]
         ustart = np.flatnonzero(first)
         ucnt = np.diff(np.append(ustart, len(sk)))
-        out = (S[x], S[y], order, sk[ustart], ustart, ucnt)
-        self._keys[c] = (self.version[c], out)
-        return out
+        return S[x], S[y], order, sk[ustart], ustart, ucnt
 
     def _apart_mask(self, A, B, a, b) -> np.ndarray:
         p, st = self.p, self.st

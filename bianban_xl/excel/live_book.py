@@ -604,18 +604,28 @@ def check_data(live: LiveBook) -> None:
 
 
 ASSIGN_SEED_PROMPT = ("数据已封存。请输入家长代表现场报出的一串数字（如 3721），作为编班的随机种子。\n"
+                      "现场确实无法报数时，可输入“电脑”，由电脑抽取种子（结果的每一页都会注明“未经现场报数”）。\n"
                       "点“取消”则不编班。")
+ASSIGN_COMPUTER_WORD = "电脑"
+ASSIGN_COMPUTER_CONFIRM = ("确定不用现场报数，改由电脑抽取随机种子吗？\n\n"
+                           "编班汇总、各班名单和编班记录上都会注明“电脑随机抽取（未经现场报数）”，"
+                           "请先征得监督人员同意。\n\n点“确定”由电脑抽取并编班；点“取消”则不编班。")
 ASSIGN_SEED_AGAIN = "请再输入一遍核对（两遍必须相同）："
 ASSIGN_SEED_SOURCE = "现场报数（在“自动编班”输入框输入两遍核对一致）"
 
 
-def _ask_room_seed(live: LiveBook) -> int:
-    """A sealed book's seed, called out in the room and typed twice; _Cancelled on Cancel or after
-    three failed attempts. CannotAsk where no input box can be shown."""
+def _ask_room_seed(live: LiveBook) -> int | None:
+    """A sealed book's seed, called out in the room and typed twice; None when the user typed
+    “电脑” and confirmed the labelled computer seed (as ``--computer-seed`` or the browser's box);
+    _Cancelled on Cancel or after three failed attempts. CannotAsk where no input box can be shown."""
     prompt = ASSIGN_SEED_PROMPT
     for _ in range(3):
         first = live.ask(prompt, f"{TITLE}：自动编班")
         if first is None:
+            raise _Cancelled()
+        if first.strip() == ASSIGN_COMPUTER_WORD:
+            if live.confirm(ASSIGN_COMPUTER_CONFIRM):
+                return None
             raise _Cancelled()
         try:
             seed = parse_called_digits(first)
@@ -639,9 +649,12 @@ def _ask_room_seed(live: LiveBook) -> int:
 def assign(live: LiveBook) -> None:
     raw = live.read_raw()
     seed = source = None
+    computer = False
     if service.is_sealed(raw):
         try:
-            seed, source = _ask_room_seed(live), ASSIGN_SEED_SOURCE
+            seed = _ask_room_seed(live)
+            computer = seed is None
+            source = None if computer else ASSIGN_SEED_SOURCE
         except _Cancelled:
             live.alert("没有编班，工作簿没有任何改动。")
             return
@@ -651,7 +664,8 @@ def assign(live: LiveBook) -> None:
             return
     # the button always writes into the open workbook: a lottery, 教师搭配 or 插班 in it is refused
     # like `bianban assign` without -o (raises UserError before any write)
-    result = service.plan_assignment(raw, seed=seed, seed_source=source, progress=live.progress, in_place=True)
+    result = service.plan_assignment(raw, seed=seed, seed_source=source, progress=live.progress, in_place=True,
+                                     computer_seed=computer)
     live.progress(0.95, "正在写入结果")
     apply_update(live, service.assign_update(raw, result))
     with contextlib.suppress(Exception):

@@ -49,12 +49,22 @@ def read_seal(book: RawBook) -> dict[str, str] | None:
 
 
 def plan_seal(book: RawBook) -> BookUpdate:
-    """数据封存 of a checked input. Raises UserError (errors in the input; a locked book)."""
+    """数据封存 of a checked input. Raises UserError (errors in the input; a locked book).
+
+    On a book already sealed: with the same input 核验码 nothing changes (the signed sheet stays
+    valid, its 封存时间 with it); with another one (the input was corrected after sealing) the book
+    is sealed again, and the new sheet and the 编班记录 log say which seal it replaces."""
     refuse_if_locked(book, "重新封存")
     roster, report = validate(book)
     if roster is None:
         raise UserError(report)
     _, code = input_code(roster)
+    old = read_seal(book)
+    if old is not None and old.get(K_CODE) == code:
+        return BookUpdate(messages=[
+            f"数据已于 {old.get(K_TIME, '')} 封存，输入核验码没有变化：已签字的封存单仍然有效，没有重新封存。",
+            f"{K_CODE}：{code}",
+            f"如需再打印，请直接打印“{SHEET_SEAL}”工作表。"])
     stamp = now()
     params = roster.params
     n = len(roster.students)
@@ -62,6 +72,10 @@ def plan_seal(book: RawBook) -> BookUpdate:
     spec = SheetSpec(name=SHEET_SEAL, header_footer=SHEET_SEAL)
     spec.add(1, 1, [[sheet_title(params, "编班数据封存单")]], "title")
     spec.add(2, 1, [["编班之前打印本页，由监督人员核对并签字；然后再由现场报数产生随机种子。"]], "subtitle")
+    replaced = ""
+    if old is not None:
+        replaced = f"原封存（{old.get(K_TIME, '')}，输入核验码 {old.get(K_CODE)}）作废"
+        spec.add(3, 1, [[f"重新封存：{replaced}，以本页为准。"]], "note")
     spec.add(4, 1, [["项目", "内容"]], "header")
     spec.add(5, 1, [[K_TIME, stamp], [K_COUNT, f"{n}（男 {boys}，女 {n - boys}）"], ["班级数", str(params.n_classes)],
                     ["双胞胎申请", f"{len(roster.twin_groups)} 组"], ["成绩科目", "、".join(params.subjects) or "（无）"],
@@ -74,10 +88,13 @@ def plan_seal(book: RawBook) -> BookUpdate:
     spec.add(21, 1, [["教务处（经办人）：____________    日期：____年__月__日"]], "sign")
     spec.col_widths = {1: 16, 2: 50}
     upd = BookUpdate(sheets=[spec])
-    upd.record_rows += append_rows(book, [(stamp, f"数据封存：{n} 名学生，输入核验码 {code}")])
+    what = f"数据封存：{n} 名学生，输入核验码 {code}" + (f"（重新封存，{replaced}）" if replaced else "")
+    upd.record_rows += append_rows(book, [(stamp, what)])
     upd.messages += [f"数据已封存（{stamp}）：{n} 名学生，{params.n_classes} 个班。",
                      f"输入核验码：{code}",
                      f"请打印“{SHEET_SEAL}”请监督人员核对签字，然后请家长代表报数作为随机种子，再编班。"]
+    if replaced:
+        upd.messages.append(f"这是重新封存：{replaced}，原来签字的封存单不再有效，请重新打印签字。")
     return upd
 
 

@@ -126,7 +126,7 @@ def seal(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     backup; the 输入核验码 shown large, with the printable 数据封存 sheet for the supervisors."""
     job.progress(0.2, "正在检查并封存数据")
     update, target, backup = service.seal_file(path)
-    code = next((v[1] for b in update.sheets[0].blocks for v in b.values if len(v) == 2 and v[0] == K_CODE), "")
+    code = next((x.split("：", 1)[1] for x in update.messages if x.startswith(K_CODE + "：")), "")
     lines = [x for x in update.messages if not x.startswith(K_CODE)] + [f"已写入：{target.name}"]
     if backup:
         lines.append(f"原文件已备份为：{Path(backup).name}")
