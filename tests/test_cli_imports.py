@@ -40,6 +40,7 @@ def test_assign_loads_only_what_it_needs(tmp_path):
     assert "bianban_xl.cli.cmd_steps" in loaded and "bianban_xl.engine.solve" in loaded     # it did run
     assert "bianban_xl.book.xlsx_fast" in loaded
     assert not _hits(loaded, NOT_FOR_ASSIGN + ("openpyxl",)), _hits(loaded, NOT_FOR_ASSIGN + ("openpyxl",))
+    assert "numpy.ma" not in loaded        # np.unique would import it (≈ 20 ms): engine.arrays instead
 
 
 def test_check_seal_assign_and_verify_load_no_openpyxl(tmp_path):

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from bianban_xl.engine.arrays import distinct, distinct_inverse
 from bianban_xl.engine.balance import hard_rule_violations, measures
 from bianban_xl.engine.solve import solve
 from bianban_xl.engine.problem_build import build_problem, class_sizes
@@ -158,3 +159,13 @@ def test_balance_with_five_percent_missing():
     assert 0 < info["visits"] <= info["budget"]
     again = {}
     assert np.array_equal(solve(p, 3, info=again), L) and again == info
+
+
+def test_distinct_is_np_unique():
+    """engine.arrays replaces np.unique (which imports numpy.ma on every run): the same values."""
+    rng = np.random.default_rng(5)
+    for a in (np.zeros(0, np.int64), np.array([3]), rng.integers(-5, 9, 200), rng.integers(0, 2**40, 50)):
+        assert np.array_equal(distinct(a), np.unique(a))
+        u, inv = distinct_inverse(a)
+        v, inv2 = np.unique(a, return_inverse=True)
+        assert np.array_equal(u, v) and np.array_equal(inv, inv2) and np.array_equal(u[inv], a)

@@ -48,6 +48,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from bianban_xl.engine.arrays import distinct
+
 FULL_GRAM_MAX = 2500    # keep the whole student × student G up to this many students
 EJECT = 32              # first swaps tried per ejection-double search (0 = off); at N=1000/K=20 it
                         # lowers every mean figure ≈10% for ≈30% more CPU (0.4.0; benchmarks.md)
@@ -76,7 +78,7 @@ class PairSearch:
         # double exchanges are matched on the category multisets of the features with three or
         # more categories (school, 等级 ...); two-valued ones (gender, 户籍, 缺考 flags) are left to
         # the exact Δ, which also accepts the many exchanges they leave neutral
-        ncat = [len(np.unique(p.codes[:, g])) for g in range(p.codes.shape[1])]
+        ncat = [len(distinct(p.codes[:, g])) for g in range(p.codes.shape[1])]
         self.key_features = [g for g in range(len(ncat)) if ncat[g] >= 3] or list(range(len(ncat)))
         # per student, the sum over the key features of a fixed random 64-bit code of his category
         # (drawn from a fixed seed, so the same on every machine)
@@ -301,7 +303,7 @@ class PairSearch:
         tot = M[o, R1, C1] + M[o, R2, C2] + 4.0 * (Gs[Q1, Q2] - Gs[P2, Q1] - Gs[P1, Q2] + Gs[P1, P2])
         good = np.rint(tot / self.p.grid) < 0
         pos = {int(t): q for q, t in enumerate(idx)}
-        for t in np.unique(o[good]):
+        for t in distinct(o[good]):
             out[pos[int(t)]] = True
         return out
 

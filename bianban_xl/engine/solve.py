@@ -48,6 +48,7 @@ from typing import Callable
 
 import numpy as np
 
+from bianban_xl.engine.arrays import distinct, distinct_inverse
 from bianban_xl.engine.pair_exchange import EJECT, PairSearch
 from bianban_xl.model.records import BalanceProblem, Infeasible
 
@@ -111,7 +112,7 @@ class _Prep:
                 if ra != rb:
                     parent[max(ra, rb)] = min(ra, rb)
         roots = np.array([find(x) for x in range(n)])
-        _, unit_of = np.unique(roots, return_inverse=True)
+        _, unit_of = distinct_inverse(roots)
         self.unit_of = unit_of.astype(np.int64)
         order = np.argsort(self.unit_of, kind="stable")
         bounds = np.flatnonzero(np.diff(self.unit_of[order])) + 1
@@ -492,7 +493,7 @@ def _class_pairs(st: _State, rng: np.random.Generator) -> list[tuple[int, int]]:
         a = np.concatenate([np.repeat(np.arange(k), OPPOSITES), hi_c, hi_n, a])
         b = np.concatenate([opp.ravel(), lo_c, lo_n, b])
         lo, hi = np.minimum(a, b), np.maximum(a, b)
-        pairs = np.unique(lo * k + hi)
+        pairs = distinct(lo * k + hi)
         a, b = pairs // k, pairs % k
     order = rng.permutation(len(a))
     return [(int(a[q]), int(b[q])) for q in order]
@@ -579,7 +580,7 @@ def _search(st: _State, rng: np.random.Generator, max_sweeps: int, out_of_time,
                 _group_move(st, p.groups[int(gi)], rng)
             changed = np.flatnonzero(before != st.L)
             if len(changed):
-                version[np.unique(np.concatenate([before[changed], st.L[changed]]))] += 1
+                version[distinct(np.concatenate([before[changed], st.L[changed]]))] += 1
                 ps.relayout()
                 moved += 1
             groups_done = True
