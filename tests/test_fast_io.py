@@ -249,8 +249,8 @@ def test_cached_pinyin_equals_pypinyin():
 
 def test_seal_takes_the_fast_path_with_the_same_result(tmp_path, monkeypatch):
     """数据封存 on a registrar's input (new sheet; its log row has no 编班记录 to go to yet, on either
-    path) is written by the zip path, equal to the openpyxl path's; a second seal replaces the
-    sheet, which the openpyxl path does."""
+    path) is written by the zip path, equal to the openpyxl path's; sealing a corrected input again
+    replaces the sheet, which the openpyxl path does."""
     src = write_book(tmp_path / "in.xlsx")
     results = []
     for fast in (False, True):
@@ -264,11 +264,15 @@ def test_seal_takes_the_fast_path_with_the_same_result(tmp_path, monkeypatch):
         assert calls == [fast]
         monkeypatch.setattr(apply_mod, "apply_update", real)
     assert_same_workbooks(*results)
+    corrected = tmp_path / "corrected.xlsx"
+    wb = load_workbook(results[1])
+    wb["学生名单"]["H5"] = 99 if wb["学生名单"]["H5"].value != 99 else 98
+    wb.save(corrected)
     calls = []
     real = apply_mod.apply_update
     monkeypatch.setattr(apply_mod, "apply_update", lambda *a: calls.append(real(*a) == apply_mod.FAST) or calls[-1])
-    service.seal_file(results[1], tmp_path / "again.xlsx")
-    assert calls == [False]
+    update, _, _ = service.seal_file(corrected, tmp_path / "again.xlsx")
+    assert update.sheets and calls == [False]
     r1, _, _ = service.assign_file(results[0], tmp_path / "a1.xlsx", seed=4)
     r2, _, _ = service.assign_file(results[1], tmp_path / "a2.xlsx", seed=4)
     assert r1.result_fp == r2.result_fp and r1.input_fp == r2.input_fp
