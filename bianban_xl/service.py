@@ -174,12 +174,16 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
 def run_step(path: str | Path, out: str | Path | None, plan: Callable[..., BookUpdate], overwrite: bool = False,
              **kwargs) -> tuple[BookUpdate, Path, Path | None]:
     """Read ``path``, plan the step, write (the zip fast path when the update allows it, e.g. 数据封存
-    on a registrar's input; else openpyxl). Returns (update, written path, backup or None)."""
+    on a registrar's input; else openpyxl). Returns (update, written path, backup or None). An
+    update that changes nothing (数据封存 again on an unchanged input) leaves a workbook updated in
+    place untouched: no rewrite, no backup copy."""
     _readable_workbook(Path(path))
     target, back_up = plan_output(path, out, overwrite)
     with output_lock(target):
         book, zb = _read_for_assign(Path(path))
         update = plan(book, **kwargs)
+        if update.changes_nothing() and Path(target).resolve() == Path(path).resolve():
+            return update, target, None
         backup = backup_copy(target) if back_up else None
         apply_update_file(path, target, update, zb)
     return update, target, backup

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from bianban_xl.cli.main import build_parser, main
+from conftest import write_book
 
 ENGLISH = re.compile(r"usage:|positional arguments|options:|optional arguments|show this help|"
                      r"the following arguments|invalid int|unrecognized|invalid choice|error:|expected one")
@@ -71,3 +72,15 @@ def test_assign_source_and_computer_seed_are_recorded(tmp_path, capsys):
     assert kv(load_workbook(out)["编班记录"])["种子来源"] == "家长代表报数"
     assert main(["assign", str(src), "-o", str(out), "--seed", "1", "--computer-seed"]) == 1
     assert "只能用一个" in capsys.readouterr().out
+
+
+def test_output_into_a_closed_pipe_is_no_traceback(tmp_path):
+    """`bianban check 文件 | head -1`: the reader stops, the command's next line meets a closed pipe.
+    No traceback, no 'Exception ignored' at exit; exit 1."""
+    src = write_book(tmp_path / "输入.xlsx")
+    proc = subprocess.Popen([sys.executable, "-m", "bianban_xl.cli.main", "check", str(src)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()                      # nobody reads: every print meets a closed pipe
+    err = proc.stderr.read().decode("utf-8", "replace")
+    proc.wait(timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in err and "Exception ignored" not in err, err

@@ -247,9 +247,12 @@ def test_sealing_again(tmp_path, capsys):
     after a correction it seals again and says which seal it replaces, on the sheet and in the log."""
     src, code = _sealed(tmp_path, capsys)
     first = kv(load_workbook(src)["数据封存"])
+    before, backups = sha(src), sorted((tmp_path / "备份").glob("*")) if (tmp_path / "备份").exists() else []
     assert main(["seal", str(src)]) == 0
     text = capsys.readouterr().out
-    assert "没有变化" in text and code in text
+    assert "没有变化" in text and code in text and "文件没有改动" in text and "已写入" not in text
+    assert sha(src) == before                                            # not even rewritten
+    assert (sorted((tmp_path / "备份").glob("*")) if (tmp_path / "备份").exists() else []) == backups
     assert kv(load_workbook(src)["数据封存"]) == first
 
     def corrected(path):

@@ -113,7 +113,7 @@ def cmd_seal(args) -> int:
     update, target, backup = seal_file(args.book, args.output, args.overwrite)
     for line in update.messages:
         out(line)
-    out(f"已写入：{target}")
+    out(f"文件没有改动：{target}" if update.changes_nothing() and backup is None else f"已写入：{target}")
     if backup:
         out(f"原文件已备份为：{backup}")
     out(f"下一步：现场报数后运行 bianban assign \"{target}\"（会请您把报出的数字输入两遍）。")

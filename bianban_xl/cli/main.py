@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import signal
 import sys
 import textwrap
@@ -223,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         _out("已中断：正在写入的文件保持原样（或已完整写好），没有留下临时文件。")
         return 143 if isinstance(exc, Interrupted) else 130
+    except BrokenPipeError:             # output piped into a reader that stopped (`| head`): nothing to tell it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except OSError as exc:
         _out(f"[错误] 无法读写文件“{exc.filename or ''}”：{why(exc)}。处理办法：检查路径、磁盘空间和权限后重试；没有修改任何文件。")
         return 1

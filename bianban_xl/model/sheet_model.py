@@ -244,6 +244,10 @@ class BookUpdate:
     # fill of its left neighbour, so it looks like the user's own headers
     headers: list[tuple[str, int, int, str]] = field(default_factory=list)
 
+    def changes_nothing(self) -> bool:
+        """True when applying this update would leave the workbook as it is (messages only)."""
+        return not (self.sheets or self.cells or self.protect or self.record_rows or self.drop or self.headers)
+
     def cells_by_sheet(self) -> dict[str, dict[tuple[int, int], Any]]:
         """{sheet: {(row, col): value}} of ``cells`` (later entries win)."""
         out: dict[str, dict[tuple[int, int], Any]] = {}
