@@ -30,7 +30,7 @@ from bianban_xl.reports.result_sheets import summary_sheet
 from bianban_xl.verify import verify_book
 
 __all__ = ["AssignResult", "VerifyResult", "plan_assignment", "assign_update", "previous_result_sheets", "verify_book",
-           "check_book", "read_book", "read_file", "ReadFile", "check_file", "assign_file", "verify_file",
+           "check_book", "read_book", "read_file", "ReadFile", "left_as_is", "check_file", "assign_file", "verify_file",
            "plan_teams", "check_can_draw", "plan_draw", "plan_public", "plan_lock", "plan_late",
            "teachers_file", "draw_file", "public_file", "lock_file", "late_file", "book_state", "certificate_spec",
            "plan_seal", "seal_file"]
@@ -171,6 +171,12 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
     return late.plan_late(book, seed=seed, seed_source=seed_source)
 
 
+def left_as_is(update: BookUpdate, path: str | Path, target: str | Path) -> bool:
+    """Whether run_step wrote nothing: an update that changes nothing, for the file itself (with
+    another output file it still writes the copy)."""
+    return update.changes_nothing() and Path(target).resolve() == Path(path).resolve()
+
+
 def run_step(path: str | Path, out: str | Path | None, plan: Callable[..., BookUpdate], overwrite: bool = False,
              **kwargs) -> tuple[BookUpdate, Path, Path | None]:
     """Read ``path``, plan the step, write (the zip fast path when the update allows it, e.g. 数据封存
@@ -182,7 +188,7 @@ def run_step(path: str | Path, out: str | Path | None, plan: Callable[..., BookU
     with output_lock(target):
         book, zb = _read_for_assign(Path(path))
         update = plan(book, **kwargs)
-        if update.changes_nothing() and Path(target).resolve() == Path(path).resolve():
+        if left_as_is(update, path, target):
             return update, target, None
         backup = backup_copy(target) if back_up else None
         apply_update_file(path, target, update, zb)

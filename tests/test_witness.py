@@ -254,6 +254,10 @@ def test_sealing_again(tmp_path, capsys):
     assert sha(src) == before                                            # not even rewritten
     assert (sorted((tmp_path / "备份").glob("*")) if (tmp_path / "备份").exists() else []) == backups
     assert kv(load_workbook(src)["数据封存"]) == first
+    # with -o the copy is still written, and said so
+    assert main(["seal", str(src), "-o", str(tmp_path / "副本.xlsx")]) == 0
+    text = capsys.readouterr().out
+    assert "已写入" in text and "文件没有改动" not in text and (tmp_path / "副本.xlsx").exists()
 
     def corrected(path):
         wb = load_workbook(path)

@@ -13,7 +13,7 @@ from bianban_xl.export import report_file
 from bianban_xl.model.sheet_model import BookUpdate
 from bianban_xl.onsite.state import parse_called_digits
 from bianban_xl.service import (assign_file, check_file, draw_file, is_sealed, late_file, lock_file, public_file,
-                                read_file, seal_file, teachers_file, verify_file)
+                                left_as_is, read_file, seal_file, teachers_file, verify_file)
 
 
 def cmd_check(args) -> int:
@@ -113,7 +113,7 @@ def cmd_seal(args) -> int:
     update, target, backup = seal_file(args.book, args.output, args.overwrite)
     for line in update.messages:
         out(line)
-    out(f"文件没有改动：{target}" if update.changes_nothing() and backup is None else f"已写入：{target}")
+    out(f"文件没有改动：{target}" if left_as_is(update, args.book, target) else f"已写入：{target}")
     if backup:
         out(f"原文件已备份为：{backup}")
     out(f"下一步：现场报数后运行 bianban assign \"{target}\"（会请您把报出的数字输入两遍）。")

@@ -128,7 +128,7 @@ def seal(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     update, target, backup = service.seal_file(path)
     code = next((x.split("：", 1)[1] for x in update.messages if x.startswith(K_CODE + "：")), "")
     lines = [x for x in update.messages if not x.startswith(K_CODE)]
-    lines.append(f"文件没有改动：{target.name}" if update.changes_nothing() else f"已写入：{target.name}")
+    lines.append(f"文件没有改动：{target.name}" if service.left_as_is(update, path, target) else f"已写入：{target.name}")
     if backup:
         lines.append(f"原文件已备份为：{Path(backup).name}")
     lines.append("下面的“数据封存单（打印签字）”可直接打印；报数后点“自动编班”，把报出的数字输入两遍。")
