@@ -395,7 +395,8 @@ class PairSearch:
         if hit is not None and hit[-1] > MATCH_CAP and rank is not None:
             r = rank()
             share = np.sqrt(np.sqrt(MATCH_CAP / hit[-1]))   # matches grow as the 4th power of class size
-            while hit is not None and hit[-1] > MATCH_CAP and share > 0.05:
+            # then 10% fewer members a round; it ends: 4 members a class give at most 6 × 6 matches
+            while hit is not None and hit[-1] > MATCH_CAP:
                 ka, kb = self._best_keys(ka, r, share), self._best_keys(kb, r, share)
                 hit = self._match_keys(ka, kb)
                 share = 0.9
