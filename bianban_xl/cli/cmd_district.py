@@ -24,10 +24,7 @@ def cmd_batch(args) -> int:
         out("\n失败的学校及原因：")
         for it in res.failures:
             out(f"● {it.relative}")
-            for line in it.problems[:8]:
-                out(f"    {line}")
-            if len(it.problems) > 8:
-                out(f"    ……共 {len(it.problems)} 条，详见汇总表。")
+            _indented_first(it.problems, 8, "条，详见汇总表。")
     out(f"\n结果文件在：{res.out_dir}")
     if res.summary_path:
         out(f"汇总表：{res.summary_path}")
@@ -43,11 +40,16 @@ def cmd_district(args) -> int:
         if c.verdict == PASS:
             continue
         out(f"【{c.verdict}】{c.relative}" + (f"（{c.school}）" if c.school else ""))
-        for f in c.findings[:5]:
-            out(f"    {f.text}")
-        if len(c.findings) > 5:
-            out(f"    ……共 {len(c.findings)} 个问题，详见汇总表“问题明细”。")
+        _indented_first([f.text for f in c.findings], 5, "个问题，详见汇总表“问题明细”。")
     out(f"汇总表已写入：{res.out_path}")
     if res.replaced_backup:
         out(f"原汇总表已备份为：{res.replaced_backup}")
     return 0 if res.count(FAIL) == 0 and res.count(REVIEW) == 0 else 1
+
+
+def _indented_first(lines: list[str], limit: int, rest: str) -> None:
+    """The first ``limit`` lines, indented, then how many there are in all when some were left out."""
+    for line in lines[:limit]:
+        out(f"    {line}")
+    if len(lines) > limit:
+        out(f"    ……共 {len(lines)} {rest}")
