@@ -1,4 +1,6 @@
 """The exchange arithmetic of pair_exchange against the objective itself, recomputed from scratch."""
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -17,11 +19,25 @@ def _gender_only(r):
     return r
 
 
-def _state(n=240, k=6, seed=3, coarse=False):
+def _apart_heavy(p, seed, share=0.6):
+    """The problem with a share of its single students put in 分开 rules of three, as at 20,000
+    students, where 同名 and 同音 put more than half the school in some apart rule."""
+    bound = {x for g in p.together for x in g}
+    singles = np.array([x for x in range(p.n) if x not in bound])
+    pick = np.random.default_rng(seed).permutation(singles)[: int(share * p.n) // 3 * 3]
+    groups = tuple(tuple(int(x) for x in g) for g in pick.reshape(-1, 3))
+    return dataclasses.replace(p, apart=tuple(p.apart) + groups,
+                               apart_reasons=tuple(p.apart_reasons) + ("分开",) * len(groups))
+
+
+def _state(n=240, k=6, seed=3, coarse=False, apart=False):
     r = generate_school(n, k, seed)
     if coarse:
         _gender_only(r)
-    prep = E._Prep(build_problem(r, r.params))
+    p = build_problem(r, r.params)
+    if apart:
+        p = _apart_heavy(p, seed)
+    prep = E._Prep(p)
     labels, _ = E._initial(prep, E._rng(seed))
     return E._State(prep, labels)
 
@@ -148,10 +164,11 @@ def test_ejection_double_delta_matches_the_objective(monkeypatch):
     assert found > 0
 
 
-@pytest.mark.parametrize("eject,coarse", [(0, False), (32, False), (32, True)])
-def test_probe_finds_exactly_the_pairs_a_visit_improves(monkeypatch, eject, coarse):
+@pytest.mark.parametrize("eject,coarse,apart", [(0, False, False), (32, False, False), (32, True, False),
+                                               (32, False, True)])
+def test_probe_finds_exactly_the_pairs_a_visit_improves(monkeypatch, eject, coarse, apart):
     monkeypatch.setattr(pair_exchange, "EJECT", eject)
-    st = _state(n=400, k=8, seed=2, coarse=coarse)
+    st = _state(n=400, k=8, seed=2, coarse=coarse, apart=apart)
     ps = PairSearch(st)
     ps.eject = True
     for a in range(8):
@@ -215,3 +232,39 @@ def test_matched_doubles_are_capped_where_few_categories_match_everybody(monkeyp
     assert np.isclose(_objective(st), st.objective())
     counts = np.bincount(st.L[st.p.codes[:, 0] == 0], minlength=8)
     assert counts.max() - counts.min() <= 1
+
+
+def test_students_of_apart_rules_take_part_in_double_exchanges_but_never_join_a_partner(monkeypatch):
+    """Double exchanges (matched and ejection) take students of apart rules too — at 20,000
+    students more than half the school is in some 同名/同音/分开 rule — but never towards a class
+    that holds one of their partners; the rules hold after every visit."""
+    monkeypatch.setattr(pair_exchange, "EJECT", 32)
+    st = _state(n=400, k=8, seed=8, apart=True)
+    p = st.p
+    assert len(p.constrained) > 0.5 * p.n
+    ps = PairSearch(st)
+    ps.eject = True
+    for a in range(8):
+        for b in range(a + 1, 8):
+            ps.visit(a, b, pairs=False)                 # singles to a local optimum
+    with_partners = 0
+    for a in range(8):
+        for b in range(a + 1, 8):
+            m = ps._matches(a, b)
+            if m is None:
+                continue
+            for movers, to in ((m[0], b), (m[1], b), (m[2], a), (m[3], a)):
+                r = p.cidx[movers]
+                with_partners += int((r >= 0).sum())
+                assert not np.any(st.PC[r[r >= 0], to] > 0)
+    assert with_partners > 0
+    before = _objective(st)
+    made = []
+    real = ps._swap_local
+    monkeypatch.setattr(ps, "_swap_local", lambda U, *a: made.append(int(U[a[4]])) or real(U, *a))
+    moved = sum(ps.visit(a, b) for a in range(8) for b in range(a + 1, 8))
+    assert moved > 0 and _objective(st) < before
+    assert any(p.cidx[x] >= 0 for x in made)          # some moves took a student of an apart rule
+    for x, partners in p.partners.items():
+        assert not np.any(st.L[partners] == st.L[x])
+    _check_layout(ps)

@@ -14,8 +14,9 @@ and two swaps of the same two classes done together change it by
 
     Δ(i1, j1) + Δ(i2, j2) + 4 (G[j1,j2] - G[j1,i2] - G[i1,j2] + G[i1,i2]).
 
-G is kept whole up to FULL_GRAM_MAX students, its rows and columns in class order (else a visit's
-block is computed from the features), so each step costs a few (n × n) array operations for
+G is kept whole up to FULL_GRAM_MAX students, its rows and columns in class order (else each
+class's own block is kept while the class is unchanged and a visit computes the block between its
+two classes from the features), so each step costs a few (n × n) array operations for
 classes of n. Double exchanges matter because the count balances (gender, school, 户籍, 等级)
 leave few single swaps that keep every count at its bound. Two kinds are searched:
 
@@ -35,6 +36,12 @@ Where few categories make nearly every pair of students match (one source school
 with 性别 alone), the matched doubles of two classes run into the hundreds of thousands; above
 MATCH_CAP only the pairs among each class's students with the best single swaps are matched
 (since 0.4.1; before, such a roster took minutes at N=1000).
+
+Students of apart rules (同名, 同音, 分开) take part in every kind of exchange, but never towards a
+class that holds one of their partners (:meth:`PairSearch._blocked`; checked before the exchange,
+so conservatively also when that partner leaves in it). Until 0.5.0 they were left to single
+swaps; at 20,000 students, where 同名 and 同音 put more than half the school in some apart rule,
+that left most of the school out of the double exchanges.
 
 Δ is computed exactly for every candidate. :meth:`PairSearch.probe` evaluates the same moves for
 several class pairs with no class in common in one set of array operations (most visits late in
@@ -69,12 +76,10 @@ class PairSearch:
         self.st = st
         p = st.p
         self.p = p
-        # students that may take part in plain swaps: single (not bound) students
+        # students that may take part in exchanges: single (not bound) students; a student of an
+        # apart rule only towards a class that holds none of his partners (_blocked)
         self.movable = p.is_single.copy()
-        # students in an apart set: single swaps only, with the partner check
-        self.free = self.movable.copy()
-        if len(p.constrained):
-            self.free[p.constrained] = False
+        self._blk = np.zeros(p.n, dtype=bool)            # scratch: student -> blocked (_matches)
         # double exchanges are matched on the category multisets of the features with three or
         # more categories (school, 等级 ...); two-valued ones (gender, 户籍, 缺考 flags) are left to
         # the exact Δ, which also accepts the many exchanges they leave neutral
@@ -102,11 +107,13 @@ class PairSearch:
         self.where = np.zeros(p.n, dtype=np.int64)       # student -> layout position
         self.eject = False                                # also search ejection doubles
         self.Gs = None
+        self._own: dict[int, tuple] = {}                 # no kept G: class -> (version, own block)
         self.relayout()
 
     def relayout(self) -> None:
         """Order the layout by the current classes (after moves made outside visit())."""
         new = np.argsort(self.st.L, kind="stable")
+        self._own.clear()
         if self.Gs is None:
             if self.p.n <= FULL_GRAM_MAX:
                 self.Gs = self._block(new, new)
@@ -132,6 +139,14 @@ class PairSearch:
             for f in range(XY.shape[1]):
                 out += XwX[:, f][:, None] * XY[:, f][None, :]
         return out
+
+    def _own_block(self, c: int) -> np.ndarray:
+        """G among the students of class ``c`` in layout order (kept until the class changes)."""
+        hit = self._own.get(c)
+        if hit is None or hit[0] != self.version[c]:
+            S = self.perm[self.starts[c]:self.starts[c + 1]]
+            hit = self._own[c] = (int(self.version[c]), self._block(S, S))
+        return hit[1]
 
     def _pairs(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
         """G[X[t], Y[t]] for each t, computed from the features."""
@@ -175,7 +190,13 @@ class PairSearch:
             GUU[na:, :na] = Gs[sb:eb, sa:ea]
             GUU[na:, na:] = Gs[sb:eb, sb:eb]
         else:
-            GUU = self._block(U, U)
+            # no kept G (large schools): each class's own block is kept while the class is
+            # unchanged, so a visit computes only the block between the two classes
+            GUU = np.empty((na + nb, na + nb))
+            GUU[:na, :na] = self._own_block(a)
+            GUU[na:, na:] = self._own_block(b)
+            GUU[:na, na:] = self._block(U[:na], U[na:])
+            GUU[na:, :na] = GUU[:na, na:].T
         dU = self.diag[U]
         self._at = (sa, sb, na)
         U0 = U.copy()
@@ -218,7 +239,10 @@ class PairSearch:
             moves += 1
         if moves:
             st.stale.update((a, b))
-            if self.Gs is not None:
+            if self.Gs is None:
+                self._own[a] = (int(self.version[a]), GUU[:na, :na].copy())
+                self._own[b] = (int(self.version[b]), GUU[na:, na:].copy())
+            else:
                 # the kept G follows the layout: rows and columns of the two blocks reordered once
                 at = np.concatenate([np.arange(sa, ea), np.arange(sb, eb)])
                 old = self._pos
@@ -277,7 +301,7 @@ class PairSearch:
             hit[rest] |= self._probe_matched(rest, a, b, sa, sb, Mr, M, UA, UB)
         rest = np.flatnonzero(~hit)
         if len(rest) and self.eject and p.X.shape[1]:
-            hit[rest] |= self._probe_eject(rest, a, b, IA, IB, UA, UB, okA, okB, XA, XB, Mr)
+            hit[rest] |= self._probe_eject(rest, a, b, IA, IB, UA, UB, rowok, colok, XA, XB, Mr)
         return hit
 
     def _probe_matched(self, idx, a, b, sa, sb, Mr, M, UA, UB) -> np.ndarray:
@@ -307,8 +331,9 @@ class PairSearch:
             out[pos[int(t)]] = True
         return out
 
-    def _probe_eject(self, idx, a, b, IA, IB, UA, UB, okA, okB, XA, XB, Mr) -> np.ndarray:
-        """probe(): ejection doubles (as _eject) of the pairs ``idx``."""
+    def _probe_eject(self, idx, a, b, IA, IB, UA, UB, rowok, colok, XA, XB, Mr) -> np.ndarray:
+        """probe(): ejection doubles (as _eject) of the pairs ``idx``; ``rowok`` / ``colok``: the
+        students of each side that may move (probe's single-swap masks)."""
         p, st = self.p, self.st
         P = len(idx)
         a, b, IA, IB, UA, UB = a[idx], b[idx], IA[idx], IB[idx], UA[idx], UB[idx]
@@ -320,7 +345,7 @@ class PairSearch:
         linA, linB = 2.0 * (XA * v[:, None, :]).sum(axis=2), 2.0 * (XB * v[:, None, :]).sum(axis=2)
         sqA, sqB = 2.0 * (XA * XwA).sum(axis=2), 2.0 * (XB * XB * wn[None, None, :]).sum(axis=2)
         Mn = (linB + sqB)[:, None, :] + (sqA - linA)[:, :, None] - 4.0 * np.einsum("prf,pcf->prc", XwA, XB)
-        fa, fb = self.free[UA] & okA[idx], self.free[UB] & okB[idx]
+        fa, fb = rowok[idx], colok[idx]
         ok = fa[:, :, None] & fb[:, None, :]
         m = min(EJECT, int(ok.reshape(P, -1).sum(axis=1).min()))
         if m < 1:
@@ -383,7 +408,7 @@ class PairSearch:
             XU[[r, q]] = XU[sw]
 
     def _matches(self, a: int, b: int, rank=None):
-        """Every exchange of two free students of ``a`` with two of ``b`` whose pair keys are equal
+        """Every exchange of two students of ``a`` with two of ``b`` whose pair keys are equal
         (same category multiset per key feature): students (I1, I2) leaving a, (J1, J2) leaving
         b, and a rank (a-pair, then b-pair, in member order) that breaks ties between equal Δ;
         or None. Distinct keys are matched once; each match gives all its a-pairs × b-pairs.
@@ -410,7 +435,22 @@ class PairSearch:
         cbr = cb[rep]
         qa = oa[sta[i][rep] + within // cbr]
         qb = ob[stb[j][rep] + within % cbr]
-        return A1[qa], A2[qa], B1[qb], B2[qb], qa * len(B1) + qb
+        I1, I2, J1, J2 = A1[qa], A2[qa], B1[qb], B2[qb]
+        if len(self.p.constrained):
+            # a student of an apart rule may not go where one of his partners is (checked before
+            # the exchange, so also when that partner leaves in it: conservative, like single swaps;
+            # the two arriving together were in one class, so they are no partners)
+            blk = self._blk
+            Sa = self.perm[self.starts[a]:self.starts[a + 1]]
+            Sb = self.perm[self.starts[b]:self.starts[b + 1]]
+            blk[Sa] = self._blocked(Sa, b)
+            blk[Sb] = self._blocked(Sb, a)
+            keep = ~(blk[I1] | blk[I2] | blk[J1] | blk[J2])
+            if not keep.all():
+                if not keep.any():
+                    return None
+                I1, I2, J1, J2, qa, qb = I1[keep], I2[keep], J1[keep], J2[keep], qa[keep], qb[keep]
+        return I1, I2, J1, J2, qa * len(B1) + qb
 
     @staticmethod
     def _match_keys(ka, kb):
@@ -469,9 +509,9 @@ class PairSearch:
         return (int(R1[k]), int(R2[k])), (int(C1[k] - na), int(C2[k] - na)), float(totr[k])
 
     def _eject(self, U, na, GUU, Mr, XU, a, b):
-        """Best improving ejection double: the first swap among the EJECT single swaps of free
+        """Best improving ejection double: the first swap among the EJECT single swaps of movable
         students with the best numeric Δ (counts ignored, so mostly swaps that push a count off
-        its bound), the second any other swap of free students of the two classes. Δ of every
+        its bound), the second any other swap of movable students of the two classes. Δ of every
         combination is M[r1,c1] + M[r2,c2] + 4 (G[q1,q2] - G[r2,q1] - G[r1,q2] + G[r1,r2]), each
         term rounded to the grid; the minimum is located in float32 (elementwise, the same on
         every machine) and accepted on its exact float64 value. Same return as _double."""
@@ -486,7 +526,9 @@ class PairSearch:
         sq2 = 2.0 * (XU * Xw).sum(axis=1)
         Mn = (lin[na:] + sq2[na:])[None, :] + (sq2[:na] - lin[:na])[:, None]
         Mn -= 4.0 * np.einsum("if,jf->ij", Xw[:na], XU[na:])
-        fr = self.free[U]
+        fr = self.movable[U].copy()
+        fr[:na] &= ~self._blocked(U[:na], b)
+        fr[na:] &= ~self._blocked(U[na:], a)
         ok = fr[:na, None] & fr[None, na:]
         m = min(EJECT, int(ok.sum()))
         if m == 0:
@@ -518,7 +560,8 @@ class PairSearch:
         return (int(R1[t]), int(r2)), (int(C1[t]), int(c2)), float(tot)
 
     def _class_keys(self, c: int):
-        """Pair keys of the free members of class ``c`` (cached until the class changes): the two
+        """Pair keys of the single (not bound) members of class ``c`` (cached until the class
+        changes; _matches drops the exchanges that would join apart partners): the two
         members of each pair, the keys' stable sort order, and the distinct keys with where each
         starts in that order and how often it occurs.
         A key is s_x + s_y (mod 2^64), s = a student's sum of random 64-bit codes of his category
@@ -528,7 +571,7 @@ class PairSearch:
         if hit is not None and hit[0] == self.version[c]:
             return hit[1]
         S = np.sort(self.perm[self.starts[c]:self.starts[c + 1]])
-        out = self._pair_keys(S[self.free[S]])
+        out = self._pair_keys(S[self.movable[S]])
         self._keys[c] = (self.version[c], out)
         return out
 
@@ -547,6 +590,18 @@ class PairSearch:
         ustart = np.flatnonzero(first)
         ucnt = np.diff(np.append(ustart, len(sk)))
         return S[x], S[y], order, sk[ustart], ustart, ucnt
+
+    def _blocked(self, S: np.ndarray, other: int) -> np.ndarray:
+        """True for the students ``S`` who may not move to class ``other``: a partner of one of
+        their apart rules is there."""
+        p = self.p
+        out = np.zeros(len(S), dtype=bool)
+        if len(p.constrained):
+            r = p.cidx[S]
+            hit = r >= 0
+            if hit.any():
+                out[hit] = self.st.PC[r[hit], other] > 0
+        return out
 
     def _apart_mask(self, A, B, a, b) -> np.ndarray:
         p, st = self.p, self.st
