@@ -212,7 +212,8 @@ class PairSearch:
             M = (hB[None, :] - hA[:, None]) + 2.0 * (dU[:na, None] + dU[None, na:]) - 4.0 * GAB
             Mr = np.rint(M / grid)
             if apart:
-                Mr[self._apart_mask(U[:na], U[na:], a, b)] = np.inf
+                Mr[self._blocked(U[:na], b), :] = np.inf
+                Mr[:, self._blocked(U[na:], a)] = np.inf
             if pinned:
                 Mr[~mv[:na], :] = np.inf
                 Mr[:, ~mv[na:]] = np.inf
@@ -416,6 +417,17 @@ class PairSearch:
         student's best single swap, see _rank) puts first in each class, as many as keep the
         count near the cap."""
         ka, kb = self._class_keys(a), self._class_keys(b)
+        if len(self.p.constrained):
+            # a student of an apart rule may not go where one of his partners is (checked before
+            # the exchange, so also when that partner leaves in it: conservative, like single swaps;
+            # the two arriving together were in one class, so they are no partners): pairs with
+            # such a student are dropped before matching
+            blk = self._blk
+            Sa = self.perm[self.starts[a]:self.starts[a + 1]]
+            Sb = self.perm[self.starts[b]:self.starts[b + 1]]
+            blk[Sa] = self._blocked(Sa, b)
+            blk[Sb] = self._blocked(Sb, a)
+            ka, kb = self._without(ka, blk), self._without(kb, blk)
         hit = self._match_keys(ka, kb)
         if hit is not None and hit[-1] > MATCH_CAP and rank is not None:
             r = rank()
@@ -435,22 +447,21 @@ class PairSearch:
         cbr = cb[rep]
         qa = oa[sta[i][rep] + within // cbr]
         qb = ob[stb[j][rep] + within % cbr]
-        I1, I2, J1, J2 = A1[qa], A2[qa], B1[qb], B2[qb]
-        if len(self.p.constrained):
-            # a student of an apart rule may not go where one of his partners is (checked before
-            # the exchange, so also when that partner leaves in it: conservative, like single swaps;
-            # the two arriving together were in one class, so they are no partners)
-            blk = self._blk
-            Sa = self.perm[self.starts[a]:self.starts[a + 1]]
-            Sb = self.perm[self.starts[b]:self.starts[b + 1]]
-            blk[Sa] = self._blocked(Sa, b)
-            blk[Sb] = self._blocked(Sb, a)
-            keep = ~(blk[I1] | blk[I2] | blk[J1] | blk[J2])
-            if not keep.all():
-                if not keep.any():
-                    return None
-                I1, I2, J1, J2, qa, qb = I1[keep], I2[keep], J1[keep], J2[keep], qa[keep], qb[keep]
-        return I1, I2, J1, J2, qa * len(B1) + qb
+        return A1[qa], A2[qa], B1[qb], B2[qb], qa * len(B1) + qb
+
+    @staticmethod
+    def _without(keys, blk: np.ndarray):
+        """Pair keys (as _class_keys) without the pairs that hold a student marked in ``blk``:
+        the kept pairs stay in key order, distinct keys, starts and counts recomputed."""
+        A1, A2, order, uk, ustart, ucnt = keys
+        ok = ~(blk[A1] | blk[A2])[order]                 # per position in key order
+        if ok.all():
+            return keys
+        group = np.repeat(np.arange(len(uk)), ucnt)[ok]  # distinct key of each kept position
+        first = np.ones(len(group), dtype=bool)
+        first[1:] = group[1:] != group[:-1]
+        start = np.flatnonzero(first)
+        return A1, A2, order[ok], uk[group[start]], start, np.diff(np.append(start, len(group)))
 
     @staticmethod
     def _match_keys(ka, kb):
@@ -481,7 +492,7 @@ class PairSearch:
     def _best_keys(self, keys, rank: np.ndarray, share: float):
         """_class_keys restricted to the pairs among the ⌊share × members⌋ (at least 4) members
         with the lowest ``rank`` (ties: lower student number)."""
-        members = np.union1d(keys[0], keys[1])
+        members = np.union1d(keys[0][keys[2]], keys[1][keys[2]])     # of the pairs in play
         m = min(len(members), max(4, int(share * len(members))))
         keep = np.sort(members[np.lexsort((members, rank[members]))[:m]])
         return self._pair_keys(keep)
@@ -602,16 +613,3 @@ class PairSearch:
             if hit.any():
                 out[hit] = self.st.PC[r[hit], other] > 0
         return out
-
-    def _apart_mask(self, A, B, a, b) -> np.ndarray:
-        p, st = self.p, self.st
-        bad = np.zeros((len(A), len(B)), dtype=bool)
-        ra = p.cidx[A]
-        hit = ra >= 0
-        if hit.any():
-            bad[hit, :] = (st.PC[ra[hit], b] > 0)[:, None]
-        rb = p.cidx[B]
-        hit = rb >= 0
-        if hit.any():
-            bad[:, hit] |= (st.PC[rb[hit], a] > 0)[None, :]
-        return bad
