@@ -268,3 +268,23 @@ def test_students_of_apart_rules_take_part_in_double_exchanges_but_never_join_a_
     for x, partners in p.partners.items():
         assert not np.any(st.L[partners] == st.L[x])
     _check_layout(ps)
+
+
+def test_tiny_classes_full_of_apart_rules_never_crash_the_search():
+    """Classes of 3–5 students where most students are in apart rules: an ejection double may
+    find its first swap but no second swap anyone is free to make. The search goes on without
+    it (this used to end in an UnboundLocalError), and every rule holds."""
+    crashed = []
+    for seed in range(30):
+        r = generate_school(30, 8, seed)
+        p = _apart_heavy(build_problem(r, r.params), seed, share=0.7)
+        try:
+            labels = E.solve(p, seed)
+        except E.Infeasible:
+            continue
+        except Exception as exc:                       # noqa: BLE001 — the failure being tested
+            crashed.append((seed, type(exc).__name__))
+            continue
+        for s in p.apart:
+            assert len({int(labels[x]) for x in s}) == len(set(s))
+    assert crashed == []

@@ -556,7 +556,7 @@ class PairSearch:
         w[np.arange(m), C1] = np.inf
         M32 = np.where(ok, Mr, np.inf).astype(np.float32)
         u32, w32 = u.astype(np.float32), w.astype(np.float32)
-        best, t = np.inf, 0
+        best, t, rest = np.inf, 0, -1
         for c0 in range(0, m, EJECT_CHUNK):          # chunks small enough to stay in cache
             T = np.add(M32[None, :, :], u32[c0:c0 + EJECT_CHUNK, :, None])
             T += w32[c0:c0 + EJECT_CHUNK, None, :]
@@ -564,6 +564,8 @@ class PairSearch:
             if T.flat[k] < best:
                 best, t = T.flat[k], c0 + k // (na * nb)
                 rest = k % (na * nb)
+        if rest < 0:            # no second swap anybody may make (tiny classes, apart rules)
+            return None
         r2, c2 = divmod(rest, nb)
         tot = Mr[r2, c2] + u[t, r2] + w[t, c2]          # exact (grid units) for the chosen one
         if not tot < -2:
