@@ -148,7 +148,9 @@ def test_ejection_double_delta_matches_the_objective(monkeypatch):
             h = 2.0 * ps._h(U, a, b)
             dU = ps.diag[U]
             M = (h[None, na:] - h[:na, None]) + 2.0 * (dU[:na, None] + dU[None, na:]) - 4.0 * GUU[:na, na:]
-            best = ps._eject(U, na, GUU, np.rint(M / st.p.grid), st.p.X[U], a, b)
+            rowok = ps.movable[U[:na]] & ~ps._blocked(U[:na], b)
+            colok = ps.movable[U[na:]] & ~ps._blocked(U[na:], a)
+            best = ps._eject(U, na, GUU, np.rint(M / st.p.grid), st.p.X[U], a, b, rowok, colok)
             if best is None:
                 continue
             (r1, r2), (c1, c2), d = best

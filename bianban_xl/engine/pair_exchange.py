@@ -211,12 +211,13 @@ class PairSearch:
             # M[r, c] = Δ of swapping U[r] (in a) with U[na + c] (in b) = 2(h_j - h_i) + 2(G_ii + G_jj - 2 G_ij)
             M = (hB[None, :] - hA[:, None]) + 2.0 * (dU[:na, None] + dU[None, na:]) - 4.0 * GAB
             Mr = np.rint(M / grid)
+            rowok, colok = mv[:na], mv[na:]         # who may move: single, and no partner there
             if apart:
-                Mr[self._blocked(U[:na], b), :] = np.inf
-                Mr[:, self._blocked(U[na:], a)] = np.inf
-            if pinned:
-                Mr[~mv[:na], :] = np.inf
-                Mr[:, ~mv[na:]] = np.inf
+                rowok = rowok & ~self._blocked(U[:na], b)
+                colok = colok & ~self._blocked(U[na:], a)
+            if apart or pinned:
+                Mr[~rowok, :] = np.inf
+                Mr[:, ~colok] = np.inf
             k = int(np.argmin(Mr))
             if Mr.flat[k] < 0:
                 if np.count_nonzero(Mr == Mr.flat[k]) > 1:     # equal Δ: lowest student numbers
@@ -230,7 +231,7 @@ class PairSearch:
             if not pairs:
                 break
             best = self._double(U, na, GUU, M, a, b, lambda: self._rank(U[:na], U[na:], Mr))
-            alt = self._eject(U, na, GUU, Mr, XU, a, b) if self.eject else None
+            alt = self._eject(U, na, GUU, Mr, XU, a, b, rowok, colok) if self.eject else None
             if alt is not None and (best is None or alt[2] < best[2]):
                 best = alt
             if best is None:
@@ -519,13 +520,14 @@ class PairSearch:
             k = int(tie[np.argmin(m[4][tie])])
         return (int(R1[k]), int(R2[k])), (int(C1[k] - na), int(C2[k] - na)), float(totr[k])
 
-    def _eject(self, U, na, GUU, Mr, XU, a, b):
+    def _eject(self, U, na, GUU, Mr, XU, a, b, rowok, colok):
         """Best improving ejection double: the first swap among the EJECT single swaps of movable
         students with the best numeric Δ (counts ignored, so mostly swaps that push a count off
         its bound), the second any other swap of movable students of the two classes. Δ of every
         combination is M[r1,c1] + M[r2,c2] + 4 (G[q1,q2] - G[r2,q1] - G[r1,q2] + G[r1,r2]), each
         term rounded to the grid; the minimum is located in float32 (elementwise, the same on
-        every machine) and accepted on its exact float64 value. Same return as _double."""
+        every machine) and accepted on its exact float64 value. ``rowok`` / ``colok``: the students
+        of U[:na] / U[na:] who may move (visit()'s single-swap masks). Same return as _double."""
         p = self.p
         nb = len(U) - na
         if XU is None or na < 2 or nb < 2:
@@ -537,10 +539,7 @@ class PairSearch:
         sq2 = 2.0 * (XU * Xw).sum(axis=1)
         Mn = (lin[na:] + sq2[na:])[None, :] + (sq2[:na] - lin[:na])[:, None]
         Mn -= 4.0 * np.einsum("if,jf->ij", Xw[:na], XU[na:])
-        fr = self.movable[U].copy()
-        fr[:na] &= ~self._blocked(U[:na], b)
-        fr[na:] &= ~self._blocked(U[na:], a)
-        ok = fr[:na, None] & fr[None, na:]
+        ok = rowok[:, None] & colok[None, :]
         m = min(EJECT, int(ok.sum()))
         if m == 0:
             return None
