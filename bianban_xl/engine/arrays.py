@@ -2,22 +2,28 @@
 
 numpy 2's ``np.unique`` imports numpy's masked-array package (``numpy.ma``, ≈20 ms) on its first
 call, on every run of ``bianban assign``; the engine only needs the sorted distinct values of
-integer arrays (and where each value sits among them), which a sort gives directly.
+integer arrays (and where each value sits among them), which a sort gives directly; ``runs``
+also serves the engine's other sorted keys.
 """
 from __future__ import annotations
 
 import numpy as np
 
 
+def runs(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of equal values of the sorted array ``s`` starts, and its length."""
+    first = np.empty(len(s), dtype=bool)
+    if len(s):
+        first[0] = True
+        np.not_equal(s[1:], s[:-1], out=first[1:])
+    start = np.flatnonzero(first)
+    return start, np.diff(np.append(start, len(s)))
+
+
 def distinct(a: np.ndarray) -> np.ndarray:
     """The sorted distinct values of ``a`` (``np.unique(a)``)."""
     s = np.sort(np.ravel(a))
-    if not len(s):
-        return s
-    keep = np.empty(len(s), dtype=bool)
-    keep[0] = True
-    np.not_equal(s[1:], s[:-1], out=keep[1:])
-    return s[keep]
+    return s[runs(s)[0]]
 
 
 def distinct_inverse(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bianban_xl.engine.arrays import distinct
+from bianban_xl.engine.arrays import distinct, runs
 
 FULL_GRAM_MAX = 2500    # keep the whole student × student G up to this many students
 EJECT = 32              # first swaps tried per ejection-double search (0 = off); at N=1000/K=20 it
@@ -459,10 +459,8 @@ class PairSearch:
         if ok.all():
             return keys
         group = np.repeat(np.arange(len(uk)), ucnt)[ok]  # distinct key of each kept position
-        first = np.ones(len(group), dtype=bool)
-        first[1:] = group[1:] != group[:-1]
-        start = np.flatnonzero(first)
-        return A1, A2, order[ok], uk[group[start]], start, np.diff(np.append(start, len(group)))
+        start, count = runs(group)
+        return A1, A2, order[ok], uk[group[start]], start, count
 
     @staticmethod
     def _match_keys(ka, kb):
@@ -597,10 +595,7 @@ class PairSearch:
         key = sS[x] + sS[y]
         order = np.argsort(key, kind="stable")
         sk = key[order]
-        first = np.ones(len(sk), dtype=bool)
-        first[1:] = sk[1:] != sk[:-1]
-        ustart = np.flatnonzero(first)
-        ucnt = np.diff(np.append(ustart, len(sk)))
+        ustart, ucnt = runs(sk)
         return S[x], S[y], order, sk[ustart], ustart, ucnt
 
     def _blocked(self, S: np.ndarray, other: int) -> np.ndarray:
