@@ -32,7 +32,8 @@ def verify_book(book: RawBook) -> VerifyResult:
     findings: list[str] = []
     rec_sheet = book.sheets.get(S.SHEET_RECORD)
     if rec_sheet is None:
-        return VerifyResult(False, [f"没有“{S.SHEET_RECORD}”工作表：这不是本软件生成的编班结果，或记录已被删除。"])
+        return VerifyResult(False, [f"没有“{S.SHEET_RECORD}”工作表：这不是本软件生成的编班结果，或记录已被删除。"
+                                    "处理办法：请选择 bianban assign（或“自动编班”）生成的编班结果文件再复核。"])
     record = read_record(rec_sheet.rows)
     roster, report = validate(book)
     if roster is None:

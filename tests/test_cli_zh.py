@@ -84,3 +84,12 @@ def test_output_into_a_closed_pipe_is_no_traceback(tmp_path):
     err = proc.stderr.read().decode("utf-8", "replace")
     proc.wait(timeout=120)
     assert proc.returncode == 1 and "Traceback" not in err and "Exception ignored" not in err, err
+
+
+def test_verify_of_a_file_with_no_result_says_what_to_do(tmp_path, capsys):
+    book = write_book(tmp_path / "名单.xlsx")
+    before = book.read_bytes()
+    assert main(["verify", str(book)]) == 1
+    text = capsys.readouterr().out
+    assert "没有“编班记录”工作表" in text and "处理办法：" in text and "bianban assign" in text, text
+    assert book.read_bytes() == before
