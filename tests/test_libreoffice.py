@@ -53,6 +53,43 @@ def test_template_opens_and_renders(tmp_path, profile):
             assert expected in text, expected
 
 
+def test_template_sheets_print_on_a4_one_page_wide(tmp_path, profile):
+    """Printed as they are, the input sheets (使用说明, 参数设置, the empty lists and xlwings.conf)
+    each come out on one A4 page, named in the footer, with every word inside the paper; the two
+    sheets of text print at 10 pt or more, the lists (scaled to one page wide) at 9 pt or more.
+    Before, 使用说明's long lines ran past the page edge and 参数设置's 说明 column went onto a
+    second sheet of paper (14 pages for 6 sheets)."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("needs pdftotext (poppler-utils)")
+    import re
+    import sys
+    from collections import Counter
+
+    from openpyxl import load_workbook
+
+    from bianban_xl.book.template import HELP_LINES
+    sys.path.insert(0, str(ROOT / "tools"))
+    import render_sheets as R
+
+    src = tmp_path / "workbook_template.xlsm"
+    shutil.copy(TEMPLATE, src)
+    names = load_workbook(src, read_only=True).sheetnames
+    pages = R.sheet_pages(R.pdf_pages(to_pdf(src, tmp_path / "pdf", profile)), names)
+    assert sorted(pages) == sorted(names), list(pages)          # every page names its sheet
+    cjk = re.compile(r"^[\u4e00-\u9fff]{2,}$")
+    for name in names:
+        assert len(pages[name]) == 1, (name, len(pages[name]))
+        page = pages[name][0]
+        assert {round(page.width), round(page.height)} == {595, 842}, name     # A4
+        assert all(w[0] >= 0 and w[2] <= page.width for w in page.words), name
+        sizes = Counter(round((w[2] - w[0]) / len(w[4]), 1) for w in page.words if cjk.match(w[4]))
+        least = 10.0 if name in ("使用说明", "参数设置") else 9.0
+        assert sizes.most_common(1)[0][0] >= least, (name, sizes.most_common(3))
+    shown = pages["使用说明"][0].text.replace(" ", "")
+    for line in HELP_LINES:
+        assert line.replace(" ", "") in shown, line
+
+
 def test_result_workbook_opens_and_renders(tmp_path, profile):
     from bianban_xl import service
 

@@ -54,6 +54,7 @@ XLWINGS_CONF = [
     ("Use UDF Server", False, "保持 FALSE，不要修改"),
     ("Show Console", False, "保持 FALSE；排查问题时可改为 TRUE 以显示 Python 窗口"),
 ]
+NOTE_WIDTH = 70    # column C of xlwings.conf; longer notes wrap
 CONF_NOTES = [
     "说明：",
     "本表告诉 Excel 到哪里找 Python。A 列的设置名不要改动，也不要在 A1 到上面最后一项之间插入空行。",
@@ -81,8 +82,10 @@ WRITER_COOKIE = 0xFFFF   # [MS-OVBA] 2.3.4.2.3.1 / 2.3.4.2.3.2.7: cookies "MUST 
 def add_conf_sheet(wb) -> None:
     """The xlwings.conf sheet: interpreter settings with a Chinese comment on each."""
     from openpyxl.comments import Comment
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
 
+    from bianban_xl.book.template import print_ready
+    from bianban_xl.model.sheet_model import WRAP_LINE_HEIGHT, text_lines
     from bianban_xl.book.workbook_file import FONT_NAME
 
     ws = wb.create_sheet(CONF_SHEET)
@@ -91,15 +94,22 @@ def add_conf_sheet(wb) -> None:
         ws.cell(row=r, column=1, value=key).font = Font(name=FONT_NAME, bold=True)
         cell = ws.cell(row=r, column=2, value=value if value != "" else None)
         cell.fill = fill
-        ws.cell(row=r, column=3, value=note).font = Font(name=FONT_NAME, color="606060")
+        cell = ws.cell(row=r, column=3, value=note)
+        cell.font = Font(name=FONT_NAME, color="606060")
+        lines = len(text_lines(note, NOTE_WIDTH - 1))
+        if lines > 1:      # a long note wraps inside its column, so the sheet prints one page wide
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            ws.cell(row=r, column=1).alignment = ws.cell(row=r, column=2).alignment = Alignment(vertical="top")
+            ws.row_dimensions[r].height = WRAP_LINE_HEIGHT * 1.1 * lines
         ws.cell(row=r, column=1).comment = Comment(note, "bianban")
     start = len(XLWINGS_CONF) + 3
     for i, line in enumerate(CONF_NOTES):
         ws.cell(row=start + i, column=1, value=line).font = Font(name=FONT_NAME, bold=i == 0)
     ws.column_dimensions["A"].width = 20
     ws.column_dimensions["B"].width = 40
-    ws.column_dimensions["C"].width = 100
+    ws.column_dimensions["C"].width = NOTE_WIDTH
     ws.sheet_properties.tabColor = "808080"
+    print_ready(ws, landscape=True, title_rows=None)
 
 
 def build_workbook():

@@ -7,8 +7,11 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 
 from bianban_xl.model import schema as S
+from bianban_xl.model.sheet_model import (MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE, MARGIN_TOP, WRAP_LINE_HEIGHT,
+                                          text_lines, text_width)
 from bianban_xl.book.workbook_file import FONT_NAME
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -65,6 +68,24 @@ def _style_header(ws, headers, required=()):
     ws.freeze_panes = "A2"
 
 
+def print_ready(ws, landscape: bool, title_rows: str | None = "1:1") -> None:
+    """Printable as it is: A4, one page wide (no column pushed onto a second sheet of paper), the
+    header row on every page, the sheet's name and page number in the footer, the result sheets'
+    margins."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.page_margins.left = ws.page_margins.right = MARGIN_SIDE
+    ws.page_margins.top, ws.page_margins.bottom = MARGIN_TOP, MARGIN_BOTTOM
+    ws.page_margins.header = ws.page_margins.footer = MARGIN_HEADER
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddFooter.center.text = f"{ws.title}  第 &P 页，共 &N 页"
+    ws.oddFooter.center.size = 9
+
+
 def _list_validation(ws, formula: str, ref: str, title: str, prompt: str) -> None:
     dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
                         errorTitle=title, error=prompt, promptTitle=title, prompt=prompt)
@@ -81,17 +102,28 @@ def build_input_workbook(n_rows: int = 2000) -> Workbook:
     for r, line in enumerate(HELP_LINES, start=1):
         cell = help_ws.cell(row=r, column=1, value=line)
         cell.font = Font(name=FONT_NAME, size=14 if r == 1 else 11, bold=r == 1)
-    help_ws.column_dimensions["A"].width = 110
+    # wide enough for the longest line, so none runs past the printed page
+    help_ws.column_dimensions["A"].width = round(max(text_width(x) for x in HELP_LINES) + 4)
+    print_ready(help_ws, landscape=True, title_rows=None)
 
     ws = wb.create_sheet(S.SHEET_PARAMS)
     _style_header(ws, ["参数", "值", "说明"])
+    note_width = 70
     for r, (key, value, note) in enumerate(PARAM_ROWS, start=2):
         ws.cell(row=r, column=1, value=key).font = Font(name=FONT_NAME, bold=key == S.P_CLASSES)
         ws.cell(row=r, column=2, value=value)
-        ws.cell(row=r, column=3, value=note).font = Font(name=FONT_NAME, color="606060")
+        cell = ws.cell(row=r, column=3, value=note)
+        cell.font = Font(name=FONT_NAME, color="606060")
+        lines = len(text_lines(note, note_width - 1))
+        if lines > 1:      # a long note wraps inside its column, on screen and on paper
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            for c in (1, 2):
+                ws.cell(row=r, column=c).alignment = Alignment(vertical="top")
+            ws.row_dimensions[r].height = WRAP_LINE_HEIGHT * 1.1 * lines
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 28
-    ws.column_dimensions["C"].width = 70
+    ws.column_dimensions["C"].width = note_width
+    print_ready(ws, landscape=True)
     hp_row = 2 + [k for k, _, _ in PARAM_ROWS].index(S.P_HOMOPHONE)
     _list_validation(ws, '"是,否"', f"B{hp_row}:B{hp_row + 1}", S.P_HOMOPHONE, "请选择 是 或 否")
     sc_row = 2 + [k for k, _, _ in PARAM_ROWS].index(S.P_SHOW_SCORES)
@@ -110,12 +142,15 @@ def build_input_workbook(n_rows: int = 2000) -> Workbook:
     ws.column_dimensions[col[S.C_SCHOOL]].width = 18
     ws.column_dimensions[col[S.C_BIRTH]].width = 12
     ws.column_dimensions[col[S.C_NOTE]].width = 20
+    print_ready(ws, landscape=True)
 
     ws = wb.create_sheet(S.SHEET_TWINS)
     _style_header(ws, TWIN_HEADERS, required=(S.T_GROUP, S.T_MODE))
     _list_validation(ws, '"同班,分开"', "D2:D500", "要求", "同班 = 家长申请捆绑编在同一班；分开 = 要求分在不同班")
     ws.column_dimensions["E"].width = 50
     ws.cell(row=1, column=5, value="同一家庭填相同组号；每个孩子一行；可只填编号或只填姓名（同名时必须填编号）").font = Font(name=FONT_NAME, color="606060")
+    ws.column_dimensions["E"].width = round(text_width(ws["E1"].value) + 2)
+    print_ready(ws, landscape=True)
 
     ws = wb.create_sheet(S.SHEET_TEACHERS)
     _style_header(ws, TEACHER_HEADERS)
@@ -124,6 +159,7 @@ def build_input_workbook(n_rows: int = 2000) -> Workbook:
     _list_validation(ws, '"初级,中级,高级,正高级,未定级"', f"{tcol['职称']}2:{tcol['职称']}500", "职称", "请选择职称")
     for key in ("骨干", "班主任"):
         _list_validation(ws, '"是,否"', f"{tcol[key]}2:{tcol[key]}500", key, "请选择 是 或 否")
+    print_ready(ws, landscape=True)
     wb.active = 1
     return wb
 
