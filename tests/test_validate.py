@@ -195,6 +195,55 @@ def test_blank_rows_skipped_extra_columns_kept(tmp_path):
     assert roster.students[0].extra["联系电话"] == "13800000000"
 
 
+def _with_total_and_rank(n: int = 12) -> tuple[list[str], list[list]]:
+    """A roster as the admission system exports it: 总分 and 名次 next to the subjects."""
+    rows = student_rows(n)
+    totals = [r[7] + r[8] for r in rows]
+    order = sorted(range(n), key=lambda i: -totals[i])
+    rank = {i: k + 1 for k, i in enumerate(order)}
+    header = HEADER[:9] + ["总分", "年级名次", "原班级", "身高"] + HEADER[9:]
+    return header, [r[:9] + [totals[i], rank[i], 1 + i % 4, 140 + i] + r[9:] for i, r in enumerate(rows)]
+
+
+def test_total_and_rank_columns_are_not_detected_as_subjects(tmp_path):
+    """With 成绩科目 blank, a 总分 and a 名次 column beside the subjects (as most exports have them)
+    are not balanced as two more subjects, nor the pupil's old class number or height — before, every total above 100 and every rank above
+    100 was an error telling the registrar to raise their 满分, and following it balanced ranks."""
+    header, rows = _with_total_and_rank()
+    roster, errs, warns = errors(write_book(tmp_path / "x.xlsx", rows=rows, header=header,
+                                            params=params_with(成绩科目=_DROP)))
+    assert errs == []
+    assert roster.params.subjects == ["语文", "数学"]
+    said = [w.message for w in warns if w.sheet == "参数设置"]
+    assert any("自动按成绩列均衡：语文、数学" in m and "“总分”“年级名次”" in m for m in said), said
+    assert roster.students[0].extra["总分"] == rows[0][9]          # kept as a column, not lost
+
+
+def test_a_total_alone_is_balanced_and_a_rank_never(tmp_path):
+    header, rows = _with_total_and_rank()
+    header = [h for h in header if h not in ("语文", "数学")]
+    rows = [r[:7] + r[9:] for r in rows]
+    roster, errs, _ = errors(write_book(tmp_path / "x.xlsx", rows=rows, header=header,
+                                        params=params_with(成绩科目=_DROP, 成绩满分=200)))
+    assert errs == [] and roster.params.subjects == ["总分"]
+    header = [h for h in header if h != "总分"]
+    rows = [r[:7] + r[8:] for r in rows]
+    assert header[7] == "年级名次"
+    roster, errs, warns = errors(write_book(tmp_path / "y.xlsx", rows=rows, header=header,
+                                            params=params_with(成绩科目=_DROP)))
+    assert errs == [] and roster.params.subjects == []
+    assert any("没有找到各科成绩列" in w.message and "年级名次" in w.message for w in warns)
+
+
+def test_total_or_rank_named_in_subjects_is_allowed_but_said(tmp_path):
+    header, rows = _with_total_and_rank()
+    roster, errs, warns = errors(write_book(tmp_path / "x.xlsx", rows=rows, header=header,
+                                            params=params_with(成绩科目="语文,数学,总分,年级名次", 成绩满分=300)))
+    assert errs == [] and roster.params.subjects == ["语文", "数学", "总分", "年级名次"]
+    said = " ".join(w.message for w in warns)
+    assert "“总分”像是各科的总分或平均分" in said and "“年级名次”像是名次" in said
+
+
 def test_subject_not_in_roster(tmp_path):
     _, errs, _ = errors(write_book(tmp_path / "x.xlsx", params=params_with(成绩科目="语文,物理")))
     assert any("成绩科目“物理”" in e.message for e in errs)

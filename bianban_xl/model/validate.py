@@ -20,7 +20,20 @@ from bianban_xl.model.text_safety import check_text_safety
 
 MAX_LISTED = 30          # per kind of cell problem (formulas, merged) before summarising
 _SHEET_BAD_CHARS = set('[]:*?/\\')
-_NON_SCORE_HINTS = ("号", "电话", "手机", "证", "码", "邮编", "年龄", "年份", "序")
+_NON_SCORE_HINTS = ("号", "电话", "手机", "证", "码", "邮编", "年龄", "年份", "序", "班", "身高", "体重", "视力")
+# numeric columns worked out from the scores, which exports from the admission system usually
+# carry next to them: a rank is never balanced as a score; a total or an average only when it is
+# the one score column there is (the engine works out and balances the total of the subjects)
+_RANK_HINTS = ("名次", "排名", "位次", "排序", "排位")
+_TOTAL_HINTS = ("总", "合计", "平均", "均分")
+
+
+def _is_rank(head: str) -> bool:
+    return any(h in head for h in _RANK_HINTS)
+
+
+def _is_total(head: str) -> bool:
+    return not _is_rank(head) and any(h in head for h in _TOTAL_HINTS)
 
 
 def _blank(v) -> bool:
@@ -276,7 +289,19 @@ def _full_marks(sheet: str, r: int | None, v, report: Report) -> tuple[float | N
 
 
 # --- 学生名单 -------------------------------------------------------------------------------
-def _detect_subjects(sh: RawSheet, header_row: int, raw: dict[int, str], known_cols: set[int]) -> list[str]:
+def _detect_subjects(sh: RawSheet, header_row: int, raw: dict[int, str],
+                     known_cols: set[int]) -> tuple[list[str], list[str]]:
+    """(subjects, numeric columns left out): the columns of numbers (or 缺考) that are no id,
+    phone, date or age; of them ranks never, and totals or averages only when no subject column
+    is there (then the first of them alone)."""
+    heads = _numeric_columns(sh, header_row, raw, known_cols)
+    subjects = [h for h in heads if not _is_rank(h) and not _is_total(h)]
+    if not subjects:
+        subjects = [h for h in heads if _is_total(h)][:1]
+    return subjects, [h for h in heads if h not in subjects]
+
+
+def _numeric_columns(sh: RawSheet, header_row: int, raw: dict[int, str], known_cols: set[int]) -> list[str]:
     subjects = []
     for c, head in raw.items():
         if c in known_cols or any(h in head for h in _NON_SCORE_HINTS):
@@ -369,11 +394,31 @@ def _roster_subjects(params: Params, name: str, sh: RawSheet, hr: int, raw: dict
                 report.error(S.SHEET_PARAMS, f"成绩科目“{s}”在“{name}”的表头中找不到。",
                              f"请让“{S.P_SUBJECTS}”中的名称与“{name}”第{hr}行的列名一致（现有列：{'、'.join(raw.values())}）。")
         params.subjects = subjects
+        _derived_subject_warnings(subjects, report)
     else:
-        params.subjects = _detect_subjects(sh, hr, raw, known_cols)
+        params.subjects, left = _detect_subjects(sh, hr, raw, known_cols)
+        fix = f"如不对，请在“{S.SHEET_PARAMS}”中填写“{S.P_SUBJECTS}”（用逗号分隔）。"
+        out = ""
+        if left:
+            out = (f"“{'”“'.join(left)}”看来是总分、平均分或名次，不单独作为一科参与均衡"
+                   + ("（各科的总分由编班自动计算并均衡）" if len(params.subjects) > 1 else "") + "。")
         if params.subjects:
-            report.warn(S.SHEET_PARAMS, f"未填写“{S.P_SUBJECTS}”，自动按成绩列均衡：{'、'.join(params.subjects)}。",
-                        f"如不对，请在“{S.SHEET_PARAMS}”中填写“{S.P_SUBJECTS}”（用逗号分隔）。")
+            report.warn(S.SHEET_PARAMS, f"未填写“{S.P_SUBJECTS}”，自动按成绩列均衡：{'、'.join(params.subjects)}。{out}", fix)
+        elif left:
+            report.warn(S.SHEET_PARAMS, f"未填写“{S.P_SUBJECTS}”，“{name}”中没有找到各科成绩列。{out}", fix)
+
+
+def _derived_subject_warnings(subjects: list[str], report: Report) -> None:
+    """A rank named in 成绩科目, or a total / average next to the subjects it sums: allowed (the
+    school decides), but said, since it is seldom meant."""
+    for s in subjects:
+        if _is_rank(s):
+            report.warn(S.SHEET_PARAMS, f"成绩科目中的“{s}”像是名次而不是分数：编班会把名次当作分数求各班平均。",
+                        f"一般应从“{S.P_SUBJECTS}”中删去“{s}”，只写各科成绩列；确实要这样可以不改。")
+        elif _is_total(s) and len(subjects) > 1:
+            report.warn(S.SHEET_PARAMS, f"成绩科目中的“{s}”像是各科的总分或平均分：编班已按所列各科自动计算并均衡总分，"
+                        f"再把它列为一科，总分在均衡中的分量就加倍了。",
+                        f"一般应从“{S.P_SUBJECTS}”中删去“{s}”；如果名单中只有这一列分数，只写“{s}”即可。")
 
 
 class _RosterRows:
