@@ -244,6 +244,29 @@ def test_total_or_rank_named_in_subjects_is_allowed_but_said(tmp_path):
     assert "“总分”像是各科的总分或平均分" in said and "“年级名次”像是名次" in said
 
 
+def test_row_number_beside_a_real_id_is_no_duplicate(tmp_path):
+    """序号 (a row count) next to 学籍号, as exports have them: 学籍号 identifies the students and
+    序号 is kept as a plain column — before, the two were "the same header twice", an error."""
+    rows = student_rows(8)
+    header = ["序号", "学籍号"] + HEADER[1:]
+    rows = [[k + 1, f"G{2013000 + k}"] + r[1:] for k, r in enumerate(rows)]
+    roster, errs, warns = errors(write_book(tmp_path / "x.xlsx", rows=rows, header=header))
+    assert errs == []
+    assert [s.sid for s in roster.students[:2]] == ["G2013000", "G2013001"]
+    assert any("“学籍号”列作为编号" in w.message for w in warns)
+    header = ["学籍号", "序号"] + HEADER[1:]                  # the same in the other order
+    rows = [[r[1], r[0]] + r[2:] for r in rows]
+    roster, errs, _ = errors(write_book(tmp_path / "y.xlsx", rows=rows, header=header))
+    assert errs == [] and roster.students[0].sid == "G2013000"
+    header = ["序号"] + HEADER[1:]                             # alone, 序号 still is the 编号
+    roster, errs, _ = errors(write_book(tmp_path / "z.xlsx", rows=[[k + 1] + r[2:] for k, r in enumerate(rows)],
+                                        header=header))
+    assert errs == [] and roster.students[1].sid == "2"
+    header = ["学号", "学籍号"] + HEADER[1:]                   # two real ids: which one is meant?
+    _, errs, _ = errors(write_book(tmp_path / "w.xlsx", rows=rows, header=header))
+    assert any("重复" in e.message for e in errs)
+
+
 def test_subject_not_in_roster(tmp_path):
     _, errs, _ = errors(write_book(tmp_path / "x.xlsx", params=params_with(成绩科目="语文,物理")))
     assert any("成绩科目“物理”" in e.message for e in errs)

@@ -75,6 +75,9 @@ ROSTER_SYNONYMS: dict[str, tuple[str, ...]] = {
     C_NOTE: ("说明",),
     C_CLASS: ("编入班级", "分班结果", "班别"),
 }
+# headers that name a field only when no other header of the row does: exports carry 序号 (a row
+# count) next to the real 学籍号 / 学号, and then the real one identifies the student
+ROSTER_WEAK = {C_ID: ("序号",)}
 ROSTER_REQUIRED = (C_NAME, C_GENDER)
 KNOWN_ROSTER_FIELDS = (C_ID, C_NAME, C_GENDER, C_BIRTH, C_SCHOOL, C_HUJI, C_LEVEL, C_NOTE, C_CLASS)
 LEVELS = ("优", "良", "中", "差")
@@ -116,6 +119,11 @@ def _key(text: str) -> str:
     """Header comparison key: no spaces (half/full width), no '*', case-folded."""
     return (text.replace(" ", "").replace("\u3000", "").replace("*", "").replace("＊", "")
             .replace("（", "(").replace("）", ")").strip().casefold())
+
+
+def is_weak(text: object, canon: str, weak: dict[str, tuple[str, ...]]) -> bool:
+    """Whether the header ``text`` names ``canon`` only through one of its weak synonyms."""
+    return text is not None and any(_key(str(text)) == _key(w) for w in weak.get(canon, ()))
 
 
 def resolve(text: object, synonyms: dict[str, tuple[str, ...]]) -> str | None:

@@ -115,8 +115,10 @@ def _cell_issues(sheet: RawSheet, first_row: int, last_col: int, report: Report)
                          "请取消合并，并在每一行填上相应的值。", row=r1, col=c1)
 
 
-def _header_row(sheet: RawSheet, synonyms: dict, must: str, scan: int = 10) -> tuple[int, dict[str, int], dict[int, str]]:
-    """Find the header row (the first one naming ``must``). Returns (row, canon->col, col->header)."""
+def _header_row(sheet: RawSheet, synonyms: dict, must: str, scan: int = 10,
+                weak: dict | None = None) -> tuple[int, dict[str, int], dict[int, str]]:
+    """Find the header row (the first one naming ``must``). Returns (row, canon->col, col->header):
+    the first column naming each field, a ``weak`` synonym only when no other header names it."""
     for r in range(1, min(scan, sheet.n_rows) + 1):
         row = sheet.rows[r - 1]
         cols: dict[str, int] = {}
@@ -126,7 +128,8 @@ def _header_row(sheet: RawSheet, synonyms: dict, must: str, scan: int = 10) -> t
                 continue
             raw[c] = _text(v)
             canon = S.resolve(v, synonyms)
-            if canon and canon not in cols:
+            if canon and (canon not in cols or S.is_weak(raw[cols[canon]], canon, weak or {})
+                          and not S.is_weak(v, canon, weak or {})):
                 cols[canon] = c
         if must in cols:
             return r, cols, raw
@@ -361,7 +364,7 @@ def _roster_header(book: RawBook, report: Report) -> tuple[str, RawSheet | None,
                      f"请添加名为“{S.SHEET_ROSTER}”的工作表，第一行为表头（至少有 姓名、性别 两列），或用 `bianban template` 生成模板。")
         return "", None, 0, {}, {}
     sh = book.sheets[name]
-    hr, cols, raw = _header_row(sh, S.ROSTER_SYNONYMS, S.C_NAME)
+    hr, cols, raw = _header_row(sh, S.ROSTER_SYNONYMS, S.C_NAME, weak=S.ROSTER_WEAK)
     if not hr:
         report.error(name, "找不到表头行：前 10 行中没有“姓名”列。", "请在第一行写表头：编号、姓名、性别、出生日期、毕业学校、户籍、等级、各科成绩、备注。", row=1)
         return name, None, 0, {}, {}
@@ -374,7 +377,10 @@ def _roster_header(book: RawBook, report: Report) -> tuple[str, RawSheet | None,
     seen_heads: dict[str, int] = {}
     for c, head in raw.items():
         canon = S.resolve(head, S.ROSTER_SYNONYMS) or head
-        if canon in seen_heads:
+        if canon in cols and cols[canon] != c and S.is_weak(head, canon, S.ROSTER_WEAK):
+            report.warn(name, f"“{raw[cols[canon]]}”列作为{canon}；“{head}”列只当作行号，不作{canon}。",
+                        f"双胞胎申请中的{canon}请按“{raw[cols[canon]]}”填写。", row=hr, col=cols[canon])
+        elif canon in seen_heads:
             report.error(name, f"表头“{head}”与第{seen_heads[canon]}列重复。", "请删除或改名其中一列。", row=hr, col=c)
         else:
             seen_heads[canon] = c
