@@ -219,6 +219,18 @@ def test_total_and_rank_columns_are_not_detected_as_subjects(tmp_path):
     assert roster.students[0].extra["总分"] == rows[0][9]          # kept as a column, not lost
 
 
+def test_a_sum_row_under_the_list_is_one_error_and_does_not_hide_the_subjects(tmp_path):
+    """A 合计 row under the students (sums of 1,000+ in the score columns) made every score column
+    look like no score at all: with 成绩科目 blank the roster was balanced on nothing, silently,
+    and the row itself was skipped. Now the subjects are found from the named students' rows, and
+    the 合计 row is one error naming it."""
+    header, rows = _with_total_and_rank(40)
+    rows.append(["合计"] + [None] * 6 + [sum(r[7] for r in rows), sum(r[8] for r in rows)] + [None] * 5)
+    roster, errs, _ = errors(write_book(tmp_path / "x.xlsx", rows=rows, header=header,
+                                        params=params_with(成绩科目=_DROP)))
+    assert [(e.where, "合计" in e.message and "删除整行" in e.fix) for e in errs] == [("B42", True)]
+
+
 def test_a_total_alone_is_balanced_and_a_rank_never(tmp_path):
     header, rows = _with_total_and_rank()
     header = [h for h in header if h not in ("语文", "数学")]

@@ -292,24 +292,28 @@ def _full_marks(sheet: str, r: int | None, v, report: Report) -> tuple[float | N
 
 
 # --- 学生名单 -------------------------------------------------------------------------------
-def _detect_subjects(sh: RawSheet, header_row: int, raw: dict[int, str],
-                     known_cols: set[int]) -> tuple[list[str], list[str]]:
+def _detect_subjects(sh: RawSheet, header_row: int, raw: dict[int, str], known_cols: set[int],
+                     name_col: int) -> tuple[list[str], list[str]]:
     """(subjects, numeric columns left out): the columns of numbers (or 缺考) that are no id,
     phone, date or age; of them ranks never, and totals or averages only when no subject column
     is there (then the first of them alone)."""
-    heads = _numeric_columns(sh, header_row, raw, known_cols)
+    heads = _numeric_columns(sh, header_row, raw, known_cols, name_col)
     subjects = [h for h in heads if not _is_rank(h) and not _is_total(h)]
     if not subjects:
         subjects = [h for h in heads if _is_total(h)][:1]
     return subjects, [h for h in heads if h not in subjects]
 
 
-def _numeric_columns(sh: RawSheet, header_row: int, raw: dict[int, str], known_cols: set[int]) -> list[str]:
+def _numeric_columns(sh: RawSheet, header_row: int, raw: dict[int, str], known_cols: set[int],
+                     name_col: int) -> list[str]:
+    """The headers of the columns whose values, in the rows of a named student, are numbers of 0 to
+    1,000 or 缺考 (a 合计 row under the list, or a note in a blank row, does not count)."""
     subjects = []
+    rows = [r for r in sh.value_rows(header_row + 1) if not _blank(sh.cell(r, name_col))]
     for c, head in raw.items():
         if c in known_cols or any(h in head for h in _NON_SCORE_HINTS):
             continue
-        values = [sh.cell(r, c) for r in sh.value_rows(header_row + 1)]
+        values = [sh.cell(r, c) for r in rows]
         filled = [v for v in values if not _blank(v)]
         if not filled:
             continue
@@ -334,7 +338,7 @@ def _read_roster(book: RawBook, params: Params | None, report: Report):
     last_col = max(raw) if raw else 1
     known_cols = set(cols.values())
     if params is not None:
-        _roster_subjects(params, name, sh, hr, raw, known_cols, report)
+        _roster_subjects(params, name, sh, hr, raw, known_cols, cols[S.C_NAME], report)
     subjects = params.subjects if params else []
     rows = _RosterRows(sh, name, cols, raw, subjects, params, report)
     students: list[Student] = []
@@ -388,7 +392,7 @@ def _roster_header(book: RawBook, report: Report) -> tuple[str, RawSheet | None,
 
 
 def _roster_subjects(params: Params, name: str, sh: RawSheet, hr: int, raw: dict[int, str], known_cols: set[int],
-                     report: Report) -> None:
+                     name_col: int, report: Report) -> None:
     """``params.subjects``: the 成绩科目 found in the header, or, when none are named, the score columns."""
     if params.subjects:
         by_head = {h: c for c, h in raw.items()}
@@ -402,7 +406,7 @@ def _roster_subjects(params: Params, name: str, sh: RawSheet, hr: int, raw: dict
         params.subjects = subjects
         _derived_subject_warnings(subjects, report)
     else:
-        params.subjects, left = _detect_subjects(sh, hr, raw, known_cols)
+        params.subjects, left = _detect_subjects(sh, hr, raw, known_cols, name_col)
         fix = f"如不对，请在“{S.SHEET_PARAMS}”中填写“{S.P_SUBJECTS}”（用逗号分隔）。"
         out = ""
         if left:
@@ -453,9 +457,11 @@ class _RosterRows:
             return None
         nm = _text(self._get(r, S.C_NAME))
         bad = False
-        if not nm:
-            report.error(name, "这一行有数据但“姓名”为空。", "请补上姓名，或删除整行。", row=r, col=cols[S.C_NAME])
-            bad = True
+        if not nm:      # one message for the row (a 合计 row under the list is the usual case)
+            first = next((_text(v) for v in sh.rows[r - 1] if not _blank(v)), "")
+            report.error(name, f"这一行有数据但“姓名”为空（这一行的第一项是“{first[:20]}”）。",
+                         "请补上姓名；如果这是合计、平均或说明行，请删除整行。", row=r, col=cols[S.C_NAME])
+            return None
         gv = _text(self._get(r, S.C_GENDER))
         gender = S.GENDER_VALUES.get(gv.replace(" ", "").casefold(), S.GENDER_VALUES.get(gv))
         if gender is None:
