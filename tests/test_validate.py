@@ -279,6 +279,20 @@ def test_row_number_beside_a_real_id_is_no_duplicate(tmp_path):
     assert any("重复" in e.message for e in errs)
 
 
+def test_wrapped_header_cells_are_recognised(tmp_path):
+    """Formatted exports wrap long header cells (出生⏎日期, 毕业⏎学校): such a header was not
+    recognised, so its column was silently left out of the balance (no 毕业学校 counts)."""
+    header = ["编号", "姓名", "性\n别", "出生\n日期", "毕业\r\n学校", "户籍", "等级", "语文", "数学", "备注"]
+    rows = student_rows(30)
+    rows[1][3] = "2013-09-01 00:00:00"              # a date exported as text, with its time
+    rows[2][3] = "2013/9/2 0:00"
+    roster, errs, _ = errors(write_book(tmp_path / "x.xlsx", header=header, rows=rows))
+    assert errs == []
+    s = roster.students[0]
+    assert s.school and s.school.startswith("第") and s.birth is not None
+    assert [str(x.birth) for x in roster.students[1:3]] == ["2013-09-01", "2013-09-02"]
+
+
 def test_subject_not_in_roster(tmp_path):
     _, errs, _ = errors(write_book(tmp_path / "x.xlsx", params=params_with(成绩科目="语文,物理")))
     assert any("成绩科目“物理”" in e.message for e in errs)

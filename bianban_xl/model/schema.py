@@ -116,9 +116,10 @@ NO_WORDS = ("否", "N", "n", "no", "No", "NO", "0", "×", "false", "False", "FAL
 
 
 def _key(text: str) -> str:
-    """Header comparison key: no spaces (half/full width), no '*', case-folded."""
-    return (text.replace(" ", "").replace("\u3000", "").replace("*", "").replace("＊", "")
-            .replace("（", "(").replace("）", ")").strip().casefold())
+    """Header comparison key: no white space (half/full width spaces, and the line breaks of a
+    wrapped header cell such as 出生⏎日期), no '*', case-folded."""
+    return ("".join(text.split()).replace("*", "").replace("＊", "")
+            .replace("（", "(").replace("）", ")").casefold())
 
 
 def is_weak(text: object, canon: str, weak: dict[str, tuple[str, ...]]) -> bool:

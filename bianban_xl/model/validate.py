@@ -86,6 +86,7 @@ def parse_date(v) -> date | None | str:
             return date(1899, 12, 30) + timedelta(days=n)
         return "bad"
     t = str(v).strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    t = re.sub(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$", "", t)   # "2013-09-01 00:00:00" (a date exported as text)
     m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?)?\s*月?", t)
     if not m and re.fullmatch(r"\d{8}", t):
         m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", t)
