@@ -1,6 +1,12 @@
 """Every validation case from the core issue, on real openpyxl-written workbooks."""
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 from openpyxl import load_workbook
 
 from bianban_xl.model.problems import UserError
@@ -140,6 +146,29 @@ def test_formulas_and_merged_cells(tmp_path):
     _, errs, _ = errors(path)
     assert any(e.where == "H3" and "公式" in e.message for e in errs)
     assert any("合并单元格 E5:E6" in e.message for e in errs)
+
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.mark.parametrize("name, said", [
+    ("设了打开密码1234.xlsx", "设有打开密码"),      # made with msoffcrypto-tool 6.1.0 (ECMA-376 agile encryption)
+    ("旧版xls改名.xlsx", "实际是旧版 .xls 文件"),     # LibreOffice 7 --convert-to xls, renamed
+])
+def test_password_protected_or_renamed_xls_is_named_as_such(tmp_path, name, said):
+    """Two common files that are no zip: a workbook with an opening password (an OLE compound
+    file holding EncryptionInfo and EncryptedPackage) and an old .xls renamed .xlsx. Both were
+    "not a workbook, may be damaged"; the message now says what the file is and how to fix it —
+    from the command line too, with the file left as it was."""
+    src = tmp_path / name
+    shutil.copy(DATA / name, src)
+    before = src.read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "bianban_xl.cli.main", "assign", str(src)], capture_output=True,
+                          text=True, encoding="utf-8", timeout=120)
+    assert proc.returncode == 1 and said in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and src.read_bytes() == before
+    if "密码" in said:
+        assert "取消打开密码" in proc.stdout + proc.stderr
 
 
 def test_not_a_workbook(tmp_path):

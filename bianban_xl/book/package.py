@@ -32,14 +32,38 @@ def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:,.0f} MB"
 
 
+_OLE = bytes.fromhex("d0cf11e0a1b11ae1")     # an OLE compound file (MS-CFB), not a zip
+_SCAN_BYTES = 8 * 1024 * 1024
+
+
+def not_a_zip(p: Path, why: str = "") -> str:
+    """The message for a file that is no zip package. An OLE compound file is what Excel and WPS
+    write for a workbook with an opening password (ECMA-376 encryption: streams EncryptionInfo and
+    EncryptedPackage) and what an old .xls renamed to .xlsx is; both are common on school PCs, and
+    neither is "damaged"."""
+    try:
+        with open(p, "rb") as f:
+            head = f.read(_SCAN_BYTES)
+    except OSError:
+        head = b""
+    if head.startswith(_OLE):
+        if "EncryptedPackage".encode("utf-16-le") in head:
+            return (f"“{p.name}”设有打开密码（加密的工作簿），本工具不能读取加密的文件。"
+                    "请在 Excel 或 WPS 中输入密码打开它，取消打开密码后保存，再试（Excel：文件 → 信息 → 保护工作簿 → "
+                    "用密码进行加密，清空密码；WPS：文件 → 文档加密 → 密码加密，清空打开密码）。")
+        return (f"“{p.name}”实际是旧版 .xls 文件（只是扩展名为 {p.suffix}）。"
+                "请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（*.xlsx）再试。")
+    return (f"“{p.name}”不是 Excel 工作簿（.xlsx / .xlsm），可能已损坏或是其他类型的文件{f'（{why}）' if why else ''}。"
+            "请用 Excel 或 WPS 打开后另存为 .xlsx 再试。")
+
+
 def open_package(path: str | os.PathLike) -> zipfile.ZipFile:
     """The zip package of ``path``; NotAWorkbook when it is not one."""
     p = Path(path)
     try:
         return zipfile.ZipFile(p)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise NotAWorkbook(f"“{p.name}”不是 Excel 工作簿（.xlsx / .xlsm），可能已损坏或是其他类型的文件（{type(exc).__name__}）。"
-                           "请用 Excel 或 WPS 打开后另存为 .xlsx 再试。") from None
+        raise NotAWorkbook(not_a_zip(p, type(exc).__name__)) from None
 
 
 def inspect_package(path: str | os.PathLike) -> None:

@@ -19,7 +19,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from bianban_xl.book.files import write_atomic
 from bianban_xl.book import xlsx_styles as xs
-from bianban_xl.book.package import NotAWorkbook, inspect_package
+from bianban_xl.book.package import NotAWorkbook, inspect_package, not_a_zip
 from bianban_xl.book.xlsx_styles import FONT_NAME, LINK_COLOR  # noqa: F401 — FONT_NAME: for the openpyxl writers
 from bianban_xl.model.problems import Report
 from bianban_xl.model.raw_book import RawBook, RawSheet
@@ -108,7 +108,7 @@ def read_raw(path: str | os.PathLike, report: Report | None = None) -> RawBook:
     if p.suffix.lower() == ".et":
         raise NotAWorkbook(f"“{p.name}”是 WPS 表格格式（.et）。请在 WPS 中“另存为” .xlsx 后再试。")
     if not zipfile.is_zipfile(p):
-        raise NotAWorkbook(f"“{p.name}”不是 Excel 工作簿（.xlsx / .xlsm），可能已损坏或是其他类型的文件。请用 Excel 或 WPS 打开后另存为 .xlsx 再试。")
+        raise NotAWorkbook(not_a_zip(p))
     inspect_package(p)
     try:
         wb = load_workbook(p, data_only=False)
