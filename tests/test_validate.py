@@ -322,6 +322,25 @@ def test_wrapped_header_cells_are_recognised(tmp_path):
     assert [str(x.birth) for x in roster.students[1:3]] == ["2013-09-01", "2013-09-02"]
 
 
+@pytest.mark.parametrize("key, typed, got", [
+    ("班级数", "3个班", ("n_classes", 3)), ("班级数", "3 个", ("n_classes", 3)), ("班级数", "3班", ("n_classes", 3)),
+    ("班额上限", "45人", ("cap", 45)), ("班额上限", "45 名", ("cap", 45)),
+    ("成绩满分", "120分", ("full_mark_default", 120.0)),
+    ("成绩满分", "语文120，数学150分", ("full_marks", {"语文": 120.0, "数学": 150.0})),
+])
+def test_parameters_typed_with_their_unit(tmp_path, key, typed, got):
+    """A number followed by its unit (3个班, 45人, 120分, 语文120) is what a registrar types; it
+    was refused as no number."""
+    roster, errs, _ = errors(write_book(tmp_path / "x.xlsx", params=params_with(**{key: typed})))
+    assert errs == [] and getattr(roster.params, got[0]) == got[1]
+
+
+@pytest.mark.parametrize("key, typed", [("班级数", "个"), ("班级数", "三个班"), ("班额上限", "50岁"), ("随机种子", "2026人")])
+def test_a_unit_alone_or_the_wrong_unit_is_still_refused(tmp_path, key, typed):
+    _, errs, _ = errors(write_book(tmp_path / "x.xlsx", params=params_with(**{key: typed})))
+    assert [e.where for e in errs] and f"“{key}”" in errs[0].message
+
+
 def test_subject_not_in_roster(tmp_path):
     _, errs, _ = errors(write_book(tmp_path / "x.xlsx", params=params_with(成绩科目="语文,物理")))
     assert any("成绩科目“物理”" in e.message for e in errs)

@@ -152,7 +152,7 @@ def read_params(book: RawBook, report: Report) -> tuple[Params | None, dict[str,
     n_classes = _classes_param(name, *cell_of(S.P_CLASSES), report)
     ok = n_classes > 0
     cap = _int_param(name, S.P_CAP, *cell_of(S.P_CAP), 1, None, "正整数",
-                     "请填写每班最多人数（小学 45，初中 50），或留空使用默认 50。", report)
+                     "请填写每班最多人数（小学 45，初中 50），或留空使用默认 50。", report, CAP_UNITS)
     seed = _int_param(name, S.P_SEED, *cell_of(S.P_SEED), 0, 2 ** 63, "非负整数",
                       "请填写一个整数（可由现场家长代表报数），或留空由电脑随机抽取。", report)
     ok = ok and cap is not False and seed is not False
@@ -211,12 +211,27 @@ def _param_cells(name: str, sh: RawSheet, report: Report) -> dict[str, tuple[int
     return found
 
 
+def _with_unit(v, units: tuple[str, ...]):
+    """``v`` without one trailing unit a registrar may type after a number (12个班, 50人, 120分)."""
+    if isinstance(v, str):
+        t = v.strip()
+        for u in sorted(units, key=len, reverse=True):
+            if t.endswith(u) and t[:-len(u)].strip():
+                return t[:-len(u)].strip()
+    return v
+
+
+CLASS_UNITS = ("个班", "个", "班")
+CAP_UNITS = ("人", "名", "人/班", "人每班", "名/班")
+MARK_UNITS = ("分",)
+
+
 def _classes_param(name: str, r: int | None, v, report: Report) -> int:
     """班级数, a required whole number from 1; 0 (reported) when missing, blank or wrong."""
     if r is None:
         report.error(name, f"缺少参数“{S.P_CLASSES}”。", f"请在“{name}”中加一行：{S.P_CLASSES} | 班级个数（如 12）。")
         return 0
-    num = _number(v)
+    num = _number(_with_unit(v, CLASS_UNITS))
     if _blank(v):
         report.error(name, f"“{S.P_CLASSES}”没有填写。", "请填写要编的班级个数，如 12。", row=r, col=2)
         return 0
@@ -227,12 +242,12 @@ def _classes_param(name: str, r: int | None, v, report: Report) -> int:
 
 
 def _int_param(name: str, key: str, r: int | None, v, lo: int, hi: int | None, kind: str, fix: str,
-               report: Report) -> int | None | bool:
-    """An optional whole-number parameter in [lo, hi): None when absent or blank, False (reported)
-    when not such a number."""
+               report: Report, units: tuple[str, ...] = ()) -> int | None | bool:
+    """An optional whole-number parameter in [lo, hi), perhaps followed by one of ``units``: None
+    when absent or blank, False (reported) when not such a number."""
     if r is None or _blank(v):
         return None
-    num = _number(v)
+    num = _number(_with_unit(v, units))
     if num is None or not float(num).is_integer() or num < lo or (hi is not None and num >= hi):
         report.error(name, f"“{key}”应为{kind}，现在是“{_text(v)}”。", fix, row=r, col=2)
         return False
@@ -275,7 +290,7 @@ def _full_marks(sheet: str, r: int | None, v, report: Report) -> tuple[float | N
     if r is None or _blank(v):
         return default, {}
     fix = f"请填写一个数（如 150），或按科目写成 语文:120,数学:120,英语:100；不填为 {S.DEFAULT_FULL_MARKS}。"
-    num = _number(v)
+    num = _number(_with_unit(v, MARK_UNITS))
     if num is not None:
         if num <= 0:
             report.error(sheet, f"“{S.P_FULL_MARKS}”应为正数，现在是“{_text(v)}”。", fix, row=r, col=2)
@@ -283,8 +298,8 @@ def _full_marks(sheet: str, r: int | None, v, report: Report) -> tuple[float | N
         return float(num), {}
     marks: dict[str, float] = {}
     for part in (p.strip() for p in re.split(r"[,，、;；]+", _text(v)) if p.strip()):
-        m = re.fullmatch(r"(.+?)\s*[:：=]\s*(\S+)", part)
-        x = _number(m.group(2)) if m else None
+        m = re.fullmatch(r"(.+?)\s*[:：=]\s*(\S+)", part) or re.fullmatch(r"(\D+?)\s*(\d[\d.]*\s*分?)", part)
+        x = _number(_with_unit(m.group(2), MARK_UNITS)) if m else None
         if m is None or x is None or x <= 0:
             report.error(sheet, f"“{S.P_FULL_MARKS}”中的“{part}”看不懂。", fix, row=r, col=2)
             return None, {}
