@@ -109,6 +109,13 @@ def test_twin_row_naming_no_student_or_ambiguous(tmp_path):
     assert any("查无此人" in t for t in texts)
 
 
+def test_twin_requests_in_the_words_parents_write(tmp_path):
+    twins = [[1, "S0001", None, "同一个班"], [1, "S0002", None, "同一个班"],
+             [2, "S0003", None, "不在一个班"], [2, "S0004", None, "分到不同班"]]
+    roster, errs, _ = errors(write_book(tmp_path / "x.xlsx", twins=twins))
+    assert errs == [] and [g.mode for g in roster.twin_groups] == ["同班", "分开"]
+
+
 def test_group_both_together_and_apart(tmp_path):
     twins = [[1, "S0001", None, "同班"], [1, "S0002", None, "分开"]]
     _, errs, _ = errors(write_book(tmp_path / "x.xlsx", twins=twins))

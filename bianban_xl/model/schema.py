@@ -105,6 +105,10 @@ MODE_TOGETHER = "同班"
 MODE_APART = "分开"
 MODE_SYNONYMS = {"同班": MODE_TOGETHER, "捆绑": MODE_TOGETHER, "在一起": MODE_TOGETHER,
                  "一起": MODE_TOGETHER, "同一班": MODE_TOGETHER, "绑定": MODE_TOGETHER,
+                 "同一个班": MODE_TOGETHER, "一个班": MODE_TOGETHER, "同一班级": MODE_TOGETHER,
+                 "编在一起": MODE_TOGETHER, "同班级": MODE_TOGETHER,
+                 "不同班级": MODE_APART, "不在一个班": MODE_APART, "不在同一班": MODE_APART,
+                 "不在同一个班": MODE_APART, "分到不同班": MODE_APART, "不要同班": MODE_APART,
                  "分开": MODE_APART, "分班": MODE_APART, "不同班": MODE_APART, "分开编班": MODE_APART,
                  "拆开": MODE_APART}
 
