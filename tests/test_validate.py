@@ -116,6 +116,22 @@ def test_twin_requests_in_the_words_parents_write(tmp_path):
     assert errs == [] and [g.mode for g in roster.twin_groups] == ["同班", "分开"]
 
 
+def test_numbered_rows_without_students_are_skipped_with_one_notice(tmp_path):
+    """School lists are often numbered further down than there are pupils (序号 1–200 for 30
+    pupils): each such row was an error of its own (170 of them). A row holding nothing but its
+    number is now a blank row, named once; rows with data but no name are still errors, at most
+    MAX_LISTED listed and the rest counted."""
+    header = ["序号"] + HEADER[1:]
+    rows = [[k + 1] + r[1:] for k, r in enumerate(student_rows(30))] + [[k + 31] + [None] * 9 for k in range(170)]
+    roster, errs, warns = errors(write_book(tmp_path / "x.xlsx", rows=rows, header=header))
+    assert errs == [] and len(roster.students) == 30
+    assert [w.message for w in warns if "只有序号" in w.message] == ["第 32–201 行只有序号，没有学生，当作空行跳过。"]
+    for r in rows[30:]:
+        r[5] = "本地"                        # now each has data: 170 errors, 30 listed and a count
+    _, errs, _ = errors(write_book(tmp_path / "y.xlsx", rows=rows, header=header))
+    assert len(errs) == 31 and "另有 140 行" in errs[-1].message
+
+
 def test_group_both_together_and_apart(tmp_path):
     twins = [[1, "S0001", None, "同班"], [1, "S0002", None, "分开"]]
     _, errs, _ = errors(write_book(tmp_path / "x.xlsx", twins=twins))

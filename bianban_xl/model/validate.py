@@ -366,6 +366,12 @@ def _read_roster(book: RawBook, params: Params | None, report: Report):
         if student is not None:
             students.append(student)
     _score_range_problems(name, params, rows.over, rows.zeros, report)
+    if rows.nameless > MAX_LISTED:
+        report.error(name, f"另有 {rows.nameless - MAX_LISTED} 行有数据但“姓名”为空（共 {rows.nameless} 行）。",
+                     "请补上姓名，或删除这些行。")
+    if rows.only_id:
+        report.warn(name, f"第 {_row_spans(rows.only_id)} 行只有{raw[cols[S.C_ID]]}，没有学生，当作空行跳过。",
+                    "如果其中有学生，请补上姓名、性别等；否则可不管或删除这些行。")
     if rows.missing_scores:
         report.warn(name, f"共有 {rows.missing_scores} 个成绩为空或“缺考”，按缺考处理（不计 0 分，不参与该科平均分）。",
                     "如有漏填请补上。")
@@ -447,6 +453,16 @@ def _derived_subject_warnings(subjects: list[str], report: Report) -> None:
                         f"一般应从“{S.P_SUBJECTS}”中删去“{s}”；如果名单中只有这一列分数，只写“{s}”即可。")
 
 
+def _row_spans(rows: list[int]) -> str:
+    """Row numbers as runs: 32–201、250."""
+    out, start = [], rows[0]
+    for a, b in zip(rows, rows[1:] + [None]):
+        if b != a + 1:
+            out.append(f"{start}–{a}" if a > start else f"{start}")
+            start = b
+    return "、".join(out)
+
+
 class _RosterRows:
     """Reads one roster row at a time into a Student (None when the row is skipped or wrong),
     keeping what the whole roster is checked for afterwards: ids seen, scores over 成绩满分 and of 0,
@@ -462,6 +478,8 @@ class _RosterRows:
         self.missing_scores = 0
         self.over: list[tuple[int, int, str, float]] = []     # scores above 成绩满分
         self.zeros: list[tuple[int, int, str]] = []           # scores of 0
+        self.only_id: list[int] = []                          # rows holding nothing but an 编号
+        self.nameless = 0                                     # rows with data but no 姓名
 
     def _get(self, r: int, key: str):
         return self.sh.cell(r, self.cols[key]) if key in self.cols else None
@@ -473,10 +491,17 @@ class _RosterRows:
             return None
         nm = _text(self._get(r, S.C_NAME))
         bad = False
-        if not nm:      # one message for the row (a 合计 row under the list is the usual case)
-            first = next((_text(v) for v in sh.rows[r - 1] if not _blank(v)), "")
-            report.error(name, f"这一行有数据但“姓名”为空（这一行的第一项是“{first[:20]}”）。",
-                         "请补上姓名；如果这是合计、平均或说明行，请删除整行。", row=r, col=cols[S.C_NAME])
+        if not nm:
+            filled = [c for c, v in enumerate(sh.rows[r - 1], start=1) if not _blank(v)]
+            if filled == [cols.get(S.C_ID)]:      # a numbered row of a list made longer than the school
+                self.only_id.append(r)
+                return None
+            # one message for the row (a 合计 row under the list is the usual case)
+            self.nameless += 1
+            if self.nameless <= MAX_LISTED:
+                first = _text(sh.rows[r - 1][filled[0] - 1]) if filled else ""
+                report.error(name, f"这一行有数据但“姓名”为空（这一行的第一项是“{first[:20]}”）。",
+                             "请补上姓名；如果这是合计、平均或说明行，请删除整行。", row=r, col=cols[S.C_NAME])
             return None
         gv = _text(self._get(r, S.C_GENDER))
         gender = S.GENDER_VALUES.get(gv.replace(" ", "").casefold(), S.GENDER_VALUES.get(gv))
