@@ -132,6 +132,22 @@ def test_numbered_rows_without_students_are_skipped_with_one_notice(tmp_path):
     assert len(errs) == 31 and "另有 140 行" in errs[-1].message
 
 
+def test_scores_with_their_unit_leave_words_and_one_school_however_typed(tmp_path):
+    """85分 is a score; 请假 / 病假 / 缺席 / 旷考 mean the pupil did not sit, like 缺考; 第１小学, 第1 小学
+    and 第1小学 are one school (they were three, which splits its count balance)."""
+    rows = student_rows(30)
+    rows[0][7], rows[1][7], rows[2][8], rows[3][8] = "85分", "请假", "病假", "缺席"
+    rows[4][4], rows[5][4], rows[6][4] = "第１小学", "第1 小学", " 第1小学 "
+    roster, errs, _ = errors(write_book(tmp_path / "x.xlsx", rows=rows))
+    assert errs == []
+    s = roster.students
+    assert s[0].scores["语文"] == 85 and s[1].scores["语文"] is None and s[2].scores["数学"] is None
+    assert {x.school for x in s[4:7]} == {"第1小学"}
+    rows = [r[:7] + [f"{r[7]}分", r[8]] + r[9:] for r in student_rows(30)]      # detected as a subject too
+    roster, errs, _ = errors(write_book(tmp_path / "y.xlsx", rows=rows, params=params_with(成绩科目=_DROP)))
+    assert errs == [] and roster.params.subjects == ["语文", "数学"]
+
+
 def test_group_both_together_and_apart(tmp_path):
     twins = [[1, "S0001", None, "同班"], [1, "S0002", None, "分开"]]
     _, errs, _ = errors(write_book(tmp_path / "x.xlsx", twins=twins))

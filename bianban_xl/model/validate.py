@@ -333,7 +333,7 @@ def _numeric_columns(sh: RawSheet, header_row: int, raw: dict[int, str], known_c
         filled = [v for v in values if not _blank(v)]
         if not filled:
             continue
-        nums = [_number(v) for v in filled]
+        nums = [_number(_with_unit(v, MARK_UNITS)) for v in filled]
         numeric = [x for x in nums if x is not None]
         missing = [v for v in filled if isinstance(v, str) and v.strip() in S.MISSING_SCORE_WORDS]
         if len(numeric) >= 0.8 * (len(filled) - len(missing)) and numeric and max(numeric) <= 1000 and min(numeric) >= 0:
@@ -453,6 +453,16 @@ def _derived_subject_warnings(subjects: list[str], report: Report) -> None:
                         f"一般应从“{S.P_SUBJECTS}”中删去“{s}”；如果名单中只有这一列分数，只写“{s}”即可。")
 
 
+_HALF_WIDTH = {c: c - 0xFEE0 for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
+
+
+def _school(v) -> str | None:
+    """A 毕业学校 as one school is written however it was typed: no spaces inside, full-width
+    digits and letters as half-width (第１小学 = 第1小学 = 第1 小学); other characters as typed."""
+    t = "".join(_text(v).split()).translate(_HALF_WIDTH)
+    return t or None
+
+
 def _row_spans(rows: list[int]) -> str:
     """Row numbers as runs: 32–201、250."""
     out, start = [], rows[0]
@@ -537,7 +547,7 @@ class _RosterRows:
             return None
         raw, known = self.raw, self.known_cols
         extra = {raw[c]: sh.cell(r, c) for c in raw if c not in known and raw[c] not in self.subjects}
-        return Student(row=r, sid=sid, name=nm, gender=gender, birth=birth, school=_text(self._get(r, S.C_SCHOOL)) or None,
+        return Student(row=r, sid=sid, name=nm, gender=gender, birth=birth, school=_school(self._get(r, S.C_SCHOOL)),
                        huji=_text(self._get(r, S.C_HUJI)) or None, level=level, scores=scores, extra=extra,
                        klass=_text(self._get(r, S.C_CLASS)) or None)
 
@@ -551,7 +561,7 @@ class _RosterRows:
                 scores[s] = None
                 self.missing_scores += 1
                 continue
-            x = _number(v)
+            x = _number(_with_unit(v, MARK_UNITS))        # 85 or 85分
             if x is None:
                 self.report.error(self.name, f"{s}成绩“{_text(v)}”不是数字。", "请填写分数；缺考请写“缺考”或留空。", row=r, col=c)
                 ok = False
