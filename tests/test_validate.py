@@ -130,6 +130,12 @@ def test_numbered_rows_without_students_are_skipped_with_one_notice(tmp_path):
         r[5] = "本地"                        # now each has data: 170 errors, 30 listed and a count
     _, errs, _ = errors(write_book(tmp_path / "y.xlsx", rows=rows, header=header))
     assert len(errs) == 31 and "另有 140 行" in errs[-1].message
+    header = ["序号", "学籍号"] + HEADER[1:]                 # 序号 and 学籍号 both, but no pupil
+    rows = [[k + 1, f"G{k}"] + r[1:] for k, r in enumerate(student_rows(30))] + [[k + 31, f"G{k + 30}"] + [None] * 9
+                                                                                 for k in range(20)]
+    roster, errs, warns = errors(write_book(tmp_path / "z.xlsx", rows=rows, header=header))
+    assert errs == [] and len(roster.students) == 30
+    assert any(w.message == "第 32–51 行只有序号，没有学生，当作空行跳过。" for w in warns)
 
 
 def test_scores_with_their_unit_leave_words_and_one_school_however_typed(tmp_path):

@@ -370,7 +370,7 @@ def _read_roster(book: RawBook, params: Params | None, report: Report):
         report.error(name, f"另有 {rows.nameless - MAX_LISTED} 行有数据但“姓名”为空（共 {rows.nameless} 行）。",
                      "请补上姓名，或删除这些行。")
     if rows.only_id:
-        report.warn(name, f"第 {_row_spans(rows.only_id)} 行只有{raw[cols[S.C_ID]]}，没有学生，当作空行跳过。",
+        report.warn(name, f"第 {_row_spans(rows.only_id)} 行只有{rows.number_head}，没有学生，当作空行跳过。",
                     "如果其中有学生，请补上姓名、性别等；否则可不管或删除这些行。")
     if rows.missing_scores:
         report.warn(name, f"共有 {rows.missing_scores} 个成绩为空或“缺考”，按缺考处理（不计 0 分，不参与该科平均分）。",
@@ -483,6 +483,9 @@ class _RosterRows:
         self.sh, self.name, self.cols, self.raw, self.subjects = sh, name, cols, raw, subjects
         self.params, self.report = params, report
         self.known_cols = set(cols.values())
+        # the columns a numbered but empty row may hold: the 编号 and a 序号 beside a real id
+        self.number_cols = {cols.get(S.C_ID)} | {c for c, h in raw.items() if S.is_weak(h, S.C_ID, S.ROSTER_WEAK)}
+        self.number_head = ""
         self.subj_cols = {s: c for c, s in raw.items() if s in subjects}
         self.ids: dict[str, int] = {}
         self.missing_scores = 0
@@ -503,8 +506,9 @@ class _RosterRows:
         bad = False
         if not nm:
             filled = [c for c, v in enumerate(sh.rows[r - 1], start=1) if not _blank(v)]
-            if filled == [cols.get(S.C_ID)]:      # a numbered row of a list made longer than the school
+            if filled and set(filled) <= self.number_cols:   # a numbered row of a list longer than the school
                 self.only_id.append(r)
+                self.number_head = self.number_head or self.raw[filled[0]]
                 return None
             # one message for the row (a 合计 row under the list is the usual case)
             self.nameless += 1
