@@ -154,6 +154,29 @@ def test_scores_with_their_unit_leave_words_and_one_school_however_typed(tmp_pat
     assert errs == [] and roster.params.subjects == ["语文", "数学"]
 
 
+def test_a_header_of_two_rows_is_one_error_saying_so(tmp_path):
+    """A school-made list with a two-row header (基本信息 cells merged down, 成绩 over 语文 | 数学)
+    gave a merged-cell error per column and "成绩科目 not found"; now one error says the header
+    takes two rows and how to make it one."""
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "参数设置"
+    for row in [("参数", "值"), *DEFAULT_PARAMS]:
+        ws.append(list(row))
+    ws = wb.create_sheet("学生名单")
+    ws.append(["编号", "姓名", "性别", "出生日期", "毕业学校", "户籍", "等级", "成绩", None, "备注"])
+    ws.append([None] * 7 + ["语文", "数学", None])
+    for c in "ABCDEFGJ":
+        ws.merge_cells(f"{c}1:{c}2")
+    ws.merge_cells("H1:I1")
+    for r in student_rows(30):
+        ws.append(r)
+    wb.save(tmp_path / "x.xlsx")
+    _, errs, _ = errors(tmp_path / "x.xlsx")
+    assert len(errs) == 1 and "表头占了2行（第1–2行" in errs[0].message and "改成一行" in errs[0].fix
+
+
 def test_group_both_together_and_apart(tmp_path):
     twins = [[1, "S0001", None, "同班"], [1, "S0002", None, "分开"]]
     _, errs, _ = errors(write_book(tmp_path / "x.xlsx", twins=twins))

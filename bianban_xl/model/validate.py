@@ -399,6 +399,13 @@ def _roster_header(book: RawBook, report: Report) -> tuple[str, RawSheet | None,
             report.error(name, f"缺少必填列“{req}”。", f"请在表头行（第{hr}行）加上“{req}”一列并填写。", row=hr)
     if any(req not in cols for req in S.ROSTER_REQUIRED):
         return name, None, hr, {}, {}
+    deep = [m for m in sh.merged if m[0] <= hr < m[2]]        # header cells merged down into the next row
+    if deep:
+        last = max(m[2] for m in deep)
+        report.error(name, f"表头占了{last - hr + 1}行（第{hr}–{last}行，有上下合并的单元格，如 {range_ref(*deep[0])}）。",
+                     f"请把表头改成一行：取消合并，每列一个列名（如 姓名、性别、语文、数学），删去多余的表头行，"
+                     f"学生从表头的下一行开始。", row=hr, col=deep[0][1])
+        return name, None, hr, {}, {}
     _cell_issues(sh, hr + 1, max(raw) if raw else 1, report)
     seen_heads: dict[str, int] = {}
     for c, head in raw.items():
