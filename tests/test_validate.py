@@ -177,6 +177,28 @@ def test_a_header_of_two_rows_is_one_error_saying_so(tmp_path):
     assert len(errs) == 1 and "表头占了2行（第1–2行" in errs[0].message and "改成一行" in errs[0].fix
 
 
+def test_a_list_pasted_twice_is_refused_naming_the_rows(tmp_path):
+    """The same pupil twice (same name, gender, birth date, school; no 编号 telling them apart) was
+    only a 同名 notice, and assigning put the child in two classes."""
+    rows = student_rows(30)
+    header = HEADER[1:]
+    rows = [r[1:] for r in rows]
+    roster, errs, _ = errors(write_book(tmp_path / "x.xlsx", rows=rows + rows[:2], header=header))
+    assert [e.where for e in errs] == ["第32行", "第33行"] and "第2行和第32行像是同一名学生" in errs[0].message
+    more = [r[1:] for r in student_rows(35)]
+    _, errs, _ = errors(write_book(tmp_path / "y.xlsx", rows=more + more, header=header,
+                                   params=params_with(班级数=4)))
+    assert len(errs) == 31 and "共 35 对" in errs[-1].message and "粘贴了两次" in errs[-1].fix
+    twins = [list(r) for r in rows[:2]]                  # same birth and school, other names: no match
+    twins[1][0], twins[1][2], twins[1][3], twins[1][4] = twins[0][0] + "二", twins[0][2], twins[0][3], twins[0][4]
+    roster, errs, _ = errors(write_book(tmp_path / "z.xlsx", rows=rows[2:] + twins, header=header))
+    assert errs == []
+    ided = student_rows(30)                               # two ids tell the two rows apart
+    ided.append(["S9999"] + ided[0][1:])
+    _, errs, _ = errors(write_book(tmp_path / "w.xlsx", rows=ided))
+    assert not any("同一名学生" in e.message for e in errs)
+
+
 def test_group_both_together_and_apart(tmp_path):
     twins = [[1, "S0001", None, "同班"], [1, "S0002", None, "分开"]]
     _, errs, _ = errors(write_book(tmp_path / "x.xlsx", twins=twins))

@@ -604,6 +604,26 @@ def _score_range_problems(sheet: str, params: Params | None, over: list, zeros: 
         report.warn(sheet, f"另有 {len(zeros) - MAX_LISTED} 个成绩是 0 分（共 {len(zeros)} 个）。", "请核对是否把缺考写成了 0。")
 
 
+def check_duplicates(students: list[Student], sheet: str, report: Report) -> None:
+    """Two rows that are one pupil: the same name, gender, birth date and school, with no 编号 to
+    tell them apart — a list pasted twice, or two exports that overlap. Assigned, the pupil would
+    sit in two classes; the 同名 notice alone was easy to miss among many."""
+    first: dict[tuple, int] = {}
+    pairs: list[tuple[int, int]] = []
+    for i, s in enumerate(students):
+        if s.birth is None:
+            continue
+        j = first.setdefault((normalize_name(s.name), s.gender, s.birth, s.school), i)
+        if j != i and not (s.sid and students[j].sid and s.sid != students[j].sid):
+            pairs.append((j, i))
+    for j, i in pairs[:MAX_LISTED]:
+        a, b = students[j], students[i]
+        report.error(sheet, f"第{a.row}行和第{b.row}行像是同一名学生：{b.name}，姓名、性别、出生日期、毕业学校都相同。",
+                     "如果是重复粘贴，请删除其中一行；确是两名学生时，请给他们填上不同的编号。", row=b.row)
+    if len(pairs) > MAX_LISTED:
+        report.error(sheet, f"另有 {len(pairs) - MAX_LISTED} 对这样的行（共 {len(pairs)} 对）。", "名单可能被粘贴了两次，请检查。")
+
+
 def check_births(students: list[Student], params: Params, sheet: str, col: int | None, report: Report) -> None:
     """Birth dates outside the grade's intake window (model.intake) are warnings."""
     window = intake_window(params.grade_name)
@@ -865,6 +885,8 @@ def validate(book: RawBook) -> tuple[Roster | None, Report]:
     if params is not None and students:
         birth_col = next((c for c, h in layout["headers"].items() if S.resolve(h, S.ROSTER_SYNONYMS) == S.C_BIRTH), None)
         check_births(students, params, roster_sheet, birth_col, report)
+    if students:
+        check_duplicates(students, roster_sheet, report)
     groups = read_twins(book, students, report) if students else []
     if params_ok and students:
         check_feasibility(students, groups, params, roster_sheet, report)
