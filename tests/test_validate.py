@@ -175,6 +175,7 @@ def test_a_header_of_two_rows_is_one_error_saying_so(tmp_path):
     wb.save(tmp_path / "x.xlsx")
     _, errs, _ = errors(tmp_path / "x.xlsx")
     assert len(errs) == 1 and "表头占了2行（第1–2行" in errs[0].message and "改成一行" in errs[0].fix
+    assert errs[0].where == "A1" and "如 A1:A2" in errs[0].message           # the first, whichever reader
 
 
 def test_a_list_pasted_twice_is_refused_naming_the_rows(tmp_path):

@@ -399,7 +399,7 @@ def _roster_header(book: RawBook, report: Report) -> tuple[str, RawSheet | None,
             report.error(name, f"缺少必填列“{req}”。", f"请在表头行（第{hr}行）加上“{req}”一列并填写。", row=hr)
     if any(req not in cols for req in S.ROSTER_REQUIRED):
         return name, None, hr, {}, {}
-    deep = [m for m in sh.merged if m[0] <= hr < m[2]]        # header cells merged down into the next row
+    deep = sorted(m for m in sh.merged if m[0] <= hr < m[2])  # header cells merged down into the next row
     if deep:
         last = max(m[2] for m in deep)
         report.error(name, f"表头占了{last - hr + 1}行（第{hr}–{last}行，有上下合并的单元格，如 {range_ref(*deep[0])}）。",
