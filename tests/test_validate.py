@@ -262,6 +262,14 @@ def test_password_protected_or_renamed_xls_is_named_as_such(tmp_path, name, said
         assert "取消打开密码" in proc.stdout + proc.stderr
 
 
+def test_a_large_password_protected_workbook_is_named_too(tmp_path):
+    """In a large OLE file the directory naming EncryptedPackage can sit after the first 8 MB."""
+    from bianban_xl.book.package import _SCAN_BYTES, not_a_zip
+    big = tmp_path / "大名单.xlsx"
+    big.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(_SCAN_BYTES + 4096) + "EncryptedPackage".encode("utf-16-le"))
+    assert "设有打开密码" in not_a_zip(big)
+
+
 def test_not_a_workbook(tmp_path):
     bad = tmp_path / "名单.xlsx"
     bad.write_text("这不是表格")
@@ -397,6 +405,9 @@ def test_row_number_beside_a_real_id_is_no_duplicate(tmp_path):
     header = ["学号", "学籍号"] + HEADER[1:]                   # two real ids: which one is meant?
     _, errs, _ = errors(write_book(tmp_path / "w.xlsx", rows=rows, header=header))
     assert any("重复" in e.message for e in errs)
+    header = ["序号", "序号"] + HEADER[1:]                     # two row counts: the same header twice
+    _, errs, warns = errors(write_book(tmp_path / "v.xlsx", rows=rows, header=header))
+    assert any("重复" in e.message for e in errs) and not any("只当作行号" in w.message for w in warns)
 
 
 def test_wrapped_header_cells_are_recognised(tmp_path):

@@ -44,6 +44,9 @@ def not_a_zip(p: Path, why: str = "") -> str:
     try:
         with open(p, "rb") as f:
             head = f.read(_SCAN_BYTES)
+            if len(head) == _SCAN_BYTES:       # a large file: its directory may sit at the end
+                f.seek(max(_SCAN_BYTES, os.path.getsize(p) - _SCAN_BYTES))
+                head += f.read(_SCAN_BYTES)
     except OSError:
         head = b""
     if head.startswith(_OLE):

@@ -410,7 +410,8 @@ def _roster_header(book: RawBook, report: Report) -> tuple[str, RawSheet | None,
     seen_heads: dict[str, int] = {}
     for c, head in raw.items():
         canon = S.resolve(head, S.ROSTER_SYNONYMS) or head
-        if canon in cols and cols[canon] != c and S.is_weak(head, canon, S.ROSTER_WEAK):
+        if (canon in cols and cols[canon] != c and S.is_weak(head, canon, S.ROSTER_WEAK)
+                and not S.is_weak(raw[cols[canon]], canon, S.ROSTER_WEAK)):
             report.warn(name, f"“{raw[cols[canon]]}”列作为{canon}；“{head}”列只当作行号，不作{canon}。",
                         f"双胞胎申请中的{canon}请按“{raw[cols[canon]]}”填写。", row=hr, col=cols[canon])
         elif canon in seen_heads:
