@@ -268,6 +268,9 @@ def test_a_large_password_protected_workbook_is_named_too(tmp_path):
     big = tmp_path / "大名单.xlsx"
     big.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(_SCAN_BYTES + 4096) + "EncryptedPackage".encode("utf-16-le"))
     assert "设有打开密码" in not_a_zip(big)
+    other = tmp_path / "文档.xlsx"                           # an OLE file that is no workbook (a .doc)
+    other.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(4096) + "WordDocument".encode("utf-16-le"))
+    assert "不是 Excel 工作簿" in not_a_zip(other) and "旧版 .xls" not in not_a_zip(other)
 
 
 def test_not_a_workbook(tmp_path):

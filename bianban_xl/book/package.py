@@ -54,8 +54,9 @@ def not_a_zip(p: Path, why: str = "") -> str:
             return (f"“{p.name}”设有打开密码（加密的工作簿），本工具不能读取加密的文件。"
                     "请在 Excel 或 WPS 中输入密码打开它，取消打开密码后保存，再试（Excel：文件 → 信息 → 保护工作簿 → "
                     "用密码进行加密，清空密码；WPS：文件 → 文档加密 → 密码加密，清空打开密码）。")
-        return (f"“{p.name}”实际是旧版 .xls 文件（只是扩展名为 {p.suffix}）。"
-                "请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（*.xlsx）再试。")
+        if any(n.encode("utf-16-le") in head for n in ("Workbook", "Book")):     # the BIFF stream of an .xls
+            return (f"“{p.name}”实际是旧版 .xls 文件（只是扩展名为 {p.suffix}）。"
+                    "请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（*.xlsx）再试。")
     return (f"“{p.name}”不是 Excel 工作簿（.xlsx / .xlsm），可能已损坏或是其他类型的文件{f'（{why}）' if why else ''}。"
             "请用 Excel 或 WPS 打开后另存为 .xlsx 再试。")
 
