@@ -82,10 +82,9 @@ WRITER_COOKIE = 0xFFFF   # [MS-OVBA] 2.3.4.2.3.1 / 2.3.4.2.3.2.7: cookies "MUST 
 def add_conf_sheet(wb) -> None:
     """The xlwings.conf sheet: interpreter settings with a Chinese comment on each."""
     from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Font, PatternFill
 
-    from bianban_xl.book.template import print_ready
-    from bianban_xl.model.sheet_model import WRAP_LINE_HEIGHT, text_lines
+    from bianban_xl.book.template import print_ready, wrap_note
     from bianban_xl.book.workbook_file import FONT_NAME
 
     ws = wb.create_sheet(CONF_SHEET)
@@ -94,13 +93,8 @@ def add_conf_sheet(wb) -> None:
         ws.cell(row=r, column=1, value=key).font = Font(name=FONT_NAME, bold=True)
         cell = ws.cell(row=r, column=2, value=value if value != "" else None)
         cell.fill = fill
-        cell = ws.cell(row=r, column=3, value=note)
-        cell.font = Font(name=FONT_NAME, color="606060")
-        lines = len(text_lines(note, NOTE_WIDTH - 1))
-        if lines > 1:      # a long note wraps inside its column, so the sheet prints one page wide
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-            ws.cell(row=r, column=1).alignment = ws.cell(row=r, column=2).alignment = Alignment(vertical="top")
-            ws.row_dimensions[r].height = WRAP_LINE_HEIGHT * 1.1 * lines
+        ws.cell(row=r, column=3, value=note).font = Font(name=FONT_NAME, color="606060")
+        wrap_note(ws, r, 3, NOTE_WIDTH)       # so the sheet prints one page wide
         ws.cell(row=r, column=1).comment = Comment(note, "bianban")
     start = len(XLWINGS_CONF) + 3
     for i, line in enumerate(CONF_NOTES):

@@ -7,12 +7,10 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.properties import PageSetupProperties
 
 from bianban_xl.model import schema as S
-from bianban_xl.model.sheet_model import (MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE, MARGIN_TOP, WRAP_LINE_HEIGHT,
-                                          text_lines, text_width)
-from bianban_xl.book.workbook_file import FONT_NAME
+from bianban_xl.model.sheet_model import WRAP_LINE_HEIGHT, text_lines, text_width
+from bianban_xl.book.workbook_file import FONT_NAME, a4_setup
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
@@ -72,18 +70,19 @@ def print_ready(ws, landscape: bool, title_rows: str | None = "1:1") -> None:
     """Printable as it is: A4, one page wide (no column pushed onto a second sheet of paper), the
     header row on every page, the sheet's name and page number in the footer, the result sheets'
     margins."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.page_margins.left = ws.page_margins.right = MARGIN_SIDE
-    ws.page_margins.top, ws.page_margins.bottom = MARGIN_TOP, MARGIN_BOTTOM
-    ws.page_margins.header = ws.page_margins.footer = MARGIN_HEADER
-    if title_rows:
-        ws.print_title_rows = title_rows
-    ws.oddFooter.center.text = f"{ws.title}  第 &P 页，共 &N 页"
-    ws.oddFooter.center.size = 9
+    a4_setup(ws, landscape, title_rows, ws.title)
+
+
+def wrap_note(ws, row: int, col: int, width: float) -> None:
+    """The note in (row, col), a column ``width`` characters wide: when it needs more than one line
+    it wraps there (on screen and on paper), the row's cells left of it align to its top, and the
+    row is as tall as its lines (11 pt text: WRAP_LINE_HEIGHT, set for 10.5 pt, × 1.1)."""
+    lines = len(text_lines(str(ws.cell(row=row, column=col).value), width - 1))
+    if lines > 1:
+        ws.cell(row=row, column=col).alignment = Alignment(wrap_text=True, vertical="top")
+        for c in range(1, col):
+            ws.cell(row=row, column=c).alignment = Alignment(vertical="top")
+        ws.row_dimensions[row].height = WRAP_LINE_HEIGHT * 1.1 * lines
 
 
 def _list_validation(ws, formula: str, ref: str, title: str, prompt: str) -> None:
@@ -112,14 +111,8 @@ def build_input_workbook(n_rows: int = 2000) -> Workbook:
     for r, (key, value, note) in enumerate(PARAM_ROWS, start=2):
         ws.cell(row=r, column=1, value=key).font = Font(name=FONT_NAME, bold=key == S.P_CLASSES)
         ws.cell(row=r, column=2, value=value)
-        cell = ws.cell(row=r, column=3, value=note)
-        cell.font = Font(name=FONT_NAME, color="606060")
-        lines = len(text_lines(note, note_width - 1))
-        if lines > 1:      # a long note wraps inside its column, on screen and on paper
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-            for c in (1, 2):
-                ws.cell(row=r, column=c).alignment = Alignment(vertical="top")
-            ws.row_dimensions[r].height = WRAP_LINE_HEIGHT * 1.1 * lines
+        ws.cell(row=r, column=3, value=note).font = Font(name=FONT_NAME, color="606060")
+        wrap_note(ws, r, 3, note_width)
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 28
     ws.column_dimensions["C"].width = note_width
@@ -147,7 +140,6 @@ def build_input_workbook(n_rows: int = 2000) -> Workbook:
     ws = wb.create_sheet(S.SHEET_TWINS)
     _style_header(ws, TWIN_HEADERS, required=(S.T_GROUP, S.T_MODE))
     _list_validation(ws, '"同班,分开"', "D2:D500", "要求", "同班 = 家长申请捆绑编在同一班；分开 = 要求分在不同班")
-    ws.column_dimensions["E"].width = 50
     ws.cell(row=1, column=5, value="同一家庭填相同组号；每个孩子一行；可只填编号或只填姓名（同名时必须填编号）").font = Font(name=FONT_NAME, color="606060")
     ws.column_dimensions["E"].width = round(text_width(ws["E1"].value) + 2)
     print_ready(ws, landscape=True)

@@ -248,23 +248,30 @@ def append_record_rows(ws, rows: list[list]) -> None:
         r += 1
 
 
-def _print_setup(ws, spec: SheetSpec) -> None:
-    """Print-ready A4: fit to page width, margins, repeated header rows, print area, page numbers."""
+def a4_setup(ws, landscape: bool, title_rows: str | None, footer: str | None) -> None:
+    """A4 fit to page width with the result sheets' margins, ``title_rows`` repeated on every page,
+    the footer '<footer>  第 p 页，共 n 页' (openpyxl sheets: the result path's fallback and the
+    input template)."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if spec.landscape else "portrait"
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = MARGIN_SIDE
     ws.page_margins.top, ws.page_margins.bottom = MARGIN_TOP, MARGIN_BOTTOM
     ws.page_margins.header = ws.page_margins.footer = MARGIN_HEADER
-    if spec.print_title_rows:
-        ws.print_title_rows = spec.print_title_rows
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddFooter.center.text = (footer + "  " if footer else "") + "第 &P 页，共 &N 页"
+    ws.oddFooter.center.size = 9
+
+
+def _print_setup(ws, spec: SheetSpec) -> None:
+    """Print-ready A4 (a4_setup), centred across the page, with the spec's print area."""
+    a4_setup(ws, spec.landscape, spec.print_title_rows, spec.header_footer)
+    ws.print_options.horizontalCentered = True
     if spec.print_area:
         ws.print_area = spec.print_area
-    ws.oddFooter.center.text = (spec.header_footer + "  " if spec.header_footer else "") + "第 &P 页，共 &N 页"
-    ws.oddFooter.center.size = 9
 
 
 def _add_chart(ws, spec: ChartSpec) -> None:

@@ -20,6 +20,8 @@ from bianban_xl.model.text_safety import check_text_safety
 
 MAX_LISTED = 30          # per kind of cell problem (formulas, merged) before summarising
 _SHEET_BAD_CHARS = set('[]:*?/\\')
+_HALF_DIGITS = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}          # ０-９ → 0-9
+_HALF_WIDTH = {**_HALF_DIGITS, **{c: c - 0xFEE0 for c in [*range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}}   # and Ａ-ｚ
 _NON_SCORE_HINTS = ("号", "电话", "手机", "证", "码", "邮编", "年龄", "年份", "序", "班", "身高", "体重", "视力")
 # numeric columns worked out from the scores, which exports from the admission system usually
 # carry next to them: a rank is never balanced as a score; a total or an average only when it is
@@ -61,7 +63,7 @@ def _number(v) -> float | None:
         return float(v) if math.isfinite(v) else None          # nan, inf: not a number anyone typed
     if isinstance(v, str):
         t = v.strip().replace("，", ".").replace("．", ".")
-        t = t.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+        t = t.translate(_HALF_DIGITS)
         try:
             x = float(t)
         except ValueError:
@@ -85,7 +87,7 @@ def parse_date(v) -> date | None | str:
         if 20000 <= n <= 80000:                   # Excel serial day number
             return date(1899, 12, 30) + timedelta(days=n)
         return "bad"
-    t = str(v).strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    t = str(v).strip().translate(_HALF_DIGITS)
     t = re.sub(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$", "", t)   # "2013-09-01 00:00:00" (a date exported as text)
     m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?)?\s*月?", t)
     if not m and re.fullmatch(r"\d{8}", t):
@@ -459,9 +461,6 @@ def _derived_subject_warnings(subjects: list[str], report: Report) -> None:
             report.warn(S.SHEET_PARAMS, f"成绩科目中的“{s}”像是各科的总分或平均分：编班已按所列各科自动计算并均衡总分，"
                         f"再把它列为一科，总分在均衡中的分量就加倍了。",
                         f"一般应从“{S.P_SUBJECTS}”中删去“{s}”；如果名单中只有这一列分数，只写“{s}”即可。")
-
-
-_HALF_WIDTH = {c: c - 0xFEE0 for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
 
 
 def _school(v) -> str | None:
