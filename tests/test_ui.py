@@ -286,3 +286,15 @@ def test_late_entry_and_verify_buttons(server):
     _, j = post(server, "/api/step/verify", {"file": res})
     done = wait_job(server, j["job"])
     assert done["ok"] and "验证通过" in done["html"]
+
+
+def test_upload_names_a_password_protected_or_old_workbook(server):
+    """The browser says what the command line says: a workbook with an opening password, or an
+    old .xls under an .xlsx name, is named as such with its fix — not 'not a workbook'."""
+    data = Path(__file__).parent / "data"
+    st, text = upload(server, "新生名单.xlsx", (data / "设了打开密码1234.xlsx").read_bytes())
+    assert st == 400 and "“新生名单.xlsx”设有打开密码" in text and "清空" in text and "没有上传" in text
+    st, text = upload(server, "旧名单.xlsx", (data / "旧版xls改名.xlsx").read_bytes())
+    assert st == 400 and "“旧名单.xlsx”实际是旧版 .xls 文件（只是扩展名为 .xlsx）" in text
+    assert "另存为" in text
+    assert not [p for p in server.folder.iterdir() if p.is_file()]      # nothing kept, no temporary file

@@ -36,11 +36,14 @@ _OLE = bytes.fromhex("d0cf11e0a1b11ae1")     # an OLE compound file (MS-CFB), no
 _SCAN_BYTES = 8 * 1024 * 1024
 
 
-def not_a_zip(p: Path, why: str = "") -> str:
+def not_a_zip(p: Path, why: str = "", name: str | None = None) -> str:
     """The message for a file that is no zip package. An OLE compound file is what Excel and WPS
     write for a workbook with an opening password (ECMA-376 encryption: streams EncryptionInfo and
     EncryptedPackage) and what an old .xls renamed to .xlsx is; both are common on school PCs, and
-    neither is "damaged"."""
+    neither is "damaged". ``name``: the file's name as the user knows it (an upload is read from a
+    temporary file), else ``p.name``."""
+    name = name or p.name
+    suffix = Path(name).suffix
     try:
         with open(p, "rb") as f:
             head = f.read(_SCAN_BYTES)
@@ -51,13 +54,13 @@ def not_a_zip(p: Path, why: str = "") -> str:
         head = b""
     if head.startswith(_OLE):
         if "EncryptedPackage".encode("utf-16-le") in head:
-            return (f"“{p.name}”设有打开密码（加密的工作簿），本工具不能读取加密的文件。"
+            return (f"“{name}”设有打开密码（加密的工作簿），本工具不能读取加密的文件。"
                     "请在 Excel 或 WPS 中输入密码打开它，取消打开密码后保存，再试（Excel：文件 → 信息 → 保护工作簿 → "
                     "用密码进行加密，清空密码；WPS：文件 → 文档加密 → 密码加密，清空打开密码）。")
         if any(n.encode("utf-16-le") in head for n in ("Workbook", "Book")):     # the BIFF stream of an .xls
-            return (f"“{p.name}”实际是旧版 .xls 文件（只是扩展名为 {p.suffix}）。"
+            return (f"“{name}”实际是旧版 .xls 文件（只是扩展名为 {suffix}）。"
                     "请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（*.xlsx）再试。")
-    return (f"“{p.name}”不是 Excel 工作簿（.xlsx / .xlsm），可能已损坏或是其他类型的文件{f'（{why}）' if why else ''}。"
+    return (f"“{name}”不是 Excel 工作簿（.xlsx / .xlsm），可能已损坏或是其他类型的文件{f'（{why}）' if why else ''}。"
             "请用 Excel 或 WPS 打开后另存为 .xlsx 再试。")
 
 

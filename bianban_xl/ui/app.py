@@ -125,9 +125,9 @@ def create_app(folder: Path, token: str) -> Flask:
         tmp = folder / f".~upload-{secrets.token_hex(4)}{target.suffix}"
         try:
             f.save(tmp)
-            if not P.is_workbook_bytes(tmp):
-                raise P.PathRefused(f"“{name}”不是 Excel 工作簿（.xlsx / .xlsm）文件，没有上传。"
-                                    "如果是 WPS 表格，请先“另存为”Excel 工作簿（*.xlsx）。")
+            refusal = P.upload_refusal(tmp, name)
+            if refusal:
+                raise P.PathRefused(refusal)
             tmp.replace(target)
         finally:
             if tmp.exists():

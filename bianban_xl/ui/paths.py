@@ -9,6 +9,8 @@ import zipfile
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from bianban_xl.book.package import not_a_zip
+
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 MAX_UPLOAD_MB = 50
 _BAD_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
@@ -60,13 +62,18 @@ def clean_file_name(name: str, suffixes: tuple[str, ...] = WORKBOOK_SUFFIXES) ->
     return base
 
 
-def is_workbook_bytes(path: Path) -> bool:
-    """True when the file is a zip package with xl/workbook.xml (an .xlsx / .xlsm workbook)."""
+def upload_refusal(path: Path, name: str) -> str | None:
+    """None when the uploaded file ``path`` is a zip package with xl/workbook.xml (an .xlsx / .xlsm
+    workbook), else why it was not taken, naming it ``name``: a workbook with an opening password
+    or an old .xls under a new name gets the same message and fix as on the command line."""
     try:
         with zipfile.ZipFile(path) as z:
-            return "xl/workbook.xml" in z.namelist()
+            if "xl/workbook.xml" in z.namelist():
+                return None
     except (zipfile.BadZipFile, OSError):
-        return False
+        return "没有上传：" + not_a_zip(path, name=name)
+    return (f"“{name}”不是 Excel 工作簿（.xlsx / .xlsm）文件，没有上传。"
+            "如果是 WPS 表格，请先“另存为”Excel 工作簿（*.xlsx）。")
 
 
 def _hidden(p: Path) -> bool:
