@@ -460,3 +460,24 @@ def test_homophones_listed_and_separated_when_asked(tmp_path):
     assert errs == [] and any("将分在不同班级" in w.message for w in warns)
     _, errs, _ = errors(write_book(tmp_path / "x.xlsx", rows=rows, params=params_with(同音分开="也许")))
     assert any("同音分开" in e.message for e in errs)
+
+
+def test_birth_dates_pasted_as_day_numbers(tmp_path):
+    """Dates pasted as values into a text or General cell become Excel's day number ("41518"):
+    read as the date it stands for, with one notice naming the rows and an example, so the
+    registrar can check; other five-digit texts are still refused."""
+    header = HEADER
+    rows = student_rows(30)
+    rows[1][3] = "41518"                            # text: 2013-09-01
+    rows[2][3] = "４１５１９"                        # full-width digits
+    rows[3][3] = 41520                              # a number: read, not flagged (it may show as a date)
+    rows[5][3] = "41522"
+    roster, errs, warns = errors(write_book(tmp_path / "x.xlsx", header=header, rows=rows))
+    assert errs == []
+    assert [str(x.birth) for x in roster.students[1:4]] == ["2013-09-01", "2013-09-02", "2013-09-03"]
+    notes = [w for w in warns if "日期序号" in w.message]
+    assert len(notes) == 1 and "第 3–4、7 行等 3 个单元格" in notes[0].message and "“41518”= 2013-09-01" in notes[0].message
+    assert "选择性粘贴" in notes[0].fix
+    rows[1][3] = "12345"                            # 1933: no day number of a pupil's birth
+    _, errs, _ = errors(write_book(tmp_path / "y.xlsx", header=header, rows=rows))
+    assert any("出生日期“12345”无法识别" in e.message for e in errs)

@@ -88,6 +88,8 @@ def parse_date(v) -> date | None | str:
             return date(1899, 12, 30) + timedelta(days=n)
         return "bad"
     t = str(v).strip().translate(_HALF_DIGITS)
+    if re.fullmatch(r"\d{5}", t):                 # "41518": a date pasted as values into a text cell
+        return parse_date(int(t))
     t = re.sub(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$", "", t)   # "2013-09-01 00:00:00" (a date exported as text)
     m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?)?\s*月?", t)
     if not m and re.fullmatch(r"\d{8}", t):
@@ -374,6 +376,13 @@ def _read_roster(book: RawBook, params: Params | None, report: Report):
     if rows.only_id:
         report.warn(name, f"第 {_row_spans(rows.only_id)} 行只有{rows.number_head}，没有学生，当作空行跳过。",
                     "如果其中有学生，请补上姓名、性别等；否则可不管或删除这些行。")
+    if rows.serial_text:
+        r, t, d = rows.serial_text[0]
+        more = f"等 {len(rows.serial_text)} 个单元格" if len(rows.serial_text) > 1 else ""
+        report.warn(name, f"出生日期第 {_row_spans([x[0] for x in rows.serial_text])} 行{more}是 Excel 的日期序号（如“{t}”= {d:%Y-%m-%d}），"
+                          "已按日期读取。",
+                    "这通常是日期被“选择性粘贴 → 数值”贴进了文本格式的单元格；请核对几个学生的出生日期，"
+                    "也可把这一列设为日期格式后重新粘贴。", row=r, col=cols.get(S.C_BIRTH))
     if rows.missing_scores:
         report.warn(name, f"共有 {rows.missing_scores} 个成绩为空或“缺考”，按缺考处理（不计 0 分，不参与该科平均分）。",
                     "如有漏填请补上。")
@@ -470,14 +479,22 @@ def _school(v) -> str | None:
     return t or None
 
 
-def _row_spans(rows: list[int]) -> str:
-    """Row numbers as runs: 32–201、250."""
+def _row_spans(rows: list[int], limit: int = 10) -> str:
+    """Row numbers as runs: 32–201、250; the first ``limit`` runs, then ……"""
     out, start = [], rows[0]
     for a, b in zip(rows, rows[1:] + [None]):
         if b != a + 1:
             out.append(f"{start}–{a}" if a > start else f"{start}")
             start = b
-    return "、".join(out)
+    return "、".join(out[:limit]) + ("……" if len(out) > limit else "")
+
+
+def _is_day_number(v) -> bool:
+    """A birth-date cell holding Excel's day number as text ("41518"), which is what pasting dates
+    as values into a text cell leaves. (A number is not flagged: Chinese Excel writes its 年月日
+    date formats as built-in ids 27–36 / 50–58, which the reader, like openpyxl, leaves as numbers,
+    so a number here may well show as a date.)"""
+    return isinstance(v, str) and re.fullmatch(r"\d{5}", v.strip().translate(_HALF_DIGITS)) is not None
 
 
 class _RosterRows:
@@ -500,6 +517,7 @@ class _RosterRows:
         self.zeros: list[tuple[int, int, str]] = []           # scores of 0
         self.only_id: list[int] = []                          # rows holding nothing but an 编号
         self.nameless = 0                                     # rows with data but no 姓名
+        self.serial_text: list[tuple[int, str, date]] = []    # birth dates written as a day number
 
     def _get(self, r: int, key: str):
         return self.sh.cell(r, self.cols[key]) if key in self.cols else None
@@ -540,7 +558,10 @@ class _RosterRows:
                 bad = True
             else:
                 self.ids[sid] = r
-        birth = parse_date(self._get(r, S.C_BIRTH))
+        cell = self._get(r, S.C_BIRTH)
+        birth = parse_date(cell)
+        if isinstance(birth, date) and _is_day_number(cell):
+            self.serial_text.append((r, _text(cell), birth))
         if birth == "bad":
             report.error(name, f"出生日期“{_text(self._get(r, S.C_BIRTH))}”无法识别。", "请写成 2019-05-12 或设为日期格式的单元格；不知道可留空。",
                          row=r, col=cols[S.C_BIRTH])
