@@ -276,3 +276,56 @@ def test_seal_takes_the_fast_path_with_the_same_result(tmp_path, monkeypatch):
     r1, _, _ = service.assign_file(results[0], tmp_path / "a1.xlsx", seed=4)
     r2, _, _ = service.assign_file(results[1], tmp_path / "a2.xlsx", seed=4)
     assert r1.result_fp == r2.result_fp and r1.input_fp == r2.input_fp
+
+
+def _with_east_asian_formats(path: Path, codes: dict[str, int]) -> Path:
+    """Rewrite ``path`` as Chinese Excel writes its 年月日 formats: each custom number format whose
+    code is a key of ``codes`` becomes that built-in id, with no numFmt element of its own."""
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    styles = parts["xl/styles.xml"].decode()
+    for m in re.finditer(r'<numFmt numFmtId="(\d+)" formatCode="([^"]*)"\s*/>', styles):
+        code = m.group(2).replace("&quot;", '"')
+        if code in codes:
+            styles = styles.replace(m.group(0), "").replace(f'numFmtId="{m.group(1)}"', f'numFmtId="{codes[code]}"')
+    parts["xl/styles.xml"] = styles.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    return path
+
+
+def test_chinese_excel_builtin_date_formats(tmp_path, monkeypatch):
+    """Chinese Excel writes 2013年9月1日 as built-in format 31 (m月d日 58, 9时30分 32) with no
+    format code in the file; openpyxl reads the bare day number, so a date column named in
+    班级名单列 (入学日期) showed as 46266 on every class sheet. Both readers now give the date or
+    time, and the class sheets show it as a date on both writers."""
+    import datetime as dt
+
+    rows = [r + [dt.datetime(2026, 9, 1), dt.datetime(2026, 8, 25), dt.time(9, 30)] for r in student_rows(30)]
+    src = write_book(tmp_path / "in.xlsx", rows=rows, header=["编号", "姓名", "性别", "出生日期", "毕业学校", "户籍", "等级", "语文", "数学", "备注", "入学日期", "报到", "时间"],
+                     params=[("学校名称", "测试中学"), ("年级", "2026级初一"), ("班级数", 3), ("班额上限", 50),
+                             ("成绩科目", "语文,数学"), ("班级名单列", "入学日期,报到,时间")])
+    wb = load_workbook(src)
+    ws = wb["学生名单"]
+    for r in range(2, ws.max_row + 1):
+        ws.cell(r, 11).number_format = 'yyyy"年"m"月"d"日"'
+        ws.cell(r, 12).number_format = 'm"月"d"日"'
+        ws.cell(r, 13).number_format = 'h"时"mm"分"'
+    wb.save(src)
+    _with_east_asian_formats(src, {'yyyy"年"m"月"d"日"': 31, 'm"月"d"日"': 58, 'h"时"mm"分"': 32})
+    assert load_workbook(src)["学生名单"].cell(2, 11).value == 46266      # what openpyxl alone reads
+    fast, _ = read_fast(src)
+    slow = read_raw(src)
+    assert fast.sheets["学生名单"] == slow.sheets["学生名单"]
+    assert [slow.sheets["学生名单"].cell(2, c) for c in (11, 12, 13)] == [
+        dt.datetime(2026, 9, 1), dt.datetime(2026, 8, 25), dt.time(9, 30)]
+    slow_out, fast_out, calls = _both(src, tmp_path, monkeypatch)
+    assert calls == [True]
+    assert_same_workbooks(slow_out, fast_out)
+    ws = load_workbook(fast_out)["1班"]
+    head = [c.value for c in ws[3]]
+    row = ws[4]
+    got = {h: (row[i].value, row[i].number_format) for i, h in enumerate(head) if h in ("入学日期", "报到", "时间")}
+    assert got == {"入学日期": (dt.datetime(2026, 9, 1), "yyyy-mm-dd"), "报到": (dt.datetime(2026, 8, 25), "yyyy-mm-dd"),
+                   "时间": (dt.time(9, 30), "h:mm")}

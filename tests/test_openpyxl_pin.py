@@ -1,7 +1,8 @@
 """The openpyxl range pinned in pyproject.toml is the one the workbook layer was tested against:
 the fast writer's chart markup is held to what openpyxl's private ``_write`` / ``_write_rels``
 serialise (tests/test_xlsx_markup.py), render_sheet copies
-style arrays through ``cell._style`` and read_raw reads a worksheet's sparse cell map ``_cells``. A new openpyxl outside the pin, or one without these,
+style arrays through ``cell._style`` and read_raw reads a worksheet's sparse cell map ``_cells`` and
+a cell's built-in format id ``cell._style.numFmtId`` (Chinese Excel's 年月日 formats). A new openpyxl outside the pin, or one without these,
 fails here first (then re-test the fast path against it and move the pin)."""
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ def test_the_private_api_the_workbook_layer_uses_is_there():
     ws["A1"] = "x"
     assert set(ws._cells) == {(1, 1), (3, 2)}
     ws["A1"]._style = ws["B3"]._style          # render_sheet copies a styled cell's style array
+    ws["B3"].number_format = "0.00"
+    assert ws["B3"]._style.numFmtId == 2       # read_raw reads a cell's built-in format id
     chart = BarChart()
     chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=3), titles_from_data=True)
     chart.anchor = "D2"

@@ -21,6 +21,7 @@ from bianban_xl.book.files import write_atomic
 from bianban_xl.book import xlsx_styles as xs
 from bianban_xl.book.package import NotAWorkbook, inspect_package, not_a_zip
 from bianban_xl.book.xlsx_styles import FONT_NAME, LINK_COLOR  # noqa: F401 — FONT_NAME: for the openpyxl writers
+from bianban_xl.book.xlsx_values import EAST_ASIAN_DATE_IDS, from_serial
 from bianban_xl.model.problems import Report
 from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.sheet_model import (FORMULA, LINK, TEXT, ChartSpec, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE,
@@ -119,6 +120,14 @@ def read_raw(path: str | os.PathLike, report: Report | None = None) -> RawBook:
     return RawBook(sheets, [ws for ws in sheets], str(p))
 
 
+def _east_asian_date(v: int | float):
+    """What the zip reader gives for a number in one of those formats (xlsx_read._cell_value)."""
+    try:
+        return from_serial(v)
+    except (OverflowError, ValueError):
+        return "#VALUE!"
+
+
 def _sheet_of(ws) -> RawSheet:
     """One worksheet, sparse: only the cells openpyxl loaded (``ws._cells``; iter_rows would make
     a Cell for every position of the used range — a stray cell at XFD1048576 is 17 billion).
@@ -135,6 +144,8 @@ def _sheet_of(ws) -> RawSheet:
                 v = getattr(v, "text", None) or str(v)
         elif v is not None and not isinstance(v, (str, int, float, bool, datetime)) and hasattr(v, "text"):
             v = str(v)
+        elif type(v) in (int, float) and cell.number_format == "General" and getattr(cell._style, "numFmtId", 0) in EAST_ASIAN_DATE_IDS:
+            v = _east_asian_date(v)          # Chinese Excel's 年月日 built-in formats (xlsx_values)
         if v is not None:
             cells[(r, c)] = v
     merged = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]

@@ -23,7 +23,8 @@ from xml.etree import ElementTree as ET
 from xml.parsers import expat
 
 from bianban_xl.book.package import check_doctypes, check_sizes, open_package
-from bianban_xl.book.xlsx_values import builtin_format, from_iso8601, from_serial, is_date_format, is_duration_format
+from bianban_xl.book.xlsx_values import (EAST_ASIAN_DATE_IDS, builtin_format, from_iso8601, from_serial, is_date_format,
+                                         is_duration_format)
 from bianban_xl.model.cellref import MAX_COL, MAX_ROW, column_index, column_letter, parse_ref
 from bianban_xl.model.raw_book import RawBook, RawSheet
 
@@ -156,7 +157,7 @@ def _package(p: Path, names: list[str], parts: dict[str, bytes]):
     for i, xf in enumerate(xf_list):
         fid = int(xf.get("numFmtId", 0))
         fmt = num_fmts[fid] if fid in num_fmts else builtin_format(fid)
-        if is_date_format(fmt):
+        if is_date_format(fmt) or (fid not in num_fmts and fid in EAST_ASIAN_DATE_IDS):
             date_xf.add(i)
         if is_duration_format(fmt):
             td_xf.add(i)

@@ -5,7 +5,8 @@ date system), ISO 8601 cell values, and the characters a worksheet may not hold.
 The zip reader and writer (``xlsx_read``, ``xlsx_fast``) run on every command; openpyxl costs
 ≈ 0.2 s to import, so they use these instead. Each rule gives exactly what openpyxl 3.1 gives for
 the same input (read back by ``workbook_file.read_raw``): tests/test_xlsx_values.py compares them
-on many formats and values, so a registrar's dates read the same on both paths.
+on many formats and values, so a registrar's dates read the same on both paths. One addition on
+both paths: the East Asian built-in date ids (EAST_ASIAN_DATE_IDS), which openpyxl reads as numbers.
 """
 from __future__ import annotations
 
@@ -29,6 +30,15 @@ BUILTIN_FORMATS: dict[int, str] = {
     45: "mm:ss", 46: "[h]:mm:ss", 47: "mmss.0", 48: "##0.0E+0", 49: "@",
 }
 BUILTIN_IDS: dict[str, int] = {code: i for i, code in BUILTIN_FORMATS.items()}
+
+# The same clause lists ids whose code depends on the language of the application: in Chinese
+# Excel 27–36 and 50–58 are its 年月日 dates and 时分 times (31 = yyyy"年"m"月"d"日", 58 =
+# m"月"d"日", 32 = h"时"mm"分" …; Japanese and Korean Excel use them for their dates and times
+# too), written without a numFmt element. openpyxl knows none of them and reads the bare day
+# number; both readers here read such a cell as the date or time it shows (read_raw after
+# openpyxl, the zip reader by this set). Never written: another language's Excel shows them
+# otherwise.
+EAST_ASIAN_DATE_IDS = frozenset(range(27, 37)) | frozenset(range(50, 59))
 
 # the format a date-like value is written with when its cell has none that shows a date
 DATETIME_FORMAT, DATE_FORMAT, TIME_FORMAT, DURATION_FORMAT = "yyyy-mm-dd h:mm:ss", "yyyy-mm-dd", "h:mm:ss", "[hh]:mm:ss"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import numpy as np
 
@@ -144,6 +144,9 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
     spec.col_widths[1] = 5.0
     spec.number_formats[5] = "yyyy-mm-dd"
     for c, h in enumerate(header, start=1):
+        fmt = _date_format([rw[c - 1] for rw in rows])
+        if fmt and c > 5:            # a date column from 班级名单列 (入学日期 …) shows as a date, not 46266
+            spec.number_formats[c] = fmt
         if h in subjects or h == TOTAL:
             whole = all(v is None or float(v).is_integer() for v in (rw[c - 1] for rw in rows))
             spec.number_formats[c] = "0" if whole else "0.0"
@@ -154,6 +157,18 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
     spec.row_heights.update({r: CLASS_ROW_HEIGHT for r in range(4, 5 + len(rows) + (1 if subjects else 0))})
     spec.print_area = f"A1:{column_letter(width)}{spec.max_row}"
     return spec
+
+
+def _date_format(values) -> str | None:
+    """The number format for a column whose filled cells are all dates or times, else None."""
+    vals = [v for v in values if v is not None]
+    if not vals or not all(isinstance(v, (date, time)) for v in vals):
+        return None
+    if all(isinstance(v, time) for v in vals):
+        return "h:mm"
+    if any(isinstance(v, datetime) and v.time() != time() for v in vals):
+        return "yyyy-mm-dd h:mm"
+    return "yyyy-mm-dd" if not any(isinstance(v, time) for v in vals) else None
 
 
 def _extra_value(s, header: str):
