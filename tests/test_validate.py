@@ -481,3 +481,51 @@ def test_birth_dates_pasted_as_day_numbers(tmp_path):
     rows[1][3] = "12345"                            # 1933: no day number of a pupil's birth
     _, errs, _ = errors(write_book(tmp_path / "y.xlsx", header=header, rows=rows))
     assert any("出生日期“12345”无法识别" in e.message for e in errs)
+
+
+def _id_number(born, male: bool, serial: int = 12) -> str:
+    """A well-formed 18-digit 居民身份证号 (area 110101) for a test pupil."""
+    body = f"110101{born:%Y%m%d}{serial:02d}{1 if male else 2}"
+    w = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return body + "10X98765432"[sum(int(d) * k for d, k in zip(body, w)) % 11]
+
+
+def test_birth_dates_and_genders_from_id_numbers(tmp_path):
+    """Admission exports carry the 身份证号, and the 学籍号 is G + that number: a blank 出生日期 is
+    read from it (birth dates are balanced), and a 出生日期 or 性别 that disagrees with it is named
+    — without ever printing the number."""
+    import datetime as dt
+
+    rows = student_rows(30)
+    header = HEADER + ["身份证号"]
+    ids = []
+    for k, r in enumerate(rows):
+        born = r[3] if isinstance(r[3], dt.date) else dt.date.fromisoformat(str(r[3])[:10])
+        ids.append(_id_number(born, r[2] == "男", serial=k))
+        r.append(ids[-1])
+    rows[1][3] = None                                   # blank: read from the number
+    rows[2][3] = None
+    rows[4][3] = "2013-01-01"                           # disagrees with the number
+    rows[5][2] = "女" if rows[5][2] == "男" else "男"    # disagrees with the number
+    rows[6][-1] = ids[6][:-1] + ("0" if ids[6][-1] != "0" else "1")   # a wrong check digit: not used
+    rows[6][3] = None
+    roster, errs, warns = errors(write_book(tmp_path / "x.xlsx", header=header, rows=rows))
+    assert errs == []
+    s = roster.students
+    assert s[1].birth == dt.date.fromisoformat(ids[1][6:10] + "-" + ids[1][10:12] + "-" + ids[1][12:14])
+    assert s[2].birth is not None and s[6].birth is None
+    text = " ".join(w.message + w.fix for w in warns)
+    assert "第 3–4 行的出生日期为空，已从“身份证号”读出（2 名学生）" in text
+    birth = [w for w in warns if "与身份证号" in w.message and "出生日期" in w.message]
+    assert len(birth) == 1 and birth[0].row == 6 and "2013-01-01" in birth[0].message
+    sex = [w for w in warns if "性别" in w.message and "身份证号" in w.message]
+    assert len(sex) == 1 and sex[0].row == 7
+    assert not any(i in text or i[:14] in text for i in ids)         # the numbers are never printed
+
+    # no 出生日期 column, the 学籍号 is G + 身份证号: every birth date is read from it
+    header = ["学籍号"] + HEADER[1:3] + HEADER[4:]
+    rows2 = [["G" + r[-1]] + r[1:3] + r[4:-1] for r in rows]
+    roster, errs, warns = errors(write_book(tmp_path / "y.xlsx", header=header, rows=rows2))
+    assert errs == []
+    assert sum(x.birth is not None for x in roster.students) == 29           # all but the wrong check digit
+    assert any("没有“出生日期”列" in w.message and "学籍号" in w.message for w in warns)

@@ -78,6 +78,8 @@ ROSTER_SYNONYMS: dict[str, tuple[str, ...]] = {
 # headers that name a field only when no other header of the row does: exports carry 序号 (a row
 # count) next to the real 学籍号 / 学号, and then the real one identifies the student
 ROSTER_WEAK = {C_ID: ("序号",)}
+ID_CARD_HINTS = ("身份证", "证件号")   # a header naming an identity-card number: read for birth date and
+                                      # gender, masked wherever it is printed
 ROSTER_REQUIRED = (C_NAME, C_GENDER)
 KNOWN_ROSTER_FIELDS = (C_ID, C_NAME, C_GENDER, C_BIRTH, C_SCHOOL, C_HUJI, C_LEVEL, C_NOTE, C_CLASS)
 LEVELS = ("优", "良", "中", "差")

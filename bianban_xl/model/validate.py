@@ -376,6 +376,17 @@ def _read_roster(book: RawBook, params: Params | None, report: Report):
     if rows.only_id:
         report.warn(name, f"第 {_row_spans(rows.only_id)} 行只有{rows.number_head}，没有学生，当作空行跳过。",
                     "如果其中有学生，请补上姓名、性别等；否则可不管或删除这些行。")
+    if rows.birth_from_card:
+        n, src = len(rows.birth_from_card), rows.card_head
+        if S.C_BIRTH not in cols:
+            report.warn(name, f"名单没有“出生日期”列：已从“{src}”读出 {n} 名学生的出生日期，用于均衡各班的平均出生日期。",
+                        "请抽查几名学生；不需要均衡出生日期时可不管。")
+        else:
+            report.warn(name, f"第 {_row_spans(rows.birth_from_card)} 行的出生日期为空，已从“{src}”读出（{n} 名学生）。",
+                        "请核对；也可在出生日期列补上。", row=rows.birth_from_card[0], col=cols[S.C_BIRTH])
+    if rows.card_disagrees > MAX_LISTED:
+        report.warn(name, f"另有 {rows.card_disagrees - MAX_LISTED} 处出生日期或性别与{rows.card_head}不一致（共 {rows.card_disagrees} 处）。",
+                    "请核对这些学生的出生日期、性别和证件号。")
     if rows.serial_text:
         r, t, d = rows.serial_text[0]
         more = f"等 {len(rows.serial_text)} 个单元格" if len(rows.serial_text) > 1 else ""
@@ -489,6 +500,30 @@ def _row_spans(rows: list[int], limit: int = 10) -> str:
     return "、".join(out[:limit]) + ("……" if len(out) > limit else "")
 
 
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_ID_RE = re.compile(r"G?(\d{17}[\dX])")
+
+
+def id_card_facts(v) -> tuple[date, str] | None:
+    """(birth date, gender) an 18-digit 居民身份证号 states, also inside a 学籍号 (G + the number),
+    when its check digit (GB 11643) and date are right; else None. The number itself is never kept."""
+    if v is None or isinstance(v, bool):
+        return None
+    t = (str(int(v)) if isinstance(v, (int, float)) else str(v)).strip().upper().translate(_HALF_WIDTH)
+    m = _ID_RE.fullmatch(t)
+    if not m:
+        return None
+    n = m.group(1)
+    if _ID_CHECK[sum(int(d) * w for d, w in zip(n, _ID_WEIGHTS)) % 11] != n[17]:
+        return None
+    try:
+        born = date(int(n[6:10]), int(n[10:12]), int(n[12:14]))
+    except ValueError:
+        return None
+    return born, ("男" if int(n[16]) % 2 else "女")
+
+
 def _is_day_number(v) -> bool:
     """A birth-date cell holding Excel's day number as text ("41518"), which is what pasting dates
     as values into a text cell leaves. (A number is not flagged: Chinese Excel writes its 年月日
@@ -518,6 +553,32 @@ class _RosterRows:
         self.only_id: list[int] = []                          # rows holding nothing but an 编号
         self.nameless = 0                                     # rows with data but no 姓名
         self.serial_text: list[tuple[int, str, date]] = []    # birth dates written as a day number
+        # a 身份证号 column, else the 编号 (a 学籍号 is G + 身份证号): birth dates and genders it states
+        self.card_col = next((c for c, h in raw.items() if any(k in h for k in S.ID_CARD_HINTS)), cols.get(S.C_ID))
+        self.card_head = raw.get(self.card_col, "")
+        self.birth_from_card: list[int] = []                  # blank 出生日期 read from the number
+        self.card_disagrees = 0                               # 出生日期 / 性别 that disagree with it
+
+    def _against_card(self, r: int, nm: str, birth: date | None, gender: str | None) -> date | None:
+        """The birth date, read from the 身份证号 when blank; a 出生日期 or 性别 that disagrees
+        with the number is named (the number itself never is)."""
+        facts = id_card_facts(self.sh.cell(r, self.card_col))
+        if facts is None:
+            return birth
+        born, sex = facts
+        said = []
+        if birth is None:
+            self.birth_from_card.append(r)
+            birth = born
+        elif birth != born:
+            said.append((f"“{nm}”的出生日期 {birth:%Y-%m-%d} 与{self.card_head}中的 {born:%Y-%m-%d} 不一致。", S.C_BIRTH))
+        if gender is not None and gender != sex:
+            said.append((f"“{nm}”的性别为“{gender}”，{self.card_head}（第 17 位）表示“{sex}”。", S.C_GENDER))
+        for message, key in said:
+            self.card_disagrees += 1
+            if self.card_disagrees <= MAX_LISTED:
+                self.report.warn(self.name, message, "请核对，改正录错的一处。", row=r, col=self.cols.get(key))
+        return birth
 
     def _get(self, r: int, key: str):
         return self.sh.cell(r, self.cols[key]) if key in self.cols else None
@@ -567,6 +628,8 @@ class _RosterRows:
                          row=r, col=cols[S.C_BIRTH])
             birth = None
             bad = True
+        elif self.card_col:
+            birth = self._against_card(r, nm, birth, gender)
         level = None
         lv = _text(self._get(r, S.C_LEVEL))
         if lv:

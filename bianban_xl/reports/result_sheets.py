@@ -53,7 +53,6 @@ def _fmt_score(x):
 PORTRAIT_CHARS, LANDSCAPE_CHARS = 72.0, 106.0
 CLASS_ROW_HEIGHT = 13.5          # points: title + header + 50 students + 合计 on one portrait page
 PENDING_HEAD = "（待抽签）"
-ID_HINTS = ("身份证", "证件号")
 
 
 def class_columns(roster: Roster, params: Params) -> tuple[list[str], list[str]]:
@@ -83,7 +82,7 @@ def mask_id(value) -> str | None:
 
 
 def is_id_column(header: str) -> bool:
-    return any(h in header for h in ID_HINTS)
+    return any(h in header for h in S.ID_CARD_HINTS)
 
 
 def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stamp: str, seed: int,
