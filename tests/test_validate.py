@@ -529,3 +529,12 @@ def test_birth_dates_and_genders_from_id_numbers(tmp_path):
     assert errs == []
     assert sum(x.birth is not None for x in roster.students) == 29           # all but the wrong check digit
     assert any("没有“出生日期”列" in w.message and "学籍号" in w.message for w in warns)
+    # and the class sheets, which go to teachers, show such a 学籍号 masked like a 身份证号 column
+    from bianban_xl.service import assign_file
+
+    assign_file(tmp_path / "y.xlsx", tmp_path / "out.xlsx", seed=3)
+    wb = load_workbook(tmp_path / "out.xlsx")
+    shown = [c.value for ws in wb if ws.title in ("1班", "2班", "3班") for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str)]
+    assert sum(v.startswith("G11") and "*" * 12 in v for v in shown) == 30
+    assert not any(i[6:14] in v for v in shown for i in ids)

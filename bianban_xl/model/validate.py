@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from bianban_xl.model import schema as S
+from bianban_xl.model.id_card import id_card_facts
 from bianban_xl.model.intake import intake_window
 from bianban_xl.model.names import normalize_name, same_name_groups, same_sound_groups
 from bianban_xl.model.cellref import cell_ref, range_ref
@@ -500,30 +501,6 @@ def _row_spans(rows: list[int], limit: int = 10) -> str:
     return "、".join(out[:limit]) + ("……" if len(out) > limit else "")
 
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-_ID_RE = re.compile(r"G?(\d{17}[\dX])")
-
-
-def id_card_facts(v) -> tuple[date, str] | None:
-    """(birth date, gender) an 18-digit 居民身份证号 states, also inside a 学籍号 (G + the number),
-    when its check digit (GB 11643) and date are right; else None. The number itself is never kept."""
-    if v is None or isinstance(v, bool):
-        return None
-    t = (str(int(v)) if isinstance(v, (int, float)) else str(v)).strip().upper().translate(_HALF_WIDTH)
-    m = _ID_RE.fullmatch(t)
-    if not m:
-        return None
-    n = m.group(1)
-    if _ID_CHECK[sum(int(d) * w for d, w in zip(n, _ID_WEIGHTS)) % 11] != n[17]:
-        return None
-    try:
-        born = date(int(n[6:10]), int(n[10:12]), int(n[12:14]))
-    except ValueError:
-        return None
-    return born, ("男" if int(n[16]) % 2 else "女")
-
-
 def _is_day_number(v) -> bool:
     """A birth-date cell holding Excel's day number as text ("41518"), which is what pasting dates
     as values into a text cell leaves. (A number is not flagged: Chinese Excel writes its 年月日
@@ -562,7 +539,8 @@ class _RosterRows:
     def _against_card(self, r: int, nm: str, birth: date | None, gender: str | None) -> date | None:
         """The birth date, read from the 身份证号 when blank; a 出生日期 or 性别 that disagrees
         with the number is named (the number itself never is)."""
-        facts = id_card_facts(self.sh.cell(r, self.card_col))
+        v = self.sh.cell(r, self.card_col)
+        facts = id_card_facts(v.translate(_HALF_WIDTH) if isinstance(v, str) else v)
         if facts is None:
             return birth
         born, sex = facts

@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 import numpy as np
 
 from bianban_xl.model import schema as S
+from bianban_xl.model.id_card import looks_like_id_card
 from bianban_xl.engine.balance import Measure, measures, subject_scores, total_scores
 from bianban_xl.engine.baselines import snake_assign
 from bianban_xl.model.cellref import column_letter
@@ -81,6 +82,14 @@ def mask_id(value) -> str | None:
     return t[:3] + "*" * (len(t) - 7) + t[-4:]
 
 
+def _shown_sid(sid: str | None) -> str | None:
+    """A pupil's 编号 on a class sheet; masked when it holds a 身份证号 (a 学籍号 is often G + the
+    number), as a 身份证号 column is."""
+    if not sid:
+        return None
+    return mask_id(sid) if looks_like_id_card(sid) else sid
+
+
 def is_id_column(header: str) -> bool:
     return any(h in header for h in S.ID_CARD_HINTS)
 
@@ -103,7 +112,7 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
     rows = []
     for n, i in enumerate(members, start=1):
         s = roster.students[i]
-        row = [n, s.sid or None, s.name, s.gender, s.birth, s.school]
+        row = [n, _shown_sid(s.sid), s.name, s.gender, s.birth, s.school]
         if params.show_scores:
             row += [s.huji, s.level] + [_fmt_score(s.scores.get(sub)) for sub in subjects]
             if len(subjects) > 1:
