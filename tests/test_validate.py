@@ -538,3 +538,6 @@ def test_birth_dates_and_genders_from_id_numbers(tmp_path):
              if isinstance(c.value, str)]
     assert sum(v.startswith("G11") and "*" * 12 in v for v in shown) == 30
     assert not any(i[6:14] in v for v in shown for i in ids)
+    from bianban_xl.service import verify_file
+
+    assert verify_file(tmp_path / "out.xlsx").ok            # verify reads the masked 编号 back

@@ -82,7 +82,7 @@ def mask_id(value) -> str | None:
     return t[:3] + "*" * (len(t) - 7) + t[-4:]
 
 
-def _shown_sid(sid: str | None) -> str | None:
+def shown_sid(sid: str | None) -> str | None:
     """A pupil's 编号 on a class sheet; masked when it holds a 身份证号 (a 学籍号 is often G + the
     number), as a 身份证号 column is."""
     if not sid:
@@ -112,7 +112,7 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
     rows = []
     for n, i in enumerate(members, start=1):
         s = roster.students[i]
-        row = [n, _shown_sid(s.sid), s.name, s.gender, s.birth, s.school]
+        row = [n, shown_sid(s.sid), s.name, s.gender, s.birth, s.school]
         if params.show_scores:
             row += [s.huji, s.level] + [_fmt_score(s.scores.get(sub)) for sub in subjects]
             if len(subjects) > 1:
