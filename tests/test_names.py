@@ -12,6 +12,10 @@ def test_same_name_groups():
     names = ["张伟", "李娜", "張 偉", "王芳", "张伟", "李 娜"]
     assert sorted(map(sorted, same_name_groups(names))) == [[0, 2, 4], [1, 5]]
     assert same_name_groups(["甲", "乙", ""]) == []
+    # a name in parts, the dot typed by different input methods (· ・ ･ ‧ • . ．) or left out
+    dotted = ["阿依古丽·买买提", "阿依古丽・买买提", "阿依古丽･买买提", "阿依古丽‧买买提", "阿依古丽•买买提",
+              "阿依古丽．买买提", "阿依古丽买买提", "阿依古丽·买合木提"]
+    assert same_name_groups(dotted) == [list(range(7))]
 
 
 def test_surname_readings():

@@ -12,7 +12,8 @@ from functools import lru_cache
 
 from bianban_xl.model.pinyin import lazy_pinyin
 
-_WS = re.compile(r"[\s\u3000\u00a0\u200b·•．.]+")
+# spaces of any width and the dots between the parts of a name (阿依古丽·买买提), as any input method types them
+_WS = re.compile(r"[\s\u3000\u00a0\u200b·•．.\u30fb\uff65\u2027\u2219\u22c5]+")
 
 # Surnames with more than one accepted reading: every reading in use as a surname, the usual one
 # first. A name is compared under each of them (see :func:`name_readings`), so keeping 同音 names
