@@ -541,3 +541,16 @@ def test_birth_dates_and_genders_from_id_numbers(tmp_path):
     from bianban_xl.service import verify_file
 
     assert verify_file(tmp_path / "out.xlsx").ok            # verify reads the masked 编号 back
+
+
+def test_id_numbers_stored_as_numbers_are_named(tmp_path):
+    """An 18-digit 身份证号 typed into a number cell keeps 15 digits (1.10101201309E+17): it is not
+    used, and the registrar is told why and how to keep the digits."""
+    rows = student_rows(30)
+    for k, r in enumerate(rows):
+        r.append(float(_id_number(__import__("datetime").date(2013, 9, 1), True, serial=k)[:17] + "0"))
+    roster, errs, warns = errors(write_book(tmp_path / "x.xlsx", header=HEADER + ["身份证号"], rows=rows))
+    assert errs == []
+    hit = [w for w in warns if "数值格式" in w.message]
+    assert len(hit) == 1 and "第 2–31 行" in hit[0].message and "“文本”格式" in hit[0].fix and hit[0].row == 2
+    assert not any("身份证号中的" in w.message or "表示" in w.message for w in warns)   # not compared

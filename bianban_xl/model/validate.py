@@ -385,6 +385,11 @@ def _read_roster(book: RawBook, params: Params | None, report: Report):
         else:
             report.warn(name, f"第 {_row_spans(rows.birth_from_card)} 行的出生日期为空，已从“{src}”读出（{n} 名学生）。",
                         "请核对；也可在出生日期列补上。", row=rows.birth_from_card[0], col=cols[S.C_BIRTH])
+    if rows.card_numbers:
+        report.warn(name, f"“{rows.card_head}”第 {_row_spans(rows.card_numbers)} 行是数值格式（{len(rows.card_numbers)} 个）："
+                          "Excel 只保留 15 位有效数字，18 位证件号的后几位已变成 0，这些号码已不准确，没有用来读出生日期。",
+                    "请把这一列设为“文本”格式后重新粘贴或录入（或从原始导出文件复制时选“文本”）。",
+                    row=rows.card_numbers[0], col=rows.card_col)
     if rows.card_disagrees > MAX_LISTED:
         report.warn(name, f"另有 {rows.card_disagrees - MAX_LISTED} 处出生日期或性别与{rows.card_head}不一致（共 {rows.card_disagrees} 处）。",
                     "请核对这些学生的出生日期、性别和证件号。")
@@ -535,11 +540,16 @@ class _RosterRows:
         self.card_head = raw.get(self.card_col, "")
         self.birth_from_card: list[int] = []                  # blank 出生日期 read from the number
         self.card_disagrees = 0                               # 出生日期 / 性别 that disagree with it
+        self.card_numbers: list[int] = []                     # numbers stored as numbers (digits lost)
 
     def _against_card(self, r: int, nm: str, birth: date | None, gender: str | None) -> date | None:
         """The birth date, read from the 身份证号 when blank; a 出生日期 or 性别 that disagrees
         with the number is named (the number itself never is)."""
         v = self.sh.cell(r, self.card_col)
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 1e16:
+            if any(k in self.card_head for k in S.ID_CARD_HINTS):
+                self.card_numbers.append(r)         # 18 digits in a number cell: Excel kept 15 of them
+            return birth
         facts = id_card_facts(v.translate(_HALF_WIDTH) if isinstance(v, str) else v)
         if facts is None:
             return birth
