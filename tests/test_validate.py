@@ -554,3 +554,18 @@ def test_id_numbers_stored_as_numbers_are_named(tmp_path):
     hit = [w for w in warns if "数值格式" in w.message]
     assert len(hit) == 1 and "第 2–31 行" in hit[0].message and "“文本”格式" in hit[0].fix and hit[0].row == 2
     assert not any("身份证号中的" in w.message or "表示" in w.message for w in warns)   # not compared
+
+
+def test_school_written_two_ways_is_named(tmp_path):
+    """Parents type the 毕业学校 at registration: 第一小学, 第1小学 and 一小 are one school counted as
+    three (its pupils are then not spread as one school). Named as a notice with the counts; never
+    merged silently; schools that only look alike by number (第1 / 第10) are not named."""
+    rows = student_rows(30)
+    for k, r in enumerate(rows):
+        r[4] = ["第一小学", "第1小学", "一小", "实验小学", "实验小学校", "第10小学", "城南小学"][k % 7]
+    roster, errs, warns = errors(write_book(tmp_path / "x.xlsx", rows=rows))
+    assert errs == []
+    alike = [w.message for w in warns if "可能是同一所学校" in w.message]
+    assert alike == ["毕业学校 “第1小学”（5 人）、“第一小学”（5 人）、“一小”（4 人） 可能是同一所学校，现在按不同学校分别均衡人数。",
+                     "毕业学校 “实验小学”（4 人）、“实验小学校”（4 人） 可能是同一所学校，现在按不同学校分别均衡人数。"]
+    assert len({s.school for s in roster.students}) == 7                   # nothing merged

@@ -496,6 +496,39 @@ def _school(v) -> str | None:
     return t or None
 
 
+_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _cn_number(t: str) -> str:
+    """Chinese numerals as digits: 一 1, 十 10, 十二 12, 二十 20, 二十三 23; 一二 12 (digit by digit)."""
+    if "十" not in t:
+        return "".join(str(_CN_DIGITS[c]) for c in t)
+    tens, _, ones = t.partition("十")
+    return str((_CN_DIGITS.get(tens[-1:], 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones[:1], 0) if ones else 0))
+
+
+def _school_key(name: str) -> str:
+    """What two spellings of one school share: numerals as digits, no 第, no 学/校 at the end
+    (第一小学 = 第1小学 = 一小; 实验中学 = 实验中学校)."""
+    t = re.sub(r"[〇零一二两三四五六七八九十]+", lambda m: _cn_number(m.group()), name).replace("第", "")
+    return re.sub(r"(学校|学|校)$", "", t) or name
+
+
+def _school_variants(counts: dict[str, int], sheet: str, report: Report) -> None:
+    """Names of 毕业学校 that look like one school written two ways: a notice (each spelling is
+    balanced as a school of its own), never a silent merge."""
+    groups: dict[str, list[str]] = {}
+    for sch in sorted(counts, key=lambda x: (-counts[x], x)):
+        groups.setdefault(_school_key(sch), []).append(sch)
+    alike = [g for g in groups.values() if len(g) > 1]
+    for g in alike[:10]:
+        names = "、".join(f"“{x}”（{counts[x]} 人）" for x in g)
+        report.warn(sheet, f"毕业学校 {names} 可能是同一所学校，现在按不同学校分别均衡人数。",
+                    "如果是同一所学校，请在学生名单中统一写法（查找替换）；不是则不用管。")
+    if len(alike) > 10:
+        report.warn(sheet, f"另有 {len(alike) - 10} 组毕业学校名称相近（共 {len(alike)} 组）。", "请核对毕业学校的写法是否统一。")
+
+
 def _row_spans(rows: list[int], limit: int = 10) -> str:
     """Row numbers as runs: 32–201、250; the first ``limit`` runs, then ……"""
     out, start = [], rows[0]
@@ -938,6 +971,7 @@ def check_feasibility(students: list[Student], groups: list[TwinGroup], params: 
     for s in students:
         if s.school:
             counts[s.school] = counts.get(s.school, 0) + 1
+    _school_variants(counts, roster_sheet, report)
     ones = sorted(sch for sch, c in counts.items() if c == 1)
     if ones:
         report.warn(roster_sheet, f"{len(ones)} 所毕业学校只有 1 名学生：{'、'.join(ones[:10])}{'……' if len(ones) > 10 else ''}。",
