@@ -569,3 +569,18 @@ def test_school_written_two_ways_is_named(tmp_path):
     assert alike == ["毕业学校 “第1小学”（5 人）、“第一小学”（5 人）、“一小”（4 人） 可能是同一所学校，现在按不同学校分别均衡人数。",
                      "毕业学校 “实验小学”（4 人）、“实验小学校”（4 人） 可能是同一所学校，现在按不同学校分别均衡人数。"]
     assert len({s.school for s in roster.students}) == 7                   # nothing merged
+
+
+def test_possible_twins_without_an_application_are_named(tmp_path):
+    """Two pupils with one surname, one birth date and one 毕业学校 are most likely twins: if no
+    application names them, a notice asks the registrar to check (parents often apply late)."""
+    rows = student_rows(30)
+    for r, nm in zip(rows[:6], ["欧阳明", "欧阳亮", "李甲", "李乙", "张丙", "张丁"]):
+        r[1], r[3], r[4] = nm, "2013-10-08", "第2小学"
+    rows[5][4] = "第3小学"                               # 张丁: another school
+    twins = [[1, rows[2][0], rows[2][1], "同班"], [1, rows[3][0], rows[3][1], "同班"]]   # 李甲/李乙 applied
+    roster, errs, warns = errors(write_book(tmp_path / "x.xlsx", rows=rows, twins=twins))
+    assert errs == []
+    hits = [w for w in warns if "可能是双胞胎" in w.message]
+    assert [w.message for w in hits] == ["“欧阳明”、“欧阳亮”（第2、3行）同姓、出生日期相同、来自同一所学校，可能是双胞胎（多胞胎）。"]
+    assert hits[0].row == 2 and "双胞胎" in hits[0].fix

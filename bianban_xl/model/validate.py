@@ -729,6 +729,27 @@ def check_duplicates(students: list[Student], sheet: str, report: Report) -> Non
         report.error(sheet, f"另有 {len(pairs) - MAX_LISTED} 对这样的行（共 {len(pairs)} 对）。", "名单可能被粘贴了两次，请检查。")
 
 
+def check_possible_twins(students: list[Student], groups: list[TwinGroup], sheet: str, report: Report) -> None:
+    """Pupils who look like twins — the same surname and birth date, from the same 毕业学校 (or with
+    none) — and are in no 双胞胎 application: a notice, so the registrar can ask whether the parents
+    applied in writing (without one they are assigned at random, like everybody)."""
+    applied = {i for g in groups for i in g.members}
+    alike: dict[tuple, list[int]] = {}
+    for i, s in enumerate(students):
+        nm = normalize_name(s.name)
+        if s.birth is not None and nm and i not in applied:
+            alike.setdefault((nm[0], s.birth, s.school or ""), []).append(i)
+    found = [idx for idx in alike.values() if 1 < len(idx) <= 6 and len({normalize_name(students[i].name) for i in idx}) == len(idx)]
+    for idx in found[:10]:
+        names = "、".join(f"“{students[i].name}”" for i in idx)
+        report.warn(sheet, f"{names}（第{_rows(students, idx)}行）同姓、出生日期相同、来自同一所学校，可能是双胞胎（多胞胎）。",
+                    f"如果家长书面申请了同班或分开，请填入“{S.SHEET_TWINS}”表；没有申请则不用管（与其他学生一样随机编班）。",
+                    row=students[idx[0]].row)
+    if len(found) > 10:
+        report.warn(sheet, f"另有 {len(found) - 10} 组学生可能是双胞胎（共 {len(found)} 组）。",
+                    f"请核对是否有书面申请；有则填入“{S.SHEET_TWINS}”表。")
+
+
 def check_births(students: list[Student], params: Params, sheet: str, col: int | None, report: Report) -> None:
     """Birth dates outside the grade's intake window (model.intake) are warnings."""
     window = intake_window(params.grade_name)
@@ -994,6 +1015,8 @@ def validate(book: RawBook) -> tuple[Roster | None, Report]:
     if students:
         check_duplicates(students, roster_sheet, report)
     groups = read_twins(book, students, report) if students else []
+    if students:
+        check_possible_twins(students, groups, roster_sheet, report)
     if params_ok and students:
         check_feasibility(students, groups, params, roster_sheet, report)
     elif params is not None and not students and roster_sheet and report.ok:
