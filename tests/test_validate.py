@@ -584,3 +584,17 @@ def test_possible_twins_without_an_application_are_named(tmp_path):
     hits = [w for w in warns if "可能是双胞胎" in w.message]
     assert [w.message for w in hits] == ["“欧阳明”、“欧阳亮”（第2、3行）同姓、出生日期相同、来自同一所学校，可能是双胞胎（多胞胎）。"]
     assert hits[0].row == 2 and "双胞胎" in hits[0].fix
+
+
+def test_level_wordings_of_other_grading_schemes(tmp_path):
+    """等级 pasted from other four-step schemes (优/良/及格/不及格, a–d, Ａ in full width) is read."""
+    rows = student_rows(30)
+    typed = ["及格", "不及格", "一般", "待提高", "a", "d", "Ｂ", " c "]
+    for r, t in zip(rows, typed):
+        r[6] = t
+    roster, errs, _ = errors(write_book(tmp_path / "x.xlsx", rows=rows))
+    assert errs == []
+    assert [s.level for s in roster.students[:8]] == ["中", "差", "中", "差", "优", "差", "良", "中"]
+    rows[0][6] = "很好"
+    _, errs, _ = errors(write_book(tmp_path / "y.xlsx", rows=rows))
+    assert any("等级“很好”无法识别" in e.message for e in errs)

@@ -84,7 +84,9 @@ ROSTER_REQUIRED = (C_NAME, C_GENDER)
 KNOWN_ROSTER_FIELDS = (C_ID, C_NAME, C_GENDER, C_BIRTH, C_SCHOOL, C_HUJI, C_LEVEL, C_NOTE, C_CLASS)
 LEVELS = ("优", "良", "中", "差")
 LEVEL_SYNONYMS = {"优秀": "优", "A": "优", "良好": "良", "B": "良", "中等": "中", "合格": "中",
-                  "C": "中", "差": "差", "待合格": "差", "不合格": "差", "D": "差"}
+                  "C": "中", "差": "差", "待合格": "差", "不合格": "差", "D": "差",
+                  "a": "优", "b": "良", "c": "中", "d": "差",                   # as typed in lower case
+                  "及格": "中", "一般": "中", "不及格": "差", "待提高": "差"}      # other four-step wordings
 
 GENDER_VALUES = {"男": "男", "女": "女", "男生": "男", "女生": "女", "m": "男", "male": "男",
                  "f": "女", "female": "女", "boy": "男", "girl": "女", "1": "男", "2": "女",

@@ -654,7 +654,7 @@ class _RosterRows:
         level = None
         lv = _text(self._get(r, S.C_LEVEL))
         if lv:
-            level = lv if lv in S.LEVELS else S.LEVEL_SYNONYMS.get(lv)
+            level = lv if lv in S.LEVELS else S.LEVEL_SYNONYMS.get("".join(lv.split()).translate(_HALF_WIDTH))
             if level is None:
                 report.error(name, f"等级“{lv}”无法识别。", "请填写 优、良、中、差 之一，或留空。", row=r, col=cols[S.C_LEVEL])
                 bad = True
