@@ -598,3 +598,23 @@ def test_level_wordings_of_other_grading_schemes(tmp_path):
     rows[0][6] = "很好"
     _, errs, _ = errors(write_book(tmp_path / "y.xlsx", rows=rows))
     assert any("等级“很好”无法识别" in e.message for e in errs)
+
+
+def test_class_requests_in_notes_are_named(tmp_path):
+    """A 备注 is not an instruction: twins written only there are not bound, and a wish to be in a
+    friend's or a teacher's class is not carried out. Both are named; twins in an application and
+    ordinary notes are not."""
+    rows = student_rows(30)
+    rows[0][9] = "与王五是双胞胎，家长申请同班"          # not in the 双胞胎 sheet
+    rows[1][9] = "希望和李四同班"
+    rows[2][9] = "双胞胎"                                # in the 双胞胎 sheet: fine
+    rows[3][9] = "双胞胎"
+    rows[4][9] = "原六年级一班班长"                       # an ordinary note
+    twins = [[1, rows[2][0], rows[2][1], "分开"], [1, rows[3][0], rows[3][1], "分开"]]
+    roster, errs, warns = errors(write_book(tmp_path / "x.xlsx", rows=rows, twins=twins))
+    assert errs == []
+    notes = [w for w in warns if "备注" in w.message]
+    assert [(w.row, w.col) for w in notes] == [(2, 10), (3, 10)]
+    assert "“双胞胎”表中没有这名学生" in notes[0].message and "填入“双胞胎”表" in notes[0].fix
+    assert "不会被执行" in notes[1].message and "随机" in notes[1].fix
+    assert len(roster.twin_groups) == 1                  # nothing read from the notes

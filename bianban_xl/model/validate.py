@@ -404,7 +404,8 @@ def _read_roster(book: RawBook, params: Params | None, report: Report):
         report.warn(name, f"共有 {rows.missing_scores} 个成绩为空或“缺考”，按缺考处理（不计 0 分，不参与该科平均分）。",
                     "如有漏填请补上。")
     columns = [S.resolve(h, S.ROSTER_SYNONYMS) or h for _, h in sorted(raw.items())]
-    layout = {"header_row": hr, "class_col": cols.get(S.C_CLASS, last_col + 1), "headers": dict(raw)}
+    layout = {"header_row": hr, "class_col": cols.get(S.C_CLASS, last_col + 1), "headers": dict(raw),
+              "requests": rows.requests, "note_col": cols.get(S.C_NOTE)}
     return students, columns, hr, name, layout
 
 
@@ -574,6 +575,7 @@ class _RosterRows:
         self.birth_from_card: list[int] = []                  # blank 出生日期 read from the number
         self.card_disagrees = 0                               # 出生日期 / 性别 that disagree with it
         self.card_numbers: list[int] = []                     # numbers stored as numbers (digits lost)
+        self.requests: dict[int, str] = {}                    # 备注 asking for a class (row -> note)
 
     def _against_card(self, r: int, nm: str, birth: date | None, gender: str | None) -> date | None:
         """The birth date, read from the 身份证号 when blank; a 出生日期 or 性别 that disagrees
@@ -662,6 +664,9 @@ class _RosterRows:
         if bad or not scores_ok:
             return None
         raw, known = self.raw, self.known_cols
+        note = _text(self._get(r, S.C_NOTE))
+        if note and re.search(_NOTE_REQUEST, note):
+            self.requests[r] = note
         extra = {raw[c]: sh.cell(r, c) for c in raw if c not in known and raw[c] not in self.subjects}
         return Student(row=r, sid=sid, name=nm, gender=gender, birth=birth, school=_school(self._get(r, S.C_SCHOOL)),
                        huji=_text(self._get(r, S.C_HUJI)) or None, level=level, scores=scores, extra=extra,
@@ -727,6 +732,38 @@ def check_duplicates(students: list[Student], sheet: str, report: Report) -> Non
                      "如果是重复粘贴，请删除其中一行；确是两名学生时，请给他们填上不同的编号。", row=b.row)
     if len(pairs) > MAX_LISTED:
         report.error(sheet, f"另有 {len(pairs) - MAX_LISTED} 对这样的行（共 {len(pairs)} 对）。", "名单可能被粘贴了两次，请检查。")
+
+
+_TWIN_WORDS = r"双胞胎|多胞胎|三胞胎|龙凤胎|孪生"
+_NOTE_REQUEST = _TWIN_WORDS + r"|同班|一个班|分到|分在"
+
+
+def check_note_requests(students: list[Student], groups: list[TwinGroup], layout: dict, sheet: str,
+                        report: Report) -> None:
+    """A 备注 that asks for a class (双胞胎同班, 与某某同班, 要某老师的班) is not an instruction:
+    only a 双胞胎 application binds or separates pupils, and everyone else is assigned at random.
+    Named, so nobody believes a note was carried out."""
+    requests = layout.get("requests") or {}
+    applied = {students[i].row for g in groups for i in g.members}
+    said = 0
+    for s in students:
+        note = requests.get(s.row)
+        if note is None or s.row in applied:
+            continue
+        said += 1
+        if said > MAX_LISTED:
+            continue
+        if re.search(_TWIN_WORDS, note):
+            report.warn(sheet, f"“{s.name}”的备注写着“{note[:30]}”，但“{S.SHEET_TWINS}”表中没有这名学生：备注不参与编班。",
+                        f"如果家长书面申请了同班或分开，请把这组孩子填入“{S.SHEET_TWINS}”表（同一家庭填相同组号）。",
+                        row=s.row, col=layout.get("note_col"))
+        else:
+            report.warn(sheet, f"“{s.name}”的备注写着“{note[:30]}”：备注中的分班要求不会被执行。",
+                        "均衡编班一律电脑随机分班，只有双胞胎（多胞胎）可按书面申请捆绑同班或分开；如属此类请填入"
+                        f"“{S.SHEET_TWINS}”表。", row=s.row, col=layout.get("note_col"))
+    if said > MAX_LISTED:
+        report.warn(sheet, f"另有 {said - MAX_LISTED} 名学生的备注中有分班要求（共 {said} 名），不会被执行。",
+                    f"双胞胎（多胞胎）的书面申请请填入“{S.SHEET_TWINS}”表。")
 
 
 def check_possible_twins(students: list[Student], groups: list[TwinGroup], sheet: str, report: Report) -> None:
@@ -1017,6 +1054,7 @@ def validate(book: RawBook) -> tuple[Roster | None, Report]:
     groups = read_twins(book, students, report) if students else []
     if students:
         check_possible_twins(students, groups, roster_sheet, report)
+        check_note_requests(students, groups, layout, roster_sheet, report)
     if params_ok and students:
         check_feasibility(students, groups, params, roster_sheet, report)
     elif params is not None and not students and roster_sheet and report.ok:
