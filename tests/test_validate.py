@@ -584,6 +584,11 @@ def test_possible_twins_without_an_application_are_named(tmp_path):
     hits = [w for w in warns if "可能是双胞胎" in w.message]
     assert [w.message for w in hits] == ["“欧阳明”、“欧阳亮”（第2、3行）同姓、出生日期相同、来自同一所学校，可能是双胞胎（多胞胎）。"]
     assert hits[0].row == 2 and "双胞胎" in hits[0].fix
+    for r in rows:                                       # no 毕业学校 at all: the message does not claim one
+        r[4] = None
+    _, _, warns = errors(write_book(tmp_path / "y.xlsx", rows=rows, twins=twins))
+    hits = [w.message for w in warns if "可能是双胞胎" in w.message]
+    assert "“欧阳明”、“欧阳亮”（第2、3行）同姓、出生日期相同，可能是双胞胎（多胞胎）。" in hits and not any("同一所学校" in h for h in hits)
 
 
 def test_level_wordings_of_other_grading_schemes(tmp_path):

@@ -779,7 +779,8 @@ def check_possible_twins(students: list[Student], groups: list[TwinGroup], sheet
     found = [idx for idx in alike.values() if 1 < len(idx) <= 6 and len({normalize_name(students[i].name) for i in idx}) == len(idx)]
     for idx in found[:10]:
         names = "、".join(f"“{students[i].name}”" for i in idx)
-        report.warn(sheet, f"{names}（第{_rows(students, idx)}行）同姓、出生日期相同、来自同一所学校，可能是双胞胎（多胞胎）。",
+        same = "、来自同一所学校" if students[idx[0]].school else ""
+        report.warn(sheet, f"{names}（第{_rows(students, idx)}行）同姓、出生日期相同{same}，可能是双胞胎（多胞胎）。",
                     f"如果家长书面申请了同班或分开，请填入“{S.SHEET_TWINS}”表；没有申请则不用管（与其他学生一样随机编班）。",
                     row=students[idx[0]].row)
     if len(found) > 10:
