@@ -509,21 +509,25 @@ def test_birth_dates_and_genders_from_id_numbers(tmp_path):
     rows[5][2] = "女" if rows[5][2] == "男" else "男"    # disagrees with the number
     rows[6][-1] = ids[6][:-1] + ("0" if ids[6][-1] != "0" else "1")   # a wrong check digit: not used
     rows[6][3] = None
+    rows[7][2] = None                                   # blank 性别: read from the number
     roster, errs, warns = errors(write_book(tmp_path / "x.xlsx", header=header, rows=rows))
     assert errs == []
     s = roster.students
+    assert s[7].gender == ("男" if int(ids[7][16]) % 2 else "女")
+    assert any("第 9 行的性别为空，已从“身份证号”读出（1 名学生）" in w.message for w in warns)
     assert s[1].birth == dt.date.fromisoformat(ids[1][6:10] + "-" + ids[1][10:12] + "-" + ids[1][12:14])
     assert s[2].birth is not None and s[6].birth is None
     text = " ".join(w.message + w.fix for w in warns)
     assert "第 3–4 行的出生日期为空，已从“身份证号”读出（2 名学生）" in text
     birth = [w for w in warns if "与身份证号" in w.message and "出生日期" in w.message]
     assert len(birth) == 1 and birth[0].row == 6 and "2013-01-01" in birth[0].message
-    sex = [w for w in warns if "性别" in w.message and "身份证号" in w.message]
+    sex = [w for w in warns if "性别为“" in w.message and "表示" in w.message]
     assert len(sex) == 1 and sex[0].row == 7
     assert not any(i in text or i[:14] in text for i in ids)         # the numbers are never printed
 
     # no 出生日期 column, the 学籍号 is G + 身份证号: every birth date is read from it
     header = ["学籍号"] + HEADER[1:3] + HEADER[4:]
+    rows[7][2] = "男" if int(ids[7][16]) % 2 else "女"
     rows2 = [["G" + r[-1]] + r[1:3] + r[4:-1] for r in rows]
     roster, errs, warns = errors(write_book(tmp_path / "y.xlsx", header=header, rows=rows2))
     assert errs == []

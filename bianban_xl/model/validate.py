@@ -385,6 +385,10 @@ def _read_roster(book: RawBook, params: Params | None, report: Report):
         else:
             report.warn(name, f"第 {_row_spans(rows.birth_from_card)} 行的出生日期为空，已从“{src}”读出（{n} 名学生）。",
                         "请核对；也可在出生日期列补上。", row=rows.birth_from_card[0], col=cols[S.C_BIRTH])
+    if rows.gender_from_card:
+        report.warn(name, f"第 {_row_spans(rows.gender_from_card)} 行的性别为空，已从“{rows.card_head}”读出"
+                          f"（{len(rows.gender_from_card)} 名学生）。",
+                    "请核对；也可在性别列补上。", row=rows.gender_from_card[0], col=cols.get(S.C_GENDER))
     if rows.card_numbers:
         report.warn(name, f"“{rows.card_head}”第 {_row_spans(rows.card_numbers)} 行是数值格式（{len(rows.card_numbers)} 个）："
                           "Excel 只保留 15 位有效数字，18 位证件号的后几位已变成 0，这些号码已不准确，没有用来读出生日期。",
@@ -573,21 +577,26 @@ class _RosterRows:
         self.card_col = next((c for c, h in raw.items() if any(k in h for k in S.ID_CARD_HINTS)), cols.get(S.C_ID))
         self.card_head = raw.get(self.card_col, "")
         self.birth_from_card: list[int] = []                  # blank 出生日期 read from the number
+        self.gender_from_card: list[int] = []                 # blank 性别 read from the number
         self.card_disagrees = 0                               # 出生日期 / 性别 that disagree with it
         self.card_numbers: list[int] = []                     # numbers stored as numbers (digits lost)
         self.requests: dict[int, str] = {}                    # 备注 asking for a class (row -> note)
 
-    def _against_card(self, r: int, nm: str, birth: date | None, gender: str | None) -> date | None:
-        """The birth date, read from the 身份证号 when blank; a 出生日期 or 性别 that disagrees
-        with the number is named (the number itself never is)."""
+    def _card_facts(self, r: int) -> tuple[date, str] | None:
+        """(birth date, gender) the row's 身份证号 states, or None."""
+        if not self.card_col:
+            return None
         v = self.sh.cell(r, self.card_col)
         if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 1e16:
             if any(k in self.card_head for k in S.ID_CARD_HINTS):
                 self.card_numbers.append(r)         # 18 digits in a number cell: Excel kept 15 of them
-            return birth
-        facts = id_card_facts(v.translate(_HALF_WIDTH) if isinstance(v, str) else v)
-        if facts is None:
-            return birth
+            return None
+        return id_card_facts(v.translate(_HALF_WIDTH) if isinstance(v, str) else v)
+
+    def _against_card(self, r: int, nm: str, birth: date | None, gender: str | None,
+                      facts: tuple[date, str]) -> date | None:
+        """The birth date, read from the 身份证号 when blank; a 出生日期 or 性别 that disagrees
+        with the number is named (the number itself never is)."""
         born, sex = facts
         said = []
         if birth is None:
@@ -628,6 +637,10 @@ class _RosterRows:
             return None
         gv = _text(self._get(r, S.C_GENDER))
         gender = S.GENDER_VALUES.get(gv.replace(" ", "").casefold(), S.GENDER_VALUES.get(gv))
+        facts = self._card_facts(r)
+        if gender is None and not gv and facts is not None:     # blank 性别: the 身份证号 says it
+            gender = facts[1]
+            self.gender_from_card.append(r)
         if gender is None:
             if not gv:
                 report.error(name, f"“{nm or '该学生'}”的性别为空。", "请填写“男”或“女”。", row=r, col=cols[S.C_GENDER])
@@ -651,8 +664,8 @@ class _RosterRows:
                          row=r, col=cols[S.C_BIRTH])
             birth = None
             bad = True
-        elif self.card_col:
-            birth = self._against_card(r, nm, birth, gender)
+        elif facts is not None:
+            birth = self._against_card(r, nm, birth, gender, facts)
         level = None
         lv = _text(self._get(r, S.C_LEVEL))
         if lv:
