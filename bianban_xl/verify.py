@@ -25,7 +25,7 @@ from bianban_xl.onsite.public_list import public_names
 from bianban_xl.onsite.reassign import team_classes
 from bianban_xl.onsite.state import VerifyResult, head_of_class_from_log, names_on_class_sheet, read_record
 from bianban_xl.onsite.state import text
-from bianban_xl.reports.result_sheets import shown_sid
+from bianban_xl.reports.result_sheets import class_sheet_key
 
 
 def verify_book(book: RawBook) -> VerifyResult:
@@ -105,8 +105,8 @@ def _class_sheet_findings(book: RawBook, roster: Roster, names: list[str], actua
             out.append(f"缺少班级工作表“{cname}”。")
             continue
         listed = names_on_class_sheet(sh.rows)
-        should = sorted([(shown_sid(s.sid) or "", s.name) for s, e in zip(roster.students, actual) if e == cname]
-                        + [(shown_sid(s.sid) or "", s.name) for s in late_students if s.klass == cname])
+        should = sorted([class_sheet_key(s) for s, e in zip(roster.students, actual) if e == cname]
+                        + [class_sheet_key(s) for s in late_students if s.klass == cname])
         if sorted(listed) != should:
             extra = sorted(set(listed) - set(should))
             lack = sorted(set(should) - set(listed))

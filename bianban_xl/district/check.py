@@ -29,7 +29,7 @@ from bianban_xl.model.sheet_model import Link, SheetSpec
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.lottery import verify_lottery
 from bianban_xl.onsite.state import read_record
-from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, shown_sid
+from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, class_sheet_key
 from bianban_xl.service import read_book
 from bianban_xl.verify import verify_book
 
@@ -151,7 +151,7 @@ def _edited_cells(book, roster, params) -> list[tuple[int, str, str, str, str]]:
     (roster row, name, column, value now, value on the class sheet, class sheet)."""
     by_key = {}
     for s in roster.students:
-        by_key.setdefault((shown_sid(s.sid) or "", s.name), s)      # as the class sheet shows the 编号
+        by_key.setdefault(class_sheet_key(s), s)
     cols = [(S.C_GENDER, lambda s: s.gender), (S.C_BIRTH, lambda s: s.birth), (S.C_SCHOOL, lambda s: s.school),
             (S.C_HUJI, lambda s: s.huji), (S.C_LEVEL, lambda s: s.level)]
     cols += [(sub, (lambda sub: lambda s: s.scores.get(sub))(sub)) for sub in params.subjects]

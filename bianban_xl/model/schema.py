@@ -130,6 +130,11 @@ def _key(text: str) -> str:
             .replace("（", "(").replace("）", ")").casefold())
 
 
+def is_id_card_header(header: str) -> bool:
+    """Whether a column header names an identity-card number (身份证号, 证件号码 …)."""
+    return any(h in header for h in ID_CARD_HINTS)
+
+
 def is_weak(text: object, canon: str, weak: dict[str, tuple[str, ...]]) -> bool:
     """Whether the header ``text`` names ``canon`` only through one of its weak synonyms."""
     return text is not None and any(_key(str(text)) == _key(w) for w in weak.get(canon, ()))

@@ -89,7 +89,7 @@ def parse_date(v) -> date | None | str:
             return date(1899, 12, 30) + timedelta(days=n)
         return "bad"
     t = str(v).strip().translate(_HALF_DIGITS)
-    if re.fullmatch(r"\d{5}", t):                 # "41518": a date pasted as values into a text cell
+    if _is_day_number(t):                         # "41518": a date pasted as values into a text cell
         return parse_date(int(t))
     t = re.sub(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$", "", t)   # "2013-09-01 00:00:00" (a date exported as text)
     m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?)?\s*月?", t)
@@ -574,7 +574,7 @@ class _RosterRows:
         self.nameless = 0                                     # rows with data but no 姓名
         self.serial_text: list[tuple[int, str, date]] = []    # birth dates written as a day number
         # a 身份证号 column, else the 编号 (a 学籍号 is G + 身份证号): birth dates and genders it states
-        self.card_col = next((c for c, h in raw.items() if any(k in h for k in S.ID_CARD_HINTS)), cols.get(S.C_ID))
+        self.card_col = next((c for c, h in raw.items() if S.is_id_card_header(h)), cols.get(S.C_ID))
         self.card_head = raw.get(self.card_col, "")
         self.birth_from_card: list[int] = []                  # blank 出生日期 read from the number
         self.gender_from_card: list[int] = []                 # blank 性别 read from the number
@@ -588,7 +588,7 @@ class _RosterRows:
             return None
         v = self.sh.cell(r, self.card_col)
         if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 1e16:
-            if any(k in self.card_head for k in S.ID_CARD_HINTS):
+            if S.is_id_card_header(self.card_head):
                 self.card_numbers.append(r)         # 18 digits in a number cell: Excel kept 15 of them
             return None
         return id_card_facts(v.translate(_HALF_WIDTH) if isinstance(v, str) else v)
@@ -660,7 +660,7 @@ class _RosterRows:
         if isinstance(birth, date) and _is_day_number(cell):
             self.serial_text.append((r, _text(cell), birth))
         if birth == "bad":
-            report.error(name, f"出生日期“{_text(self._get(r, S.C_BIRTH))}”无法识别。", "请写成 2019-05-12 或设为日期格式的单元格；不知道可留空。",
+            report.error(name, f"出生日期“{_text(cell)}”无法识别。", "请写成 2019-05-12 或设为日期格式的单元格；不知道可留空。",
                          row=r, col=cols[S.C_BIRTH])
             birth = None
             bad = True
@@ -757,11 +757,11 @@ def check_note_requests(students: list[Student], groups: list[TwinGroup], layout
     only a 双胞胎 application binds or separates pupils, and everyone else is assigned at random.
     Named, so nobody believes a note was carried out."""
     requests = layout.get("requests") or {}
-    applied = {students[i].row for g in groups for i in g.members}
+    applied = {i for g in groups for i in g.members}
     said = 0
-    for s in students:
+    for i, s in enumerate(students):
         note = requests.get(s.row)
-        if note is None or s.row in applied:
+        if note is None or i in applied:
             continue
         said += 1
         if said > MAX_LISTED:

@@ -90,8 +90,10 @@ def shown_sid(sid: str | None) -> str | None:
     return mask_id(sid) if looks_like_id_card(sid) else sid
 
 
-def is_id_column(header: str) -> bool:
-    return any(h in header for h in S.ID_CARD_HINTS)
+def class_sheet_key(s) -> tuple[str, str]:
+    """(编号 as shown, 姓名): how a class sheet lists a pupil (onsite.state.names_on_class_sheet
+    reads it back), for the checks that compare a class sheet with the roster."""
+    return shown_sid(s.sid) or "", s.name
 
 
 def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stamp: str, seed: int,
@@ -172,16 +174,17 @@ def _date_format(values) -> str | None:
     vals = [v for v in values if v is not None]
     if not vals or not all(isinstance(v, (date, time)) for v in vals):
         return None
-    if all(isinstance(v, time) for v in vals):
-        return "h:mm"
+    times = sum(isinstance(v, time) for v in vals)
+    if times:
+        return "h:mm" if times == len(vals) else None        # times only, or a mix: no one format
     if any(isinstance(v, datetime) and v.time() != time() for v in vals):
         return "yyyy-mm-dd h:mm"
-    return "yyyy-mm-dd" if not any(isinstance(v, time) for v in vals) else None
+    return "yyyy-mm-dd"
 
 
 def _extra_value(s, header: str):
     v = {S.C_HUJI: s.huji, S.C_LEVEL: s.level}[header] if header in (S.C_HUJI, S.C_LEVEL) else s.extra.get(header)
-    return mask_id(v) if is_id_column(header) else v
+    return mask_id(v) if S.is_id_card_header(header) else v
 
 
 def _fit_widths(spec: SheetSpec, limit: float) -> None:
