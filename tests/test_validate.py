@@ -483,6 +483,43 @@ def test_birth_dates_pasted_as_day_numbers(tmp_path):
     assert any("出生日期“12345”无法识别" in e.message for e in errs)
 
 
+def test_birth_year_and_month_typed_as_numbers(tmp_path):
+    """出生年月 columns are filled as 2013.09: in a General cell Excel keeps the number (2013.1 for
+    2013.10), in a date-formatted one it shows a day of 1905. Both are read as that year and month,
+    with one notice; 2013.1 / 2014.1 are settled by the intake year (the 2026 初一 cohort is born
+    Sep 2013 – Aug 2014: 2013.1 is October, 2014.1 January). Month-only births never make pupils
+    look like twins; they print as 2013-09 on class sheets."""
+    import datetime as dt
+
+    rows = student_rows(30)
+    typed = {1: 2013.09, 2: 2013.1, 3: 2014.1, 4: 2014.3, 5: 201312, 6: dt.datetime(1905, 7, 6, 1, 12),
+             7: 2013.11}
+    for r, v in typed.items():
+        rows[r][3] = v
+    rows[6][1], rows[7][1] = "王" + rows[6][1][1:], "王" + rows[7][1][1:]    # same surname, school, month
+    rows[7][3], rows[6][4], rows[7][4] = 2014.05, "第1小学", "第1小学"
+    roster, errs, warns = errors(write_book(tmp_path / "x.xlsx", rows=rows))
+    assert errs == []
+    got = {r: (str(roster.students[r].birth), roster.students[r].birth_month_only) for r in typed}
+    assert got == {1: ("2013-09-01", True), 2: ("2013-10-01", True), 3: ("2014-01-01", True), 4: ("2014-03-01", True),
+                   5: ("2013-12-01", True), 6: ("2014-05-01", True), 7: ("2014-05-01", True)}
+    assert roster.students[0].birth_month_only is False
+    notes = [w for w in warns if "年.月" in w.message]
+    assert len(notes) == 1 and "第 3–9 行等 7 个单元格" in notes[0].message and "1905 年" in notes[0].message
+    assert "2013.1 读作 2013年10月、2014.1 读作 2014年1月（第 4–5 行）" in notes[0].fix
+    assert not [w for w in warns if "双胞胎" in w.message]
+    # all month-only: class sheets print the month
+    rows = [r[:3] + [2013.09 + (i % 3) / 100] + r[4:] for i, r in enumerate(student_rows(30))]
+    roster, errs, _ = errors(write_book(tmp_path / "y.xlsx", rows=rows))
+    from bianban_xl.reports.result_sheets import class_sheet
+    import numpy as np
+    spec = class_sheet(roster, roster.params, np.zeros(30, int), 0, "2026-07-01 09:00", 1)
+    assert spec.number_formats[5] == "yyyy-mm"
+    rows[0][3] = "2013-09-15"
+    roster, errs, _ = errors(write_book(tmp_path / "z.xlsx", rows=rows))
+    assert class_sheet(roster, roster.params, np.zeros(30, int), 0, "2026-07-01 09:00", 1).number_formats[5] == "yyyy-mm-dd"
+
+
 def _id_number(born, male: bool, serial: int = 12) -> str:
     """A well-formed 18-digit 居民身份证号 (area 110101) for a test pupil."""
     body = f"110101{born:%Y%m%d}{serial:02d}{1 if male else 2}"
@@ -627,3 +664,21 @@ def test_class_requests_in_notes_are_named(tmp_path):
     assert "“双胞胎”表中没有这名学生" in notes[0].message and "填入“双胞胎”表" in notes[0].fix
     assert "不会被执行" in notes[1].message and "随机" in notes[1].fix
     assert len(roster.twin_groups) == 1                  # nothing read from the notes
+
+
+def test_birth_month_agreeing_with_the_id_number_takes_its_day(tmp_path):
+    """A 出生年月 (2013.10) next to a 身份证号 of a day in that month agrees with it: no
+    disagreement named, and the day comes from the number; another month is named."""
+    import datetime as dt
+
+    rows = student_rows(30)
+    header = HEADER + ["身份证号"]
+    for i, r in enumerate(rows):
+        r.append(_id_number(dt.date(2013, 10, 1 + i % 28), r[2] == "男"))
+        r[3] = 2013.1
+    rows[5][3] = 2013.11
+    roster, errs, warns = errors(write_book(tmp_path / "x.xlsx", header=header, rows=rows))
+    assert errs == []
+    assert str(roster.students[4].birth) == "2013-10-05" and not roster.students[4].birth_month_only
+    named = [w for w in warns if "不一致" in w.message]
+    assert len(named) == 1 and "出生日期 2013-11 与身份证号中的 2013-10-06 不一致" in named[0].message

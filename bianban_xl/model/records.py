@@ -27,6 +27,7 @@ class Student:
     scores: dict[str, float | None] = field(default_factory=dict)   # subject -> score (None = 缺考)
     extra: dict[str, Any] = field(default_factory=dict)             # other columns, carried along
     klass: str | None = None      # 班级 already present in the sheet (late enrolment / verify)
+    birth_month_only: bool = False   # 出生日期 gave a year and month only (birth is the 1st)
 
     @property
     def key(self) -> str:

@@ -73,10 +73,51 @@ def _number(v) -> float | None:
     return None
 
 
+def _year_month(x: float) -> date | None:
+    """The first of the month a number names when a birth year and month are typed as one (as
+    出生年月 columns are filled): 2012.04, 2012.3 or 201204. 2011.1 is October here: Excel keeps
+    2011.10 as 2011.1 (:func:`_one_tenth`; the roster reader settles it by the intake year)."""
+    if x == int(x) and 190001 <= x <= 210012:
+        y, m = divmod(int(x), 100)
+    elif 1900 <= x < 2101 and abs(x * 100 - round(x * 100)) < 1e-4:
+        y, h = divmod(round(x * 100), 100)
+        m = h // 10 if h % 10 == 0 and h != 10 else h      # 2012.3 is March, 2012.12 December
+    else:
+        return None
+    return date(y, m, 1) if 1 <= m <= 12 else None
+
+
+def _one_tenth(x: float) -> bool:
+    """2011.1: January typed 2011.1, or October typed 2011.10 — a number cannot tell."""
+    return x != int(x) and round(x * 100) % 100 == 10
+
+
+def _year_month_number(v) -> float | None:
+    """The number behind a birth cell holding a year and month typed as a number (2012.04, 201204),
+    also in a cell with a date format, where Excel shows 2012.04 as a day of 1905; else None."""
+    if isinstance(v, datetime) and not 1906 <= v.year <= 2100:    # no pupil is born then: a serial
+        v = (v - datetime(1899, 12, 30)).total_seconds() / 86400
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and _year_month(v):
+        return float(v)
+    return None
+
+
+def month_only(v) -> bool:
+    """Whether a birth cell gives a year and month but no day (2012.04, 2012年4月, 201204)."""
+    if _year_month_number(v) is not None:
+        return True
+    t = "" if _blank(v) or not isinstance(v, str) else v.strip().translate(_HALF_DIGITS)
+    return re.fullmatch(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*月?|\d{6}", t) is not None
+
+
 def parse_date(v) -> date | None | str:
-    """A birth date from a cell; returns a date, None for blank, or the string 'bad'."""
+    """A birth date from a cell; returns a date, None for blank, or the string 'bad'. A year and
+    month without a day (:func:`month_only`) is read as the first of the month."""
     if _blank(v):
         return None
+    ym = _year_month_number(v)
+    if ym is not None:
+        return _year_month(ym)
     if isinstance(v, datetime):
         return v.date()
     if isinstance(v, date):
@@ -404,6 +445,8 @@ def _read_roster(book: RawBook, params: Params | None, report: Report):
                           "已按日期读取。",
                     "这通常是日期被“选择性粘贴 → 数值”贴进了文本格式的单元格；请核对几个学生的出生日期，"
                     "也可把这一列设为日期格式后重新粘贴。", row=r, col=cols.get(S.C_BIRTH))
+    if rows.year_month:
+        _year_month_notice(rows.year_month, name, cols.get(S.C_BIRTH), report)
     if rows.missing_scores:
         report.warn(name, f"共有 {rows.missing_scores} 个成绩为空或“缺考”，按缺考处理（不计 0 分，不参与该科平均分）。",
                     "如有漏填请补上。")
@@ -544,6 +587,30 @@ def _row_spans(rows: list[int], limit: int = 10) -> str:
     return "、".join(out[:limit]) + ("……" if len(out) > limit else "")
 
 
+def _shown_number(x: float) -> str:
+    """2012.04, 2011.1, 201110: a number as Excel's General format shows it."""
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def _year_month_notice(found: list[tuple[int, float, bool, date]], sheet: str, col: int | None,
+                       report: Report) -> None:
+    """One notice for birth dates typed as a year.month number: how they were read, and how the one
+    reading a number cannot tell was settled (2011.1: January or October)."""
+    r, x, _, d = found[0]
+    more = f"等 {len(found)} 个单元格" if len(found) > 1 else ""
+    shown = "，在 Excel 里显示成 1905 年的日期（单元格设了日期格式）" if any(f[2] for f in found) else ""
+    tenths = [(q, y, b) for q, y, _, b in found if _one_tenth(y)]
+    fix = "请核对几个学生；"
+    if tenths:
+        read = "、".join(sorted({f"{_shown_number(y)} 读作 {b:%Y年%-m月}" for _, y, b in tenths}))
+        fix += (f"只有一位小数的 .1 分不出是 1 月还是 10 月（在 Excel 里输入 2011.10 会存成 2011.1），按这一届学生的出生年月，"
+                f"{read}（第 {_row_spans([q for q, _, _ in tenths])} 行），读错的请先把这一列设为“文本”格式，再改为 2011.01 或 2011.10；")
+    fix += "出生日期也可写成 2012-04-15 或 2012.04。"
+    report.warn(sheet, f"出生日期第 {_row_spans([f[0] for f in found])} 行{more}是“年.月”形式的数字{shown}"
+                       f"（如 {_shown_number(x)} = {d:%Y年%-m月}），已按年月读取（没有日，按该月 1 日计）。",
+                fix, row=r, col=col)
+
+
 def _is_day_number(v) -> bool:
     """A birth-date cell holding Excel's day number as text ("41518"), which is what pasting dates
     as values into a text cell leaves. (A number is not flagged: Chinese Excel writes its 年月日
@@ -573,6 +640,10 @@ class _RosterRows:
         self.only_id: list[int] = []                          # rows holding nothing but an 编号
         self.nameless = 0                                     # rows with data but no 姓名
         self.serial_text: list[tuple[int, str, date]] = []    # birth dates written as a day number
+        # birth year.month typed as a number: (row, the number, in a date-formatted cell, read as)
+        self.year_month: list[tuple[int, float, bool, date]] = []
+        window = intake_window(params.grade_name) if params is not None else None
+        self.intake_year = window[1].year if window else None   # the cohort's youngest were born then
         # a 身份证号 column, else the 编号 (a 学籍号 is G + 身份证号): birth dates and genders it states
         self.card_col = next((c for c, h in raw.items() if S.is_id_card_header(h)), cols.get(S.C_ID))
         self.card_head = raw.get(self.card_col, "")
@@ -594,7 +665,7 @@ class _RosterRows:
         return id_card_facts(v.translate(_HALF_WIDTH) if isinstance(v, str) else v)
 
     def _against_card(self, r: int, nm: str, birth: date | None, gender: str | None,
-                      facts: tuple[date, str]) -> date | None:
+                      facts: tuple[date, str], month_only: bool) -> date | None:
         """The birth date, read from the 身份证号 when blank; a 出生日期 or 性别 that disagrees
         with the number is named (the number itself never is)."""
         born, sex = facts
@@ -602,8 +673,11 @@ class _RosterRows:
         if birth is None:
             self.birth_from_card.append(r)
             birth = born
+        elif month_only and (birth.year, birth.month) == (born.year, born.month):
+            birth = born                  # 出生年月 agrees with the number, which also gives the day
         elif birth != born:
-            said.append((f"“{nm}”的出生日期 {birth:%Y-%m-%d} 与{self.card_head}中的 {born:%Y-%m-%d} 不一致。", S.C_BIRTH))
+            typed = f"{birth:%Y-%m}" if month_only else f"{birth:%Y-%m-%d}"
+            said.append((f"“{nm}”的出生日期 {typed} 与{self.card_head}中的 {born:%Y-%m-%d} 不一致。", S.C_BIRTH))
         if gender is not None and gender != sex:
             said.append((f"“{nm}”的性别为“{gender}”，{self.card_head}（第 17 位）表示“{sex}”。", S.C_GENDER))
         for message, key in said:
@@ -659,13 +733,20 @@ class _RosterRows:
         birth = parse_date(cell)
         if isinstance(birth, date) and _is_day_number(cell):
             self.serial_text.append((r, _text(cell), birth))
+        by_month = isinstance(birth, date) and month_only(cell)
+        ym = _year_month_number(cell) if by_month else None
+        if ym is not None:
+            if _one_tenth(ym) and self.intake_year == birth.year:
+                birth = birth.replace(month=1)    # October of the intake year is too young: January
+            self.year_month.append((r, ym, isinstance(cell, datetime), birth))
         if birth == "bad":
             report.error(name, f"出生日期“{_text(cell)}”无法识别。", "请写成 2019-05-12 或设为日期格式的单元格；不知道可留空。",
                          row=r, col=cols[S.C_BIRTH])
             birth = None
             bad = True
         elif facts is not None:
-            birth = self._against_card(r, nm, birth, gender, facts)
+            birth = self._against_card(r, nm, birth, gender, facts, by_month)
+            by_month = by_month and birth != facts[0]    # the number gave the day
         level = None
         lv = _text(self._get(r, S.C_LEVEL))
         if lv:
@@ -683,7 +764,7 @@ class _RosterRows:
         extra = {raw[c]: sh.cell(r, c) for c in raw if c not in known and raw[c] not in self.subjects}
         return Student(row=r, sid=sid, name=nm, gender=gender, birth=birth, school=_school(self._get(r, S.C_SCHOOL)),
                        huji=_text(self._get(r, S.C_HUJI)) or None, level=level, scores=scores, extra=extra,
-                       klass=_text(self._get(r, S.C_CLASS)) or None)
+                       klass=_text(self._get(r, S.C_CLASS)) or None, birth_month_only=by_month)
 
     def _scores(self, r: int) -> tuple[dict[str, float | None], bool]:
         """The row's scores (None: missing) and whether they are all usable."""
@@ -787,7 +868,7 @@ def check_possible_twins(students: list[Student], groups: list[TwinGroup], sheet
     alike: dict[tuple, list[int]] = {}
     for i, s in enumerate(students):
         nm = normalize_name(s.name)
-        if s.birth is not None and nm and i not in applied:
+        if s.birth is not None and not s.birth_month_only and nm and i not in applied:   # a month: no sign
             alike.setdefault((nm[0], s.birth, s.school or ""), []).append(i)
     found = [idx for idx in alike.values() if 1 < len(idx) <= 6 and len({normalize_name(students[i].name) for i in idx}) == len(idx)]
     for idx in found[:10]:
@@ -809,7 +890,7 @@ def check_births(students: list[Student], params: Params, sheet: str, col: int |
     earliest, latest, rule = window
     odd = [s for s in students if s.birth is not None and not (earliest <= s.birth <= latest)]
     for s in odd[:MAX_LISTED]:
-        report.warn(sheet, f"{s.name}的出生日期 {s.birth:%Y-%m-%d} 不在这一届的入学年龄范围内。",
+        report.warn(sheet, f"{s.name}的出生日期 {s.birth:%Y-%m}{'' if s.birth_month_only else f'-{s.birth:%d}'} 不在这一届的入学年龄范围内。",
                     f"请核对是否录错（{rule}）。", row=s.row, col=col)
     if len(odd) > MAX_LISTED:
         report.warn(sheet, f"另有 {len(odd) - MAX_LISTED} 名学生的出生日期不在入学年龄范围内（共 {len(odd)} 名）。",

@@ -152,7 +152,9 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
         col_vals = [h] + [rw[c - 1] for rw in rows]
         spec.col_widths[c] = _width(col_vals, minimum=5.0 if c == 1 else 6.0, maximum=24.0)
     spec.col_widths[1] = 5.0
-    spec.number_formats[5] = "yyyy-mm-dd"
+    born = [s for s in roster.students if s.birth is not None]
+    # 出生年月 without days (2012.04) prints as 2012-04, not as an invented first of the month
+    spec.number_formats[5] = "yyyy-mm" if born and all(s.birth_month_only for s in born) else "yyyy-mm-dd"
     for c, h in enumerate(header, start=1):
         fmt = _date_format([rw[c - 1] for rw in rows])
         if fmt and c > 5:            # a date column from 班级名单列 (入学日期 …) shows as a date, not 46266
