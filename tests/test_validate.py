@@ -682,3 +682,35 @@ def test_birth_month_agreeing_with_the_id_number_takes_its_day(tmp_path):
     assert str(roster.students[4].birth) == "2013-10-05" and not roster.students[4].birth_month_only
     named = [w for w in warns if "不一致" in w.message]
     assert len(named) == 1 and "出生日期 2013-11 与身份证号中的 2013-10-06 不一致" in named[0].message
+
+
+def test_what_exports_and_registrars_type_beside_the_template(tmp_path):
+    """——, -- and 未参加 mean the pupil did not sit; a full-width Ｍ is 男; 成绩科目 语文 reads a
+    column headed 语文成绩 (with its 成绩满分), one notice naming the columns; a workbook with the
+    list on Sheet1 is told to rename it, and an export with no 参数设置 how to use the template."""
+    rows = student_rows(30)
+    rows[0][7], rows[1][8], rows[2][7], rows[3][2] = "——", "--", "未参加", "Ｍ"
+    rows[4][7] = 115
+    roster, errs, warns = errors(write_book(tmp_path / "x.xlsx", rows=rows, params=params_with(成绩满分="语文:120,数学:100"),
+                                            header=HEADER[:7] + ["语文成绩", "数学（分）", "备注"]))
+    assert errs == []
+    assert roster.params.subjects == ["语文成绩", "数学（分）"]
+    s = roster.students
+    assert s[0].scores["语文成绩"] is None and s[1].scores["数学（分）"] is None and s[2].scores["语文成绩"] is None
+    assert s[3].gender == "男" and s[4].scores["语文成绩"] == 115
+    said = [w for w in warns if "成绩科目" in w.message]
+    assert len(said) == 1 and "“语文”按“语文成绩”列、“数学”按“数学（分）”列读取" in said[0].message
+    # two columns could be 语文: no guess
+    _, errs, _ = errors(write_book(tmp_path / "y.xlsx", rows=[r + [1] for r in student_rows(30)],
+                                   header=HEADER[:7] + ["语文成绩", "数学", "备注", "语文分数"]))
+    assert any("成绩科目“语文”" in e.message for e in errs)
+    path = write_book(tmp_path / "z.xlsx", roster_name="Sheet1")
+    _, errs, _ = errors(path)
+    assert [e.fix for e in errs if "学生名单" in e.message] == \
+        ["工作表“Sheet1”有姓名、性别等列，像是学生名单：请把它改名为“学生名单”（右键点工作表标签 → 重命名）。"]
+    from openpyxl import load_workbook
+    wb = load_workbook(path)
+    del wb["参数设置"]
+    wb.save(path)
+    _, errs, _ = errors(path)
+    assert "这个文件像是导出的学生名单" in errs[0].fix and "“Sheet1”" in errs[0].fix

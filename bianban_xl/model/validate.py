@@ -187,8 +187,11 @@ def _header_row(sheet: RawSheet, synonyms: dict, must: str, scan: int = 10,
 def read_params(book: RawBook, report: Report) -> tuple[Params | None, dict[str, tuple[int, object]]]:
     name = S.resolve_sheet(book.order, S.SHEET_PARAMS)
     if name is None:
-        report.error("", f"缺少工作表“{S.SHEET_PARAMS}”。",
-                     f"请添加名为“{S.SHEET_PARAMS}”的工作表（两列：参数 | 值），或用 `bianban template` 生成模板。")
+        bare = S.resolve_sheet(book.order, S.SHEET_ROSTER) or _roster_like_sheet(book)
+        fix = (f"这个文件像是导出的学生名单：请生成输入模板（`bianban template 编班.xlsx`，或网页界面中的“新建空白模板”），"
+               f"在模板的“{S.SHEET_PARAMS}”中填写班级数等，再把“{bare}”中的名单复制到模板的“{S.SHEET_ROSTER}”。"
+               if bare else f"请添加名为“{S.SHEET_PARAMS}”的工作表（两列：参数 | 值），或用 `bianban template` 生成模板。")
+        report.error("", f"缺少工作表“{S.SHEET_PARAMS}”。", fix)
         return None, {}
     found = _param_cells(name, book.sheets[name], report)
 
@@ -456,14 +459,25 @@ def _read_roster(book: RawBook, params: Params | None, report: Report):
     return students, columns, hr, name, layout
 
 
+def _roster_like_sheet(book: RawBook) -> str | None:
+    """The one sheet, under another name, whose header has 姓名 and 性别 (an export's Sheet1)."""
+    known = {S.resolve_sheet(book.order, c) for c in S.SHEET_SYNONYMS}
+    found = [n for n in book.order if n not in known and n in book.sheets
+             and {S.C_NAME, S.C_GENDER} <= set(_header_row(book.sheets[n], S.ROSTER_SYNONYMS, S.C_NAME)[1])]
+    return found[0] if len(found) == 1 else None
+
+
 def _roster_header(book: RawBook, report: Report) -> tuple[str, RawSheet | None, int, dict[str, int], dict[int, str]]:
     """(sheet name, sheet, header row, canon->col, col->header) of 学生名单, after the checks of the
     sheet, its header, required columns, formulas and merged cells, and repeated headers. The sheet
     is None when the roster cannot be read (the name is "" and the row 0 when unknown)."""
     name = S.resolve_sheet(book.order, S.SHEET_ROSTER)
     if name is None:
-        report.error("", f"缺少工作表“{S.SHEET_ROSTER}”。",
-                     f"请添加名为“{S.SHEET_ROSTER}”的工作表，第一行为表头（至少有 姓名、性别 两列），或用 `bianban template` 生成模板。")
+        like = _roster_like_sheet(book)
+        fix = (f"工作表“{like}”有姓名、性别等列，像是学生名单：请把它改名为“{S.SHEET_ROSTER}”（右键点工作表标签 → 重命名）。"
+               if like and S.resolve_sheet(book.order, S.SHEET_PARAMS) else
+               f"见上一条：把“{like}”中的名单复制到模板的“{S.SHEET_ROSTER}”。" if like else f"请添加名为“{S.SHEET_ROSTER}”的工作表，第一行为表头（至少有 姓名、性别 两列），或用 `bianban template` 生成模板。")
+        report.error("", f"缺少工作表“{S.SHEET_ROSTER}”。", fix)
         return "", None, 0, {}, {}
     sh = book.sheets[name]
     hr, cols, raw = _header_row(sh, S.ROSTER_SYNONYMS, S.C_NAME, weak=S.ROSTER_WEAK)
@@ -497,18 +511,33 @@ def _roster_header(book: RawBook, report: Report) -> tuple[str, RawSheet | None,
     return name, sh, hr, cols, raw
 
 
+def _names_subject(header: str, subject: str) -> bool:
+    """Whether a column header names a subject with a word around it: 语文成绩, 数学（分）, 入学英语."""
+    rest = header.replace(subject, "", 1) if subject in header else None
+    return bool(rest is not None and re.fullmatch(r"[\s()（）]*(?:入学|摸底|测试|考试|期末)?(?:成绩|分数|得分|分)?[\s()（）]*", rest))
+
+
 def _roster_subjects(params: Params, name: str, sh: RawSheet, hr: int, raw: dict[int, str], known_cols: set[int],
                      name_col: int, report: Report) -> None:
     """``params.subjects``: the 成绩科目 found in the header, or, when none are named, the score columns."""
     if params.subjects:
         by_head = {h: c for c, h in raw.items()}
-        subjects = []
+        subjects, moved = [], []
         for s in params.subjects:
+            near = [h for h in by_head if h not in params.subjects and _names_subject(h, s)]
             if s in by_head:
                 subjects.append(s)
+            elif len(near) == 1 and near[0] not in subjects:     # 成绩科目 语文, column 语文成绩
+                subjects.append(near[0])
+                moved.append(f"“{s}”按“{near[0]}”列")
+                if s in params.full_marks:
+                    params.full_marks[near[0]] = params.full_marks[s]
             else:
                 report.error(S.SHEET_PARAMS, f"成绩科目“{s}”在“{name}”的表头中找不到。",
                              f"请让“{S.P_SUBJECTS}”中的名称与“{name}”第{hr}行的列名一致（现有列：{'、'.join(raw.values())}）。")
+        if moved:
+            report.warn(S.SHEET_PARAMS, f"成绩科目{'、'.join(moved)}读取（“{name}”中没有同名的列）。",
+                        f"如不对，请让“{S.P_SUBJECTS}”中的名称与列名一致。")
         params.subjects = subjects
         _derived_subject_warnings(subjects, report)
     else:
@@ -710,7 +739,7 @@ class _RosterRows:
                              "请补上姓名；如果这是合计、平均或说明行，请删除整行。", row=r, col=cols[S.C_NAME])
             return None
         gv = _text(self._get(r, S.C_GENDER))
-        gender = S.GENDER_VALUES.get(gv.replace(" ", "").casefold(), S.GENDER_VALUES.get(gv))
+        gender = S.GENDER_VALUES.get(gv.replace(" ", "").translate(_HALF_WIDTH).casefold(), S.GENDER_VALUES.get(gv))
         facts = self._card_facts(r)
         if gender is None and not gv and facts is not None:     # blank 性别: the 身份证号 says it
             gender = facts[1]
