@@ -714,3 +714,20 @@ def test_what_exports_and_registrars_type_beside_the_template(tmp_path):
     wb.save(path)
     _, errs, _ = errors(path)
     assert "这个文件像是导出的学生名单" in errs[0].fix and "“Sheet1”" in errs[0].fix
+
+
+def test_namesakes_told_apart_by_a_mark_are_named(tmp_path):
+    """王芳(大) / 王芳（小） / 王芳2 are not 同名 (the mark is the school's way to let namesakes share a
+    class), so nothing keeps them apart: one notice says so and how to keep them apart; none once
+    the 双胞胎 sheet has them as a 分开 group."""
+    rows = student_rows(30)
+    rows[0][1], rows[1][1], rows[2][1] = "王芳(大)", "王芳（小）", "王芳2"
+    rows[3][1], rows[4][1] = "李明A", "李明B"
+    rows[5][1], rows[6][1] = "Anna", "Anne"                  # no Chinese name under the mark: nothing
+    _, errs, warns = errors(write_book(tmp_path / "x.xlsx", rows=rows))
+    said = [w.message for w in warns if "不算同名" in w.message]
+    assert errs == [] and len(said) == 2
+    assert said[0].startswith("“王芳(大)”、“王芳（小）”、“王芳2”（第2、3、4行）只差名字后面的标记")
+    twins = [["1", rows[3][0], rows[3][1], "分开"], ["1", rows[4][0], rows[4][1], "分开"]]
+    _, errs, warns = errors(write_book(tmp_path / "y.xlsx", rows=rows, twins=twins))
+    assert errs == [] and len([w for w in warns if "不算同名" in w.message]) == 1

@@ -889,6 +889,27 @@ def check_note_requests(students: list[Student], groups: list[TwinGroup], layout
                     f"双胞胎（多胞胎）的书面申请请填入“{S.SHEET_TWINS}”表。")
 
 
+_NAME_MARK = re.compile(r"\s*(?:[(（\[【][^()（）\[\]【】]{1,6}[)）\]】]|[A-Za-z0-9０-９Ａ-Ｚａ-ｚ①-⑳*＊#＃]{1,3})$")
+
+
+def check_marked_namesakes(students: list[Student], groups: list[TwinGroup], sheet: str, report: Report) -> None:
+    """Names that are the same but for a mark added to tell namesakes apart — 王芳(大) / 王芳(小),
+    王芳1 / 王芳2 — are not 同名 (the mark is how a school lets more namesakes than classes share
+    one), so they may share a class: say so, and how to keep them apart if that was the intent."""
+    apart = {frozenset(g.members) for g in groups if g.mode == S.MODE_APART}
+    by_base: dict[str, list[int]] = {}
+    for i, s in enumerate(students):
+        base = normalize_name(_NAME_MARK.sub("", s.name))
+        if base and re.search(r"[\u4e00-\u9fff]$", base):
+            by_base.setdefault(base, []).append(i)
+    found = [idx for idx in by_base.values()
+             if len({normalize_name(students[i].name) for i in idx}) > 1 and frozenset(idx) not in apart]
+    for idx in found[:MAX_LISTED]:
+        names = "、".join(f"“{students[i].name}”" for i in idx)
+        report.warn(sheet, f"{names}（第{_rows(students, idx)}行）只差名字后面的标记（括号、数字、字母），不算同名，可能分在同一班。",
+                    f"如要分到不同班，请在“{S.SHEET_TWINS}”表把他们填为一组，要求写“分开”。", row=students[idx[0]].row)
+
+
 def check_possible_twins(students: list[Student], groups: list[TwinGroup], sheet: str, report: Report) -> None:
     """Pupils who look like twins — the same surname and birth date, from the same 毕业学校 (or with
     none) — and are in no 双胞胎 application: a notice, so the registrar can ask whether the parents
@@ -1178,6 +1199,7 @@ def validate(book: RawBook) -> tuple[Roster | None, Report]:
     groups = read_twins(book, students, report) if students else []
     if students:
         check_possible_twins(students, groups, roster_sheet, report)
+        check_marked_namesakes(students, groups, roster_sheet, report)
         check_note_requests(students, groups, layout, roster_sheet, report)
     if params_ok and students:
         check_feasibility(students, groups, params, roster_sheet, report)
