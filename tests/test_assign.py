@@ -185,3 +185,40 @@ def test_missing_file_and_garbage(tmp_path, capsys):
     junk.write_bytes(b"PK\x03\x04garbage")
     assert main(["assign", str(junk), "-o", str(tmp_path / "o.xlsx")]) == 1
     assert "Traceback" not in capsys.readouterr().out and not (tmp_path / "o.xlsx").exists()
+
+
+def _sort_roster(src, dst, key):
+    """Sort 学生名单's rows as a registrar does (Excel: whole rows move), saving to ``dst``."""
+    wb = load_workbook(src)
+    ws = wb["学生名单"]
+    head = [c.value for c in ws[1]]
+    rows = sorted(ws.iter_rows(min_row=2, values_only=True), key=lambda r: key(dict(zip(head, r))))
+    for i, r in enumerate(rows, start=2):
+        for j, v in enumerate(r, start=1):
+            ws.cell(i, j).value = v
+    wb.save(dst)
+
+
+def test_sorting_the_roster_changes_nothing(rich_book, tmp_path, capsys):
+    """A registrar sorts 学生名单 by class before printing, or the input by name: the same pupils
+    with the same seed get the same classes, and verify and 插班 accept the sorted result (they
+    called it tampered with: the engine and the fingerprints followed the order of the rows)."""
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(rich_book), "-o", str(out), "--seed", "31"]) == 0
+    _sort_roster(rich_book, tmp_path / "按姓名.xlsx", lambda r: str(r["姓名"]))
+    assert main(["assign", str(tmp_path / "按姓名.xlsx"), "-o", str(tmp_path / "b.xlsx"), "--seed", "31"]) == 0
+    assert classes_of(tmp_path / "b.xlsx") == classes_of(out)
+    sorted_out = tmp_path / "按班级.xlsx"
+    _sort_roster(out, sorted_out, lambda r: (str(r["班级"]), str(r["编号"])))
+    ids = [list(load_workbook(p)["学生名单"].iter_rows(min_row=2, max_col=1, values_only=True)) for p in (out, sorted_out)]
+    assert ids[0] != ids[1] and sorted(ids[0]) == sorted(ids[1])
+    capsys.readouterr()
+    assert main(["verify", str(sorted_out)]) == 0
+    assert "验证通过" in capsys.readouterr().out
+    wb = load_workbook(sorted_out)
+    wb["学生名单"].append(["S0901", "钱多多", "男", None, "第1小学", "本地", "良", 80, 80, None])
+    wb.save(sorted_out)
+    assert main(["late", str(sorted_out), "--seed", "5"]) == 0
+    assert classes_of(sorted_out)["S0901"][1]
+    capsys.readouterr()
+    assert main(["verify", str(sorted_out)]) == 0

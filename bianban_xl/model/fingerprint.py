@@ -1,8 +1,10 @@
 """SHA-256 fingerprints of the normalised input and of the result.
 
 The input fingerprint covers exactly what the balancing uses (parameters except the seed, the
-students in sheet order, the twin applications); formatting, column order and extra columns do
-not count. The result fingerprint covers every student's class.
+students, the twin applications); formatting, column order, extra columns and the order of the
+rows do not count: a registrar sorting 学生名单 by class before printing changes nothing (the
+engine, too, sees the students in :func:`canonical_order`). The result fingerprint covers every
+student's class.
 """
 from __future__ import annotations
 
@@ -19,19 +21,34 @@ def _canon_number(x: float | None):
     return int(x) if float(x).is_integer() else round(float(x), 6)
 
 
+def _record(s, subjects) -> list:
+    return [s.sid, s.name, s.gender, s.birth.isoformat() if s.birth else None, s.school, s.huji, s.level,
+            [_canon_number(s.scores.get(subj)) for subj in subjects]]
+
+
+def student_keys(roster: Roster, params: Params) -> list[str]:
+    """Each student as the balancing sees him (no row number): the text the canonical order sorts."""
+    return [json.dumps(_record(s, params.subjects), ensure_ascii=False, separators=(",", ":"))
+            for s in roster.students]
+
+
+def canonical_order(roster: Roster, params: Params) -> list[int]:
+    """The students' indices sorted by what they are, not where they stand in the sheet. Students
+    alike in every field keep their sheet order (they are interchangeable for the balancing)."""
+    keys = student_keys(roster, params)
+    return sorted(range(len(keys)), key=keys.__getitem__)
+
+
 def input_payload(roster: Roster, params: Params) -> dict:
+    keys = student_keys(roster, params)
     return {
         "params": {
             "班级数": params.n_classes, "班额上限": params.cap, "成绩科目": list(params.subjects),
             "同音分开": params.separate_homophones, "同音模糊": params.fuzzy_homophones,
             "班级名称": params.names(), "学校名称": params.school_name, "年级": params.grade_name,
         },
-        "students": [
-            [s.sid, s.name, s.gender, s.birth.isoformat() if s.birth else None, s.school, s.huji, s.level,
-             [_canon_number(s.scores.get(subj)) for subj in params.subjects]]
-            for s in roster.students
-        ],
-        "twins": [[g.gid, g.mode, [roster.students[i].key for i in g.members]] for g in roster.twin_groups],
+        "students": sorted(keys),
+        "twins": sorted([g.mode, sorted(keys[i] for i in g.members)] for g in roster.twin_groups),
     }
 
 
@@ -45,7 +62,10 @@ def input_fingerprint(roster: Roster, params: Params) -> str:
 
 
 def result_fingerprint(roster: Roster, class_of: list[str]) -> str:
-    return _sha([[s.key, s.name, c] for s, c in zip(roster.students, class_of)])
+    """Every student with his class, in no particular row order."""
+    subjects = roster.params.subjects if roster.params is not None else []
+    keys = [json.dumps(_record(s, subjects), ensure_ascii=False, separators=(",", ":")) for s in roster.students]
+    return _sha(sorted([k, c] for k, c in zip(keys, class_of)))
 
 
 def sha(obj: Any) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Callable
 
@@ -16,7 +16,7 @@ from bianban_xl.engine.problem_build import build_problem
 from bianban_xl.engine.solve import solve
 from bianban_xl.model import schema as S
 from bianban_xl.model.codes import short_code
-from bianban_xl.model.fingerprint import input_fingerprint, result_fingerprint
+from bianban_xl.model.fingerprint import canonical_order, input_fingerprint, result_fingerprint
 from bianban_xl.model.problems import Report, UserError
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Infeasible, Params, Roster
@@ -62,10 +62,22 @@ def _infeasible_report(exc: Infeasible, roster: Roster) -> Report:
 
 def solve_labels(roster: Roster, params: Params, seed: int, progress: Progress = None,
                  info: dict | None = None) -> np.ndarray:
-    """The engine's classes; ``info`` (if given) receives the work done and its budget."""
-    problem = build_problem(roster, params)
+    """The engine's classes; ``info`` (if given) receives the work done and its budget. The engine
+    sees the students in their canonical order, so the order of the sheet's rows changes nothing."""
+    order = canonical_order(roster, params)
+    where = {i: j for j, i in enumerate(order)}
+    sorted_roster = replace(roster, students=[roster.students[i] for i in order],
+                            twin_groups=[replace(g, members=sorted(where[i] for i in g.members))
+                                         for g in roster.twin_groups])
+    problem = build_problem(sorted_roster, params)
     cb = (lambda f: progress(f, "正在均衡编班")) if progress else None
-    return solve(problem, seed, progress=cb, info=info)
+    try:
+        found = solve(problem, seed, progress=cb, info=info)
+    except Infeasible as exc:                     # name the students by their place in the sheet
+        raise Infeasible(exc.rule, [order[i] for i in exc.students], exc.detail) from None
+    labels = np.empty_like(found)
+    labels[order] = found
+    return labels
 
 
 def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress = None,
