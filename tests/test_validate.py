@@ -731,3 +731,21 @@ def test_namesakes_told_apart_by_a_mark_are_named(tmp_path):
     twins = [["1", rows[3][0], rows[3][1], "分开"], ["1", rows[4][0], rows[4][1], "分开"]]
     _, errs, warns = errors(write_book(tmp_path / "y.xlsx", rows=rows, twins=twins))
     assert errs == [] and len([w for w in warns if "不算同名" in w.message]) == 1
+
+
+def test_twin_group_numbers_however_typed_and_a_lone_child(tmp_path):
+    """组号 1, 01, １ and 第1组 are one group (they were three, each 'of one pupil', and the 同班
+    request was dropped with a notice); a group of one child is an error (a written application
+    that cannot be carried out), and numbering rows 1, 2, 3 is named as the likely cause."""
+    rows = student_rows(30)
+    twins = [["1", rows[0][0], None, "同班"], ["01", rows[1][0], None, "同班"],
+             ["第2组", rows[2][0], None, "分开"], ["２", rows[3][0], None, "分开"], [" 2 ", rows[4][0], None, "分开"]]
+    roster, errs, _ = errors(write_book(tmp_path / "x.xlsx", rows=rows, twins=twins))
+    assert errs == []
+    assert sorted((g.gid, len(g.members), g.mode) for g in roster.twin_groups) == [("1", 2, "同班"), ("第2组", 3, "分开")]
+    twins = [[str(k + 1), rows[k][0], None, "同班"] for k in range(3)]
+    _, errs, _ = errors(write_book(tmp_path / "y.xlsx", rows=rows, twins=twins))
+    assert len(errs) == 3 and all("这份“同班”申请无法执行" in e.message and "组号不是序号" in e.fix for e in errs)
+    _, errs, _ = errors(write_book(tmp_path / "z.xlsx", rows=rows, twins=twins[:1] + [["1", rows[5][0], None, "同班"],
+                                                                                      ["2", rows[6][0], None, "同班"]]))
+    assert len(errs) == 1 and "组 2 只有 1 名学生" in errs[0].message and "组号不是序号" not in errs[0].fix

@@ -1011,6 +1011,7 @@ def read_twins(book: RawBook, students: list[Student], report: Report) -> list[T
         by_name.setdefault(normalize_name(s.name), []).append(i)
     groups: dict[str, TwinGroup] = {}
     modes: dict[str, dict[str, int]] = {}
+    shown_gid: dict[str, str] = {}
     for r in sh.value_rows(hr + 1):
         get = lambda key: sh.cell(r, cols[key]) if key in cols else None  # noqa: E731
         gid, sid, nm, mode_raw = _text(get(S.T_GROUP)), _text(get(S.T_ID)), _text(get(S.T_NAME)), _text(get(S.T_MODE))
@@ -1030,6 +1031,7 @@ def read_twins(book: RawBook, students: list[Student], report: Report) -> list[T
         idx = _twin_student(name, r, cols, sid, nm, students, by_id, by_name, report)
         if idx is None:
             continue
+        gid = shown_gid.setdefault(_group_key(gid), gid)     # 1, 01, １, 第1组: one group
         g = groups.setdefault(gid, TwinGroup(gid=gid, members=[], mode=mode, rows=[]))
         modes.setdefault(gid, {}).setdefault(mode, r)
         if idx in g.members:
@@ -1038,6 +1040,15 @@ def read_twins(book: RawBook, students: list[Student], report: Report) -> list[T
         g.members.append(idx)
         g.rows.append(r)
     return _twin_groups_checked(name, groups, modes, students, report)
+
+
+def _group_key(gid: str) -> str:
+    """One key for a 组号 however typed: 1, 01, １, 1.0, 第1组, 1组."""
+    t = re.sub(r"\s+", "", gid.translate(_HALF_WIDTH))
+    t = re.sub(r"^第?(.+?)组?$", r"\1", t)
+    if re.fullmatch(r"\d+(?:\.0+)?", t):
+        t = str(int(float(t)))
+    return t
 
 
 def _twin_student(name: str, r: int, cols: dict[str, int], sid: str, nm: str, students: list[Student],
@@ -1072,13 +1083,17 @@ def _twin_groups_checked(name: str, groups: dict[str, TwinGroup], modes: dict[st
     """The groups that hold: not both 同班 and 分开, at least two students; contradictions between
     groups sharing a student reported."""
     out = []
+    single = [g for g in groups.values() if len(g.members) == 1]
     for gid, g in groups.items():
         if len(modes[gid]) > 1:
             rows = "、".join(str(x) for x in sorted(modes[gid].values()))
             report.error(name, f"组 {gid} 同时被标为“同班”和“分开”（第{rows}行）。", "同一组只能有一种要求，请按家长的书面申请改正。", row=min(modes[gid].values()))
             continue
-        if len(g.members) < 2:
-            report.warn(name, f"组 {gid} 只有 1 名学生，这一组不起作用。", "请补上同组的兄弟姐妹，或删除这一行。", row=g.rows[0] if g.rows else None)
+        if len(g.members) < 2:                 # an application is for two children or more
+            fix = ("同一家庭的孩子要填相同的组号（组号不是序号）；" if len(single) > 1 else "") + \
+                "请补上同组的兄弟姐妹；如果兄弟姐妹不在本校名单中，请删除这一行。"
+            report.error(name, f"组 {gid} 只有 1 名学生（“{students[g.members[0]].name}”），这份“{g.mode}”申请无法执行。",
+                         fix, row=g.rows[0] if g.rows else None)
             continue
         out.append(g)
     # a student in several groups
