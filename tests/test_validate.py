@@ -749,3 +749,21 @@ def test_twin_group_numbers_however_typed_and_a_lone_child(tmp_path):
     _, errs, _ = errors(write_book(tmp_path / "z.xlsx", rows=rows, twins=twins[:1] + [["1", rows[5][0], None, "同班"],
                                                                                       ["2", rows[6][0], None, "同班"]]))
     assert len(errs) == 1 and "组 2 只有 1 名学生" in errs[0].message and "组号不是序号" not in errs[0].fix
+
+
+def test_parameter_labels_as_typed_and_long_seeds_exact(tmp_path):
+    """随机种子： (a colon), 同音分开（是/否）, 班级数（个）, 每班人数 are the parameters they name (they
+    were skipped without a word: the seed called out in the room was replaced by a computer draw);
+    a label nobody reads is named; a seed typed as text is read digit for digit (float() made
+    12345678901234567 ...568), and one stored as a number of more than 15 digits is refused."""
+    params = [("学校名称", "测试中学"), ("年级", "2026级初一"), ("班级数（个）", 3), ("每班人数", 12),
+              ("随机种子：", "12345678901234567"), ("成绩科目", "语文,数学"), ("同音分开(是/否)", "是"), ("联系人", "张老师"),
+              ("注：以上由教务处填写",), ("任教学科", "语文,数学")]
+    roster, errs, warns = errors(write_book(tmp_path / "x.xlsx", params=params))
+    assert errs == []
+    p = roster.params
+    assert (p.n_classes, p.cap, p.seed, p.separate_homophones) == (3, 12, 12345678901234567, True)
+    named = [w for w in warns if "无法识别，这一行没有用上" in w.message]
+    assert [w.message for w in named] == ["参数“联系人”无法识别，这一行没有用上。"] and named[0].where.endswith("A9")
+    _, errs, _ = errors(write_book(tmp_path / "y.xlsx", params=params_with(随机种子=12345678901234567)))
+    assert len(errs) == 1 and "超过 15 位" in errs[0].message and "文本" in errs[0].fix

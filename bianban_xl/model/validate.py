@@ -245,19 +245,35 @@ def _param_cells(name: str, sh: RawSheet, report: Report) -> dict[str, tuple[int
     """{parameter: (row, value)} of 参数设置 (a parameter named twice is reported, the first kept)."""
     _cell_issues(sh, 1, 2 + 1, report)
     found: dict[str, tuple[int, object]] = {}
+    unknown: list[tuple[int, int, str]] = []
     for r, row in enumerate(sh.rows, start=1):
         cells = [(c, v) for c, v in enumerate(row, start=1) if not _blank(v)]
         if not cells:
             continue
         c0, key = cells[0]
-        canon = S.resolve(key, S.PARAM_SYNONYMS)
+        canon = S.resolve(key, S.PARAM_SYNONYMS) or S.resolve(_bare_label(key), S.PARAM_SYNONYMS)
         if canon is None:
+            label = _bare_label(key)
+            if r > 1 and label not in _OTHER_PARAM_LABELS and len(cells) > 1 and cells[1][0] == c0 + 1:
+                unknown.append((r, c0, _text(key)))     # a label with a value beside it, read by nobody
             continue
         if canon in found:
             report.error(name, f"参数“{canon}”填写了两次（第{found[canon][0]}行和第{r}行）。", "请删除多余的一行。", row=r)
             continue
         found[canon] = (r, sh.cell(r, c0 + 1))
+    for r, c, label in unknown:
+        report.warn(name, f"参数“{label}”无法识别，这一行没有用上。",
+                    f"参数名请用：{'、'.join(S.PARAM_SYNONYMS)} 之一；不需要的行请删除。", row=r, col=c)
     return found
+
+
+_OTHER_PARAM_LABELS = ("参数", S.P_TEACH_SUBJECTS, "说明", "备注")
+
+
+def _bare_label(key: object) -> str:
+    """A 参数设置 label without what registrars add to it: 随机种子：, 班级数（个）, 同音分开(是/否)."""
+    t = re.sub(r"[\s:：]+$", "", _text(key))
+    return re.sub(r"\s*[(（][^()（）]*[)）]$", "", t).strip()
 
 
 def _with_unit(v, units: tuple[str, ...]):
@@ -296,7 +312,15 @@ def _int_param(name: str, key: str, r: int | None, v, lo: int, hi: int | None, k
     when absent or blank, False (reported) when not such a number."""
     if r is None or _blank(v):
         return None
-    num = _number(_with_unit(v, units))
+    bare = _with_unit(v, units)
+    if isinstance(bare, str) and re.fullmatch(r"\d+", digits := bare.strip().translate(_HALF_DIGITS)):
+        num = int(digits)                   # exact: float() rounds 12345678901234567 to ...568
+    elif isinstance(bare, float) and bare >= 1e15 and not isinstance(v, bool):
+        report.error(name, f"“{key}”{bare:.0f} 超过 15 位，Excel 只保留数字的前 15 位，后几位可能已被改动。",
+                     "请先把这个单元格设为“文本”格式，再输入完整的数字；或用不超过 15 位的数字。", row=r, col=2)
+        return False
+    else:
+        num = _number(bare)
     if num is None or not float(num).is_integer() or num < lo or (hi is not None and num >= hi):
         report.error(name, f"“{key}”应为{kind}，现在是“{_text(v)}”。", fix, row=r, col=2)
         return False
