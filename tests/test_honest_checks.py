@@ -78,6 +78,19 @@ def test_intake_window_rule():
     assert intake_window("") is None
 
 
+@pytest.mark.parametrize("grade, intake, who", [
+    ("2024级高一年级", 2024, "高一"),          # holds 一年级: was read as 小学一年级
+    ("2024级初一年级", 2024, "初一"),
+    ("二〇二四级初一", 2024, "初一"),          # Chinese numerals: was the current year
+    ("2029届初一", 2026, "初一"),             # a 届 after this year is the year they leave
+    ("2026届初一", 2026, "初一"),
+    ("2032届一年级", 2026, "小学一年级"),
+])
+def test_intake_year_and_grade_as_schools_write_them(grade, intake, who):
+    _, late, rule = intake_window(grade, today=date(2026, 6, 1))
+    assert rule.startswith(f"{intake}年入学的{who}学生")
+
+
 def test_birth_dates_outside_the_window_and_hidden_rows_are_warnings(tmp_path):
     rows = student_rows(30)
     rows[4][COL["出生日期"] - 1] = "2031-05-01"     # row 6: not even born
