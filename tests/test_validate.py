@@ -767,3 +767,15 @@ def test_parameter_labels_as_typed_and_long_seeds_exact(tmp_path):
     assert [w.message for w in named] == ["参数“联系人”无法识别，这一行没有用上。"] and named[0].where.endswith("A9")
     _, errs, _ = errors(write_book(tmp_path / "y.xlsx", params=params_with(随机种子=12345678901234567)))
     assert len(errs) == 1 and "超过 15 位" in errs[0].message and "文本" in errs[0].fix
+
+
+def test_full_marks_for_no_subject_and_a_subject_named_twice(tmp_path):
+    """成绩满分 语数120 (or 外语:100) sets nothing: named, so the registrar does not believe 120
+    applies; a subject listed twice in 成绩科目 is counted once (it would weigh double), and said."""
+    params = params_with(成绩科目="语文、数学、语文") + [("成绩满分", "语数120，数学:120")]
+    roster, errs, warns = errors(write_book(tmp_path / "x.xlsx", params=params))
+    assert errs == [] and roster.params.subjects == ["语文", "数学"]
+    said = [w.message for w in warns if "成绩科目" in w.message or "成绩满分" in w.message]
+    assert "“成绩满分”中的“语数”不是成绩科目（成绩科目：语文、数学），没有用上。" in said
+    assert "“成绩科目”中“语文”写了不止一次，按一次计。" in said
+    assert roster.params.full_mark("数学") == 120

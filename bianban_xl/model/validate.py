@@ -211,6 +211,11 @@ def read_params(book: RawBook, report: Report) -> tuple[Params | None, dict[str,
     r, v = cell_of(S.P_SUBJECTS)
     if r is not None and not _blank(v):
         subjects = [s.strip() for s in re.split(r"[,，、;；\s]+", _text(v)) if s.strip()]
+        twice = sorted({s for s in subjects if subjects.count(s) > 1}, key=subjects.index)
+        if twice:                                     # a subject counted twice would weigh double
+            report.warn(name, f"“{S.P_SUBJECTS}”中“{'”“'.join(twice)}”写了不止一次，按一次计。", "请删去重复的科目。",
+                        row=r, col=2)
+            subjects = list(dict.fromkeys(subjects))
 
     def yes_no(key: str) -> bool | None:
         """A 是/否 parameter: False when blank, None (reported) when not a yes/no."""
@@ -564,6 +569,7 @@ def _roster_subjects(params: Params, name: str, sh: RawSheet, hr: int, raw: dict
                         f"如不对，请让“{S.P_SUBJECTS}”中的名称与列名一致。")
         params.subjects = subjects
         _derived_subject_warnings(subjects, report)
+        _full_marks_named(params, name, report)
     else:
         params.subjects, left = _detect_subjects(sh, hr, raw, known_cols, name_col)
         fix = f"如不对，请在“{S.SHEET_PARAMS}”中填写“{S.P_SUBJECTS}”（用逗号分隔）。"
@@ -575,6 +581,16 @@ def _roster_subjects(params: Params, name: str, sh: RawSheet, hr: int, raw: dict
             report.warn(S.SHEET_PARAMS, f"未填写“{S.P_SUBJECTS}”，自动按成绩列均衡：{'、'.join(params.subjects)}。{out}", fix)
         elif left:
             report.warn(S.SHEET_PARAMS, f"未填写“{S.P_SUBJECTS}”，“{name}”中没有找到各科成绩列。{out}", fix)
+
+
+def _full_marks_named(params: Params, roster_sheet: str, report: Report) -> None:
+    """成绩满分 by subject names 成绩科目: 语数:120 or 外语:100 sets nothing, while the registrar
+    believes the full marks set (then every score above 100 is an error): say so."""
+    stray = [k for k in params.full_marks if k not in params.subjects and not any(
+        _names_subject(s, k) and params.full_marks.get(s) == params.full_marks[k] for s in params.subjects)]
+    if stray and params.subjects:
+        report.warn(S.SHEET_PARAMS, f"“{S.P_FULL_MARKS}”中的“{'”“'.join(stray)}”不是成绩科目（成绩科目：{'、'.join(params.subjects)}），没有用上。",
+                     f"请按成绩科目逐科写，如 {params.subjects[0]}:120；各科满分相同时只写一个数（如 120）。")
 
 
 def _derived_subject_warnings(subjects: list[str], report: Report) -> None:
