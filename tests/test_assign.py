@@ -222,3 +222,20 @@ def test_sorting_the_roster_changes_nothing(rich_book, tmp_path, capsys):
     assert classes_of(sorted_out)["S0901"][1]
     capsys.readouterr()
     assert main(["verify", str(sorted_out)]) == 0
+
+
+def test_twins_bound_together_whose_names_sound_alike(tmp_path, capsys):
+    """郭悦 and 郭越, twins whose parents applied for 同班, with 同音分开=是: the application decides
+    (it was 'two rules contradict', whose only way out was 同音分开=否 for the whole grade); a third
+    郭月 is still kept apart from both, and verify agrees."""
+    rows = student_rows(30)
+    rows[0][1], rows[1][1], rows[2][1] = "郭悦", "郭越", "郭月"
+    twins = [[1, rows[0][0], None, "同班"], [1, rows[1][0], None, "同班"]]
+    params = [(k, v) for k, v in DEFAULT_PARAMS] + [("同音分开", "是")]
+    book = write_book(tmp_path / "in.xlsx", params=params, rows=rows, twins=twins)
+    out = tmp_path / "out.xlsx"
+    assert main(["assign", str(book), "-o", str(out)]) == 0
+    assert "读音相同，但家长申请同班" in capsys.readouterr().out
+    got = classes_of(out)
+    assert got[rows[0][0]][1] == got[rows[1][0]][1] != got[rows[2][0]][1]
+    assert main(["verify", str(out)]) == 0

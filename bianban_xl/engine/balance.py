@@ -35,7 +35,7 @@ from typing import Iterable
 
 import numpy as np
 
-from bianban_xl.model.names import normalize_name, same_name_groups, same_sound_groups
+from bianban_xl.model.names import normalize_name, same_name_groups, sound_groups_to_part
 from bianban_xl.model.records import Params, Roster
 
 LEVEL_ORDER = ("优", "良", "中", "差")
@@ -284,7 +284,8 @@ def hard_rule_violations(roster: Roster, labels: np.ndarray, params: Params | No
         for c, members in _together(grp):
             out.append(f"同名学生编在同一班（{_cls(names, c)}）：{_who(roster, members)}")
     if params is not None and params.separate_homophones:
-        for grp in same_sound_groups(names_list, fuzzy=params.fuzzy_homophones):
+        together = [g.members for g in roster.twin_groups if g.mode == "同班"]
+        for grp in sound_groups_to_part(names_list, params.fuzzy_homophones, together)[0]:
             for c, members in _together(grp):
                 if len({normalize_name(roster.students[i].name) for i in members}) > 1:
                     out.append(f"同音姓名学生编在同一班（{_cls(names, c)}）：{_who(roster, members)}")

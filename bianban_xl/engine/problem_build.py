@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from bianban_xl.engine.balance import birth_days, subject_scores, total_scores
-from bianban_xl.model.names import same_name_groups, same_sound_groups
+from bianban_xl.model.names import same_name_groups, sound_groups_to_part
 from bianban_xl.model.records import BalanceProblem, CategoricalFeature, Infeasible, NumericFeature, Params, Roster
 
 # Weights of the balance objective (see engine.py for how they combine). Count features reach their
@@ -106,8 +106,9 @@ def build_problem(roster: Roster, params: Params) -> BalanceProblem:
     for g in same_name_groups(names):
         apart.append(tuple(g))
         reasons.append("同名分开")
-    if params.separate_homophones:
-        for g in same_sound_groups(names, fuzzy=params.fuzzy_homophones):
+    if params.separate_homophones:                 # twins bound 同班 stay together however named
+        for g in sound_groups_to_part(names, params.fuzzy_homophones,
+                                      [g.members for g in roster.twin_groups if g.mode == "同班"])[0]:
             apart.append(tuple(g))
             reasons.append("同音分开")
 

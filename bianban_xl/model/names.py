@@ -143,3 +143,30 @@ def same_sound_groups(names: list[str], fuzzy: bool = False) -> list[list[int]]:
                      if len(idx) > 1 and len({normalize_name(names[i]) for i in idx}) > 1})
     sets = [set(g) for g in groups]
     return [list(g) for g, s in zip(groups, sets) if not any(s < t for t in sets)]
+
+
+def sound_groups_to_part(names: list[str], fuzzy: bool, together: list[list[int]]) -> tuple[list[list[int]], list[list[int]]]:
+    """(groups to keep apart, pairs left together) under 同音分开: :func:`same_sound_groups`, less
+    the pairs a 同班 application binds (twins named 郭悦 / 郭越: the parents' written request
+    decides, the homophone rule gives way). A group holding such a pair becomes its other pairs."""
+    unit = list(range(len(names)))
+
+    def find(x: int) -> int:
+        while unit[x] != x:
+            unit[x] = unit[unit[x]]
+            x = unit[x]
+        return x
+
+    for g in together:
+        for x in g[1:]:
+            unit[find(x)] = find(g[0])
+    keep: list[list[int]] = []
+    bound: list[list[int]] = []
+    for g in same_sound_groups(names, fuzzy=fuzzy):
+        pairs = [(a, b) for i, a in enumerate(g) for b in g[i + 1:]]
+        if all(find(a) != find(b) for a, b in pairs):
+            keep.append(g)
+            continue
+        keep += [[a, b] for a, b in pairs if find(a) != find(b)]
+        bound += [[a, b] for a, b in pairs if find(a) == find(b) and normalize_name(names[a]) != normalize_name(names[b])]
+    return keep, bound

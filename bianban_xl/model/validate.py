@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from bianban_xl.model import schema as S
 from bianban_xl.model.id_card import id_card_facts
 from bianban_xl.model.intake import intake_window
-from bianban_xl.model.names import normalize_name, same_name_groups, same_sound_groups
+from bianban_xl.model.names import normalize_name, same_name_groups, same_sound_groups, sound_groups_to_part
 from bianban_xl.model.cellref import cell_ref, range_ref
 from bianban_xl.model.problems import Report
 from bianban_xl.model.raw_book import RawBook, RawSheet
@@ -522,8 +522,8 @@ def _roster_header(book: RawBook, report: Report) -> tuple[str, RawSheet | None,
     if deep:
         last = max(m[2] for m in deep)
         report.error(name, f"表头占了{last - hr + 1}行（第{hr}–{last}行，有上下合并的单元格，如 {range_ref(*deep[0])}）。",
-                     f"请把表头改成一行：取消合并，每列一个列名（如 姓名、性别、语文、数学），删去多余的表头行，"
-                     f"学生从表头的下一行开始。", row=hr, col=deep[0][1])
+                     "请把表头改成一行：取消合并，每列一个列名（如 姓名、性别、语文、数学），删去多余的表头行，"
+                     "学生从表头的下一行开始。", row=hr, col=deep[0][1])
         return name, None, hr, {}, {}
     _cell_issues(sh, hr + 1, max(raw) if raw else 1, report)
     seen_heads: dict[str, int] = {}
@@ -1202,7 +1202,12 @@ def check_feasibility(students: list[Student], groups: list[TwinGroup], params: 
             if len(g.members) > k:
                 report.error(S.SHEET_TWINS, f"组 {g.gid} 要求分开的 {len(g.members)} 人多于班级数 {k}。", "请核对该组。", row=g.rows[0])
     if params.separate_homophones:
-        for idx in same_sound_groups([s.name for s in students], fuzzy=params.fuzzy_homophones):
+        together = [g.members for g in groups if g.mode == S.MODE_TOGETHER]
+        sound, bound = sound_groups_to_part([s.name for s in students], params.fuzzy_homophones, together)
+        for idx in bound:
+            names = "、".join(f"{students[i].name}(第{students[i].row}行)" for i in idx)
+            report.warn(roster_sheet, f"{names} 读音相同，但家长申请同班：按申请编在同一班，不按同音分开。", "请确认。")
+        for idx in sound:
             apart_sets.append(("同音", idx))
             names = "、".join(f"{students[i].name}(第{students[i].row}行)" for i in idx)
             if len(idx) > k:

@@ -18,7 +18,7 @@ import numpy as np
 from bianban_xl.engine.balance import total_scores
 from bianban_xl.model import schema as S
 from bianban_xl.model.fingerprint import result_fingerprint
-from bianban_xl.model.names import normalize_name, same_name_groups, same_sound_groups
+from bianban_xl.model.names import normalize_name, same_name_groups, sound_groups_to_part
 from bianban_xl.model.problems import fail, Report, UserError
 from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.records import Roster, TwinGroup
@@ -81,7 +81,8 @@ def _apart_map(roster: Roster) -> list[set[int]]:
     apart: list[set[int]] = [set() for _ in names]
     sets = same_name_groups(names)
     if params.separate_homophones:
-        sets += same_sound_groups(names, fuzzy=params.fuzzy_homophones)
+        sets += sound_groups_to_part(names, params.fuzzy_homophones,
+                                     [g.members for g in roster.twin_groups if g.mode == S.MODE_TOGETHER])[0]
     sets += [g.members for g in roster.twin_groups if g.mode == S.MODE_APART]
     for idx in sets:
         for i in idx:
