@@ -56,6 +56,11 @@ def verify_book(book: RawBook) -> VerifyResult:
         ok = False
         findings.append("输入数据（参数设置、学生名单或双胞胎）与编班时不一致：输入指纹不符。"
                         "说明编班后有人修改了学生信息、参数或双胞胎申请。")
+        then = str(record.get("学生人数", ""))
+        if then.isdigit() and int(then) != len(roster.students):
+            more = len(roster.students) - int(then)
+            findings.append(f"学生名单现在有 {len(roster.students)} 名学生，编班时是 {then} 名（{'多' if more > 0 else '少'}了 "
+                            f"{abs(more)} 名）：重新运行的结果因此与本文件不同，下面列出的班级差异不一定是有人改了班级。")
     missing = [s for s in roster.students if not s.klass]
     if missing:
         ok = False

@@ -167,3 +167,26 @@ def test_refreshed_summary_and_class_sheets_keep_the_result_code_and_the_compute
     assert ws["A3"].value == f"结果核验码：{code}" and code in ws.oddFooter.center.text
     assert "未经现场报数" in ws["A2"].value
     assert all("未经现场报数" in wb[c].oddFooter.center.text for c in ("1班", "2班", "3班"))
+
+
+def test_late_names_a_prefilled_class_and_deleted_rows(tmp_path, capsys):
+    """A new pupil typed in with his class already filled, or a pupil's row deleted: 插班 said the
+    class column had been tampered with; now it names the row and the fix (leave the class blank;
+    keep a no-show's row, with a note), and verify says how many pupils came or went."""
+    out = assigned(tmp_path, rows=student_rows(31, seed=4))
+    wb = load_workbook(out)
+    wb.save(tmp_path / "del.xlsx")
+    ws = wb["学生名单"]
+    ci = [c.value for c in ws[1]].index("班级")
+    add_students(out, [late_row("S0901", "钱多多")[:ci] + ["2班"]])
+    capsys.readouterr()
+    assert main(["late", str(out), "--seed", "5"]) == 1
+    said = capsys.readouterr().out
+    assert "第33行 钱多多 是编班后新加的学生，但班级一栏已填了“2班”" in said and "请清空这一格" in said
+    wb = load_workbook(tmp_path / "del.xlsx")
+    wb["学生名单"].delete_rows(5)
+    wb.save(tmp_path / "del.xlsx")
+    assert main(["late", str(tmp_path / "del.xlsx"), "--seed", "5"]) == 1
+    assert "学生名单比编班时少了 1 人（编班时 31 人" in capsys.readouterr().out
+    assert main(["verify", str(tmp_path / "del.xlsx")]) == 1
+    assert "学生名单现在有 30 名学生，编班时是 31 名（少了 1 名）" in capsys.readouterr().out

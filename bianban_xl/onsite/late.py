@@ -236,6 +236,26 @@ def _spec_rows(spec: SheetSpec) -> list[list]:
     return grid
 
 
+def _changed_since_assign(roster: Roster, originals: Roster, record: dict) -> None:
+    """Name the two changes of the class column that are no tampering when they are what happened
+    (raises UserError): a new pupil typed in with his class already filled, or pupils deleted."""
+    try:
+        then = int(record.get("学生人数", ""))
+    except ValueError:
+        return
+    now = len(originals.students)
+    if now == then + 1:
+        for i, s in enumerate(originals.students):
+            rest = replace(originals, students=originals.students[:i] + originals.students[i + 1:])
+            if result_fingerprint(rest, [x.klass for x in rest.students]) == record.get("结果指纹"):
+                fail(roster.sheet, f"第{s.row}行 {s.name} 是编班后新加的学生，但班级一栏已填了“{s.klass}”。",
+                     "插班学生的班级由插班编入（已编班的学生一个不动）：请清空这一格，再点击“插班”。",
+                     row=s.row, col=roster.class_col)
+    if now < then:
+        fail(roster.sheet, f"学生名单比编班时少了 {then - now} 人（编班时 {then} 人，现在有班级的 {now} 人）：已编班学生的行被删除了。",
+             "三不动：已编班的学生不能删除。没有报到的学生请保留原行，在“备注”中写明（如“未报到”）；请恢复被删的行后再插班。")
+
+
 def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = None) -> BookUpdate:
     """插班. Raises UserError; writes nothing."""
     rec_sheet = require_assigned(book, "插班")
@@ -250,10 +270,12 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
     unknown = [s for s in roster.students if s.klass and s.klass not in names]
     if unknown:
         s = unknown[0]
-        fail(roster.sheet, f"{s.name} 的班级“{s.klass}”不是本年级的班级（{'、'.join(names)}）。", "请改正班级列。", row=s.row, col=roster.class_col)
+        fail(roster.sheet, f"{s.name} 的班级“{s.klass}”不是本年级的班级（{'、'.join(names)}）。",
+             "请改正班级列；插班的新学生班级一栏留空，由插班编入。", row=s.row, col=roster.class_col)
     originals, _ = split_late(book, roster)
     fp = result_fingerprint(originals, [s.klass for s in originals.students])
     if record.get("结果指纹") and fp != record.get("结果指纹"):
+        _changed_since_assign(roster, originals, record)
         fail(roster.sheet, "已编班学生的班级与编班记录不一致：编班后有人改动了班级列（或删除、插入了已编班学生的行）。三不动：插班前必须先查明原因。",
              "请运行“验证结果”（bianban verify）查看哪里被改动，恢复原样后再插班；新学生请加在名单末尾。")
     new = [i for i, s in enumerate(roster.students) if not s.klass]
