@@ -779,3 +779,12 @@ def test_full_marks_for_no_subject_and_a_subject_named_twice(tmp_path):
     assert "“成绩满分”中的“语数”不是成绩科目（成绩科目：语文、数学），没有用上。" in said
     assert "“成绩科目”中“语文”写了不止一次，按一次计。" in said
     assert roster.params.full_mark("数学") == 120
+
+
+def test_class_names_alike_but_for_the_width_of_a_bracket(tmp_path):
+    """七（1）班 and 七(1)班 are the same class name to everyone reading the lists: refused as a
+    repeat (two sheets were made, and no 七（3）班)."""
+    _, errs, _ = errors(write_book(tmp_path / "x.xlsx", params=params_with(班级名称="七（1）班、七（2）班、七(1)班")))
+    assert any(e.message.startswith("班级名称重复：") and "七(1)班" in e.message for e in errs)
+    _, errs, _ = errors(write_book(tmp_path / "y.xlsx", params=params_with(班级名称="七（1）班、七（2）班、七（3）班")))
+    assert errs == []

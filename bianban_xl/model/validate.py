@@ -339,8 +339,11 @@ def _class_names_ok(book: RawBook, name: str, r: int, class_names: list[str], n_
         report.error(name, f"“{S.P_CLASS_NAMES}”列出了 {len(class_names)} 个班名，但“{S.P_CLASSES}”是 {n_classes}。",
                      "请让班名个数与班级数一致（用逗号分隔），或留空使用 1班、2班……", row=r, col=2)
         ok = False
-    folded = [c.casefold() for c in class_names]
-    dup = sorted({c for c in class_names if folded.count(c.casefold()) > 1})
+    def fold(c: str) -> str:                   # 七（1）班 and 七(1)班 are one name to anyone reading the list
+        return "".join(c.split()).translate(_HALF_WIDTH).replace("（", "(").replace("）", ")").casefold()
+
+    folded = [fold(c) for c in class_names]
+    dup = sorted({c for c in class_names if folded.count(fold(c)) > 1})
     if dup:
         report.error(name, f"班级名称重复：{'、'.join(dup)}。", "每个班名只能出现一次。", row=r, col=2)
         ok = False
