@@ -190,3 +190,26 @@ def test_late_names_a_prefilled_class_and_deleted_rows(tmp_path, capsys):
     assert "学生名单比编班时少了 1 人（编班时 31 人" in capsys.readouterr().out
     assert main(["verify", str(tmp_path / "del.xlsx")]) == 1
     assert "学生名单现在有 30 名学生，编班时是 31 名（少了 1 名）" in capsys.readouterr().out
+
+
+def test_district_check_passes_a_school_that_used_late(tmp_path, capsys):
+    """插班 as documented (a pupil, and a twin joining his sibling's class of 11: sizes 12/10/10)
+    then verify passes; the district check marked the school 不合格 ('学生人数 31, now 33' and
+    '班额相差超过1人'). It now checks the run's rules on the pupils the run placed and names the
+    插班 pupils in a note."""
+    from bianban_xl.district.check import PASS, check_result_book
+
+    rows = student_rows(31, seed=2)
+    out = assigned(tmp_path, rows=rows)
+    cls = roster_classes(out)
+    big = collections.Counter(cls.values()).most_common(1)[0][0]
+    sibling = next(r for r in rows if cls[r[0]] == big)
+    add_students(out, [late_row("S0901", "王小双"), late_row("S0902", "孙晓晓", "女")],
+                 twins=[[9, sibling[0], None, "同班"], [9, "S0901", None, "同班"]])
+    assert main(["late", str(out), "--seed", "3"]) == 0
+    sizes = collections.Counter(roster_classes(out).values())
+    assert max(sizes.values()) - min(sizes.values()) == 2
+    assert main(["verify", str(out)]) == 0
+    chk = check_result_book(out)
+    assert chk.verdict == PASS, [(f.kind, f.text) for f in chk.findings]
+    assert any("插班 2 人" in n for n in chk.notes)

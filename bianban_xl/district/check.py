@@ -27,6 +27,7 @@ from bianban_xl.model.codes import short_code
 from bianban_xl.model.problems import Report, UserError
 from bianban_xl.model.sheet_model import Link, SheetSpec
 from bianban_xl.model.validate import validate
+from bianban_xl.onsite.late import split_late
 from bianban_xl.onsite.lottery import verify_lottery
 from bianban_xl.onsite.state import read_record
 from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, class_sheet_key
@@ -281,17 +282,23 @@ def _check_into(chk: SchoolCheck, p: Path, read_book, verify_book, validate, rea
     for row, name, col, now, then, cname in _edited_cells(book, roster, params)[:50]:
         chk.add(FAIL, "输入被改动", f"第{row}行 {name} 的“{col}”现在是 {now}，编班时（见班级工作表“{cname}”）是 {then}。",
                 roster.sheet, row)
-    # 3. hard rules on the classes as they stand in the class column, independent of the engine
+    # 3. hard rules on the classes as they stand in the class column, independent of the engine:
+    # those of the run on the pupils it placed (插班 pupils join later, twins beside their sibling,
+    # and may leave sizes 2 apart; verify replays their placements)
     labels = _labels_from_class_column(roster, params)
     unknown = [s for s, k in zip(roster.students, labels) if k < 0 and s.klass]
     for s in unknown[:20]:
         chk.add(FAIL, "规则", f"第{s.row}行 {s.name} 的班级“{s.klass}”不是本次编出的班级（{','.join(params.names())}）。",
                 roster.sheet, s.row)
-    for text in hard_rule_violations(roster, labels, params):
+    originals, late_students = split_late(book, roster)
+    if late_students:
+        chk.notes.append(f"插班 {len(late_students)} 人（编班后按插班记录编入，已逐人复核）。")
+    run_labels = _labels_from_class_column(originals, params)
+    for text in hard_rule_violations(originals, run_labels, params):
         chk.add(FAIL, "规则", text + "。", roster.sheet, _first_row(text, roster))
-    # 4. balance recomputed from the class column
-    if (labels >= 0).any():
-        ms = measures(roster, labels, params)
+    # 4. balance recomputed from the class column, of the run (插班 pupils are placed one by one)
+    if (run_labels >= 0).any():
+        ms = measures(originals, run_labels, params)
         chk.gaps = _gap_figures(ms)
         n_subjects = max(1, len(params.subjects))
         for m in ms:
@@ -309,8 +316,9 @@ def _check_into(chk: SchoolCheck, p: Path, read_book, verify_book, validate, rea
         if name not in book.sheets:
             chk.add(REVIEW, "缺少工作表", f"缺少“{name}”工作表（编班后被删除？）。处理办法：请学校重新报送完整的结果文件。", name)
     if S.SHEET_RECORD in book.sheets and record.get("学生人数") and chk.students is not None:
-        if record.get("学生人数") != str(chk.students):
-            chk.add(FAIL, "输入被改动", f"编班记录中学生人数为 {record.get('学生人数')}，学生名单现有 {chk.students} 人。",
+        if record.get("学生人数") != str(len(originals.students)):
+            late = f"（其中插班 {len(late_students)} 人）" if late_students else ""
+            chk.add(FAIL, "输入被改动", f"编班记录中学生人数为 {record.get('学生人数')}，学生名单现有 {chk.students} 人{late}。",
                     roster.sheet)
     _lottery_checks(chk, book)
 
