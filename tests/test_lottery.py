@@ -80,6 +80,10 @@ def test_manual_draw_and_typed_twice(tmp_path, capsys):
     wb = load_workbook(out)
     wb["抽签结果"]["B3"] = "3班"
     wb.save(out)
+    # the slips typed in, but --manual forgotten: a computer draw would contradict them
+    assert main(["draw", str(out), "--seed", "3721"]) == 1
+    text = capsys.readouterr().out
+    assert "已经录入了现场抽签的结果，这次却是电脑抽签" in text and "--manual" in text
     assert main(["draw", str(out), "--manual"]) == 0
     assert draw_table(out) == {"王芳": "2班", "赵敏": "3班", "陈刚": "1班"}
     assert kv(load_workbook(out)["抽签记录"])["抽签方式"].startswith("现场实物抽签")

@@ -160,6 +160,10 @@ def plan_draw(book: RawBook, verified: VerifyResult, seed: int | None = None, se
         rep.error("", "编班结果验证未通过，不能抽签。", "请先找出并改正上面列出的不一致（或重新编班），验证通过后再抽签。")
         raise UserError(rep)
     names = params.names()
+    typed = book.sheets.get(S.SHEET_DRAW_INPUT)
+    if not manual and typed is not None and any(v not in (None, "") for row in typed.rows[1:] for v in row):
+        fail(S.SHEET_DRAW_INPUT, f"“{S.SHEET_DRAW_INPUT}”中已经录入了现场抽签的结果，这次却是电脑抽签，两者会不一致。",
+             "要按录入的结果抽签，请加 --manual（功能区按钮和网页界面会自动这样做）；要电脑抽签，请先删除这张工作表。")
     if manual:
         classes = read_manual(book, heads, names)
         mode, seed_text, source = MODE_MANUAL, "", f"现场抽签，结果录入在“{S.SHEET_DRAW_INPUT}”"
