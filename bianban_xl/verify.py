@@ -55,7 +55,10 @@ def verify_book(book: RawBook) -> VerifyResult:
     if record.get("输入指纹") != in_fp:
         ok = False
         findings.append("输入数据（参数设置、学生名单或双胞胎）与编班时不一致：输入指纹不符。"
-                        "说明编班后有人修改了学生信息、参数或双胞胎申请。")
+                        "说明编班后有人修改了学生信息、参数或双胞胎申请"
+                        + ("（各学生的班级与编班时相同：结果指纹相符，如只是更正了姓名等错字，分班结果没有被改动）。"
+                           if record.get("结果指纹") == result_fingerprint(roster, [s.klass or "" for s in roster.students])
+                           else "。"))
         then = str(record.get("学生人数", ""))
         if then.isdigit() and int(then) != len(roster.students):
             more = len(roster.students) - int(then)

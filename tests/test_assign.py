@@ -239,3 +239,30 @@ def test_twins_bound_together_whose_names_sound_alike(tmp_path, capsys):
     got = classes_of(out)
     assert got[rows[0][0]][1] == got[rows[1][0]][1] != got[rows[2][0]][1]
     assert main(["verify", str(out)]) == 0
+
+
+def test_a_name_corrected_after_the_run_is_no_moved_class(rich_book, tmp_path, capsys):
+    """A misspelt name corrected at 公示 (in 学生名单 and on the class sheet): verify still says the
+    input changed, but no longer that classes were moved, and 插班 goes on (it was blocked as
+    'someone changed the class column'); the 结果核验码 stays the one signed."""
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(rich_book), "-o", str(out), "--seed", "5"]) == 0
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == 0
+    wb = load_workbook(out)
+    ws = wb["学生名单"]
+    head = [c.value for c in ws[1]]
+    old, klass = ws.cell(2, head.index("姓名") + 1).value, ws.cell(2, head.index("班级") + 1).value
+    ws.cell(2, head.index("姓名") + 1).value = old + "一"
+    sheet = wb[klass]
+    cell = next(c for row in sheet.iter_rows() for c in row if c.value == old)
+    cell.value = old + "一"
+    ws.append(["S0901", "钱多多", "男", None, "第1小学", "本地", "良", 80, 80, None])
+    wb.save(out)
+    assert main(["verify", str(out)]) == 1
+    text = capsys.readouterr().out
+    assert "输入指纹不符" in text and "结果指纹相符" in text and "班级被改动" not in text
+    assert main(["late", str(out), "--seed", "5"]) == 0
+    capsys.readouterr()
+    main(["verify", str(out)])
+    assert "结果指纹相符" in capsys.readouterr().out

@@ -62,9 +62,14 @@ def input_fingerprint(roster: Roster, params: Params) -> str:
 
 
 def result_fingerprint(roster: Roster, class_of: list[str]) -> str:
-    """Every student with his class, in no particular row order."""
-    subjects = roster.params.subjects if roster.params is not None else []
-    keys = [json.dumps(_record(s, subjects), ensure_ascii=False, separators=(",", ":")) for s in roster.students]
+    """Every student with his class, in no particular row order. A student is his 编号 when every
+    student has one, so correcting a misspelt name after the run leaves the result (and its
+    核验码 signed on paper) as it was — the input fingerprint still shows the correction."""
+    if roster.students and all(s.sid for s in roster.students):
+        keys = [s.sid for s in roster.students]
+    else:
+        subjects = roster.params.subjects if roster.params is not None else []
+        keys = [json.dumps(_record(s, subjects), ensure_ascii=False, separators=(",", ":")) for s in roster.students]
     return _sha(sorted([k, c] for k, c in zip(keys, class_of)))
 
 
