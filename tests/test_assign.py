@@ -3,6 +3,7 @@ reproducible, leaves inputs untouched on error; verify catches edits."""
 from __future__ import annotations
 
 import collections
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -266,3 +267,22 @@ def test_a_name_corrected_after_the_run_is_no_moved_class(rich_book, tmp_path, c
     capsys.readouterr()
     main(["verify", str(out)])
     assert "结果指纹相符" in capsys.readouterr().out
+
+
+def test_assign_prints_the_code_to_sign_and_lock_lists_only_what_failed(rich_book, tmp_path, capsys):
+    """The 结果核验码 supervisors copy onto the signing page is printed by assign (it was only in
+    the workbook), the same verify shows; a refused lock lists what failed, not the checks that
+    passed as [错误] lines."""
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(rich_book), "-o", str(out), "--seed", "8"]) == 0
+    code = re.search(r"结果核验码：(\S{4}-\S{4}-\S{4})（请抄在签字页上", capsys.readouterr().out).group(1)
+    assert main(["verify", str(out)]) == 0
+    assert f"结果核验码 {code}" in capsys.readouterr().out
+    wb = load_workbook(out)
+    ws = wb["学生名单"]
+    ci = [c.value for c in ws[1]].index("班级") + 1
+    ws.cell(5, ci).value = "1班" if ws.cell(5, ci).value != "1班" else "2班"
+    wb.save(out)
+    assert main(["lock", str(out)]) == 1
+    text = capsys.readouterr().out
+    assert "验证未通过，不能锁定" in text and "第5行" in text and "检查通过" not in text

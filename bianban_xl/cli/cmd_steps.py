@@ -10,6 +10,7 @@ from bianban_xl.book.macro_free import conversion_note
 from bianban_xl.cli.output import out, print_report, progress
 from bianban_xl.engine.balance import measures
 from bianban_xl.export import report_file
+from bianban_xl.model.codes import short_code
 from bianban_xl.model.sheet_model import BookUpdate
 from bianban_xl.onsite.state import parse_called_digits
 from bianban_xl.service import (assign_file, check_file, draw_file, is_sealed, late_file, lock_file, public_file,
@@ -45,6 +46,7 @@ def print_assign(result, target, backup) -> None:
         f"计算用时 {result.engine_seconds:.2f} 秒。")
     for line in _balance_lines(result):
         out(line)
+    out(f"结果核验码：{short_code(result.result_fp)}（请抄在签字页上；“编班汇总”第一页也印着它）")
     out(f"结果已写入：{target}")
     if backup:
         out(f"原文件已备份为：{backup}")

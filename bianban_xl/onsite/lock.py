@@ -4,6 +4,8 @@ workbook refuses to re-assign unless forced with a reason (which is logged); ver
 change made after locking, naming the class or sheet."""
 from __future__ import annotations
 
+import re
+
 from datetime import datetime
 from typing import Any
 
@@ -110,7 +112,8 @@ def plan_lock(book: RawBook, verified: VerifyResult, reason: str | None = None) 
     if not res.ok:
         rep = Report()
         for line in res.findings[1:] or res.findings:
-            rep.error("", line)
+            if not re.match(r"\S{2,4}检查通过：", line):      # what did pass is no error
+                rep.error("", line)
         rep.error("", "验证未通过，不能锁定。", "请先找出并改正上面列出的不一致（或重新编班），验证通过后再锁定。")
         raise UserError(rep)
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
