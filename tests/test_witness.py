@@ -286,3 +286,22 @@ def test_sealing_again(tmp_path, capsys):
     wb, newer = seal_again(out, new, second["封存时间"])
     log = [r[1] for r in wb["编班记录"].iter_rows(values_only=True) if r[1] and str(r[1]).startswith("数据封存")]
     assert new in log[-1] and newer in log[-1] and "重新封存" in log[-1]
+
+
+def test_a_sealed_book_is_assigned_once(tmp_path, capsys):
+    """Sealed, then assigned with the number called out: assigning again (another number, in place
+    or to another file) was allowed without a word — another draw of the classes from the same
+    sealed data. Now refused unless forced with a reason, which the log keeps; after a new seal
+    (a correction), the next run is the run of that seal."""
+    src, code = _sealed(tmp_path, capsys)
+    assert main(["assign", str(src), "--seed", "3721", "--source", "家长代表报数"]) == 0
+    before = sha(src)
+    for extra in ([], ["-o", str(tmp_path / "另一份.xlsx")]):
+        capsys.readouterr()
+        assert main(["assign", str(src), "--seed", "1234", *extra]) == 1
+        text = capsys.readouterr().out
+        assert "封存后已经编过班" in text and "--force" in text
+        assert sha(src) == before and not (tmp_path / "另一份.xlsx").exists()
+    assert main(["assign", str(src), "--seed", "1234", "--force", "--reason", "报数录入错误，监督人员同意"]) == 0
+    log = [r[1] for r in load_workbook(src)["编班记录"].iter_rows(values_only=True) if r[1]]
+    assert any(str(x).startswith("封存后再次编班；原因：报数录入错误") for x in log)

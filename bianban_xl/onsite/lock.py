@@ -15,6 +15,7 @@ from bianban_xl.model.problems import fail, Report, UserError
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.sheet_model import BookUpdate
 from bianban_xl.onsite.journal import append_rows
+from bianban_xl.onsite.seal import K_CODE as SEAL_CODE, read_seal
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.state import K_COLUMN, K_DRAW, K_SHEETS, K_STATE, K_TIME, lock_info, LOCKED, names_on_class_sheet, read_draw_log, read_record, require_assigned, text, VerifyResult
 from bianban_xl.reports.result_sheets import SHEET_SCHOOLS
@@ -41,6 +42,18 @@ def assign_guard(book: RawBook, force_reason: str | None, in_place: bool = False
     info = lock_info(book)
     forced = bool(force_reason and force_reason.strip())
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    seal = read_seal(book)
+    run_on_seal = seal is not None and S.SHEET_RECORD in book.sheets and \
+        read_record(book.sheets[S.SHEET_RECORD].rows).get("封存核验码", "").startswith(seal[SEAL_CODE])
+    if info is None and run_on_seal:
+        # sealed, then assigned with the number called out: another run is another draw
+        if not forced:
+            fail(S.SHEET_RECORD, "这个工作簿封存后已经编过班（用现场报数的随机种子）；再编一次等于换一个种子重新抽结果，"
+                                 "没有重新编班，文件未改动。",
+                 "如确需重新编班（如报数录错，须经监督人员同意），请运行：bianban assign 文件 --force --reason \"原因\"，"
+                 "原因会写入编班记录。")
+        done = onsite_steps_done(book)
+        return [[stamp, f"封存后再次编班{'（原已做过' + '、'.join(done) + '）' if done else ''}；原因：{force_reason.strip()}"]]
     if info is None:
         done = onsite_steps_done(book)
         if not done or not (in_place or forced):
