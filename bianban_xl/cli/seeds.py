@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import argparse
 
+from bianban_xl.onsite.state import parse_called_digits
+
 SEED_MAX = (1 << 63) - 1     # the engine seeds numpy's PCG64 with 63 bits; larger seeds would collide
 SEED_RANGE = f"0 到 {SEED_MAX} 之间的整数"
 
 
 def seed_arg(text: str) -> int:
     """--seed: an integer the engine uses in full (0 … 2^63−1), else a Chinese usage error."""
-    try:
-        value = int(str(text).strip().replace(",", "").replace("，", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"随机种子“{text}”不是整数；请填写{SEED_RANGE}。") from None
+    t = str(text).strip()
+    if t.startswith(("-", "－")):
+        value = -1
+    else:
+        try:                    # as typed at the prompt: "3 721", "３７２１", "3,721" are 3721
+            value = parse_called_digits(t)
+        except ValueError:
+            value = SEED_MAX + 1 if t.replace(" ", "").isdigit() else None
+        if value is None:
+            raise argparse.ArgumentTypeError(f"随机种子“{text}”不是整数；请填写{SEED_RANGE}。") from None
     if not 0 <= value <= SEED_MAX:
         raise argparse.ArgumentTypeError(f"随机种子 {text} 超出范围；请填写{SEED_RANGE}（负数和更大的数会与其他种子重复，不予接受）。")
     return value

@@ -58,7 +58,7 @@ def _rows(sheet, header_row: int, sc: int, kc: int, oc: int | None) -> dict[str,
         if not school:
             rep.error(sheet.name, f"第{r}行有随机种子 {raw}，但没有写学校。", "请填写学校名称（与参数设置中的学校名称或文件名相同）。", row=r)
         elif seed is None or seed < 0:
-            rep.error(sheet.name, f"第{r}行（{school}）的随机种子“{raw}”不是一串数字（最多 18 位）。",
+            rep.error(sheet.name, f"第{r}行（{school}）的随机种子“{raw}”不是一串数字（0 到 9223372036854775807）。",
                       "请填写现场报出的数字；太长的数字请把单元格设为“文本”后再填，以免 Excel 改成科学计数法。",
                       row=r, col=kc + 1)
         elif school_key(school) in out:
