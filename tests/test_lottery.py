@@ -109,3 +109,22 @@ def test_draw_needs_assignment_and_enough_heads(tmp_path, capsys):
     out = assigned(tmp_path, teachers=few)
     assert main(["draw", str(out), "--seed", "5"]) == 1
     assert "班主任人选有 2 人，班级有 3 个" in capsys.readouterr().out
+
+
+def test_draw_at_a_terminal_asks_for_the_number_called_out(tmp_path, capsys, monkeypatch):
+    """`bianban draw` without --seed, in front of the teachers, drew at once by computer (and a
+    second draw is refused): at a terminal it now asks for the number twice, like 自动编班 on a
+    sealed book; --computer-seed keeps the computer draw, labelled."""
+    import sys
+
+    out = assigned(tmp_path)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    typed = iter(["58 01", "5801"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
+    assert main(["draw", str(out), "-o", str(tmp_path / "a.xlsx")]) == 0
+    assert "现场报一串数字作为抽签种子" in capsys.readouterr().out
+    rec = kv(load_workbook(tmp_path / "a.xlsx")["抽签记录"])
+    assert rec["随机种子"] == "5801" and rec["种子来源"].startswith("现场报数")
+    monkeypatch.setattr("builtins.input", lambda prompt="": (_ for _ in ()).throw(AssertionError("asked")))
+    assert main(["draw", str(out), "-o", str(tmp_path / "b.xlsx"), "--computer-seed"]) == 0
+    assert "未经现场报数" in kv(load_workbook(tmp_path / "b.xlsx")["抽签记录"])["种子来源"]

@@ -66,11 +66,12 @@ def _digits(typed: str) -> int | None:
         return None
 
 
-def ask_seed_twice(read=None) -> tuple[int, str] | None:
+def ask_seed_twice(read=None, intro: str = "数据已封存。请家长代表（或监督人员）现场报一串数字作为随机种子，由操作员输入两遍。"
+                   ) -> tuple[int, str] | None:
     """The seed called out in the room, typed twice (a typo in either shows as a mismatch).
     None after three failed attempts. ``read``: input() unless given."""
     read = read or input
-    out("数据已封存。请家长代表（或监督人员）现场报一串数字作为随机种子，由操作员输入两遍。")
+    out(intro)
     for _ in range(3):
         first = _digits(read("请输入报出的数字：").strip())
         if first is None:
@@ -158,7 +159,19 @@ def cmd_teachers(a) -> int:
 
 
 def cmd_draw(a) -> int:
-    return _onsite_report(*draw_file(a.book, a.output, a.seed, a.source, a.manual, a.overwrite), src=a.book)
+    seed, source = a.seed, a.source
+    if a.computer_seed and (seed is not None or a.manual):
+        out("[错误] --computer-seed 不能和 --seed 或 --manual 一起用。没有修改任何文件。")
+        return 1
+    if seed is None and not a.manual and not a.computer_seed and sys.stdin.isatty():
+        # in front of the teachers: the number called out, as for 自动编班 on a sealed book
+        asked = ask_seed_twice(intro="班主任抽签：请家长代表（或监督人员）现场报一串数字作为抽签种子，由操作员输入两遍"
+                                     "（不报数、由电脑抽取请改用 --computer-seed）。")
+        if asked is None:
+            out("[错误] 三次都没有输入一致的数字，没有抽签，没有修改任何文件。")
+            return 1
+        seed, source = asked[0], source or asked[1]
+    return _onsite_report(*draw_file(a.book, a.output, seed, source, a.manual, a.overwrite), src=a.book)
 
 
 def cmd_public(a) -> int:

@@ -13,7 +13,8 @@ from bianban_xl.cli.seeds import SEED_MAX, note_arg, seed_arg
 EXAMPLES = {
     "teachers": "示例：\n  bianban teachers 编班结果.xlsx\n  bianban teachers 编班结果.xlsx --seed 20260901 -o 搭配.xlsx",
     "draw": "示例：\n  bianban draw 编班结果.xlsx --seed 3721          （家长代表现场报数作为种子）\n"
-            "  bianban draw 编班结果.xlsx                      （电脑随机抽取种子）\n"
+            "  bianban draw 编班结果.xlsx                      （在终端里请您把现场报出的数字输入两遍）\n"
+            "  bianban draw 编班结果.xlsx --computer-seed      （不经现场报数，由电脑随机抽取种子）\n"
             "  bianban draw 编班结果.xlsx --manual             （录入现场实物抽签结果：工作表“抽签结果”，班主任 | 班级）",
     "public": "示例：\n  bianban public 编班结果.xlsx                  （在工作簿中生成“公示名单”工作表）\n"
               "  bianban public 编班结果.xlsx -o 公示.xlsx     （另存为只含公示名单的新文件，可直接发布）",
@@ -37,8 +38,9 @@ def add_parsers(add: Callable) -> None:
     p = add("teachers", "教师搭配：按评分、骨干、职称、年龄、教龄、性别均衡地组成各班教师团队（每位班主任一队）")
     common(p, "随机种子（整数）；不填则用参数设置中的种子，再没有就由电脑随机抽取")
     p = add("draw", "班主任抽签：把各教师团队随机对应到已编好的班级，生成可打印签字的抽签记录和公示名单")
-    common(p, "抽签种子（整数，可由家长代表现场报数）；不填由电脑随机抽取")
+    common(p, "抽签种子（整数，可由家长代表现场报数）；不填时在终端里输入两遍（不在终端时由电脑随机抽取）")
     p.add_argument("--manual", action="store_true", help="不用电脑抽签，读取工作表“抽签结果”中录入的现场实物抽签结果")
+    p.add_argument("--computer-seed", action="store_true", help="不经现场报数，由电脑抽取抽签种子（抽签记录上注明）")
     p = add("public", "公示名单：每班一页，姓名隐去部分字，只含班级、班主任、姓名、性别")
     common(p, output_help="另存为一个新的公示文件（只含隐去部分字的名单，不含工作簿的其他内容）；不填则写入工作簿的“公示名单”工作表")
     p = add("lock", "锁定（三不动）：保护结果工作表并记录结果指纹，此后拒绝重新编班")
