@@ -174,3 +174,20 @@ def test_seeds_table_errors_name_the_row(tmp_path, capsys):
     assert not (tmp_path / "结果").exists()                          # nothing assigned
     rc = cli.main(["batch", str(src), "-o", str(tmp_path / "结果"), "--seeds", str(table), "--seed", "5"])
     assert rc == 1 and "只能用一个" in capsys.readouterr().out
+
+
+def test_one_seed_row_never_serves_two_files_of_one_school_name(tmp_path):
+    """Two sealed files under one 学校名称 (a copied file, two 校区) and one 种子表 row for that
+    name: both were assigned with that number, each record saying it was called out for it. Now
+    neither is, with what to do; rows by file name still work."""
+    src = tmp_path / "各校"
+    for stem in ("东校区", "西校区"):
+        seal_file(_named_school(src / f"{stem}.xlsx", "城关实验中学", 1))
+    table = _seed_table(tmp_path / "种子表.xlsx", [["城关实验中学", 3721, "家长代表报数"]])
+    res = batch_assign(src, tmp_path / "结果", jobs=1, seeds=table)
+    assert [i.ok for i in res.items] == [False, False]
+    text = res.items[0].problems[0]
+    assert "第2行的学校名称对应 2 个文件（“东校区.xlsx”、“西校区.xlsx”）" in text and "改用文件名（东校区、西校区）" in text
+    table = _seed_table(tmp_path / "种子表2.xlsx", [["东校区", 3721, None], ["西校区", 5812, None]])
+    res = batch_assign(src, tmp_path / "结果2", jobs=1, seeds=table)
+    assert [(i.ok, i.seed) for i in res.items] == [(True, 3721), (True, 5812)]

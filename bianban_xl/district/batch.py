@@ -112,6 +112,29 @@ def _table_seed(source: str, seeds: dict[str, SchoolSeed]) -> SchoolSeed | None:
     return seed_for(seeds, "", school)
 
 
+def _shared_seed_rows(files: list[Path], table: dict[str, SchoolSeed], seeds_name: str) -> dict[str, str]:
+    """{file: why it is not assigned} for the files that would take one 种子表 row by one 学校名称
+    (a copied file, two 校区 under one name): which one the called number belongs to is not known."""
+    by_row: dict[int, list[Path]] = {}
+    for p in files:
+        if seed_for(table, p.stem) is None:
+            try:
+                hit = _table_seed(str(p), table)
+            except Exception:  # noqa: BLE001 — an unreadable file is reported when it is assigned
+                continue
+            if hit is not None:
+                by_row.setdefault(hit.row, []).append(p)
+    out = {}
+    for row, ps in by_row.items():
+        if len(ps) > 1:
+            names = "、".join(f"“{p.name}”" for p in ps)
+            for p in ps:
+                out[str(p)] = (f"[错误] “{seeds_name}”第{row}行的学校名称对应 {len(ps)} 个文件（{names}），不知道报出的种子属于哪一个，"
+                               f"这些文件都没有编班。处理办法：种子表中改用文件名（{'、'.join(q.stem for q in ps)}）各写一行，"
+                               "各填这个文件现场报出的数字。")
+    return out
+
+
 def _room_seed_text(seal: dict[str, str], source: Path, seeds_name: str) -> str:
     """What a district officer does with a sealed school that has no seed in this batch."""
     where = f"“{seeds_name}”中没有这所学校" if seeds_name else "没有给出这所学校的随机种子"
@@ -149,12 +172,20 @@ def batch_assign(folder: str | Path, out_dir: str | Path, jobs: int | None = Non
     skip = [out_dir] + ([Path(seeds)] if seeds is not None else [])
     files = find_files(folder, SPREADSHEET_SUFFIXES, exclude=skip)        # the 种子表 may sit in the folder
     others = [p for p in find_files(folder, None, exclude=skip) if p not in set(files)]
+    shared = _shared_seed_rows(files, table, Path(seeds).name) if table else {}
     tasks = []
     for p in files:
         rel = p.relative_to(folder)
-        tasks.append((str(p), str(out_dir / rel), rel.as_posix(), seed, table, Path(seeds).name if seeds is not None else ""))
-    results = _run_all(assign_one, tasks, jobs, progress, label=lambda t: t[2], initializer=_warm_worker)
-    items = [_crash_item(r) if isinstance(r, tuple) else r for r in results]
+        if str(p) not in shared:
+            tasks.append((str(p), str(out_dir / rel), rel.as_posix(), seed, table, Path(seeds).name if seeds is not None else ""))
+    results = iter(_run_all(assign_one, tasks, jobs, progress, label=lambda t: t[2], initializer=_warm_worker))
+    items = []
+    for p in files:
+        if str(p) in shared:
+            items.append(BatchItem(str(p), p.relative_to(folder).as_posix(), problems=[shared[str(p)]]))
+        else:
+            r = next(results)
+            items.append(_crash_item(r) if isinstance(r, tuple) else r)
     out = BatchSummary(folder, out_dir, items, time.perf_counter() - t0,
                        jobs or default_jobs(), skipped=others)
     if summary:
