@@ -107,10 +107,14 @@ def _class_sheet_findings(book: RawBook, roster: Roster, names: list[str], actua
                           late_students: list) -> list[str]:
     """Each class sheet must list exactly the students of its class (插班 students included)."""
     out = []
+    known = {*names, *S.INPUT_SHEETS, *S.RESULT_SHEETS}
+    strangers = [n for n in book.order if n not in known and names_on_class_sheet(book.sheets[n].rows)]
     for cname in names:
         sh = book.sheets.get(cname)
         if sh is None:
-            out.append(f"缺少班级工作表“{cname}”。")
+            hint = (f"（工作簿中有列着学生的工作表“{'”“'.join(strangers)}”：如果是它改了名，请改回“{cname}”）"
+                    if strangers else "")
+            out.append(f"缺少班级工作表“{cname}”{hint}。")
             continue
         listed = names_on_class_sheet(sh.rows)
         should = sorted([class_sheet_key(s) for s, e in zip(roster.students, actual) if e == cname]

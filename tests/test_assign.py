@@ -286,3 +286,16 @@ def test_assign_prints_the_code_to_sign_and_lock_lists_only_what_failed(rich_boo
     assert main(["lock", str(out)]) == 1
     text = capsys.readouterr().out
     assert "验证未通过，不能锁定" in text and "第5行" in text and "检查通过" not in text
+
+
+def test_a_renamed_class_sheet_is_named(rich_book, tmp_path, capsys):
+    """A class sheet renamed by hand (1班 → 七(1)班): verify said only '缺少班级工作表“1班”'; it now
+    names the sheet that lists pupils under another name and how to put it right."""
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(rich_book), "-o", str(out), "--seed", "4"]) == 0
+    wb = load_workbook(out)
+    wb["1班"].title = "七(1)班"
+    wb.save(out)
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == 1
+    assert "缺少班级工作表“1班”（工作簿中有列着学生的工作表“七(1)班”：如果是它改了名，请改回“1班”）" in capsys.readouterr().out
