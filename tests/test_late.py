@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from bianban_xl.cli.main import main
 
 from conftest import sha, student_rows, write_book
-from onsite_helpers import assigned, roster_classes
+from onsite_helpers import assigned, kv, roster_classes
 
 
 def add_students(path, rows, twins=()):
@@ -110,8 +110,14 @@ def test_bad_late_input(tmp_path, capsys):
 
 
 def test_late_on_locked_book_keeps_lock(tmp_path, capsys):
+    """插班 on a locked book keeps it locked, under the time it was locked (verify showed the time of
+    the 插班 as the lock's), and verify says the 插班 is the change since."""
+    import time
+
     out = assigned(tmp_path)
     assert main(["lock", str(out)]) == 0
+    locked = kv(load_workbook(out)["编班记录"])["锁定时间"]
+    time.sleep(1.1)
     add_students(out, [late_row("S0901", "钱多多")])
     assert main(["late", str(out), "--seed", "1"]) == 0
     wb = load_workbook(out)
@@ -119,7 +125,7 @@ def test_late_on_locked_book_keeps_lock(tmp_path, capsys):
     capsys.readouterr()
     assert main(["verify", str(out)]) == 0
     t = capsys.readouterr().out
-    assert "锁定检查通过" in t and "插班检查通过" in t
+    assert f"锁定检查通过：锁定（{locked}）之后，除插班（最近一次 " in t and "插班检查通过" in t
 
 
 def test_full_classes(tmp_path, capsys):

@@ -158,14 +158,20 @@ def verify_lock(book: RawBook) -> tuple[bool, list[str]]:
         ok = False
         out.append(f"锁定（{info.get(K_TIME, '')}）之后，“{S.SHEET_DRAW_LOG}”中的抽签结果被改动或删除。")
     if ok:
-        out.append(f"锁定检查通过：锁定（{info.get(K_TIME, '')}）之后，班级列、各班名单和抽签结果都没有被改动。")
+        late = f"除插班（最近一次 {info[K_RELOCK]}，见运行日志）外，" if info.get(K_RELOCK) else ""
+        out.append(f"锁定检查通过：锁定（{info.get(K_TIME, '')}）之后，{late}班级列、各班名单和抽签结果都没有被改动。")
     return ok, out
 
 
+K_RELOCK = "锁定指纹更新"      # when 插班 last refreshed the lock fingerprints (锁定时间 stays)
+
+
 def relock_rows(book_after: RawBook) -> list[list[Any]]:
-    """After 插班 on a locked workbook: the refreshed lock fingerprints (later rows win)."""
+    """After 插班 on a locked workbook: the refreshed lock fingerprints (later rows win), under the
+    time it was locked; the time of the refresh beside it."""
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-    return [[K_STATE, LOCKED], [K_TIME, stamp]] + lock_rows(book_after, stamp)[2:]
+    locked = (lock_info(book_after) or {}).get(K_TIME) or stamp
+    return [[K_STATE, LOCKED], [K_TIME, locked]] + lock_rows(book_after, stamp)[2:] + [[K_RELOCK, f"{stamp}（插班）"]]
 
 
 __all__ = ["assign_guard", "plan_lock", "verify_lock", "relock_rows", "result_sheet_names"]
