@@ -136,3 +136,21 @@ def test_not_enough_head_teachers_and_missing_sheet(tmp_path, capsys):
     none = write_book(tmp_path / "none.xlsx")
     assert main(["teachers", str(none)]) == 1
     assert "缺少工作表“教师名单”" in capsys.readouterr().out
+
+
+def test_teacher_lists_as_schools_type_them(tmp_path):
+    """年龄 45岁, 教龄 10年, 评分 95分, 任教班数 2个班 are numbers (they were errors; 参数设置 took its
+    units), and 职称 in the old names or short forms are read under the 2015 names: 中学高级 is
+    高级教师 (counted as senior), 小学高级 一级教师, 副高 副高级."""
+    rows = [r[:] for r in TEACHERS]
+    rows[1][3], rows[1][4], rows[1][7], rows[1][5] = "35岁", "12年", "92分", "中学高级"
+    rows[4][9], rows[4][5] = "2个班", "副高"
+    rows[2][5], rows[5][5] = "小学高级", "一级"
+    book = read_book(write_book(tmp_path / "x.xlsx", extra_sheets={"教师名单": rows}))
+    report = Report()
+    teachers, _ = read_teachers(book, report)
+    assert report.ok, [p.text() for p in report.problems]
+    by = {t.name: t for t in teachers}
+    assert (by["王芳"].age, by["王芳"].years, by["王芳"].score, by["王芳"].title) == (35, 12, 92, "高级教师")
+    assert by["王芳"].senior and by["陈刚"].senior and by["陈刚"].load == 2
+    assert by["李强"].title == "一级教师" and not by["李强"].senior and by["刘洋"].title == "一级教师"

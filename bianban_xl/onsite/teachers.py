@@ -22,7 +22,7 @@ from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.records import Params
 from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.onsite.journal import append_rows
-from bianban_xl.model.validate import _number as num, read_params
+from bianban_xl.model.validate import _number as num, _with_unit as with_unit, read_params
 from bianban_xl.onsite.state import key_values, refuse_if_locked, resolve_seed, text
 from bianban_xl.reports.result_sheets import note_lines, PORTRAIT_CHARS, sheet_title
 
@@ -49,6 +49,14 @@ KNOWN_SUBJECTS: dict[str, tuple[str, ...]] = {
 SENIOR_TITLES = ("高级", "副高级", "正高级", "高级教师", "正高级教师", "特级", "特级教师")
 TITLES = ("初级", "中级", "高级", "副高级", "正高级", "特级", "未定级", "二级教师", "一级教师", "高级教师",
           "正高级教师", "三级教师", "特级教师")
+# 职称 as schools write them, to the names of the 2015 reform (原中学高级 → 高级; 原中学一级、小学高级 → 一级;
+# 原中学二级、小学一级 → 二级; 原中学三级、小学二级 → 三级)
+TITLE_SYNONYMS = {"一级": "一级教师", "二级": "二级教师", "三级": "三级教师", "副高": "副高级", "正高": "正高级",
+                  "中学高级": "高级教师", "中学高级教师": "高级教师", "中高": "高级教师", "中学一级": "一级教师",
+                  "中学一级教师": "一级教师", "中一": "一级教师", "中学二级": "二级教师", "中学二级教师": "二级教师",
+                  "中二": "二级教师", "中学三级": "三级教师", "小学高级": "一级教师", "小学高级教师": "一级教师", "小高": "一级教师",
+                  "小学一级": "二级教师", "小学一级教师": "二级教师", "小一": "二级教师", "小学二级": "三级教师",
+                  "小学二级教师": "三级教师", "小学三级": "三级教师", "见习": "未定级", "无": "未定级"}
 NEW_YEARS, VETERAN_YEARS = 5, 20          # 教龄 < 5: 新教师; ≥ 20: 老教师 (以老带新)
 
 
@@ -182,8 +190,10 @@ class _TeacherRows:
         gender = self._gender(r)
         nums = self._numbers(r)
         title = text(self.get(r, TC_TITLE)) or None
+        title = TITLE_SYNONYMS.get(re.sub(r"\s+", "", title), title) if title else None
         if title and title not in TITLES:
-            self.error(r, TC_TITLE, f"职称“{title}”无法识别。", "请填写 初级、中级、高级、正高级 或 未定级。")
+            self.error(r, TC_TITLE, f"职称“{title}”无法识别。",
+                       "请填写 三级教师、二级教师、一级教师、高级教师、正高级教师（或 初级、中级、高级、正高级），不知道可写 未定级。")
         flags = {key: self._yes_no(r, key) for key in (TC_KEY, TC_HEAD)}
         load = self._load(r)
         if nm and subject:
@@ -223,9 +233,10 @@ class _TeacherRows:
 
     def _numbers(self, r: int) -> dict[str, float | None]:
         nums: dict[str, float | None] = {}
-        for key, lo, hi, what in ((TC_AGE, 18, 75, "年龄"), (TC_YEARS, 0, 50, "教龄"), (TC_SCORE, None, None, "评分")):
+        for key, lo, hi, what, units in ((TC_AGE, 18, 75, "年龄", ("岁", "周岁")), (TC_YEARS, 0, 50, "教龄", ("年",)),
+                                         (TC_SCORE, None, None, "评分", ("分",))):
             v = self.get(r, key)
-            x = _number(v) if text(v) != "" else None
+            x = _number(with_unit(v, units)) if text(v) != "" else None      # 45岁, 10年, 95分
             if text(v) != "" and (x is None or (lo is not None and not (lo <= x <= hi))):
                 rng = f"（应在 {lo} 到 {hi} 之间）" if lo is not None else ""
                 self.error(r, key, f"{what}“{text(v)}”不是有效的数字{rng}。", f"请填写{what}的数字，不知道可留空。")
@@ -245,7 +256,7 @@ class _TeacherRows:
         lv = self.get(r, TC_LOAD)
         if not text(lv):
             return 1
-        x = _number(lv)
+        x = _number(with_unit(lv, ("个班", "班", "个")))
         if x is None or not float(x).is_integer() or x < 1:
             self.error(r, TC_LOAD, f"任教班数“{text(lv)}”应为正整数。",
                        "请填写这位老师在本年级任教本学科的班级个数（如 2），不填按 1 个班。")
