@@ -1,7 +1,7 @@
 """The digits called out in the room, as every shell (console, browser, ribbon) reads them."""
 import pytest
 
-from bianban_xl.onsite.state import parse_called_digits
+from bianban_xl.model.called_digits import parse_called_digits
 
 
 @pytest.mark.parametrize("typed, seed", [

@@ -12,7 +12,7 @@ from bianban_xl.engine.balance import measures
 from bianban_xl.export import report_file
 from bianban_xl.model.codes import short_code
 from bianban_xl.model.sheet_model import BookUpdate
-from bianban_xl.onsite.state import parse_called_digits
+from bianban_xl.model.called_digits import parse_called_digits
 from bianban_xl.service import (assign_file, check_file, draw_file, is_sealed, late_file, lock_file, public_file,
                                 left_as_is, read_file, seal_file, teachers_file, verify_file)
 

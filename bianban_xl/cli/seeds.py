@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from bianban_xl.model.called_digits import parse_called_digits
+
 SEED_MAX = (1 << 63) - 1     # the engine seeds numpy's PCG64 with 63 bits; larger seeds would collide
 SEED_RANGE = f"0 到 {SEED_MAX} 之间的整数"
 
@@ -14,8 +16,6 @@ def seed_arg(text: str) -> int:
     if t.startswith(("-", "－")):
         value = -1
     else:
-        from bianban_xl.onsite.state import parse_called_digits   # here: importing the CLI loads no step
-
         try:                    # as typed at the prompt: "3 721", "３７２１", "3,721" are 3721
             value = parse_called_digits(t)
         except ValueError:

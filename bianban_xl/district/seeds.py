@@ -15,7 +15,8 @@ from pathlib import Path
 from bianban_xl.district.codes import find_table, school_key
 from bianban_xl.model.problems import fail, Report, UserError
 from bianban_xl.model.raw_book import RawBook
-from bianban_xl.onsite.state import parse_called_digits, text
+from bianban_xl.model.called_digits import parse_called_digits
+from bianban_xl.onsite.state import text
 
 _SCHOOL_HEADS = ("学校", "学校名称", "校名", "文件", "文件名")
 _SEED_HEADS = ("随机种子", "种子")

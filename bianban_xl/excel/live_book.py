@@ -39,7 +39,7 @@ from bianban_xl.model import schema as S
 from bianban_xl import service
 from bianban_xl.model.problems import ERROR, Report, UserError
 from bianban_xl.model.raw_book import RawBook, RawSheet
-from bianban_xl.onsite.state import parse_called_digits
+from bianban_xl.model.called_digits import parse_called_digits
 from bianban_xl.model.cellref import cell_ref, parse_ref
 from bianban_xl.model.sheet_model import (BOOL, FORMULA, LINK, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE, MARGIN_TOP, NUMBER,
                                           TEXT, BookUpdate, Link, SheetSpec, cell_kind, record_row_height,

@@ -8,7 +8,6 @@ into the service layer. Imports only the model and the result-sheet contract.
 from __future__ import annotations
 
 import secrets
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,20 +72,6 @@ COMPUTER_NOTE = "本次随机种子由电脑抽取，未经现场报数见证。
 def draw_seed() -> int:
     """A fresh 6-digit seed, easy to read out and write down on site."""
     return 100000 + secrets.randbelow(900000)
-
-
-def parse_called_digits(typed: str | None) -> int | None:
-    """Digits called out in the room and typed in (input box, browser form, console): full-width
-    digits, spaces and separators (, ， 、 -) allowed, so "3 7 2 1" and "３７２１" are 3721; blank
-    gives None. ValueError (carrying the cleaned text) for anything else, or a number of 2^63 or
-    more (the engine seeds with 63 bits)."""
-    t = unicodedata.normalize("NFKC", typed or "")
-    t = "".join(ch for ch in t if not ch.isspace() and ch not in ",，、-")
-    if not t:
-        return None
-    if not t.isdigit() or not t.isascii() or len(t) > 19 or int(t) >= 1 << 63:
-        raise ValueError(t)
-    return int(t)
 
 
 def resolve_seed(seed: int | None, seed_source: str | None, given: str,

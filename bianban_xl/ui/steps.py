@@ -18,7 +18,8 @@ from bianban_xl.district.check import FAIL, PASS, REVIEW, SEVERITY, district_che
 from bianban_xl.model import schema as S
 from bianban_xl.model.problems import Report, UserError
 from bianban_xl.onsite.seal import K_CODE, NeedsRoomSeed, SHEET_SEAL
-from bianban_xl.onsite.state import parse_called_digits, read_record
+from bianban_xl.model.called_digits import parse_called_digits
+from bianban_xl.onsite.state import read_record
 from bianban_xl.ui import paths as P
 from bianban_xl.ui.jobs import LOG_FILE, Job, Outcome
 from bianban_xl.ui.render import raw_sheet_html, spec_html
