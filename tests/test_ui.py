@@ -298,3 +298,22 @@ def test_upload_names_a_password_protected_or_old_workbook(server):
     assert st == 400 and "“旧名单.xlsx”实际是旧版 .xls 文件（只是扩展名为 .xlsx）" in text
     assert "另存为" in text
     assert not [p for p in server.folder.iterdir() if p.is_file()]      # nothing kept, no temporary file
+
+
+def test_long_names_and_a_second_upload_under_the_same_name(server, tmp_path):
+    """An 88-character name uploaded and sealed fine, then 自动编班 failed with 'File name too long'
+    (255 bytes a name) in front of the supervisors: names are shortened on upload, and said so.
+    A corrected file uploaded under the same name is kept beside the old one, and the page now
+    says which is which (it said only '已上传：名单(2).xlsx')."""
+    book = write_demo_with_teachers(tmp_path / "d.xlsx").read_bytes()
+    long = "2026年秋季学期城关实验中学七年级新生均衡编班输入名单经教务处与年级组多次核对确认无误后的最终版本再次核对" * 2 + ".xlsx"
+    st, text = upload(server, long, book)
+    assert st == 200 and "文件名太长，已缩短为" in text
+    (saved,) = [p for p in server.folder.iterdir()]
+    assert len(saved.name.encode()) <= 180 and long.startswith(saved.stem)
+    _, j = post(server, "/api/step/assign", {"file": saved.name})
+    done = wait_job(server, j["job"])
+    assert done["ok"] and done["select"] == f"{saved.stem}_编班结果.xlsx", done["html"]
+    st, text = upload(server, "名单.xlsx", book)
+    st, text = upload(server, "名单.xlsx", book)
+    assert "已上传：名单(2).xlsx" in text and "工作文件夹中已经有“名单.xlsx”，没有覆盖它" in text

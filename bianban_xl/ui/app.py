@@ -121,7 +121,7 @@ def create_app(folder: Path, token: str) -> Flask:
             raise P.PathRefused("没有选择要上传的文件。")
         name = P.clean_file_name(f.filename)
         folder.mkdir(parents=True, exist_ok=True)
-        target = P.free_name(folder, name)
+        target = P.free_name(folder, name, room=len(P.RESULT_SUFFIX.encode("utf-8")))   # its result's name fits too
         tmp = folder / f".~upload-{secrets.token_hex(4)}{target.suffix}"
         try:
             f.save(tmp)
@@ -132,8 +132,14 @@ def create_app(folder: Path, token: str) -> Flask:
         finally:
             if tmp.exists():
                 tmp.unlink()
+        lines = [f"已上传：{target.name}"]
+        if len(name.encode("utf-8")) > P.NAME_MAX_BYTES - len(P.RESULT_SUFFIX.encode("utf-8")):   # (no stat of it: too long)
+            lines.append(f"文件名太长，已缩短为“{target.name}”（太长的文件名在有的电脑上无法保存结果）。")
+        elif target.name != name:
+            lines.append(f"工作文件夹中已经有“{name}”，没有覆盖它：新上传的文件存为“{target.name}”，"
+                         "以后各步请选这个新文件（旧文件不再用时，可在工作文件夹中删除）。")
         return jsonify(ok=True, select=P.relative_name(folder, target),
-                       html=ctx.render("message.html", ok=True, lines=[f"已上传：{target.name}"]))
+                       html=ctx.render("message.html", ok=True, lines=lines))
 
     @app.post("/api/new/<kind>")
     def new(kind: str):

@@ -111,12 +111,30 @@ def stamp(p: Path) -> str:
     return datetime.fromtimestamp(p.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
 
 
-def free_name(folder: Path, name: str) -> Path:
-    """``folder/name``, or ``name(2)``, ``name(3)`` … when taken: never overwrite a file."""
-    target = folder / name
-    stem, suffix = target.stem, target.suffix
+RESULT_SUFFIX = "_编班结果"   # added to an input's name for its result (ui/steps)
+NAME_MAX_BYTES = 180   # a file system allows 255 bytes a name (≈ 80 汉字); the names made from this one
+                       # (…_编班结果(2), the backup's .备份-日期时间, the .~bianban.….lock beside it) must fit too
+
+
+def free_name(folder: Path, name: str, keep: str = "", room: int = 0) -> Path:
+    """``folder/name``, or ``name(2)``, ``name(3)`` … when taken: never overwrite a file. A name
+    too long for the names made from it is shortened (its beginning kept, and ``keep`` at the end
+    of its stem, such as _编班结果), leaving ``room`` bytes for what will be added to it."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    if keep and stem.endswith(keep):
+        stem = stem[:-len(keep)]
+    else:
+        keep = ""
+
+    def fit(tail: str) -> str:
+        s = stem
+        while s and len(f"{s}{keep}{tail}{suffix}".encode("utf-8")) > NAME_MAX_BYTES - room:
+            s = s[:-1]
+        return f"{s.rstrip()}{keep}{tail}{suffix}"
+
+    target = folder / fit("")
     n = 2
     while target.exists():
-        target = folder / f"{stem}({n}){suffix}"
+        target = folder / fit(f"({n})")
         n += 1
     return target

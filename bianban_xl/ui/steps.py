@@ -41,7 +41,6 @@ SEED_SOURCE_TYPED = "现场报数（在网页“班主任抽签”中录入两�
 ASSIGN_SEED_SOURCE = "现场报数（在网页“自动编班”中输入两遍核对一致）"
 COMPUTER_SEED_LABEL = "由电脑抽取随机种子（未经现场报数）"
 STATE_SEALED = "已封存"
-RESULT_SUFFIX = "_编班结果"
 NEW_NOTES = {"template": ["请在 WPS / Excel 中打开它，填写“参数设置”和“学生名单”（双胞胎申请填在“双胞胎”），保存后回到本页点“检查数据”。"],
              "demo": ["这是一个约 600 名合成学生、14 个班的示例学校，可以用它把每个按钮试一遍。"]}
 
@@ -158,7 +157,7 @@ def assign(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     out = None
     if state == service.STATE_NEW:
         stem = path.stem[: -len("_输入")] if path.stem.endswith("_输入") else path.stem
-        out = P.free_name(path.parent, f"{stem}{RESULT_SUFFIX}{path.suffix}")
+        out = P.free_name(path.parent, f"{stem}{P.RESULT_SUFFIX}{path.suffix}", keep=P.RESULT_SUFFIX)
     try:
         result, target, backup = service.assign_file(path, out, seed=seed, progress=job.progress, seed_source=source,
                                                       force_reason=reason, computer_seed=computer)
@@ -281,7 +280,7 @@ def _count_progress(job: Job, what: str):
 def batch(ctx: Context, folder: Path, job: Job, seeds: Path | None = None) -> Outcome:
     """批量编班 (district.batch, as ``bianban batch``); ``seeds``: a 种子表 workbook (学校 | 随机种子 |
     种子来源) giving sealed schools the digits called out in their rooms (``--seeds``)."""
-    out_dir = P.free_name(folder.parent, f"{folder.name}{RESULT_SUFFIX}")
+    out_dir = P.free_name(folder.parent, f"{folder.name}{P.RESULT_SUFFIX}")
     res = batch_assign(folder, out_dir, progress=_count_progress(job, "批量编班"), seeds=seeds)
     ok = len(res.items) - len(res.failures)
     lines = [f"批量编班完成：{len(res.items)} 个工作簿，成功 {ok}，失败 {len(res.failures)}；共 {res.students} 名学生；"
