@@ -317,3 +317,15 @@ def test_long_names_and_a_second_upload_under_the_same_name(server, tmp_path):
     st, text = upload(server, "名单.xlsx", book)
     st, text = upload(server, "名单.xlsx", book)
     assert "已上传：名单(2).xlsx" in text and "工作文件夹中已经有“名单.xlsx”，没有覆盖它" in text
+
+
+def test_a_seed_too_large_is_called_too_large():
+    """20 digits typed in the page: it said '不是一串数字' — they are all digits; the page now says
+    the number is too large, and how large a seed may be."""
+    from bianban_xl.model.problems import UserError
+    from bianban_xl.ui.steps import typed_seed
+
+    big = "12345678901234567890"
+    with pytest.raises(UserError) as exc:
+        typed_seed({"digits": big, "digits2": big}, "没有编班", "由电脑抽取")
+    assert "太大" in exc.value.report.errors[0].message and "不是一串数字" not in exc.value.report.errors[0].message

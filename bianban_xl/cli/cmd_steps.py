@@ -75,7 +75,7 @@ def ask_seed_twice(read=None, intro: str = "数据已封存。请家长代表（
     for _ in range(3):
         first = _digits(read("请输入报出的数字：").strip())
         if first is None:
-            out("只能输入数字（可以有空格），请重新输入。")
+            out("只能输入数字（可以有空格），最多 19 位、不超过 9223372036854775807，请重新输入。")
             continue
         if _digits(read("请再输入一遍核对：").strip()) == first:
             return first, "现场报数（输入两遍核对一致）"

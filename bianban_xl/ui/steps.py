@@ -212,7 +212,11 @@ def typed_seed(form: dict, not_done: str, computer_label: str) -> int | None:
     try:
         first, second = parse_called_digits(form.get("digits", "")), parse_called_digits(form.get("digits2", ""))
     except ValueError as exc:
-        rep.error("", f"“{exc}”不是一串数字。", f"只填数字，如 3721；{not_done}，文件没有改动。")
+        if str(exc).isdigit():           # all digits, but 2^63 or more
+            rep.error("", f"“{exc}”太大：随机种子最大是 9223372036854775807（19 位）。",
+                      f"请家长代表报一串短一些的数字（如 4 到 8 位）；{not_done}，文件没有改动。")
+        else:
+            rep.error("", f"“{exc}”不是一串数字。", f"只填数字，如 3721；{not_done}，文件没有改动。")
         raise UserError(rep) from None
     if form.get("computer") == "1":
         if first is not None or second is not None:

@@ -152,7 +152,13 @@
       else if (t.classList.contains("step")) {
         var s = t.getAttribute("data-step");
         if (s === "draw") { openPanel("panel-draw", "digits"); }
-        else if (s === "assign" && currentSealed) { openPanel("panel-assign", "seed-digits"); }
+        else if (s === "assign" && (currentSealed || currentState === "未编班")) {
+          /* the number called out in the room, typed twice; an unsealed book is told to seal first */
+          $("assign-title").textContent = currentSealed ? "自动编班（数据已封存）" : "自动编班（数据未封存）";
+          $("assign-sealed-text").hidden = !currentSealed;
+          $("assign-open-text").hidden = currentSealed;
+          openPanel("panel-assign", "seed-digits");
+        }
         else if (s === "lock") { openPanel("panel-lock", "lock-reason"); }
         else { runStep(s); }
       }
