@@ -41,6 +41,13 @@ def check_book(book: RawBook) -> tuple[Roster | None, Report]:
     teachers too — so their errors show before the day, not at 教师搭配 in front of supervisors.
     The roster is None when there is any error."""
     roster, report = validate(book)
+    before_run = roster is not None and report.ok and S.SHEET_RECORD not in book.sheets   # (插班 adds pupils later)
+    sealed = seal.read_seal(book) if before_run else None
+    if sealed is not None and seal.input_code(roster)[1] != sealed.get(seal.K_CODE):
+        # sealed, then changed: 自动编班 will refuse it — say so now, not after the number is called
+        report.error(seal.SHEET_SEAL, f"输入数据在封存（{sealed.get(seal.K_TIME, '')}）之后被改动过：封存时的输入核验码是 "
+                                      f"{sealed.get(seal.K_CODE)}，现在是 {seal.input_code(roster)[1]}；这样编班会被拒绝。",
+                     "请查明改动（参数设置、学生名单或双胞胎）并经监督人员同意；改正后重新“数据封存”，打印签字，再报数编班。")
     if _has_teachers(book):
         teachers.read_teachers(book, report, counts=roster is not None)
     return (roster if report.ok else None), report

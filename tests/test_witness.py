@@ -305,3 +305,17 @@ def test_a_sealed_book_is_assigned_once(tmp_path, capsys):
     assert main(["assign", str(src), "--seed", "1234", "--force", "--reason", "报数录入错误，监督人员同意"]) == 0
     log = [r[1] for r in load_workbook(src)["编班记录"].iter_rows(values_only=True) if r[1]]
     assert any(str(x).startswith("封存后再次编班；原因：报数录入错误") for x in log)
+
+
+def test_check_says_a_sealed_book_was_changed_before_the_number_is_called(tmp_path, capsys):
+    """检查数据 on a sealed book changed since: it said '检查通过' (the list showed 已封存) and the
+    refusal came only after the number was called and typed twice."""
+    src, code = _sealed(tmp_path, capsys)
+    assert main(["check", str(src)]) == 0
+    wb = load_workbook(src)
+    wb["学生名单"]["H5"] = 99 if wb["学生名单"]["H5"].value != 99 else 98
+    wb.save(src)
+    capsys.readouterr()
+    assert main(["check", str(src)]) == 1
+    text = capsys.readouterr().out
+    assert f"封存时的输入核验码是 {code}" in text and "这样编班会被拒绝" in text and "重新“数据封存”" in text
