@@ -72,6 +72,24 @@ def _readable_workbook(src: Path) -> None:
         read_book(src)
 
 
+def can_draw(path: str | Path) -> None:
+    """What stops 班主任抽签 before the number is called out (UserError): not assigned, locked,
+    drawn already, no head teachers — what the ribbon checks before its input box."""
+    lottery.check_can_draw(read_book(path))
+
+
+def can_assign(path: str | Path, in_place: bool) -> None:
+    """What stops 自动编班 before the number is called out (UserError): the lock, a sealed book
+    already assigned or changed since sealing, on-site work a re-run in place would undo, and
+    the input's own errors."""
+    book = read_book(path)
+    lock.assign_guard(book, None, in_place)
+    roster, report = validate(book)
+    if roster is None:
+        raise UserError(report)
+    seal.check_seal(book, roster)
+
+
 def check_file(path: str | Path) -> tuple[Roster | None, Report]:
     return check_book(read_book(path))
 

@@ -329,3 +329,25 @@ def test_a_seed_too_large_is_called_too_large():
     with pytest.raises(UserError) as exc:
         typed_seed({"digits": big, "digits2": big}, "没有编班", "由电脑抽取")
     assert "太大" in exc.value.report.errors[0].message and "不是一串数字" not in exc.value.report.errors[0].message
+
+
+def test_the_page_checks_a_step_before_asking_for_the_number(server):
+    """班主任抽签 and 自动编班 on a sealed book asked for the number called out, twice, and only then
+    said no (no teachers, drawn already, locked, the input picked instead of the result): the
+    page now asks the server first, as the ribbon does before its input box."""
+    from bianban_xl.cli.main import main
+
+    src = write_demo_with_teachers(server.folder / "a.xlsx")
+    st, j = post(server, "/api/can/draw", {"file": "a.xlsx"})
+    assert not j["ok"] and "还没有编班结果" in j["html"]
+    st, j = post(server, "/api/can/assign", {"file": "a.xlsx"})
+    assert j["ok"] and j["html"] == ""
+    res = server.folder / "a_结果.xlsx"
+    assert main(["assign", str(src), "-o", str(res), "--seed", "5"]) == 0
+    assert post(server, "/api/can/draw", {"file": "a_结果.xlsx"})[1]["ok"]
+    assert main(["draw", str(res), "--seed", "7"]) == 0
+    st, j = post(server, "/api/can/draw", {"file": "a_结果.xlsx"})
+    assert not j["ok"] and "已经抽过签" in j["html"]
+    assert main(["lock", str(res)]) == 0
+    st, j = post(server, "/api/can/assign", {"file": "a_结果.xlsx"})
+    assert not j["ok"] and "锁定" in j["html"] and 'name="reason"' in j["html"]      # the 强制重新编班 form

@@ -154,13 +154,14 @@ def test_school_flow_in_browser(browser, server):
 
     click_step(d, "班主任抽签")
     digits = d.find_element(By.ID, "digits")
-    assert digits.is_displayed()
+    WebDriverWait(d, 10).until(lambda x: digits.is_displayed())     # once the server says a draw can run
     digits.send_keys("3721")
     d.find_element(By.ID, "digits2").send_keys("3712")
     d.find_element(By.ID, "draw-go").click()
     wait_text(d, "#result", "两次输入的数字不一致")
     assert "抽签记录" not in load_workbook(result, read_only=True).sheetnames
     click_step(d, "班主任抽签")
+    WebDriverWait(d, 10).until(lambda x: digits.is_displayed())
     d.find_element(By.ID, "digits").send_keys("3721")
     d.find_element(By.ID, "digits2").send_keys("3721")
     shot(d, "draw", full=False)
@@ -227,7 +228,8 @@ def test_seal_then_assign_in_browser(browser, server):
 
     click_step(d, "自动编班")
     panel = d.find_element(By.ID, "panel-assign")
-    assert panel.is_displayed() and "由电脑抽取随机种子（未经现场报数）" in panel.text
+    WebDriverWait(d, 10).until(lambda x: panel.is_displayed())
+    assert "由电脑抽取随机种子（未经现场报数）" in panel.text
     d.find_element(By.ID, "seed-digits").send_keys("3721")
     d.find_element(By.ID, "seed-digits2").send_keys("3712")
     d.find_element(By.ID, "assign-go").click()

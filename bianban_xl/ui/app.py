@@ -161,6 +161,17 @@ def create_app(folder: Path, token: str) -> Flask:
         job = jobs.start(P.relative_name(folder, path), steps.TITLES[name], lambda j: STEPS[name](ctx, path, form, j))
         return jsonify(ok=True, job=job.id)
 
+    @app.post("/api/can/<name>")
+    def can(name: str):
+        """Before the page asks for the number called out: can this step run at all?"""
+        if name not in ("assign", "draw"):
+            abort(404)
+        path = P.resolve_inside(folder, request.form.get("file", ""))
+        if not path.is_file() or path.suffix.lower() not in P.WORKBOOK_SUFFIXES:
+            raise P.PathRefused(f"“{path.name}”不是工作文件夹中的 Excel 工作簿。")
+        html = steps.can_start(ctx, path, name)
+        return jsonify(ok=html is None, html=html or "")
+
     @app.post("/api/district/<name>")
     def district(name: str):
         if name not in DISTRICT_STEPS:

@@ -124,6 +124,17 @@
       setBusy(false);
     });
   }
+  /* ask the server whether the step can run before asking for the number called out in the room */
+  function whenPossible(step, open) {
+    if (!current || running) { return; }
+    hidePanels();
+    $("result").innerHTML = "";
+    post("/api/can/" + step, { file: current }).then(function (r) {
+      if (r.ok) { open(); } else { $("result").innerHTML = r.html || ""; }
+    }, function () {
+      $("result").innerHTML = '<div class="box bad"><p>无法连接本机服务：请确认启动窗口没有关闭，然后刷新本页。</p></div>';
+    });
+  }
   function runStep(step, extra) {
     if (!current) { return; }
     var data = { file: current };
@@ -151,13 +162,15 @@
       else if (t.classList.contains("dname")) { e.preventDefault(); selectFolder(t.getAttribute("data-name")); }
       else if (t.classList.contains("step")) {
         var s = t.getAttribute("data-step");
-        if (s === "draw") { openPanel("panel-draw", "digits"); }
+        if (s === "draw") { whenPossible("draw", function () { openPanel("panel-draw", "digits"); }); }
         else if (s === "assign" && (currentSealed || currentState === "未编班")) {
           /* the number called out in the room, typed twice; an unsealed book is told to seal first */
-          $("assign-title").textContent = currentSealed ? "自动编班（数据已封存）" : "自动编班（数据未封存）";
-          $("assign-sealed-text").hidden = !currentSealed;
-          $("assign-open-text").hidden = currentSealed;
-          openPanel("panel-assign", "seed-digits");
+          whenPossible("assign", function () {
+            $("assign-title").textContent = currentSealed ? "自动编班（数据已封存）" : "自动编班（数据未封存）";
+            $("assign-sealed-text").hidden = !currentSealed;
+            $("assign-open-text").hidden = currentSealed;
+            openPanel("panel-assign", "seed-digits");
+          });
         }
         else if (s === "lock") { openPanel("panel-lock", "lock-reason"); }
         else { runStep(s); }
