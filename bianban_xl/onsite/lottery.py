@@ -184,9 +184,10 @@ def plan_draw(book: RawBook, verified: VerifyResult, seed: int | None = None, se
     upd.cells += [(c, 2, 1, f"班主任：{h}") for c, h in head_of_class.items() if c in book.sheets]
     how = f"{mode}，种子 {seed_text}，{source}" if seed_text else f"{mode}，{source}"
     upd.record_rows += append_rows(book, [(stamp, f"班主任抽签（{how}）：" + "；".join(f"{h.name}→{c}" for h, c in zip(heads, classes)))])
-    upd.messages.append(f"抽签完成（{mode}；随机种子 {seed_text}，{source}）：" if seed_text else f"抽签完成（{mode}；{source}）：")
+    upd.messages.append(f"抽签完成（由电脑按随机种子 {seed_text} 抽签；种子来源：{source}）：" if seed_text
+                        else f"抽签完成（{mode}；{source}）：")
     upd.messages += [f"  {h.name}（{h.subject}） → {c}" for h, c in sorted(zip(heads, classes), key=lambda x: names.index(x[1]))]
-    upd.messages.append(f"请打印“{S.SHEET_DRAW_LOG}”请监督人员和家长代表签字；“{S.SHEET_PUBLIC}”可打印张贴。")
+    upd.messages.append(f"请打印“{S.SHEET_DRAW_LOG}”，请班主任、监督人员和家长代表签字；“{S.SHEET_PUBLIC}”（公示导出）可打印张贴。")
     return upd
 
 

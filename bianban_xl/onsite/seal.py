@@ -92,7 +92,7 @@ def plan_seal(book: RawBook) -> BookUpdate:
     upd.record_rows += append_rows(book, [(stamp, what)])
     upd.messages += [f"数据已封存（{stamp}）：{n} 名学生，{params.n_classes} 个班。",
                      f"输入核验码：{code}",
-                     f"请打印“{SHEET_SEAL}”请监督人员核对签字，然后请家长代表报数作为随机种子，再编班。"]
+                     f"请打印“{SHEET_SEAL}”，请监督人员核对签字，然后请家长代表报数作为随机种子，再编班。"]
     if replaced:
         upd.messages.append(f"这是重新封存：{replaced}，原来签字的封存单不再有效，请重新打印签字。")
     return upd
