@@ -351,3 +351,16 @@ def test_the_page_checks_a_step_before_asking_for_the_number(server):
     assert main(["lock", str(res)]) == 0
     st, j = post(server, "/api/can/assign", {"file": "a_结果.xlsx"})
     assert not j["ok"] and "锁定" in j["html"] and 'name="reason"' in j["html"]      # the 强制重新编班 form
+
+
+def test_a_reloaded_page_finds_the_step_still_running(server):
+    """Reloading mid-step left a blank page (nothing selected, the running step not shown), and
+    clicking again was natural: the file list now carries the running job, which the page watches."""
+    write_demo_with_teachers(server.folder / "a.xlsx")
+    st, j = post(server, "/api/step/assign", {"file": "a.xlsx"})
+    _, files = http_json(api(server, "/api/files"))
+    (a,) = [f for f in files["files"] if f["name"] == "a.xlsx"]
+    assert a["job"] == j["job"]
+    wait_job(server, j["job"])
+    _, files = http_json(api(server, "/api/files"))
+    assert all(f["job"] == "" for f in files["files"])

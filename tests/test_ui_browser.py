@@ -313,3 +313,30 @@ def test_district_mode_in_browser(browser, server):
     assert (server.folder / "各校_编班结果_全区核查.xlsx").is_file()
     assert d.find_element(By.PARTIAL_LINK_TEXT, "下载全区核查汇总表")
     shot(d, "district")
+
+
+def test_a_reload_keeps_the_file_and_shows_the_running_step(browser, server):
+    """Reloading the page lost the selected file, and mid-step left a blank page with the step
+    still running (a second click was natural): the file stays selected and the running step's
+    progress and result come back."""
+    from ui_helpers import http_json
+
+    from bianban_xl.book.template import fill_input_workbook
+    from bianban_xl.book.workbook_file import save_atomic
+    from bianban_xl.synth import generate_school
+
+    d = browser
+    write_demo_with_teachers(server.folder / "小.xlsx")
+    d.get(server.url)
+    select_file(d, "小.xlsx")
+    d.refresh()
+    wait_text(d, "#current", "小.xlsx", timeout=10)
+    r = generate_school(3000, 60, seed=4)
+    r.params.seed = 77
+    save_atomic(fill_input_workbook(r, r.params), server.folder / "大.xlsx")
+    st, j = http_json(server.base + "/api/step/assign", {"file": "大.xlsx"}, {"X-Bianban-Token": server.token})
+    assert st == 200
+    d.refresh()
+    wait_text(d, "#current", "大.xlsx", timeout=10)             # the running step's file, not 小.xlsx
+    wait_text(d, "#result", "编班完成", timeout=180)
+    assert (server.folder / "大_编班结果.xlsx").is_file()

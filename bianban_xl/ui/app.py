@@ -110,7 +110,8 @@ def create_app(folder: Path, token: str) -> Flask:
     def files():
         folder.mkdir(parents=True, exist_ok=True)
         books = [{"name": P.relative_name(folder, p), "time": P.stamp(p), "state": _state(p)[0], "sealed": _state(p)[1],
-                  "busy": jobs.busy(P.relative_name(folder, p))} for p in P.list_workbooks(folder)]
+                  "busy": jobs.busy(P.relative_name(folder, p)), "job": jobs.running(P.relative_name(folder, p))}
+                 for p in P.list_workbooks(folder)]
         dirs = [{"name": P.relative_name(folder, d), "count": n} for d, n in P.list_folders(folder)]
         return jsonify(folder=str(folder), files=books, folders=dirs)
 

@@ -86,6 +86,11 @@ class Jobs:
     def busy(self, key: str) -> bool:
         return key in self._busy
 
+    def running(self, key: str) -> str:
+        """The id of the job running on ``key`` ("" when none): a page reloaded mid-step finds it."""
+        with self._lock:
+            return next((j.id for j in self._jobs.values() if j.key == key and not j.done), "")
+
     def _run(self, job: Job, work: Callable[[Job], Outcome]) -> None:
         try:
             out = work(job)

@@ -44,9 +44,21 @@
       data.files.forEach(function (f) {
         var sel = f.name === current ? ' class="selected"' : "";
         rows.push("<tr" + sel + '><td><a class="fname" data-name="' + esc(f.name) + '">' + esc(f.name) + "</a></td><td>" +
-                  esc(f.time) + '</td><td><span class="state s-' + esc(f.state) + '">' + esc(f.state) + "</span></td></tr>");
+                  esc(f.time) + '</td><td><span class="state s-' + esc(f.state) + '">' + esc(f.state) + "</span>" +
+                  (f.job ? ' <span class="state">进行中</span>' : "") + "</td></tr>");
         if (f.name === current) { currentState = f.state; currentSealed = !!f.sealed; showCurrent(); }
       });
+      if (current && !data.files.some(function (f) { return f.name === current; })) { current = ""; showCurrent(); }
+      /* a step still running after the page was reloaded: show it again instead of a blank page */
+      var live = data.files.filter(function (f) { return f.job; });
+      var mine = live.filter(function (f) { return f.name === current; })[0] || live[0];
+      if (mine && !running) {
+        current = mine.name;
+        try { sessionStorage.setItem("bianban-current", current); } catch (e) { /* private mode */ }
+        currentState = mine.state; currentSealed = !!mine.sealed; showCurrent();
+        setBusy(true);
+        watch(mine.job, "progress", $("result"));
+      }
       if (!rows.length) { rows.push('<tr><td colspan="3" class="hint">工作文件夹中还没有工作簿：请上传，或新建空白模板 / 生成示例工作簿。</td></tr>'); }
       document.querySelector("#filetable tbody").innerHTML = rows.join("");
       var drows = [];
@@ -73,6 +85,7 @@
   }
   function select(name) {
     current = name;
+    try { sessionStorage.setItem("bianban-current", name); } catch (e) { /* private mode */ }
     hidePanels();
     refresh();
   }
@@ -225,6 +238,7 @@
     $("new-template").addEventListener("click", function () { start("/api/new/template", {}, "progress", $("result")); });
     $("new-demo").addEventListener("click", function () { start("/api/new/demo", {}, "progress", $("result")); });
     setBusy(false);
+    try { current = sessionStorage.getItem("bianban-current") || ""; } catch (e) { current = ""; }   /* kept over a reload */
     refresh();
     setInterval(function () { if (!running) { refresh(); } }, 5000);
   });
