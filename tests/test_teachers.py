@@ -154,3 +154,16 @@ def test_teacher_lists_as_schools_type_them(tmp_path):
     assert (by["王芳"].age, by["王芳"].years, by["王芳"].score, by["王芳"].title) == (35, 12, 92, "高级教师")
     assert by["王芳"].senior and by["陈刚"].senior and by["陈刚"].load == 2
     assert by["李强"].title == "一级教师" and not by["李强"].senior and by["刘洋"].title == "一级教师"
+
+
+def test_teams_made_again_say_they_replace_the_earlier_ones(tmp_path, capsys):
+    """教师搭配 run a second time before the draw made new teams without a word on the page (only a
+    log line): a registrar could re-roll until he liked them. It now says which teams it replaced,
+    and the log names both."""
+    out = assigned(tmp_path)
+    assert main(["teachers", str(out), "--seed", "11"]) == 0
+    assert "替换" not in capsys.readouterr().out
+    assert main(["teachers", str(out), "--seed", "12"]) == 0
+    assert "原来的教师搭配（搭配种子 11）已被这次的替换" in capsys.readouterr().out
+    log = [str(r[1]) for r in load_workbook(out)["编班记录"].iter_rows(values_only=True) if r[1]]
+    assert any(x.startswith("教师搭配（替换了原教师搭配：搭配种子 11）") and "搭配种子 12" in x for x in log)

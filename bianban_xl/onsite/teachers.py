@@ -438,9 +438,15 @@ def plan_teams(book: RawBook, seed: int | None = None, seed_source: str | None =
     seed, source = resolve_seed(seed, seed_source, "命令行指定", params.seed, f"“{S.SHEET_PARAMS}”中的随机种子")
     teams = build_teams(teachers, params.n_classes, seed, source, sheet)
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    before = key_values(book.sheets.get(S.SHEET_TEAMS)) if S.SHEET_TEAMS in book.sheets else None
+    replaced = f"（替换了原教师搭配：搭配种子 {before.get('搭配种子', '？')}）" if before is not None else ""
     upd = BookUpdate(sheets=[teams_sheet(teams, params, stamp)])
-    upd.record_rows += append_rows(book, [(stamp, f"教师搭配：{teams.n} 个教师团队，搭配种子 {seed}（{source}），教师搭配指纹 {teams.fingerprint()[:16]}")])
+    upd.record_rows += append_rows(book, [(stamp, f"教师搭配{replaced}：{teams.n} 个教师团队，搭配种子 {seed}（{source}），"
+                                                  f"教师搭配指纹 {teams.fingerprint()[:16]}")])
     upd.messages.append(f"教师搭配完成：{teams.n} 个教师团队，{len(teams.subjects)} 个学科（{'、'.join(teams.subjects)}）；搭配种子 {seed}（{source}）。")
+    if before is not None:
+        upd.messages.append(f"原来的教师搭配（搭配种子 {before.get('搭配种子', '？')}）已被这次的替换，运行日志中两次都有记录；"
+                            "如果原来的已打印公示，请收回，改贴这一份。")
     upd.messages += team_range_lines(teams)
     return teams, upd
 
