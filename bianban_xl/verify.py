@@ -25,6 +25,7 @@ from bianban_xl.onsite.public_list import public_names
 from bianban_xl.onsite.reassign import team_classes
 from bianban_xl.onsite.state import VerifyResult, head_of_class_from_log, names_on_class_sheet, read_record
 from bianban_xl.onsite.state import text
+from bianban_xl.onsite.teachers import recorded_teams
 from bianban_xl.reports.result_sheets import class_sheet_key
 
 
@@ -144,12 +145,24 @@ def _code_findings(record: dict[str, str], code: str) -> list[str]:
 
 def onsite_checks(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
     ok, out = True, []
-    for check in (lambda: verify_late(book, roster), lambda: verify_lottery(book), lambda: verify_lock(book),
-                  lambda: stale_checks(book, roster), lambda: verify_log(book)):
+    for check in (lambda: verify_late(book, roster), lambda: verify_lottery(book), lambda: verify_teams(book),
+                  lambda: verify_lock(book), lambda: stale_checks(book, roster), lambda: verify_log(book)):
         good, lines = check()
         ok = ok and good
         out += lines
     return ok, out
+
+
+def verify_teams(book: RawBook) -> tuple[bool, list[str]]:
+    """教师搭配 before the draw (after it, the lottery check covers it): rebuilt from its recorded
+    seed. A difference is a notice, not a failure: the pupils' classes do not depend on it, and
+    the draw refuses stale or edited teams."""
+    if S.SHEET_TEAMS not in book.sheets or S.SHEET_DRAW_LOG in book.sheets:
+        return True, []
+    _, problems = recorded_teams(book)
+    if problems:
+        return True, [f"提醒：{p}（抽签会拒绝这份教师搭配：请在抽签之前重新进行教师搭配。）" for p in problems]
+    return True, [f"教师搭配检查通过：按记录的搭配种子重新计算，各团队与“{S.SHEET_TEAMS}”表一致。"]
 
 
 def stale_checks(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:

@@ -167,3 +167,23 @@ def test_teams_made_again_say_they_replace_the_earlier_ones(tmp_path, capsys):
     assert "原来的教师搭配（搭配种子 11）已被这次的替换" in capsys.readouterr().out
     log = [str(r[1]) for r in load_workbook(out)["编班记录"].iter_rows(values_only=True) if r[1]]
     assert any(x.startswith("教师搭配（替换了原教师搭配：搭配种子 11）") and "搭配种子 12" in x for x in log)
+
+
+def test_verify_checks_the_teams_before_the_draw(tmp_path, capsys):
+    """Teams edited by hand before the draw passed verify without a word (only the draw caught
+    them): verify now rebuilds them from the recorded seed and names the edit, as a notice — the
+    pupils' classes do not depend on it."""
+    out = assigned(tmp_path)
+    assert main(["teachers", str(out), "--seed", "11"]) == 0
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == 0
+    assert "教师搭配检查通过" in capsys.readouterr().out
+    wb = load_workbook(out)
+    ws = wb["教师搭配"]
+    rows = [r for r in ws.iter_rows() if isinstance(r[0].value, str) and r[0].value.startswith("第") and r[0].value.endswith("组")]
+    a, b = rows[0][3], rows[1][3]
+    a.value, b.value = b.value, a.value
+    wb.save(out)
+    assert main(["verify", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "提醒：" in text and "第1组的教师被改动" in text and "抽签会拒绝" in text
