@@ -72,10 +72,13 @@ def _readable_workbook(src: Path) -> None:
         read_book(src)
 
 
-def can_draw(path: str | Path) -> None:
+def can_draw(path: str | Path) -> str | None:
     """What stops 班主任抽签 before the number is called out (UserError): not assigned, locked,
-    drawn already, no head teachers — what the ribbon checks before its input box."""
-    lottery.check_can_draw(read_book(path))
+    drawn already, no head teachers — what the ribbon checks before its input box. Returns a
+    warning to show first (teachers listed but no 教师搭配 made), or None."""
+    book = read_book(path)
+    lottery.check_can_draw(book)
+    return lottery.teams_not_made(book)
 
 
 def can_assign(path: str | Path, in_place: bool) -> None:

@@ -122,7 +122,9 @@ def test_draw_at_a_terminal_asks_for_the_number_called_out(tmp_path, capsys, mon
     typed = iter(["58 01", "5801"])
     monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
     assert main(["draw", str(out), "-o", str(tmp_path / "a.xlsx")]) == 0
-    assert "现场报一串数字作为抽签种子" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "现场报一串数字作为抽签种子" in said
+    assert said.index("还没有做“教师搭配”：抽签之后就不能再搭配了") < said.index("现场报一串数字")   # said before the number
     rec = kv(load_workbook(tmp_path / "a.xlsx")["抽签记录"])
     assert rec["随机种子"] == "5801" and rec["种子来源"].startswith("现场报数")
     monkeypatch.setattr("builtins.input", lambda prompt="": (_ for _ in ()).throw(AssertionError("asked")))

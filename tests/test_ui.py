@@ -344,7 +344,11 @@ def test_the_page_checks_a_step_before_asking_for_the_number(server):
     assert j["ok"] and j["html"] == ""
     res = server.folder / "a_结果.xlsx"
     assert main(["assign", str(src), "-o", str(res), "--seed", "5"]) == 0
-    assert post(server, "/api/can/draw", {"file": "a_结果.xlsx"})[1]["ok"]
+    st, j = post(server, "/api/can/draw", {"file": "a_结果.xlsx"})     # teachers listed, no 教师搭配 yet: said first
+    assert j["ok"] and "还没有做“教师搭配”：抽签之后就不能再搭配了" in j["notice"]
+    assert main(["teachers", str(res)]) == 0
+    st, j = post(server, "/api/can/draw", {"file": "a_结果.xlsx"})
+    assert j["ok"] and j["notice"] == ""
     assert main(["draw", str(res), "--seed", "7"]) == 0
     st, j = post(server, "/api/can/draw", {"file": "a_结果.xlsx"})
     assert not j["ok"] and "已经抽过签" in j["html"]

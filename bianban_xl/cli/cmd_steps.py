@@ -13,7 +13,7 @@ from bianban_xl.export import report_file
 from bianban_xl.model.codes import short_code
 from bianban_xl.model.sheet_model import BookUpdate
 from bianban_xl.model.called_digits import parse_called_digits
-from bianban_xl.service import (assign_file, check_file, draw_file, is_sealed, late_file, lock_file, public_file,
+from bianban_xl.service import (assign_file, can_draw, check_file, draw_file, is_sealed, late_file, lock_file, public_file,
                                 left_as_is, read_file, seal_file, teachers_file, verify_file)
 
 
@@ -163,6 +163,9 @@ def cmd_draw(a) -> int:
     if a.computer_seed and (seed is not None or a.manual):
         out("[错误] --computer-seed 不能和 --seed 或 --manual 一起用。没有修改任何文件。")
         return 1
+    notice = can_draw(a.book)                 # refused (nothing asked) or a warning before the number
+    if notice:
+        out(f"[提醒] {notice}")
     if seed is None and not a.manual and not a.computer_seed and sys.stdin.isatty():
         # in front of the teachers: the number called out, as for 自动编班 on a sealed book
         asked = ask_seed_twice(intro="班主任抽签：请家长代表（或监督人员）现场报一串数字作为抽签种子，由操作员输入两遍"

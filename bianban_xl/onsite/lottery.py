@@ -45,6 +45,22 @@ class Head:
     team: int | None = None       # index into Teams, when 教师搭配 exists
 
 
+def teams_not_made(book: RawBook) -> str | None:
+    """A warning before a draw without 教师搭配 while 教师名单 lists other teachers besides the
+    heads: after the draw, teams can no longer be made. None when there is nothing to say."""
+    if S.SHEET_TEAMS in book.sheets:
+        return None
+    try:
+        teachers, sheet = read_teachers(book, Report(), counts=False)
+    except UserError:
+        return None
+    others = [t for t in teachers if not t.head]
+    if not others or not any(t.head for t in teachers):
+        return None
+    return (f"“{sheet}”中除班主任外还有 {len(others)} 位任课教师，但还没有做“教师搭配”：抽签之后就不能再搭配了。"
+            "要搭配教师团队，请先取消，点“教师搭配”；只抽班主任可以继续。")
+
+
 def heads_of(book: RawBook, params: Params):
     """Head teachers in draw order, and the Teams if 教师搭配 exists. Raises UserError."""
     teams, problems = recorded_teams(book)

@@ -170,8 +170,8 @@ def create_app(folder: Path, token: str) -> Flask:
         path = P.resolve_inside(folder, request.form.get("file", ""))
         if not path.is_file() or path.suffix.lower() not in P.WORKBOOK_SUFFIXES:
             raise P.PathRefused(f"“{path.name}”不是工作文件夹中的 Excel 工作簿。")
-        html = steps.can_start(ctx, path, name)
-        return jsonify(ok=html is None, html=html or "")
+        html, notice = steps.can_start(ctx, path, name)
+        return jsonify(ok=html is None, html=html or "", notice=notice)
 
     @app.post("/api/district/<name>")
     def district(name: str):

@@ -204,22 +204,24 @@ def teachers(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     return Outcome(_messages(ctx, update, target, backup, [("teams", "教师搭配表（打印）")]), select=ctx.rel(target))
 
 
-def can_start(ctx: Context, path: Path, name: str) -> str | None:
-    """What stops 自动编班 or 班主任抽签 before the page asks for the number called out: None, or
-    the refusal to show (for 自动编班, the 强制重新编班 form when a reason can lift it)."""
+def can_start(ctx: Context, path: Path, name: str) -> tuple[str | None, str]:
+    """What stops 自动编班 or 班主任抽签 before the page asks for the number called out: (None, a
+    warning to show in the form or ""), or (the refusal to show, "") — for 自动编班 the 强制重新编班
+    form when a reason can lift it."""
     state = None
     try:
         if name == "draw":
-            service.can_draw(path)
+            return None, service.can_draw(path) or ""
         else:
             state = service.book_state(path)
             service.can_assign(path, in_place=state != service.STATE_NEW)
     except UserError as exc:
         if name == "assign" and any("--force" in p.fix for p in exc.report.errors):
             return ctx.render("problems.html", report=exc.report, force_form=True, locked=state == service.STATE_LOCKED,
-                              file=ctx.rel(path), sealed=SHEET_SEAL in sheet_names(path), computer_label=COMPUTER_SEED_LABEL)
-        return ctx.render("problems.html", report=exc.report)
-    return None
+                              file=ctx.rel(path), sealed=SHEET_SEAL in sheet_names(path),
+                              computer_label=COMPUTER_SEED_LABEL), ""
+        return ctx.render("problems.html", report=exc.report), ""
+    return None, ""
 
 
 def typed_seed(form: dict, not_done: str, computer_label: str) -> int | None:

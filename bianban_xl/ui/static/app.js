@@ -143,7 +143,7 @@
     hidePanels();
     $("result").innerHTML = "";
     post("/api/can/" + step, { file: current }).then(function (r) {
-      if (r.ok) { open(); } else { $("result").innerHTML = r.html || ""; }
+      if (r.ok) { open(r.notice || ""); } else { $("result").innerHTML = r.html || ""; }
     }, function () {
       $("result").innerHTML = '<div class="box bad"><p>无法连接本机服务：请确认启动窗口没有关闭，然后刷新本页。</p></div>';
     });
@@ -175,7 +175,13 @@
       else if (t.classList.contains("dname")) { e.preventDefault(); selectFolder(t.getAttribute("data-name")); }
       else if (t.classList.contains("step")) {
         var s = t.getAttribute("data-step");
-        if (s === "draw") { whenPossible("draw", function () { openPanel("panel-draw", "digits"); }); }
+        if (s === "draw") {
+          whenPossible("draw", function (notice) {
+            openPanel("panel-draw", "digits");
+            $("draw-notice").textContent = notice || "";
+            $("draw-notice").hidden = !notice;
+          });
+        }
         else if (s === "assign" && (currentSealed || currentState === "未编班")) {
           /* the number called out in the room, typed twice; an unsealed book is told to seal first */
           whenPossible("assign", function () {
