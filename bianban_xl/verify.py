@@ -23,7 +23,8 @@ from bianban_xl.onsite.lock import verify_lock
 from bianban_xl.onsite.lottery import verify_lottery
 from bianban_xl.onsite.public_list import public_names
 from bianban_xl.onsite.reassign import team_classes
-from bianban_xl.onsite.state import VerifyResult, head_of_class_from_log, names_on_class_sheet, read_record
+from bianban_xl.onsite.state import (VerifyResult, head_of_class_from_log, made_before_this_order, names_on_class_sheet,
+                                     read_record)
 from bianban_xl.onsite.state import text
 from bianban_xl.onsite.teachers import recorded_teams
 from bianban_xl.reports.result_sheets import class_sheet_key
@@ -37,6 +38,9 @@ def verify_book(book: RawBook) -> VerifyResult:
         return VerifyResult(False, [f"没有“{S.SHEET_RECORD}”工作表：这不是本软件生成的编班结果，或记录已被删除。"
                                     "处理办法：请选择 bianban assign（或“自动编班”）生成的编班结果文件再复核。"])
     record = read_record(rec_sheet.rows)
+    older = made_before_this_order(record)
+    if older:              # its fingerprints follow the rows of the sheet: a re-run here would call it tampered with
+        return VerifyResult(False, ["验证未通过：", f"{older[0]}处理办法：{older[1]}"], record)
     roster, report = validate(book)
     if roster is None:
         return VerifyResult(False, ["输入数据无法读取："] + [p.text() for p in report.errors], record)

@@ -299,3 +299,24 @@ def test_a_renamed_class_sheet_is_named(rich_book, tmp_path, capsys):
     capsys.readouterr()
     assert main(["verify", str(out)]) == 1
     assert "缺少班级工作表“1班”（工作簿中有列着学生的工作表“七(1)班”：如果是它改了名，请改回“1班”）" in capsys.readouterr().out
+
+
+def test_a_result_of_a_version_before_the_canonical_order(rich_book, tmp_path, capsys):
+    """A result made by 0.5.x fingerprints the rows in sheet order: 0.6.0 re-running it said the
+    input and the classes had been altered. verify, 插班 and the district check now say it cannot be
+    checked with this version, and with which to check it."""
+    from bianban_xl.district.check import REVIEW, check_result_book
+
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(rich_book), "-o", str(out), "--seed", "6"]) == 0
+    wb = load_workbook(out)
+    next(c for c in wb["编班记录"]["A"] if c.value == "软件版本").offset(column=1).value = "bianban_xl 0.5.2"
+    wb.save(out)
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == 1
+    text = capsys.readouterr().out
+    assert "结果由 bianban_xl 0.5.2 生成" in text and "bianban_xl==0.5.2" in text and "被改动过" not in text
+    assert main(["late", str(out)]) == 1
+    assert "无法用 bianban_xl" in capsys.readouterr().out
+    chk = check_result_book(out)
+    assert [(f.kind, f.level) for f in chk.findings if f.kind == "版本不同"] == [("版本不同", REVIEW)], chk.findings

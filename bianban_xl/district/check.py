@@ -259,6 +259,9 @@ def _check_into(chk: SchoolCheck, p: Path, read_book, verify_book, validate, rea
         if line.startswith("提醒：") or re.match(r"\S{2,4}检查通过：", line):
             chk.notes.append(line)
             continue
+        if line.startswith("无法用 bianban_xl"):          # made by a version before 0.6.0
+            chk.add(REVIEW, "版本不同", line, S.SHEET_RECORD)
+            continue
         if "输入指纹不符" in line:
             kind = "输入被改动"
         elif "结果指纹不符" in line:

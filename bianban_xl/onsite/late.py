@@ -28,7 +28,8 @@ from bianban_xl.onsite.journal import append_rows
 from bianban_xl.onsite.lock import relock_rows, result_sheet_names
 from bianban_xl.onsite.marks import result_code_of, witness_marks
 from bianban_xl.onsite.public_list import public_sheet
-from bianban_xl.onsite.state import (head_of_class_from_log, key_values_all, lock_info, read_record, require_assigned,
+from bianban_xl.onsite.state import (head_of_class_from_log, key_values_all, lock_info, made_before_this_order, read_record,
+                                     require_assigned,
                                      resolve_seed, SOURCE_COMPUTER)
 from bianban_xl.reports.result_sheets import class_sheet, schools_sheet, SHEET_SCHOOLS, summary_sheet
 
@@ -260,6 +261,9 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
     """插班. Raises UserError; writes nothing."""
     rec_sheet = require_assigned(book, "插班")
     record = read_record(rec_sheet.rows)
+    older = made_before_this_order(record)
+    if older:
+        fail(S.SHEET_RECORD, *older)
     roster, report = validate(book)
     if roster is None:
         raise UserError(report)

@@ -7,10 +7,12 @@ into the service layer. Imports only the model and the result-sheet contract.
 """
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from bianban_xl import __version__
 from bianban_xl.model import schema as S
 from bianban_xl.model.problems import fail
 from bianban_xl.model.raw_book import RawBook, RawSheet
@@ -104,6 +106,22 @@ def names_on_class_sheet(rows: list[list[object]]) -> list[tuple[str, str]]:
             sid = sid[:-2]
         out.append((sid, cells[name_col] if name_col < len(cells) else ""))
     return out
+
+
+SAME_ORDER_SINCE = (0, 6)     # from 0.6.0 the classes and fingerprints do not depend on the rows' order
+
+
+def made_before_this_order(record: dict[str, str]) -> tuple[str, str] | None:
+    """(why, fix) when a result made by a version before 0.6.0 cannot be checked or carried on by
+    this one (its fingerprints follow the sheet's row order: a re-run here would call it tampered
+    with), else None."""
+    made = record.get("软件版本", "")
+    m = re.match(r"bianban_xl (\d+)\.(\d+)", made)
+    if not m or (int(m.group(1)), int(m.group(2))) >= SAME_ORDER_SINCE:
+        return None
+    return (f"无法用 bianban_xl {__version__} 复核或继续：结果由 {made} 生成；0.6.0 起编班和指纹与学生名单的行顺序无关，"
+            "与之前的版本算法不同，用本版本重新运行不能说明是否被改动。",
+            f"用生成结果的同一版本复核和继续（如 pip install \"bianban_xl=={made.split()[-1]}\" 后运行 bianban verify 本文件）。")
 
 
 def read_record(rows: list[list[object]]) -> dict[str, str]:
