@@ -29,7 +29,7 @@ from bianban_xl.model.sheet_model import Link, SheetSpec
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.late import split_late
 from bianban_xl.onsite.lottery import verify_lottery
-from bianban_xl.onsite.state import read_record
+from bianban_xl.onsite.state import passed_check, read_record
 from bianban_xl.reports.result_sheets import SHEET_SCHOOLS, class_sheet_key
 from bianban_xl.service import read_book
 from bianban_xl.verify import verify_book
@@ -256,7 +256,7 @@ def _check_into(chk: SchoolCheck, p: Path, read_book, verify_book, validate, rea
     # 1. the recorded run reproduces the classes; nothing edited after the run
     res = verify_book(book)
     for line in res.findings[1:]:
-        if line.startswith("提醒：") or re.match(r"\S{2,4}检查通过：", line):
+        if line.startswith("提醒：") or passed_check(line):
             chk.notes.append(line)
             continue
         if line.startswith("无法用 bianban_xl"):          # made by a version before 0.6.0

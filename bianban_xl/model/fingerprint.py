@@ -26,10 +26,21 @@ def _record(s, subjects) -> list:
             [_canon_number(s.scores.get(subj)) for subj in subjects]]
 
 
+def _keys(students, subjects) -> list[str]:
+    return [json.dumps(_record(s, subjects), ensure_ascii=False, separators=(",", ":")) for s in students]
+
+
 def student_keys(roster: Roster, params: Params) -> list[str]:
     """Each student as the balancing sees him (no row number): the text the canonical order sorts."""
-    return [json.dumps(_record(s, params.subjects), ensure_ascii=False, separators=(",", ":"))
-            for s in roster.students]
+    return _keys(roster.students, params.subjects)
+
+
+def _result_keys(roster: Roster) -> list[str]:
+    """Each student as the result fingerprint names him: his 编号 when every student has one (so a
+    misspelt name corrected after the run leaves the result as it was), else what he is."""
+    if roster.students and all(s.sid for s in roster.students):
+        return [s.sid for s in roster.students]
+    return _keys(roster.students, roster.params.subjects if roster.params is not None else [])
 
 
 def canonical_order(roster: Roster, params: Params) -> list[int]:
@@ -62,15 +73,10 @@ def input_fingerprint(roster: Roster, params: Params) -> str:
 
 
 def result_fingerprint(roster: Roster, class_of: list[str]) -> str:
-    """Every student with his class, in no particular row order. A student is his 编号 when every
-    student has one, so correcting a misspelt name after the run leaves the result (and its
-    核验码 signed on paper) as it was — the input fingerprint still shows the correction."""
-    if roster.students and all(s.sid for s in roster.students):
-        keys = [s.sid for s in roster.students]
-    else:
-        subjects = roster.params.subjects if roster.params is not None else []
-        keys = [json.dumps(_record(s, subjects), ensure_ascii=False, separators=(",", ":")) for s in roster.students]
-    return _sha(sorted([k, c] for k, c in zip(keys, class_of)))
+    """Every student with his class, in no particular row order (students as :func:`_result_keys`
+    names them), so a correction of a name leaves the result (and its 核验码 signed on paper) as
+    it was — the input fingerprint still shows it."""
+    return _sha(sorted([k, c] for k, c in zip(_result_keys(roster), class_of)))
 
 
 def sha(obj: Any) -> str:

@@ -4,8 +4,6 @@ workbook refuses to re-assign unless forced with a reason (which is logged); ver
 change made after locking, naming the class or sheet."""
 from __future__ import annotations
 
-import re
-
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +15,7 @@ from bianban_xl.model.sheet_model import BookUpdate
 from bianban_xl.onsite.journal import append_rows
 from bianban_xl.onsite.seal import K_CODE as SEAL_CODE, read_seal
 from bianban_xl.model.validate import validate
-from bianban_xl.onsite.state import K_COLUMN, K_DRAW, K_SHEETS, K_STATE, K_TIME, lock_info, LOCKED, names_on_class_sheet, read_draw_log, read_record, require_assigned, text, VerifyResult
+from bianban_xl.onsite.state import K_COLUMN, K_DRAW, K_SHEETS, K_STATE, K_TIME, lock_info, LOCKED, names_on_class_sheet, passed_check, read_draw_log, read_record, require_assigned, text, VerifyResult
 from bianban_xl.reports.result_sheets import SHEET_SCHOOLS
 
 def onsite_steps_done(book: RawBook) -> list[str]:
@@ -125,7 +123,7 @@ def plan_lock(book: RawBook, verified: VerifyResult, reason: str | None = None) 
     if not res.ok:
         rep = Report()
         for line in res.findings[1:] or res.findings:
-            if not re.match(r"\S{2,4}检查通过：", line):      # what did pass is no error
+            if not passed_check(line):      # what did pass is no error
                 rep.error("", line)
         rep.error("", "验证未通过，不能锁定。", "请先找出并改正上面列出的不一致（或重新编班），验证通过后再锁定。")
         raise UserError(rep)

@@ -25,7 +25,7 @@ from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.journal import append_rows
 from bianban_xl.onsite.public_list import public_sheet
-from bianban_xl.onsite.state import HEAD_COLS, read_draw_log, read_record, refuse_if_locked, require_assigned, resolve_seed, text, VerifyResult
+from bianban_xl.onsite.state import HEAD_COLS, passed_check, read_draw_log, read_record, refuse_if_locked, require_assigned, resolve_seed, text, VerifyResult
 from bianban_xl.onsite.teachers import read_teachers, recorded_teams, teams_sheet
 from bianban_xl.reports.result_sheets import note_lines, sheet_title
 
@@ -172,7 +172,7 @@ def plan_draw(book: RawBook, verified: VerifyResult, seed: int | None = None, se
     if not res.ok:
         rep = Report()
         for line in res.findings[1:]:
-            if not re.match(r"\S{2,4}检查通过：", line):      # what did pass is no error
+            if not passed_check(line):      # what did pass is no error
                 rep.error("", line)
         rep.error("", "编班结果验证未通过，不能抽签。", "请先找出并改正上面列出的不一致（或重新编班），验证通过后再抽签。")
         raise UserError(rep)

@@ -60,6 +60,11 @@ def require_assigned(book: RawBook, what: str) -> RawSheet:
 # --- writing with openpyxl ------------------------------------------------------------------
 
 
+def passed_check(line: str) -> bool:
+    """Whether a line of verify's findings reports a check that passed (抽签检查通过：…)."""
+    return re.match(r"\S{2,4}检查通过：", line) is not None
+
+
 @dataclass
 class VerifyResult:
     ok: bool
