@@ -107,8 +107,7 @@ def build_problem(roster: Roster, params: Params) -> BalanceProblem:
         apart.append(tuple(g))
         reasons.append("同名分开")
     if params.separate_homophones:                 # twins bound 同班 stay together however named
-        for g in sound_groups_to_part(names, params.fuzzy_homophones,
-                                      [g.members for g in roster.twin_groups if g.mode == "同班"])[0]:
+        for g in sound_groups_to_part(names, params.fuzzy_homophones, together)[0]:
             apart.append(tuple(g))
             reasons.append("同音分开")
 
