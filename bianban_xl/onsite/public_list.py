@@ -15,7 +15,7 @@ from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.onsite.journal import append_rows
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.state import head_of_class_from_log, require_assigned
-from bianban_xl.reports.result_sheets import note_lines, sheet_title
+from bianban_xl.reports.result_sheets import fit_titles, note_lines, sheet_title
 
 MASK_RULE = ("姓名隐私处理：两个字的姓名只显示姓（李*），三个字及以上的显示首尾两字（张*明、欧**娜）；"
              "同一班中处理后相同的，加注编号的后三位（李*（023））。名单不含成绩、出生日期和毕业学校。")
@@ -66,7 +66,7 @@ def public_sheet(roster: Roster, params: Params, head_of_class: dict[str, str] |
         end += len(notes) - 1
         spec.row_breaks.append(end)
         r = end + 2
-    return spec
+    return fit_titles(spec)
 
 
 def plan_public(book: RawBook) -> BookUpdate:

@@ -17,7 +17,8 @@ from bianban_xl.engine.balance import Measure, measures, subject_scores, total_s
 from bianban_xl.engine.baselines import snake_assign
 from bianban_xl.model.cellref import column_letter
 from bianban_xl.model.records import Params, Roster
-from bianban_xl.model.sheet_model import ChartSpec, SheetSpec, record_row_height, text_lines, text_width
+from bianban_xl.model.sheet_model import (DEFAULT_COL_WIDTH, ChartSpec, SheetSpec, record_row_height, text_lines,
+                                          text_width)
 
 TOTAL = "总分"
 
@@ -25,6 +26,26 @@ TOTAL = "总分"
 def sheet_title(params: Params, what: str) -> str:
     head = " ".join(x for x in (params.school_name, params.grade_name) if x)
     return f"{head} {what}".strip()
+
+
+# A title prints in 15 pt bold where column widths count 10.5 pt characters; a line of it is 20 pt high
+TITLE_SCALE, TITLE_LINE, TITLE_HEIGHT = 1.5, 20.0, 26.0
+
+
+def fit_titles(spec: SheetSpec) -> SheetSpec:
+    """Every merged title row of ``spec`` made tall enough for its text wrapped across the table
+    (the title style wraps): a long school name (教育集团…校区) with a long 班级名称 ran past both
+    sides of the page, cut off, when the title was one line. Call after the widths are set."""
+    if not spec.merge_title:
+        return spec
+    chars = sum(spec.col_widths.get(c, DEFAULT_COL_WIDTH) for c in range(1, spec.title_width + 1))
+    for b in spec.blocks:
+        if b.style != "title" or b.left != 1 or not b.values or not isinstance(b.values[0][0], str):
+            continue
+        n = len(text_lines(b.values[0][0], chars / TITLE_SCALE - 1))
+        if n > 1:
+            spec.row_heights[b.top] = max(spec.row_heights.get(b.top, TITLE_HEIGHT), TITLE_LINE * n + 6)
+    return spec
 
 
 def _width(values, minimum=6.0, maximum=40.0) -> float:
@@ -53,6 +74,7 @@ def _fmt_score(x):
 # it counts wider characters than Excel, where these widths print at 100 % with room to spare)
 PORTRAIT_CHARS, LANDSCAPE_CHARS = 72.0, 106.0
 CLASS_ROW_HEIGHT = 13.5          # points: title + header + 50 students + 合计 on one portrait page
+CLASS_ONE_PAGE, CLASS_MAX_ONE_PAGE, CROWDED_ROW_HEIGHT = 50, 60, 12.0
 PENDING_HEAD = "（待抽签）"
 
 
@@ -111,17 +133,7 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
         totals = None
     elif totals is None:
         totals = total_scores(roster, params.subjects)
-    rows = []
-    for n, i in enumerate(members, start=1):
-        s = roster.students[i]
-        row = [n, shown_sid(s.sid), s.name, s.gender, s.birth, s.school]
-        if params.show_scores:
-            row += [s.huji, s.level] + [_fmt_score(s.scores.get(sub)) for sub in subjects]
-            if len(subjects) > 1:
-                row.append(_fmt_score(totals[i]))
-        row += [_extra_value(s, h) for h in extras]
-        row.append(s.extra.get(S.C_NOTE) if S.C_NOTE in s.extra else _note(roster, i))
-        rows.append(row)
+    rows = [_class_row(roster, params, i, n, subjects, totals, extras) for n, i in enumerate(members, start=1)]
     boys = sum(1 for i in members if roster.students[i].gender == "男")
     girls = len(members) - boys
     width = len(header)
@@ -129,7 +141,7 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
     spec = SheetSpec(name=name, freeze="A4", print_title_rows="3:3", header_footer=f"{name}")
     spec.add(1, 1, [[sheet_title(params, f"{name} 学生名单")]], "title")
     spec.add(2, 1, [[f"班主任：{head or PENDING_HEAD}"]], "subtitle")
-    spec.add(2, 5, [[f"人数 {len(members)}（男 {boys}，女 {girls}）  编班 {stamp[:10]}"]], "subtitle")
+    counts = f"人数 {len(members)}（男 {boys}，女 {girls}）  编班 {stamp[:10]}"
     spec.add(3, 1, [header], "header")
     if rows:
         spec.add(4, 1, rows, "body")
@@ -148,10 +160,7 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
         mean += [None] * (width - len(mean))
         spec.add(r + 1, 1, [mean], "foot")
         spec.add(r + 2, 1, [["平均分行为本班各科平均分（缺考不计入），保留一位小数。本表含成绩，仅供学校内部使用，不得公开。"]], "note")
-    for c, h in enumerate(header, start=1):
-        col_vals = [h] + [rw[c - 1] for rw in rows]
-        spec.col_widths[c] = _width(col_vals, minimum=5.0 if c == 1 else 6.0, maximum=24.0)
-    spec.col_widths[1] = 5.0
+    spec.col_widths.update(_class_widths(roster, params, header, subjects, totals, extras))
     born = [s for s in roster.students if s.birth is not None]
     # 出生年月 without days (2012.04) prints as 2012-04, not as an invented first of the month
     spec.number_formats[5] = "yyyy-mm" if born and all(s.birth_month_only for s in born) else "yyyy-mm-dd"
@@ -162,13 +171,62 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
         if h in subjects or h == TOTAL:
             whole = all(v is None or float(v).is_integer() for v in (rw[c - 1] for rw in rows))
             spec.number_formats[c] = "0" if whole else "0.0"
-    spec.col_widths[len(header)] = min(spec.col_widths[len(header)], 14.0)     # 备注: long notes wrap off the page
     spec.landscape = sum(spec.col_widths.values()) > PORTRAIT_CHARS + 10
     _fit_widths(spec, LANDSCAPE_CHARS if spec.landscape else PORTRAIT_CHARS)
+    # 人数 … 编班 … right of 班主任 (from column 5, else 4, the date left out if need be) within the table:
+    # with 姓名/性别 only the columns there are narrow and the date ran off the table
+    def room(c: int) -> float:
+        return sum(spec.col_widths.get(x, DEFAULT_COL_WIDTH) for x in range(c, width + 1))
+    short = counts.split("  编班")[0]
+    start, counts = next(((c, t) for t in (counts, short) for c in (5, 4) if room(c) >= text_width(t) + 1), (4, short))
+    spec.add(2, start, [[counts]], "subtitle")
     spec.row_heights = {1: 24.0, 2: 16.0, 3: 16.0}
-    spec.row_heights.update({r: CLASS_ROW_HEIGHT for r in range(4, 5 + len(rows) + (1 if subjects else 0))})
+    # a crowded class (51–60, 大班额) on one portrait page: rows a little lower, the rest by fit-to-page
+    # (≈ 92 % for 60); it printed 50 on the first page and the rest with 合计 on a second
+    crowded = not spec.landscape and CLASS_ONE_PAGE < len(rows) <= CLASS_MAX_ONE_PAGE
+    spec.fit_height = 1 if crowded else 0
+    height = CROWDED_ROW_HEIGHT if crowded else CLASS_ROW_HEIGHT
+    spec.row_heights.update({r: height for r in range(4, 5 + len(rows) + (1 if subjects else 0))})
     spec.print_area = f"A1:{column_letter(width)}{spec.max_row}"
-    return spec
+    return fit_titles(spec)
+
+
+def _class_row(roster: Roster, params: Params, i: int, n: int, subjects: list[str], totals, extras: list[str]) -> list:
+    """Student ``i`` as row ``n`` of a class sheet (the columns of :func:`class_columns`)."""
+    s = roster.students[i]
+    row = [n, shown_sid(s.sid), s.name, s.gender, s.birth, s.school]
+    if params.show_scores:
+        row += [s.huji, s.level] + [_fmt_score(s.scores.get(sub)) for sub in subjects]
+        if len(subjects) > 1:
+            row.append(_fmt_score(totals[i]))
+    row += [_extra_value(s, h) for h in extras]
+    row.append(s.extra.get(S.C_NOTE) if S.C_NOTE in s.extra else _note(roster, i))
+    return row
+
+
+_WIDTHS: dict[tuple, tuple[Roster, dict[int, float]]] = {}
+
+
+def _class_widths(roster: Roster, params: Params, header: list[str], subjects: list[str], totals,
+                  extras: list[str]) -> dict[int, float]:
+    """Column widths of the class sheets, measured over the whole grade, so every class prints alike:
+    measured per class, a class with one long minority name or school went landscape (two pages)
+    while the others printed portrait, and columns differed from sheet to sheet. Kept for the
+    roster last asked about (one run writes all its class sheets in a row)."""
+    key = (id(roster), len(roster.students), tuple(header), params.show_scores)
+    hit = _WIDTHS.get(key)
+    if hit is not None and hit[0] is roster:
+        return hit[1]
+    cols: list[list] = [[h] for h in header]
+    for i in range(len(roster.students)):
+        for c, v in enumerate(_class_row(roster, params, i, i + 1, subjects, totals, extras)):
+            cols[c].append(v)
+    widths = {c: _width(vals, minimum=5.0 if c == 1 else 6.0, maximum=24.0) for c, vals in enumerate(cols, start=1)}
+    widths[1] = 5.0
+    widths[len(header)] = min(widths[len(header)], 14.0)     # 备注: long notes wrap off the page
+    _WIDTHS.clear()
+    _WIDTHS[key] = (roster, widths)
+    return widths
 
 
 def _date_format(values) -> str | None:
@@ -356,7 +414,7 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
     spec.col_widths = widths
     spec.freeze = None
     spec.print_area = f"A1:{column_letter(table_cols)}{r}"
-    return spec
+    return fit_titles(spec)
 
 
 SUMMARY_TABLE_CHARS = LANDSCAPE_CHARS - 4
@@ -567,7 +625,7 @@ def schools_sheet(roster: Roster, params: Params, labels: np.ndarray,
         spec.add(top + 1 + i, len(row) + 1, [[text]], style)
     spec.color_scales.append(f"B{top + 1}:{L(1 + len(names))}{top + len(ms)}")
     spec.print_area = f"A1:{L(len(names) + 5)}{spec.max_row}"
-    return spec
+    return fit_titles(spec)
 
 
 RECORD_KEYS = ("学校名称", "年级", "编班时间", "软件版本", "运行环境", "随机种子", "种子来源", "班级数", "班额上限",
@@ -602,7 +660,7 @@ def record_sheet(params: Params, info: dict[str, object], log: list[list[object]
     # a page that continues the 运行日志 repeats its header (时间 | 事项 | 校验码), not 项目 | 内容
     spec.print_title_rows = record_title_rows(spec)
     spec.merge_title = True
-    return spec
+    return fit_titles(spec)
 
 
 def record_title_rows(spec: SheetSpec) -> str:

@@ -1,0 +1,114 @@
+"""Paper from edge schools (tests/edge_school.py): a long 教育集团 school name, long 班级名称, 58–59
+pupils a class, nine subjects, minority names of 8+ characters, long teacher names; and a school
+with only 姓名 and 性别. The whole day is run, the result rendered once per school by LibreOffice,
+and every page is read back with its word boxes (pdftotext -bbox): nothing runs off the page,
+no text is cut by its neighbour (a clipped cell still reports its whole word box, so it overlaps
+the next word on the line), a class fits one portrait page, a class's 公示 is one page.
+Skipped where soffice or poppler-utils are missing.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import edge_school as E  # noqa: E402
+import render_sheets as R  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")) or not shutil.which("pdftotext"),
+                                reason="needs soffice (libreoffice-calc) and pdftotext (poppler-utils)")
+
+CJK = re.compile(r"^[\u4e00-\u9fff]{2,}$")
+
+
+def _render(work: Path, write) -> tuple[Path, dict[str, list[R.Page]]]:
+    work.mkdir(parents=True, exist_ok=True)
+    book = E.full_day(write(work / "输入.xlsx"))
+    pdf = R.to_pdf(R.results_only(book, work / "结果页.xlsx"), work / "pdf")
+    return book, R.sheet_pages(R.pdf_pages(pdf), load_workbook(book, read_only=True).sheetnames)
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory):
+    return _render(tmp_path_factory.mktemp("edge_full"), E.write_full)
+
+
+@pytest.fixture(scope="module")
+def names_only(tmp_path_factory):
+    return _render(tmp_path_factory.mktemp("edge_names"), E.write_names_only)
+
+
+def lines(page: R.Page) -> list[list[tuple]]:
+    """The page's words grouped into lines (same baseline within 1.5 pt), each sorted left to right."""
+    out: dict[float, list[tuple]] = {}
+    for w in page.words:
+        key = next((k for k in out if abs(k - w[3]) < 1.5), w[3])
+        out.setdefault(key, []).append(w)
+    return [sorted(ws) for _, ws in sorted(out.items())]
+
+
+def body_size(page: R.Page) -> float:
+    sizes = Counter(round((w[2] - w[0]) / len(w[4]), 1) for w in page.words if CJK.match(w[4]))
+    return sizes.most_common(1)[0][0]
+
+
+def _nothing_cut(pages: dict[str, list[R.Page]], skip=()) -> list[str]:
+    bad = []
+    for sheet, ps in pages.items():
+        if sheet in skip:
+            continue
+        for p in ps:
+            for w in p.words:
+                if w[0] < -0.5 or w[2] > p.width + 0.5:
+                    bad.append(f"{sheet} p{p.number}: off the page: {w[4]} ({w[0]:.0f}–{w[2]:.0f} of {p.width:.0f})")
+            for line in lines(p):
+                for a, b in zip(line, line[1:]):
+                    if a[2] > b[0] + 1.0:
+                        bad.append(f"{sheet} p{p.number}: '{a[4]}' runs under '{b[4]}'")
+    return bad
+
+
+@pytest.mark.parametrize("school", ["full", "names_only"])
+def test_nothing_runs_off_the_page_or_under_its_neighbour(school, request):
+    _, pages = request.getfixturevalue(school)
+    bad = _nothing_cut(pages, skip=("公示名单",))
+    assert not bad, "\n".join(bad[:15]) + f"\n… {len(bad)} in all"
+
+
+def test_long_school_and_class_names_printed_whole(full):
+    book, pages = full
+    names = E.class_names(4)
+    for c in names:
+        text = "".join(pages[c][0].text.split())
+        assert E.SCHOOL in text and c in text, (c, text[:200])
+    for sheet in ("公示名单", "抽签记录", "教师搭配", "编班汇总"):
+        text = "".join(pages[sheet][0].text.split())
+        assert E.SCHOOL in text, (sheet, text[:200])
+
+
+def test_crowded_class_on_one_portrait_page(names_only):
+    """57 a class (大班额): one portrait page, 合计 included, text still ≥ 9.5 pt (it printed 50 rows
+    and then a second page with the last 7 and 合计)."""
+    _, pages = names_only
+    for c in ("1班", "2班"):
+        assert len(pages[c]) == 1, (c, len(pages[c]))
+        p = pages[c][0]
+        assert p.height > p.width and "合计" in p.text and "57" in p.text
+        assert body_size(p) >= 9.5, body_size(p)
+
+
+def test_every_class_sheet_prints_alike(full):
+    """Widths are measured over the grade: no class turns landscape for one long name while the
+    others print portrait."""
+    book, pages = full
+    shapes = {(round(pages[c][0].width), len(pages[c])) for c in E.class_names(4)}
+    assert len(shapes) == 1, shapes
+    wb = load_workbook(book)
+    widths = {tuple(round(wb[c].column_dimensions[x].width, 1) for x in "ABCDEFG") for c in E.class_names(4)}
+    assert len(widths) == 1, widths
