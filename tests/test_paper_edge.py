@@ -131,3 +131,15 @@ def test_public_list_one_page_a_class_with_its_rule(school, classes, request):
     assert len(by_class) == classes
     for shown in by_class.values():
         assert len(shown) == len(set(shown)) >= 57
+
+
+def test_summary_with_nine_subjects_readable(full):
+    """编班汇总 with nine subjects: the per-class detail is cut into tables that fit the page (one
+    table of 21 columns printed it at about half size); long class names are whole in column A."""
+    _, pages = full
+    for p in pages["编班汇总"]:
+        if sum(1 for w in p.words if CJK.match(w[4])) >= 10:       # not a page of notes only (footer size)
+            assert body_size(p) >= 9.5, (p.number, body_size(p))
+    text = "".join("".join(p.text.split()) for p in pages["编班汇总"])
+    assert "平均分·语文" in text and "标准差·化学" in text
+    assert text.count("城东校区南楼教学班") >= 4 * 3          # each class named whole in every detail table

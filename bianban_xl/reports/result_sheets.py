@@ -28,8 +28,9 @@ def sheet_title(params: Params, what: str) -> str:
     return f"{head} {what}".strip()
 
 
-# A title prints in 15 pt bold where column widths count 10.5 pt characters; a line of it is 20 pt high
-TITLE_SCALE, TITLE_LINE, TITLE_HEIGHT = 1.5, 20.0, 26.0
+# A title prints in 15 pt bold; text_width, made for 10.5 pt text, is about that wide for it (measured in
+# LibreOffice: a 15 pt CJK character takes 2.06 column-width characters); a line of it is 20 pt high
+TITLE_SCALE, TITLE_LINE, TITLE_HEIGHT = 1.0, 20.0, 26.0
 
 
 def fit_titles(spec: SheetSpec) -> SheetSpec:
@@ -397,7 +398,9 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
         compare = baseline_measures(roster, params, seed)
     names = params.names()
     spec = SheetSpec(name=S.SHEET_SUMMARY, landscape=True, header_footer=S.SHEET_SUMMARY)
-    widths = {1: 11, 2: 26, 3: 11, 4: 11, 5: 10}
+    # column A holds the class names of the detail tables: 七年级（10）班 was cut to 七年级（1
+    widths = {1: min(max(11.0, max((_text_width(c) for c in names), default=0.0) + 1.5), 20.0), 2: SUMMARY_LABEL_CHARS,
+              3: 11, 4: 11, 5: 10}
     spec.add(1, 1, [[sheet_title(params, "编班汇总 · 均衡情况说明")]], "title")
     n = len(roster.students)
     boys = sum(1 for s in roster.students if s.gender == "男")
@@ -418,6 +421,7 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
 
 
 SUMMARY_TABLE_CHARS = LANDSCAPE_CHARS - 4
+SUMMARY_LABEL_CHARS = 26.0       # column B of 编班汇总: 项目 of 二、 (科目 headers of 一、)
 
 
 def _add_note(spec: SheetSpec, r: int, text: str) -> int:
@@ -485,7 +489,12 @@ def _gaps_section(spec: SheetSpec, r: int, ms: list[Measure], compare: dict[str,
             continue       # every school is in 生源分布; here the one furthest from its bound
         text, style = _verdict(m, typical[i])
         label = f"{m.label}（{len(schools)} 所中差距最大）" if i == worst_school and len(schools) > 1 else m.label
-        spec.add(r, 1, [[m.group, label, _gap_text(m.gap, m.unit), _gap_text(m.bound, m.unit)]], "body")
+        spec.add(r, 1, [[m.group]], "body")
+        lines = text_lines(label, SUMMARY_LABEL_CHARS - 1)      # a long school name wraps in its cell
+        spec.add(r, 2, [[label]], "wrap" if len(lines) > 1 else "body")
+        if len(lines) > 1:
+            spec.row_heights[r] = 14.0 * len(lines)
+        spec.add(r, 3, [[_gap_text(m.gap, m.unit), _gap_text(m.bound, m.unit)]], "body")
         spec.add(r, 5, [[text]], style)
         spec.add(r, 6, [[_gap_text(lst[i].gap, m.unit) if i < len(lst) else None for lst in compare.values()]
                         + [_typical_text(typical[i], m.unit), m.unit]], "body")
@@ -495,15 +504,32 @@ def _gaps_section(spec: SheetSpec, r: int, ms: list[Measure], compare: dict[str,
                      "蛇形法用同一名单现场计算，供对照。" + VERDICT_RULE) + 1
 
 
+def _detail_parts(detail: list[Measure], first_width: float) -> list[list[Measure]]:
+    """The measures of 三、各班明细 as tables that fit landscape A4 at ≥ 93 %: 人数 measures, then the
+    score measures (平均分 and 标准差 of each subject), each cut into near-equal tables when too many
+    for one. Nine subjects made one table of 21 columns, printed at about half size."""
+    most = max(1, 4 + int((LANDSCAPE_CHARS + 8 - first_width - 58) // 9))
+    people = [m for m in detail if m.unit == "人"]
+    scores = [m for m in detail if m.unit != "人"]
+    groups = [people, scores] if len(scores) <= most else \
+        [people] + [[m for m in scores if m.group == g] for g in dict.fromkeys(m.group for m in scores)]
+    out = []
+    for g in groups:
+        n = math.ceil(len(g) / most)
+        size = math.ceil(len(g) / n) if n else 0
+        out += [g[i:i + size] for i in range(0, len(g), size)] if size else []
+    return out
+
+
 def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str],
                     widths: dict[int, float]) -> tuple[int, dict[str, tuple[int, int, int, int]]]:
-    """三、各班明细: two tables (人数 and 成绩), each narrow enough for the page. The next free row,
+    """三、各班明细: tables of the 人数 and the score measures (see :func:`_detail_parts`), each narrow enough for the page. The next free row,
     and where each column landed: label -> (column, header row, first, last) for the charts."""
     spec.add(r, 1, [["三、各班明细"]], "section")
     spec.row_breaks.append(r - 1)          # the detail tables and the signatures on one page
     r += 1
     detail = [m for m in ms if m.group not in ("出生日期", "毕业学校")]
-    parts = [[m for m in detail if m.unit == "人"], [m for m in detail if m.unit != "人"]]
+    parts = _detail_parts(detail, widths[1])
     where: dict[str, tuple[int, int, int, int]] = {}
     for part in parts:
         if not part:
@@ -518,7 +544,12 @@ def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str]
                 v = m.per_class[k]
                 row.append(None if np.isnan(v) else (int(v) if m.unit == "人" else round(float(v), 2)))
             body.append(row)
-        spec.add(r + 1, 1, body, "body")
+        spec.add(r + 1, 1, [row[:1] for row in body], "wrap" if any(_text_width(c) > widths[1] - 1 for c in names) else "body")
+        spec.add(r + 1, 2, [row[1:] for row in body], "body")
+        for k, cname in enumerate(names):
+            lines = len(text_lines(cname, widths[1] - 1))
+            if lines > 1:
+                spec.row_heights[r + 1 + k] = 14.0 * lines
         first, last = r + 1, r + len(body)
         r = last + 1
         spec.add(r, 1, [["最大差距"] + [_gap_text(m.gap, m.unit) for _, m in cols[1:]],
@@ -570,7 +601,7 @@ def _chart_section(spec: SheetSpec, r: int, ms: list[Measure], params: Params, t
         widths[c] = w
     if len(mean_cols) == 1:
         return chart_top + 31
-    subj = mean_cols[:-1]
+    subj = [label for label in mean_cols[:-1] if where[label][1] == where[mean_cols[0]][1]]   # one table's
     c0, hr, first, last = where[subj[0]]
     c1 = where[subj[-1]][0]
     vals = np.concatenate([m.per_class for m in ms if m.group == "平均分" and f"平均分·{m.label}" in subj])
