@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+import zipfile
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+
+from bianban_xl import service
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import edge_school as E  # noqa: E402
@@ -143,3 +146,43 @@ def test_summary_with_nine_subjects_readable(full):
     text = "".join("".join(p.text.split()) for p in pages["编班汇总"])
     assert "平均分·语文" in text and "标准差·化学" in text
     assert text.count("城东校区南楼教学班") >= 4 * 3          # each class named whole in every detail table
+
+
+def _hidden(m: re.Match, keep: tuple[str, ...]) -> str:
+    if m.group(2) in keep:
+        return m.group(0)
+    rest = re.sub(r' state="\w+"', "", m.group(3))
+    return f'<sheet {m.group(1)}name="{m.group(2)}"{rest} state="hidden" />'
+
+
+def _only(book: Path, keep: tuple[str, ...], target: Path) -> Path:
+    """A copy of ``book`` with every sheet but ``keep`` hidden (the zip copied part by part, so charts
+    and page setup stay as written)."""
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                xml = re.sub(r'<sheet ([^>]*?)name="([^"]*)"([^>]*?)\s*/>', lambda m: _hidden(m, keep), data.decode("utf-8"))
+                names = re.findall(r'<sheet [^>]*?name="([^"]*)"', xml)
+                first = next(i for i, n in enumerate(names) if n in keep)
+                xml = re.sub(r'activeTab="\d+"', f'activeTab="{first}"', xml)
+                data = re.sub(r'firstSheet="\d+"', f'firstSheet="{first}"', xml).encode("utf-8")
+            zout.writestr(item, data)
+    return target
+
+
+def test_thirty_classes_school_sources_readable(tmp_path):
+    """32 classes with long names: 生源分布 prints in tables of a few classes each, every class named
+    whole, text ≥ 9.5 pt (one table of 32 columns printed at about 40 %)."""
+    src = E.write_full(tmp_path / "输入.xlsx", k=32, per=12)
+    out = tmp_path / "结果.xlsx"
+    service.assign_file(src, out, seed=1, progress=None, seed_source="现场家长代表报数")
+    pdf = R.to_pdf(_only(out, ("生源分布",), tmp_path / "生源.xlsx"), tmp_path / "pdf")
+    pages = R.sheet_pages(R.pdf_pages(pdf), load_workbook(out, read_only=True).sheetnames)["生源分布"]
+    assert not _nothing_cut({"生源分布": pages})
+    for p in pages:
+        assert body_size(p) >= 9.5, (p.number, body_size(p))
+    text = "".join("".join(p.text.split()) for p in pages)
+    for k in range(1, 33):                         # each class's header (its name wraps in the cell)
+        assert f"（{k}）" in text, k
+    assert "理论最小差距" in text and "评价" in text

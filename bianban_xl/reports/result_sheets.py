@@ -17,7 +17,7 @@ from bianban_xl.engine.balance import Measure, measures, subject_scores, total_s
 from bianban_xl.engine.baselines import snake_assign
 from bianban_xl.model.cellref import column_letter
 from bianban_xl.model.records import Params, Roster
-from bianban_xl.model.sheet_model import (DEFAULT_COL_WIDTH, ChartSpec, SheetSpec, record_row_height, text_lines,
+from bianban_xl.model.sheet_model import (DEFAULT_COL_WIDTH, MARGIN_BOTTOM, MARGIN_TOP, ChartSpec, SheetSpec, record_row_height, text_lines,
                                           text_width)
 
 TOTAL = "总分"
@@ -620,7 +620,9 @@ SHEET_SCHOOLS = "生源分布"
 
 def schools_sheet(roster: Roster, params: Params, labels: np.ndarray,
                   all_measures: list[Measure] | None = None) -> SheetSpec | None:
-    """生源分布: source school × class counts, shaded by value, with each school's gap and bound."""
+    """生源分布: source school × class counts, shaded by value, with each school's gap and bound.
+    More classes than landscape A4 holds at ≥ 93 % are cut into tables of near-equal numbers of
+    classes, one under the other, the school names repeated (32 classes printed at about 40 %)."""
     L = column_letter
     if all_measures is None:
         all_measures = measures(roster, labels, params)
@@ -628,12 +630,19 @@ def schools_sheet(roster: Roster, params: Params, labels: np.ndarray,
     if not ms:
         return None
     names = params.names()
-    spec = SheetSpec(name=SHEET_SCHOOLS, header_footer=SHEET_SCHOOLS, freeze="B4", print_title_rows="3:3")
-    spec.col_widths = {1: _width([m.label for m in ms] + ["毕业学校"], 10, 24)}
-    for c in range(2, len(names) + 2):
-        spec.col_widths[c] = max(5.0, _width([names[c - 2]], 5, 12))
-    for c, w in zip(range(len(names) + 2, len(names) + 6), (6, 6, 8, 9)):
-        spec.col_widths[c] = w
+    spec = SheetSpec(name=SHEET_SCHOOLS, header_footer=SHEET_SCHOOLS)
+    first = _width([m.label for m in ms] + ["毕业学校"], 10, 24)
+    per_class = max(max(5.0, _width([c], 5, 12)) for c in names)
+    tail = (6, 6, 8, 9)
+    one = first + len(names) * per_class + sum(tail) <= LANDSCAPE_CHARS + 8
+    # several tables: the classes in tables of near-equal size, then 合计 … 评价 in a table of their own
+    tables = 1 if one else math.ceil(len(names) / max(1, int((LANDSCAPE_CHARS + 8 - first) // per_class)))
+    size = math.ceil(len(names) / tables)
+    chunks = [list(range(i, min(i + size, len(names)))) for i in range(0, len(names), size)]
+    spec.col_widths = {1: first}
+    spec.col_widths.update({c: max(5.0, _width([names[c - 2]], 5, 12)) if one else per_class for c in range(2, size + 2)})
+    if one:
+        spec.col_widths.update({c: float(w) for c, w in zip(range(size + 2, size + 6), tail)})
     chars = sum(spec.col_widths.values())
     spec.landscape = chars > PORTRAIT_CHARS
     _fit_widths(spec, LANDSCAPE_CHARS if spec.landscape else PORTRAIT_CHARS)
@@ -643,19 +652,36 @@ def schools_sheet(roster: Roster, params: Params, labels: np.ndarray,
                               "人数在这些班级之间能分得最匀的结果（一般为 0 或 1，同班的双胞胎整组编班时可能为 2）。"
                               "评价规则见“编班汇总”。", chars - 2),
              "subtitle")
-    top = spec.max_row + 1
-    spec.add(top, 1, [["毕业学校"] + names + ["合计", "最大差距", "理论最小差距", "评价"]], "header")
-    spec.row_heights[top] = 30.0
-    spec.freeze, spec.print_title_rows = f"B{top + 1}", f"{top}:{top}"
+    top = spec.max_row + 2 if not one else spec.max_row + 1
     typical = typical_random_gaps(roster, params, ms)
-    for i, m in enumerate(ms):
-        text, style = _verdict(m, typical[i])
-        row = [m.label] + [int(v) for v in m.per_class] + [int(np.nansum(m.per_class)), _gap_text(m.gap, "人"),
-                                                          _gap_text(m.bound, "人")]
-        spec.add(top + 1 + i, 1, [row], "body")
-        spec.add(top + 1 + i, len(row) + 1, [[text]], style)
-    spec.color_scales.append(f"B{top + 1}:{L(1 + len(names))}{top + len(ms)}")
-    spec.print_area = f"A1:{L(len(names) + 5)}{spec.max_row}"
+    page = (595 if spec.landscape else 842) - (MARGIN_TOP + MARGIN_BOTTOM) * 72 - 10
+    used = 24.0 + 15.0 * top
+    tail_head = ["毕业学校", "合计", "最大差距", "理论最小差距", "评价"]
+    for n, chunk in enumerate(chunks + ([[]] if not one else [])):
+        head_h = max([30.0] + [14.0 * len(text_lines(names[k], spec.col_widths[c] - 1)) for c, k in enumerate(chunk, start=2)])
+        height = head_h + 15.0 * (len(ms) + 1)
+        if n and used + height > page:
+            spec.row_breaks.append(top - 1)
+            used = 0.0
+        with_tail = one or not chunk
+        spec.add(top, 1, [tail_head if not chunk else ["毕业学校"] + [names[k] for k in chunk] + (tail_head[1:] if one else [])],
+                 "header")
+        spec.row_heights[top] = head_h
+        for i, m in enumerate(ms):
+            row = [m.label] + [int(m.per_class[k]) for k in chunk]
+            spec.add(top + 1 + i, 1, [row], "body")
+            if with_tail:
+                text, style = _verdict(m, typical[i])
+                spec.add(top + 1 + i, len(row) + 1, [[int(np.nansum(m.per_class)), _gap_text(m.gap, "人"),
+                                                      _gap_text(m.bound, "人")]], "body")
+                spec.add(top + 1 + i, len(row) + 4, [[text]], style)
+        if chunk:
+            spec.color_scales.append(f"B{top + 1}:{L(1 + len(chunk))}{top + len(ms)}")
+        used += height
+        top += len(ms) + 2
+    if one:
+        spec.freeze, spec.print_title_rows = f"B{top - len(ms) - 1}", f"{top - len(ms) - 2}:{top - len(ms) - 2}"
+    spec.print_area = f"A1:{L(max(size + (4 if one else 0), 4) + 1)}{spec.max_row}"
     return fit_titles(spec)
 
 
