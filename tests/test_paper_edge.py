@@ -186,3 +186,17 @@ def test_thirty_classes_school_sources_readable(tmp_path):
     for k in range(1, 33):                         # each class's header (its name wraps in the cell)
         assert f"（{k}）" in text, k
     assert "理论最小差距" in text and "评价" in text
+
+
+def test_summary_detail_tables_start_with_their_header(full, names_only):
+    """A detail table of 编班汇总 that does not fit the rest of a page starts on the next one (its
+    header sat alone at the foot of a page, the rows on the next without it); a school without scores
+    gets no empty 均衡指数 table."""
+    _, pages = full
+    for p in pages["编班汇总"]:
+        first = next((ln.split() for ln in p.text.splitlines() if ln.strip()), [])
+        if first and first[0].startswith("2026级初一年级"):
+            pytest.fail(f"page {p.number} continues a table without its header: {first}")
+    _, pages = names_only
+    text = pages["编班汇总"][0].text
+    assert "不计算均衡指数" in text and "均衡指数 = 100" not in text and "各班平均分最大差距" not in text

@@ -436,6 +436,9 @@ def _index_section(spec: SheetSpec, r: int, roster: Roster, params: Params, ms: 
     """一、均衡指数: one row per subject (and 总分), the overall row, the formula; the next free row."""
     spec.add(r, 1, [["一、均衡指数（分数越高越均衡，满分 100）"]], "section")
     r += 1
+    if not any(m.group == "平均分" for m in ms):     # an empty table and a formula for an index not there
+        spec.add(r, 1, [["（名单中没有成绩，不计算均衡指数；人数、男女、学校等的均衡见下面第二部分）"]], "note")
+        return r + 2
     spec.add(r, 1, [["科目", "各班平均分最大差距", "全年级标准差", "均衡指数", "评价"] + [f"{k}均衡指数" for k in compare]
                     + ["随机分班均衡指数"]], "header")
     spec.row_heights[r] = 30.0     # two-line headers
@@ -531,9 +534,17 @@ def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str]
     detail = [m for m in ms if m.group not in ("出生日期", "毕业学校")]
     parts = _detail_parts(detail, widths[1])
     where: dict[str, tuple[int, int, int, int]] = {}
+    page = 595 - (MARGIN_TOP + MARGIN_BOTTOM) * 72 - 10
+    used = 2 * 15.0
     for part in parts:
         if not part:
             continue
+        height = 15.0 * 4 + sum(14.0 * len(text_lines(c, widths[1] - 1)) if _text_width(c) > widths[1] - 1 else 15.0
+                                for c in names)
+        if used > 2 * 15.0 and used + height > page:     # its header alone at the foot of a page, the rows on the next
+            spec.row_breaks.append(r - 1)
+            used = 0.0
+        used += height
         cols = [("班级", None)] + [(("人数" if m.group == "班额" else f"{m.group}·{m.label}"), m) for m in part]
         spec.add(r, 1, [[c for c, _ in cols]], "header")
         header_row = r
