@@ -340,3 +340,18 @@ def test_a_reload_keeps_the_file_and_shows_the_running_step(browser, server):
     wait_text(d, "#current", "大.xlsx", timeout=10)             # the running step's file, not 小.xlsx
     wait_text(d, "#result", "编班完成", timeout=180)
     assert (server.folder / "大_编班结果.xlsx").is_file()
+
+
+def test_a_page_whose_server_is_gone_says_to_use_the_new_page(browser, server):
+    """The start window closed (or started again: a new address, a new page): a click said
+    '请确认启动窗口没有关闭，然后刷新本页' — but refreshing this page can only fail. It now says to
+    open 均衡编班网页界面 again and continue in the page it opens."""
+    d = browser
+    write_demo_with_teachers(server.folder / "小.xlsx")
+    d.get(server.url)
+    select_file(d, "小.xlsx")
+    server.close()
+    click_step(d, "检查数据")
+    said = wait_text(d, "#result", "连接已断开", timeout=30).text
+    assert "重新打开“均衡编班网页界面”" in said and "新网页中继续" in said and "刷新本页" not in said
+    assert d.find_element(By.CSS_SELECTOR, "button.step").is_enabled()
