@@ -61,7 +61,7 @@ def _normalize_text(raw: str) -> str:
     return _t2s().convert(text)
 
 
-_SURNAMES_LONGEST_FIRST = tuple(sorted(SURNAME_READINGS, key=len, reverse=True))
+_SURNAME_LENGTHS = sorted({len(k) for k in SURNAME_READINGS}, reverse=True)
 
 
 def name_pinyin(name: str, fuzzy: bool = False) -> tuple[str, ...]:
@@ -84,10 +84,10 @@ def name_readings(name: str, fuzzy: bool = False) -> frozenset[tuple[str, ...]]:
 def _readings_of(text: str, fuzzy: bool) -> tuple[tuple[str, ...], ...]:
     """The readings of a normalised name, the usual one first."""
     heads: tuple[tuple[str, ...], ...] = ((),)
-    for surname in _SURNAMES_LONGEST_FIRST:
-        if text.startswith(surname) and len(text) > len(surname):
-            heads = SURNAME_READINGS[surname]
-            text = text[len(surname):]
+    for k in _SURNAME_LENGTHS:                 # longest first (复姓 before 单姓)
+        if len(text) > k and text[:k] in SURNAME_READINGS:
+            heads = SURNAME_READINGS[text[:k]]
+            text = text[k:]
             break
     rest = tuple(s.lower() for s in lazy_pinyin(text))
     out: list[tuple[str, ...]] = []
