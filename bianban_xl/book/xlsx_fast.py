@@ -723,8 +723,16 @@ def _header_font(name: str) -> FontSpec:
 
 
 def _cell_style(xml: str, r: int, c: int) -> int:
-    """The s= of cell (r, c) in a worksheet's XML, 0 when absent."""
-    m = re.search(rf'<c\b[^>]*?\sr="{_letter(c)}{r}"[^>]*?>', xml) or re.search(rf'<c r="{_letter(c)}{r}"[^>]*?>', xml)
+    """The s= of cell (r, c) in a worksheet's XML, 0 when absent. The patterns are tried from the
+    tag around the first r="…" of the cell: no match can start earlier (a tag holds no ">"), and
+    a whole roster is not scanned twice for a header cell that is not there."""
+    ref = f"{_letter(c)}{r}"
+    i = xml.find(f'r="{ref}"')
+    if i < 0:
+        return 0
+    start = xml.rfind(">", 0, i) + 1
+    m = (re.compile(rf'<c\b[^>]*?\sr="{ref}"[^>]*?>').search(xml, start)
+         or re.compile(rf'<c r="{ref}"[^>]*?>').search(xml, start))
     if m is None:
         return 0
     sm = re.search(r'\ss="(\d+)"', m.group(0))
