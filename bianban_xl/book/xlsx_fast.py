@@ -454,7 +454,8 @@ def _patch_roster(xml: str, values: dict[tuple[int, int], tuple[object, int | No
         last = 0
         for c, (text, style) in sorted(want.items()):
             max_c = max(max_c, c)
-            hit = _find_cell(content, f"{_letter(c)}{r}", last)
+            ref = f"{_letter(c)}{r}"
+            hit = _find_cell(content, ref, last)
             if hit is not None:
                 start, stop, s_attr = hit
                 if "<f" in content[start:stop]:       # a (maybe shared) formula others may refer to
@@ -467,10 +468,10 @@ def _patch_roster(xml: str, values: dict[tuple[int, int], tuple[object, int | No
                 pieces.append(content[last:at])
                 last = at
                 s = style if style is not None else 0
-            pieces.append(_cell_xml(f"{_letter(c)}{r}", s, text))
+            pieces.append(_cell_xml(ref, s, text))
         pieces.append(content[last:])
         head = m.group(0)
-        sp = re.search(r'\sspans="(\d+):(\d+)"', head)
+        sp = _SPANS_RE.search(head)
         if sp and int(sp.group(2)) < max(want):
             head = head[:sp.start()] + f' spans="{sp.group(1)}:{max(want)}"' + head[sp.end():]
         out.append(body[pos:m.start()] + head + "".join(pieces))
@@ -486,6 +487,7 @@ def _patch_roster(xml: str, values: dict[tuple[int, int], tuple[object, int | No
 
 
 _CELL_RE = re.compile(r'<c\b([^>]*?)(?:/>|>.*?</c>)', re.S)
+_SPANS_RE = re.compile(r'\sspans="(\d+):(\d+)"')
 _REF_RE = re.compile(r'\sr="([A-Z]+)(\d+)"')
 _S_RE = re.compile(r'\ss="(\d+)"')
 
