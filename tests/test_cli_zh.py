@@ -36,7 +36,7 @@ def test_a_seed_that_is_not_a_number(tmp_path):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["nosuch"], "“nosuch”不是可用的选项"),
+    (["nosuch"], "没有“nosuch”这个命令"),
     (["check", "a.xlsx", "b.xlsx"], "无法识别的参数：b.xlsx"),
     (["batch", "dir"], "缺少必填的参数：-o"),
     (["draw", "a.xlsx", "--seed"], "后面需要跟一个值"),
@@ -93,3 +93,24 @@ def test_verify_of_a_file_with_no_result_says_what_to_do(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "没有“编班记录”工作表" in text and "处理办法：" in text and "bianban assign" in text, text
     assert book.read_bytes() == before
+
+
+@pytest.mark.parametrize("args, words, help_of", [
+    (["asign", "a.xlsx"], "没有“asign”这个命令。您是不是要输入 assign？", "bianban --help"),
+    (["chek"], "您是不是要输入 check？", "bianban --help"),
+    (["--verison"], "您是不是要输入 --version？", "bianban --help"),
+    (["assign", "a.xlsx", "--overwirte"], "无法识别的参数：--overwirte。您是不是要输入 --overwrite？", "bianban assign --help"),
+    (["check", "--foo", "a.xlsx"], "无法识别的参数：--foo。", "bianban check --help"),
+    (["check", "a.xlsx", "b.xlsx"], "无法识别的参数：b.xlsx。", "bianban check --help"),
+    (["bundle", "-o", "x", "--platform", "win64"], "您是不是要输入 win_amd64？可选：win_amd64、current。", "bianban bundle --help"),
+    (["batch"], "缺少必填的参数：文件夹、-o 或 --output。", "bianban batch --help"),
+])
+def test_a_mistyped_command_or_option_names_the_closest_and_the_right_help(args, words, help_of):
+    """A typo in a command or option name: the closest one is named, and an option the subcommand
+    does not know is reported with that subcommand's usage and --help (it said: run bianban --help,
+    with the top-level usage line, and listed the commands as 'template', 'check', …)."""
+    r = _run(*args)
+    text = r.stdout + r.stderr
+    assert r.returncode == 1, text
+    assert words in text and f"运行 {help_of} 查看" in text, text
+    assert "Traceback" not in text and "'" not in text and not ENGLISH.search(text), text
