@@ -184,7 +184,7 @@ def output_lock(target: str | os.PathLike) -> Iterator[None]:
         finally:
             _held[mine] -= 1
         return
-    _check_folder(target)
+    made = _check_folder(target)
     lock = _lock_path(target)
     body = f"pid={os.getpid()}\nhost={_host_name()}\ntime={datetime.now():%Y-%m-%d %H:%M:%S}\n"
     for attempt in range(2):
@@ -199,15 +199,19 @@ def output_lock(target: str | os.PathLike) -> Iterator[None]:
                  f"请等它结束后再试。如确认没有程序在运行（例如上次被强行关机），请删除锁文件“{lock}”后重试。")
         except OSError as exc:
             _refuse_unwritable(target.parent, exc)
+    written = False
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(body)
         _held[mine] = 1
         yield
+        written = True
     finally:
         _held.pop(mine, None)
         with contextlib.suppress(OSError):
             lock.unlink()
+        if not written:
+            _remove_empty(made)
 
 
 _WHY = {errno.EACCES: "没有写权限", errno.EPERM: "没有写权限", errno.ENOENT: "文件夹不存在或不能在其中建文件",
@@ -226,8 +230,17 @@ def _refuse_unwritable(folder: Path, exc: OSError):
          "请换一个有写权限的文件夹（如“文档”或桌面），或请管理员开放写权限。")
 
 
-def _check_folder(target: Path) -> None:
-    """The target's folder exists (created if missing) and is a folder, not a file."""
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders a refused or failed write created (deepest first), where still empty:
+    a step that wrote nothing leaves no new folder behind either."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _check_folder(target: Path) -> list[Path]:
+    """The target's folder exists (created if missing) and is a folder, not a file. Returns the
+    folders it created, deepest first."""
     for parent in [target.parent, *target.parent.parents]:
         if parent.exists():
             if not parent.is_dir():
@@ -236,10 +249,13 @@ def _check_folder(target: Path) -> None:
             break
     if target.is_dir():
         fail("", f"输出路径“{target}”是一个文件夹，不是文件。", f"请写出文件名，如 -o \"{target / '编班结果.xlsx'}\"。")
+    missing = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        _remove_empty(missing)
         _refuse_unwritable(target.parent, exc)
+    return missing
 
 
 def is_read_only(path: str | os.PathLike) -> bool:
