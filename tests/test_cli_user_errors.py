@@ -40,3 +40,58 @@ def test_a_refused_assign_leaves_no_new_output_folder(tmp_path):
     assert code == 1 and "班级数" in text, text
     assert not ENGLISH.search(text), text
     assert tree(tmp_path) == before
+
+
+def _docx(path: Path) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+    return path
+
+
+def test_a_file_that_is_no_workbook_is_named_for_what_it_is(tmp_path):
+    """A folder, an empty file, a .csv export, a Word notice, a zip: each said '不是 Excel 工作簿，
+    可能已损坏' (with 'BadZipFile' or 'InvalidFileException' in brackets); now what it is and what to do."""
+    (tmp_path / "名单文件夹").mkdir()
+    (tmp_path / "空.xlsx").write_bytes(b"")
+    (tmp_path / "名单.csv").write_text("姓名,性别\n张三,男\n", encoding="utf-8")
+    _docx(tmp_path / "通知.docx")
+    (tmp_path / "各校.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    cases = {"名单文件夹": "是一个文件夹，不是工作簿文件", "空.xlsx": "是空文件（0 字节）",
+             "名单.csv": "是 CSV 文本文件", "通知.docx": "是 Word 文档", "各校.zip": "是压缩包"}
+    before = tree(tmp_path)
+    for name, words in cases.items():
+        for command in ("check", "verify", "assign"):
+            code, text = run(command, tmp_path / name)
+            assert code == 1 and words in text and "可能已损坏" not in text, (command, text)
+            assert not ENGLISH.search(text) and "Exception" not in text, (command, text)
+    assert tree(tmp_path) == before
+
+
+def test_an_error_piped_into_head_is_no_traceback(tmp_path):
+    """`bianban check 名单.csv | head -1`: the error report met the closed pipe outside the guard
+    that covered the command's own output — a BrokenPipeError traceback."""
+    (tmp_path / "名单.csv").write_text("姓名\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "bianban_xl.cli.main", "check", str(tmp_path / "名单.csv")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode("utf-8", "replace")
+    proc.wait(timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in err and "Exception ignored" not in err, err
+
+
+def test_a_file_where_a_folder_is_wanted(tmp_path):
+    """`bianban demo 名单.xlsx` and `bianban batch 各校 -o 名单.xlsx`: 'File exists' in English —
+    and batch assigned every school before it found out."""
+    book = write_book(tmp_path / "名单.xlsx")
+    (tmp_path / "各校").mkdir()
+    write_book(tmp_path / "各校" / "一中.xlsx")
+    before = tree(tmp_path)
+    code, text = run("demo", book)
+    assert code == 1 and "是一个已有的文件，这里需要的是文件夹" in text and not ENGLISH.search(text), text
+    code, text = run("batch", tmp_path / "各校", "-o", book)
+    assert code == 1 and "是一个已有的文件，不是文件夹" in text and not ENGLISH.search(text), text
+    assert "批量编班 [" not in text, text          # refused before any school was assigned
+    assert tree(tmp_path) == before
