@@ -217,7 +217,8 @@ def output_lock(target: str | os.PathLike) -> Iterator[None]:
 _WHY = {errno.EACCES: "没有写权限", errno.EPERM: "没有写权限", errno.ENOENT: "文件夹不存在或不能在其中建文件",
         errno.EROFS: "磁盘或文件夹是只读的", errno.ENOSPC: "磁盘已满", getattr(errno, "EDQUOT", -2): "磁盘配额已满",
         errno.ENOTDIR: "路径中有一段不是文件夹", errno.ENAMETOOLONG: "文件名太长，请用短一些的文件名",
-        errno.EINVAL: "文件名中有系统不允许的字符"}
+        errno.EINVAL: "文件名中有系统不允许的字符", errno.EEXIST: "已有同名的文件或文件夹",
+        errno.EISDIR: "这是一个文件夹，不是文件"}
 
 
 def why(exc: OSError) -> str:

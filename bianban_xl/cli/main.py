@@ -216,6 +216,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
+        return _run(args)
+    except BrokenPipeError:             # output piped into a reader that stopped (`| head`): nothing to tell it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the subcommand; every error becomes a Chinese message and an exit code (a closed
+    output pipe, met while running or while telling an error, is left to ``main``)."""
+    try:
         with _sigterm_as_interrupt():
             return _command(args.command)(args)
     except UserError as exc:
@@ -224,14 +234,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         _out("已中断：正在写入的文件保持原样（或已完整写好），没有留下临时文件。")
         return 143 if isinstance(exc, Interrupted) else 130
-    except BrokenPipeError:             # output piped into a reader that stopped (`| head`): nothing to tell it
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except BrokenPipeError:
+        raise
+    except PermissionError as exc:
+        _out(f"[错误] 无法写入文件“{exc.filename}”：文件可能正在 Excel/WPS 中打开或没有写权限。处理办法：关闭该文件后重试，或换一个输出路径。")
+        return 1
+    except FileExistsError as exc:      # a folder to make where a file of that name is (demo 名单.xlsx)
+        _out(f"[错误] “{exc.filename}”是一个已有的文件，这里需要的是文件夹。处理办法：换一个文件夹名（可以是还不存在的新文件夹）后重试；"
+             "没有修改任何文件。")
         return 1
     except OSError as exc:
         _out(f"[错误] 无法读写文件“{exc.filename or ''}”：{why(exc)}。处理办法：检查路径、磁盘空间和权限后重试；没有修改任何文件。")
-        return 1
-    except PermissionError as exc:
-        _out(f"[错误] 无法写入文件“{exc.filename}”：文件可能正在 Excel/WPS 中打开或没有写权限。处理办法：关闭该文件后重试，或换一个输出路径。")
         return 1
     except Exception as exc:  # noqa: BLE001 — the user must never see a traceback
         if args.debug:

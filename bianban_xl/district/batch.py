@@ -165,6 +165,9 @@ def batch_assign(folder: str | Path, out_dir: str | Path, jobs: int | None = Non
     folder, out_dir = Path(folder), Path(out_dir)
     if not folder.is_dir():
         raise _folder_error(folder, "例如：bianban batch 各校工作簿 -o 编班结果")
+    if out_dir.exists() and not out_dir.is_dir():
+        fail("", f"结果文件夹“{out_dir}”是一个已有的文件，不是文件夹；没有编班。",
+             f"请在 -o 后写一个文件夹名（可以是还不存在的新文件夹），如 -o {folder.name}-编班结果。")
     if seed is not None and seeds is not None:
         fail("", "--seed（所有学校同一个种子）和 --seeds（每校一个种子）只能用一个。", "请去掉其中一个后重新运行。")
     table = read_school_seeds(read_book(seeds)) if seeds is not None else None
