@@ -219,3 +219,75 @@ def test_district_check_passes_a_school_that_used_late(tmp_path, capsys):
     chk = check_result_book(out)
     assert chk.verdict == PASS, [(f.kind, f.text) for f in chk.findings]
     assert any("插班 2 人" in n for n in chk.notes)
+
+
+def _sort_roster(src, dst):
+    """Sort 学生名单 by 班级 and 姓名 as a registrar does before printing (values only)."""
+    wb = load_workbook(src)
+    ws = wb["学生名单"]
+    ci = [c.value for c in ws[1]].index("班级")
+    rows = sorted(([c.value for c in r] for r in ws.iter_rows(min_row=2)), key=lambda r: (r[ci] or "", r[0]))
+    for i, r in enumerate(rows, start=2):
+        for j, v in enumerate(r, start=1):
+            ws.cell(row=i, column=j, value=v)
+    wb.save(dst)
+
+
+def test_roster_without_numbers_can_be_sorted_after_late_and_after_lock(tmp_path, capsys):
+    """Without 编号 a student was recorded by his row (第31行): sorting 学生名单 after 插班 made
+    other pupils 'the late ones' and verify said 3 classes were changed; sorting a locked book
+    said every class was changed after the lock. Students are now named by 姓名（性别，出生日期）."""
+    from conftest import HEADER
+
+    rows = [r[1:] for r in student_rows(30, seed=6)]
+    src = write_book(tmp_path / "输入.xlsx", rows=rows, header=HEADER[1:])
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(src), "-o", str(out), "--seed", "5"]) == 0
+    add_students(out, [["新同学", "男", "2013-10-01", "第1小学", "本地", "良", 80, 80, None],
+                       ["新同学乙", "女", "2013-10-02", "第2小学", "本地", "良", 70, 80, None]])
+    assert main(["late", str(out), "--seed", "7"]) == 0
+    wb = load_workbook(out)
+    log = " ".join(str(c.value) for row in wb["编班记录"].iter_rows() for c in row if c.value)
+    assert "新同学（男，2013-10-01）|新同学乙（女，2013-10-02）" in log
+    _sort_roster(out, tmp_path / "排序.xlsx")
+    capsys.readouterr()
+    assert main(["verify", str(tmp_path / "排序.xlsx")]) == 0, capsys.readouterr().out
+    assert "插班检查通过：1 次插班共 2 名学生" in capsys.readouterr().out
+    assert main(["lock", str(out)]) == 0
+    _sort_roster(out, tmp_path / "锁定后排序.xlsx")
+    capsys.readouterr()
+    assert main(["verify", str(tmp_path / "锁定后排序.xlsx")]) == 0, capsys.readouterr().out
+    assert "锁定检查通过" in capsys.readouterr().out
+    # a real change after the lock is still found
+    wb = load_workbook(tmp_path / "锁定后排序.xlsx")
+    ws = wb["学生名单"]
+    ci = [c.value for c in ws[1]].index("班级") + 1
+    ws.cell(2, ci).value = "3班" if ws.cell(2, ci).value != "3班" else "2班"
+    wb.save(tmp_path / "改动.xlsx")
+    assert main(["verify", str(tmp_path / "改动.xlsx")]) == 1
+    assert "被改动过" in capsys.readouterr().out
+
+
+def test_books_made_before_named_students_by_row_still_verify(tmp_path, capsys, monkeypatch):
+    """A book without 编号 that went through 插班 and 锁定 before 0.6.1 recorded its students by
+    row (第31行): unsorted, it still verifies (the row names are read as rows)."""
+    from conftest import HEADER
+    from bianban_xl.onsite import late, lock
+
+    rows = [r[1:] for r in student_rows(30, seed=6)]
+    src = write_book(tmp_path / "输入.xlsx", rows=rows, header=HEADER[1:])
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(src), "-o", str(out), "--seed", "5"]) == 0
+    add_students(out, [["新同学", "男", "2013-10-01", "第1小学", "本地", "良", 80, 80, None]])
+    old = lambda students: [s.key for s in students]      # noqa: E731 — how 0.6.0 named them
+    monkeypatch.setattr(late, "student_idents", old)
+    monkeypatch.setattr(lock, "student_idents", old)
+    assert main(["late", str(out), "--seed", "7"]) == 0
+    assert main(["lock", str(out)]) == 0
+    wb = load_workbook(out)
+    assert "插班学生编号：第32行" in " ".join(str(c.value) for r in wb["编班记录"].iter_rows() for c in r if c.value)
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == 0, capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "插班检查通过：1 次插班共 1 名学生" in said and "锁定检查通过" in said

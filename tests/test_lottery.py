@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 from bianban_xl.cli.main import main
 
 from conftest import sha
-from onsite_helpers import assigned, kv
+from onsite_helpers import assigned, kv, TEACHERS
 
 
 def draw_table(path):
@@ -130,3 +130,67 @@ def test_draw_at_a_terminal_asks_for_the_number_called_out(tmp_path, capsys, mon
     monkeypatch.setattr("builtins.input", lambda prompt="": (_ for _ in ()).throw(AssertionError("asked")))
     assert main(["draw", str(out), "-o", str(tmp_path / "b.xlsx"), "--computer-seed"]) == 0
     assert "未经现场报数" in kv(load_workbook(tmp_path / "b.xlsx")["抽签记录"])["种子来源"]
+
+
+def _sort_teachers(src, dst, key):
+    wb = load_workbook(src)
+    ws = wb["教师名单"]
+    rows = sorted(([c.value for c in r] for r in ws.iter_rows(min_row=2)), key=key)
+    for i, r in enumerate(rows, start=2):
+        for j, v in enumerate(r, start=1):
+            ws.cell(row=i, column=j, value=v)
+    wb.save(dst)
+
+
+def test_sorting_the_teacher_list_changes_nothing(tmp_path, capsys):
+    """教师名单 sorted by 学科 after 教师搭配 read as 'changed since the teams were made': verify
+    warned and the draw was refused; sorted after a heads-only draw, verify said every head teacher
+    had the wrong class. Teams and the draw now see the teachers by subject and name."""
+    out = assigned(tmp_path)
+    assert main(["teachers", str(out), "--seed", "4"]) == 0
+    by_subject = tmp_path / "按学科.xlsx"
+    _sort_teachers(out, by_subject, key=lambda r: (r[1], r[0]))
+    capsys.readouterr()
+    assert main(["verify", str(by_subject)]) == 0
+    assert "教师搭配检查通过" in capsys.readouterr().out
+    assert main(["draw", str(by_subject), "--seed", "9"]) == 0
+    _sort_teachers(by_subject, tmp_path / "按姓名.xlsx", key=lambda r: r[0])
+    capsys.readouterr()
+    assert main(["verify", str(tmp_path / "按姓名.xlsx")]) == 0, capsys.readouterr().out
+    assert "抽签检查通过" in capsys.readouterr().out
+    # heads only (no 教师搭配): the draw order no longer follows the rows
+    heads = [r for r in TEACHERS if r[8] != "否"]
+    (tmp_path / "heads").mkdir()
+    (tmp_path / "heads2").mkdir()
+    out2 = assigned(tmp_path / "heads", teachers=heads)
+    assert main(["draw", str(out2), "--seed", "11"]) == 0
+    before = draw_table(out2)
+    _sort_teachers(out2, tmp_path / "倒序.xlsx", key=lambda r: r[0])
+    capsys.readouterr()
+    assert main(["verify", str(tmp_path / "倒序.xlsx")]) == 0, capsys.readouterr().out
+    b = tmp_path / "另一份.xlsx"
+    _sort_teachers(assigned(tmp_path / "heads2", teachers=heads[:1] + heads[1:][::-1]), b, key=lambda r: r[0])
+    assert main(["draw", str(b), "--seed", "11"]) == 0
+    assert draw_table(b) == before                        # same teachers, same number: same classes
+
+
+def test_teams_and_draws_recorded_before_the_mark_keep_the_row_order(tmp_path, capsys, monkeypatch):
+    """教师搭配 and 抽签记录 written before 0.6.1 (no 教师顺序 mark) saw the teachers in row order:
+    they still verify."""
+    from bianban_xl.onsite import teachers
+
+    out = assigned(tmp_path)
+    monkeypatch.setattr(teachers, "in_canonical_order", lambda ts, allowed=None: ts)
+    assert main(["teachers", str(out), "--seed", "4"]) == 0
+    assert main(["draw", str(out), "--seed", "9"]) == 0
+    monkeypatch.undo()
+    wb = load_workbook(out)
+    for name in ("教师搭配", "抽签记录"):
+        ws = wb[name]
+        row = next(r[0].row for r in ws.iter_rows() if r[0].value == "教师顺序")
+        ws.delete_rows(row)
+    wb.save(out)
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == 0, capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "抽签检查通过" in said and "不一致" not in said

@@ -18,6 +18,7 @@ import numpy as np
 from bianban_xl.engine.balance import total_scores
 from bianban_xl.model import schema as S
 from bianban_xl.model.fingerprint import result_fingerprint
+from bianban_xl.model.identity import find_recorded, student_idents
 from bianban_xl.model.names import normalize_name, same_name_groups, sound_groups_to_part
 from bianban_xl.model.problems import fail, Report, UserError
 from bianban_xl.model.raw_book import RawBook, RawSheet
@@ -58,11 +59,18 @@ def batches(book: RawBook) -> list[tuple[str, int, list[str]]]:
     return out
 
 
+def _late_indices(book: RawBook, roster: Roster) -> set[int]:
+    """The students every recorded 插班 batch placed (those still in the roster)."""
+    index = {x: i for i, x in enumerate(student_idents(roster.students))}
+    found = (find_recorded(k, index, roster.students) for _, _, keys in batches(book) for k in keys)
+    return {i for i in found if i is not None}
+
+
 def split_late(book: RawBook, roster: Roster) -> tuple[Roster, list]:
     """The roster of the original run (without late students) and the late students (placed by
     插班, or still without a class). Twin groups keep only original members."""
-    late_keys = {k for _, _, keys in batches(book) for k in keys}
-    keep = [i for i, s in enumerate(roster.students) if s.key not in late_keys and s.klass]
+    late = _late_indices(book, roster)
+    keep = [i for i, s in enumerate(roster.students) if i not in late and s.klass]
     if len(keep) == len(roster.students):
         return roster, []
     new_index = {old: new for new, old in enumerate(keep)}
@@ -310,7 +318,8 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
     witness_marks(upd.sheets, names, result_code_of(record), computer=record.get("种子来源") == SOURCE_COMPUTER)
     if S.SHEET_PUBLIC in book.sheets:
         upd.sheets.append(public_sheet(full, params, head_of_class_from_log(book), stamp))
-    keys = [roster.students[i].key for i, _, _ in placements]
+    idents = student_idents(roster.students)
+    keys = [idents[i] for i, _, _ in placements]
     upd.record_rows.append(batch_row(stamp, seed, keys, source))
     upd.record_rows += append_rows(book, [(stamp, f"插班：{roster.students[i].name}（{roster.students[i].key}，{roster.students[i].gender}）编入{c}。理由：{why}")
                                           for i, c, why in placements])
@@ -338,17 +347,18 @@ def verify_late(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
     without a class."""
     ok, out = True, []
     history = batches(book)
-    index = {s.key: i for i, s in enumerate(roster.students)}
-    late_keys = {k for _, _, keys in history for k in keys}
-    present = {i for i, s in enumerate(roster.students) if s.key not in late_keys and s.klass}
+    index = {x: i for i, x in enumerate(student_idents(roster.students))}
+    late = _late_indices(book, roster)
+    present = {i for i, s in enumerate(roster.students) if i not in late and s.klass}
     classes: list[str | None] = [s.klass if i in present else None for i, s in enumerate(roster.students)]
     for stamp, seed, keys in history:
-        lost = [k for k in keys if k not in index]
+        found = [find_recorded(k, index, roster.students) for k in keys]
+        lost = [k for k, i in zip(keys, found) if i is None]
         if lost:
             ok = False
             out.append(f"{stamp} 插班的学生 {'、'.join(lost)} 在“{roster.sheet}”中找不到了。")
             continue
-        batch = [index[k] for k in keys]
+        batch = [i for i in found if i is not None]
         present |= set(batch)
         try:
             expected = place(roster, classes, batch, seed, present)
@@ -362,7 +372,7 @@ def verify_late(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
             if s.klass != c:
                 ok = False
                 out.append(f"“{roster.sheet}”第{s.row}行 {s.name}（{stamp} 插班）：班级是“{s.klass or '（空）'}”，按插班记录应为“{c}”。")
-    waiting = [s for i, s in enumerate(roster.students) if not s.klass and s.key not in late_keys]
+    waiting = [s for i, s in enumerate(roster.students) if not s.klass and i not in late]
     if waiting:
         ok = False
         who = "、".join(f"{s.name}(第{s.row}行)" for s in waiting[:10])

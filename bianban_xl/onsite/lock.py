@@ -9,6 +9,7 @@ from typing import Any
 
 from bianban_xl.model import schema as S
 from bianban_xl.model.fingerprint import sha
+from bianban_xl.model.identity import student_idents
 from bianban_xl.model.problems import fail, Report, UserError
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.sheet_model import BookUpdate
@@ -83,11 +84,20 @@ def _parse_short(value: str) -> dict[str, str]:
     return out
 
 
-def current_fingerprints(book: RawBook) -> dict[str, dict[str, str]]:
-    """Per-class fingerprints of the class column and of each class sheet, and of the lottery."""
+def _column(roster, names: list[str], idents: list[str]) -> dict[str, str]:
+    return {c: sha(sorted([x, s.name] for x, s in zip(idents, roster.students) if s.klass == c)) for c in names}
+
+
+def current_fingerprints(book: RawBook, legacy: bool = False) -> dict[str, dict[str, str]]:
+    """Per-class fingerprints of the class column and of each class sheet, and of the lottery.
+    Students are named as :func:`student_idents` names them, so sorting 学生名单 changes nothing;
+    ``legacy``: as books locked before 0.6.1 named a student without 编号 (by his row)."""
     roster, _ = validate(book)
     names = roster.params.names() if roster is not None else []
-    column = {c: sha(sorted([s.key, s.name] for s in roster.students if s.klass == c)) for c in names} if roster else {}
+    column = {}
+    if roster is not None:
+        idents = [s.key for s in roster.students] if legacy else student_idents(roster.students)
+        column = _column(roster, names, idents)
     sheets = {}
     for c in names:
         sh = book.sheets.get(c)
@@ -145,9 +155,14 @@ def verify_lock(book: RawBook) -> tuple[bool, list[str]]:
         return True, []
     now = current_fingerprints(book)
     ok, out = True, []
+    old = None
     for key, what in ((K_COLUMN, f"“{S.SHEET_ROSTER}”中班级为“{{}}”的学生"), (K_SHEETS, "班级工作表“{}”")):
         rec = _parse_short(info.get(key, ""))
         for c, fp in rec.items():
+            if now[key].get(c, "")[:12] != fp and key == K_COLUMN:
+                old = old or current_fingerprints(book, legacy=True)      # locked before 0.6.1
+                if old[key].get(c, "")[:12] == fp:
+                    continue
             if now[key].get(c, "")[:12] != fp:
                 ok = False
                 out.append(f"锁定（{info.get(K_TIME, '')}）之后，{what.format(c)}被改动过。")

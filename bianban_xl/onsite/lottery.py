@@ -26,7 +26,7 @@ from bianban_xl.model.validate import validate
 from bianban_xl.onsite.journal import append_rows
 from bianban_xl.onsite.public_list import public_sheet
 from bianban_xl.onsite.state import HEAD_COLS, passed_check, read_draw_log, read_record, refuse_if_locked, require_assigned, resolve_seed, text, VerifyResult
-from bianban_xl.onsite.teachers import read_teachers, recorded_teams, teams_sheet
+from bianban_xl.onsite.teachers import K_ORDER, ORDER_BY_CONTENT, ordered_teachers, read_teachers, recorded_teams, teams_sheet
 from bianban_xl.reports.result_sheets import note_lines, sheet_title
 
 MODE_COMPUTER = "电脑随机抽签"
@@ -61,8 +61,10 @@ def teams_not_made(book: RawBook) -> str | None:
             "要搭配教师团队，请先取消，点“教师搭配”；只抽班主任可以继续。")
 
 
-def heads_of(book: RawBook, params: Params):
-    """Head teachers in draw order, and the Teams if 教师搭配 exists. Raises UserError."""
+def heads_of(book: RawBook, params: Params, marked: bool = True):
+    """Head teachers in draw order, and the Teams if 教师搭配 exists. Raises UserError. Without
+    教师搭配 the draw order is :func:`in_canonical_order`'s, or — ``marked`` False, a draw recorded
+    before 0.6.1 — the rows' order."""
     teams, problems = recorded_teams(book)
     if problems:
         rep = Report()
@@ -75,7 +77,7 @@ def heads_of(book: RawBook, params: Params):
     teachers, sheet = read_teachers(book, report, counts=False)
     if not report.ok:
         raise UserError(report)
-    heads = [t for t in teachers if t.head]
+    heads = [t for t in ordered_teachers(book, teachers, marked) if t.head]
     k = params.n_classes
     if len(heads) != k:
         fail(sheet, f"班主任人选有 {len(heads)} 人，班级有 {k} 个；抽签需要两者相等。",
@@ -191,7 +193,8 @@ def plan_draw(book: RawBook, verified: VerifyResult, seed: int | None = None, se
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     info = {"抽签时间": stamp, "抽签方式": mode, "随机种子": seed_text, "种子来源": source,
             "学生名单指纹": _student_fp(book), "班级数": str(len(names)),
-            "教师搭配指纹": teams.fingerprint() if teams is not None else "（没有教师搭配，只抽班主任）"}
+            "教师搭配指纹": teams.fingerprint() if teams is not None else "（没有教师搭配，只抽班主任）",
+            K_ORDER: ORDER_BY_CONTENT}
     upd = BookUpdate(sheets=[draw_sheet(params, info, heads, classes)])
     head_of_class = {c: h.name for h, c in zip(heads, classes)}
     if teams is not None:
@@ -208,7 +211,7 @@ def plan_draw(book: RawBook, verified: VerifyResult, seed: int | None = None, se
 
 
 PRINTED_DRAW_ITEMS = ("抽签时间", "抽签方式", "随机种子", "种子来源", "班级数")
-CHECK_ITEMS = ("学生名单指纹", "教师搭配指纹")
+CHECK_ITEMS = ("学生名单指纹", "教师搭配指纹", K_ORDER)
 
 
 def draw_sheet(params: Params, info: dict[str, str], heads: list[Head], classes: list[str]) -> SheetSpec:
@@ -270,7 +273,7 @@ def verify_lottery(book: RawBook) -> tuple[bool, list[str]]:
         return False, out + ["无法读取输入数据，抽签未能复核。"]
     names = roster.params.names()
     try:
-        heads, teams = heads_of(book, roster.params)
+        heads, teams = heads_of(book, roster.params, log.kv.get(K_ORDER) == ORDER_BY_CONTENT)
     except UserError as exc:
         return False, out + ["抽签未能复核：" + exc.report.errors[0].text()]
     expected: list[str] | None = None

@@ -303,6 +303,24 @@ def _check_counts(teachers: list[Teacher], allowed: list[str] | None, name: str,
                          f"请核对“{TC_LOAD}”，使{s}老师的任教班数加起来等于 {k}。", row=ts[0].row, col=cols.get(TC_LOAD, cols[TC_SUBJECT]))
 
 
+# Since 0.6.1 teams and the draw see the teachers in this order, not in the sheet's row order, so
+# sorting 教师名单 changes nothing; books whose 教师搭配 / 抽签记录 lack the mark keep the row order.
+K_ORDER, ORDER_BY_CONTENT = "教师顺序", "按学科和姓名（与教师名单的行顺序无关）"
+
+
+def in_canonical_order(teachers: list[Teacher], allowed: list[str] | None = None) -> list[Teacher]:
+    """The teachers by subject (in 参数设置's 任教学科 order, else the usual order of subjects),
+    then name and the other fields: where a row stands in 教师名单 does not matter."""
+    rank = {s: i for i, s in enumerate(allowed or KNOWN_SUBJECTS)}
+    return sorted(teachers, key=lambda t: (rank.get(t.subject, len(rank)), t.subject, t.name,
+                                           repr([t.gender, t.age, t.years, t.title, t.key, t.score, t.head, t.load])))
+
+
+def ordered_teachers(book: RawBook, teachers: list[Teacher], marked: bool) -> list[Teacher]:
+    """``teachers`` as a step made with ``marked`` (the order mark present) saw them."""
+    return in_canonical_order(teachers, _allowed_subjects(book)) if marked else teachers
+
+
 def teacher_fingerprint(teachers: list[Teacher]) -> str:
     return sha([[t.name, t.subject, t.gender, t.age, t.years, t.title, t.key, t.score, t.head, t.load] for t in teachers])
 
@@ -435,6 +453,7 @@ def plan_teams(book: RawBook, seed: int | None = None, seed_source: str | None =
         fail(S.SHEET_DRAW_LOG, "已经抽过签，重新搭配教师会使抽签结果作废。",
              f"如确需重新搭配，请先删除“{S.SHEET_DRAW_LOG}”工作表（并在{S.SHEET_RECORD}中说明原因），再重新搭配和抽签。")
     teachers, sheet, params = load_teachers(book)
+    teachers = ordered_teachers(book, teachers, True)
     seed, source = resolve_seed(seed, seed_source, "命令行指定", params.seed, f"“{S.SHEET_PARAMS}”中的随机种子")
     teams = build_teams(teachers, params.n_classes, seed, source, sheet)
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
@@ -519,7 +538,7 @@ def teams_sheet(teams: Teams, params: Params, stamp: str, class_of_team: list[st
     spec.add(r + 1, 1, [["搭配种子", str(teams.seed)], ["种子来源", teams.seed_source]], "body")
     spec.print_area = f"A1:{_letter(width)}{r + 2}"
     spec.add(r + 4, 1, [["复核用数据（不打印）"]], "section")
-    spec.add(r + 5, 1, [["教师名单指纹", teams.teacher_fp], ["搭配指纹", teams.fingerprint()]], "body")
+    spec.add(r + 5, 1, [["教师名单指纹", teams.teacher_fp], ["搭配指纹", teams.fingerprint()], [K_ORDER, ORDER_BY_CONTENT]], "body")
     spec.row_heights[3] = 30.0
     return spec
 
@@ -550,6 +569,7 @@ def recorded_teams(book: RawBook) -> tuple[Teams | None, list[str]]:
         teachers, sheet, params = load_teachers(book)
     except UserError as exc:
         return None, ["教师名单有误：" + exc.report.errors[0].text()]
+    teachers = ordered_teachers(book, teachers, kv.get(K_ORDER) == ORDER_BY_CONTENT)
     if teacher_fingerprint(teachers) != kv.get("教师名单指纹"):
         return None, [f"“{S.SHEET_TEACHERS}”在教师搭配之后被修改过（教师名单指纹不符）。请重新进行教师搭配。"]
     teams = build_teams(teachers, params.n_classes, seed, kv.get("种子来源", ""), sheet)

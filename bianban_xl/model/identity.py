@@ -1,0 +1,61 @@
+"""Who a student is, for records that must survive sorting 学生名单.
+
+插班 batches and the lock's class-column fingerprints name students. A roster with 编号 names each
+by his 编号; a student without one used to be named by his row (第31行), so sorting the sheet after
+插班 or after locking made another student "the late one" and every class "changed after the lock".
+Without 编号 a student is named by what the roster says of him: 姓名（性别，出生日期）, with the
+毕业学校 added where two read the same, and a running number only where two rows are alike in all
+of these (such students are interchangeable in every record that uses this).
+"""
+from __future__ import annotations
+
+import re
+
+from bianban_xl.model.records import Student
+
+_ROW_KEY = re.compile(r"第(\d+)行")
+
+
+def _content(s: Student, school: bool) -> str:
+    if s.birth is None:
+        born = "无出生日期"
+    else:
+        born = f"{s.birth:%Y-%m}" if s.birth_month_only else s.birth.isoformat()
+    more = f"，{s.school}" if school and s.school else ""
+    return f"{s.name}（{s.gender}，{born}{more}）"
+
+
+def student_idents(students: list[Student]) -> list[str]:
+    """One name per student, unique in the roster and independent of the row order (except for
+    students alike in name, gender, birth date and school, numbered in row order)."""
+    out = [s.sid or _content(s, False) for s in students]
+    seen: dict[str, int] = {}
+    for x in out:
+        seen[x] = seen.get(x, 0) + 1
+    out = [x if seen[x] == 1 or s.sid else _content(s, True) for x, s in zip(out, students)]
+    count: dict[str, int] = {}
+    for x in out:
+        count[x] = count.get(x, 0) + 1
+    taken: dict[str, int] = {}
+    final = []
+    for x in out:
+        if count[x] > 1:
+            taken[x] = taken.get(x, 0) + 1
+            x = f"{x}#{taken[x]}"
+        final.append(x)
+    return final
+
+
+def find_recorded(recorded: str, idents: dict[str, int], students: list[Student]) -> int | None:
+    """The index of the student a record names: by his name as :func:`student_idents` gives it,
+    or — in books written before 0.6.1, which named a student without 编号 by his row — by row."""
+    if recorded in idents:
+        return idents[recorded]
+    m = _ROW_KEY.fullmatch(recorded)
+    if m:
+        row = int(m.group(1))
+        return next((i for i, s in enumerate(students) if not s.sid and s.row == row), None)
+    return None
+
+
+__all__ = ["student_idents", "find_recorded"]
