@@ -8,12 +8,16 @@ from bianban_xl.district.check import district_check, FAIL, PASS, REVIEW
 
 def cmd_batch(args) -> int:
     res = batch_assign(args.dir, args.output, jobs=args.jobs, seed=args.seed, progress=count_progress("批量编班"),
-                       seeds=args.seeds)
-    ok = len(res.items) - len(res.failures)
-    out(f"批量编班完成：{len(res.items)} 个工作簿，成功 {ok}，失败 {len(res.failures)}；共 {res.students} 名学生；"
-        f"用时 {res.seconds:.1f} 秒（{res.jobs} 个进程）。")
+                       seeds=args.seeds, keep=not args.overwrite)
+    kept = len(res.kept)
+    ok = len(res.items) - len(res.failures) - kept
+    out(f"批量编班完成：{len(res.items)} 个工作簿，成功 {ok}，" + (f"保留上次的结果 {kept}，" if kept else "")
+        + f"失败 {len(res.failures)}；共 {res.students} 名学生；用时 {res.seconds:.1f} 秒（{res.jobs} 个进程）。")
     if not res.items:
         out(f"[提醒] 文件夹“{args.dir}”中没有找到 .xlsx / .xlsm 工作簿。")
+    if kept:
+        out(f"{kept} 个学校在结果文件夹中已有结果，且输入与上次编班时相同：保留上次的结果，没有重新编班"
+            "（重新编班会换新的随机种子，班级会变）。确需全部重新编班，请加 --overwrite。")
     replaced = [i for i in res.items if i.backup]
     if replaced:
         out(f"{len(replaced)} 个学校上次的结果文件已先备份到各自文件夹下的“备份”文件夹，再写入新结果。")
@@ -28,6 +32,8 @@ def cmd_batch(args) -> int:
     out(f"\n结果文件在：{res.out_dir}")
     if res.summary_path:
         out(f"汇总表：{res.summary_path}")
+    if res.summary_backup:
+        out(f"上次的汇总表已备份为：{res.summary_backup}")
     out(f"全区核查：bianban district \"{res.out_dir}\" -o 汇总.xlsx")
     return 0 if not res.failures else 1
 

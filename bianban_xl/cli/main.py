@@ -100,6 +100,8 @@ EXAMPLES = {
              "逐个编班文件夹（含子文件夹）中的每个输入工作簿，结果按原目录结构写入输出文件夹，并生成“批量编班结果.xlsx”。\n"
              "已封存（bianban seal）的工作簿，随机种子必须由现场报数产生：把各校报出的数字填入种子表"
              "（第一行表头 学校 | 随机种子 | 种子来源，学校写学校名称或文件名），用 --seeds 指定；没有种子的已封存学校不编班，并说明原因。\n"
+             "再次运行时，结果文件夹中已有结果、输入又没有改动的学校保留上次的结果（不会换种子）；输入改过的和上次失败的学校重新编班。"
+             "要全部重新编班请加 --overwrite（上次的结果先备份）。\n"
              "某个学校出错不影响其他学校；全部成功时退出码为 0，有失败时为 1。",
     "report": "示例：\n  bianban report 2026级编班.xlsm\n  bianban report 2026级编班.xlsm -o 上报/实验中学-2026级初一-编班结果.xlsx\n\n"
               "不加 -o 时，文件名为“学校名称-年级-编班结果.xlsx”，放在原工作簿旁边。\n"
@@ -178,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=integer, metavar="进程数", help="并行进程数，默认等于 CPU 核数")
     p.add_argument("--seed", type=seed_arg, metavar="数字", help=f"所有学校使用同一个随机种子（{SEED_RANGE}）；不填则各校用参数设置中的种子，没有就由电脑随机抽取")
     p.add_argument("--seeds", metavar="种子表", help="每所学校现场报出的随机种子（工作表：学校 | 随机种子 | 种子来源）；已封存的工作簿必须有种子")
+    p.add_argument("--overwrite", action="store_true", help="结果文件夹中已有结果的学校也重新编班（换新的随机种子；上次的结果先备份到“备份”文件夹）；"
+                   "不加时，已有结果且输入没有改动的学校保留上次的结果")
     p = add("district", "全区核查：逐校复核结果工作簿，生成汇总表（问题学校排在前面）")
     p.add_argument("dir", metavar="文件夹", help="存放各校结果工作簿的文件夹（含子文件夹）")
     p.add_argument("-o", "--output", metavar="汇总表", required=True, help="汇总表文件，如 汇总.xlsx")

@@ -6,7 +6,12 @@ failure keeps its Chinese report text and is listed in 批量编班结果.xlsx.
 Seeds: ``--seed`` gives all schools one seed (e.g. called out once in the district's room);
 ``--seeds 种子表.xlsx`` gives each school its own (district.seeds: 学校 | 随机种子 | 种子来源). A
 school without either uses its 参数设置 seed or a computer-drawn one — except a sealed book
-(数据封存), whose seed must come from the room: it fails with what to do, in Chinese."""
+(数据封存), whose seed must come from the room: it fails with what to do, in Chinese.
+
+Run again (``keep=True``, what `bianban batch` does without --overwrite): a school whose result is
+already in the output folder and whose input is the one that result records (its 输入指纹) keeps
+that result — drawing a new seed for it would change classes the school may already have been
+sent. A changed input is assigned again (its old result backed up); so is a failed school."""
 from __future__ import annotations
 
 import os
@@ -16,15 +21,18 @@ from datetime import datetime
 from pathlib import Path
 
 
+from bianban_xl.book.files import backup_copy
 from bianban_xl.book.new_book import write_new_book
 from bianban_xl.district.folders import _folder_error, _max_rss_mb, _run_all, BATCH_SUMMARY, BatchProgress, default_jobs, find_files, SPREADSHEET_SUFFIXES
 from bianban_xl.district.seeds import read_school_seeds, SchoolSeed, seed_for
 from bianban_xl.model import schema as S
+from bianban_xl.model.fingerprint import input_fingerprint
 from bianban_xl.model.names import name_pinyin
 from bianban_xl.model.problems import fail, UserError
 from bianban_xl.model.sheet_model import SheetSpec
+from bianban_xl.model.validate import validate
 from bianban_xl.onsite.seal import K_CODE, K_TIME, NeedsRoomSeed
-from bianban_xl.onsite.state import key_values
+from bianban_xl.onsite.state import key_values, read_record
 from bianban_xl.service import assign_file, read_book
 
 
@@ -35,6 +43,7 @@ class BatchItem:
     output: str | None = None       # written result, None on failure
     backup: str | None = None       # the previous result at ``output``, copied to 备份 before it was replaced
     ok: bool = False
+    kept: bool = False              # the result of an earlier run, kept: the input has not changed since
     school: str = ""
     students: int = 0
     classes: int = 0
@@ -55,6 +64,7 @@ class BatchSummary:
     seconds: float
     jobs: int
     summary_path: Path | None = None
+    summary_backup: Path | None = None                  # the previous 批量编班结果.xlsx, copied before it was replaced
     skipped: list[Path] = field(default_factory=list)   # files in the folder that are not workbooks
 
     @property
@@ -65,11 +75,16 @@ class BatchSummary:
     def students(self) -> int:
         return sum(i.students for i in self.items if i.ok)
 
+    @property
+    def kept(self) -> list[BatchItem]:
+        return [i for i in self.items if i.kept]
+
 
 def assign_one(source: str, output: str, relative: str, seed: int | None = None,
-               seeds: dict[str, SchoolSeed] | None = None, seeds_name: str = "") -> BatchItem:
+               seeds: dict[str, SchoolSeed] | None = None, seeds_name: str = "", keep: bool = False) -> BatchItem:
     """One school of a batch: never raises; a failure comes back as ``ok=False`` with its reasons.
-    ``seeds``: the 种子表 (``seeds_name``), matched by file name, else by the book's 学校名称."""
+    ``seeds``: the 种子表 (``seeds_name``), matched by file name, else by the book's 学校名称.
+    ``keep``: an earlier result at ``output`` made from this very input is kept (see the module doc)."""
     item = BatchItem(source, relative)
     t0, c0 = time.perf_counter(), time.process_time()
     try:
@@ -77,6 +92,9 @@ def assign_one(source: str, output: str, relative: str, seed: int | None = None,
         own = _table_seed(source, seeds) if seeds else None
         if own is not None:
             seed, source_text = own.seed, f"{own.source}（批量编班种子表“{seeds_name}”第{own.row}行）"
+        if keep and _kept(item, source, output, seed):
+            item.seconds = time.perf_counter() - t0
+            return item
         result, target, backup = assign_file(source, output, seed=seed, overwrite=True,   # a re-run replaces, after a backup
                                              seed_source=source_text)
         item.ok, item.output, item.backup = True, str(target), str(backup) if backup else None
@@ -99,6 +117,30 @@ def assign_one(source: str, output: str, relative: str, seed: int | None = None,
     item.cpu_seconds = time.process_time() - c0
     item.pid, item.max_rss_mb = os.getpid(), _max_rss_mb()
     return item
+
+
+def _kept(item: BatchItem, source: str, output: str, seed: int | None) -> bool:
+    """Fill ``item`` from the result already at ``output`` and return True when that result was
+    made from ``source`` as it is now (same 输入指纹) and, when this run gives the school a seed,
+    with that seed; False (nothing filled) otherwise."""
+    if not Path(output).is_file():
+        return False
+    try:
+        sheet = read_book(output).sheets.get(S.SHEET_RECORD)
+        record = read_record(sheet.rows) if sheet is not None else {}
+        if not record.get("输入指纹") or (seed is not None and record.get("随机种子") != str(seed)):
+            return False
+        roster, _ = validate(read_book(source))
+        if roster is None or roster.params is None or input_fingerprint(roster, roster.params) != record["输入指纹"]:
+            return False
+    except UserError:
+        return False
+    item.ok, item.kept, item.output = True, True, output
+    item.school, item.students, item.classes = roster.params.school_name, len(roster.students), roster.params.n_classes
+    item.seed = int(record["随机种子"]) if record.get("随机种子", "").isdigit() else None
+    item.problems = [f"已有结果：输入与上次编班（{record.get('编班时间', '')}）时相同，保留上次的结果，没有重新编班。"
+                     "如确需重新编班（会换新的随机种子），请加 --overwrite。"]
+    return True
 
 
 def _table_seed(source: str, seeds: dict[str, SchoolSeed]) -> SchoolSeed | None:
@@ -156,12 +198,13 @@ def _warm_worker() -> None:
 
 def batch_assign(folder: str | Path, out_dir: str | Path, jobs: int | None = None, seed: int | None = None,
                  progress: BatchProgress = None, summary: bool = True,
-                 seeds: str | Path | None = None) -> BatchSummary:
+                 seeds: str | Path | None = None, keep: bool = False) -> BatchSummary:
     """Assign every input workbook under ``folder`` (recursively) into the same relative path under
     ``out_dir``. Each school uses its own 参数设置 seed, else a fresh computer-drawn one (recorded in
     its 编班记录); ``seed`` forces one for all; ``seeds`` (a 种子表 workbook) gives each school
-    listed there its own, recorded with its 种子来源. A sealed book needs one of the two. Writes
-    批量编班结果.xlsx into ``out_dir``."""
+    listed there its own, recorded with its 种子来源. A sealed book needs one of the two. ``keep``:
+    a result already in ``out_dir`` made from the same input is kept. Writes 批量编班结果.xlsx into
+    ``out_dir`` (an earlier one is backed up first)."""
     folder, out_dir = Path(folder), Path(out_dir)
     if not folder.is_dir():
         raise _folder_error(folder, "例如：bianban batch 各校工作簿 -o 编班结果")
@@ -180,7 +223,8 @@ def batch_assign(folder: str | Path, out_dir: str | Path, jobs: int | None = Non
     for p in files:
         rel = p.relative_to(folder)
         if str(p) not in shared:
-            tasks.append((str(p), str(out_dir / rel), rel.as_posix(), seed, table, Path(seeds).name if seeds is not None else ""))
+            tasks.append((str(p), str(out_dir / rel), rel.as_posix(), seed, table, Path(seeds).name if seeds is not None else "",
+                          keep))
     results = iter(_run_all(assign_one, tasks, jobs, progress, label=lambda t: t[2], initializer=_warm_worker))
     items = []
     for p in files:
@@ -212,7 +256,9 @@ def batch_sheet(summary: BatchSummary):
                      header_footer=BATCH_SUMMARY)
     n_fail = len(summary.failures)
     spec.add(1, 1, [["批量编班结果"]], "title")
-    spec.add(2, 1, [[f"{datetime.now():%Y-%m-%d %H:%M}    共 {len(items)} 个文件：成功 {len(items) - n_fail}，失败 {n_fail}；"
+    n_kept = len(summary.kept)
+    spec.add(2, 1, [[f"{datetime.now():%Y-%m-%d %H:%M}    共 {len(items)} 个文件：成功 {len(items) - n_fail - n_kept}，"
+                     + (f"保留上次的结果 {n_kept}，" if n_kept else "") + f"失败 {n_fail}；"
                      f"{summary.students} 名学生；用时 {summary.seconds:.1f} 秒（{summary.jobs} 个进程）。"
                      f"输入文件夹：{summary.folder}"]], "subtitle")
     header = ["序号", "文件", "结果", "学校", "学生数", "班级数", "随机种子", "用时（秒）", "结果文件", "原因 / 提醒"]
@@ -225,7 +271,7 @@ def batch_sheet(summary: BatchSummary):
                 out_rel = Path(it.output).relative_to(summary.out_dir).as_posix()
             except ValueError:
                 out_rel = it.output
-        row = [n, it.relative, "成功" if it.ok else "失败", it.school or None, it.students or None,
+        row = [n, it.relative, ("保留" if it.kept else "成功") if it.ok else "失败", it.school or None, it.students or None,
                it.classes or None, it.seed, round(it.seconds, 2), out_rel or None,
                "\n".join(it.problems[:12]) + (f"\n……共 {len(it.problems)} 条" if len(it.problems) > 12 else "") or None]
         spec.add(r, 1, [row[:2]], "body")
@@ -241,10 +287,14 @@ def batch_sheet(summary: BatchSummary):
 
 
 def write_batch_summary(summary: BatchSummary) -> Path:
-    """批量编班结果.xlsx in the output folder; under a time-stamped name if that file is open (locked) elsewhere."""
+    """批量编班结果.xlsx in the output folder; under a time-stamped name if that file is open (locked)
+    elsewhere. The one from an earlier run (the officer may have typed notes into it) is copied
+    to 备份 first."""
     summary.out_dir.mkdir(parents=True, exist_ok=True)
     spec = batch_sheet(summary)
     path = summary.out_dir / f"{BATCH_SUMMARY}.xlsx"
+    if path.is_file():
+        summary.summary_backup = backup_copy(path)
     try:
         write_new_book(path, [spec])
     except PermissionError:
