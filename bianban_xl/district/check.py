@@ -19,7 +19,7 @@ import numpy as np
 
 from bianban_xl.book.files import backup_copy, output_lock, replaceable_output
 from bianban_xl.book.new_book import write_new_book
-from bianban_xl.district.codes import compare_codes, read_reported_codes
+from bianban_xl.district.codes import compare_codes, read_reported_codes, school_key
 from bianban_xl.district.folders import _folder_error, _run_all, BatchProgress, find_files, SPREADSHEET_SUFFIXES
 from bianban_xl.engine.balance import hard_rule_violations, measures
 from bianban_xl.model import schema as S
@@ -388,6 +388,7 @@ def district_check(folder: str | Path, out_path: str | Path | None = None, jobs:
             c.add(REVIEW, "无法核查", "核查这个文件的进程意外退出（可能是内存不足）。处理办法：用 bianban verify 单独核查。")
             r = c
         checks.append(r)
+    _flag_duplicates(checks)
     if reported is not None:
         checks += compare_codes(checks, reported, Path(codes).name, lambda rel: SchoolCheck("", rel), FAIL, REVIEW)
     checks.sort(key=lambda c: (SEVERITY[c.verdict], -len(c.findings), c.relative))
@@ -399,6 +400,31 @@ def district_check(folder: str | Path, out_path: str | Path | None = None, jobs:
             write_overview(summary, out_path)
         summary.out_path = out_path
     return summary
+
+
+def _flag_duplicates(checks: list[SchoolCheck]) -> None:
+    """Two or more result files of one school and grade (学校名称 and 年级 of their 编班记录): a
+    copy sent twice, or — with different 结果核验码 — a school that assigned more than once. The
+    officer must know which file is the one signed on the day; each of them is 需核查."""
+    groups: dict[tuple[str, str], list[SchoolCheck]] = {}
+    for c in checks:
+        if c.school and c.code:
+            groups.setdefault((school_key(c.school), school_key(c.grade)), []).append(c)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        codes = {c.code for c in group}
+        for c in group:
+            others = "、".join(f"“{o.relative}”" + ("" if len(codes) == 1 else f"（结果核验码 {o.code}）")
+                              for o in group if o is not c)
+            who = f"{c.school}{'（' + c.grade + '）' if c.grade else ''}"
+            if len(codes) == 1:
+                c.add(REVIEW, "学校重复", f"文件夹中的{others}也是{who}的编班结果，结果核验码相同（{c.code}）：同一份结果报送了不止一次，"
+                      "汇总中这所学校会被算成几所。处理办法：保留一份，把其他的移出文件夹后重新核查。", S.SHEET_RECORD)
+            else:
+                c.add(REVIEW, "学校重复", f"文件夹中的{others}也是{who}的编班结果，但结果核验码不同（本文件 {c.code}）："
+                      "这所学校编过不止一次班，只有现场签字的那一份有效。处理办法：请学校说明，以签字页上的结果核验码为准"
+                      "（可用 --codes 核对），把其他的移出文件夹后重新核查。", S.SHEET_RECORD)
 
 
 def _gap_cells(c: SchoolCheck, key: str) -> list:
