@@ -114,3 +114,23 @@ def test_a_mistyped_command_or_option_names_the_closest_and_the_right_help(args,
     assert r.returncode == 1, text
     assert words in text and f"运行 {help_of} 查看" in text, text
     assert "Traceback" not in text and "'" not in text and not ENGLISH.search(text), text
+
+
+@pytest.mark.parametrize("module", ["bianban_xl.ui", "bianban_xl.install.doctor"])
+def test_the_other_entry_points_speak_chinese_too(module):
+    """`python -m bianban_xl.ui` (the 网页界面 shortcut) and `python -m bianban_xl.install.doctor`
+    (均衡编班诊断.cmd) showed argparse's English help ('show this help message') and exited 2 on a
+    mistyped option ('error: unrecognized arguments')."""
+    r = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert r.returncode == 0 and r.stdout.startswith("用法：python -m " + module) and "示例" in r.stdout, r.stdout
+    assert not ENGLISH.search(r.stdout), r.stdout
+    r = subprocess.run([sys.executable, "-m", module, "--quite"], capture_output=True, text=True, encoding="utf-8", timeout=120)
+    text = r.stdout + r.stderr
+    assert r.returncode == 1 and "无法识别的参数：--quite" in text and not ENGLISH.search(text), text
+
+
+def test_a_port_out_of_range_is_refused(capsys):
+    """--port 99999 was taken and a random port used instead, without a word."""
+    assert main(["ui", "--port", "99999", "--no-browser"]) == 1
+    text = "".join(capsys.readouterr())
+    assert "端口号“99999”无效：应为 1 到 65535 之间的整数" in text and not ENGLISH.search(text), text

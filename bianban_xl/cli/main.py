@@ -26,7 +26,7 @@ from bianban_xl.book.files import Interrupted, why
 from bianban_xl.cli.output import out as _out, print_report as _print_report
 from bianban_xl.cli.seeds import SEED_RANGE, note_arg, seed_arg
 from bianban_xl.cli.onsite import add_parsers as add_onsite, EXAMPLES as ONSITE_EXAMPLES
-from bianban_xl.cli.zh_args import integer, ZhParser
+from bianban_xl.model.zh_args import integer, ZhParser
 from bianban_xl.model.console import tolerant_console
 from bianban_xl.model.problems import UserError
 from bianban_xl.ui.options import add_arguments as add_ui_arguments
