@@ -45,3 +45,18 @@ def test_one_school_sent_twice_is_flagged(tmp_path, capsys):
     assert rows["乡镇/河口中学.xlsx"][0] == "合格"
     for rel in ("城区/城关中学.xlsx", "城区/城关中学-重新编班.xlsx", "乡镇/石桥中学.xlsx", "邮件附件/石桥中学(1).xlsx"):
         assert rows[rel][0] == "需核查" and "也是" in rows[rel][1], rows[rel]
+
+
+def test_an_empty_folder_is_said_to_be_empty(tmp_path, capsys):
+    """A mistyped or wrong folder: district said '核查完成：0 个文件，不合格 0 … 合格 0', wrote an empty
+    overview and exited 0 (all well); batch wrote an empty 批量编班结果.xlsx into a new folder and exited 0."""
+    (tmp_path / "各校").mkdir()
+    (tmp_path / "各校" / "子文件夹").mkdir()
+    rc = cli.main(["district", str(tmp_path / "各校"), "-o", str(tmp_path / "汇总.xlsx")])
+    text = capsys.readouterr().out
+    assert rc == 1 and "中没有任何文件" in text and "请检查文件夹是否选对" in text, text
+    (tmp_path / "各校" / "子文件夹" / "名单说明.txt").write_text("见附件", encoding="utf-8")
+    rc = cli.main(["batch", str(tmp_path / "各校"), "-o", str(tmp_path / "结果")])
+    text = capsys.readouterr().out
+    assert rc == 1 and "没有 Excel 工作簿（.xlsx / .xlsm），只有 1 个其他文件：子文件夹/名单说明.txt" in text, text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["各校"]

@@ -13,8 +13,6 @@ def cmd_batch(args) -> int:
     ok = len(res.items) - len(res.failures) - kept
     out(f"批量编班完成：{len(res.items)} 个工作簿，成功 {ok}，" + (f"保留上次的结果 {kept}，" if kept else "")
         + f"失败 {len(res.failures)}；共 {res.students} 名学生；用时 {res.seconds:.1f} 秒（{res.jobs} 个进程）。")
-    if not res.items:
-        out(f"[提醒] 文件夹“{args.dir}”中没有找到 .xlsx / .xlsm 工作簿。")
     if kept:
         out(f"{kept} 个学校在结果文件夹中已有结果，且输入与上次编班时相同：保留上次的结果，没有重新编班"
             "（重新编班会换新的随机种子，班级会变）。确需全部重新编班，请加 --overwrite。")

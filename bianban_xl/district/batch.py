@@ -218,6 +218,11 @@ def batch_assign(folder: str | Path, out_dir: str | Path, jobs: int | None = Non
     skip = [out_dir] + ([Path(seeds)] if seeds is not None else [])
     files = find_files(folder, SPREADSHEET_SUFFIXES, exclude=skip)        # the 种子表 may sit in the folder
     others = [p for p in find_files(folder, None, exclude=skip) if p not in set(files)]
+    if not files:
+        listed = "、".join(p.relative_to(folder).as_posix() for p in others[:5]) + ("……" if len(others) > 5 else "")
+        fail("", f"文件夹“{folder}”（含子文件夹）中没有 Excel 工作簿（.xlsx / .xlsm）"
+             + (f"，只有 {len(others)} 个其他文件：{listed}" if others else "，是空的") + "；没有编班，也没有写出任何文件。",
+             "请检查文件夹是否选对：应是存放各校输入工作簿的文件夹，例如 bianban batch 各校工作簿 -o 编班结果。")
     shared = _shared_seed_rows(files, table, Path(seeds).name) if table else {}
     tasks = []
     for p in files:

@@ -379,6 +379,11 @@ def district_check(folder: str | Path, out_path: str | Path | None = None, jobs:
     t0 = time.perf_counter()
     skip = [p for p in (out_path, Path(codes) if codes is not None else None) if p is not None]
     files = find_files(folder, None, exclude=skip)
+    if not files:
+        rep = Report()
+        rep.error("", f"文件夹“{folder}”（含子文件夹）中没有任何文件，没有可核查的结果；没有写出汇总表。",
+                  "请检查文件夹是否选对：应是存放各校报送的结果工作簿的文件夹，例如 bianban district 各校结果 -o 汇总.xlsx。")
+        raise UserError(rep)
     tasks = [(str(p), str(folder)) for p in files]
     results = _run_all(check_result_book, tasks, jobs, progress, label=lambda t: Path(t[0]).relative_to(t[1]).as_posix())
     checks = []
