@@ -59,8 +59,10 @@ def test_a_file_that_is_no_workbook_is_named_for_what_it_is(tmp_path):
     (tmp_path / "名单.csv").write_text("姓名,性别\n张三,男\n", encoding="utf-8")
     _docx(tmp_path / "通知.docx")
     (tmp_path / "各校.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    (tmp_path / "~$编班.xlsx").write_bytes(b"\x08lock" + b"\0" * 160)      # Excel's lock file beside an open book
     cases = {"名单文件夹": "是一个文件夹，不是工作簿文件", "空.xlsx": "是空文件（0 字节）",
-             "名单.csv": "是 CSV 文本文件", "通知.docx": "是 Word 文档", "各校.zip": "是压缩包"}
+             "名单.csv": "是 CSV 文本文件", "通知.docx": "是 Word 文档", "各校.zip": "是压缩包",
+             "~$编班.xlsx": "是 Excel / WPS 打开“编班.xlsx”时留下的临时文件"}
     before = tree(tmp_path)
     for name, words in cases.items():
         for command in ("check", "verify", "assign"):

@@ -65,6 +65,10 @@ def wrong_kind(p: Path, name: str | None = None) -> str | None:
     if p.is_dir():
         return (f"“{name}”是一个文件夹，不是工作簿文件。"
                 f"请写出文件夹中工作簿的文件名，如 “{Path(name) / '编班.xlsx'}”。")
+    if Path(name).name.startswith("~$"):
+        real = Path(name).name[2:]
+        return (f"“{name}”是 Excel / WPS 打开“{real}”时留下的临时文件（名字以 ~$ 开头），不是工作簿。"
+                f"请选择不带 ~$ 的那个文件“{real}”；如果工作簿已经关闭，这个临时文件可以删除。")
     kind = _KINDS.get(Path(name).suffix.lower())
     if kind is not None:
         return f"“{name}”是{' ' if kind[0][0].isascii() else ''}{kind[0]}。{kind[1]}"
