@@ -60,3 +60,28 @@ def test_an_empty_folder_is_said_to_be_empty(tmp_path, capsys):
     text = capsys.readouterr().out
     assert rc == 1 and "没有 Excel 工作簿（.xlsx / .xlsm），只有 1 个其他文件：子文件夹/名单说明.txt" in text, text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["各校"]
+
+
+def test_batch_names_two_input_files_of_one_school(tmp_path, capsys):
+    """An old copy of a school's input left in another sub-folder: both were assigned, each 成功,
+    and nothing said that one school now had two different results. Two grades of one 九年一贯制
+    school are two inputs, not a duplicate."""
+    src = tmp_path / "各校"
+    _input(src / "城区" / "城关中学.xlsx", "城关中学", 1)
+    shutil.copy(src / "城区" / "城关中学.xlsx", tmp_path / "旧.xlsx")
+    (src / "旧版").mkdir()
+    shutil.copy(tmp_path / "旧.xlsx", src / "旧版" / "城关中学.xlsx")
+    _input(src / "城关学校-初一.xlsx", "城关学校", 2)
+    other = _input(src / "城关学校-一年级.xlsx", "城关学校", 3)
+    wb = load_workbook(other)
+    for row in wb["参数设置"].iter_rows(min_row=2):
+        if row[0].value == "年级":
+            row[1].value = "2026级一年级"
+    wb.save(other)
+    rc = cli.main(["batch", str(src), "-o", str(tmp_path / "结果"), "--jobs", "1"])
+    text = capsys.readouterr().out
+    assert rc == 0, text
+    assert "同一所学校有不止一个输入文件" in text and "● 城区/城关中学.xlsx（城关中学" in text and "也见于：旧版/城关中学.xlsx" in text, text
+    assert "城关学校" not in text.split("同一所学校有不止一个输入文件")[1], text
+    rows = {r[1]: r[9] for r in load_workbook(tmp_path / "结果" / "批量编班结果.xlsx").active.iter_rows(min_row=4, values_only=True) if r[1]}
+    assert rows["旧版/城关中学.xlsx"].startswith("[提醒] “城区/城关中学.xlsx”也是城关中学"), rows

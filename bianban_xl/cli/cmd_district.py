@@ -22,6 +22,11 @@ def cmd_batch(args) -> int:
     if res.skipped:
         out(f"未处理 {len(res.skipped)} 个不是 Excel 工作簿的文件：" + "、".join(p.name for p in res.skipped[:10])
             + ("……" if len(res.skipped) > 10 else ""))
+    doubled = [it for it in res.items if it.same_school]
+    if doubled:
+        out("\n[提醒] 同一所学校有不止一个输入文件（每个都编了班；只能把其中一个的结果发给学校）：")
+        for it in doubled:
+            out(f"● {it.relative}（{it.school}{' ' + it.grade if it.grade else ''}）也见于：" + "、".join(it.same_school))
     if res.failures:
         out("\n失败的学校及原因：")
         for it in res.failures:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from bianban_xl.book.files import backup_copy
 from bianban_xl.book.new_book import write_new_book
+from bianban_xl.district.codes import school_key
 from bianban_xl.district.folders import _folder_error, _max_rss_mb, _run_all, BATCH_SUMMARY, BatchProgress, default_jobs, find_files, SPREADSHEET_SUFFIXES
 from bianban_xl.district.seeds import read_school_seeds, SchoolSeed, seed_for
 from bianban_xl.model import schema as S
@@ -45,6 +46,8 @@ class BatchItem:
     ok: bool = False
     kept: bool = False              # the result of an earlier run, kept: the input has not changed since
     school: str = ""
+    grade: str = ""
+    same_school: list[str] = field(default_factory=list)   # other input files of this school and grade
     students: int = 0
     classes: int = 0
     seed: int | None = None
@@ -98,7 +101,7 @@ def assign_one(source: str, output: str, relative: str, seed: int | None = None,
         result, target, backup = assign_file(source, output, seed=seed, overwrite=True,   # a re-run replaces, after a backup
                                              seed_source=source_text)
         item.ok, item.output, item.backup = True, str(target), str(backup) if backup else None
-        item.school = result.params.school_name
+        item.school, item.grade = result.params.school_name, result.params.grade_name
         item.students, item.classes, item.seed = len(result.roster.students), result.params.n_classes, result.seed
         item.engine_seconds = result.engine_seconds
         item.problems = [p.text() for p in result.report.warnings]
@@ -136,7 +139,8 @@ def _kept(item: BatchItem, source: str, output: str, seed: int | None) -> bool:
     except UserError:
         return False
     item.ok, item.kept, item.output = True, True, output
-    item.school, item.students, item.classes = roster.params.school_name, len(roster.students), roster.params.n_classes
+    item.school, item.grade = roster.params.school_name, roster.params.grade_name
+    item.students, item.classes = len(roster.students), roster.params.n_classes
     item.seed = int(record["随机种子"]) if record.get("随机种子", "").isdigit() else None
     item.problems = [f"已有结果：输入与上次编班（{record.get('编班时间', '')}）时相同，保留上次的结果，没有重新编班。"
                      "如确需重新编班（会换新的随机种子），请加 --overwrite。"]
@@ -238,11 +242,27 @@ def batch_assign(folder: str | Path, out_dir: str | Path, jobs: int | None = Non
         else:
             r = next(results)
             items.append(_crash_item(r) if isinstance(r, tuple) else r)
+    _note_duplicates(items)
     out = BatchSummary(folder, out_dir, items, time.perf_counter() - t0,
                        jobs or default_jobs(), skipped=others)
     if summary:
         out.summary_path = write_batch_summary(out)
     return out
+
+
+def _note_duplicates(items: list[BatchItem]) -> None:
+    """Two input files of one school and grade (a file sent twice, an old copy left in the folder):
+    both are assigned, and the officer is told on each that only one result may go back."""
+    groups: dict[tuple[str, str], list[BatchItem]] = {}
+    for it in items:
+        if it.ok and it.school:
+            groups.setdefault((school_key(it.school), school_key(it.grade)), []).append(it)
+    for group in (g for g in groups.values() if len(g) > 1):
+        for it in group:
+            it.same_school = [o.relative for o in group if o is not it]
+            others = "、".join(f"“{o}”" for o in it.same_school)
+            it.problems.insert(0, f"[提醒] {others}也是{it.school}{'（' + it.grade + '）' if it.grade else ''}的输入：同一所学校有不止一个输入文件，"
+                                  "每个都编了班。处理办法：请确认哪一个是正式的，只把它的结果发给学校，把其他的移出文件夹。")
 
 
 def _crash_item(r: tuple) -> BatchItem:
