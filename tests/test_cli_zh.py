@@ -55,7 +55,11 @@ def test_every_help_is_chinese_with_examples(command, capsys):
     text = capsys.readouterr().out
     assert exc.value.code == 0
     assert text.startswith("用法：bianban") and "选项" in text and "显示本帮助" in text
-    assert "示例" in text or "常用流程" in text
+    assert "示例" in text or "学校的流程" in text
+    assert "位置参数:" not in text and "选项:" not in text                # full-width colons, as in 用法：
+    if command is None:     # the overview names every step a registrar and a district officer take
+        for step in ("template", "check", "seal", "assign", "verify", "teachers", "report", "batch", "district", "demo"):
+            assert f"bianban {step}" in text, step
     assert not ENGLISH.search(text), text
     assert not re.search(r"\b(?!(?:CPU|WPS)\b)[A-Z]{3,}\b", text), text    # no English metavars such as OUTPUT, PORT
 

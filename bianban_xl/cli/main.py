@@ -134,13 +134,20 @@ def build_parser() -> argparse.ArgumentParser:
         prog="bianban",
         description="均衡编班：电脑随机、均衡、可复核的新生分班工具。",
         epilog=textwrap.dedent("""\
-            常用流程：
-              bianban template 编班.xlsx          生成输入模板
-              bianban check 编班.xlsx             检查数据
-              bianban assign 编班.xlsx -o 结果.xlsx   编班
-              bianban verify 结果.xlsx            复核结果
-              bianban demo                        用示例学校演示一遍
+            学校的流程：
+              bianban template 编班.xlsx             生成输入模板
+              bianban check 编班.xlsx                检查数据
+              bianban seal 编班.xlsx                 数据封存：打印输入核验码，请监督人员签字
+              bianban assign 编班.xlsx -o 结果.xlsx  现场报数后编班（在终端里输入两遍报出的数字）
+              bianban verify 结果.xlsx               复核结果
+              bianban teachers 结果.xlsx             教师搭配；之后 draw 班主任抽签、public 公示名单、lock 锁定
+              bianban report 结果.xlsx               导出上报区教育局的文件
 
+            区教育局：
+              bianban batch 各校工作簿 -o 编班结果      批量编班
+              bianban district 各校结果 -o 汇总.xlsx    全区核查
+
+            先试一试：bianban demo（用示例学校演示一遍）
             每个命令都有说明和示例，如：bianban assign --help"""))
     parser.add_argument("--version", action="version", version=f"bianban_xl {__version__}", help="显示版本号并退出")
     parser.add_argument("--debug", action="store_true", help="出现内部错误时显示详细信息（供开发者排查）")

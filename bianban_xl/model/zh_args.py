@@ -103,6 +103,13 @@ class ZhParser(argparse.ArgumentParser):
         self._optionals.title = "选项"
         self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本帮助（含示例）并退出")
 
+    def format_help(self) -> str:
+        """argparse ends each section heading with an ASCII colon; Chinese takes the full-width one."""
+        text = super().format_help()
+        for title in (self._positionals.title, self._optionals.title):
+            text = text.replace(f"\n{title}:\n", f"\n{title}：\n")
+        return text
+
     def parse_known_args(self, args=None, namespace=None):
         """As argparse's, except that arguments a subcommand does not know are reported by that
         subcommand's parser (its usage line, its --help, the closest of its options)."""
