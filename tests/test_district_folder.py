@@ -41,7 +41,10 @@ def test_one_school_sent_twice_is_flagged(tmp_path, capsys):
     assert "不合格 0，需核查 4，合格 1" in text, text
     assert "“城区/城关中学-重新编班.xlsx”（结果核验码" in text and "结果核验码不同" in text, text
     assert "“邮件附件/石桥中学(1).xlsx”也是石桥中学" in text and "结果核验码相同" in text, text
-    rows = {r[1]: (r[2], r[19]) for r in load_workbook(tmp_path / "汇总.xlsx")["学校汇总"].iter_rows(min_row=5, values_only=True)}
+    wb = load_workbook(tmp_path / "汇总.xlsx")
+    for ws in wb:        # the title, not merged (frozen panes), was centred in narrow column A: its start was cut off
+        assert ws["A1"].alignment.horizontal in (None, "left", "general") or "A1" in ws.merged_cells, ws.title
+    rows = {r[1]: (r[2], r[19]) for r in wb["学校汇总"].iter_rows(min_row=5, values_only=True)}
     assert rows["乡镇/河口中学.xlsx"][0] == "合格"
     for rel in ("城区/城关中学.xlsx", "城区/城关中学-重新编班.xlsx", "乡镇/石桥中学.xlsx", "邮件附件/石桥中学(1).xlsx"):
         assert rows[rel][0] == "需核查" and "也是" in rows[rel][1], rows[rel]

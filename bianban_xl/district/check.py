@@ -447,7 +447,7 @@ def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None
     each main problem to its first row in 问题明细."""
     checks = summary.checks
     ov = SheetSpec(name=SHEET_OVERVIEW, freeze="C5", print_title_rows="4:4", landscape=True, header_footer=SHEET_OVERVIEW)
-    ov.add(1, 1, [["全区均衡编班结果核查汇总"]], "title")
+    ov.add(1, 1, [["全区均衡编班结果核查汇总"]], "section")   # left-aligned: a centred title in column A, not merged (frozen panes), lost its start
     ov.add(2, 1, [[f"核查时间 {datetime.now():%Y-%m-%d %H:%M}    共 {len(checks)} 个文件：不合格 {summary.count(FAIL)}，"
                    f"需核查 {summary.count(REVIEW)}，合格 {summary.count(PASS)}。文件夹：{summary.folder}"]], "subtitle")
     ov.add(3, 1, [["核查内容：按编班记录的随机种子重新运行，班级应完全一致；编班后输入与班级未被改动；各班工作表与名单一致；"
@@ -459,7 +459,7 @@ def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None
               "问题数", "主要问题（点击查看明细）"]
     ov.add(4, 1, [header], "header")
     pb = SheetSpec(name=SHEET_PROBLEMS, freeze="A4", print_title_rows="3:3", landscape=True, header_footer=SHEET_PROBLEMS)
-    pb.add(1, 1, [["问题明细"]], "title")
+    pb.add(1, 1, [["问题明细"]], "section")
     pb.add(2, 1, [["每个问题一行：所在文件、工作表、行号和说明。点击“学校汇总”中的问题可跳到这里。"]], "subtitle")
     pb.add(3, 1, [["序号", "文件", "学校", "结论", "类别", "工作表", "行", "说明"]], "header")
     links: list[tuple[int, int | None]] = []    # (overview row, problems row)
