@@ -88,3 +88,14 @@ def test_batch_names_two_input_files_of_one_school(tmp_path, capsys):
     assert "城关学校" not in text.split("同一所学校有不止一个输入文件")[1], text
     rows = {r[1]: r[9] for r in load_workbook(tmp_path / "结果" / "批量编班结果.xlsx").active.iter_rows(min_row=4, values_only=True) if r[1]}
     assert rows["旧版/城关中学.xlsx"].startswith("[提醒] “城区/城关中学.xlsx”也是城关中学"), rows
+
+
+def test_district_output_that_is_a_folder(tmp_path, capsys):
+    """-o 结果 (an existing folder) was told '扩展名应为 .xlsx', as if a file name lacked its extension."""
+    root = tmp_path / "报送"
+    assign_file(_input(tmp_path / "in" / "一中.xlsx", "一中", 1), root / "一中.xlsx", seed=1)
+    (tmp_path / "结果").mkdir()
+    assert cli.main(["district", str(root), "-o", str(tmp_path / "结果"), "--jobs", "1"]) == 1
+    text = capsys.readouterr().out
+    assert "是一个文件夹，不是文件" in text and "全区汇总表.xlsx" in text and "扩展名" not in text, text
+    assert list((tmp_path / "结果").iterdir()) == []

@@ -370,7 +370,7 @@ def district_check(folder: str | Path, out_path: str | Path | None = None, jobs:
         raise _folder_error(folder, "例如：bianban district 各校结果 -o 汇总.xlsx")
     if out_path is not None:
         out_path = Path(out_path)
-        if out_path.suffix.lower() != ".xlsx":
+        if out_path.suffix.lower() != ".xlsx" and not out_path.is_dir():    # a folder: replaceable_output says so
             rep = Report()
             rep.error("", f"汇总文件“{out_path.name}”的扩展名应为 .xlsx。", "请换一个文件名，如 汇总.xlsx。")
             raise UserError(rep)
