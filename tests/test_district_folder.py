@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 from bianban_xl.book.template import fill_input_workbook
 from bianban_xl.book.workbook_file import save_atomic
 from bianban_xl.cli import main as cli
-from bianban_xl.service import assign_file
+from bianban_xl.district.check import district_check
+from bianban_xl.service import assign_file, seal_file
 from bianban_xl.synth import generate_school
 
 
@@ -44,7 +45,7 @@ def test_one_school_sent_twice_is_flagged(tmp_path, capsys):
     wb = load_workbook(tmp_path / "汇总.xlsx")
     for ws in wb:        # the title, not merged (frozen panes), was centred in narrow column A: its start was cut off
         assert ws["A1"].alignment.horizontal in (None, "left", "general") or "A1" in ws.merged_cells, ws.title
-    rows = {r[1]: (r[2], r[19]) for r in wb["学校汇总"].iter_rows(min_row=5, values_only=True)}
+    rows = {r[1]: (r[2], r[20]) for r in wb["学校汇总"].iter_rows(min_row=5, values_only=True)}
     assert rows["乡镇/河口中学.xlsx"][0] == "合格"
     for rel in ("城区/城关中学.xlsx", "城区/城关中学-重新编班.xlsx", "乡镇/石桥中学.xlsx", "邮件附件/石桥中学(1).xlsx"):
         assert rows[rel][0] == "需核查" and "也是" in rows[rel][1], rows[rel]
@@ -99,3 +100,19 @@ def test_district_output_that_is_a_folder(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "是一个文件夹，不是文件" in text and "全区汇总表.xlsx" in text and "扩展名" not in text, text
     assert list((tmp_path / "结果").iterdir()) == []
+
+
+def test_the_overview_says_where_each_seed_came_from(tmp_path):
+    """A school that sealed its data and took the number called out in the room, and one that let
+    the computer draw the seed without sealing, looked the same in 学校汇总 (both 合格, a seed each):
+    the officer could not see which runs were witnessed."""
+    root = tmp_path / "报送"
+    a = _input(tmp_path / "in" / "一中.xlsx", "一中", 1)
+    seal_file(a)
+    assign_file(a, root / "一中.xlsx", seed=3721, seed_source="家长代表报数")
+    assign_file(_input(tmp_path / "in" / "二中.xlsx", "二中", 2), root / "二中.xlsx", computer_seed=True)
+    district_check(root, tmp_path / "汇总.xlsx", jobs=1)
+    ws = load_workbook(tmp_path / "汇总.xlsx")["学校汇总"]
+    col = [c.value for c in ws[4]].index("种子来源 / 封存") + 1
+    shown = {ws.cell(r, 4).value: ws.cell(r, col).value for r in range(5, ws.max_row + 1)}
+    assert shown == {"一中": "家长代表报数；已封存", "二中": "电脑随机抽取（未经现场报数）；未封存"}, shown

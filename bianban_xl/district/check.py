@@ -73,6 +73,7 @@ class SchoolCheck:
     grade: str = ""
     stamp: str = ""
     seed: str = ""
+    seed_source: str = ""          # 种子来源 of the record and whether the data were sealed first
     students: int | None = None
     classes: int | None = None
     gaps: dict[str, tuple[float, float]] = field(default_factory=dict)   # 性别/生源/等级/总分均分 -> (gap, bound)
@@ -235,6 +236,7 @@ def _check_into(chk: SchoolCheck, p: Path, read_book, verify_book, validate, rea
     record = read_record(rec_sheet.rows) if rec_sheet is not None else {}
     chk.school, chk.grade = record.get("学校名称", ""), record.get("年级", "")
     chk.stamp, chk.seed = record.get("编班时间", ""), record.get("随机种子", "")
+    chk.seed_source = _seed_source(record)
     chk.code = short_code(record.get("结果指纹", ""))
     roster, report = validate(book)
     if roster is not None and roster.params is not None:
@@ -324,6 +326,18 @@ def _check_into(chk: SchoolCheck, p: Path, read_book, verify_book, validate, rea
             chk.add(FAIL, "输入被改动", f"编班记录中学生人数为 {record.get('学生人数')}，学生名单现有 {chk.students} 人{late}。",
                     roster.sheet)
     _lottery_checks(chk, book)
+
+
+def _seed_source(record: dict[str, str]) -> str:
+    """'家长代表报数；已封存' / '电脑随机抽取（未经现场报数）；未封存': where the seed came from and
+    whether the data were sealed before it — what the officer checks against the rule that the seed
+    is called out in the room after sealing ('' for a book without a record)."""
+    source = record.get("种子来源", "")
+    sealed = record.get("封存核验码", "")
+    if not source and not sealed:
+        return ""
+    state = "" if not sealed else ("未封存" if sealed.startswith("（") else "已封存")
+    return "；".join(t for t in (source, state) if t)
 
 
 def _first_row(text: str, roster) -> int | None:
@@ -454,7 +468,7 @@ def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None
                    "同名分开、双胞胎按申请、班额相差不超过 1 且不超过上限；均衡指标与理论最小值（下界）比较。"
                    "差距 / 下界：各班人数或平均分的最大差距，及任何分班都不可能低于的值。"
                    "结果核验码：由文件中记录的结果指纹算出，应与学校签字页上印的结果核验码相同。"]], "note")
-    header = ["序号", "文件", "结论", "学校", "结果核验码", "年级", "学生数", "班级数", "随机种子", "编班时间",
+    header = ["序号", "文件", "结论", "学校", "结果核验码", "年级", "学生数", "班级数", "随机种子", "种子来源 / 封存", "编班时间",
               "性别差距", "性别下界", "生源差距", "生源下界", "等级差距", "等级下界", "总分均分差", "均分差下界",
               "问题数", "主要问题（点击查看明细）"]
     ov.add(4, 1, [header], "header")
@@ -472,7 +486,8 @@ def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None
         values = [i, c.relative if out_path is None else Link.to_file(c.relative, _file_link(c.path, Path(out_path)))]
         ov.add(r, 1, [values], "body")
         ov.add(r, 3, [[c.verdict]], {FAIL: "bad", REVIEW: "warn", PASS: "good"}[c.verdict])
-        rest = [c.school or None, c.code or None, c.grade or None, c.students, c.classes, c.seed or None, c.stamp or None]
+        rest = [c.school or None, c.code or None, c.grade or None, c.students, c.classes, c.seed or None, c.seed_source or None,
+                c.stamp or None]
         for key in ("性别", "生源", "等级", "总分均分"):
             rest += _gap_cells(c, key)
         rest += [len(c.findings), Link.to_sheet(main, SHEET_PROBLEMS, f"A{pr}") if c.findings else main]
@@ -486,10 +501,10 @@ def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None
             pr += 1
     if n_problem == 0:
         pb.add(4, 1, [["所有文件均未发现问题。"]], "note")
-    ov.col_widths = {1: 6, 2: 30, 3: 8, 4: 20, 5: 16, 6: 12, 7: 7, 8: 7, 9: 9, 10: 17, 11: 7, 12: 7, 13: 7, 14: 7,
-                     15: 7, 16: 7, 17: 9, 18: 9, 19: 7, 20: 80}
+    ov.col_widths = {1: 6, 2: 30, 3: 8, 4: 20, 5: 16, 6: 12, 7: 7, 8: 7, 9: 9, 10: 24, 11: 17, 12: 7, 13: 7, 14: 7,
+                     15: 7, 16: 7, 17: 7, 18: 9, 19: 9, 20: 7, 21: 80}
     ov.merge_title = False
-    ov.auto_filter = f"A4:T{max(4, 4 + len(checks))}"
+    ov.auto_filter = f"A4:U{max(4, 4 + len(checks))}"
     pb.col_widths = {1: 6, 2: 30, 3: 20, 4: 8, 5: 12, 6: 12, 7: 6, 8: 110}
     pb.merge_title = False
     return ov, pb, links
