@@ -97,3 +97,30 @@ def test_a_file_where_a_folder_is_wanted(tmp_path):
     assert code == 1 and "是一个已有的文件，不是文件夹" in text and not ENGLISH.search(text), text
     assert "批量编班 [" not in text, text          # refused before any school was assigned
     assert tree(tmp_path) == before
+
+
+def test_a_workbook_open_in_excel_or_wps_is_not_replaced(tmp_path):
+    """The registrar has 编班.xlsx open while seal writes into it; the officer has 汇总.xlsx open
+    while running district again. On Windows the replace failed only at the end (after the work,
+    the called number typed twice); where it does not fail (WPS on Linux) the program's next save
+    puts the old content back. The owner file Excel/WPS (~$) or LibreOffice (.~lock.…#) keeps
+    beside an open workbook is seen first, and the file left alone."""
+    book = write_book(tmp_path / "编班.xlsx")
+    owner = tmp_path / "~$编班.xlsx"
+    owner.write_bytes(b"\x08registrar" + b"\0" * 150)
+    before = tree(tmp_path)
+    code, text = run("seal", book)
+    assert code == 1 and "好像正在 Excel / WPS 中打开" in text and "~$编班.xlsx" in text and "-o" in text, text
+    assert not ENGLISH.search(text) and tree(tmp_path) == before
+    code, text = run("seal", book, "-o", tmp_path / "封存.xlsx")            # a new file beside it: fine
+    assert code == 0, text
+    owner.unlink()
+    (tmp_path / "各校").mkdir()
+    code, text = run("assign", book, "-o", tmp_path / "各校" / "一中.xlsx", "--computer-seed")
+    assert code == 0, text
+    assert run("district", tmp_path / "各校", "-o", tmp_path / "汇总.xlsx")[0] == 0
+    (tmp_path / ".~lock.汇总.xlsx#").write_text(",officer,PC,26.11.2026 12:00,", encoding="utf-8")
+    before = tree(tmp_path)
+    code, text = run("district", tmp_path / "各校", "-o", tmp_path / "汇总.xlsx")
+    assert code == 1 and "“汇总.xlsx”好像正在 Excel / WPS 中打开" in text and "逐校核查 [" not in text, text
+    assert tree(tmp_path) == before

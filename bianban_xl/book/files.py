@@ -269,6 +269,28 @@ def is_read_only(path: str | os.PathLike) -> bool:
     return not (mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) or not os.access(path, os.W_OK)
 
 
+def open_elsewhere(path: str | os.PathLike) -> Path | None:
+    """The owner file Excel / WPS (``~$名单.xlsx``) or LibreOffice (``.~lock.名单.xlsx#``) keeps beside
+    a workbook while it is open, or None. Replacing an open workbook fails on Windows only after
+    all the work (the called number typed twice), and where it does not fail (WPS on Linux) the
+    program's next save would put the old content back over the result."""
+    p = Path(path)
+    for owner in (p.with_name("~$" + p.name), p.with_name(f".~lock.{p.name}#")):
+        if owner.is_file():
+            return owner
+    return None
+
+
+def refuse_open_elsewhere(path: str | os.PathLike) -> None:
+    owner = open_elsewhere(path)
+    if owner is not None:
+        p = Path(path)
+        fail("", f"“{p.name}”好像正在 Excel / WPS 中打开（旁边有它打开文件时留下的临时文件“{owner.name}”），"
+                 "现在写入，关闭时它可能会把旧内容存回去。本次没有修改任何文件。",
+             f"请先在 Excel / WPS 中保存并关闭“{p.name}”，再重新运行；如果它已经关闭（例如上次死机），"
+             f"请删除临时文件“{owner}”（可能是隐藏文件）后重试；也可以用 -o 另存为一个新文件。")
+
+
 def refuse_read_only(path: str | os.PathLike, how: str = "") -> None:
     if is_read_only(path):
         p = Path(path)
@@ -383,11 +405,13 @@ def plan_output(src: str | os.PathLike | None, out: str | os.PathLike | None, ov
     * no ``out``: back into ``src`` (refused when it is read-only), after a backup;
     * ``out`` equal to ``src``: refused (say: drop -o to write in place with a backup, or a new name);
     * ``out`` a folder, under a file, or not .xlsx/.xlsm: refused;
-    * ``out`` an existing file: refused unless ``overwrite`` (then backed up first); read-only: refused.
+    * ``out`` an existing file: refused unless ``overwrite`` (then backed up first); read-only: refused;
+    * a file to be replaced that is open in Excel / WPS (its owner file beside it): refused.
     """
     if out is None:
         src = Path(src)
         refuse_read_only(src, "（不加 -o 时结果会写回原文件）")
+        refuse_open_elsewhere(src)
         return src, True
     target = Path(out)
     if src is not None and target.exists() and same_file(src, target):
@@ -404,6 +428,8 @@ def plan_output(src: str | os.PathLike | None, out: str | os.PathLike | None, ov
     _check_folder_exists_or_creatable(target)
     if target.exists():
         refuse_read_only(target)
+        if overwrite:
+            refuse_open_elsewhere(target)
         if not overwrite:
             fail("", f"输出文件“{target}”已经存在，为免覆盖已有{what}，没有写入。",
                  f"请换一个新的输出文件名；确需替换它，请加 --overwrite（原文件会先备份到“{BACKUP_DIR}”文件夹）。")
@@ -442,6 +468,7 @@ def replaceable_output(target: str | os.PathLike, sheets_of_ours: set[str], what
     if not target.exists():
         return False
     refuse_read_only(target)
+    refuse_open_elsewhere(target)
     names = workbook_sheet_names(target)
     if names is None or set(names) != sheets_of_ours:
         fail("", f"输出文件“{target}”已经存在，而且不是以前生成的{what}（可能是某个学校的工作簿），没有覆盖它。",
