@@ -169,3 +169,31 @@ def test_distinct_is_np_unique():
         u, inv = distinct_inverse(a)
         v, inv2 = np.unique(a, return_inverse=True)
         assert np.array_equal(u, v) and np.array_equal(inv, inv2) and np.array_equal(u[inv], a)
+
+
+def test_same_classes_without_the_cpu_features_numpy_dispatches_to():
+    """Same input + same seed = same classes on any machine: numpy picks its SIMD loops by CPU
+    (AVX2/FMA here; a school PC may only have SSE4), and a reduction summed in another order
+    could move a tie. A child process with numpy's dispatch limited to the x86-64 v2 baseline
+    (NPY_DISABLE_CPU_FEATURES) makes the same classes for a school with twins, 同名 and 缺考."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    code = ("import hashlib, sys\n"
+            "from numpy._core._multiarray_umath import __cpu_features__ as f\n"
+            "print(f['X86_V3'], f['X86_V4'])\n"
+            "from bianban_xl.engine.problem_build import build_problem\n"
+            "from bianban_xl.engine.solve import solve\n"
+            "from bianban_xl.synth import generate_school\n"
+            "r = generate_school(400, 10, seed=5, missing_rate=0.05, separate_homophones=True)\n"
+            "print(hashlib.sha256(solve(build_problem(r, r.params), 5).tobytes()).hexdigest())\n")
+    r = generate_school(400, 10, seed=5, missing_rate=0.05, separate_homophones=True)
+    here = hashlib.sha256(solve(build_problem(r, r.params), 5).tobytes()).hexdigest()
+    env = dict(os.environ, NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    v3, v4, labels = out.stdout.split()
+    assert (v3, v4) == ("False", "False")          # the child really ran without AVX2/FMA3 (x86-64 v3)
+    assert labels == here

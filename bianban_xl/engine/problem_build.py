@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from bianban_xl.engine.balance import birth_days, subject_scores, total_scores
+from bianban_xl.model.groups import merged_groups
 from bianban_xl.model.names import same_name_groups, sound_groups_to_part
 from bianban_xl.model.records import BalanceProblem, CategoricalFeature, Infeasible, NumericFeature, Params, Roster
 
@@ -59,29 +60,6 @@ def _codes(values: list, order: list | None = None) -> tuple[np.ndarray, tuple[s
     return codes, tuple(labels)
 
 
-def _merge(groups: list[list[int]]) -> list[tuple[int, ...]]:
-    """Union of overlapping groups (union-find), each sorted, ordered by first member."""
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for g in groups:
-        for m in g[1:]:
-            ra, rb = find(g[0]), find(m)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-        if g:
-            find(g[0])
-    out: dict[int, list[int]] = {}
-    for x in parent:
-        out.setdefault(find(x), []).append(x)
-    return sorted((tuple(sorted(v)) for v in out.values() if len(v) > 1), key=lambda t: t[0])
-
-
 def build_problem(roster: Roster, params: Params) -> BalanceProblem:
     n = len(roster.students)
     k = int(params.n_classes)
@@ -95,7 +73,7 @@ def build_problem(roster: Roster, params: Params) -> BalanceProblem:
                                      f"请增加班级数（至少{math.ceil(n / params.cap)}个班）或调整班额上限")
     sizes = class_sizes(n, k)
 
-    together = _merge([list(g.members) for g in roster.twin_groups if g.mode == "同班" and len(g.members) > 1])
+    together = merged_groups(n, [g.members for g in roster.twin_groups if g.mode == "同班"])
     apart: list[tuple[int, ...]] = []
     reasons: list[str] = []
     for g in roster.twin_groups:

@@ -50,6 +50,7 @@ import numpy as np
 
 from bianban_xl.engine.arrays import distinct, distinct_inverse
 from bianban_xl.engine.pair_exchange import EJECT, PairSearch
+from bianban_xl.model.groups import unit_roots
 from bianban_xl.model.records import BalanceProblem, Infeasible
 
 MAX_SWEEPS = 60            # class-pair sweeps at most (stops earlier when a sweep moves nobody)
@@ -94,24 +95,11 @@ class _Prep:
             raise Infeasible("班额", [], "班级数或人数不正确")
 
         # --- bound units (merge overlapping together groups)
-        parent = np.arange(n)
-
-        def find(x):
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
-        for g in p.together:
-            g = [int(x) for x in g]
-            for x in g:
-                if not 0 <= x < n:
-                    raise Infeasible("同班捆绑", g, "捆绑名单中的学生编号超出名单范围")
-            for x in g[1:]:
-                ra, rb = find(g[0]), find(x)
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
-        roots = np.array([find(x) for x in range(n)])
+        together = [[int(x) for x in g] for g in p.together]
+        for g in together:
+            if any(not 0 <= x < n for x in g):
+                raise Infeasible("同班捆绑", g, "捆绑名单中的学生编号超出名单范围")
+        roots = np.array(unit_roots(n, together))
         _, unit_of = distinct_inverse(roots)
         self.unit_of = unit_of.astype(np.int64)
         order = np.argsort(self.unit_of, kind="stable")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from bianban_xl.model.groups import unit_roots
 from bianban_xl.model.pinyin import lazy_pinyin
 
 # spaces of any width and the dots between the parts of a name (阿依古丽·买买提), as any input method types them
@@ -149,24 +150,14 @@ def sound_groups_to_part(names: list[str], fuzzy: bool, together: list[list[int]
     """(groups to keep apart, pairs left together) under 同音分开: :func:`same_sound_groups`, less
     the pairs a 同班 application binds (twins named 郭悦 / 郭越: the parents' written request
     decides, the homophone rule gives way). A group holding such a pair becomes its other pairs."""
-    unit = list(range(len(names)))
-
-    def find(x: int) -> int:
-        while unit[x] != x:
-            unit[x] = unit[unit[x]]
-            x = unit[x]
-        return x
-
-    for g in together:
-        for x in g[1:]:
-            unit[find(x)] = find(g[0])
+    unit = unit_roots(len(names), together)
     keep: list[list[int]] = []
     bound: list[list[int]] = []
     for g in same_sound_groups(names, fuzzy=fuzzy):
         pairs = [(a, b) for i, a in enumerate(g) for b in g[i + 1:]]
-        if all(find(a) != find(b) for a, b in pairs):
+        if all(unit[a] != unit[b] for a, b in pairs):
             keep.append(g)
             continue
-        keep += [[a, b] for a, b in pairs if find(a) != find(b)]
-        bound += [[a, b] for a, b in pairs if find(a) == find(b) and normalize_name(names[a]) != normalize_name(names[b])]
+        keep += [[a, b] for a, b in pairs if unit[a] != unit[b]]
+        bound += [[a, b] for a, b in pairs if unit[a] == unit[b] and normalize_name(names[a]) != normalize_name(names[b])]
     return keep, bound

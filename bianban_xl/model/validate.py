@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from bianban_xl.model import schema as S
+from bianban_xl.model.groups import unit_roots
 from bianban_xl.model.id_card import id_card_facts
 from bianban_xl.model.intake import intake_window
 from bianban_xl.model.names import normalize_name, same_name_groups, same_sound_groups, sound_groups_to_part
@@ -1170,21 +1171,11 @@ def check_feasibility(students: list[Student], groups: list[TwinGroup], params: 
         report.error(S.SHEET_PARAMS, f"班级数 {k} 多于学生人数 {n}。", "请核对班级数。")
     size_max = min(math.ceil(n / k), params.cap) if k else 0
     # union of 同班 groups (a student in two together groups merges them)
-    parent = list(range(n))
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-    for g in groups:
-        if g.mode == S.MODE_TOGETHER:
-            for m in g.members[1:]:
-                parent[find(m)] = find(g.members[0])
+    roots = unit_roots(n, [g.members for g in groups if g.mode == S.MODE_TOGETHER])
     units: dict[int, list[int]] = {}
     for i in range(n):
-        units.setdefault(find(i), []).append(i)
-    unit_of = {i: find(i) for i in range(n)}
+        units.setdefault(roots[i], []).append(i)
+    unit_of = dict(enumerate(roots))
     for members in units.values():
         if len(members) > 1 and len(members) > size_max:
             names = "、".join(students[i].name for i in members)

@@ -18,6 +18,7 @@ import numpy as np
 from bianban_xl.engine.balance import total_scores
 from bianban_xl.model import schema as S
 from bianban_xl.model.fingerprint import result_fingerprint
+from bianban_xl.model.groups import merged_groups
 from bianban_xl.model.identity import find_recorded, student_idents
 from bianban_xl.model.names import normalize_name, same_name_groups, sound_groups_to_part
 from bianban_xl.model.problems import fail, Report, UserError
@@ -155,13 +156,8 @@ def place(roster: Roster, classes: list[str | None], new: list[int], seed: int,
 
 def _bound_units(roster: Roster) -> dict[int, set[int]]:
     """Student -> every student bound into the same class with them (同班 groups, merged when they share members)."""
-    bound: dict[int, set[int]] = {}
-    for g in roster.twin_groups:
-        if g.mode == S.MODE_TOGETHER:
-            unit = set(g.members) | set().union(*(bound.get(m, set()) for m in g.members))
-            for m in unit:
-                bound[m] = unit
-    return bound
+    together = [g.members for g in roster.twin_groups if g.mode == S.MODE_TOGETHER]
+    return {m: set(unit) for unit in merged_groups(len(roster.students), together) for m in unit}
 
 
 def _with_siblings(roster: Roster, classes: list[str | None], new: list[int], i: int, unit: list[int],
