@@ -124,3 +124,15 @@ def test_a_workbook_open_in_excel_or_wps_is_not_replaced(tmp_path):
     code, text = run("district", tmp_path / "各校", "-o", tmp_path / "汇总.xlsx")
     assert code == 1 and "“汇总.xlsx”好像正在 Excel / WPS 中打开" in text and "逐校核查 [" not in text, text
     assert tree(tmp_path) == before
+
+
+def test_template_keeps_the_name_typed(tmp_path):
+    """`bianban template 2026.9编班` wrote 2026.xlsx (the '.9编班' taken for an extension); a folder
+    given got a file named after the folder beside it; .xlsm became .xlsx without a word."""
+    (tmp_path / "模板").mkdir()
+    for typed, written, words in (("2026.9编班", "2026.9编班.xlsx", ""), ("模板", "模板/编班模板.xlsx", "是一个文件夹"),
+                                  ("编班.xlsm", "编班.xlsx", "不含宏的 .xlsx"), ("名单.csv", "名单.xlsx", "不是 .csv")):
+        code, text = run("template", typed, cwd=tmp_path)
+        assert code == 0 and (tmp_path / written).is_file() and f"已生成输入模板：{Path(written)}" in text, text
+        assert words in text, text
+    assert not (tmp_path / "2026.xlsx").exists() and not (tmp_path / "模板.xlsx").exists()
