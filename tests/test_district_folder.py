@@ -116,3 +116,20 @@ def test_the_overview_says_where_each_seed_came_from(tmp_path):
     col = [c.value for c in ws[4]].index("种子来源 / 封存") + 1
     shown = {ws.cell(r, 4).value: ws.cell(r, col).value for r in range(5, ws.max_row + 1)}
     assert shown == {"一中": "家长代表报数；已封存", "二中": "电脑随机抽取（未经现场报数）；未封存"}, shown
+
+
+def test_batch_output_among_the_inputs_is_refused(tmp_path, capsys):
+    """-o 各校/城区 (a sub-folder holding schools' inputs): those schools were taken for results and
+    left out without a word; -o 各校 (the input folder itself) reported '1 个工作簿' for a folder of many."""
+    src = tmp_path / "各校"
+    for name, seed in (("城区/一中", 1), ("城区/二中", 2), ("乡镇/三中", 3)):
+        _input(src / f"{name}.xlsx", name.split("/")[1], seed)
+    for out, words in ((src, "就是存放各校输入工作簿的文件夹"), (src / "城区", "其中有 2 个还没有编班的工作簿（一中.xlsx、二中.xlsx）")):
+        before = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+        assert cli.main(["batch", str(src), "-o", str(out), "--jobs", "1"]) == 1
+        text = capsys.readouterr().out
+        assert words in text and "-o 各校-编班结果" in text, text
+        assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == before
+    assert cli.main(["batch", str(src), "-o", str(src / "结果"), "--jobs", "1"]) == 0      # a new folder inside: fine
+    assert cli.main(["batch", str(src), "-o", str(src / "结果"), "--jobs", "1"]) == 0      # and again (results only)
+    assert "保留上次的结果 3" in capsys.readouterr().out

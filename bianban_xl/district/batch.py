@@ -21,10 +21,10 @@ from datetime import datetime
 from pathlib import Path
 
 
-from bianban_xl.book.files import backup_copy
+from bianban_xl.book.files import backup_copy, workbook_sheet_names
 from bianban_xl.book.new_book import write_new_book
 from bianban_xl.district.codes import school_key
-from bianban_xl.district.folders import _folder_error, _max_rss_mb, _run_all, BATCH_SUMMARY, BatchProgress, default_jobs, find_files, SPREADSHEET_SUFFIXES
+from bianban_xl.district.folders import _folder_error, _max_rss_mb, _run_all, BATCH_SUMMARY, BatchProgress, default_jobs, find_files, SPREADSHEET_SUFFIXES, WORKBOOK_SUFFIXES
 from bianban_xl.district.seeds import read_school_seeds, SchoolSeed, seed_for
 from bianban_xl.model import schema as S
 from bianban_xl.model.fingerprint import input_fingerprint
@@ -122,6 +122,25 @@ def assign_one(source: str, output: str, relative: str, seed: int | None = None,
     return item
 
 
+def _refuse_output_among_inputs(folder: Path, out_dir: Path) -> None:
+    """The output folder may sit inside the input folder (its results are never read as inputs),
+    but it may not be the input folder itself, nor a sub-folder holding schools' input workbooks:
+    those were left out as if they were results — schools silently missing from the batch."""
+    here, there = folder.resolve(), out_dir.resolve()
+    if here == there:
+        fail("", f"结果文件夹“{out_dir}”就是存放各校输入工作簿的文件夹；没有编班。",
+             f"请把结果写到另一个文件夹，如 -o {folder.name}-编班结果。")
+    if here not in there.parents or not there.is_dir():
+        return
+    inputs = [p for p in find_files(there, WORKBOOK_SUFFIXES)
+              if S.SHEET_RECORD not in (workbook_sheet_names(p) or [S.SHEET_RECORD])]
+    if inputs:
+        listed = "、".join(p.relative_to(there).as_posix() for p in inputs[:3]) + ("等" if len(inputs) > 3 else "")
+        fail("", f"结果文件夹“{out_dir}”在输入文件夹里面，其中有 {len(inputs)} 个还没有编班的工作簿（{listed}）："
+                 "它们会被当作结果跳过，这些学校不会编班。没有编班。",
+             f"请把结果写到输入文件夹外面的文件夹，如 -o {folder.name}-编班结果。")
+
+
 def _kept(item: BatchItem, source: str, output: str, seed: int | None) -> bool:
     """Fill ``item`` from the result already at ``output`` and return True when that result was
     made from ``source`` as it is now (same 输入指纹) and, when this run gives the school a seed,
@@ -215,6 +234,7 @@ def batch_assign(folder: str | Path, out_dir: str | Path, jobs: int | None = Non
     if out_dir.exists() and not out_dir.is_dir():
         fail("", f"结果文件夹“{out_dir}”是一个已有的文件，不是文件夹；没有编班。",
              f"请在 -o 后写一个文件夹名（可以是还不存在的新文件夹），如 -o {folder.name}-编班结果。")
+    _refuse_output_among_inputs(folder, out_dir)
     if seed is not None and seeds is not None:
         fail("", "--seed（所有学校同一个种子）和 --seeds（每校一个种子）只能用一个。", "请去掉其中一个后重新运行。")
     table = read_school_seeds(read_book(seeds)) if seeds is not None else None
