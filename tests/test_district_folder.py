@@ -58,7 +58,7 @@ def test_an_empty_folder_is_said_to_be_empty(tmp_path, capsys):
     (tmp_path / "各校" / "子文件夹").mkdir()
     rc = cli.main(["district", str(tmp_path / "各校"), "-o", str(tmp_path / "汇总.xlsx")])
     text = capsys.readouterr().out
-    assert rc == 1 and "中没有任何文件" in text and "请检查文件夹是否选对" in text, text
+    assert rc == 1 and "中没有任何学校的文件" in text and "请检查文件夹是否选对" in text, text
     (tmp_path / "各校" / "子文件夹" / "名单说明.txt").write_text("见附件", encoding="utf-8")
     rc = cli.main(["batch", str(tmp_path / "各校"), "-o", str(tmp_path / "结果")])
     text = capsys.readouterr().out
@@ -133,3 +133,15 @@ def test_batch_output_among_the_inputs_is_refused(tmp_path, capsys):
     assert cli.main(["batch", str(src), "-o", str(src / "结果"), "--jobs", "1"]) == 0      # a new folder inside: fine
     assert cli.main(["batch", str(src), "-o", str(src / "结果"), "--jobs", "1"]) == 0      # and again (results only)
     assert "保留上次的结果 3" in capsys.readouterr().out
+
+
+def test_an_earlier_overview_in_the_folder_is_not_a_school(tmp_path, capsys):
+    """An earlier overview saved into the folder as 汇总-上次.xlsx was checked as a school and told to
+    '请学校用本软件编班后重新报送结果文件' (需核查, exit 1 for ever)."""
+    root = tmp_path / "报送"
+    assign_file(_input(tmp_path / "in" / "一中.xlsx", "一中", 1), root / "一中.xlsx", seed=1)
+    assert cli.main(["district", str(root), "-o", str(tmp_path / "汇总.xlsx"), "--jobs", "1"]) == 0
+    shutil.copy(tmp_path / "汇总.xlsx", root / "汇总-上次.xlsx")
+    assert cli.main(["district", str(root), "-o", str(tmp_path / "汇总.xlsx"), "--jobs", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "核查完成：1 个文件" in text and "未核查 1 个本软件生成的汇总表（不是学校的结果）：汇总-上次.xlsx" in text, text

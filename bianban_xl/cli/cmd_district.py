@@ -50,6 +50,9 @@ def cmd_district(args) -> int:
             continue
         out(f"【{c.verdict}】{c.relative}" + (f"（{c.school}）" if c.school else ""))
         _indented_first([f.text for f in c.findings], 5, "个问题，详见汇总表“问题明细”。")
+    if res.ours:
+        out(f"未核查 {len(res.ours)} 个本软件生成的汇总表（不是学校的结果）：" + "、".join(p.name for p in res.ours[:10])
+            + ("……" if len(res.ours) > 10 else ""))
     out(f"汇总表已写入：{res.out_path}")
     if res.replaced_backup:
         out(f"原汇总表已备份为：{res.replaced_backup}")

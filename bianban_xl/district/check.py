@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from bianban_xl.book.files import backup_copy, output_lock, replaceable_output
+from bianban_xl.book.files import backup_copy, output_lock, replaceable_output, workbook_sheet_names
 from bianban_xl.book.new_book import write_new_book
 from bianban_xl.district.codes import compare_codes, read_reported_codes, school_key
-from bianban_xl.district.folders import _folder_error, _run_all, BatchProgress, find_files, SPREADSHEET_SUFFIXES
+from bianban_xl.district.folders import _folder_error, _run_all, BATCH_SUMMARY, BatchProgress, find_files, SPREADSHEET_SUFFIXES
 from bianban_xl.engine.balance import hard_rule_violations, measures
 from bianban_xl.model import schema as S
 from bianban_xl.model.codes import short_code
@@ -95,6 +95,7 @@ class DistrictSummary:
     seconds: float
     out_path: Path | None = None
     replaced_backup: Path | None = None     # the previous overview, copied before it was replaced
+    ours: list[Path] = field(default_factory=list)   # overviews / batch summaries this tool wrote, not checked
 
     def count(self, verdict: str) -> int:
         return sum(1 for c in self.checks if c.verdict == verdict)
@@ -393,9 +394,13 @@ def district_check(folder: str | Path, out_path: str | Path | None = None, jobs:
     t0 = time.perf_counter()
     skip = [p for p in (out_path, Path(codes) if codes is not None else None) if p is not None]
     files = find_files(folder, None, exclude=skip)
+    ours = [p for p in files if _one_of_our_summaries(p)]
+    files = [p for p in files if p not in ours]
     if not files:
         rep = Report()
-        rep.error("", f"文件夹“{folder}”（含子文件夹）中没有任何文件，没有可核查的结果；没有写出汇总表。",
+        rep.error("", f"文件夹“{folder}”（含子文件夹）中没有任何学校的文件"
+                  + (f"（只有本软件生成的汇总表：{'、'.join(p.name for p in ours[:5])}）" if ours else "")
+                  + "，没有可核查的结果；没有写出汇总表。",
                   "请检查文件夹是否选对：应是存放各校报送的结果工作簿的文件夹，例如 bianban district 各校结果 -o 汇总.xlsx。")
         raise UserError(rep)
     tasks = [(str(p), str(folder)) for p in files]
@@ -411,7 +416,7 @@ def district_check(folder: str | Path, out_path: str | Path | None = None, jobs:
     if reported is not None:
         checks += compare_codes(checks, reported, Path(codes).name, lambda rel: SchoolCheck("", rel), FAIL, REVIEW)
     checks.sort(key=lambda c: (SEVERITY[c.verdict], -len(c.findings), c.relative))
-    summary = DistrictSummary(folder, checks, time.perf_counter() - t0)
+    summary = DistrictSummary(folder, checks, time.perf_counter() - t0, ours=ours)
     if out_path is not None:
         with output_lock(out_path):
             if replace_old and out_path.exists():
@@ -444,6 +449,15 @@ def _flag_duplicates(checks: list[SchoolCheck]) -> None:
                 c.add(REVIEW, "学校重复", f"文件夹中的{others}也是{who}的编班结果，但结果核验码不同（本文件 {c.code}）："
                       "这所学校编过不止一次班，只有现场签字的那一份有效。处理办法：请学校说明，以签字页上的结果核验码为准"
                       "（可用 --codes 核对），把其他的移出文件夹后重新核查。", S.SHEET_RECORD)
+
+
+def _one_of_our_summaries(path: Path) -> bool:
+    """An earlier 全区核查 overview (学校汇总 + 问题明细) or 批量编班结果 saved under another name in the
+    folder: not a school's result (it was checked as one: '请学校用本软件编班后重新报送')."""
+    if path.suffix.lower() != ".xlsx":
+        return False
+    names = set(workbook_sheet_names(path) or ())
+    return names in ({SHEET_OVERVIEW, SHEET_PROBLEMS}, {BATCH_SUMMARY})
 
 
 def _gap_cells(c: SchoolCheck, key: str) -> list:
