@@ -67,3 +67,34 @@ def test_a_second_run_keeps_the_schools_already_done(tmp_path, capsys):
     assert cli.main(["batch", str(src), "-o", str(out), "--jobs", "1", "--overwrite"]) == 0
     assert "保留" not in capsys.readouterr().out
     assert _record(out / "一中.xlsx")["随机种子"] != "4455"
+
+
+def test_sigterm_to_the_whole_batch_leaves_no_lock_files(tmp_path):
+    """The console closed (or the process group killed) mid-batch: the workers died on the spot and
+    left .~bianban.<school>.xlsx.lock files in the results folder, while the command said
+    '没有留下临时文件'. Workers now end through their clean-up, as on Ctrl-C."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from bianban_xl.book.files import TEST_WRITE_DELAY
+
+    src, out = tmp_path / "各校", tmp_path / "结果"
+    for n in range(3):
+        _school(src / f"{n + 1}中.xlsx", n + 1)
+    env = dict(os.environ, **{TEST_WRITE_DELAY: "60"})
+    proc = subprocess.Popen([sys.executable, "-m", "bianban_xl.cli.main", "batch", str(src), "-o", str(out), "--jobs", "2"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                            start_new_session=True)
+    end = time.monotonic() + 240
+    while len(list(out.rglob(".~bianban.*.lock"))) < 2:           # both workers are inside a write
+        assert time.monotonic() < end and proc.poll() is None, proc.communicate()
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 143 and "已中断" in stdout and "Traceback" not in stderr, (stdout, stderr)
+    time.sleep(1)
+    assert [p.name for p in out.rglob(".~*")] == []
+    assert list(out.rglob("*.xlsx")) == []
