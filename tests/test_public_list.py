@@ -4,7 +4,8 @@ from __future__ import annotations
 from openpyxl import load_workbook
 
 from bianban_xl.cli.main import main
-from bianban_xl.onsite.public_list import mask_name
+from bianban_xl.model.records import Student
+from bianban_xl.onsite.public_list import mask_name, public_names
 
 from onsite_helpers import assigned, roster_classes
 
@@ -46,3 +47,14 @@ def test_public_refuses_unplaced(tmp_path, capsys):
     wb.save(out)
     assert main(["public", str(out)]) == 1
     assert "1 名学生还没有班级" in capsys.readouterr().out
+
+
+def test_public_names_tell_alike_names_apart():
+    """Two 刘* in one class are told apart by their 编号's last three characters, by more when those
+    are alike too, and without 编号 by the whole row number (it showed '09行' for rows 109 and 209)."""
+    rows = [Student(109, "", "刘洋", "男"), Student(209, "", "刘涛", "男"), Student(5, "", "王小明", "女")]
+    assert public_names(rows) == ["刘*（第109行）", "刘*（第209行）", "王*明"]
+    ids = [Student(2, "S01023", "李娜", "女"), Student(3, "S02023", "李静", "女"), Student(4, "S00777", "李红", "女")]
+    shown = public_names(ids)
+    assert len(set(shown)) == 3 and shown[2] == "李*（0777）" and shown[0].endswith("1023）")
+    assert public_names([Student(2, "S01023", "李娜", "女"), Student(3, "S00777", "李静", "女")]) == ["李*（023）", "李*（777）"]

@@ -279,6 +279,7 @@ def a4_setup(ws, landscape: bool, title_rows: str | None, footer: str | None) ->
 def _print_setup(ws, spec: SheetSpec) -> None:
     """Print-ready A4 (a4_setup), centred across the page, with the spec's print area."""
     a4_setup(ws, spec.landscape, spec.print_title_rows, spec.header_footer)
+    ws.page_setup.fitToHeight = spec.fit_height
     ws.print_options.horizontalCentered = True
     if spec.print_area:
         ws.print_area = spec.print_area

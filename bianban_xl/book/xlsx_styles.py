@@ -45,7 +45,7 @@ class AlignSpec:
 
 BORDER = BorderSpec("808080")
 STYLES: dict[str, dict] = {
-    "title": dict(font=FontSpec(15, bold=True), align=AlignSpec("center", "center")),
+    "title": dict(font=FontSpec(15, bold=True), align=AlignSpec("center", "center", True)),
     "subtitle": dict(font=FontSpec(10.5, color="404040"), align=AlignSpec("left", "center")),
     "header": dict(font=FontSpec(10.5, bold=True), fill=FillSpec("DDEBF7"), align=AlignSpec("center", "center", True),
                    border=True),

@@ -52,7 +52,7 @@ MAX_LISTED_IN_BOX = 5
 # The looks of workbook_file.STYLES, as xlwings properties: font (size, bold, rgb), fill rgb,
 # horizontal alignment, wrap, border.
 _LOOKS: dict[str, dict[str, Any]] = {
-    "title": dict(size=15, bold=True, align="center"),
+    "title": dict(size=15, bold=True, align="center", wrap=True),
     "subtitle": dict(size=10.5, rgb=(0x40, 0x40, 0x40), align="left"),
     "header": dict(size=10.5, bold=True, fill=(0xDD, 0xEB, 0xF7), align="center", wrap=True, border=True),
     "body": dict(size=10.5, border=True),
@@ -400,7 +400,7 @@ class LiveBook:
             ps.Orientation = 2 if spec.landscape else 1
             ps.Zoom = False
             ps.FitToPagesWide = 1
-            ps.FitToPagesTall = False
+            ps.FitToPagesTall = spec.fit_height or False
             ps.CenterHorizontally = True
             if spec.print_title_rows:
                 start, _, end = spec.print_title_rows.partition(":")

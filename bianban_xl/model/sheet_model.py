@@ -190,6 +190,7 @@ class SheetSpec:
     freeze: str | None = None                                    # e.g. "A5": rows above stay
     print_title_rows: str | None = None                          # e.g. "4:4"
     landscape: bool = False
+    fit_height: int = 0                                          # pages tall it is shrunk to fit (0: any number)
     number_formats: dict[int, str] = field(default_factory=dict)  # column -> format, body rows
     charts: list[ChartSpec] = field(default_factory=list)
     merge_title: bool = True                                     # merge the title row across the table

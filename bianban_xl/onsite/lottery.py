@@ -21,13 +21,13 @@ from bianban_xl.model.codes import short_code
 from bianban_xl.model.problems import fail, Report, UserError
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Params
-from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
+from bianban_xl.model.sheet_model import BookUpdate, SheetSpec, record_row_height, text_width
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.journal import append_rows
 from bianban_xl.onsite.public_list import public_sheet
 from bianban_xl.onsite.state import HEAD_COLS, passed_check, read_draw_log, read_record, refuse_if_locked, require_assigned, resolve_seed, text, VerifyResult
 from bianban_xl.onsite.teachers import K_ORDER, ORDER_BY_CONTENT, ordered_teachers, read_teachers, recorded_teams, teams_sheet
-from bianban_xl.reports.result_sheets import note_lines, sheet_title
+from bianban_xl.reports.result_sheets import fit_titles, note_lines, PORTRAIT_CHARS, sheet_title
 
 MODE_COMPUTER = "电脑随机抽签"
 MODE_MANUAL = "现场实物抽签（结果由教务处录入）"
@@ -214,12 +214,21 @@ PRINTED_DRAW_ITEMS = ("抽签时间", "抽签方式", "随机种子", "种子来
 CHECK_ITEMS = ("学生名单指纹", "教师搭配指纹", K_ORDER)
 
 
+def draw_widths(heads: list[Head], classes: list[str]) -> dict[int, float]:
+    """序号 | 班主任 | 任教学科 | 抽中班级 | 本人签字 across portrait A4: names and classes as wide as
+    they need within the page, 本人签字 always 18 characters wide."""
+    name = min(max(12.0, max((text_width(h.name) for h in heads), default=0) + 1.5), 18.0)
+    subject = min(max(10.0, max((text_width(h.subject or "") for h in heads), default=0) + 1.5), 14.0)
+    klass = min(max(12.0, max((text_width(c) for c in classes), default=0) + 1.5), PORTRAIT_CHARS - 8 - name - subject - 18)
+    return {1: 8, 2: name, 3: subject, 4: klass, 5: 18}
+
+
 def draw_sheet(params: Params, info: dict[str, str], heads: list[Head], classes: list[str]) -> SheetSpec:
     """抽签记录 on one portrait A4 page at 100 %: the draw, the result, the rule, signature lines. The
     full fingerprints it was drawn against are kept below the page (复核用, not printed)."""
     code = short_code(info["学生名单指纹"])
     spec = SheetSpec(name=S.SHEET_DRAW_LOG, header_footer=f"结果核验码 {code} · {S.SHEET_DRAW_LOG}")
-    spec.col_widths = {1: 10, 2: 16, 3: 12, 4: 12, 5: 18}
+    spec.col_widths = draw_widths(heads, classes)
     chars = sum(spec.col_widths.values()) - 2
     spec.add(1, 1, [[sheet_title(params, "班主任抽签记录")]], "title")
     manual = info["抽签方式"] == MODE_MANUAL
@@ -237,8 +246,11 @@ def draw_sheet(params: Params, info: dict[str, str], heads: list[Head], classes:
     spec.add(r + 1, 1, [list(HEAD_COLS)], "header")
     names = params.names()
     order = sorted(range(len(heads)), key=lambda i: names.index(classes[i]))
-    spec.add(r + 2, 1, [[n, heads[i].name, heads[i].subject, classes[i], None] for n, i in enumerate(order, start=1)], "body")
-    spec.row_heights.update({r + 2 + n: 22.0 for n in range(len(heads))})      # room to sign
+    rows = [[n, heads[i].name, heads[i].subject, classes[i], None] for n, i in enumerate(order, start=1)]
+    # a long name or 班级名称 wraps inside its cell (it ran across the 本人签字 column, leaving no room to sign)
+    spec.add(r + 2, 1, rows, "wrap" if any(record_row_height(row, spec.col_widths) for row in rows) else "body")
+    for n, row in enumerate(rows):                                              # room to sign
+        spec.row_heights[r + 2 + n] = max(22.0, (record_row_height(row, spec.col_widths) or 0.0) + 4)
     r += 2 + len(heads) + 1
     for text in (MANUAL_RULE if manual else DRAW_RULE, "抽签针对的是“编班记录”中结果指纹所代表的这一份分班结果；分班如有改动，指纹就会不同，"
                  "抽签结果随之作废。完整指纹记录在本表打印范围下方，供“验证结果”复核。"):
@@ -254,7 +266,7 @@ def draw_sheet(params: Params, info: dict[str, str], heads: list[Head], classes:
     spec.print_area = f"A1:E{last}"
     spec.add(last + 3, 1, [["复核用数据（不打印）"]], "section")
     spec.add(last + 4, 1, [[k, info[k]] for k in CHECK_ITEMS], "body")
-    return spec
+    return fit_titles(spec)
 
 
 def verify_lottery(book: RawBook) -> tuple[bool, list[str]]:

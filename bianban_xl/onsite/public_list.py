@@ -11,14 +11,15 @@ from bianban_xl.model import schema as S
 from bianban_xl.model.problems import fail, UserError
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Params, Roster
-from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
+from bianban_xl.model.sheet_model import BookUpdate, MARGIN_BOTTOM, MARGIN_TOP, SheetSpec, text_width
 from bianban_xl.onsite.journal import append_rows
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.state import head_of_class_from_log, require_assigned
-from bianban_xl.reports.result_sheets import note_lines, sheet_title
+from bianban_xl.reports.result_sheets import fit_titles, note_lines, sheet_title
 
 MASK_RULE = ("姓名隐私处理：两个字的姓名只显示姓（李*），三个字及以上的显示首尾两字（张*明、欧**娜）；"
-             "同一班中处理后相同的，加注编号的后三位（李*（023））。名单不含成绩、出生日期和毕业学校。")
+             "同一班中处理后相同的，加注编号的后三位，如李*（023）；后三位也相同的多加几位；没有编号的加注学生名单中的行号。"
+             "名单不含成绩、出生日期和毕业学校。")
 
 
 def mask_name(name: str) -> str:
@@ -34,18 +35,40 @@ def mask_name(name: str) -> str:
 
 def public_names(members: list) -> list[str]:
     """The names as posted for one class: masked; where two masked names are the same, each gets the
-    last 3 characters of its 编号 (or its roster row when there is no 编号)."""
+    last 3 characters of its 编号 — more when the last 3 are alike too (S01023 / S02023) — or, without
+    a 编号, its row in 学生名单 (第109行: cut to '09行' it could not tell rows 109 and 209 apart)."""
     masked = [mask_name(s.name) for s in members]
-    seen: dict[str, int] = {}
-    for m in masked:
-        seen[m] = seen.get(m, 0) + 1
-    return [f"{m}（{(s.sid or f'第{s.row}行')[-3:]}）" if seen[m] > 1 else m for s, m in zip(members, masked)]
+    seen: dict[str, list[int]] = {}
+    for n, m in enumerate(masked):
+        seen.setdefault(m, []).append(n)
+    shown = list(masked)
+    for m, idx in seen.items():
+        if len(idx) < 2:
+            continue
+        tags = [members[n].sid or f"第{members[n].row}行" for n in idx]
+        k = 3
+        while k < max(len(t) for t in tags) and len({t if not members[n].sid else t[-k:] for n, t in zip(idx, tags)}) < len(idx):
+            k += 1
+        for n, t in zip(idx, tags):
+            shown[n] = f"{m}（{t[-k:] if members[n].sid else t}）"
+    return shown
+
+
+def public_widths(roster: Roster, params: Params) -> dict[int, float]:
+    """序号 | 班级 | 姓名 | 性别: 班级 and 姓名 as wide as their longest value (a long 班级名称 ran
+    under the names), the page otherwise as before (64 characters)."""
+    klass = max(16.0, max((text_width(c) for c in params.names()), default=0.0) + 1.5)
+    shown = [m for c in params.names() for m in public_names([s for s in roster.students if s.klass == c])]
+    names = max(20.0, max((text_width(m) for m in shown), default=0.0) + 2)
+    widths = {1: 8.0, 2: klass, 3: names, 4: 8.0}
+    widths[3] += max(0.0, 64 - sum(widths.values()))
+    return widths
 
 
 def public_sheet(roster: Roster, params: Params, head_of_class: dict[str, str] | None, stamp: str) -> SheetSpec:
     """All classes one after the other, a portrait A4 page each, with the masking rule on every page."""
     spec = SheetSpec(name=S.SHEET_PUBLIC, header_footer=S.SHEET_PUBLIC)
-    spec.col_widths = {1: 10, 2: 16, 3: 26, 4: 12}
+    spec.col_widths = public_widths(roster, params)
     chars = sum(spec.col_widths.values()) - 2
     r = 1
     for cname in params.names():
@@ -66,6 +89,23 @@ def public_sheet(roster: Roster, params: Params, head_of_class: dict[str, str] |
         end += len(notes) - 1
         spec.row_breaks.append(end)
         r = end + 2
+    return fit_pages(fit_titles(spec))
+
+
+# A4 portrait between the margins (0.6" top, 0.75" bottom), in points
+PAGE_HEIGHT = 842 - (MARGIN_TOP + MARGIN_BOTTOM) * 72 - 4
+
+
+def fit_pages(spec: SheetSpec) -> SheetSpec:
+    """A class of 51–60 (大班额) and its masking rule on one page: when a class's page is taller than
+    A4, the sheet is fitted to as many pages tall as it has classes (LibreOffice keeps the page
+    breaks and shrinks a little); the rule went alone onto a second page for every class."""
+    top, tallest = 1, 0.0
+    for end in spec.row_breaks:
+        tallest = max(tallest, sum(spec.row_heights.get(x, 15.0) for x in range(top, end + 1)))
+        top = end + 1
+    if tallest > PAGE_HEIGHT:
+        spec.fit_height = len(spec.row_breaks)
     return spec
 
 

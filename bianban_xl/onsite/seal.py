@@ -18,7 +18,7 @@ from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.journal import append_rows, now
 from bianban_xl.onsite.state import key_values, refuse_if_locked
-from bianban_xl.reports.result_sheets import sheet_title
+from bianban_xl.reports.result_sheets import fit_titles, sheet_title
 
 SHEET_SEAL = "数据封存"
 K_TIME, K_CODE, K_COUNT = "封存时间", "输入核验码", "学生人数"
@@ -87,7 +87,7 @@ def plan_seal(book: RawBook) -> BookUpdate:
     spec.add(19, 1, [["　　　　　　　________________    ________________"]], "sign")
     spec.add(21, 1, [["教务处（经办人）：____________    日期：____年__月__日"]], "sign")
     spec.col_widths = {1: 16, 2: 50}
-    upd = BookUpdate(sheets=[spec])
+    upd = BookUpdate(sheets=[fit_titles(spec)])
     what = f"数据封存：{n} 名学生，输入核验码 {code}" + (f"（重新封存，{replaced}）" if replaced else "")
     upd.record_rows += append_rows(book, [(stamp, what)])
     upd.messages += [f"数据已封存（{stamp}）：{n} 名学生，{params.n_classes} 个班。",

@@ -20,11 +20,11 @@ from bianban_xl.model.fingerprint import sha
 from bianban_xl.model.problems import fail, Report, UserError
 from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.records import Params
-from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
+from bianban_xl.model.sheet_model import BookUpdate, SheetSpec, record_row_height, text_width
 from bianban_xl.onsite.journal import append_rows
 from bianban_xl.model.validate import _number as num, _with_unit as with_unit, read_params
 from bianban_xl.onsite.state import key_values, refuse_if_locked, resolve_seed, text
-from bianban_xl.reports.result_sheets import note_lines, PORTRAIT_CHARS, sheet_title
+from bianban_xl.reports.result_sheets import fit_titles, LANDSCAPE_CHARS, note_lines, PORTRAIT_CHARS, sheet_title
 
 # columns of 教师名单 and what users also write for them
 TC_NAME, TC_SUBJECT, TC_GENDER, TC_AGE, TC_YEARS, TC_TITLE, TC_KEY, TC_SCORE, TC_HEAD, TC_LOAD = S.TEACHER_COLUMNS
@@ -512,7 +512,6 @@ def teams_sheet(teams: Teams, params: Params, stamp: str, class_of_team: list[st
         row += [teams.teachers[i].name for i in members]
         row += [_round(v[t, 0]), int(v[t, 1]), int(v[t, 2]), _round(v[t, 3]), _round(v[t, 4]), f"{n_male}/{n_female}", mix]
         rows.append(row)
-    spec.add(4, 1, rows, "body")
     r = 4 + len(rows)
     gap = ["最大差距", None, None] + [None] * len(teams.subjects)
     for a in range(5):
@@ -522,11 +521,13 @@ def teams_sheet(teams: Teams, params: Params, stamp: str, class_of_team: list[st
     gap += [f"男相差{int(male.max() - male.min())}" if len(male) else None, None]
     spec.add(r, 1, [gap], "foot")
     width = 3 + len(teams.subjects) + len(figs)
-    spec.col_widths = {1: 8, 2: 9, 3: 9}
-    for c in range(4, 4 + len(teams.subjects)):
-        spec.col_widths[c] = 8
-    for c, w in zip(range(4 + len(teams.subjects), width + 1), (8, 6, 8, 8, 8, 7, 14)):
-        spec.col_widths[c] = w
+    spec.col_widths = team_widths(rows, 3 + len(teams.subjects))
+    names = 3 + len(teams.subjects)
+    # a long name (努尔古丽·阿不都热依木) or 班级名称 wraps in its cell; it ran under the next name
+    tall = {n: record_row_height(row[:names], spec.col_widths) for n, row in enumerate(rows)}
+    spec.add(4, 1, [row[:names] for row in rows], "wrap" if any(tall.values()) else "body")
+    spec.add(4, names + 1, [row[names:] for row in rows], "body")
+    spec.row_heights.update({4 + n: h + 2 for n, h in tall.items() if h})
     chars = sum(spec.col_widths.values())
     spec.landscape = chars > PORTRAIT_CHARS
     lines = note_lines("平均评分、平均年龄、平均教龄为团队各学科老师的平均值；骨干、高级职称为团队中的人数。"
@@ -540,7 +541,27 @@ def teams_sheet(teams: Teams, params: Params, stamp: str, class_of_team: list[st
     spec.add(r + 4, 1, [["复核用数据（不打印）"]], "section")
     spec.add(r + 5, 1, [["教师名单指纹", teams.teacher_fp], ["搭配指纹", teams.fingerprint()], [K_ORDER, ORDER_BY_CONTENT]], "body")
     spec.row_heights[3] = 30.0
-    return spec
+    return fit_titles(spec)
+
+
+def team_widths(rows: list[list], names: int) -> dict[int, float]:
+    """Widths of 教师搭配: 团队; 班级 (up to 24 characters), 班主任 and one column per subject as wide as
+    their longest value (8 to 14 characters), narrowed until the sheet fits landscape A4 at about
+    93 %; then the figures."""
+    figures = (7, 5, 6, 7, 7, 6, 12)
+    longest = [max((text_width(str(row[c])) for row in rows if row[c] is not None), default=0.0) + 1.5
+               for c in range(1, names)]
+    budget = LANDSCAPE_CHARS + 8 - 8 - sum(figures)
+    klass, cap = min(max(longest[0], 9.0), 24.0), 14.0
+    while klass + sum(min(max(w, 8.0), cap) for w in longest[1:]) > budget and (cap > 8 or klass > 12):
+        if cap > 8:
+            cap -= 1
+        else:
+            klass -= 1
+    widths = {1: 8.0, 2: klass}
+    widths.update({c + 1: min(max(w, 8.0), cap) for c, w in enumerate(longest[1:], start=2)})
+    widths.update({names + 1 + k: float(w) for k, w in enumerate(figures)})
+    return widths
 
 
 def _letter(c: int) -> str:

@@ -17,7 +17,8 @@ from bianban_xl.engine.balance import Measure, measures, subject_scores, total_s
 from bianban_xl.engine.baselines import snake_assign
 from bianban_xl.model.cellref import column_letter
 from bianban_xl.model.records import Params, Roster
-from bianban_xl.model.sheet_model import ChartSpec, SheetSpec, record_row_height, text_lines, text_width
+from bianban_xl.model.sheet_model import (DEFAULT_COL_WIDTH, MARGIN_BOTTOM, MARGIN_TOP, ChartSpec, SheetSpec, record_row_height, text_lines,
+                                          text_width)
 
 TOTAL = "总分"
 
@@ -25,6 +26,27 @@ TOTAL = "总分"
 def sheet_title(params: Params, what: str) -> str:
     head = " ".join(x for x in (params.school_name, params.grade_name) if x)
     return f"{head} {what}".strip()
+
+
+# A title prints in 15 pt bold; text_width, made for 10.5 pt text, is about that wide for it (measured in
+# LibreOffice: a 15 pt CJK character takes 2.06 column-width characters); a line of it is 20 pt high
+TITLE_SCALE, TITLE_LINE, TITLE_HEIGHT = 1.0, 20.0, 26.0
+
+
+def fit_titles(spec: SheetSpec) -> SheetSpec:
+    """Every merged title row of ``spec`` made tall enough for its text wrapped across the table
+    (the title style wraps): a long school name (教育集团…校区) with a long 班级名称 ran past both
+    sides of the page, cut off, when the title was one line. Call after the widths are set."""
+    if not spec.merge_title:
+        return spec
+    chars = sum(spec.col_widths.get(c, DEFAULT_COL_WIDTH) for c in range(1, spec.title_width + 1))
+    for b in spec.blocks:
+        if b.style != "title" or b.left != 1 or not b.values or not isinstance(b.values[0][0], str):
+            continue
+        n = len(text_lines(b.values[0][0], chars / TITLE_SCALE - 1))
+        if n > 1:
+            spec.row_heights[b.top] = max(spec.row_heights.get(b.top, TITLE_HEIGHT), TITLE_LINE * n + 6)
+    return spec
 
 
 def _width(values, minimum=6.0, maximum=40.0) -> float:
@@ -53,6 +75,7 @@ def _fmt_score(x):
 # it counts wider characters than Excel, where these widths print at 100 % with room to spare)
 PORTRAIT_CHARS, LANDSCAPE_CHARS = 72.0, 106.0
 CLASS_ROW_HEIGHT = 13.5          # points: title + header + 50 students + 合计 on one portrait page
+CLASS_ONE_PAGE, CLASS_MAX_ONE_PAGE, CROWDED_ROW_HEIGHT = 50, 60, 12.0
 PENDING_HEAD = "（待抽签）"
 
 
@@ -111,17 +134,7 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
         totals = None
     elif totals is None:
         totals = total_scores(roster, params.subjects)
-    rows = []
-    for n, i in enumerate(members, start=1):
-        s = roster.students[i]
-        row = [n, shown_sid(s.sid), s.name, s.gender, s.birth, s.school]
-        if params.show_scores:
-            row += [s.huji, s.level] + [_fmt_score(s.scores.get(sub)) for sub in subjects]
-            if len(subjects) > 1:
-                row.append(_fmt_score(totals[i]))
-        row += [_extra_value(s, h) for h in extras]
-        row.append(s.extra.get(S.C_NOTE) if S.C_NOTE in s.extra else _note(roster, i))
-        rows.append(row)
+    rows = [_class_row(roster, params, i, n, subjects, totals, extras) for n, i in enumerate(members, start=1)]
     boys = sum(1 for i in members if roster.students[i].gender == "男")
     girls = len(members) - boys
     width = len(header)
@@ -129,7 +142,7 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
     spec = SheetSpec(name=name, freeze="A4", print_title_rows="3:3", header_footer=f"{name}")
     spec.add(1, 1, [[sheet_title(params, f"{name} 学生名单")]], "title")
     spec.add(2, 1, [[f"班主任：{head or PENDING_HEAD}"]], "subtitle")
-    spec.add(2, 5, [[f"人数 {len(members)}（男 {boys}，女 {girls}）  编班 {stamp[:10]}"]], "subtitle")
+    counts = f"人数 {len(members)}（男 {boys}，女 {girls}）  编班 {stamp[:10]}"
     spec.add(3, 1, [header], "header")
     if rows:
         spec.add(4, 1, rows, "body")
@@ -148,10 +161,7 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
         mean += [None] * (width - len(mean))
         spec.add(r + 1, 1, [mean], "foot")
         spec.add(r + 2, 1, [["平均分行为本班各科平均分（缺考不计入），保留一位小数。本表含成绩，仅供学校内部使用，不得公开。"]], "note")
-    for c, h in enumerate(header, start=1):
-        col_vals = [h] + [rw[c - 1] for rw in rows]
-        spec.col_widths[c] = _width(col_vals, minimum=5.0 if c == 1 else 6.0, maximum=24.0)
-    spec.col_widths[1] = 5.0
+    spec.col_widths.update(_class_widths(roster, params, header, subjects, totals, extras))
     born = [s for s in roster.students if s.birth is not None]
     # 出生年月 without days (2012.04) prints as 2012-04, not as an invented first of the month
     spec.number_formats[5] = "yyyy-mm" if born and all(s.birth_month_only for s in born) else "yyyy-mm-dd"
@@ -162,13 +172,62 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
         if h in subjects or h == TOTAL:
             whole = all(v is None or float(v).is_integer() for v in (rw[c - 1] for rw in rows))
             spec.number_formats[c] = "0" if whole else "0.0"
-    spec.col_widths[len(header)] = min(spec.col_widths[len(header)], 14.0)     # 备注: long notes wrap off the page
     spec.landscape = sum(spec.col_widths.values()) > PORTRAIT_CHARS + 10
     _fit_widths(spec, LANDSCAPE_CHARS if spec.landscape else PORTRAIT_CHARS)
+    # 人数 … 编班 … right of 班主任 (from column 5, else 4, the date left out if need be) within the table:
+    # with 姓名/性别 only the columns there are narrow and the date ran off the table
+    def room(c: int) -> float:
+        return sum(spec.col_widths.get(x, DEFAULT_COL_WIDTH) for x in range(c, width + 1))
+    short = counts.split("  编班")[0]
+    start, counts = next(((c, t) for t in (counts, short) for c in (5, 4) if room(c) >= text_width(t) + 1), (4, short))
+    spec.add(2, start, [[counts]], "subtitle")
     spec.row_heights = {1: 24.0, 2: 16.0, 3: 16.0}
-    spec.row_heights.update({r: CLASS_ROW_HEIGHT for r in range(4, 5 + len(rows) + (1 if subjects else 0))})
+    # a crowded class (51–60, 大班额) on one portrait page: rows a little lower, the rest by fit-to-page
+    # (≈ 92 % for 60); it printed 50 on the first page and the rest with 合计 on a second
+    crowded = not spec.landscape and CLASS_ONE_PAGE < len(rows) <= CLASS_MAX_ONE_PAGE
+    spec.fit_height = 1 if crowded else 0
+    height = CROWDED_ROW_HEIGHT if crowded else CLASS_ROW_HEIGHT
+    spec.row_heights.update({r: height for r in range(4, 5 + len(rows) + (1 if subjects else 0))})
     spec.print_area = f"A1:{column_letter(width)}{spec.max_row}"
-    return spec
+    return fit_titles(spec)
+
+
+def _class_row(roster: Roster, params: Params, i: int, n: int, subjects: list[str], totals, extras: list[str]) -> list:
+    """Student ``i`` as row ``n`` of a class sheet (the columns of :func:`class_columns`)."""
+    s = roster.students[i]
+    row = [n, shown_sid(s.sid), s.name, s.gender, s.birth, s.school]
+    if params.show_scores:
+        row += [s.huji, s.level] + [_fmt_score(s.scores.get(sub)) for sub in subjects]
+        if len(subjects) > 1:
+            row.append(_fmt_score(totals[i]))
+    row += [_extra_value(s, h) for h in extras]
+    row.append(s.extra.get(S.C_NOTE) if S.C_NOTE in s.extra else _note(roster, i))
+    return row
+
+
+_WIDTHS: dict[tuple, tuple[Roster, dict[int, float]]] = {}
+
+
+def _class_widths(roster: Roster, params: Params, header: list[str], subjects: list[str], totals,
+                  extras: list[str]) -> dict[int, float]:
+    """Column widths of the class sheets, measured over the whole grade, so every class prints alike:
+    measured per class, a class with one long minority name or school went landscape (two pages)
+    while the others printed portrait, and columns differed from sheet to sheet. Kept for the
+    roster last asked about (one run writes all its class sheets in a row)."""
+    key = (id(roster), len(roster.students), tuple(header), params.show_scores)
+    hit = _WIDTHS.get(key)
+    if hit is not None and hit[0] is roster:
+        return hit[1]
+    cols: list[list] = [[h] for h in header]
+    for i in range(len(roster.students)):
+        for c, v in enumerate(_class_row(roster, params, i, i + 1, subjects, totals, extras)):
+            cols[c].append(v)
+    widths = {c: _width(vals, minimum=5.0 if c == 1 else 6.0, maximum=24.0) for c, vals in enumerate(cols, start=1)}
+    widths[1] = 5.0
+    widths[len(header)] = min(widths[len(header)], 14.0)     # 备注: long notes wrap off the page
+    _WIDTHS.clear()
+    _WIDTHS[key] = (roster, widths)
+    return widths
 
 
 def _date_format(values) -> str | None:
@@ -339,7 +398,9 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
         compare = baseline_measures(roster, params, seed)
     names = params.names()
     spec = SheetSpec(name=S.SHEET_SUMMARY, landscape=True, header_footer=S.SHEET_SUMMARY)
-    widths = {1: 11, 2: 26, 3: 11, 4: 11, 5: 10}
+    # column A holds the class names of the detail tables: 七年级（10）班 was cut to 七年级（1
+    widths = {1: min(max(11.0, max((_text_width(c) for c in names), default=0.0) + 1.5), 20.0), 2: SUMMARY_LABEL_CHARS,
+              3: 11, 4: 11, 5: 10}
     spec.add(1, 1, [[sheet_title(params, "编班汇总 · 均衡情况说明")]], "title")
     n = len(roster.students)
     boys = sum(1 for s in roster.students if s.gender == "男")
@@ -356,10 +417,11 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
     spec.col_widths = widths
     spec.freeze = None
     spec.print_area = f"A1:{column_letter(table_cols)}{r}"
-    return spec
+    return fit_titles(spec)
 
 
 SUMMARY_TABLE_CHARS = LANDSCAPE_CHARS - 4
+SUMMARY_LABEL_CHARS = 26.0       # column B of 编班汇总: 项目 of 二、 (科目 headers of 一、)
 
 
 def _add_note(spec: SheetSpec, r: int, text: str) -> int:
@@ -427,7 +489,12 @@ def _gaps_section(spec: SheetSpec, r: int, ms: list[Measure], compare: dict[str,
             continue       # every school is in 生源分布; here the one furthest from its bound
         text, style = _verdict(m, typical[i])
         label = f"{m.label}（{len(schools)} 所中差距最大）" if i == worst_school and len(schools) > 1 else m.label
-        spec.add(r, 1, [[m.group, label, _gap_text(m.gap, m.unit), _gap_text(m.bound, m.unit)]], "body")
+        spec.add(r, 1, [[m.group]], "body")
+        lines = text_lines(label, SUMMARY_LABEL_CHARS - 1)      # a long school name wraps in its cell
+        spec.add(r, 2, [[label]], "wrap" if len(lines) > 1 else "body")
+        if len(lines) > 1:
+            spec.row_heights[r] = 14.0 * len(lines)
+        spec.add(r, 3, [[_gap_text(m.gap, m.unit), _gap_text(m.bound, m.unit)]], "body")
         spec.add(r, 5, [[text]], style)
         spec.add(r, 6, [[_gap_text(lst[i].gap, m.unit) if i < len(lst) else None for lst in compare.values()]
                         + [_typical_text(typical[i], m.unit), m.unit]], "body")
@@ -437,15 +504,32 @@ def _gaps_section(spec: SheetSpec, r: int, ms: list[Measure], compare: dict[str,
                      "蛇形法用同一名单现场计算，供对照。" + VERDICT_RULE) + 1
 
 
+def _detail_parts(detail: list[Measure], first_width: float) -> list[list[Measure]]:
+    """The measures of 三、各班明细 as tables that fit landscape A4 at ≥ 93 %: 人数 measures, then the
+    score measures (平均分 and 标准差 of each subject), each cut into near-equal tables when too many
+    for one. Nine subjects made one table of 21 columns, printed at about half size."""
+    most = max(1, 4 + int((LANDSCAPE_CHARS + 8 - first_width - 58) // 9))
+    people = [m for m in detail if m.unit == "人"]
+    scores = [m for m in detail if m.unit != "人"]
+    groups = [people, scores] if len(scores) <= most else \
+        [people] + [[m for m in scores if m.group == g] for g in dict.fromkeys(m.group for m in scores)]
+    out = []
+    for g in groups:
+        n = math.ceil(len(g) / most)
+        size = math.ceil(len(g) / n) if n else 0
+        out += [g[i:i + size] for i in range(0, len(g), size)] if size else []
+    return out
+
+
 def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str],
                     widths: dict[int, float]) -> tuple[int, dict[str, tuple[int, int, int, int]]]:
-    """三、各班明细: two tables (人数 and 成绩), each narrow enough for the page. The next free row,
+    """三、各班明细: tables of the 人数 and the score measures (see :func:`_detail_parts`), each narrow enough for the page. The next free row,
     and where each column landed: label -> (column, header row, first, last) for the charts."""
     spec.add(r, 1, [["三、各班明细"]], "section")
     spec.row_breaks.append(r - 1)          # the detail tables and the signatures on one page
     r += 1
     detail = [m for m in ms if m.group not in ("出生日期", "毕业学校")]
-    parts = [[m for m in detail if m.unit == "人"], [m for m in detail if m.unit != "人"]]
+    parts = _detail_parts(detail, widths[1])
     where: dict[str, tuple[int, int, int, int]] = {}
     for part in parts:
         if not part:
@@ -460,7 +544,12 @@ def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str]
                 v = m.per_class[k]
                 row.append(None if np.isnan(v) else (int(v) if m.unit == "人" else round(float(v), 2)))
             body.append(row)
-        spec.add(r + 1, 1, body, "body")
+        spec.add(r + 1, 1, [row[:1] for row in body], "wrap" if any(_text_width(c) > widths[1] - 1 for c in names) else "body")
+        spec.add(r + 1, 2, [row[1:] for row in body], "body")
+        for k, cname in enumerate(names):
+            lines = len(text_lines(cname, widths[1] - 1))
+            if lines > 1:
+                spec.row_heights[r + 1 + k] = 14.0 * lines
         first, last = r + 1, r + len(body)
         r = last + 1
         spec.add(r, 1, [["最大差距"] + [_gap_text(m.gap, m.unit) for _, m in cols[1:]],
@@ -512,7 +601,7 @@ def _chart_section(spec: SheetSpec, r: int, ms: list[Measure], params: Params, t
         widths[c] = w
     if len(mean_cols) == 1:
         return chart_top + 31
-    subj = mean_cols[:-1]
+    subj = [label for label in mean_cols[:-1] if where[label][1] == where[mean_cols[0]][1]]   # one table's
     c0, hr, first, last = where[subj[0]]
     c1 = where[subj[-1]][0]
     vals = np.concatenate([m.per_class for m in ms if m.group == "平均分" and f"平均分·{m.label}" in subj])
@@ -531,7 +620,9 @@ SHEET_SCHOOLS = "生源分布"
 
 def schools_sheet(roster: Roster, params: Params, labels: np.ndarray,
                   all_measures: list[Measure] | None = None) -> SheetSpec | None:
-    """生源分布: source school × class counts, shaded by value, with each school's gap and bound."""
+    """生源分布: source school × class counts, shaded by value, with each school's gap and bound.
+    More classes than landscape A4 holds at ≥ 93 % are cut into tables of near-equal numbers of
+    classes, one under the other, the school names repeated (32 classes printed at about 40 %)."""
     L = column_letter
     if all_measures is None:
         all_measures = measures(roster, labels, params)
@@ -539,12 +630,19 @@ def schools_sheet(roster: Roster, params: Params, labels: np.ndarray,
     if not ms:
         return None
     names = params.names()
-    spec = SheetSpec(name=SHEET_SCHOOLS, header_footer=SHEET_SCHOOLS, freeze="B4", print_title_rows="3:3")
-    spec.col_widths = {1: _width([m.label for m in ms] + ["毕业学校"], 10, 24)}
-    for c in range(2, len(names) + 2):
-        spec.col_widths[c] = max(5.0, _width([names[c - 2]], 5, 12))
-    for c, w in zip(range(len(names) + 2, len(names) + 6), (6, 6, 8, 9)):
-        spec.col_widths[c] = w
+    spec = SheetSpec(name=SHEET_SCHOOLS, header_footer=SHEET_SCHOOLS)
+    first = _width([m.label for m in ms] + ["毕业学校"], 10, 24)
+    per_class = max(max(5.0, _width([c], 5, 12)) for c in names)
+    tail = (6, 6, 8, 9)
+    one = first + len(names) * per_class + sum(tail) <= LANDSCAPE_CHARS + 8
+    # several tables: the classes in tables of near-equal size, then 合计 … 评价 in a table of their own
+    tables = 1 if one else math.ceil(len(names) / max(1, int((LANDSCAPE_CHARS + 8 - first) // per_class)))
+    size = math.ceil(len(names) / tables)
+    chunks = [list(range(i, min(i + size, len(names)))) for i in range(0, len(names), size)]
+    spec.col_widths = {1: first}
+    spec.col_widths.update({c: max(5.0, _width([names[c - 2]], 5, 12)) if one else per_class for c in range(2, size + 2)})
+    if one:
+        spec.col_widths.update({c: float(w) for c, w in zip(range(size + 2, size + 6), tail)})
     chars = sum(spec.col_widths.values())
     spec.landscape = chars > PORTRAIT_CHARS
     _fit_widths(spec, LANDSCAPE_CHARS if spec.landscape else PORTRAIT_CHARS)
@@ -554,20 +652,37 @@ def schools_sheet(roster: Roster, params: Params, labels: np.ndarray,
                               "人数在这些班级之间能分得最匀的结果（一般为 0 或 1，同班的双胞胎整组编班时可能为 2）。"
                               "评价规则见“编班汇总”。", chars - 2),
              "subtitle")
-    top = spec.max_row + 1
-    spec.add(top, 1, [["毕业学校"] + names + ["合计", "最大差距", "理论最小差距", "评价"]], "header")
-    spec.row_heights[top] = 30.0
-    spec.freeze, spec.print_title_rows = f"B{top + 1}", f"{top}:{top}"
+    top = spec.max_row + 2 if not one else spec.max_row + 1
     typical = typical_random_gaps(roster, params, ms)
-    for i, m in enumerate(ms):
-        text, style = _verdict(m, typical[i])
-        row = [m.label] + [int(v) for v in m.per_class] + [int(np.nansum(m.per_class)), _gap_text(m.gap, "人"),
-                                                          _gap_text(m.bound, "人")]
-        spec.add(top + 1 + i, 1, [row], "body")
-        spec.add(top + 1 + i, len(row) + 1, [[text]], style)
-    spec.color_scales.append(f"B{top + 1}:{L(1 + len(names))}{top + len(ms)}")
-    spec.print_area = f"A1:{L(len(names) + 5)}{spec.max_row}"
-    return spec
+    page = (595 if spec.landscape else 842) - (MARGIN_TOP + MARGIN_BOTTOM) * 72 - 10
+    used = 24.0 + 15.0 * top
+    tail_head = ["毕业学校", "合计", "最大差距", "理论最小差距", "评价"]
+    for n, chunk in enumerate(chunks + ([[]] if not one else [])):
+        head_h = max([30.0] + [14.0 * len(text_lines(names[k], spec.col_widths[c] - 1)) for c, k in enumerate(chunk, start=2)])
+        height = head_h + 15.0 * (len(ms) + 1)
+        if n and used + height > page:
+            spec.row_breaks.append(top - 1)
+            used = 0.0
+        with_tail = one or not chunk
+        spec.add(top, 1, [tail_head if not chunk else ["毕业学校"] + [names[k] for k in chunk] + (tail_head[1:] if one else [])],
+                 "header")
+        spec.row_heights[top] = head_h
+        for i, m in enumerate(ms):
+            row = [m.label] + [int(m.per_class[k]) for k in chunk]
+            spec.add(top + 1 + i, 1, [row], "body")
+            if with_tail:
+                text, style = _verdict(m, typical[i])
+                spec.add(top + 1 + i, len(row) + 1, [[int(np.nansum(m.per_class)), _gap_text(m.gap, "人"),
+                                                      _gap_text(m.bound, "人")]], "body")
+                spec.add(top + 1 + i, len(row) + 4, [[text]], style)
+        if chunk:
+            spec.color_scales.append(f"B{top + 1}:{L(1 + len(chunk))}{top + len(ms)}")
+        used += height
+        top += len(ms) + 2
+    if one:
+        spec.freeze, spec.print_title_rows = f"B{top - len(ms) - 1}", f"{top - len(ms) - 2}:{top - len(ms) - 2}"
+    spec.print_area = f"A1:{L(max(size + (4 if one else 0), 4) + 1)}{spec.max_row}"
+    return fit_titles(spec)
 
 
 RECORD_KEYS = ("学校名称", "年级", "编班时间", "软件版本", "运行环境", "随机种子", "种子来源", "班级数", "班额上限",
@@ -602,7 +717,7 @@ def record_sheet(params: Params, info: dict[str, object], log: list[list[object]
     # a page that continues the 运行日志 repeats its header (时间 | 事项 | 校验码), not 项目 | 内容
     spec.print_title_rows = record_title_rows(spec)
     spec.merge_title = True
-    return spec
+    return fit_titles(spec)
 
 
 def record_title_rows(spec: SheetSpec) -> str:

@@ -1,0 +1,188 @@
+"""Paper from edge schools (tests/edge_school.py): a long 教育集团 school name, long 班级名称, 58–59
+pupils a class, nine subjects, minority names of 8+ characters, long teacher names; and a school
+with only 姓名 and 性别. The whole day is run, the result rendered once per school by LibreOffice,
+and every page is read back with its word boxes (pdftotext -bbox): nothing runs off the page,
+no text is cut by its neighbour (a clipped cell still reports its whole word box, so it overlaps
+the next word on the line), a class fits one portrait page, a class's 公示 is one page.
+Skipped where soffice or poppler-utils are missing.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from bianban_xl import service
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import edge_school as E  # noqa: E402
+import render_sheets as R  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")) or not shutil.which("pdftotext"),
+                                reason="needs soffice (libreoffice-calc) and pdftotext (poppler-utils)")
+
+CJK = re.compile(r"^[\u4e00-\u9fff]{2,}$")
+
+
+def _render(work: Path, write) -> tuple[Path, dict[str, list[R.Page]]]:
+    work.mkdir(parents=True, exist_ok=True)
+    book = E.full_day(write(work / "输入.xlsx"))
+    pdf = R.to_pdf(R.results_only(book, work / "结果页.xlsx"), work / "pdf")
+    return book, R.sheet_pages(R.pdf_pages(pdf), load_workbook(book, read_only=True).sheetnames)
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory):
+    return _render(tmp_path_factory.mktemp("edge_full"), E.write_full)
+
+
+@pytest.fixture(scope="module")
+def names_only(tmp_path_factory):
+    return _render(tmp_path_factory.mktemp("edge_names"), E.write_names_only)
+
+
+def lines(page: R.Page) -> list[list[tuple]]:
+    """The page's words grouped into lines (same baseline within 1.5 pt), each sorted left to right."""
+    out: dict[float, list[tuple]] = {}
+    for w in page.words:
+        key = next((k for k in out if abs(k - w[3]) < 1.5), w[3])
+        out.setdefault(key, []).append(w)
+    return [sorted(ws) for _, ws in sorted(out.items())]
+
+
+def body_size(page: R.Page) -> float:
+    sizes = Counter(round((w[2] - w[0]) / len(w[4]), 1) for w in page.words if CJK.match(w[4]))
+    return sizes.most_common(1)[0][0]
+
+
+def _nothing_cut(pages: dict[str, list[R.Page]], skip=()) -> list[str]:
+    bad = []
+    for sheet, ps in pages.items():
+        if sheet in skip:
+            continue
+        for p in ps:
+            for w in p.words:
+                if w[0] < -0.5 or w[2] > p.width + 0.5:
+                    bad.append(f"{sheet} p{p.number}: off the page: {w[4]} ({w[0]:.0f}–{w[2]:.0f} of {p.width:.0f})")
+            for line in lines(p):
+                for a, b in zip(line, line[1:]):
+                    if a[2] > b[0] + 1.0:
+                        bad.append(f"{sheet} p{p.number}: '{a[4]}' runs under '{b[4]}'")
+    return bad
+
+
+@pytest.mark.parametrize("school", ["full", "names_only"])
+def test_nothing_runs_off_the_page_or_under_its_neighbour(school, request):
+    _, pages = request.getfixturevalue(school)
+    bad = _nothing_cut(pages)
+    assert not bad, "\n".join(bad[:15]) + f"\n… {len(bad)} in all"
+
+
+def test_long_school_and_class_names_printed_whole(full):
+    book, pages = full
+    names = E.class_names(4)
+    for c in names:
+        text = "".join(pages[c][0].text.split())
+        assert E.SCHOOL in text and c in text, (c, text[:200])
+    for sheet in ("公示名单", "抽签记录", "教师搭配", "编班汇总"):
+        text = "".join(pages[sheet][0].text.split())
+        assert E.SCHOOL in text, (sheet, text[:200])
+
+
+def test_crowded_class_on_one_portrait_page(names_only):
+    """57 a class (大班额): one portrait page, 合计 included, text still ≥ 9.5 pt (it printed 50 rows
+    and then a second page with the last 7 and 合计)."""
+    _, pages = names_only
+    for c in ("1班", "2班"):
+        assert len(pages[c]) == 1, (c, len(pages[c]))
+        p = pages[c][0]
+        assert p.height > p.width and "合计" in p.text and "57" in p.text
+        assert body_size(p) >= 9.5, body_size(p)
+
+
+def test_every_class_sheet_prints_alike(full):
+    """Widths are measured over the grade: no class turns landscape for one long name while the
+    others print portrait."""
+    book, pages = full
+    shapes = {(round(pages[c][0].width), len(pages[c])) for c in E.class_names(4)}
+    assert len(shapes) == 1, shapes
+    wb = load_workbook(book)
+    widths = {tuple(round(wb[c].column_dimensions[x].width, 1) for x in "ABCDEFG") for c in E.class_names(4)}
+    assert len(widths) == 1, widths
+
+
+@pytest.mark.parametrize("school, classes", [("full", 4), ("names_only", 2)])
+def test_public_list_one_page_a_class_with_its_rule(school, classes, request):
+    """58–59 a class: each class's 公示 with its masking rule on one page (the rule went alone onto a
+    second page for every class), names whole, no two alike within a class."""
+    book, pages = request.getfixturevalue(school)
+    ps = pages["公示名单"]
+    assert len(ps) == classes, len(ps)
+    for p in ps:
+        assert "姓名隐私处理" in p.text and "公示时间" in p.text
+        assert body_size(p) >= 8.5, body_size(p)
+    rows = [r for r in load_workbook(book)["公示名单"].iter_rows(values_only=True) if isinstance(r[0], int)]
+    by_class: dict[str, list[str]] = {}
+    for r in rows:
+        by_class.setdefault(r[1], []).append(r[2])
+    assert len(by_class) == classes
+    for shown in by_class.values():
+        assert len(shown) == len(set(shown)) >= 57
+
+
+def test_summary_with_nine_subjects_readable(full):
+    """编班汇总 with nine subjects: the per-class detail is cut into tables that fit the page (one
+    table of 21 columns printed it at about half size); long class names are whole in column A."""
+    _, pages = full
+    for p in pages["编班汇总"]:
+        if sum(1 for w in p.words if CJK.match(w[4])) >= 10:       # not a page of notes only (footer size)
+            assert body_size(p) >= 9.5, (p.number, body_size(p))
+    text = "".join("".join(p.text.split()) for p in pages["编班汇总"])
+    assert "平均分·语文" in text and "标准差·化学" in text
+    assert text.count("城东校区南楼教学班") >= 4 * 3          # each class named whole in every detail table
+
+
+def _hidden(m: re.Match, keep: tuple[str, ...]) -> str:
+    if m.group(2) in keep:
+        return m.group(0)
+    rest = re.sub(r' state="\w+"', "", m.group(3))
+    return f'<sheet {m.group(1)}name="{m.group(2)}"{rest} state="hidden" />'
+
+
+def _only(book: Path, keep: tuple[str, ...], target: Path) -> Path:
+    """A copy of ``book`` with every sheet but ``keep`` hidden (the zip copied part by part, so charts
+    and page setup stay as written)."""
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                xml = re.sub(r'<sheet ([^>]*?)name="([^"]*)"([^>]*?)\s*/>', lambda m: _hidden(m, keep), data.decode("utf-8"))
+                names = re.findall(r'<sheet [^>]*?name="([^"]*)"', xml)
+                first = next(i for i, n in enumerate(names) if n in keep)
+                xml = re.sub(r'activeTab="\d+"', f'activeTab="{first}"', xml)
+                data = re.sub(r'firstSheet="\d+"', f'firstSheet="{first}"', xml).encode("utf-8")
+            zout.writestr(item, data)
+    return target
+
+
+def test_thirty_classes_school_sources_readable(tmp_path):
+    """32 classes with long names: 生源分布 prints in tables of a few classes each, every class named
+    whole, text ≥ 9.5 pt (one table of 32 columns printed at about 40 %)."""
+    src = E.write_full(tmp_path / "输入.xlsx", k=32, per=12)
+    out = tmp_path / "结果.xlsx"
+    service.assign_file(src, out, seed=1, progress=None, seed_source="现场家长代表报数")
+    pdf = R.to_pdf(_only(out, ("生源分布",), tmp_path / "生源.xlsx"), tmp_path / "pdf")
+    pages = R.sheet_pages(R.pdf_pages(pdf), load_workbook(out, read_only=True).sheetnames)["生源分布"]
+    assert not _nothing_cut({"生源分布": pages})
+    for p in pages:
+        assert body_size(p) >= 9.5, (p.number, body_size(p))
+    text = "".join("".join(p.text.split()) for p in pages)
+    for k in range(1, 33):                         # each class's header (its name wraps in the cell)
+        assert f"（{k}）" in text, k
+    assert "理论最小差距" in text and "评价" in text
