@@ -136,3 +136,13 @@ def test_template_keeps_the_name_typed(tmp_path):
         assert code == 0 and (tmp_path / written).is_file() and f"已生成输入模板：{Path(written)}" in text, text
         assert words in text, text
     assert not (tmp_path / "2026.xlsx").exists() and not (tmp_path / "模板.xlsx").exists()
+
+
+def test_demo_twice_in_the_same_folder(tmp_path):
+    """`bianban demo` run a second time (the README's first line, run again): it rewrote the input,
+    then refused the result with '请加 --overwrite' — an option demo does not have. The previous
+    demo result is now replaced after a copy to 备份."""
+    assert run("demo", tmp_path / "演示")[0] == 0
+    code, text = run("demo", tmp_path / "演示")
+    assert code == 0 and "验证通过" in text and "--overwrite" not in text, text
+    assert "原文件已备份为" in text and len(list((tmp_path / "演示" / "备份").glob("示例学校_编班结果.备份-*.xlsx"))) == 1
