@@ -203,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("doctor", "诊断：按钮没有反应时，检查 Python、软件包、xlwings 设置、Excel 宏设置，并给出处理办法")
     p.add_argument("book", metavar="工作簿", nargs="?", help="要检查的工作簿（默认：文档\\均衡编班\\均衡编班工作簿.xlsm）")
     p.add_argument("--fix", action="store_true", help="让 Excel 按钮使用本软件自带的 Python，并解除工作簿的“来自互联网”标记")
-    p.add_argument("--quiet", action="store_true", help="只显示问题")
+    p.add_argument("-q", "--quiet", action="store_true", help="只显示问题")
     p = add("report", "导出上报文件：把编班结果另存为不含宏的 .xlsx，供发给区教育局")
     p.add_argument("book", metavar="工作簿", help="编班结果工作簿 .xlsx / .xlsm")
     p.add_argument("-o", "--output", metavar="上报文件", help="上报文件（.xlsx）；不填则为“学校名称-年级-编班结果.xlsx”，放在原工作簿旁边")

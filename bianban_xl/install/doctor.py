@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
                  epilog="示例：\n  python -m bianban_xl.install.doctor\n  python -m bianban_xl.install.doctor --fix")
     p.add_argument("book", nargs="?", metavar="工作簿", help="要检查的工作簿（默认：文档\\均衡编班\\均衡编班工作簿.xlsm）")
     p.add_argument("--fix", action="store_true", help="让 Excel 按钮使用本软件自带的 Python，并解除工作簿的“来自互联网”标记")
-    p.add_argument("--quiet", action="store_true", help="只显示问题")
+    p.add_argument("-q", "--quiet", action="store_true", help="只显示问题")
     try:
         a = p.parse_args(argv)
     except SystemExit as exc:        # a usage error is the user's (exit 1, said in Chinese); --help exits 0
