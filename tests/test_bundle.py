@@ -178,12 +178,29 @@ def test_current_platform_bundle_installs_offline_and_runs_demo(tmp_path, cache)
     TIMES["bundle current"] = time.perf_counter() - t0
     wheels = {p.name.split("-")[0].lower() for p in (out / "wheels").glob("*.whl")}
     assert {"bianban_xl", "numpy", "openpyxl", "xlwings", "olefile"} <= wheels, wheels
-    dest, home = tmp_path / "env", tmp_path / "home"
-    home.mkdir()
-    env = dict(os.environ, HOME=str(home), PYTHON=sys.executable, PIP_NO_INDEX="1")
+    dest, home = tmp_path / "安装 目录", tmp_path / "home"
+    (home / ".config").mkdir(parents=True)
+    (home / "桌面").mkdir()                                  # a Chinese desktop, as on 统信UOS / 麒麟
+    (home / ".config" / "user-dirs.dirs").write_text('XDG_DESKTOP_DIR="$HOME/桌面"\n', encoding="utf-8")
+    env = dict(os.environ, HOME=str(home), PYTHON=sys.executable, PIP_NO_INDEX="1", PATH="/usr/bin:/bin")
     env.pop("VIRTUAL_ENV", None)
+    env.pop("XDG_DATA_HOME", None)
+    env.pop("PYTHONPATH", None)                    # the install must stand on its own
     proc = subprocess.run(["sh", str(out / "install.sh"), str(dest)], env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    # the registrar starts the web page from the applications menu or the desktop, not a terminal;
+    # ~/.local/bin is not on PATH before the next login, so the hint names the full path
+    assert "均衡编班网页界面" in proc.stdout and f"{home}/.local/bin/bianban demo" in proc.stdout, proc.stdout
+    for launcher in (home / ".local/share/applications/bianban-ui.desktop", home / "桌面" / "均衡编班网页界面.desktop"):
+        text = launcher.read_text(encoding="utf-8")
+        assert "Name=均衡编班网页界面" in text and "Terminal=true" in text and os.access(launcher, os.X_OK)
+        exe, *args = shlex.split(next(x for x in text.splitlines() if x.startswith("Exec="))[5:])
+        assert Path(exe) == dest / "bin" / "bianban" and args == ["ui"]
+        if shutil.which("desktop-file-validate"):
+            check = subprocess.run(["desktop-file-validate", str(launcher)], capture_output=True, text=True)
+            assert check.returncode == 0 and "error" not in check.stdout, check.stdout
+    proc = subprocess.run([exe, "ui", "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "网页" in proc.stdout, proc.stdout + proc.stderr
     proc = subprocess.run([str(home / ".local" / "bin" / "bianban"), "demo", str(tmp_path / "demo")],
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0 and "编班完成" in proc.stdout, proc.stdout + proc.stderr

@@ -34,3 +34,21 @@ def test_same_sound_groups_and_fuzzy():
     assert same_sound_groups(["张三", "赞三"]) == []
     assert same_sound_groups(["张三", "赞三"], fuzzy=True) == [[0, 1]]
     assert same_sound_groups(["刘宁", "牛林"], fuzzy=True) == [[0, 1]]
+
+
+def test_names_without_dictionary_characters_skip_the_converter():
+    """normalize_name leaves a text alone when it holds none of key_chars: every key the 繁简
+    converter replaces by something else holds one of them. Also checked for every character of the
+    CJK blocks alone, and for generated and traditional names against the full conversion."""
+    from bianban_xl.model import names
+    from bianban_xl.synth import generate_school
+
+    converter, keys = names._t2s()
+    assert keys is not None and "張" in keys and "张" not in keys   # the shortcut is taken
+    changing = [k for group in converter._dict_chain_data for _, _, table in group for k, v in table.items() if k != v]
+    assert len(changing) > 4000 and all(not keys.isdisjoint(k) for k in changing)
+    alone = [chr(c) for c in range(0x3400, 0xA000) if chr(c) not in keys]
+    assert [converter.convert(c) for c in alone] == alone
+    texts = [s.name for s in generate_school(600, 12, seed=3).students] + [
+        "張偉", "劉德華", "歐陽娜娜", "李 娜", "王小明（大）", "Anna李", "范冰冰", "於明", "乾隆", "後羿", "钟鍾"]
+    assert [normalize_name(t) for t in texts] == [converter.convert("".join(t.split())) for t in texts]

@@ -127,7 +127,7 @@ def test_school_flow_in_browser(browser, server):
 
     click_step(d, "自动编班")           # not sealed: the page says to seal first, and asks for the number
     panel = d.find_element(By.ID, "panel-assign")
-    WebDriverWait(d, 5).until(lambda x: panel.is_displayed())
+    WebDriverWait(d, 30).until(lambda x: panel.is_displayed())
     assert "还没有“数据封存”" in panel.text and "数据未封存" in panel.text
     d.find_element(By.ID, "seed-digits").send_keys("3721")
     d.find_element(By.ID, "seed-digits2").send_keys("3 7 2 1")
@@ -154,14 +154,14 @@ def test_school_flow_in_browser(browser, server):
 
     click_step(d, "班主任抽签")
     digits = d.find_element(By.ID, "digits")
-    WebDriverWait(d, 10).until(lambda x: digits.is_displayed())     # once the server says a draw can run
+    WebDriverWait(d, 30).until(lambda x: digits.is_displayed())     # once the server says a draw can run
     digits.send_keys("3721")
     d.find_element(By.ID, "digits2").send_keys("3712")
     d.find_element(By.ID, "draw-go").click()
     wait_text(d, "#result", "两次输入的数字不一致")
     assert "抽签记录" not in load_workbook(result, read_only=True).sheetnames
     click_step(d, "班主任抽签")
-    WebDriverWait(d, 10).until(lambda x: digits.is_displayed())
+    WebDriverWait(d, 30).until(lambda x: digits.is_displayed())
     d.find_element(By.ID, "digits").send_keys("3721")
     d.find_element(By.ID, "digits2").send_keys("3721")
     shot(d, "draw", full=False)
@@ -228,7 +228,7 @@ def test_seal_then_assign_in_browser(browser, server):
 
     click_step(d, "自动编班")
     panel = d.find_element(By.ID, "panel-assign")
-    WebDriverWait(d, 10).until(lambda x: panel.is_displayed())
+    WebDriverWait(d, 30).until(lambda x: panel.is_displayed())
     assert "由电脑抽取随机种子（未经现场报数）" in panel.text
     d.find_element(By.ID, "seed-digits").send_keys("3721")
     d.find_element(By.ID, "seed-digits2").send_keys("3712")
@@ -238,6 +238,7 @@ def test_seal_then_assign_in_browser(browser, server):
     assert not (server.folder / "初一_编班结果.xlsx").exists()
 
     click_step(d, "自动编班")
+    WebDriverWait(d, 30).until(lambda x: panel.is_displayed())      # after the server says it can run
     d.find_element(By.ID, "seed-digits").send_keys("3721")
     d.find_element(By.ID, "seed-digits2").send_keys("3721")
     shot(d, "assign-sealed", full=False)
@@ -340,3 +341,18 @@ def test_a_reload_keeps_the_file_and_shows_the_running_step(browser, server):
     wait_text(d, "#current", "大.xlsx", timeout=10)             # the running step's file, not 小.xlsx
     wait_text(d, "#result", "编班完成", timeout=180)
     assert (server.folder / "大_编班结果.xlsx").is_file()
+
+
+def test_a_page_whose_server_is_gone_says_to_use_the_new_page(browser, server):
+    """The start window closed (or started again: a new address, a new page): a click said
+    '请确认启动窗口没有关闭，然后刷新本页' — but refreshing this page can only fail. It now says to
+    open 均衡编班网页界面 again and continue in the page it opens."""
+    d = browser
+    write_demo_with_teachers(server.folder / "小.xlsx")
+    d.get(server.url)
+    select_file(d, "小.xlsx")
+    server.close()
+    click_step(d, "检查数据")
+    said = wait_text(d, "#result", "连接已断开", timeout=30).text
+    assert "重新打开“均衡编班网页界面”" in said and "新网页中继续" in said and "刷新本页" not in said
+    assert d.find_element(By.CSS_SELECTOR, "button.step").is_enabled()

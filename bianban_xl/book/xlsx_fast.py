@@ -454,7 +454,8 @@ def _patch_roster(xml: str, values: dict[tuple[int, int], tuple[object, int | No
         last = 0
         for c, (text, style) in sorted(want.items()):
             max_c = max(max_c, c)
-            hit = _find_cell(content, f"{_letter(c)}{r}", last)
+            ref = f"{_letter(c)}{r}"
+            hit = _find_cell(content, ref, last)
             if hit is not None:
                 start, stop, s_attr = hit
                 if "<f" in content[start:stop]:       # a (maybe shared) formula others may refer to
@@ -467,10 +468,10 @@ def _patch_roster(xml: str, values: dict[tuple[int, int], tuple[object, int | No
                 pieces.append(content[last:at])
                 last = at
                 s = style if style is not None else 0
-            pieces.append(_cell_xml(f"{_letter(c)}{r}", s, text))
+            pieces.append(_cell_xml(ref, s, text))
         pieces.append(content[last:])
         head = m.group(0)
-        sp = re.search(r'\sspans="(\d+):(\d+)"', head)
+        sp = _SPANS_RE.search(head)
         if sp and int(sp.group(2)) < max(want):
             head = head[:sp.start()] + f' spans="{sp.group(1)}:{max(want)}"' + head[sp.end():]
         out.append(body[pos:m.start()] + head + "".join(pieces))
@@ -486,6 +487,7 @@ def _patch_roster(xml: str, values: dict[tuple[int, int], tuple[object, int | No
 
 
 _CELL_RE = re.compile(r'<c\b([^>]*?)(?:/>|>.*?</c>)', re.S)
+_SPANS_RE = re.compile(r'\sspans="(\d+):(\d+)"')
 _REF_RE = re.compile(r'\sr="([A-Z]+)(\d+)"')
 _S_RE = re.compile(r'\ss="(\d+)"')
 
@@ -723,8 +725,16 @@ def _header_font(name: str) -> FontSpec:
 
 
 def _cell_style(xml: str, r: int, c: int) -> int:
-    """The s= of cell (r, c) in a worksheet's XML, 0 when absent."""
-    m = re.search(rf'<c\b[^>]*?\sr="{_letter(c)}{r}"[^>]*?>', xml) or re.search(rf'<c r="{_letter(c)}{r}"[^>]*?>', xml)
+    """The s= of cell (r, c) in a worksheet's XML, 0 when absent. The patterns are tried from the
+    tag around the first r="…" of the cell: no match can start earlier (a tag holds no ">"), and
+    a whole roster is not scanned twice for a header cell that is not there."""
+    ref = f"{_letter(c)}{r}"
+    i = xml.find(f'r="{ref}"')
+    if i < 0:
+        return 0
+    start = xml.rfind(">", 0, i) + 1
+    m = (re.compile(rf'<c\b[^>]*?\sr="{ref}"[^>]*?>').search(xml, start)
+         or re.compile(rf'<c r="{ref}"[^>]*?>').search(xml, start))
     if m is None:
         return 0
     sm = re.search(r'\ss="(\d+)"', m.group(0))

@@ -19,6 +19,7 @@ LINK_COLOR = "0563C1"      # Excel's Hyperlink cell style
 
 @dataclass(frozen=True, eq=False)
 class FontSpec:
+    """A font as styles.xml writes it."""
     size: float | None = None
     bold: bool = False
     color: str | None = None          # RRGGBB
@@ -28,16 +29,19 @@ class FontSpec:
 
 @dataclass(frozen=True, eq=False)
 class FillSpec:
+    """A solid fill."""
     color: str                        # RRGGBB of a solid fill
 
 
 @dataclass(frozen=True, eq=False)
 class BorderSpec:
+    """A thin border on all four sides."""
     color: str                        # RRGGBB of a thin line on all four sides
 
 
 @dataclass(frozen=True, eq=False)
 class AlignSpec:
+    """A cell alignment."""
     horizontal: str | None = None
     vertical: str | None = None
     wrap: bool | None = None          # False is said (and, like None, not written)

@@ -32,7 +32,7 @@ def cmd_check(args) -> int:
 
 def _balance_lines(result) -> list[str]:
     lines = []
-    for m in measures(result.roster, result.labels, result.params):
+    for m in result.measures or measures(result.roster, result.labels, result.params):
         if m.group in ("班额", "性别", "平均分") or (m.group == "标准差" and m.label == "总分"):
             gap = f"{m.gap:.0f}" if m.unit == "人" else f"{m.gap:.2f}"
             bound = f"{m.bound:.0f}" if m.unit == "人" else f"{m.bound:.2f}"

@@ -277,7 +277,8 @@ def installer(build: Path, extra: list[Path], wheel: Path, cache: Path, out: Pat
 
 
 INSTALL_SH = """#!/bin/sh
-# 均衡编班 {version}: install from the wheels in this folder, without network, into a private environment.
+# 均衡编班 {version}: install from the wheels in this folder, without network, into a private environment,
+# with a launcher of the web page (均衡编班网页界面) in the applications menu and on the desktop.
 # 用法：sh install.sh [安装目录]        （默认 ~/.local/share/bianban_xl）
 set -e
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -287,7 +288,31 @@ PY="${{PYTHON:-python3}}"
 "$DEST/bin/python" -m pip install --no-index --find-links "$HERE/wheels" bianban_xl
 mkdir -p "$HOME/.local/bin"
 ln -sf "$DEST/bin/bianban" "$HOME/.local/bin/bianban"
-echo "已安装：$DEST/bin/bianban（已链接到 ~/.local/bin/bianban）。试一试：bianban demo"
+echo "已安装：$DEST/bin/bianban（已链接到 ~/.local/bin/bianban）。"
+if [ "$(uname -s)" = "Linux" ]; then      # a menu entry and desktop icon (freedesktop: 统信UOS, 麒麟)
+  APPS="${{XDG_DATA_HOME:-$HOME/.local/share}}/applications"
+  mkdir -p "$APPS"
+  LAUNCHER="$APPS/bianban-ui.desktop"
+  printf '%s\\n' "[Desktop Entry]" "Type=Application" "Version=1.0" "Name=均衡编班网页界面" \\
+    "Comment=在本机浏览器中使用均衡编班的按钮（不联网）；关闭终端窗口即停止" \\
+    "Exec=\\"$DEST/bin/bianban\\" ui" "Terminal=true" "Icon=applications-education" "Categories=Office;" > "$LAUNCHER"
+  chmod +x "$LAUNCHER"
+  DESK="$(xdg-user-dir DESKTOP 2>/dev/null || true)"
+  [ -n "$DESK" ] && [ -d "$DESK" ] || DESK="$HOME/桌面"
+  [ -d "$DESK" ] || DESK="$HOME/Desktop"
+  WHERE="开始菜单（应用程序）"
+  if [ -d "$DESK" ] && [ "$DESK" != "$HOME" ]; then
+    cp "$LAUNCHER" "$DESK/均衡编班网页界面.desktop"
+    chmod +x "$DESK/均衡编班网页界面.desktop"
+    gio set "$DESK/均衡编班网页界面.desktop" metadata::trusted true 2>/dev/null || true
+    WHERE="开始菜单（应用程序）和桌面"
+  fi
+  echo "$WHERE上有“均衡编班网页界面”：双击打开，浏览器中就是与 Excel 选项卡相同的按钮。"
+fi
+case ":$PATH:" in
+  *":$HOME/.local/bin:"*) echo "命令行试一试：bianban demo" ;;
+  *) echo "命令行试一试：$HOME/.local/bin/bianban demo（重新登录后可直接输入 bianban）" ;;
+esac
 """
 
 

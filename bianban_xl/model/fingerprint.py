@@ -26,8 +26,12 @@ def _record(s, subjects) -> list:
             [_canon_number(s.scores.get(subj)) for subj in subjects]]
 
 
+# json.dumps(x, ensure_ascii=False, separators=(",", ":")) builds this encoder anew for every call
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _keys(students, subjects) -> list[str]:
-    return [json.dumps(_record(s, subjects), ensure_ascii=False, separators=(",", ":")) for s in students]
+    return [_ENCODE(_record(s, subjects)) for s in students]
 
 
 def student_keys(roster: Roster, params: Params) -> list[str]:

@@ -44,9 +44,34 @@ _FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
 
 @lru_cache(maxsize=1)
 def _t2s():
+    """The converter and the characters of its dictionaries' keys (see :func:`key_chars`)."""
     import opencc  # opencc-python-reimplemented: pure Python, no native build needed
 
-    return opencc.OpenCC("t2s")
+    converter = opencc.OpenCC("t2s")
+    return converter, key_chars(converter)
+
+
+def key_chars(converter) -> frozenset[str] | None:
+    """Characters such that a text holding none of them comes out of the converter unchanged; None
+    when its dictionaries are not where opencc-python-reimplemented 0.1.7 keeps them.
+
+    The converter replaces only text that is a key of one of its dictionaries (the separators it
+    splits on stay as they are). A key mapped to itself changes nothing; every other key holds one
+    of these characters (one chosen per key: a traditional character where it has one), so a text
+    without them — most names — is left as it is, not walked through the converter's parse trees
+    (≈ 10 µs a name)."""
+    try:
+        tables = [table for group in converter._dict_chain_data for _, _, table in group]
+        chars: set[str] = set()
+        for table in tables:
+            chars.update(k for k, v in table.items() if len(k) == 1 and k != v)
+        for table in tables:
+            for k, v in table.items():
+                if len(k) > 1 and k != v and chars.isdisjoint(k):
+                    chars.add(next((a for a, b in zip(k, v) if a != b), k[0]))
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return frozenset(chars) or None
 
 
 def normalize_name(name: object) -> str:
@@ -59,10 +84,13 @@ def _normalize_text(raw: str) -> str:
     text = _WS.sub("", raw).strip()
     if not text:
         return ""
-    return _t2s().convert(text)
+    converter, keys = _t2s()
+    if keys is not None and keys.isdisjoint(text):
+        return text
+    return converter.convert(text)
 
 
-_SURNAMES_LONGEST_FIRST = tuple(sorted(SURNAME_READINGS, key=len, reverse=True))
+_SURNAME_LENGTHS = sorted({len(k) for k in SURNAME_READINGS}, reverse=True)
 
 
 def name_pinyin(name: str, fuzzy: bool = False) -> tuple[str, ...]:
@@ -85,10 +113,10 @@ def name_readings(name: str, fuzzy: bool = False) -> frozenset[tuple[str, ...]]:
 def _readings_of(text: str, fuzzy: bool) -> tuple[tuple[str, ...], ...]:
     """The readings of a normalised name, the usual one first."""
     heads: tuple[tuple[str, ...], ...] = ((),)
-    for surname in _SURNAMES_LONGEST_FIRST:
-        if text.startswith(surname) and len(text) > len(surname):
-            heads = SURNAME_READINGS[surname]
-            text = text[len(surname):]
+    for k in _SURNAME_LENGTHS:                 # longest first (复姓 before 单姓)
+        if len(text) > k and text[:k] in SURNAME_READINGS:
+            heads = SURNAME_READINGS[text[:k]]
+            text = text[k:]
             break
     rest = tuple(s.lower() for s in lazy_pinyin(text))
     out: list[tuple[str, ...]] = []

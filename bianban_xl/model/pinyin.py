@@ -4,7 +4,7 @@ tools/build_pinyin_table.py computes with pypinyin itself.
 
 Why a table: pypinyin parses its whole phrase and character dictionaries and trains its segmenter
 on first use, ≈ 0.4 s CPU in every ``bianban`` run that checks 同音 — a third of a whole ``assign``
-at N=300. Here the sorted table is read as bytes and split into lines (a few ms); each word is then
+at N=300. Here the sorted table is read as bytes (a few ms; see _Table); each word is then
 found by binary search, so only the words of the names at hand are ever decoded. The readings no
 longer depend on which pypinyin a machine has installed, so 同音 groups (and so the classes of a
 seed) are the same everywhere. tests/test_pinyin_table.py rebuilds the table from pypinyin and
@@ -18,34 +18,83 @@ character without any reading is read as itself).
 """
 from __future__ import annotations
 
-import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from pathlib import Path
 
 TABLE = Path(__file__).resolve().parent.parent / "data" / "pinyin.txt"
 _TAB, _PHRASE = 9, ord("p")
+_CHUNKS = 1024
 
 
 class _Table:
-    """The lines of the table (bytes, sorted) and the pattern that splits a text into runs."""
+    """The lines of the table (bytes, sorted), looked up by binary search, and the code points that
+    count as Chinese.
+
+    Splitting all 89,000 lines costs ≈ 12 ms, more than a run's look-ups: the lines are cut into
+    ``_CHUNKS`` chunks by position, each chunk's first line kept, and a chunk is split into its lines
+    only when a look-up first lands in it (a run touches a few hundred)."""
 
     def __init__(self, data: bytes):
-        head, _, body = data.partition(b"\n")
-        if not head.startswith(b"#hans "):
+        end = data.find(b"\n")
+        if not data.startswith(b"#hans ") or end < 0:
             raise ValueError(f"{TABLE}: not a pinyin table")
-        self.lines = body.split(b"\n")[:-1]
-        spans = []
-        for span in head[6:].decode("ascii").split():
+        bounds: list[int] = []                 # [first, last + 1, first, last + 1, ...], ascending
+        for span in data[6:end].decode("ascii").split():
             a, b = (int(x, 16) for x in span.split("-"))
-            spans.append(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b != a else ""))
-        cls = "".join(spans)
-        self.runs = re.compile(f"([{cls}]+)|[^{cls}]+")
+            if (bounds and a < bounds[-1]) or b < a:
+                raise ValueError(f"{TABLE}: the Chinese ranges are not in order")
+            bounds += [a, b + 1]
+        self.bounds = bounds
+        self.data = data
+        limit = data.rfind(b"\n") + 1         # the lines are the ones a "\n" ends
+        step = max(1, (limit - end) // _CHUNKS)
+        starts = [end + 1] if end + 1 < limit else []
+        for k in range(1, _CHUNKS):
+            at = data.find(b"\n", end + k * step) + 1
+            if at <= 0 or at >= limit:
+                break
+            if at > starts[-1]:
+                starts.append(at)
+        self.starts = starts
+        self.stops = starts[1:] + [limit]
+        self.firsts = [data[a:data.find(b"\n", a)] for a in starts]
+        self.chunks: dict[int, list[bytes]] = {}
 
-    def find(self, word: str) -> tuple[int, bytes]:
-        """(index, UTF-8 bytes of word) of the first line whose word is not below ``word``."""
+    def _chunk(self, c: int) -> list[bytes]:
+        lines = self.chunks.get(c)
+        if lines is None:
+            lines = self.chunks[c] = self.data[self.starts[c]:self.stops[c] - 1].split(b"\n")
+        return lines
+
+    def _line(self, c: int, j: int) -> bytes | None:
+        """Line ``j`` counted from the start of chunk ``c`` (None past the last line)."""
+        while c < len(self.starts):
+            lines = self._chunk(c)
+            if j < len(lines):
+                return lines[j]
+            j -= len(lines)
+            c += 1
+        return None
+
+    def find(self, word: str) -> tuple[bytes, bytes | None, bytes | None]:
+        """(UTF-8 bytes of word, the first line not below it, the line after that); None past the end."""
         key = word.encode("utf-8")
-        return bisect_left(self.lines, key), key
+        c = max(bisect_right(self.firsts, key) - 1, 0)   # lines from chunk c + 1 on are above key
+        j = bisect_left(self._chunk(c), key) if self.starts else 0
+        return key, self._line(c, j), self._line(c, j + 1)
+
+    def runs(self, text: str):
+        """``text`` in runs of Chinese and of other characters: (is it Chinese, run), in order."""
+        bounds = self.bounds
+        i, n = 0, len(text)
+        while i < n:
+            hans = bisect_right(bounds, ord(text[i])) & 1
+            j = i + 1
+            while j < n and bisect_right(bounds, ord(text[j])) & 1 == hans:
+                j += 1
+            yield hans, text[i:j]
+            i = j
 
 
 @lru_cache(maxsize=1)
@@ -56,28 +105,24 @@ def _table() -> _Table:
 @lru_cache(maxsize=1 << 16)
 def _probe(word: str) -> tuple[bool, bool]:
     """(is ``word`` a phrase of the dictionary, does any phrase start with it)."""
-    t = _table()
-    i, key = t.find(word)
+    key, line, nxt = _table().find(word)
     n = len(key)
-    if i == len(t.lines) or t.lines[i][:n] != key:
+    if line is None or line[:n] != key:
         return False, False
-    line = t.lines[i]
     if line[n] != _TAB:                      # a longer phrase starts with word
         return False, True
     if line[n + 1] == _PHRASE:
         return True, True
-    nxt = t.lines[i + 1] if i + 1 < len(t.lines) else b""      # a character's own line
-    return False, nxt[:n] == key
+    return False, nxt is not None and nxt[:n] == key      # a character's own line
 
 
 @lru_cache(maxsize=1 << 16)
 def _word(word: str) -> tuple[str, ...]:
     """The syllables of one word of the cut: its line, or the word itself (a character without
     a reading; the cut yields only dictionary phrases and single characters)."""
-    t = _table()
-    i, key = t.find(word)
-    if i < len(t.lines) and t.lines[i].startswith(key + b"\t"):
-        return tuple(t.lines[i][len(key) + 3:].decode("utf-8").split(" "))
+    key, line, _ = _table().find(word)
+    if line is not None and line.startswith(key + b"\t"):
+        return tuple(line[len(key) + 3:].decode("utf-8").split(" "))
     return (word,)
 
 
@@ -112,10 +157,10 @@ def _cut(run: str) -> list[str]:
 def lazy_pinyin(text: str) -> list[str]:
     """The toneless syllables of ``text``; anything not Chinese stays as it is, one run a syllable."""
     out: list[str] = []
-    for m in _table().runs.finditer(text):
-        if m.group(1) is None:
-            out.append(m.group(0))
+    for hans, run in _table().runs(text):
+        if not hans:
+            out.append(run)
         else:
-            for word in _cut(m.group(1)):
+            for word in _cut(run):
                 out.extend(_word(word))
     return out

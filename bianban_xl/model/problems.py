@@ -11,6 +11,7 @@ WARNING = "提醒"
 
 @dataclass
 class Problem:
+    """One error or warning: where (sheet, cell) and what to do, in Chinese."""
     level: str            # ERROR or WARNING
     sheet: str            # sheet name ("" for the whole file)
     message: str          # what is wrong, in Chinese

@@ -156,6 +156,7 @@ class RawSheet:
 
 @dataclass
 class RawBook:
+    """A workbook's sheets by name, in the workbook's order."""
     sheets: dict[str, RawSheet]
     order: list[str] = field(default_factory=list)
     source: str = ""                           # path or book name, for messages

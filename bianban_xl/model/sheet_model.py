@@ -184,6 +184,7 @@ class ChartSpec:
 
 @dataclass
 class SheetSpec:
+    """A sheet to write: blocks of cells and how the sheet looks and prints."""
     name: str
     blocks: list[Block] = field(default_factory=list)
     col_widths: dict[int, float] = field(default_factory=dict)   # 1-based column -> width (chars)

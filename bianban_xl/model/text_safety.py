@@ -21,6 +21,7 @@ from bianban_xl.model.raw_book import RawBook
 
 MAX_LISTED = 30
 _LEAD = re.compile(r"^[\s\u3000\u00a0\u200b\ufeff]*")
+_LEAD_CHARS = "\u3000\u00a0\u200b\ufeff"          # what _LEAD trims besides \s (str.isspace)
 _NUMBER = re.compile(r"^[+-]?(\d[\d,，]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?$")
 _PLACEHOLDER = re.compile(r"^[-+—–－＋]+$")
 FORMULA_STARTS = "=+-@"
@@ -30,6 +31,8 @@ def looks_like_formula(value: object) -> bool:
     """True for text that a spreadsheet could take for a formula once leading blanks are trimmed."""
     if not isinstance(value, str):
         return False
+    if value and value[0] not in FORMULA_STARTS and value[0] not in _LEAD_CHARS and not value[0].isspace():
+        return False                      # nothing to trim (``\s`` is str.isspace) and no formula start
     t = _LEAD.sub("", value)
     if not t or t[0] not in FORMULA_STARTS:
         return False
@@ -63,8 +66,10 @@ def check_text_safety(book: RawBook, report: Report) -> None:
                 report.warn(name, "这里是公式。本工具只读取单元格里填写的内容，不计算、也不执行公式。",
                             "请复制后用“选择性粘贴 → 数值”替换公式。", row=r, col=c)
         formula_like: list[tuple[int, int, str]] = []
-        for r, row in enumerate(sheet.rows, start=1):
-            for c, v in enumerate(row, start=1):
+        for r, row in sheet.stored_rows():          # the cells holding a value, row by row, in order
+            if r > sheet.n_rows:
+                break
+            for c, v in row.items():
                 if not isinstance(v, str):
                     continue
                 if len(v) > S.EXCEL_CELL_MAX:

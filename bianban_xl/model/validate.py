@@ -702,6 +702,9 @@ class _RosterRows:
         self.sh, self.name, self.cols, self.raw, self.subjects = sh, name, cols, raw, subjects
         self.params, self.report = params, report
         self.known_cols = set(cols.values())
+        self.filled_cols = self.known_cols - {cols.get(S.C_CLASS, -1)}   # a row with none of these is skipped
+        # the other columns, kept as they are (a header written twice: the last such column)
+        self.extra_cols = [c for c in raw if c not in self.known_cols and raw[c] not in subjects]
         # the columns a numbered but empty row may hold: the 编号 and a 序号 beside a real id
         self.number_cols = {cols.get(S.C_ID)} | {c for c, h in raw.items() if S.is_weak(h, S.C_ID, S.ROSTER_WEAK)}
         self.number_head = ""
@@ -764,7 +767,7 @@ class _RosterRows:
 
     def read(self, r: int) -> Student | None:
         sh, name, cols, report = self.sh, self.name, self.cols, self.report
-        if all(_blank(sh.cell(r, c)) for c in self.known_cols - {cols.get(S.C_CLASS, -1)}) and \
+        if all(_blank(sh.cell(r, c)) for c in self.filled_cols) and \
                 all(_blank(sh.cell(r, c)) for c in self.subj_cols.values()):
             return None
         nm = _text(self._get(r, S.C_NAME))
@@ -830,11 +833,11 @@ class _RosterRows:
         scores, scores_ok = self._scores(r)
         if bad or not scores_ok:
             return None
-        raw, known = self.raw, self.known_cols
+        raw = self.raw
         note = _text(self._get(r, S.C_NOTE))
         if note and re.search(_NOTE_REQUEST, note):
             self.requests[r] = note
-        extra = {raw[c]: sh.cell(r, c) for c in raw if c not in known and raw[c] not in self.subjects}
+        extra = {raw[c]: sh.cell(r, c) for c in self.extra_cols}
         return Student(row=r, sid=sid, name=nm, gender=gender, birth=birth, school=_school(self._get(r, S.C_SCHOOL)),
                        huji=_text(self._get(r, S.C_HUJI)) or None, level=level, scores=scores, extra=extra,
                        klass=_text(self._get(r, S.C_CLASS)) or None, birth_month_only=by_month)

@@ -35,6 +35,7 @@ Progress = Callable[[float, str], None] | None
 
 @dataclass
 class AssignResult:
+    """What ``plan_assignment`` made: the classes, the sheets and what the shells report."""
     roster: Roster
     params: Params
     labels: np.ndarray
@@ -48,6 +49,7 @@ class AssignResult:
     report: Report
     engine_seconds: float
     record: dict[str, object] = field(default_factory=dict)
+    measures: list = field(default_factory=list)   # balance.measures of the classes (the sheets' figures)
 
 
 def _infeasible_report(exc: Infeasible, roster: Roster) -> Report:
@@ -133,7 +135,7 @@ def plan_assignment(book: RawBook, seed: int | None = None, progress: Progress =
     if progress:
         progress(1.0, "完成")
     return AssignResult(roster, params, labels, class_of, seed, source, in_fp, out_fp, stamp, sheets, report,
-                        seconds, info)
+                        seconds, info, ms)
 
 
 def _solve_checked(roster: Roster, params: Params, seed: int, progress: Progress) -> tuple[np.ndarray, float, dict]:

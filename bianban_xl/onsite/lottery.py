@@ -40,6 +40,7 @@ MANUAL_RULE = (f"抽签方式：现场实物抽签，由班主任本人抽取签
 
 @dataclass
 class Head:
+    """A head teacher in the draw."""
     name: str
     subject: str
     team: int | None = None       # index into Teams, when 教师搭配 exists

@@ -67,6 +67,7 @@ def passed_check(line: str) -> bool:
 
 @dataclass
 class VerifyResult:
+    """What verify found: passed or not, its findings, the record it read."""
     ok: bool
     findings: list[str]            # Chinese, one line each; problems first
     record: dict[str, str] = field(default_factory=dict)
@@ -165,6 +166,7 @@ HEAD_COLS = ("序号", "班主任", "任教学科", "抽中班级", "本人签�
 
 @dataclass
 class DrawLog:
+    """The 班主任抽签 sheet as recorded: its items, pairs and their rows."""
     kv: dict[str, str]
     pairs: list[tuple[str, str]]          # (head teacher, class) as on the sheet
     rows: list[int]                       # sheet rows of the pairs

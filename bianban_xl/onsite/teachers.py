@@ -62,6 +62,7 @@ NEW_YEARS, VETERAN_YEARS = 5, 20          # 教龄 < 5: 新教师; ≥ 20: 老�
 
 @dataclass
 class Teacher:
+    """A row of 教师名单."""
     row: int
     name: str
     subject: str
@@ -81,6 +82,7 @@ class Teacher:
 
 @dataclass
 class Teams:
+    """教师搭配: the teachers grouped into one team per class."""
     teachers: list[Teacher]
     subjects: list[str]
     heads: list[int]                      # team t -> index of its head teacher

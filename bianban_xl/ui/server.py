@@ -59,6 +59,13 @@ class Server:
             # trigger, which close() shuts (EBADF traceback on stderr at Ctrl-C otherwise)
             srv.task_dispatcher.shutdown(timeout=5)
             srv.close()
+            # and the browser's kept-alive connections, as the end of the process would: a page
+            # left open then hears at once that the server is gone (its requests hung before)
+            for channel in list(self._map.values()):
+                try:
+                    channel.close()
+                except OSError:
+                    pass
 
     def start_thread(self) -> threading.Thread:
         self._thread = threading.Thread(target=self.run, name="bianban-ui-server", daemon=True)

@@ -17,6 +17,11 @@
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
     });
   }
+  /* the page cannot reach the server: its start window was closed, or it was started again (a new
+     start serves another address and opens a new page; this one cannot reconnect, and a refresh
+     would only show the browser's own error) */
+  var LOST = "与本机服务的连接已断开：启动窗口被关闭了，或者又启动了一次。请重新打开“均衡编班网页界面”，" +
+             "在它打开的新网页中继续；本页可以关闭。文件都在文件夹中，不会丢失。";
   function post(path, data) {
     var body = new FormData();
     for (var k in data) { if (data.hasOwnProperty(k)) { body.append(k, data[k]); } }
@@ -119,7 +124,7 @@
         else if (j.select) { select(j.select); }
         else { refresh(); }
       }, function () {
-        what.textContent = "与本机服务的连接中断：请确认启动窗口没有关闭，然后刷新本页。";
+        what.textContent = LOST;
         setBusy(false);
       });
     }
@@ -133,7 +138,7 @@
       if (r.job) { watch(r.job, prefix, area); }
       else { area.innerHTML = r.html || ""; setBusy(false); if (r.select) { select(r.select); } else { refresh(); } }
     }, function () {
-      area.innerHTML = '<div class="box bad"><p>无法连接本机服务：请确认启动窗口没有关闭，然后刷新本页。</p></div>';
+      area.innerHTML = '<div class="box bad"><p>' + LOST + '</p></div>';
       setBusy(false);
     });
   }
@@ -145,7 +150,7 @@
     post("/api/can/" + step, { file: current }).then(function (r) {
       if (r.ok) { open(r.notice || ""); } else { $("result").innerHTML = r.html || ""; }
     }, function () {
-      $("result").innerHTML = '<div class="box bad"><p>无法连接本机服务：请确认启动窗口没有关闭，然后刷新本页。</p></div>';
+      $("result").innerHTML = '<div class="box bad"><p>' + LOST + '</p></div>';
     });
   }
   function runStep(step, extra) {
