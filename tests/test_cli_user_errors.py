@@ -146,3 +146,27 @@ def test_demo_twice_in_the_same_folder(tmp_path):
     code, text = run("demo", tmp_path / "演示")
     assert code == 0 and "验证通过" in text and "--overwrite" not in text, text
     assert "原文件已备份为" in text and len(list((tmp_path / "演示" / "备份").glob("示例学校_编班结果.备份-*.xlsx"))) == 1
+
+
+def test_a_closed_terminal_leaves_no_temporary_or_lock_file(tmp_path):
+    """Closing the terminal window (SIGHUP) mid-write killed the command on the spot: the
+    temporary file .~bianban-….xlsx and the lock file stayed beside the workbook."""
+    import os
+    import signal
+    import time
+
+    from bianban_xl.book.files import TEST_WRITE_DELAY
+
+    book = write_book(tmp_path / "输入.xlsx")
+    before = tree(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "bianban_xl.cli.main", "assign", str(book), "-o",
+                             str(tmp_path / "结果.xlsx"), "--computer-seed"], env=dict(os.environ, **{TEST_WRITE_DELAY: "60"}),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    end = time.monotonic() + 120
+    while not any(p.name.startswith(".~bianban-") for p in tmp_path.iterdir()):
+        assert time.monotonic() < end and proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGHUP)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert "已中断" in stdout and "Traceback" not in stderr, (stdout, stderr)
+    assert tree(tmp_path) == before

@@ -59,16 +59,22 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
     return getattr(importlib.import_module(module), func)
 
 
+# SIGTERM, and SIGHUP (POSIX: the terminal window closed while a command runs; Windows has none)
+_STOP_SIGNALS = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+
+
 class _sigterm_as_interrupt:
-    """While a command runs, SIGTERM raises files.Interrupted (a KeyboardInterrupt), so a write in
-    progress removes its temporary file and lock file exactly as on Ctrl-C."""
+    """While a command runs, SIGTERM (and SIGHUP, a closed terminal window) raises
+    files.Interrupted (a KeyboardInterrupt), so a write in progress removes its temporary file and
+    lock file exactly as on Ctrl-C."""
 
     def __enter__(self):
-        self.old = None
-        try:
-            self.old = signal.signal(signal.SIGTERM, self._raise)
-        except ValueError:           # not the main thread (e.g. a test server): leave it be
-            pass
+        self.old = {}
+        for sig in _STOP_SIGNALS:
+            try:
+                self.old[sig] = signal.signal(sig, self._raise)
+            except ValueError:           # not the main thread (e.g. a test server): leave it be
+                pass
         return self
 
     @staticmethod
@@ -76,8 +82,8 @@ class _sigterm_as_interrupt:
         raise Interrupted()
 
     def __exit__(self, *exc):
-        if self.old is not None:
-            signal.signal(signal.SIGTERM, self.old)
+        for sig, old in self.old.items():
+            signal.signal(sig, old)
         return False
 
 

@@ -91,8 +91,9 @@ def _start_worker(initializer=None) -> None:
     """Pool initializer: SIGTERM (the console closed, `kill` of the process group) ends a worker as
     Ctrl-C does — through every ``finally``, so the school it was writing leaves no lock file
     (.~bianban.<name>.lock) or temporary file behind; the default action killed it on the spot."""
-    with contextlib.suppress(ValueError, AttributeError):
-        signal.signal(signal.SIGTERM, _interrupted)
+    for name in ("SIGTERM", "SIGHUP"):           # SIGHUP: a closed terminal window (POSIX only)
+        with contextlib.suppress(ValueError, AttributeError):
+            signal.signal(getattr(signal, name), _interrupted)
     if initializer is not None:
         initializer()
 
