@@ -182,6 +182,16 @@ def stale_checks(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
     return ok and good, out + lines
 
 
+_ROW_TAG = re.compile(r"（第\d+行）$")
+
+
+def _as_posted(entries: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A class's posted names in no particular order, a row tag (第109行, telling alike masked names
+    apart where there is no 编号) left out: sorting 学生名单 after 公示导出 changes neither who is
+    in the class nor the paper on the notice board."""
+    return sorted((_ROW_TAG.sub("", shown), gender) for shown, gender in entries)
+
+
 def _public_current(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
     sh = book.sheets.get(S.SHEET_PUBLIC)
     if sh is None or roster.params is None:
@@ -204,7 +214,7 @@ def _public_current(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
             c = text(row[1])
             got.setdefault(c, []).append((text(row[2]), text(row[3])))
             got_head[c] = head
-    bad = [c for c in names if got.get(c, []) != want[c]]
+    bad = [c for c in names if _as_posted(got.get(c, [])) != _as_posted(want[c])]
     bad += sorted(c for c in got if c not in names)
     out = []
     if bad:

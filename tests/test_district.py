@@ -214,3 +214,24 @@ def test_single_check_and_cli(district, tmp_path, capsys):
     assert rc == 1 and "不合格" in text and "改成绩中学" in text and (tmp_path / "汇总.xlsx").exists()
     rc = cli.main(["district", str(tmp_path / "没有"), "-o", str(tmp_path / "x.xlsx")])
     assert rc == 1 and "找不到文件夹" in capsys.readouterr().out
+
+
+def test_a_school_without_numbers_and_with_namesakes_passes(tmp_path):
+    """A roster without 编号 with two 同名 students (kept in different classes, as the rule asks):
+    the district check matched each class sheet's 刘涛 to the first 刘涛 of the roster and marked
+    the school 不合格 ('出生日期 now …, at the run …'). Class-sheet rows are now matched within
+    their own class."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from conftest import HEADER, student_rows, write_book
+
+    rows = [r[1:] for r in student_rows(30, seed=3)]
+    rows[4][0] = rows[17][0] = "刘涛"                          # same name, other birth date and school
+    rows[4][2], rows[17][2] = "2013-09-11", "2013-12-01"
+    rows[4][3], rows[17][3] = "第1小学", "第4小学"
+    src = write_book(tmp_path / "输入.xlsx", rows=rows, header=HEADER[1:])
+    out = tmp_path / "结果.xlsx"
+    assert cli.main(["assign", str(src), "-o", str(out), "--seed", "9"]) == 0
+    chk = check_result_book(out)
+    assert chk.verdict == PASS, [(f.kind, f.text) for f in chk.findings]

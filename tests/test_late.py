@@ -229,7 +229,7 @@ def _sort_roster(src, dst):
     rows = sorted(([c.value for c in r] for r in ws.iter_rows(min_row=2)), key=lambda r: (r[ci] or "", r[0]))
     for i, r in enumerate(rows, start=2):
         for j, v in enumerate(r, start=1):
-            ws.cell(row=i, column=j, value=v)
+            ws.cell(row=i, column=j).value = v
     wb.save(dst)
 
 

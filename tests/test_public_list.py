@@ -58,3 +58,26 @@ def test_public_names_tell_alike_names_apart():
     shown = public_names(ids)
     assert len(set(shown)) == 3 and shown[2] == "李*（0777）" and shown[0].endswith("1023）")
     assert public_names([Student(2, "S01023", "李娜", "女"), Student(3, "S00777", "李静", "女")]) == ["李*（023）", "李*（777）"]
+
+
+def test_sorting_the_roster_after_the_public_list_changes_nothing(tmp_path, capsys):
+    """公示导出, then 学生名单 sorted by name (as registrars do before printing): verify said every
+    class's 公示名单 no longer matched the roster — it compared the posted order with the rows'.
+    Who is posted in which class is what counts; a changed name on the sheet is still found."""
+    out = assigned(tmp_path)
+    assert main(["public", str(out)]) == 0
+    wb = load_workbook(out)
+    ws = wb["学生名单"]
+    rows = sorted(([c.value for c in r] for r in ws.iter_rows(min_row=2)), key=lambda r: r[1], reverse=True)
+    for i, r in enumerate(rows, start=2):
+        for j, v in enumerate(r, start=1):
+            ws.cell(row=i, column=j).value = v
+    wb.save(tmp_path / "排序.xlsx")
+    capsys.readouterr()
+    assert main(["verify", str(tmp_path / "排序.xlsx")]) == 0, capsys.readouterr().out
+    ws = wb["公示名单"]
+    cell = next(r[2] for r in ws.iter_rows() if isinstance(r[0].value, int))
+    cell.value = "张*"
+    wb.save(tmp_path / "改名.xlsx")
+    assert main(["verify", str(tmp_path / "改名.xlsx")]) == 1
+    assert "的名单与现在学生名单的班级不一致" in capsys.readouterr().out

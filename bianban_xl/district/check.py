@@ -152,9 +152,9 @@ def _class_sheet_rows(rows: list[list]) -> tuple[list[str], list[list]]:
 def _edited_cells(book, roster, params) -> list[tuple[int, str, str, str, str]]:
     """Roster cells that differ from the copy printed on the class sheets at the time of the run:
     (roster row, name, column, value now, value on the class sheet, class sheet)."""
-    by_key = {}
+    by_key = {}        # within a class: namesakes without 编号 are never in one class (同名分开)
     for s in roster.students:
-        by_key.setdefault(class_sheet_key(s), s)
+        by_key.setdefault((s.klass, *class_sheet_key(s)), s)
     cols = [(S.C_GENDER, lambda s: s.gender), (S.C_BIRTH, lambda s: s.birth), (S.C_SCHOOL, lambda s: s.school),
             (S.C_HUJI, lambda s: s.huji), (S.C_LEVEL, lambda s: s.level)]
     cols += [(sub, (lambda sub: lambda s: s.scores.get(sub))(sub)) for sub in params.subjects]
@@ -172,7 +172,7 @@ def _edited_cells(book, roster, params) -> list[tuple[int, str, str, str, str]]:
             def cell(j):
                 return row[j] if j is not None and j < len(row) else None
             sid = _norm(cell(id_j))
-            s = by_key.get((sid, "" if cell(name_j) is None else str(cell(name_j)).strip()))
+            s = by_key.get((cname, sid, "" if cell(name_j) is None else str(cell(name_j)).strip()))
             if s is None:
                 continue
             for col, get in cols:
