@@ -1,3 +1,3 @@
 """bianban_xl — 均衡编班: balanced, reproducible class assignment driven from Excel."""
 
-__version__ = "0.6.0"
+__version__ = "0.6.1"
