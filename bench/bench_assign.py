@@ -28,6 +28,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# the environment this script started with, for the runs: importing bianban_xl below sets
+# OPENBLAS_NUM_THREADS, which the other trees must not inherit
+START_ENV = dict(os.environ)
 
 from bianban_xl.book.template import fill_input_workbook  # noqa: E402
 from bianban_xl.book.workbook_file import save_atomic  # noqa: E402
@@ -55,7 +58,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         envs = []
         for i, _ in enumerate(trees):
-            env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
+            env = {k: v for k, v in START_ENV.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
             env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / f"pycache{i}")
             envs.append(env)
         jobs = [("imports", [sys.executable, "-c", IMPORTS])]

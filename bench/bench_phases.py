@@ -36,6 +36,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# the environment this script started with, for the runs: importing bianban_xl below sets
+# OPENBLAS_NUM_THREADS, which the other trees must not inherit
+START_ENV = dict(os.environ)
 
 from bianban_xl.book.template import fill_input_workbook  # noqa: E402
 from bianban_xl.book.workbook_file import save_atomic  # noqa: E402
@@ -101,7 +104,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         envs = []
         for i, _ in enumerate(trees):
-            env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
+            env = {k: v for k, v in START_ENV.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
             env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / f"pycache{i}")
             envs.append(env)
         print("\n| N, K | tree | " + " | ".join(PHASES) + " |\n|---|---|" + "---:|" * len(PHASES))

@@ -67,3 +67,34 @@ def test_the_openpyxl_path_still_loads_it_when_taken(tmp_path):
 def test_ui_command_still_loads_the_server():
     loaded = _loaded_after("from bianban_xl.cli.main import _command\n_command('ui')")
     assert "flask" in loaded and "bianban_xl.ui.server" in loaded
+
+
+def test_numpy_starts_no_blas_threads_and_nothing_calls_blas():
+    """bianban_xl sets OPENBLAS_NUM_THREADS=1 before numpy loads (OpenBLAS's thread per core costs
+    every command tens of ms CPU), keeps a value the user set, and calls no BLAS routine that a
+    single thread would slow down (matrix products, linalg, einsum with optimize)."""
+    import ast
+    import os
+    from pathlib import Path
+
+    import bianban_xl
+
+    if not os.path.isdir("/proc/self/task"):
+        return
+    code = ("import os, bianban_xl.cli.main, bianban_xl.cli.cmd_steps, numpy\n"
+            "print(os.environ['OPENBLAS_NUM_THREADS'], len(os.listdir('/proc/self/task')))")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.split() == ["1", "1"]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**env, "OPENBLAS_NUM_THREADS": "2"}, check=True).stdout
+    assert out.split()[0] == "2"
+    blas = {"dot", "matmul", "linalg", "tensordot", "vdot", "inner", "lstsq", "cholesky"}
+    calls = []
+    for path in Path(bianban_xl.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult) or (
+                    isinstance(node, ast.Attribute) and node.attr in blas) or (
+                    isinstance(node, ast.keyword) and node.arg == "optimize"):
+                calls.append(f"{path.name}:{node.lineno}")
+    assert not calls, f"BLAS calls run on one thread (bianban_xl/__init__.py): {calls}"
