@@ -37,8 +37,10 @@ def run_demo(folder: Path, out, print_assign) -> int:
     out(f"示例学校（{DEMO_STUDENTS} 名合成学生，{DEMO_CLASSES} 个班，含示例教师名单）输入文件：{src}")
     sealed, _, _ = seal_file(src)
     out(sealed.messages[1])
+    # run again in the same folder: the previous demo result is replaced, after a copy to 备份 (it told
+    # the user to add --overwrite, which demo does not have, after rewriting and sealing the input)
     result, target, backup = assign_file(src, folder / "示例学校_编班结果.xlsx", seed=DEMO_SEED, progress=None,
-                                          seed_source="演示用固定种子（现场应由家长代表报数）")
+                                          seed_source="演示用固定种子（现场应由家长代表报数）", overwrite=True)
     print_assign(result, target, backup)
     res = verify_file(target)
     out(res.findings[0])

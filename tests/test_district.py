@@ -188,20 +188,20 @@ def test_overview_workbook(district):
     assert verdicts == [c.verdict for c in summary.checks]
     # each school with problems links to its first line in 问题明细, which names the same file
     for r, c in enumerate(summary.checks, start=5):
-        link = ov.cell(row=r, column=20).hyperlink
+        link = ov.cell(row=r, column=21).hyperlink
         if not c.findings:
             assert link is None
             continue
         target = int(link.location.split("!A")[1]) if link.location else int(link.target.split("!A")[1])
         assert pb.cell(row=target, column=2).value == c.relative
-        assert ov.cell(row=r, column=19).value == len(c.findings)
+        assert ov.cell(row=r, column=20).value == len(c.findings)
     n = sum(len(c.findings) for c in summary.checks)
     assert pb.cell(row=3 + n, column=1).value == n
     # each file name links to the school's file, relative to the overview; the table has filters
     for r, c in enumerate(summary.checks, start=5):
         cell = ov.cell(row=r, column=2)
         assert cell.data_type == "s" and (Path(out).parent / cell.hyperlink.target).resolve() == Path(c.path).resolve()
-    assert ov.auto_filter.ref == f"A4:T{4 + len(summary.checks)}"
+    assert ov.auto_filter.ref == f"A4:U{4 + len(summary.checks)}"
 
 
 def test_single_check_and_cli(district, tmp_path, capsys):

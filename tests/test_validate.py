@@ -109,6 +109,17 @@ def test_twin_row_naming_no_student_or_ambiguous(tmp_path):
     assert any("查无此人" in t for t in texts)
 
 
+def test_twin_row_naming_a_namesake_in_a_roster_without_numbers(tmp_path):
+    """No 编号 column: a 双胞胎 row naming one of two 刘涛 was told to '请填写“编号”来指明' — there
+    is no 编号 to fill in. It now says to add the 编号 column (学籍号) for them first."""
+    rows = [r[1:] for r in student_rows(10)]
+    rows[3][0] = rows[7][0] = "刘涛"
+    twins = [[1, None, "刘涛", "同班"], [1, None, rows[5][0], "同班"]]
+    _, errs, _ = errors(write_book(tmp_path / "x.xlsx", rows=rows, header=HEADER[1:], twins=twins))
+    said = next(e.text() for e in errs if "无法确定是哪一个" in e.text())
+    assert "学生名单第5、9行没有编号" in said and "没有这一列就加上" in said
+
+
 def test_twin_requests_in_the_words_parents_write(tmp_path):
     twins = [[1, "S0001", None, "同一个班"], [1, "S0002", None, "同一个班"],
              [2, "S0003", None, "不在一个班"], [2, "S0004", None, "分到不同班"]]

@@ -184,7 +184,7 @@ def output_lock(target: str | os.PathLike) -> Iterator[None]:
         finally:
             _held[mine] -= 1
         return
-    _check_folder(target)
+    made = _check_folder(target)
     lock = _lock_path(target)
     body = f"pid={os.getpid()}\nhost={_host_name()}\ntime={datetime.now():%Y-%m-%d %H:%M:%S}\n"
     for attempt in range(2):
@@ -199,21 +199,26 @@ def output_lock(target: str | os.PathLike) -> Iterator[None]:
                  f"请等它结束后再试。如确认没有程序在运行（例如上次被强行关机），请删除锁文件“{lock}”后重试。")
         except OSError as exc:
             _refuse_unwritable(target.parent, exc)
+    written = False
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(body)
         _held[mine] = 1
         yield
+        written = True
     finally:
         _held.pop(mine, None)
         with contextlib.suppress(OSError):
             lock.unlink()
+        if not written:
+            _remove_empty(made)
 
 
 _WHY = {errno.EACCES: "没有写权限", errno.EPERM: "没有写权限", errno.ENOENT: "文件夹不存在或不能在其中建文件",
         errno.EROFS: "磁盘或文件夹是只读的", errno.ENOSPC: "磁盘已满", getattr(errno, "EDQUOT", -2): "磁盘配额已满",
         errno.ENOTDIR: "路径中有一段不是文件夹", errno.ENAMETOOLONG: "文件名太长，请用短一些的文件名",
-        errno.EINVAL: "文件名中有系统不允许的字符"}
+        errno.EINVAL: "文件名中有系统不允许的字符", errno.EEXIST: "已有同名的文件或文件夹",
+        errno.EISDIR: "这是一个文件夹，不是文件"}
 
 
 def why(exc: OSError) -> str:
@@ -226,8 +231,17 @@ def _refuse_unwritable(folder: Path, exc: OSError):
          "请换一个有写权限的文件夹（如“文档”或桌面），或请管理员开放写权限。")
 
 
-def _check_folder(target: Path) -> None:
-    """The target's folder exists (created if missing) and is a folder, not a file."""
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders a refused or failed write created (deepest first), where still empty:
+    a step that wrote nothing leaves no new folder behind either."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _check_folder(target: Path) -> list[Path]:
+    """The target's folder exists (created if missing) and is a folder, not a file. Returns the
+    folders it created, deepest first."""
     for parent in [target.parent, *target.parent.parents]:
         if parent.exists():
             if not parent.is_dir():
@@ -236,10 +250,13 @@ def _check_folder(target: Path) -> None:
             break
     if target.is_dir():
         fail("", f"输出路径“{target}”是一个文件夹，不是文件。", f"请写出文件名，如 -o \"{target / '编班结果.xlsx'}\"。")
+    missing = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        _remove_empty(missing)
         _refuse_unwritable(target.parent, exc)
+    return missing
 
 
 def is_read_only(path: str | os.PathLike) -> bool:
@@ -250,6 +267,28 @@ def is_read_only(path: str | os.PathLike) -> bool:
     except OSError:
         return False
     return not (mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) or not os.access(path, os.W_OK)
+
+
+def open_elsewhere(path: str | os.PathLike) -> Path | None:
+    """The owner file Excel / WPS (``~$名单.xlsx``) or LibreOffice (``.~lock.名单.xlsx#``) keeps beside
+    a workbook while it is open, or None. Replacing an open workbook fails on Windows only after
+    all the work (the called number typed twice), and where it does not fail (WPS on Linux) the
+    program's next save would put the old content back over the result."""
+    p = Path(path)
+    for owner in (p.with_name("~$" + p.name), p.with_name(f".~lock.{p.name}#")):
+        if owner.is_file():
+            return owner
+    return None
+
+
+def refuse_open_elsewhere(path: str | os.PathLike) -> None:
+    owner = open_elsewhere(path)
+    if owner is not None:
+        p = Path(path)
+        fail("", f"“{p.name}”好像正在 Excel / WPS 中打开（旁边有它打开文件时留下的临时文件“{owner.name}”），"
+                 "现在写入，关闭时它可能会把旧内容存回去。本次没有修改任何文件。",
+             f"请先在 Excel / WPS 中保存并关闭“{p.name}”，再重新运行；如果它已经关闭（例如上次死机），"
+             f"请删除临时文件“{owner}”（可能是隐藏文件）后重试；也可以用 -o 另存为一个新文件。")
 
 
 def refuse_read_only(path: str | os.PathLike, how: str = "") -> None:
@@ -366,11 +405,13 @@ def plan_output(src: str | os.PathLike | None, out: str | os.PathLike | None, ov
     * no ``out``: back into ``src`` (refused when it is read-only), after a backup;
     * ``out`` equal to ``src``: refused (say: drop -o to write in place with a backup, or a new name);
     * ``out`` a folder, under a file, or not .xlsx/.xlsm: refused;
-    * ``out`` an existing file: refused unless ``overwrite`` (then backed up first); read-only: refused.
+    * ``out`` an existing file: refused unless ``overwrite`` (then backed up first); read-only: refused;
+    * a file to be replaced that is open in Excel / WPS (its owner file beside it): refused.
     """
     if out is None:
         src = Path(src)
         refuse_read_only(src, "（不加 -o 时结果会写回原文件）")
+        refuse_open_elsewhere(src)
         return src, True
     target = Path(out)
     if src is not None and target.exists() and same_file(src, target):
@@ -387,6 +428,8 @@ def plan_output(src: str | os.PathLike | None, out: str | os.PathLike | None, ov
     _check_folder_exists_or_creatable(target)
     if target.exists():
         refuse_read_only(target)
+        if overwrite:
+            refuse_open_elsewhere(target)
         if not overwrite:
             fail("", f"输出文件“{target}”已经存在，为免覆盖已有{what}，没有写入。",
                  f"请换一个新的输出文件名；确需替换它，请加 --overwrite（原文件会先备份到“{BACKUP_DIR}”文件夹）。")
@@ -425,6 +468,7 @@ def replaceable_output(target: str | os.PathLike, sheets_of_ours: set[str], what
     if not target.exists():
         return False
     refuse_read_only(target)
+    refuse_open_elsewhere(target)
     names = workbook_sheet_names(target)
     if names is None or set(names) != sheets_of_ours:
         fail("", f"输出文件“{target}”已经存在，而且不是以前生成的{what}（可能是某个学校的工作簿），没有覆盖它。",

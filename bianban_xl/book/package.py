@@ -36,6 +36,52 @@ _OLE = bytes.fromhex("d0cf11e0a1b11ae1")     # an OLE compound file (MS-CFB), no
 _SCAN_BYTES = 8 * 1024 * 1024
 
 
+_SHEETS = "请用 Excel 或 WPS 打开它，“另存为”Excel 工作簿（*.xlsx）后再试。"
+_NOT_A_SHEET = "请选择编班工作簿（.xlsx 或 .xlsm 文件）；如果它其实是 Excel 工作簿、只是扩展名不对，请把扩展名改为 .xlsx。"
+_KINDS = {      # extension -> (what it is, what to do)
+    ".xls": ("旧版 .xls 文件，本工具读取 .xlsx / .xlsm", "请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）后再试。"),
+    ".et": ("WPS 表格格式（.et）", "请在 WPS 中“另存为” .xlsx 后再试。"),
+    ".ett": ("WPS 表格模板（.ett）", "请在 WPS 中“另存为” .xlsx 后再试。"),
+    ".csv": ("CSV 文本文件，不是 Excel 工作簿（.xlsx / .xlsm）", _SHEETS),
+    ".ods": ("OpenDocument 表格（.ods），不是 Excel 工作簿（.xlsx / .xlsm）", _SHEETS),
+    ".xlsb": ("Excel 二进制工作簿（.xlsb），本工具读取 .xlsx / .xlsm", _SHEETS),
+    ".numbers": ("Numbers 表格，不是 Excel 工作簿（.xlsx / .xlsm）", "请在 Numbers 中“导出为”Excel（.xlsx）后再试。"),
+    ".txt": ("文本文件，不是 Excel 工作簿（.xlsx / .xlsm）", _NOT_A_SHEET),
+    ".doc": ("Word 文档，不是 Excel 工作簿（.xlsx / .xlsm）", _NOT_A_SHEET),
+    ".docx": ("Word 文档，不是 Excel 工作簿（.xlsx / .xlsm）", _NOT_A_SHEET),
+    ".wps": ("WPS 文字文档，不是 Excel 工作簿（.xlsx / .xlsm）", _NOT_A_SHEET),
+    ".pdf": ("PDF 文件，不是 Excel 工作簿（.xlsx / .xlsm）", _NOT_A_SHEET),
+    ".zip": ("压缩包", "请先解压，再选择其中的编班工作簿（.xlsx / .xlsm）。"),
+    ".rar": ("压缩包", "请先解压，再选择其中的编班工作簿（.xlsx / .xlsm）。"),
+    ".7z": ("压缩包", "请先解压，再选择其中的编班工作簿（.xlsx / .xlsm）。"),
+}
+
+
+def wrong_kind(p: Path, name: str | None = None) -> str | None:
+    """The message for a path that is plainly no workbook — a folder, an empty file, or a file
+    whose extension says what else it is (a 名单 exported as .csv, a Word notice, a zip) — else
+    None. Said before any reader tries it, so the user reads what the file is, not "damaged"."""
+    name = name or p.name
+    if p.is_dir():
+        return (f"“{name}”是一个文件夹，不是工作簿文件。"
+                f"请写出文件夹中工作簿的文件名，如 “{Path(name) / '编班.xlsx'}”。")
+    if Path(name).name.startswith("~$"):
+        real = Path(name).name[2:]
+        return (f"“{name}”是 Excel / WPS 打开“{real}”时留下的临时文件（名字以 ~$ 开头），不是工作簿。"
+                f"请选择不带 ~$ 的那个文件“{real}”；如果工作簿已经关闭，这个临时文件可以删除。")
+    kind = _KINDS.get(Path(name).suffix.lower())
+    if kind is not None:
+        return f"“{name}”是{' ' if kind[0][0].isascii() else ''}{kind[0]}。{kind[1]}"
+    try:
+        empty = p.is_file() and p.stat().st_size == 0
+    except OSError:
+        empty = False
+    if empty:
+        return (f"“{name}”是空文件（0 字节），里面没有任何内容：复制、下载或保存时可能没有完成。"
+                "请重新复制这个文件，或向提供者要一份完整的工作簿。")
+    return None
+
+
 def not_a_zip(p: Path, why: str = "", name: str | None = None) -> str:
     """The message for a file that is no zip package. An OLE compound file is what Excel and WPS
     write for a workbook with an opening password (ECMA-376 encryption: streams EncryptionInfo and
@@ -44,6 +90,9 @@ def not_a_zip(p: Path, why: str = "", name: str | None = None) -> str:
     temporary file), else ``p.name``."""
     name = name or p.name
     suffix = Path(name).suffix
+    known = wrong_kind(p, name)
+    if known is not None:
+        return known
     try:
         with open(p, "rb") as f:
             head = f.read(_SCAN_BYTES)
@@ -64,13 +113,21 @@ def not_a_zip(p: Path, why: str = "", name: str | None = None) -> str:
             "请用 Excel 或 WPS 打开后另存为 .xlsx 再试。")
 
 
+def _unreadable(p: Path, exc: OSError) -> str:
+    """An existing file the system will not let us read (no permission, held by another program)."""
+    return (f"无法打开“{p.name}”：没有读取它的权限，或它正被其他程序独占打开。"
+            "请关闭打开它的程序（或请管理员开放读取权限）后重试；也可以把它复制到“文档”中再用副本。")
+
+
 def open_package(path: str | os.PathLike) -> zipfile.ZipFile:
     """The zip package of ``path``; NotAWorkbook when it is not one."""
     p = Path(path)
     try:
         return zipfile.ZipFile(p)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise NotAWorkbook(not_a_zip(p, type(exc).__name__)) from None
+    except (PermissionError, IsADirectoryError) as exc:
+        raise NotAWorkbook(wrong_kind(p) or _unreadable(p, exc)) from None
+    except (zipfile.BadZipFile, OSError):       # the exception's English name says nothing to a registrar
+        raise NotAWorkbook(not_a_zip(p)) from None
 
 
 def inspect_package(path: str | os.PathLike) -> None:

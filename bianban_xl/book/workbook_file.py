@@ -19,7 +19,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from bianban_xl.book.files import write_atomic
 from bianban_xl.book import xlsx_styles as xs
-from bianban_xl.book.package import NotAWorkbook, inspect_package, not_a_zip
+from bianban_xl.book.package import NotAWorkbook, inspect_package, not_a_zip, wrong_kind
 from bianban_xl.book.xlsx_styles import FONT_NAME, LINK_COLOR  # noqa: F401 — FONT_NAME: for the openpyxl writers
 from bianban_xl.book.xlsx_values import EAST_ASIAN_DATE_IDS, from_serial
 from bianban_xl.model.problems import Report
@@ -104,17 +104,16 @@ def read_raw(path: str | os.PathLike, report: Report | None = None) -> RawBook:
     p = Path(path)
     if not p.exists():
         raise NotAWorkbook(f"找不到文件“{p}”。请检查路径是否正确。")
-    if p.suffix.lower() == ".xls":
-        raise NotAWorkbook(f"“{p.name}”是旧版 .xls 文件，本工具读取 .xlsx / .xlsm。请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）后再试。")
-    if p.suffix.lower() == ".et":
-        raise NotAWorkbook(f"“{p.name}”是 WPS 表格格式（.et）。请在 WPS 中“另存为” .xlsx 后再试。")
+    known = wrong_kind(p)
+    if known is not None:
+        raise NotAWorkbook(known)
     if not zipfile.is_zipfile(p):
         raise NotAWorkbook(not_a_zip(p))
     inspect_package(p)
     try:
         wb = load_workbook(p, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
-        raise NotAWorkbook(f"无法读取“{p.name}”：文件不是有效的 Excel 工作簿或已损坏（{type(exc).__name__}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再试。") from exc
+        raise NotAWorkbook(f"无法读取“{p.name}”：文件不是有效的 Excel 工作簿或已损坏。请用 Excel 或 WPS 打开后另存为 .xlsx 再试。") from exc
     sheets = {ws.title: _sheet_of(ws) for ws in wb.worksheets}
     wb.close()
     return RawBook(sheets, [ws for ws in sheets], str(p))

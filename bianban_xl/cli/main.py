@@ -26,7 +26,7 @@ from bianban_xl.book.files import Interrupted, why
 from bianban_xl.cli.output import out as _out, print_report as _print_report
 from bianban_xl.cli.seeds import SEED_RANGE, note_arg, seed_arg
 from bianban_xl.cli.onsite import add_parsers as add_onsite, EXAMPLES as ONSITE_EXAMPLES
-from bianban_xl.cli.zh_args import integer, ZhParser
+from bianban_xl.model.zh_args import integer, ZhParser
 from bianban_xl.model.console import tolerant_console
 from bianban_xl.model.problems import UserError
 from bianban_xl.ui.options import add_arguments as add_ui_arguments
@@ -59,16 +59,22 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
     return getattr(importlib.import_module(module), func)
 
 
+# SIGTERM, and SIGHUP (POSIX: the terminal window closed while a command runs; Windows has none)
+_STOP_SIGNALS = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+
+
 class _sigterm_as_interrupt:
-    """While a command runs, SIGTERM raises files.Interrupted (a KeyboardInterrupt), so a write in
-    progress removes its temporary file and lock file exactly as on Ctrl-C."""
+    """While a command runs, SIGTERM (and SIGHUP, a closed terminal window) raises
+    files.Interrupted (a KeyboardInterrupt), so a write in progress removes its temporary file and
+    lock file exactly as on Ctrl-C."""
 
     def __enter__(self):
-        self.old = None
-        try:
-            self.old = signal.signal(signal.SIGTERM, self._raise)
-        except ValueError:           # not the main thread (e.g. a test server): leave it be
-            pass
+        self.old = {}
+        for sig in _STOP_SIGNALS:
+            try:
+                self.old[sig] = signal.signal(sig, self._raise)
+            except ValueError:           # not the main thread (e.g. a test server): leave it be
+                pass
         return self
 
     @staticmethod
@@ -76,8 +82,8 @@ class _sigterm_as_interrupt:
         raise Interrupted()
 
     def __exit__(self, *exc):
-        if self.old is not None:
-            signal.signal(signal.SIGTERM, self.old)
+        for sig, old in self.old.items():
+            signal.signal(sig, old)
         return False
 
 
@@ -100,6 +106,8 @@ EXAMPLES = {
              "逐个编班文件夹（含子文件夹）中的每个输入工作簿，结果按原目录结构写入输出文件夹，并生成“批量编班结果.xlsx”。\n"
              "已封存（bianban seal）的工作簿，随机种子必须由现场报数产生：把各校报出的数字填入种子表"
              "（第一行表头 学校 | 随机种子 | 种子来源，学校写学校名称或文件名），用 --seeds 指定；没有种子的已封存学校不编班，并说明原因。\n"
+             "再次运行时，结果文件夹中已有结果、输入又没有改动的学校保留上次的结果（不会换种子）；输入改过的和上次失败的学校重新编班。"
+             "要全部重新编班请加 --overwrite（上次的结果先备份）。\n"
              "某个学校出错不影响其他学校；全部成功时退出码为 0，有失败时为 1。",
     "report": "示例：\n  bianban report 2026级编班.xlsm\n  bianban report 2026级编班.xlsm -o 上报/实验中学-2026级初一-编班结果.xlsx\n\n"
               "不加 -o 时，文件名为“学校名称-年级-编班结果.xlsx”，放在原工作簿旁边。\n"
@@ -116,8 +124,9 @@ EXAMPLES = {
               "--fix 让按钮使用本软件自带的 Python（写入用户文件夹中的 .xlwings\\xlwings.conf）并解除工作簿的“来自互联网”标记。\n"
               "一切正常时退出码为 0，发现问题时为 1。",
     "district": "示例：\n  bianban district 各校结果 -o 汇总.xlsx\n\n"
-                "逐校复核结果工作簿（重新运行是否一致、编班后是否被改动、规则是否满足、均衡差距），"
-                "写出“学校汇总”和“问题明细”。全部合格时退出码为 0，否则为 1。\n\n"
+                "逐校复核结果工作簿（重新运行是否一致、编班后是否被改动、规则是否满足、均衡差距、种子来源和是否封存、"
+                "同一所学校是否有几份结果），写出“学校汇总”和“问题明细”。全部合格时退出码为 0，否则为 1。\n"
+                "再次运行时，上次的汇总表先备份到“备份”文件夹；汇总表正在 Excel / WPS 中打开时请先关闭。\n\n"
                 "  bianban district 各校结果 -o 汇总.xlsx --codes 核验码.xlsx\n"
                 "核对各校签字页上的结果核验码（核验码.xlsx：学校 | 核验码）与报送的文件是否一致，不一致的列为不合格。",
     "ui": "示例：\n  bianban ui                 （工作文件夹：“文档”中的“均衡编班”文件夹）\n  bianban ui D:\\2026编班\n"
@@ -132,13 +141,20 @@ def build_parser() -> argparse.ArgumentParser:
         prog="bianban",
         description="均衡编班：电脑随机、均衡、可复核的新生分班工具。",
         epilog=textwrap.dedent("""\
-            常用流程：
-              bianban template 编班.xlsx          生成输入模板
-              bianban check 编班.xlsx             检查数据
-              bianban assign 编班.xlsx -o 结果.xlsx   编班
-              bianban verify 结果.xlsx            复核结果
-              bianban demo                        用示例学校演示一遍
+            学校的流程：
+              bianban template 编班.xlsx             生成输入模板
+              bianban check 编班.xlsx                检查数据
+              bianban seal 编班.xlsx                 数据封存：打印输入核验码，请监督人员签字
+              bianban assign 编班.xlsx -o 结果.xlsx  现场报数后编班（在终端里输入两遍报出的数字）
+              bianban verify 结果.xlsx               复核结果
+              bianban teachers 结果.xlsx             教师搭配；之后 draw 班主任抽签、public 公示名单、lock 锁定
+              bianban report 结果.xlsx               导出上报区教育局的文件
 
+            区教育局：
+              bianban batch 各校工作簿 -o 编班结果      批量编班
+              bianban district 各校结果 -o 汇总.xlsx    全区核查
+
+            先试一试：bianban demo（用示例学校演示一遍）
             每个命令都有说明和示例，如：bianban assign --help"""))
     parser.add_argument("--version", action="version", version=f"bianban_xl {__version__}", help="显示版本号并退出")
     parser.add_argument("--debug", action="store_true", help="出现内部错误时显示详细信息（供开发者排查）")
@@ -178,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=integer, metavar="进程数", help="并行进程数，默认等于 CPU 核数")
     p.add_argument("--seed", type=seed_arg, metavar="数字", help=f"所有学校使用同一个随机种子（{SEED_RANGE}）；不填则各校用参数设置中的种子，没有就由电脑随机抽取")
     p.add_argument("--seeds", metavar="种子表", help="每所学校现场报出的随机种子（工作表：学校 | 随机种子 | 种子来源）；已封存的工作簿必须有种子")
+    p.add_argument("--overwrite", action="store_true", help="结果文件夹中已有结果的学校也重新编班（换新的随机种子；上次的结果先备份到“备份”文件夹）；"
+                   "不加时，已有结果且输入没有改动的学校保留上次的结果")
     p = add("district", "全区核查：逐校复核结果工作簿，生成汇总表（问题学校排在前面）")
     p.add_argument("dir", metavar="文件夹", help="存放各校结果工作簿的文件夹（含子文件夹）")
     p.add_argument("-o", "--output", metavar="汇总表", required=True, help="汇总表文件，如 汇总.xlsx")
@@ -191,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("doctor", "诊断：按钮没有反应时，检查 Python、软件包、xlwings 设置、Excel 宏设置，并给出处理办法")
     p.add_argument("book", metavar="工作簿", nargs="?", help="要检查的工作簿（默认：文档\\均衡编班\\均衡编班工作簿.xlsm）")
     p.add_argument("--fix", action="store_true", help="让 Excel 按钮使用本软件自带的 Python，并解除工作簿的“来自互联网”标记")
-    p.add_argument("--quiet", action="store_true", help="只显示问题")
+    p.add_argument("-q", "--quiet", action="store_true", help="只显示问题")
     p = add("report", "导出上报文件：把编班结果另存为不含宏的 .xlsx，供发给区教育局")
     p.add_argument("book", metavar="工作簿", help="编班结果工作簿 .xlsx / .xlsm")
     p.add_argument("-o", "--output", metavar="上报文件", help="上报文件（.xlsx）；不填则为“学校名称-年级-编班结果.xlsx”，放在原工作簿旁边")
@@ -216,6 +234,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
+        return _run(args)
+    except BrokenPipeError:             # output piped into a reader that stopped (`| head`): nothing to tell it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the subcommand; every error becomes a Chinese message and an exit code (a closed
+    output pipe, met while running or while telling an error, is left to ``main``)."""
+    try:
         with _sigterm_as_interrupt():
             return _command(args.command)(args)
     except UserError as exc:
@@ -224,14 +252,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         _out("已中断：正在写入的文件保持原样（或已完整写好），没有留下临时文件。")
         return 143 if isinstance(exc, Interrupted) else 130
-    except BrokenPipeError:             # output piped into a reader that stopped (`| head`): nothing to tell it
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except BrokenPipeError:
+        raise
+    except PermissionError as exc:
+        _out(f"[错误] 无法写入文件“{exc.filename}”：文件可能正在 Excel/WPS 中打开或没有写权限。处理办法：关闭该文件后重试，或换一个输出路径。")
+        return 1
+    except FileExistsError as exc:      # a folder to make where a file of that name is (demo 名单.xlsx)
+        _out(f"[错误] “{exc.filename}”是一个已有的文件，这里需要的是文件夹。处理办法：换一个文件夹名（可以是还不存在的新文件夹）后重试；"
+             "没有修改任何文件。")
         return 1
     except OSError as exc:
         _out(f"[错误] 无法读写文件“{exc.filename or ''}”：{why(exc)}。处理办法：检查路径、磁盘空间和权限后重试；没有修改任何文件。")
-        return 1
-    except PermissionError as exc:
-        _out(f"[错误] 无法写入文件“{exc.filename}”：文件可能正在 Excel/WPS 中打开或没有写权限。处理办法：关闭该文件后重试，或换一个输出路径。")
         return 1
     except Exception as exc:  # noqa: BLE001 — the user must never see a traceback
         if args.debug:

@@ -21,9 +21,9 @@ def seed_arg(text: str) -> int:
         except ValueError:
             value = SEED_MAX + 1 if t.replace(" ", "").isdigit() else None
         if value is None:
-            raise argparse.ArgumentTypeError(f"随机种子“{text}”不是整数；请填写{SEED_RANGE}。") from None
+            raise argparse.ArgumentTypeError(f"随机种子“{text}”不是整数；请填写 {SEED_RANGE}。") from None
     if not 0 <= value <= SEED_MAX:
-        raise argparse.ArgumentTypeError(f"随机种子 {text} 超出范围；请填写{SEED_RANGE}（负数和更大的数会与其他种子重复，不予接受）。")
+        raise argparse.ArgumentTypeError(f"随机种子 {text} 超出范围；请填写 {SEED_RANGE}（负数和更大的数会与其他种子重复，不予接受）。")
     return value
 
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from bianban_xl.book.files import backup_copy, output_lock, replaceable_output
+from bianban_xl.book.files import backup_copy, output_lock, replaceable_output, workbook_sheet_names
 from bianban_xl.book.new_book import write_new_book
-from bianban_xl.district.codes import compare_codes, read_reported_codes
-from bianban_xl.district.folders import _folder_error, _run_all, BatchProgress, find_files, SPREADSHEET_SUFFIXES
+from bianban_xl.district.codes import compare_codes, read_reported_codes, school_key
+from bianban_xl.district.folders import _folder_error, _run_all, BATCH_SUMMARY, BatchProgress, find_files, SPREADSHEET_SUFFIXES
 from bianban_xl.engine.balance import hard_rule_violations, measures
 from bianban_xl.model import schema as S
 from bianban_xl.model.codes import short_code
@@ -73,6 +73,7 @@ class SchoolCheck:
     grade: str = ""
     stamp: str = ""
     seed: str = ""
+    seed_source: str = ""          # 种子来源 of the record and whether the data were sealed first
     students: int | None = None
     classes: int | None = None
     gaps: dict[str, tuple[float, float]] = field(default_factory=dict)   # 性别/生源/等级/总分均分 -> (gap, bound)
@@ -94,6 +95,7 @@ class DistrictSummary:
     seconds: float
     out_path: Path | None = None
     replaced_backup: Path | None = None     # the previous overview, copied before it was replaced
+    ours: list[Path] = field(default_factory=list)   # overviews / batch summaries this tool wrote, not checked
 
     def count(self, verdict: str) -> int:
         return sum(1 for c in self.checks if c.verdict == verdict)
@@ -235,6 +237,7 @@ def _check_into(chk: SchoolCheck, p: Path, read_book, verify_book, validate, rea
     record = read_record(rec_sheet.rows) if rec_sheet is not None else {}
     chk.school, chk.grade = record.get("学校名称", ""), record.get("年级", "")
     chk.stamp, chk.seed = record.get("编班时间", ""), record.get("随机种子", "")
+    chk.seed_source = _seed_source(record)
     chk.code = short_code(record.get("结果指纹", ""))
     roster, report = validate(book)
     if roster is not None and roster.params is not None:
@@ -326,6 +329,18 @@ def _check_into(chk: SchoolCheck, p: Path, read_book, verify_book, validate, rea
     _lottery_checks(chk, book)
 
 
+def _seed_source(record: dict[str, str]) -> str:
+    """'家长代表报数；已封存' / '电脑随机抽取（未经现场报数）；未封存': where the seed came from and
+    whether the data were sealed before it — what the officer checks against the rule that the seed
+    is called out in the room after sealing ('' for a book without a record)."""
+    source = record.get("种子来源", "")
+    sealed = record.get("封存核验码", "")
+    if not source and not sealed:
+        return ""
+    state = "" if not sealed else ("未封存" if sealed.startswith("（") else "已封存")
+    return "；".join(t for t in (source, state) if t)
+
+
 def _first_row(text: str, roster) -> int | None:
     """The roster row of the first student a hard-rule message names: '姓名（编号）' or '姓名在3班'."""
     by_key = {s.key: s.row for s in roster.students}
@@ -370,7 +385,7 @@ def district_check(folder: str | Path, out_path: str | Path | None = None, jobs:
         raise _folder_error(folder, "例如：bianban district 各校结果 -o 汇总.xlsx")
     if out_path is not None:
         out_path = Path(out_path)
-        if out_path.suffix.lower() != ".xlsx":
+        if out_path.suffix.lower() != ".xlsx" and not out_path.is_dir():    # a folder: replaceable_output says so
             rep = Report()
             rep.error("", f"汇总文件“{out_path.name}”的扩展名应为 .xlsx。", "请换一个文件名，如 汇总.xlsx。")
             raise UserError(rep)
@@ -379,6 +394,15 @@ def district_check(folder: str | Path, out_path: str | Path | None = None, jobs:
     t0 = time.perf_counter()
     skip = [p for p in (out_path, Path(codes) if codes is not None else None) if p is not None]
     files = find_files(folder, None, exclude=skip)
+    ours = [p for p in files if _one_of_our_summaries(p)]
+    files = [p for p in files if p not in ours]
+    if not files:
+        rep = Report()
+        rep.error("", f"文件夹“{folder}”（含子文件夹）中没有任何学校的文件"
+                  + (f"（只有本软件生成的汇总表：{'、'.join(p.name for p in ours[:5])}）" if ours else "")
+                  + "，没有可核查的结果；没有写出汇总表。",
+                  "请检查文件夹是否选对：应是存放各校报送的结果工作簿的文件夹，例如 bianban district 各校结果 -o 汇总.xlsx。")
+        raise UserError(rep)
     tasks = [(str(p), str(folder)) for p in files]
     results = _run_all(check_result_book, tasks, jobs, progress, label=lambda t: Path(t[0]).relative_to(t[1]).as_posix())
     checks = []
@@ -388,10 +412,11 @@ def district_check(folder: str | Path, out_path: str | Path | None = None, jobs:
             c.add(REVIEW, "无法核查", "核查这个文件的进程意外退出（可能是内存不足）。处理办法：用 bianban verify 单独核查。")
             r = c
         checks.append(r)
+    _flag_duplicates(checks)
     if reported is not None:
         checks += compare_codes(checks, reported, Path(codes).name, lambda rel: SchoolCheck("", rel), FAIL, REVIEW)
     checks.sort(key=lambda c: (SEVERITY[c.verdict], -len(c.findings), c.relative))
-    summary = DistrictSummary(folder, checks, time.perf_counter() - t0)
+    summary = DistrictSummary(folder, checks, time.perf_counter() - t0, ours=ours)
     if out_path is not None:
         with output_lock(out_path):
             if replace_old and out_path.exists():
@@ -399,6 +424,40 @@ def district_check(folder: str | Path, out_path: str | Path | None = None, jobs:
             write_overview(summary, out_path)
         summary.out_path = out_path
     return summary
+
+
+def _flag_duplicates(checks: list[SchoolCheck]) -> None:
+    """Two or more result files of one school and grade (学校名称 and 年级 of their 编班记录): a
+    copy sent twice, or — with different 结果核验码 — a school that assigned more than once. The
+    officer must know which file is the one signed on the day; each of them is 需核查."""
+    groups: dict[tuple[str, str], list[SchoolCheck]] = {}
+    for c in checks:
+        if c.school and c.code:
+            groups.setdefault((school_key(c.school), school_key(c.grade)), []).append(c)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        codes = {c.code for c in group}
+        for c in group:
+            others = "、".join(f"“{o.relative}”" + ("" if len(codes) == 1 else f"（结果核验码 {o.code}）")
+                              for o in group if o is not c)
+            who = f"{c.school}{'（' + c.grade + '）' if c.grade else ''}"
+            if len(codes) == 1:
+                c.add(REVIEW, "学校重复", f"文件夹中的{others}也是{who}的编班结果，结果核验码相同（{c.code}）：同一份结果报送了不止一次，"
+                      "汇总中这所学校会被算成几所。处理办法：保留一份，把其他的移出文件夹后重新核查。", S.SHEET_RECORD)
+            else:
+                c.add(REVIEW, "学校重复", f"文件夹中的{others}也是{who}的编班结果，但结果核验码不同（本文件 {c.code}）："
+                      "这所学校编过不止一次班，只有现场签字的那一份有效。处理办法：请学校说明，以签字页上的结果核验码为准"
+                      "（可用 --codes 核对），把其他的移出文件夹后重新核查。", S.SHEET_RECORD)
+
+
+def _one_of_our_summaries(path: Path) -> bool:
+    """An earlier 全区核查 overview (学校汇总 + 问题明细) or 批量编班结果 saved under another name in the
+    folder: not a school's result (it was checked as one: '请学校用本软件编班后重新报送')."""
+    if path.suffix.lower() != ".xlsx":
+        return False
+    names = set(workbook_sheet_names(path) or ())
+    return names in ({SHEET_OVERVIEW, SHEET_PROBLEMS}, {BATCH_SUMMARY})
 
 
 def _gap_cells(c: SchoolCheck, key: str) -> list:
@@ -416,19 +475,19 @@ def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None
     each main problem to its first row in 问题明细."""
     checks = summary.checks
     ov = SheetSpec(name=SHEET_OVERVIEW, freeze="C5", print_title_rows="4:4", landscape=True, header_footer=SHEET_OVERVIEW)
-    ov.add(1, 1, [["全区均衡编班结果核查汇总"]], "title")
+    ov.add(1, 1, [["全区均衡编班结果核查汇总"]], "section")   # left-aligned: a centred title in column A, not merged (frozen panes), lost its start
     ov.add(2, 1, [[f"核查时间 {datetime.now():%Y-%m-%d %H:%M}    共 {len(checks)} 个文件：不合格 {summary.count(FAIL)}，"
                    f"需核查 {summary.count(REVIEW)}，合格 {summary.count(PASS)}。文件夹：{summary.folder}"]], "subtitle")
     ov.add(3, 1, [["核查内容：按编班记录的随机种子重新运行，班级应完全一致；编班后输入与班级未被改动；各班工作表与名单一致；"
                    "同名分开、双胞胎按申请、班额相差不超过 1 且不超过上限；均衡指标与理论最小值（下界）比较。"
                    "差距 / 下界：各班人数或平均分的最大差距，及任何分班都不可能低于的值。"
                    "结果核验码：由文件中记录的结果指纹算出，应与学校签字页上印的结果核验码相同。"]], "note")
-    header = ["序号", "文件", "结论", "学校", "结果核验码", "年级", "学生数", "班级数", "随机种子", "编班时间",
+    header = ["序号", "文件", "结论", "学校", "结果核验码", "年级", "学生数", "班级数", "随机种子", "种子来源 / 封存", "编班时间",
               "性别差距", "性别下界", "生源差距", "生源下界", "等级差距", "等级下界", "总分均分差", "均分差下界",
               "问题数", "主要问题（点击查看明细）"]
     ov.add(4, 1, [header], "header")
     pb = SheetSpec(name=SHEET_PROBLEMS, freeze="A4", print_title_rows="3:3", landscape=True, header_footer=SHEET_PROBLEMS)
-    pb.add(1, 1, [["问题明细"]], "title")
+    pb.add(1, 1, [["问题明细"]], "section")
     pb.add(2, 1, [["每个问题一行：所在文件、工作表、行号和说明。点击“学校汇总”中的问题可跳到这里。"]], "subtitle")
     pb.add(3, 1, [["序号", "文件", "学校", "结论", "类别", "工作表", "行", "说明"]], "header")
     links: list[tuple[int, int | None]] = []    # (overview row, problems row)
@@ -441,7 +500,8 @@ def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None
         values = [i, c.relative if out_path is None else Link.to_file(c.relative, _file_link(c.path, Path(out_path)))]
         ov.add(r, 1, [values], "body")
         ov.add(r, 3, [[c.verdict]], {FAIL: "bad", REVIEW: "warn", PASS: "good"}[c.verdict])
-        rest = [c.school or None, c.code or None, c.grade or None, c.students, c.classes, c.seed or None, c.stamp or None]
+        rest = [c.school or None, c.code or None, c.grade or None, c.students, c.classes, c.seed or None, c.seed_source or None,
+                c.stamp or None]
         for key in ("性别", "生源", "等级", "总分均分"):
             rest += _gap_cells(c, key)
         rest += [len(c.findings), Link.to_sheet(main, SHEET_PROBLEMS, f"A{pr}") if c.findings else main]
@@ -455,10 +515,10 @@ def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None
             pr += 1
     if n_problem == 0:
         pb.add(4, 1, [["所有文件均未发现问题。"]], "note")
-    ov.col_widths = {1: 6, 2: 30, 3: 8, 4: 20, 5: 16, 6: 12, 7: 7, 8: 7, 9: 9, 10: 17, 11: 7, 12: 7, 13: 7, 14: 7,
-                     15: 7, 16: 7, 17: 9, 18: 9, 19: 7, 20: 80}
+    ov.col_widths = {1: 6, 2: 30, 3: 8, 4: 20, 5: 16, 6: 12, 7: 7, 8: 7, 9: 9, 10: 24, 11: 17, 12: 7, 13: 7, 14: 7,
+                     15: 7, 16: 7, 17: 7, 18: 9, 19: 9, 20: 7, 21: 80}
     ov.merge_title = False
-    ov.auto_filter = f"A4:T{max(4, 4 + len(checks))}"
+    ov.auto_filter = f"A4:U{max(4, 4 + len(checks))}"
     pb.col_widths = {1: 6, 2: 30, 3: 20, 4: 8, 5: 12, 6: 12, 7: 6, 8: 110}
     pb.merge_title = False
     return ov, pb, links

@@ -2,8 +2,11 @@
 with progress and per-worker memory figures; shared by batch assignment and the district check."""
 from __future__ import annotations
 
+import contextlib
+import functools
 import multiprocessing as mp
 import os
+import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -11,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 
+from bianban_xl.book.files import Interrupted
 from bianban_xl.model.problems import Report, UserError
 
 
@@ -79,6 +83,30 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _interrupted(signum, frame):
+    raise Interrupted()
+
+
+def _start_worker(initializer=None) -> None:
+    """Pool initializer: SIGTERM (the console closed, `kill` of the process group) ends a worker as
+    Ctrl-C does — through every ``finally``, so the school it was writing leaves no lock file
+    (.~bianban.<name>.lock) or temporary file behind; the default action killed it on the spot."""
+    for name in ("SIGTERM", "SIGHUP"):           # SIGHUP: a closed terminal window (POSIX only)
+        with contextlib.suppress(ValueError, AttributeError):
+            signal.signal(getattr(signal, name), _interrupted)
+    if initializer is not None:
+        initializer()
+
+
+def _in_worker(func, *task):
+    """``func(*task)`` in a pool worker; interrupted (SIGTERM, Ctrl-C), the worker ends once the
+    task's clean-up has run, instead of taking the next school (the pool would go on with it)."""
+    try:
+        return func(*task)
+    except KeyboardInterrupt:
+        os._exit(143)
+
+
 def _run_all(func, tasks: list[tuple], jobs: int | None, progress: BatchProgress, label, initializer=None) -> list:
     """``func(*task)`` for every task, in ``jobs`` processes (in this process when jobs == 1).
     Results come back in task order; ``func`` must never raise (it returns its failures)."""
@@ -96,22 +124,30 @@ def _run_all(func, tasks: list[tuple], jobs: int | None, progress: BatchProgress
     # spawn everywhere: what runs on the schools' Windows PCs, and safe with threads in the parent.
     # Big files first so the last worker is not left alone with the biggest school.
     order = sorted(range(total), key=lambda i: -_size(tasks[i][0]))
-    done = 0
     with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=mp.get_context("spawn"),
-                             initializer=initializer) as pool:
-        futures = {pool.submit(func, *tasks[i]): i for i in order}
-        for fut in as_completed(futures):
-            i = futures[fut]
-            try:
-                results[i] = fut.result()
-            except BrokenProcessPool:
-                results[i] = ("crash", tasks[i])
-            except Exception as exc:  # noqa: BLE001 — pickling trouble etc.; never stop the others
-                results[i] = ("error", tasks[i], f"{type(exc).__name__}: {exc}")
-            done += 1
-            if progress:
-                progress(done, total, label(tasks[i]))
+                             initializer=functools.partial(_start_worker, initializer)) as pool:
+        futures = {pool.submit(_in_worker, func, *tasks[i]): i for i in order}
+        try:
+            _collect(futures, tasks, results, progress, label)
+        except KeyboardInterrupt:          # no new school is started; the running ones clean up and end
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     return results
+
+
+def _collect(futures: dict, tasks: list[tuple], results: list, progress: BatchProgress, label) -> None:
+    done, total = 0, len(tasks)
+    for fut in as_completed(futures):
+        i = futures[fut]
+        try:
+            results[i] = fut.result()
+        except BrokenProcessPool:
+            results[i] = ("crash", tasks[i])
+        except Exception as exc:  # noqa: BLE001 — pickling trouble etc.; never stop the others
+            results[i] = ("error", tasks[i], f"{type(exc).__name__}: {exc}")
+        done += 1
+        if progress:
+            progress(done, total, label(tasks[i]))
 
 
 def _size(path) -> int:

@@ -10,7 +10,6 @@ the workbook's Mark-of-the-Web. Exit 0 when all is well, 1 with what to fix.
 """
 from __future__ import annotations
 
-import argparse
 import importlib.metadata as md
 import os
 import platform
@@ -25,6 +24,7 @@ from typing import Callable
 from bianban_xl import __version__
 from bianban_xl.book.vba_project import conf_sheet_value, xlwings_module_version
 from bianban_xl.model.console import tolerant_console
+from bianban_xl.model.zh_args import ZhParser
 from bianban_xl.install.xlwings_config import point_excel_here, read_user_config, user_config_path
 
 OK, WARN, BAD = "正常", "提醒", "问题"
@@ -226,11 +226,15 @@ def run(book: str | None, do_fix: bool, quiet: bool, out: Out) -> int:
 def main(argv: list[str] | None = None) -> int:
     """``python -m bianban_xl.install.doctor [BOOK] [--fix] [--quiet]``: the same as ``bianban doctor``,
     without importing the engine (numpy), so it runs even where numpy cannot load."""
-    p = argparse.ArgumentParser(prog="bianban doctor", description="均衡编班诊断")
-    p.add_argument("book", nargs="?")
-    p.add_argument("--fix", action="store_true")
-    p.add_argument("--quiet", action="store_true")
-    a = p.parse_args(argv)
+    p = ZhParser(prog="python -m bianban_xl.install.doctor", description="均衡编班诊断（与 bianban doctor 相同）",
+                 epilog="示例：\n  python -m bianban_xl.install.doctor\n  python -m bianban_xl.install.doctor --fix")
+    p.add_argument("book", nargs="?", metavar="工作簿", help="要检查的工作簿（默认：文档\\均衡编班\\均衡编班工作簿.xlsm）")
+    p.add_argument("--fix", action="store_true", help="让 Excel 按钮使用本软件自带的 Python，并解除工作簿的“来自互联网”标记")
+    p.add_argument("-q", "--quiet", action="store_true", help="只显示问题")
+    try:
+        a = p.parse_args(argv)
+    except SystemExit as exc:        # a usage error is the user's (exit 1, said in Chinese); --help exits 0
+        return 0 if exc.code in (0, None) else 1
     tolerant_console()
     return run(a.book, a.fix, a.quiet, print)
 

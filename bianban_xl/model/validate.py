@@ -1116,7 +1116,10 @@ def _twin_student(name: str, r: int, cols: dict[str, int], sid: str, nm: str, st
             return None
         if len(hits) > 1:
             rows = "、".join(str(students[i].row) for i in hits)
-            report.error(name, f"学生名单中有 {len(hits)} 个“{nm}”（第{rows}行），无法确定是哪一个。", "请填写“编号”来指明。", row=r, col=cols.get(S.T_NAME))
+            fix = ("请填写“编号”来指明。" if all(students[i].sid for i in hits) else
+                   f"学生名单第{rows}行没有编号：请在“{S.SHEET_ROSTER}”的“编号”列（没有这一列就加上，如填学籍号）给他们填上编号，"
+                   "再在这里填写这名学生的编号。")
+            report.error(name, f"学生名单中有 {len(hits)} 个“{nm}”（第{rows}行），无法确定是哪一个。", fix, row=r, col=cols.get(S.T_NAME))
             return None
         idx = hits[0]
     else:

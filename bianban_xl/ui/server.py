@@ -14,6 +14,7 @@ from typing import Callable
 from waitress import create_server
 
 from bianban_xl.model.console import tolerant_console
+from bianban_xl.model.zh_args import ZhParser
 from bianban_xl.ui.app import create_app
 from bianban_xl.ui.options import add_arguments
 from bianban_xl.ui.paths import default_folder
@@ -124,7 +125,12 @@ def run_from_args(args: argparse.Namespace, out: Callable[[str], None] = print) 
 def main(argv: list[str] | None = None) -> int:
     """``python -m bianban_xl.ui`` (the entry point the installer's desktop shortcut can use)."""
     tolerant_console()
-    p = argparse.ArgumentParser(prog="python -m bianban_xl.ui",
-                                description="均衡编班网页界面：在浏览器中使用与 Excel 选项卡相同的按钮（只在本机运行）。")
+    p = ZhParser(prog="python -m bianban_xl.ui",
+                 description="均衡编班网页界面：在浏览器中使用与 Excel 选项卡相同的按钮（只在本机运行）。",
+                 epilog="示例：\n  python -m bianban_xl.ui\n  python -m bianban_xl.ui D:\\2026编班 --port 8765")
     add_arguments(p)
-    return run_from_args(p.parse_args(argv), lambda text: print(text, flush=True))
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as exc:        # a usage error is the user's (exit 1, said in Chinese); --help exits 0
+        return 0 if exc.code in (0, None) else 1
+    return run_from_args(args, lambda text: print(text, flush=True))
