@@ -291,3 +291,18 @@ def test_books_made_before_named_students_by_row_still_verify(tmp_path, capsys, 
     assert main(["verify", str(out)]) == 0, capsys.readouterr().out
     said = capsys.readouterr().out
     assert "插班检查通过：1 次插班共 1 名学生" in said and "锁定检查通过" in said
+
+
+def test_the_reason_names_only_what_the_roster_has(tmp_path, capsys):
+    """A roster of 姓名 and 性别 only: the 插班 reason said '同毕业学校 0 人、同等级 0 人' (columns the
+    school does not have)."""
+    rows = [[r[1], r[2]] for r in student_rows(30, seed=5)]
+    src = write_book(tmp_path / "输入.xlsx", rows=rows, header=["姓名", "性别"],
+                     params=[("学校名称", "测试中学"), ("年级", "2026级初一"), ("班级数", 3), ("班额上限", 50)])
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(src), "-o", str(out), "--seed", "5"]) == 0
+    add_students(out, [["新同学", "男"]])
+    capsys.readouterr()
+    assert main(["late", str(out), "--seed", "7"]) == 0
+    said = capsys.readouterr().out
+    assert "同性别" in said and "同毕业学校" not in said and "同等级" not in said

@@ -156,6 +156,24 @@ def test_teacher_lists_as_schools_type_them(tmp_path):
     assert by["李强"].title == "一级教师" and not by["李强"].senior and by["刘洋"].title == "一级教师"
 
 
+def test_titles_with_their_level_in_brackets(tmp_path):
+    """职称 as many 教师名单 write them, the title with its level beside it — 高级教师（副高级）,
+    一级教师(中级职称), 中级职称 — were refused by 检查数据 as 无法识别."""
+    rows = [r[:] for r in TEACHERS]
+    rows[1][5], rows[2][5], rows[3][5] = "高级教师（副高级）", "一级教师(中级职称)", "中级职称"
+    rows[4][5] = "乱写"
+    book = read_book(write_book(tmp_path / "x.xlsx", extra_sheets={"教师名单": rows}))
+    report = Report()
+    teachers, _ = read_teachers(book, report)
+    assert len(report.errors) == 1 and "职称“乱写”无法识别" in report.errors[0].text()
+    rows[4][5] = "高级"
+    book = read_book(write_book(tmp_path / "y.xlsx", extra_sheets={"教师名单": rows}))
+    report = Report()
+    teachers, _ = read_teachers(book, report)
+    by = {t.name: t.title for t in teachers}
+    assert (by["王芳"], by["李强"], by["赵敏"]) == ("高级教师", "一级教师", "中级")
+
+
 def test_teams_made_again_say_they_replace_the_earlier_ones(tmp_path, capsys):
     """教师搭配 run a second time before the draw made new teams without a word on the page (only a
     log line): a registrar could re-roll until he liked them. It now says which teams it replaced,

@@ -218,12 +218,16 @@ def _choose_class(roster: Roster, classes: list[str | None], present: set[int], 
     best = min(scored.values())
     ties = [c for c in options if scored[c] == best]
     c = ties[int(rng.integers(len(ties)))] if len(ties) > 1 else ties[0]
-    return c, _reason(best, len(movers), ties, c)
+    known = (any(roster.students[m].school for m in movers), any(roster.students[m].level for m in movers))
+    return c, _reason(best, len(movers), ties, c, known)
 
 
-def _reason(best: tuple, n: int, ties: list[str], chosen: str) -> str:
+def _reason(best: tuple, n: int, ties: list[str], chosen: str, known: tuple[bool, bool] = (True, True)) -> str:
+    """Why the class was chosen, naming only what the roster has (``known``: the pupil's 毕业学校,
+    等级 are filled in; a roster of 姓名 and 性别 only said '同毕业学校 0 人、同等级 0 人')."""
     size, gender, school, level, dev = best
-    text = f"人数最少（插班前 {size} 人），同性别 {gender} 人、同毕业学校 {school} 人、同等级 {level} 人"
+    parts = [f"同性别 {gender} 人"] + ([f"同毕业学校 {school} 人"] if known[0] else []) + ([f"同等级 {level} 人"] if known[1] else [])
+    text = f"人数最少（插班前 {size} 人），" + "、".join(parts)
     if dev:
         text += f"，编入后该班总分平均与年级平均相差 {dev:.2f} 分"
     if len(ties) > 1:

@@ -104,6 +104,19 @@ class Teams:
 
 
 # --- reading ----------------------------------------------------------------------------
+def _canon_title(raw: str) -> str:
+    """A 职称 as schools write it, to the names of TITLES where one can be read: synonyms, and the
+    title with its level in brackets or with 职称 after it (高级教师（副高级）, 一级教师(中级职称),
+    中级职称). Unreadable text comes back as typed (less spaces), for the message."""
+    t = re.sub(r"\s+", "", raw)
+    for cand in (t, re.sub(r"[（(【\[].*?[)）】\]]", "", t), re.sub(r"职称$", "", t),
+                 re.sub(r"职称$", "", re.sub(r"^.*?[（(【\[](.*?)[)）】\]].*$", r"\1", t))):
+        cand = TITLE_SYNONYMS.get(cand, cand)
+        if cand in TITLES:
+            return cand
+    return t
+
+
 def _number(v) -> float | None:
     return num(v)
 
@@ -192,7 +205,7 @@ class _TeacherRows:
         gender = self._gender(r)
         nums = self._numbers(r)
         title = text(self.get(r, TC_TITLE)) or None
-        title = TITLE_SYNONYMS.get(re.sub(r"\s+", "", title), title) if title else None
+        title = _canon_title(title) if title else None
         if title and title not in TITLES:
             self.error(r, TC_TITLE, f"职称“{title}”无法识别。",
                        "请填写 三级教师、二级教师、一级教师、高级教师、正高级教师（或 初级、中级、高级、正高级），不知道可写 未定级。")
