@@ -28,9 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-# the environment this script started with, for the runs: importing bianban_xl below sets
-# OPENBLAS_NUM_THREADS, which the other trees must not inherit
-START_ENV = dict(os.environ)
+from tree_envs import tree_arguments, tree_envs  # noqa: E402  (before bianban_xl: it keeps the start environment)
 
 from bianban_xl.book.template import fill_input_workbook  # noqa: E402
 from bianban_xl.book.workbook_file import save_atomic  # noqa: E402
@@ -50,17 +48,12 @@ def _run(cmd: list[str], tree: Path, env: dict) -> tuple[float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--against", action="append", default=[], help="another source tree (a checkout)")
-    ap.add_argument("--rounds", type=int, default=5)
+    tree_arguments(ap)
     a = ap.parse_args()
     trees = [ROOT] + [Path(t).resolve() for t in a.against]
     print(f"load average at start {os.getloadavg()[0]:.2f}; {a.rounds} rounds, trees alternated")
     with tempfile.TemporaryDirectory() as tmp:
-        envs = []
-        for i, _ in enumerate(trees):
-            env = {k: v for k, v in START_ENV.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
-            env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / f"pycache{i}")
-            envs.append(env)
+        envs = tree_envs(trees, tmp)
         jobs = [("imports", [sys.executable, "-c", IMPORTS])]
         for n, k in ((300, 8), (1000, 20)):
             r = generate_school(n, k, 1, missing_rate=0.003, separate_homophones=True)
