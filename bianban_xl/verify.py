@@ -21,7 +21,7 @@ from bianban_xl.onsite.journal import verify_log
 from bianban_xl.onsite.late import split_late, verify_late
 from bianban_xl.onsite.lock import verify_lock
 from bianban_xl.onsite.lottery import verify_lottery
-from bianban_xl.onsite.public_list import public_names
+from bianban_xl.onsite.public_list import posted_order_free, public_names
 from bianban_xl.onsite.reassign import team_classes
 from bianban_xl.onsite.state import (VerifyResult, head_of_class_from_log, made_before_this_order, names_on_class_sheet,
                                      read_record)
@@ -150,7 +150,7 @@ def _code_findings(record: dict[str, str], code: str) -> list[str]:
 def onsite_checks(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
     ok, out = True, []
     for check in (lambda: verify_late(book, roster), lambda: verify_lottery(book), lambda: verify_teams(book),
-                  lambda: verify_lock(book), lambda: stale_checks(book, roster), lambda: verify_log(book)):
+                  lambda: verify_lock(book, roster), lambda: stale_checks(book, roster), lambda: verify_log(book)):
         good, lines = check()
         ok = ok and good
         out += lines
@@ -182,16 +182,6 @@ def stale_checks(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
     return ok and good, out + lines
 
 
-_ROW_TAG = re.compile(r"（第\d+行）$")
-
-
-def _as_posted(entries: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """A class's posted names in no particular order, a row tag (第109行, telling alike masked names
-    apart where there is no 编号) left out: sorting 学生名单 after 公示导出 changes neither who is
-    in the class nor the paper on the notice board."""
-    return sorted((_ROW_TAG.sub("", shown), gender) for shown, gender in entries)
-
-
 def _public_current(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
     sh = book.sheets.get(S.SHEET_PUBLIC)
     if sh is None or roster.params is None:
@@ -214,7 +204,7 @@ def _public_current(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
             c = text(row[1])
             got.setdefault(c, []).append((text(row[2]), text(row[3])))
             got_head[c] = head
-    bad = [c for c in names if _as_posted(got.get(c, [])) != _as_posted(want[c])]
+    bad = [c for c in names if posted_order_free(got.get(c, [])) != posted_order_free(want[c])]
     bad += sorted(c for c in got if c not in names)
     out = []
     if bad:

@@ -34,3 +34,16 @@ def roster_classes(path) -> dict:
     head = [c.value for c in ws[1]]
     ii, ci = head.index("编号"), head.index("班级")
     return {r[ii]: r[ci] for r in ws.iter_rows(min_row=2, values_only=True) if r[ii]}
+
+
+def sort_sheet(src, dst, sheet: str, key, reverse: bool = False) -> None:
+    """Sort the rows below the header of ``sheet`` by ``key(header, row)`` and save to ``dst``, as a
+    registrar does before printing (values only; an empty value moving in clears the cell)."""
+    wb = load_workbook(src)
+    ws = wb[sheet]
+    head = [c.value for c in ws[1]]
+    rows = sorted(([c.value for c in r] for r in ws.iter_rows(min_row=2)), key=lambda r: key(head, r), reverse=reverse)
+    for i, r in enumerate(rows, start=2):
+        for j, v in enumerate(r, start=1):
+            ws.cell(row=i, column=j).value = v
+    wb.save(dst)

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from bianban_xl.cli.main import main
 
 from conftest import sha, student_rows, write_book
-from onsite_helpers import assigned, kv, roster_classes
+from onsite_helpers import assigned, kv, roster_classes, sort_sheet
 
 
 def add_students(path, rows, twins=()):
@@ -222,15 +222,8 @@ def test_district_check_passes_a_school_that_used_late(tmp_path, capsys):
 
 
 def _sort_roster(src, dst):
-    """Sort 学生名单 by 班级 and 姓名 as a registrar does before printing (values only)."""
-    wb = load_workbook(src)
-    ws = wb["学生名单"]
-    ci = [c.value for c in ws[1]].index("班级")
-    rows = sorted(([c.value for c in r] for r in ws.iter_rows(min_row=2)), key=lambda r: (r[ci] or "", r[0]))
-    for i, r in enumerate(rows, start=2):
-        for j, v in enumerate(r, start=1):
-            ws.cell(row=i, column=j).value = v
-    wb.save(dst)
+    """Sort 学生名单 by 班级 and 姓名 as a registrar does before printing."""
+    sort_sheet(src, dst, "学生名单", lambda head, r: (r[head.index("班级")] or "", r[0]))
 
 
 def test_roster_without_numbers_can_be_sorted_after_late_and_after_lock(tmp_path, capsys):

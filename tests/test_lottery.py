@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 from bianban_xl.cli.main import main
 
 from conftest import sha
-from onsite_helpers import assigned, kv, TEACHERS
+from onsite_helpers import assigned, kv, sort_sheet, TEACHERS
 
 
 def draw_table(path):
@@ -133,13 +133,7 @@ def test_draw_at_a_terminal_asks_for_the_number_called_out(tmp_path, capsys, mon
 
 
 def _sort_teachers(src, dst, key):
-    wb = load_workbook(src)
-    ws = wb["教师名单"]
-    rows = sorted(([c.value for c in r] for r in ws.iter_rows(min_row=2)), key=key)
-    for i, r in enumerate(rows, start=2):
-        for j, v in enumerate(r, start=1):
-            ws.cell(row=i, column=j).value = v
-    wb.save(dst)
+    sort_sheet(src, dst, "教师名单", lambda head, r: key(r))
 
 
 def test_sorting_the_teacher_list_changes_nothing(tmp_path, capsys):

@@ -7,7 +7,7 @@ from bianban_xl.cli.main import main
 from bianban_xl.model.records import Student
 from bianban_xl.onsite.public_list import mask_name, public_names
 
-from onsite_helpers import assigned, roster_classes
+from onsite_helpers import assigned, roster_classes, sort_sheet
 
 
 def test_mask_name():
@@ -66,15 +66,10 @@ def test_sorting_the_roster_after_the_public_list_changes_nothing(tmp_path, caps
     Who is posted in which class is what counts; a changed name on the sheet is still found."""
     out = assigned(tmp_path)
     assert main(["public", str(out)]) == 0
-    wb = load_workbook(out)
-    ws = wb["学生名单"]
-    rows = sorted(([c.value for c in r] for r in ws.iter_rows(min_row=2)), key=lambda r: r[1], reverse=True)
-    for i, r in enumerate(rows, start=2):
-        for j, v in enumerate(r, start=1):
-            ws.cell(row=i, column=j).value = v
-    wb.save(tmp_path / "排序.xlsx")
+    sort_sheet(out, tmp_path / "排序.xlsx", "学生名单", lambda head, r: r[1], reverse=True)
     capsys.readouterr()
     assert main(["verify", str(tmp_path / "排序.xlsx")]) == 0, capsys.readouterr().out
+    wb = load_workbook(tmp_path / "排序.xlsx")
     ws = wb["公示名单"]
     cell = next(r[2] for r in ws.iter_rows() if isinstance(r[0].value, int))
     cell.value = "张*"

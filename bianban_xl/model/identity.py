@@ -10,6 +10,7 @@ of these (such students are interchangeable in every record that uses this).
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from bianban_xl.model.records import Student
 
@@ -28,22 +29,15 @@ def _content(s: Student, school: bool) -> str:
 def student_idents(students: list[Student]) -> list[str]:
     """One name per student, unique in the roster and independent of the row order (except for
     students alike in name, gender, birth date and school, numbered in row order)."""
-    out = [s.sid or _content(s, False) for s in students]
-    seen: dict[str, int] = {}
-    for x in out:
-        seen[x] = seen.get(x, 0) + 1
-    out = [x if seen[x] == 1 or s.sid else _content(s, True) for x, s in zip(out, students)]
-    count: dict[str, int] = {}
-    for x in out:
-        count[x] = count.get(x, 0) + 1
-    taken: dict[str, int] = {}
-    final = []
-    for x in out:
+    first = [s.sid or _content(s, False) for s in students]
+    seen = Counter(first)
+    out = [x if seen[x] == 1 or s.sid else _content(s, True) for x, s in zip(first, students)]
+    count, taken = Counter(out), Counter()
+    for n, x in enumerate(out):
         if count[x] > 1:
-            taken[x] = taken.get(x, 0) + 1
-            x = f"{x}#{taken[x]}"
-        final.append(x)
-    return final
+            taken[x] += 1
+            out[n] = f"{x}#{taken[x]}"
+    return out
 
 
 def find_recorded(recorded: str, idents: dict[str, int], students: list[Student]) -> int | None:

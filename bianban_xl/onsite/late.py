@@ -60,17 +60,23 @@ def batches(book: RawBook) -> list[tuple[str, int, list[str]]]:
     return out
 
 
-def _late_indices(book: RawBook, roster: Roster) -> set[int]:
-    """The students every recorded 插班 batch placed (those still in the roster)."""
+def _recorded_batches(book: RawBook, roster: Roster) -> list[tuple[str, int, list[str], list[int | None]]]:
+    """Every recorded 插班 batch, oldest first: (time, seed, keys as recorded, the roster index of
+    each key's student or None where he is no longer found)."""
     index = {x: i for i, x in enumerate(student_idents(roster.students))}
-    found = (find_recorded(k, index, roster.students) for _, _, keys in batches(book) for k in keys)
-    return {i for i in found if i is not None}
+    return [(stamp, seed, keys, [find_recorded(k, index, roster.students) for k in keys])
+            for stamp, seed, keys in batches(book)]
+
+
+def _late_indices(history: list[tuple[str, int, list[str], list[int | None]]]) -> set[int]:
+    """The students the batches of :func:`_recorded_batches` placed (those still in the roster)."""
+    return {i for _, _, _, found in history for i in found if i is not None}
 
 
 def split_late(book: RawBook, roster: Roster) -> tuple[Roster, list]:
     """The roster of the original run (without late students) and the late students (placed by
     插班, or still without a class). Twin groups keep only original members."""
-    late = _late_indices(book, roster)
+    late = _late_indices(_recorded_batches(book, roster))
     keep = [i for i, s in enumerate(roster.students) if i not in late and s.klass]
     if len(keep) == len(roster.students):
         return roster, []
@@ -222,7 +228,7 @@ def _choose_class(roster: Roster, classes: list[str | None], present: set[int], 
     return c, _reason(best, len(movers), ties, c, known)
 
 
-def _reason(best: tuple, n: int, ties: list[str], chosen: str, known: tuple[bool, bool] = (True, True)) -> str:
+def _reason(best: tuple, n: int, ties: list[str], chosen: str, known: tuple[bool, bool]) -> str:
     """Why the class was chosen, naming only what the roster has (``known``: the pupil's 毕业学校,
     等级 are filled in; a roster of 姓名 and 性别 only said '同毕业学校 0 人、同等级 0 人')."""
     size, gender, school, level, dev = best
@@ -346,13 +352,11 @@ def verify_late(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
     """Replay every recorded 插班 batch and compare with the class column; list students still
     without a class."""
     ok, out = True, []
-    history = batches(book)
-    index = {x: i for i, x in enumerate(student_idents(roster.students))}
-    late = _late_indices(book, roster)
+    history = _recorded_batches(book, roster)
+    late = _late_indices(history)
     present = {i for i, s in enumerate(roster.students) if i not in late and s.klass}
     classes: list[str | None] = [s.klass if i in present else None for i, s in enumerate(roster.students)]
-    for stamp, seed, keys in history:
-        found = [find_recorded(k, index, roster.students) for k in keys]
+    for stamp, seed, keys, found in history:
         lost = [k for k, i in zip(keys, found) if i is None]
         if lost:
             ok = False
@@ -378,7 +382,7 @@ def verify_late(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
         who = "、".join(f"{s.name}(第{s.row}行)" for s in waiting[:10])
         out.append(f"有 {len(waiting)} 名学生还没有班级：{who}。如是插班学生，请点击“插班”（bianban late）。")
     if history and ok:
-        n = sum(len(k) for _, _, k in history)
+        n = sum(len(k) for _, _, k, _ in history)
         out.append(f"插班检查通过：{len(history)} 次插班共 {n} 名学生，按记录的随机种子重演，班级完全一致，已编班的学生没有被移动。")
     return ok, out
 

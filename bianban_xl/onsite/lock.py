@@ -84,20 +84,20 @@ def _parse_short(value: str) -> dict[str, str]:
     return out
 
 
-def _column(roster, names: list[str], idents: list[str]) -> dict[str, str]:
-    return {c: sha(sorted([x, s.name] for x, s in zip(idents, roster.students) if s.klass == c)) for c in names}
+def _column(roster, idents: list[str]) -> dict[str, str]:
+    """The class column's fingerprint per class, each student named by ``idents``."""
+    return {c: sha(sorted([x, s.name] for x, s in zip(idents, roster.students) if s.klass == c))
+            for c in roster.params.names()}
 
 
-def current_fingerprints(book: RawBook, legacy: bool = False) -> dict[str, dict[str, str]]:
+def current_fingerprints(book: RawBook, roster=None) -> dict[str, dict[str, str]]:
     """Per-class fingerprints of the class column and of each class sheet, and of the lottery.
-    Students are named as :func:`student_idents` names them, so sorting 学生名单 changes nothing;
-    ``legacy``: as books locked before 0.6.1 named a student without 编号 (by his row)."""
-    roster, _ = validate(book)
+    Students are named as :func:`student_idents` names them, so sorting 学生名单 changes nothing.
+    ``roster``: the book's, when the caller has read it already."""
+    if roster is None:
+        roster, _ = validate(book)
     names = roster.params.names() if roster is not None else []
-    column = {}
-    if roster is not None:
-        idents = [s.key for s in roster.students] if legacy else student_idents(roster.students)
-        column = _column(roster, names, idents)
+    column = _column(roster, student_idents(roster.students)) if roster is not None else {}
     sheets = {}
     for c in names:
         sh = book.sheets.get(c)
@@ -148,22 +148,23 @@ def plan_lock(book: RawBook, verified: VerifyResult, reason: str | None = None) 
     return upd
 
 
-def verify_lock(book: RawBook) -> tuple[bool, list[str]]:
-    """Compare the workbook with the fingerprints recorded when it was locked."""
+def verify_lock(book: RawBook, roster=None) -> tuple[bool, list[str]]:
+    """Compare the workbook with the fingerprints recorded when it was locked (``roster``: the
+    book's, when the caller has read it already)."""
     info = lock_info(book)
     if info is None:
         return True, []
-    now = current_fingerprints(book)
+    if roster is None:
+        roster, _ = validate(book)
+    now = current_fingerprints(book, roster)
+    # books locked before 0.6.1 named a student without 编号 by his row (Student.key)
+    legacy = {K_COLUMN: _column(roster, [s.key for s in roster.students]) if roster is not None else {}}
     ok, out = True, []
-    old = None
     for key, what in ((K_COLUMN, f"“{S.SHEET_ROSTER}”中班级为“{{}}”的学生"), (K_SHEETS, "班级工作表“{}”")):
         rec = _parse_short(info.get(key, ""))
         for c, fp in rec.items():
-            if now[key].get(c, "")[:12] != fp and key == K_COLUMN:
-                old = old or current_fingerprints(book, legacy=True)      # locked before 0.6.1
-                if old[key].get(c, "")[:12] == fp:
-                    continue
-            if now[key].get(c, "")[:12] != fp:
+            before = legacy.get(key, {}).get(c)
+            if fp != now[key].get(c, "")[:12] and not (before is not None and fp == before[:12]):
                 ok = False
                 out.append(f"锁定（{info.get(K_TIME, '')}）之后，{what.format(c)}被改动过。")
     rec_draw = _parse_short(info.get(K_DRAW, ""))

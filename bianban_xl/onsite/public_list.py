@@ -33,6 +33,13 @@ def mask_name(name: str) -> str:
     return chars[0] + "".join("·" if ch in "·•．." else "*" for ch in chars[1:-1]) + chars[-1]
 
 
+def posted_order_free(entries: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(shown name, gender) of one class as posted, in no particular order and without the row
+    tag :func:`public_names` gives alike masked names where there is no 编号 (第109行): what a
+    posted list stands for does not change when 学生名单 is sorted."""
+    return sorted((re.sub(r"（第\d+行）$", "", shown), gender) for shown, gender in entries)
+
+
 def public_names(members: list) -> list[str]:
     """The names as posted for one class: masked; where two masked names are the same, each gets the
     last 3 characters of its 编号 — more when the last 3 are alike too (S01023 / S02023) — or, without
