@@ -103,6 +103,8 @@ def test_print_setup_in_the_file(printed):
             # 公示名单: a class a page, fitted to as many pages tall as classes when a class is taller than A4
             tall = f'fitToHeight="{R.N_CLASSES}"' if sheet == "公示名单" and 'fitToHeight="0"' not in setup else 'fitToHeight="0"'
             assert 'paperSize="9"' in setup and 'fitToWidth="1"' in setup and tall in setup, (sheet, setup)
+            # each sheet counts its own pages (Excel and LibreOffice count across the print job otherwise)
+            assert 'firstPageNumber="1"' in setup and 'useFirstPageNumber="1"' in setup, (sheet, setup)
             assert 'scale="' not in setup or int(re.search(r'scale="(\d+)"', setup).group(1)) >= 90
             if sheet in CLASSES:
                 assert 'orientation="portrait"' in setup

@@ -200,3 +200,12 @@ def test_summary_detail_tables_start_with_their_header(full, names_only):
     _, pages = names_only
     text = pages["编班汇总"][0].text
     assert "不计算均衡指数" in text and "均衡指数 = 100" not in text and "各班平均分最大差距" not in text
+
+
+def test_every_sheet_counts_its_own_pages(full):
+    """Printed with the whole workbook, a sheet's pages still read 第 1 页, 第 2 页 … (a class list said
+    第 11 页, 共 28 页: the pages were counted across the workbook)."""
+    _, pages = full
+    for sheet, ps in pages.items():
+        numbers = [int(re.search(r"第(\d+)页", R.footer(p)).group(1)) for p in ps]
+        assert numbers == list(range(1, len(ps) + 1)), (sheet, numbers)

@@ -25,7 +25,7 @@ from bianban_xl.book.xlsx_values import EAST_ASIAN_DATE_IDS, from_serial
 from bianban_xl.model.problems import Report
 from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.sheet_model import (FORMULA, LINK, TEXT, ChartSpec, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE,
-                                          MARGIN_TOP, SheetSpec, cell_kind, record_row_height, record_row_style)
+                                          MARGIN_TOP, SheetSpec, cell_kind, footer_text, record_row_height, record_row_style)
 
 _THIN = Side(style="thin", color=xs.BORDER.color)
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -272,7 +272,9 @@ def a4_setup(ws, landscape: bool, title_rows: str | None, footer: str | None) ->
     ws.page_margins.header = ws.page_margins.footer = MARGIN_HEADER
     if title_rows:
         ws.print_title_rows = title_rows
-    ws.oddFooter.center.text = (footer + "  " if footer else "") + "第 &P 页，共 &N 页"
+    ws.page_setup.firstPageNumber = 1          # each sheet counts its own pages (model.sheet_model.PAGE_NUMBERS)
+    ws.page_setup.useFirstPageNumber = True
+    ws.oddFooter.center.text = footer_text(footer)
     ws.oddFooter.center.size = 9
 
 

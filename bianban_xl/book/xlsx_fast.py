@@ -27,7 +27,7 @@ from bianban_xl.book.xlsx_values import (BUILTIN_IDS, ILLEGAL_CHARACTERS_RE, bui
 from bianban_xl.model import schema as S
 from bianban_xl.model.cellref import column_index as _col_index, column_letter
 from bianban_xl.model.sheet_model import (BookUpdate, Formula, Link, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE,
-                                          MARGIN_TOP, SheetSpec)
+                                          MARGIN_TOP, SheetSpec, footer_text)
 
 
 def _xml_escape(text: str, quote: bool = False) -> str:
@@ -416,8 +416,8 @@ def _sheet_tail_xml(spec: SheetSpec, merges: list[str]) -> list[str]:
                f'<pageMargins left="{_g(MARGIN_SIDE)}" right="{_g(MARGIN_SIDE)}" top="{_g(MARGIN_TOP)}" '
                f'bottom="{_g(MARGIN_BOTTOM)}" header="{_g(MARGIN_HEADER)}" footer="{_g(MARGIN_HEADER)}" />'
                f'<pageSetup orientation="{"landscape" if spec.landscape else "portrait"}" paperSize="9" '
-               f'fitToHeight="{spec.fit_height}" fitToWidth="1" />')
-    footer = (spec.header_footer + "  " if spec.header_footer else "") + "第 &P 页，共 &N 页"
+               f'fitToHeight="{spec.fit_height}" fitToWidth="1" firstPageNumber="1" useFirstPageNumber="1" />')
+    footer = footer_text(spec.header_footer)
     out.append(f"<headerFooter><oddHeader /><oddFooter>{_xml_escape('&C&9 ' + footer)}</oddFooter>"
                "<evenHeader /><evenFooter /><firstHeader /><firstFooter /></headerFooter>")
     if spec.row_breaks:

@@ -43,7 +43,7 @@ from bianban_xl.model.called_digits import parse_called_digits
 from bianban_xl.model.cellref import cell_ref, parse_ref
 from bianban_xl.model.sheet_model import (BOOL, FORMULA, LINK, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE, MARGIN_TOP, NUMBER,
                                           TEXT, BookUpdate, Link, SheetSpec, cell_kind, record_row_height,
-                                          record_row_style)
+                                          record_row_style, footer_text)
 
 TITLE = "均衡编班"
 LOG_FILE = Path(tempfile.gettempdir()) / "bianban_xl.log"
@@ -405,7 +405,8 @@ class LiveBook:
             if spec.print_title_rows:
                 start, _, end = spec.print_title_rows.partition(":")
                 ps.PrintTitleRows = f"${start}:${end or start}"
-            ps.CenterFooter = (spec.header_footer + "  " if spec.header_footer else "") + "第 &P 页，共 &N 页"
+            ps.CenterFooter = footer_text(spec.header_footer)
+            ps.FirstPageNumber = 1          # each sheet counts its own pages (model.sheet_model.PAGE_NUMBERS)
             ps.LeftMargin = ps.RightMargin = 72 * MARGIN_SIDE      # points
             ps.TopMargin, ps.BottomMargin = 72 * MARGIN_TOP, 72 * MARGIN_BOTTOM
             ps.HeaderMargin = ps.FooterMargin = 72 * MARGIN_HEADER

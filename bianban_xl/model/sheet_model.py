@@ -79,6 +79,20 @@ def cell_kind(value: Any) -> str:
 # margin, clear of the table
 MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM, MARGIN_HEADER = 0.5, 0.6, 0.75, 0.3
 
+# the page numbers in every footer (ECMA-376 header/footer codes: &P this page, &N the pages printed).
+# Every writer also sets the sheet's first page number to 1 (pageSetup useFirstPageNumber), so each
+# sheet counts its own pages: a class list printed with the rest of the workbook said 第 11 页, and
+# LibreOffice and Excel number the pages of one print job consecutively across sheets otherwise.
+# &N stays the count of the print job: the sheet's own pages when one sheet is printed (Excel's and
+# WPS's default 打印活动工作表), the whole job when the whole workbook is printed at once (neither
+# LibreOffice nor the header/footer codes of ECMA-376 know a per-sheet total).
+PAGE_NUMBERS = "第 &P 页，共 &N 页"
+
+
+def footer_text(footer: str | None) -> str:
+    """The centre footer of a printed sheet: ``footer`` (what the sheet is), then the page numbers."""
+    return (footer + "  " if footer else "") + PAGE_NUMBERS
+
 
 # Wrapped text: a cell of style "wrap" breaks its text into lines of its column's width; the row is
 # made tall enough for them (Excel and LibreOffice do not grow a row by themselves when a file sets
