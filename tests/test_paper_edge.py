@@ -19,6 +19,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bianban_xl import service
+from bianban_xl.onsite.state import names_on_class_sheet
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import edge_school as E  # noqa: E402
@@ -209,3 +210,28 @@ def test_every_sheet_counts_its_own_pages(full):
     for sheet, ps in pages.items():
         numbers = [int(re.search(r"第(\d+)页", R.footer(p)).group(1)) for p in ps]
         assert numbers == list(range(1, len(ps) + 1)), (sheet, numbers)
+
+
+def test_names_only_class_sheet_prints_no_empty_columns(names_only, tmp_path):
+    """A roster of 姓名 and 性别: the class sheets print 序号 | 姓名 | 性别 | 备注 (three empty columns,
+    编号, 出生日期 and 毕业学校, printed beside them), and reading them back still works: verify passes
+    on the finished day, finds every pupil on the sheet, and notices a name changed on it."""
+    book, pages = names_only
+    wb = load_workbook(book)
+    for c in ("1班", "2班"):
+        assert [v.value for v in wb[c][3]] == ["序号", "姓名", "性别", "备注"]
+        text = "".join(pages[c][0].text.split())
+        assert "出生日期" not in text and "毕业学校" not in text and "编号" not in text
+        assert "合计" in text and "备注" in text
+    rows = [[c.value for c in r] for r in wb["1班"].iter_rows()]
+    assert len(names_on_class_sheet(rows)) >= 57
+    assert service.verify_file(book).ok
+    wb["1班"]["B10"] = "改过的名字"
+    wb.save(tmp_path / "改.xlsx")
+    assert not service.verify_file(tmp_path / "改.xlsx").ok
+
+
+def test_full_roster_class_sheet_keeps_its_columns(full):
+    wb = load_workbook(full[0], read_only=True)
+    head = next(wb[E.class_names(4)[0]].iter_rows(min_row=3, max_row=3, values_only=True))
+    assert list(head)[:7] == ["序号", "编号", "姓名", "性别", "出生日期", "毕业学校", "备注"]

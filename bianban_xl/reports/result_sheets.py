@@ -95,6 +95,20 @@ def class_columns(roster: Roster, params: Params) -> tuple[list[str], list[str]]
     return header, extras
 
 
+# columns of a class sheet left out of it when the whole roster has nothing in them (a roster of 姓名
+# and 性别 printed three empty columns); 编号 goes only when nobody has one, so reading the sheet back
+# (onsite.state.names_on_class_sheet: 编号, else "", and 姓名) finds the same pupils either way
+OPTIONAL_COLUMNS = {S.C_ID: lambda s: s.sid, S.C_BIRTH: lambda s: s.birth, S.C_SCHOOL: lambda s: s.school}
+
+
+def printed_columns(roster: Roster, header: list[str]) -> list[int]:
+    """Indexes into ``header`` (of :func:`class_columns`) of the columns a class sheet prints: all but
+    编号, 出生日期 and 毕业学校 when no pupil of the roster (the whole grade, so every class prints
+    alike) has a value there."""
+    empty = {h for h, get in OPTIONAL_COLUMNS.items() if not any(get(s) for s in roster.students)}
+    return [c for c, h in enumerate(header) if not (c < 6 and h in empty)]
+
+
 def mask_id(value) -> str | None:
     """An ID number as it may be shown: first 3 and last 4 characters, the rest '*'."""
     if value is None:
@@ -129,16 +143,20 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
     name = params.names()[k]
     members = np.flatnonzero(np.asarray(labels) == k).tolist()
     subjects = list(params.subjects) if params.show_scores else []
-    header, extras = class_columns(roster, params)
+    full, extras = class_columns(roster, params)
+    keep = printed_columns(roster, full)
+    header = [full[c] for c in keep]
     if not subjects or len(params.subjects) < 2:
         totals = None
     elif totals is None:
         totals = total_scores(roster, params.subjects)
-    rows = [_class_row(roster, params, i, n, subjects, totals, extras) for n, i in enumerate(members, start=1)]
+    rows = [[row[c] for c in keep] for row in
+            (_class_row(roster, params, i, n, subjects, totals, extras) for n, i in enumerate(members, start=1))]
     boys = sum(1 for i in members if roster.students[i].gender == "男")
     girls = len(members) - boys
     width = len(header)
-    foot = ["合计", f"共 {len(members)} 人", None, f"男 {boys} 人，女 {girls} 人"] + [None] * (width - 4)
+    foot = ["合计", f"共 {len(members)} 人"] + [None] * (width - 2)
+    foot[max(header.index(S.C_GENDER), 2)] = f"男 {boys} 人，女 {girls} 人"      # under 性别, as wide as what is right of it
     spec = SheetSpec(name=name, freeze="A4", print_title_rows="3:3", header_footer=f"{name}")
     spec.add(1, 1, [[sheet_title(params, f"{name} 学生名单")]], "title")
     spec.add(2, 1, [[f"班主任：{head or PENDING_HEAD}"]], "subtitle")
@@ -149,7 +167,7 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
     r = 4 + len(rows)
     spec.add(r, 1, [foot], "foot")
     if subjects:
-        mean = ["平均分", None, None, None, None, None, None, None]
+        mean = ["平均分"] + [None] * (full.index(S.C_LEVEL))
         for sub in subjects:
             vals = [roster.students[i].scores.get(sub) for i in members]
             vals = [v for v in vals if v is not None]
@@ -158,16 +176,25 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
             t = totals[members] if members else np.array([])
             t = t[~np.isnan(t)]
             mean.append(round(float(t.mean()), 1) if len(t) else None)
-        mean += [None] * (width - len(mean))
-        spec.add(r + 1, 1, [mean], "foot")
+        mean += [None] * (len(full) - len(mean))
+        spec.add(r + 1, 1, [[mean[c] for c in keep]], "foot")
         spec.add(r + 2, 1, [["平均分行为本班各科平均分（缺考不计入），保留一位小数。本表含成绩，仅供学校内部使用，不得公开。"]], "note")
-    spec.col_widths.update(_class_widths(roster, params, header, subjects, totals, extras))
+    widths = _class_widths(roster, params, full, subjects, totals, extras)
+    spec.col_widths.update({n: widths[c + 1] for n, c in enumerate(keep, start=1)})
+    if len(keep) < len(full):
+        # what is left is narrow: 备注 wide enough for a note by hand, for 男 … 女 … of 合计 and for the
+        # counts right of 班主任 (the same width on every class: digits of the grade's size)
+        d = "0" * len(str(len(roster.students)))
+        spec.col_widths[width] = max(spec.col_widths[width], 14.0, text_width(f"人数 {d}（男 {d}，女 {d}）") + 1.5)
     born = [s for s in roster.students if s.birth is not None]
-    # 出生年月 without days (2012.04) prints as 2012-04, not as an invented first of the month
-    spec.number_formats[5] = "yyyy-mm" if born and all(s.birth_month_only for s in born) else "yyyy-mm-dd"
+    standard = sum(1 for c in keep if c < 6)          # 序号 … 毕业学校 as printed
+    if S.C_BIRTH in header:
+        # 出生年月 without days (2012.04) prints as 2012-04, not as an invented first of the month
+        spec.number_formats[header.index(S.C_BIRTH) + 1] = \
+            "yyyy-mm" if born and all(s.birth_month_only for s in born) else "yyyy-mm-dd"
     for c, h in enumerate(header, start=1):
         fmt = _date_format([rw[c - 1] for rw in rows])
-        if fmt and c > 5:            # a date column from 班级名单列 (入学日期 …) shows as a date, not 46266
+        if fmt and c > standard:     # a date column from 班级名单列 (入学日期 …) shows as a date, not 46266
             spec.number_formats[c] = fmt
         if h in subjects or h == TOTAL:
             whole = all(v is None or float(v).is_integer() for v in (rw[c - 1] for rw in rows))
