@@ -172,14 +172,22 @@ def _only(book: Path, keep: tuple[str, ...], target: Path) -> Path:
     return target
 
 
-def test_thirty_classes_school_sources_readable(tmp_path):
+@pytest.fixture(scope="module")
+def thirty_two(tmp_path_factory):
+    """32 classes with long names (12 a class): the result workbook, and its 生源分布 and 编班汇总
+    rendered (one LibreOffice run)."""
+    tmp = tmp_path_factory.mktemp("edge_32")
+    src = E.write_full(tmp / "输入.xlsx", k=32, per=12)
+    out = tmp / "结果.xlsx"
+    service.assign_file(src, out, seed=1, progress=None, seed_source="现场家长代表报数")
+    pdf = R.to_pdf(_only(out, ("编班汇总", "生源分布"), tmp / "两表.xlsx"), tmp / "pdf")
+    return out, R.sheet_pages(R.pdf_pages(pdf), load_workbook(out, read_only=True).sheetnames)
+
+
+def test_thirty_classes_school_sources_readable(thirty_two):
     """32 classes with long names: 生源分布 prints in tables of a few classes each, every class named
     whole, text ≥ 9.5 pt (one table of 32 columns printed at about 40 %)."""
-    src = E.write_full(tmp_path / "输入.xlsx", k=32, per=12)
-    out = tmp_path / "结果.xlsx"
-    service.assign_file(src, out, seed=1, progress=None, seed_source="现场家长代表报数")
-    pdf = R.to_pdf(_only(out, ("生源分布",), tmp_path / "生源.xlsx"), tmp_path / "pdf")
-    pages = R.sheet_pages(R.pdf_pages(pdf), load_workbook(out, read_only=True).sheetnames)["生源分布"]
+    pages = thirty_two[1]["生源分布"]
     assert not _nothing_cut({"生源分布": pages})
     for p in pages:
         assert body_size(p) >= 9.5, (p.number, body_size(p))
@@ -187,6 +195,48 @@ def test_thirty_classes_school_sources_readable(tmp_path):
     for k in range(1, 33):                         # each class's header (its name wraps in the cell)
         assert f"（{k}）" in text, k
     assert "理论最小差距" in text and "评价" in text
+
+
+PAGE_STARTS = ("二、", "三、", "四、", "类别", "班级", "各班")     # a section, a table's header, a chart
+
+
+def _continued_without_header(pages: list[R.Page]) -> list[str]:
+    """Pages of 编班汇总 (after the first) that start in the middle of a table, without its header."""
+    bad = []
+    for p in pages[1:]:
+        top = [ln.split() for ln in p.text.splitlines() if ln.strip() and "核验码" not in ln][:2]   # a header may wrap
+        if top and not any(ln[0].startswith(PAGE_STARTS) for ln in top):
+            bad.append(f"page {p.number}: {' '.join(top[0])[:60]}")
+    return bad
+
+
+def test_tall_summary_tables_go_on_with_their_header(thirty_two):
+    """32 classes: a detail table of 编班汇总 is taller than a page; it goes on on the next page with
+    its header repeated (a sheet repeats one row range, so its rows went on without one), every
+    class in every table; the charts take whole columns (not the repeated header rows)."""
+    book, pages = thirty_two
+    ps = pages["编班汇总"]
+    assert not _continued_without_header(ps), _continued_without_header(ps)
+    text = "".join("".join(p.text.split()) for p in ps)
+    tables = sum(1 for p in ps for ln in p.text.splitlines() if ln.split()[:1] == ["理论最小差距"])   # each table's foot
+    assert tables >= 4 and text.count("（32）班") >= tables, (tables, text.count("（32）班"))
+    ws = load_workbook(book)["编班汇总"]
+    assert ws._charts
+    for chart in ws._charts:
+        for series in chart.series:
+            sheet_ref = series.val.numRef.f.split("!")[1].replace("$", "")
+            values = [c.value for row in ws[sheet_ref] for c in (row if isinstance(row, tuple) else (row,))]
+            assert len(values) == 32 and all(v is None or isinstance(v, (int, float)) for v in values), (sheet_ref, values[:5])
+
+
+def test_nine_subjects_gap_notes_stay_with_their_table(full):
+    """编班汇总 §二 with nine subjects runs over a page: it goes on with its header, and its notes are
+    printed under its last rows (they fell alone onto a page of their own)."""
+    _, pages = full
+    ps = pages["编班汇总"]
+    assert not _continued_without_header(ps), _continued_without_header(ps)
+    note = [p for p in ps if "最大差距=各班该项数值" in "".join(p.text.split())]
+    assert len(note) == 1 and "平均出生日期" in note[0].text, [p.text[:300] for p in note]
 
 
 def test_summary_detail_tables_start_with_their_header(full, names_only):

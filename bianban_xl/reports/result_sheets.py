@@ -17,6 +17,7 @@ from bianban_xl.engine.balance import Measure, measures, subject_scores, total_s
 from bianban_xl.engine.baselines import snake_assign
 from bianban_xl.model.cellref import column_letter
 from bianban_xl.model.records import Params, Roster
+from bianban_xl.reports.paging import ROW_HEIGHT, PageFill, page_height
 from bianban_xl.model.sheet_model import (DEFAULT_COL_WIDTH, MARGIN_BOTTOM, MARGIN_TOP, ChartSpec, SheetSpec, record_row_height, text_lines,
                                           text_width)
 
@@ -433,14 +434,17 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
     boys = sum(1 for s in roster.students if s.gender == "男")
     spec.add(2, 1, [[f"学生 {n} 人（男 {boys}，女 {n - boys}），{len(names)} 个班；编班时间 {stamp}；随机种子 {seed}"]], "subtitle")
     typical = typical_random_gaps(roster, params, ms, totals)
+    # row 1: the title as it wraps across the table; row 3: the result 核验码 (witness_marks adds it)
+    title_lines = len(text_lines(spec.blocks[0].values[0][0], SUMMARY_TABLE_CHARS / TITLE_SCALE - 1))
+    fill = PageFill(spec, page_height(landscape=True), reserved={1: max(TITLE_HEIGHT, TITLE_LINE * title_lines + 6), 3: 30.0})
     r = _index_section(spec, 4, roster, params, ms, compare, typical, totals)
-    r = _gaps_section(spec, r, ms, compare, typical)
-    r, where = _detail_section(spec, r, ms, names, widths)
+    r = _gaps_section(spec, r, ms, compare, typical, fill)
+    r, where, aside = _detail_section(spec, r, ms, names, widths, fill)
     table_cols = max(max(widths), spec.max_col)
     for c in range(1, table_cols + 1):
         widths.setdefault(c, 9)
     spec.add(r, 1, [["监督人员签字：______________    家长代表签字：______________    教务处：______________    日期：________"]], "sign")
-    r = _chart_section(spec, r + 2, ms, params, totals, names, where, table_cols, widths)
+    r = _chart_section(spec, r + 2, ms, params, totals, names, where, table_cols, widths, aside)
     spec.col_widths = widths
     spec.freeze = None
     spec.print_area = f"A1:{column_letter(table_cols)}{r}"
@@ -503,35 +507,49 @@ def _index_section(spec: SheetSpec, r: int, roster: Roster, params: Params, ms: 
     return _add_note(spec, r, INDEX_FORMULA) + 1
 
 
+GAPS_NOTE = ("最大差距 = 各班该项数值的最大值减最小值。理论最小差距是这份名单在班级人数确定时数学上可能达到的最好结果"
+             "（人数类：总数能被班级数整除时为 0，否则为 1；同班的双胞胎必须整组编入一个班，可能使它变为 2 或更大）。"
+             "蛇形法用同一名单现场计算，供对照。" + VERDICT_RULE)
+
+
 def _gaps_section(spec: SheetSpec, r: int, ms: list[Measure], compare: dict[str, list[Measure]],
-                  typical: list[float]) -> int:
-    """二、各项差距: every gap against its bound, the S-shape and a random split; the next free row."""
-    spec.add(r, 1, [["二、各班之间的最大差距：本次编班、理论最优、蛇形排班、随机分班"]], "section")
-    r += 1
+                  typical: list[float], fill: PageFill) -> int:
+    """二、各项差距: every gap against its bound, the S-shape and a random split; the next free row.
+    Nine subjects make a table taller than a page: it goes on with its header repeated, and its
+    last rows keep the notes with them (they fell alone onto a page of their own)."""
     head = ["类别", "项目", "本次编班", "理论最小差距", "评价"] + list(compare) + ["随机分班典型差距", "单位"]
-    spec.add(r, 1, [head], "header")
-    spec.row_heights[r] = 30.0
-    r += 1
     schools = [i for i, m in enumerate(ms) if m.group == "毕业学校" and np.isfinite(m.gap)]
     worst_school = max(schools, key=lambda i: (ms[i].gap - ms[i].bound, ms[i].gap), default=None)
+    items = []
     for i, m in enumerate(ms):
         if m.group == "毕业学校" and i != worst_school:
             continue       # every school is in 生源分布; here the one furthest from its bound
-        text, style = _verdict(m, typical[i])
         label = f"{m.label}（{len(schools)} 所中差距最大）" if i == worst_school and len(schools) > 1 else m.label
+        items.append((i, m, label, text_lines(label, SUMMARY_LABEL_CHARS - 1)))     # a long school name wraps
+    heights = [14.0 * len(lines) if len(lines) > 1 else ROW_HEIGHT for *_, lines in items]
+    notes = note_lines(GAPS_NOTE, SUMMARY_TABLE_CHARS)
+    breaks = fill.plan_table(r, ROW_HEIGHT, 30.0, heights, tail=ROW_HEIGHT * len(notes))
+    spec.add(r, 1, [["二、各班之间的最大差距：本次编班、理论最优、蛇形排班、随机分班"]], "section")
+    r += 1
+    for n, (i, m, label, lines) in enumerate(items):
+        if n == 0 or n in breaks:
+            if n:
+                fill.break_before(r)
+            spec.add(r, 1, [head], "header")
+            spec.row_heights[r] = 30.0
+            r += 1
+        text, style = _verdict(m, typical[i])
         spec.add(r, 1, [[m.group]], "body")
-        lines = text_lines(label, SUMMARY_LABEL_CHARS - 1)      # a long school name wraps in its cell
         spec.add(r, 2, [[label]], "wrap" if len(lines) > 1 else "body")
         if len(lines) > 1:
-            spec.row_heights[r] = 14.0 * len(lines)
+            spec.row_heights[r] = heights[n]
         spec.add(r, 3, [[_gap_text(m.gap, m.unit), _gap_text(m.bound, m.unit)]], "body")
         spec.add(r, 5, [[text]], style)
         spec.add(r, 6, [[_gap_text(lst[i].gap, m.unit) if i < len(lst) else None for lst in compare.values()]
                         + [_typical_text(typical[i], m.unit), m.unit]], "body")
         r += 1
-    return _add_note(spec, r, "最大差距 = 各班该项数值的最大值减最小值。理论最小差距是这份名单在班级人数确定时数学上可能达到的最好结果"
-                     "（人数类：总数能被班级数整除时为 0，否则为 1；同班的双胞胎必须整组编入一个班，可能使它变为 2 或更大）。"
-                     "蛇形法用同一名单现场计算，供对照。" + VERDICT_RULE) + 1
+    spec.add(r, 1, notes, "note")
+    return r + len(notes) + 1
 
 
 def _detail_parts(detail: list[Measure], first_width: float) -> list[list[Measure]]:
@@ -552,29 +570,28 @@ def _detail_parts(detail: list[Measure], first_width: float) -> list[list[Measur
 
 
 def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str],
-                    widths: dict[int, float]) -> tuple[int, dict[str, tuple[int, int, int, int]]]:
-    """三、各班明细: tables of the 人数 and the score measures (see :func:`_detail_parts`), each narrow enough for the page. The next free row,
-    and where each column landed: label -> (column, header row, first, last) for the charts."""
+                    widths: dict[int, float], fill: PageFill) -> tuple[int, dict[str, tuple[int, ...]], list]:
+    """三、各班明细: tables of the 人数 and the score measures (see :func:`_detail_parts`), each narrow
+    enough for the page; a table taller than the rest of a page (32 and more classes) goes on on the
+    next with its header repeated (a sheet repeats one row range, so its rows printed without one).
+    The next free row; where each column landed: label -> (column, header row, first, last, column of
+    the class names) for the charts; the tables cut by a page break (labels, rows), which the charts
+    take from a whole copy beside the page (:func:`_tables_aside`)."""
+    fill.break_before(r)          # the detail tables and the signatures on pages of their own
     spec.add(r, 1, [["三、各班明细"]], "section")
-    spec.row_breaks.append(r - 1)          # the detail tables and the signatures on one page
     r += 1
     detail = [m for m in ms if m.group not in ("出生日期", "毕业学校")]
     parts = _detail_parts(detail, widths[1])
     where: dict[str, tuple[int, int, int, int]] = {}
-    page = 595 - (MARGIN_TOP + MARGIN_BOTTOM) * 72 - 10
-    used = 2 * 15.0
-    for part in parts:
-        if not part:
-            continue
-        height = 15.0 * 4 + sum(14.0 * len(text_lines(c, widths[1] - 1)) if _text_width(c) > widths[1] - 1 else 15.0
-                                for c in names)
-        if used > 2 * 15.0 and used + height > page:     # its header alone at the foot of a page, the rows on the next
-            spec.row_breaks.append(r - 1)
-            used = 0.0
-        used += height
+    wrap = any(_text_width(c) > widths[1] - 1 for c in names)
+    heights = [14.0 * len(text_lines(c, widths[1] - 1)) if _text_width(c) > widths[1] - 1 else ROW_HEIGHT for c in names]
+    aside = []                     # tables cut by a page break: their columns, copied beside the page
+    parts = [p for p in parts if p]
+    for n, part in enumerate(parts):
         cols = [("班级", None)] + [(("人数" if m.group == "班额" else f"{m.group}·{m.label}"), m) for m in part]
-        spec.add(r, 1, [[c for c, _ in cols]], "header")
-        header_row = r
+        # 最大差距 and 理论最小差距 stay with the last rows; after the last table, the note and the signatures too
+        tail = (5 if n == len(parts) - 1 else 2) * ROW_HEIGHT
+        breaks = fill.plan_table(r, ROW_HEIGHT if n == 0 else 0.0, ROW_HEIGHT, heights, tail=tail)
         body = []
         for k, cname in enumerate(names):
             row = [cname]
@@ -582,40 +599,63 @@ def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str]
                 v = m.per_class[k]
                 row.append(None if np.isnan(v) else (int(v) if m.unit == "人" else round(float(v), 2)))
             body.append(row)
-        spec.add(r + 1, 1, [row[:1] for row in body], "wrap" if any(_text_width(c) > widths[1] - 1 for c in names) else "body")
-        spec.add(r + 1, 2, [row[1:] for row in body], "body")
-        for k, cname in enumerate(names):
-            lines = len(text_lines(cname, widths[1] - 1))
-            if lines > 1:
-                spec.row_heights[r + 1 + k] = 14.0 * lines
-        first, last = r + 1, r + len(body)
-        r = last + 1
+        header_row = r
+        for k, row in enumerate(body):
+            if k == 0 or k in breaks:
+                if k:
+                    fill.break_before(r)
+                spec.add(r, 1, [[c for c, _ in cols]], "header")
+                r += 1
+            spec.add(r, 1, [row[:1]], "wrap" if wrap else "body")
+            spec.add(r, 2, [row[1:]], "body")
+            if heights[k] != ROW_HEIGHT:
+                spec.row_heights[r] = heights[k]
+            r += 1
+        first, last = header_row + 1, r - 1
         spec.add(r, 1, [["最大差距"] + [_gap_text(m.gap, m.unit) for _, m in cols[1:]],
                         ["理论最小差距"] + [_gap_text(m.bound, m.unit) for _, m in cols[1:]]], "foot")
         r += 3
         for c, (label, _) in enumerate(cols, start=1):
-            where[label] = (c, header_row, first, last)
+            where[label] = (c, header_row, first, last, 1)
             if c > 5:
                 widths[c] = 9
+        if breaks:
+            aside.append(([c for c, _ in cols], body))
     if any(m.group == "毕业学校" for m in ms):
         spec.add(r - 1, 1, [[f"各毕业学校在各班的人数见工作表“{SHEET_SCHOOLS}”。"]], "note")
         r += 1
-    return r, where
+    return r, where, aside
+
+
+def _tables_aside(spec: SheetSpec, where: dict[str, tuple[int, ...]], tables: list[tuple[list[str], list[list]]],
+                  col: int, top: int) -> None:
+    """Each table cut by a page break written once more, whole, from column ``col`` beside the print
+    area (not printed), and ``where`` pointed at the copy: a chart over a cut table took the repeated
+    header rows for classes."""
+    for labels, body in tables:
+        spec.add(top, col, [labels], "header")
+        spec.add(top + 1, col, body, "body")
+        for c, label in enumerate(labels[1:], start=col + 1):
+            where[label] = (c, top, top + 1, top + len(body), col)
+        col += len(labels) + 1
 
 
 def _chart_section(spec: SheetSpec, r: int, ms: list[Measure], params: Params, totals: np.ndarray | None,
-                   names: list[str], where: dict[str, tuple[int, int, int, int]], table_cols: int,
-                   widths: dict[int, float]) -> int:
-    """四、图表: native charts over the detail tables; the cohort line's data beside the page (not
-    printed). The last row of the print area."""
+                   names: list[str], where: dict[str, tuple[int, ...]], table_cols: int,
+                   widths: dict[int, float], aside: list | None = None) -> int:
+    """四、图表: native charts over the detail tables (over a whole copy of a table cut by a page
+    break, :func:`_tables_aside`); the cohort line's data beside the page (not printed). The last
+    row of the print area."""
     spec.add(r, 1, [["四、图表"]], "section")
     spec.row_breaks.append(r - 1)
     r += 1
     chart_top = r
     data_col = table_cols + 2
+    if aside:
+        _tables_aside(spec, where, aside, data_col + 4, chart_top)
     if "性别·男" in where and "性别·女" in where and where["性别·女"][0] == where["性别·男"][0] + 1:
-        c, hr, first, last = where["性别·男"]
-        spec.charts.append(ChartSpec("stacked", "各班男女人数", f"A{r}", (1, first, 1, last),
+        c, hr, first, last, cat = where["性别·男"]
+        spec.charts.append(ChartSpec("stacked", "各班男女人数", f"A{r}", (cat, first, cat, last),
                                      (c, hr, c + 1, last), y_title="人", width_cm=24, height_cm=7.5))
     mean_cols = [label for label in where if label.startswith("平均分·")]
     if not mean_cols:
@@ -639,14 +679,15 @@ def _chart_section(spec: SheetSpec, r: int, ms: list[Measure], params: Params, t
         widths[c] = w
     if len(mean_cols) == 1:
         return chart_top + 31
-    subj = [label for label in mean_cols[:-1] if where[label][1] == where[mean_cols[0]][1]]   # one table's
-    c0, hr, first, last = where[subj[0]]
+    table = (where[mean_cols[0]][1], where[mean_cols[0]][4])        # (header row, class-name column): one table's
+    subj = [label for label in mean_cols[:-1] if (where[label][1], where[label][4]) == table]
+    c0, hr, first, last, cat = where[subj[0]]
     c1 = where[subj[-1]][0]
     vals = np.concatenate([m.per_class for m in ms if m.group == "平均分" and f"平均分·{m.label}" in subj])
     vals = vals[np.isfinite(vals)]
     spec.row_breaks.append(chart_top + 31)
     spec.charts.append(ChartSpec("col", "各班各科平均分", f"A{chart_top + 32}",
-                                 (1, first, 1, last), (c0, hr, c1, last),
+                                 (cat, first, cat, last), (c0, hr, c1, last),
                                  y_title="分", y_min=float(np.floor(vals.min() - 5)) if len(vals) else None,
                                  y_max=float(np.ceil(vals.max() + 5)) if len(vals) else None,
                                  width_cm=24, height_cm=7.5))
