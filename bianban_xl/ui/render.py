@@ -52,11 +52,14 @@ def spec_html(spec: SheetSpec, hide_chart_data: bool = True) -> str:
         for b in spec.blocks:
             if b.values and b.values[0] and b.values[0][0] == "图表数据":
                 hidden.add(b.top)
+    charts = sorted(spec.charts, key=lambda ch: _anchor_row(ch.anchor))
+    first_chart = _anchor_row(charts[0].anchor) if charts else None
+    if hide_chart_data:
         for ch in spec.charts:
             if ch.line:
                 hidden.update(range(ch.line[1], ch.line[3] + 1))
-    charts = sorted(spec.charts, key=lambda ch: _anchor_row(ch.anchor))
-    first_chart = _anchor_row(charts[0].anchor) if charts else None
+            if ch.data[1] >= first_chart:      # a table copied beside the page for a chart (not printed)
+                hidden.update(range(ch.data[1], ch.data[3] + 1))
     out: list[str] = []
     table: list[str] = []
 

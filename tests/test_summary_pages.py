@@ -1,0 +1,45 @@
+"""编班汇总's deliberate page breaks without rendering (the rendered checks are in test_paper_edge.py):
+a detail table taller than a page repeats its header after each break, the charts read a whole
+copy of it, and the browser's certificate view does not show that copy."""
+from __future__ import annotations
+
+import numpy as np
+
+from bianban_xl.reports.result_sheets import summary_sheet
+from bianban_xl.synth import generate_school
+from bianban_xl.ui.render import spec_html
+
+
+def _summary(k: int, subjects=()):
+    roster = generate_school(k * 12, k, seed=3, subjects=subjects)
+    return summary_sheet(roster, roster.params, np.arange(len(roster.students)) % k, "2026-09-01 08:00:00", 1)
+
+
+def _cells(spec):
+    out = {}
+    for b in spec.blocks:
+        for i, row in enumerate(b.values):
+            for j, v in enumerate(row):
+                out[(b.top + i, b.left + j)] = (v, b.style)
+    return out
+
+
+def test_tall_detail_table_repeats_its_header_after_each_break():
+    spec = _summary(40)
+    cells = _cells(spec)
+    detail = next(r for (r, c), (v, _) in cells.items() if v == "三、各班明细")
+    charts = next(r for (r, c), (v, _) in cells.items() if v == "四、图表")
+    inside = [b for b in spec.row_breaks if detail <= b < charts - 1]
+    assert inside, spec.row_breaks                     # 40 classes: taller than a landscape page
+    for b in inside:                                    # the row after a break is the table's header
+        assert cells[(b + 1, 1)] == ("班级", "header"), (b, cells.get((b + 1, 1)))
+    for chart in spec.charts:                          # the charts' classes: 40 names, no header among them
+        c, r1, _, r2 = chart.cats
+        names = [cells[(r, c)][0] for r in range(r1, r2 + 1)]
+        assert len(names) == 40 and "班级" not in names and len(set(names)) == 40
+
+
+def test_certificate_view_hides_the_copy_beside_the_page():
+    spec = _summary(40)
+    html = spec_html(spec)
+    assert html.count("<tr>") < 70, html.count("<tr>")     # the table once (with its repeated headers), not twice
