@@ -184,9 +184,12 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
     spec.col_widths.update({n: widths[c + 1] for n, c in enumerate(keep, start=1)})
     if len(keep) < len(full):
         # what is left is narrow: 备注 wide enough for a note by hand, for 男 … 女 … of 合计 and for the
-        # counts right of 班主任 (the same width on every class: digits of the grade's size)
+        # counts right of 班主任 (the same width on every class: digits of the grade's size); never wider
+        # than the columns left out, so a sheet that printed portrait still does
         d = "0" * len(str(len(roster.students)))
-        spec.col_widths[width] = max(spec.col_widths[width], 14.0, text_width(f"人数 {d}（男 {d}，女 {d}）") + 1.5)
+        freed = sum(widths[c + 1] for c in range(len(full)) if c not in keep)
+        note = spec.col_widths[width]
+        spec.col_widths[width] = min(max(note, 14.0, text_width(f"人数 {d}（男 {d}，女 {d}）") + 1.5), note + freed)
     born = [s for s in roster.students if s.birth is not None]
     standard = sum(1 for c in keep if c < 6)          # 序号 … 毕业学校 as printed
     if S.C_BIRTH in header:
