@@ -17,6 +17,7 @@ from bianban_xl.book.files import WORKBOOK_SUFFIXES, backup_copy, output_lock, p
 from bianban_xl.book.openpyxl_path import write_new_book
 from bianban_xl.book.xlsx_read import ZipBook
 from bianban_xl.model import schema as S
+from bianban_xl.model.called_digits import recorded_seed
 from bianban_xl.model.problems import Report, UserError, fail
 from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Roster
@@ -294,7 +295,7 @@ def certificate_spec(path: str | Path) -> SheetSpec:
              "请先用“插班”编入新增的学生，或点击“验证结果”查看哪里被改动。", row=missing[0].row)
     labels = np.array([index[s.klass] for s in roster.students], dtype=np.int64)
     try:
-        seed = int(record.get("随机种子", "0"))
+        seed = recorded_seed(record.get("随机种子", "0"))
     except ValueError:
         seed = 0
     spec = summary_sheet(roster, params, labels, record.get("编班时间", ""), seed)

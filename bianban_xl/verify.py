@@ -11,6 +11,7 @@ import re
 
 from bianban_xl import __version__
 from bianban_xl.model import schema as S
+from bianban_xl.model.called_digits import recorded_seed
 from bianban_xl.model.codes import short_code
 from bianban_xl.model.fingerprint import input_fingerprint, result_fingerprint
 from bianban_xl.model.raw_book import RawBook
@@ -53,7 +54,7 @@ def verify_book(book: RawBook) -> VerifyResult:
     if version and version != f"bianban_xl {__version__}":
         findings.append(f"提醒：结果由 {version} 生成，当前是 bianban_xl {__version__}；如结果不一致，请用相同版本复核。")
     try:
-        seed = int(record.get("随机种子", ""))
+        seed = recorded_seed(record.get("随机种子", ""))
     except ValueError:
         return VerifyResult(False, [f"“{S.SHEET_RECORD}”中的随机种子缺失或被改动：“{record.get('随机种子', '')}”。"], record)
     in_fp = input_fingerprint(roster, params)

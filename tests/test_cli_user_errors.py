@@ -168,5 +168,52 @@ def test_a_closed_terminal_leaves_no_temporary_or_lock_file(tmp_path):
         time.sleep(0.05)
     proc.send_signal(signal.SIGHUP)
     stdout, stderr = proc.communicate(timeout=60)
-    assert "已中断" in stdout and "Traceback" not in stderr, (stdout, stderr)
+    assert "已中断（终端窗口已关闭）" in stdout and "Traceback" not in stderr, (stdout, stderr)
+    assert proc.returncode == 129                # 128 + SIGHUP; 143 is 结束进程 (SIGTERM)
+    assert tree(tmp_path) == before
+
+
+def test_a_closed_terminal_window_ends_with_129_and_no_traceback(tmp_path):
+    """The terminal itself gone (its window closed: the pty's other end shut, then SIGHUP): the
+    command cleans up, cannot print its message, and exits 129 (128 + SIGHUP, as shells report it)
+    — it was 143, the code of 结束进程 (SIGTERM)."""
+    import os
+    import pty
+    import signal
+    import time
+
+    from bianban_xl.book.files import TEST_WRITE_DELAY
+
+    book = write_book(tmp_path / "输入.xlsx")
+    before = tree(tmp_path)
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "bianban_xl.cli.main", "assign", str(book), "-o",
+                             str(tmp_path / "结果.xlsx"), "--computer-seed"], env=dict(os.environ, **{TEST_WRITE_DELAY: "60"}),
+                            stdin=slave, stdout=slave, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    os.close(slave)
+    end = time.monotonic() + 120
+    while not any(p.name.startswith(".~bianban-") for p in tmp_path.iterdir()):
+        assert time.monotonic() < end and proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    os.close(master)
+    proc.send_signal(signal.SIGHUP)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 129 and "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
+    assert tree(tmp_path) == before
+
+
+def test_a_file_name_with_a_stray_space_says_so(tmp_path, capsys):
+    """“找不到文件” alone, for a name copied with a space at its end or start, sent the registrar
+    looking for a file that is right there."""
+    from bianban_xl.cli.main import main
+
+    book = write_book(tmp_path / "输入.xlsx")
+    before = tree(tmp_path)
+    for typed in (f"{book} ", f" {book}", f"{book}\u3000"):
+        assert main(["check", typed]) == 1
+        assert f"文件名的开头或末尾多了空格：“{book}”是存在的" in capsys.readouterr().out
+    assert main(["check", str(tmp_path / "没有.xlsx ")]) == 1
+    assert "请检查路径是否正确" in capsys.readouterr().out
+    assert main(["batch", f"{tmp_path} ", "-o", str(tmp_path / "结果")]) == 1
+    assert f"文件夹名的开头或末尾多了空格：“{tmp_path}”是存在的" in capsys.readouterr().out
     assert tree(tmp_path) == before

@@ -47,7 +47,22 @@ TEST_WRITE_DELAY = "BIANBAN_TEST_WRITE_DELAY"   # tests: seconds to sleep inside
 
 
 class Interrupted(KeyboardInterrupt):
-    """SIGTERM turned into an exception, so every ``finally`` cleans up as for Ctrl-C."""
+    """SIGTERM (or SIGHUP: the terminal window closed) turned into an exception, so every
+    ``finally`` cleans up as for Ctrl-C. ``signum``: the signal, for the exit code 128 + signum."""
+
+    def __init__(self, signum: int = 15):         # 15: SIGTERM
+        super().__init__(signum)
+        self.signum = int(signum)
+
+
+def stray_space_hint(path: str | os.PathLike, kind: str = "文件") -> str:
+    """For a path that was not found: the fix when it exists without the spaces at the start or
+    end of its name (copied along with the name, or typed inside the quotes), else ""."""
+    p = Path(path)
+    for bare in (p.with_name(p.name.strip()) if p.name.strip() else p, Path(str(path).strip())):
+        if bare != p and bare.exists():
+            return (f"{kind}名的开头或末尾多了空格：“{bare}”是存在的。请去掉{kind}名前后的空格（引号里也不要留空格）后重试。")
+    return ""
 
 
 _held: dict[tuple[Path, int], int] = {}   # (target, thread) whose lock this process holds -> nesting depth

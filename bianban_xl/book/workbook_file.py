@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from bianban_xl.book.files import write_atomic
+from bianban_xl.book.files import stray_space_hint, write_atomic
 from bianban_xl.book import xlsx_styles as xs
 from bianban_xl.book.package import NotAWorkbook, inspect_package, not_a_zip, wrong_kind
 from bianban_xl.book.xlsx_styles import FONT_NAME, LINK_COLOR  # noqa: F401 — FONT_NAME: for the openpyxl writers
@@ -103,7 +103,7 @@ def read_raw(path: str | os.PathLike, report: Report | None = None) -> RawBook:
     """
     p = Path(path)
     if not p.exists():
-        raise NotAWorkbook(f"找不到文件“{p}”。请检查路径是否正确。")
+        raise NotAWorkbook(f"找不到文件“{p}”。{stray_space_hint(p) or '请检查路径是否正确。'}")
     known = wrong_kind(p)
     if known is not None:
         raise NotAWorkbook(known)

@@ -12,7 +12,7 @@ from bianban_xl.engine.balance import measures
 from bianban_xl.export import report_file
 from bianban_xl.model.codes import short_code
 from bianban_xl.model.sheet_model import BookUpdate
-from bianban_xl.model.called_digits import parse_called_digits
+from bianban_xl.model.called_digits import parse_called_digits, same_digits, zeros_note
 from bianban_xl.service import (assign_file, can_draw, check_file, draw_file, is_sealed, late_file, lock_file, public_file,
                                 left_as_is, read_file, seal_file, teachers_file, verify_file)
 
@@ -77,9 +77,10 @@ def ask_seed_twice(read=None, intro: str = "数据已封存。请家长代表（
         if first is None:
             out("只能输入数字（可以有空格），最多 19 位、不超过 9223372036854775807，请重新输入。")
             continue
-        if _digits(read("请再输入一遍核对：").strip()) == first:
+        second = _digits(read("请再输入一遍核对：").strip())
+        if same_digits(second, first):
             return first, "现场报数（输入两遍核对一致）"
-        out("两次输入不一致，请重新输入。")
+        out(f"两次输入不一致{zeros_note(first, second)}，请重新输入。")
     return None
 
 

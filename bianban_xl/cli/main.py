@@ -79,7 +79,7 @@ class _sigterm_as_interrupt:
 
     @staticmethod
     def _raise(signum, frame):
-        raise Interrupted()
+        raise Interrupted(signum)
 
     def __exit__(self, *exc):
         for sig, old in self.old.items():
@@ -250,8 +250,7 @@ def _run(args: argparse.Namespace) -> int:
         _print_report(exc.report)
         return 1
     except KeyboardInterrupt as exc:
-        _out("已中断：正在写入的文件保持原样（或已完整写好），没有留下临时文件。")
-        return 143 if isinstance(exc, Interrupted) else 130
+        return _interrupted(exc)
     except BrokenPipeError:
         raise
     except PermissionError as exc:
@@ -269,6 +268,19 @@ def _run(args: argparse.Namespace) -> int:
             raise
         _out(f"[内部错误] {type(exc).__name__}: {exc}\n这是软件的问题，不是您的数据问题。请加 --debug 重新运行，并把输出和输入文件发给开发者。没有写入任何文件。")
         return 2
+
+
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    """Exit code 128 + the signal, as shells report it: 130 Ctrl-C, 143 SIGTERM (结束进程), 129
+    SIGHUP (the terminal window closed). The files are as the write's clean-up left them (the old
+    file, or the new one complete); the message is best effort: after SIGHUP the terminal is gone."""
+    signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+    why = "终端窗口已关闭" if signum == getattr(signal, "SIGHUP", None) else "被 Ctrl-C 或结束进程中断"
+    try:
+        _out(f"已中断（{why}）：正在写入的文件保持原样（或已完整写好），没有留下临时文件。")
+    except OSError:                     # nowhere to tell it (a closed terminal or pipe); nor at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 128 + int(signum)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from bianban_xl.district.codes import school_key
 from bianban_xl.district.folders import _folder_error, _max_rss_mb, _run_all, BATCH_SUMMARY, BatchProgress, default_jobs, find_files, SPREADSHEET_SUFFIXES, WORKBOOK_SUFFIXES
 from bianban_xl.district.seeds import read_school_seeds, SchoolSeed, seed_for
 from bianban_xl.model import schema as S
+from bianban_xl.model.called_digits import recorded_seed
 from bianban_xl.model.fingerprint import input_fingerprint
 from bianban_xl.model.names import name_pinyin
 from bianban_xl.model.problems import fail, UserError
@@ -150,7 +151,7 @@ def _kept(item: BatchItem, source: str, output: str, seed: int | None) -> bool:
     try:
         sheet = read_book(output).sheets.get(S.SHEET_RECORD)
         record = read_record(sheet.rows) if sheet is not None else {}
-        if not record.get("输入指纹") or (seed is not None and record.get("随机种子") != str(seed)):
+        if not record.get("输入指纹") or (seed is not None and not _same_seed(record.get("随机种子", ""), seed)):
             return False
         roster, _ = validate(read_book(source))
         if roster is None or roster.params is None or input_fingerprint(roster, roster.params) != record["输入指纹"]:
@@ -160,10 +161,18 @@ def _kept(item: BatchItem, source: str, output: str, seed: int | None) -> bool:
     item.ok, item.kept, item.output = True, True, output
     item.school, item.grade = roster.params.school_name, roster.params.grade_name
     item.students, item.classes = len(roster.students), roster.params.n_classes
-    item.seed = int(record["随机种子"]) if record.get("随机种子", "").isdigit() else None
+    item.seed = recorded_seed(record["随机种子"]) if record.get("随机种子", "").isdigit() else None
     item.problems = [f"已有结果：输入与上次编班（{record.get('编班时间', '')}）时相同，保留上次的结果，没有重新编班。"
                      "如确需重新编班（会换新的随机种子），请加 --overwrite。"]
     return True
+
+
+def _same_seed(recorded: str, seed: int) -> bool:
+    """A recorded seed is the given one also when only leading zeros differ (12 and 0012)."""
+    try:
+        return recorded_seed(recorded) == seed
+    except ValueError:
+        return False
 
 
 def _table_seed(source: str, seeds: dict[str, SchoolSeed]) -> SchoolSeed | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 
-from bianban_xl.book.files import Interrupted
+from bianban_xl.book.files import Interrupted, stray_space_hint
 from bianban_xl.model.problems import Report, UserError
 
 
@@ -59,7 +59,7 @@ def find_files(folder: str | Path, suffixes: Iterable[str] | None, exclude: Iter
 def _folder_error(folder: Path, what: str):
     rep = Report()
     if not folder.exists():
-        rep.error("", f"找不到文件夹“{folder}”。", f"请检查路径；{what}")
+        rep.error("", f"找不到文件夹“{folder}”。", stray_space_hint(folder, "文件夹") or f"请检查路径；{what}")
     else:
         rep.error("", f"“{folder}”不是文件夹。", f"请给出存放各校工作簿的文件夹；{what}")
     return UserError(rep)
@@ -84,7 +84,7 @@ def default_jobs() -> int:
 
 
 def _interrupted(signum, frame):
-    raise Interrupted()
+    raise Interrupted(signum)
 
 
 def _start_worker(initializer=None) -> None:
@@ -103,8 +103,8 @@ def _in_worker(func, *task):
     task's clean-up has run, instead of taking the next school (the pool would go on with it)."""
     try:
         return func(*task)
-    except KeyboardInterrupt:
-        os._exit(143)
+    except KeyboardInterrupt as exc:
+        os._exit(128 + exc.signum if isinstance(exc, Interrupted) else 130)
 
 
 def _run_all(func, tasks: list[tuple], jobs: int | None, progress: BatchProgress, label, initializer=None) -> list:

@@ -39,7 +39,7 @@ from bianban_xl.model import schema as S
 from bianban_xl import service
 from bianban_xl.model.problems import ERROR, Report, UserError
 from bianban_xl.model.raw_book import RawBook, RawSheet
-from bianban_xl.model.called_digits import parse_called_digits
+from bianban_xl.model.called_digits import parse_called_digits, same_digits, zeros_note
 from bianban_xl.model.cellref import cell_ref, parse_ref
 from bianban_xl.model.sheet_model import (BOOL, FORMULA, LINK, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE, MARGIN_TOP, NUMBER,
                                           TEXT, BookUpdate, Link, SheetSpec, cell_kind, record_row_height,
@@ -639,11 +639,12 @@ def _ask_room_seed(live: LiveBook) -> int | None:
         if again is None:
             raise _Cancelled()
         try:
-            if parse_called_digits(again) == seed:
-                return seed
+            second = parse_called_digits(again)
         except ValueError:
-            pass
-        prompt = "两遍输入不一致，请重新输入。\n\n" + ASSIGN_SEED_PROMPT
+            second = None
+        if same_digits(second, seed):
+            return seed
+        prompt = f"两遍输入不一致{zeros_note(seed, second)}，请重新输入。\n\n" + ASSIGN_SEED_PROMPT
     raise _Cancelled()
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from bianban_xl.engine.balance import total_scores
 from bianban_xl.model import schema as S
+from bianban_xl.model.called_digits import recorded_seed
 from bianban_xl.model.fingerprint import result_fingerprint
 from bianban_xl.model.groups import merged_groups
 from bianban_xl.model.identity import find_recorded, student_idents
@@ -52,7 +53,7 @@ def batches(book: RawBook) -> list[tuple[str, int, list[str]]]:
         m = _BATCH.fullmatch(cells[0]) if cells else None
         try:
             if m:
-                out.append((m.group(1), int(m.group(2)), [k for k in m.group(3).split("|") if k]))
+                out.append((m.group(1), recorded_seed(m.group(2)), [k for k in m.group(3).split("|") if k]))
             else:
                 out.append((cells[0], int(cells[1]), [k for k in cells[2].split("|") if k]))
         except (IndexError, ValueError):
@@ -309,7 +310,7 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
     labels = np.array([names.index(c) for c in classes])
     students = [replace(s, klass=c) for s, c in zip(roster.students, classes)]
     full = replace(roster, students=students)
-    run_seed = int(record.get("随机种子") or 0)
+    run_seed = recorded_seed(record.get("随机种子") or 0)
     run_stamp = record.get("编班时间", stamp)
     upd = BookUpdate()
     upd.cells = [(roster.sheet, roster.students[i].row, roster.class_col, c) for i, c, _ in placements]

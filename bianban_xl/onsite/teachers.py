@@ -16,6 +16,7 @@ from datetime import datetime
 import numpy as np
 
 from bianban_xl.model import schema as S
+from bianban_xl.model.called_digits import recorded_seed
 from bianban_xl.model.fingerprint import sha
 from bianban_xl.model.problems import fail, Report, UserError
 from bianban_xl.model.raw_book import RawBook, RawSheet
@@ -598,7 +599,7 @@ def recorded_teams(book: RawBook) -> tuple[Teams | None, list[str]]:
         return None, []
     kv = key_values(sh)
     try:
-        seed = int(kv.get("搭配种子", ""))
+        seed = recorded_seed(kv.get("搭配种子", ""))
     except ValueError:
         return None, [f"“{S.SHEET_TEAMS}”中的搭配种子缺失或被改动。请重新进行教师搭配。"]
     try:

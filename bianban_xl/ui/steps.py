@@ -18,7 +18,7 @@ from bianban_xl.district.check import FAIL, PASS, REVIEW, SEVERITY, district_che
 from bianban_xl.model import schema as S
 from bianban_xl.model.problems import Report, UserError
 from bianban_xl.onsite.seal import K_CODE, NeedsRoomSeed, SHEET_SEAL
-from bianban_xl.model.called_digits import parse_called_digits
+from bianban_xl.model.called_digits import parse_called_digits, same_digits, zeros_note
 from bianban_xl.onsite.state import read_record
 from bianban_xl.ui import paths as P
 from bianban_xl.ui.jobs import LOG_FILE, Job, Outcome
@@ -246,8 +246,8 @@ def typed_seed(form: dict, not_done: str, computer_label: str) -> int | None:
     if first is None:
         rep.error("", "没有输入现场报的数字。", f"请家长代表报一串数字，录入两遍；或勾选“{computer_label}”。{not_done}。")
         raise UserError(rep)
-    if first != second:
-        rep.error("", "两次输入的数字不一致。", f"请核对家长代表报的数字，重新输入两遍。{not_done}，文件没有改动。")
+    if not same_digits(first, second):
+        rep.error("", f"两次输入的数字不一致{zeros_note(first, second)}。", f"请核对家长代表报的数字，重新输入两遍。{not_done}，文件没有改动。")
         raise UserError(rep)
     return first
 

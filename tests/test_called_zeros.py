@@ -1,0 +1,59 @@
+"""A seed called out with leading zeros ("0012"): the supervisor finds 0012 on every record and
+printed page, while the classes, the draw and the verification are those of seed 12."""
+import pytest
+from openpyxl import load_workbook
+
+from bianban_xl.cli.cmd_steps import ask_seed_twice
+from bianban_xl.cli.main import main
+from bianban_xl.model.problems import UserError
+from bianban_xl.ui.steps import typed_seed
+
+from conftest import write_book
+from onsite_helpers import TEACHERS, kv, roster_classes
+
+
+def test_typed_twice_the_zeros_must_agree_too(capsys):
+    answers = iter(["0012", "12", "0012", "0012"])
+    seed, _ = ask_seed_twice(lambda prompt: next(answers))
+    assert str(seed) == "0012" and "不一致（0012 和 12 只差前面的 0" in capsys.readouterr().out
+
+
+def _summary_texts(path) -> str:
+    return " ".join(str(v) for row in load_workbook(path)["编班汇总"].iter_rows(values_only=True) for v in row if v)
+
+
+def test_record_and_paper_show_the_seed_as_called(tmp_path, capsys):
+    src = write_book(tmp_path / "输入.xlsx", extra_sheets={"教师名单": TEACHERS})
+    zeros, bare = tmp_path / "零.xlsx", tmp_path / "无零.xlsx"
+    assert main(["assign", str(src), "-o", str(zeros), "--seed", "0012"]) == 0
+    assert "随机种子 0012（命令行指定）" in capsys.readouterr().out
+    assert main(["assign", str(src), "-o", str(bare), "--seed", "12"]) == 0
+    assert roster_classes(zeros) == roster_classes(bare)                 # the same seed
+    rec = kv(load_workbook(zeros)["编班记录"])
+    assert rec["随机种子"] == "0012"
+    assert any("随机种子 0012（" in str(v) for row in load_workbook(zeros)["编班记录"].iter_rows(values_only=True)
+               for v in row if v)                                        # the chained run log
+    assert "随机种子 0012" in _summary_texts(zeros)                     # the certificate
+    capsys.readouterr()
+    assert main(["verify", str(zeros)]) == 0
+    assert "用记录的随机种子 0012 重新运行" in capsys.readouterr().out
+    # 抽签 with a called 007: recorded and printed as called, same draw as 7, verified
+    assert main(["draw", str(zeros), "--seed", "007"]) == 0
+    assert "随机种子 007" in capsys.readouterr().out
+    assert main(["draw", str(bare), "--seed", "7"]) == 0
+    draws = [kv(load_workbook(p)["抽签记录"]) for p in (zeros, bare)]
+    assert draws[0]["随机种子"] == "007" and draws[1]["随机种子"] == "7"
+    heads = [[r for r in load_workbook(p)["抽签记录"].iter_rows(values_only=True) if r and str(r[0]).isdigit()]
+             for p in (zeros, bare)]
+    assert heads[0] == heads[1]
+    capsys.readouterr()
+    assert main(["verify", str(zeros)]) == 0
+    assert "抽签检查通过" in capsys.readouterr().out
+
+
+
+def test_the_browser_form_wants_the_zeros_twice_too():
+    with pytest.raises(UserError) as exc:
+        typed_seed({"digits": "0012", "digits2": "12"}, "没有抽签", "由电脑随机抽取")
+    assert "只差前面的 0" in exc.value.report.errors[0].text()
+    assert str(typed_seed({"digits": "0012", "digits2": "00 12"}, "没有抽签", "由电脑随机抽取")) == "0012"
