@@ -362,3 +362,29 @@ def test_a_corrected_late_pupil_is_not_guessed_among_look_alikes(tmp_path, capsy
     said = capsys.readouterr().out
     assert f"“新同学（男，2013-10-01）”（编入{klass}）在“学生名单”中找不到了；{klass}中有" in said, said
     assert "无法确定是哪一位，没有认定" in said and "“辛同学”" in said and "认定为同一人" not in said
+
+
+def test_a_deleted_late_pupil_is_not_replaced_by_an_original_look_alike(tmp_path, capsys):
+    """The late pupil deleted, and one pupil of the original run in his class has his 性别 and
+    birth date: that pupil is not taken for him (the recorded 输入指纹 says he was in the run)."""
+    rows = [r[1:] for r in student_rows(30, seed=6)]
+    twin = next(r for r in rows if r[0] == "苏沐思")            # 男, 2013-10-27: the look-alike
+    from conftest import HEADER
+
+    src = write_book(tmp_path / "输入.xlsx", rows=rows, header=HEADER[1:])
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(src), "-o", str(out), "--seed", "5"]) == 0
+    add_students(out, [["新同学", twin[1], twin[2], "第1小学", "本地", "良", 80, 80, None]])
+    assert main(["late", str(out), "--seed", "7"]) == 0
+    wb = load_workbook(out)
+    ws = wb["学生名单"]
+    ci = [c.value for c in ws[1]].index("班级")
+    klass = {r[0].value: r[ci].value for r in ws.iter_rows(min_row=2)}
+    assert klass["新同学"] == klass["苏沐思"]                    # the case this test is about
+    ws.delete_rows(ws.max_row)
+    wb.save(out)
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == 1
+    said = capsys.readouterr().out
+    assert "只差姓名，但按编班记录的输入指纹，该生编班时就在名单中，不是这名插班学生，没有认定" in said, said
+    assert "认定为同一人" not in said and "输入指纹不符" not in said

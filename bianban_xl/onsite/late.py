@@ -18,7 +18,7 @@ import numpy as np
 from bianban_xl.engine.balance import total_scores
 from bianban_xl.model import schema as S
 from bianban_xl.model.called_digits import recorded_seed
-from bianban_xl.model.fingerprint import result_fingerprint
+from bianban_xl.model.fingerprint import input_fingerprint, result_fingerprint
 from bianban_xl.model.groups import merged_groups
 from bianban_xl.model.identity import corrected_field, find_recorded, recorded_name, student_idents
 from bianban_xl.model.names import normalize_name, same_name_groups, sound_groups_to_part
@@ -101,7 +101,12 @@ def _corrected(book: RawBook, roster: Roster, history: list, notes: dict[tuple[s
             hits = [(n, field) for n, s in enumerate(roster.students)
                     if n not in claimed and s.klass in classes and (field := corrected_field(key, s))]
             lost = f"{stamp} 插班的学生“{key}”（编入{where}）在“{sheet}”中找不到了"
-            if len(hits) == 1:
+            if len(hits) == 1 and _was_in_the_run(book, roster, claimed, hits[0][0]):
+                s = roster.students[hits[0][0]]
+                notes[(stamp, key)] = (f"{lost}；{s.klass}中只有第{s.row}行的“{s.name}”与记录只差{hits[0][1]}，但按编班记录的输入指纹，"
+                                       "该生编班时就在名单中，不是这名插班学生，没有认定。处理办法：请查明插班学生是否被删除或换了班"
+                                       "（三不动：插班的学生也不能移动或删除）；如只是更正了插班学生的信息，请在“学生名单”中核对他那一行：姓名和出生日期只能有一项与插班记录不同。")
+            elif len(hits) == 1:
                 (n, field), s = hits[0], roster.students[hits[0][0]]
                 found[j] = n
                 claimed.add(n)
@@ -122,10 +127,25 @@ def _late_indices(history: list[tuple[str, int, list[str], list[int | None]]]) -
     return {i for _, _, _, found in history for i in found if i is not None}
 
 
+def _was_in_the_run(book: RawBook, roster: Roster, late: set[int], n: int) -> bool:
+    """Whether student ``n`` is one of the original run's, by its recorded 输入指纹: the roster
+    without the late students matches it with him and not without him."""
+    recorded = read_record(book.sheets[S.SHEET_RECORD].rows).get("输入指纹") if S.SHEET_RECORD in book.sheets else None
+    params = roster.params
+    if not recorded or params is None:
+        return False
+    return (input_fingerprint(_without(roster, late)[0], params) == recorded
+            and input_fingerprint(_without(roster, late | {n})[0], params) != recorded)
+
+
 def split_late(book: RawBook, roster: Roster) -> tuple[Roster, list]:
     """The roster of the original run (without late students) and the late students (placed by
     插班, or still without a class). Twin groups keep only original members."""
-    late = _late_indices(_recorded_batches(book, roster))
+    return _without(roster, _late_indices(_recorded_batches(book, roster)))
+
+
+def _without(roster: Roster, late: set[int]) -> tuple[Roster, list]:
+    """split_late for the late students ``late`` (roster indices)."""
     keep = [i for i, s in enumerate(roster.students) if i not in late and s.klass]
     if len(keep) == len(roster.students):
         return roster, []
