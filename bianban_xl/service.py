@@ -73,11 +73,12 @@ def _readable_workbook(src: Path) -> None:
         read_book(src)
 
 
-def can_draw(path: str | Path) -> str | None:
+def can_draw(path: "str | Path | ReadFile") -> str | None:
     """What stops 班主任抽签 before the number is called out (UserError): not assigned, locked,
     drawn already, no head teachers — what the ribbon checks before its input box. Returns a
-    warning to show first (teachers listed but no 教师搭配 made), or None."""
-    book = read_book(path)
+    warning to show first (teachers listed but no 教师搭配 made), or None. Given a ``ReadFile``
+    (``read_file``), checks the book as read, which ``draw_file(read=…)`` then uses."""
+    book = path.book if isinstance(path, ReadFile) else read_book(path)
     lottery.check_can_draw(book)
     return lottery.teams_not_made(book)
 
@@ -207,15 +208,19 @@ def left_as_is(update: BookUpdate, path: str | Path, target: str | Path) -> bool
 
 
 def run_step(path: str | Path, out: str | Path | None, plan: Callable[..., BookUpdate], overwrite: bool = False,
-             **kwargs) -> tuple[BookUpdate, Path, Path | None]:
+             read: ReadFile | None = None, **kwargs) -> tuple[BookUpdate, Path, Path | None]:
     """Read ``path``, plan the step, write (the zip fast path when the update allows it, e.g. 数据封存
     on a registrar's input; else openpyxl). Returns (update, written path, backup or None). An
     update that changes nothing (数据封存 again on an unchanged input) leaves a workbook updated in
-    place untouched: no rewrite, no backup copy."""
+    place untouched: no rewrite, no backup copy. ``read``: the file as read before (``read_file``),
+    used instead of reading it again when, under the lock, it is still the file read."""
     _readable_workbook(Path(path))
     target, back_up = plan_output(path, out, overwrite)
     with output_lock(target):
-        book, zb = _read_for_assign(Path(path))
+        if read is not None and read.path == Path(path) and read.stamp and read.current():
+            book, zb = read.book, read.zb
+        else:
+            book, zb = _read_for_assign(Path(path))
         update = plan(book, **kwargs)
         if left_as_is(update, path, target):
             return update, target, None
@@ -232,8 +237,8 @@ def teachers_file(path, out=None, seed=None, seed_source=None, overwrite=False):
     return run_step(path, out, plan_teams, overwrite, seed=seed, seed_source=seed_source)
 
 
-def draw_file(path, out=None, seed=None, seed_source=None, manual=False, overwrite=False):
-    return run_step(path, out, plan_draw, overwrite, seed=seed, seed_source=seed_source, manual=manual)
+def draw_file(path, out=None, seed=None, seed_source=None, manual=False, overwrite=False, read=None):
+    return run_step(path, out, plan_draw, overwrite, read, seed=seed, seed_source=seed_source, manual=manual)
 
 
 def public_file(path, out=None, overwrite=False):

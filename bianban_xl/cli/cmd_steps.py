@@ -164,7 +164,8 @@ def cmd_draw(a) -> int:
     if a.computer_seed and (seed is not None or a.manual):
         out("[错误] --computer-seed 不能和 --seed 或 --manual 一起用。没有修改任何文件。")
         return 1
-    notice = can_draw(a.book)                 # refused (nothing asked) or a warning before the number
+    read = read_file(a.book)                  # read once: checked now, drawn on unless the file changes meanwhile
+    notice = can_draw(read)                   # refused (nothing asked) or a warning before the number
     if notice:
         out(f"[提醒] {notice}")
     if seed is None and not a.manual and not a.computer_seed and sys.stdin.isatty():
@@ -175,7 +176,7 @@ def cmd_draw(a) -> int:
             out("[错误] 三次都没有输入一致的数字，没有抽签，没有修改任何文件。")
             return 1
         seed, source = asked[0], source or asked[1]
-    return _onsite_report(*draw_file(a.book, a.output, seed, source, a.manual, a.overwrite), src=a.book)
+    return _onsite_report(*draw_file(a.book, a.output, seed, source, a.manual, a.overwrite, read=read), src=a.book)
 
 
 def cmd_public(a) -> int:

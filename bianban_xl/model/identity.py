@@ -17,13 +17,39 @@ from bianban_xl.model.records import Student
 _ROW_KEY = re.compile(r"第(\d+)行")
 
 
-def _content(s: Student, school: bool) -> str:
+_CONTENT = re.compile(r"(?P<name>.+?)（(?P<gender>[^，（）]*)，(?P<born>无出生日期|\d{4}-\d{2}(?:-\d{2})?)"
+                      r"(?:，(?P<school>[^（）]*))?）(?:#\d+)?")
+
+
+def _born(s: Student) -> str:
     if s.birth is None:
-        born = "无出生日期"
-    else:
-        born = f"{s.birth:%Y-%m}" if s.birth_month_only else s.birth.isoformat()
+        return "无出生日期"
+    return f"{s.birth:%Y-%m}" if s.birth_month_only else s.birth.isoformat()
+
+
+def _content(s: Student, school: bool) -> str:
     more = f"，{s.school}" if school and s.school else ""
-    return f"{s.name}（{s.gender}，{born}{more}）"
+    return f"{s.name}（{s.gender}，{_born(s)}{more}）"
+
+
+def recorded_name(recorded: str) -> tuple[str, str] | None:
+    """(姓名, 性别) of a student a record names by content (姓名（性别，出生日期…）), else None (a 编号
+    or a row)."""
+    m = _CONTENT.fullmatch(recorded)
+    return (m.group("name"), m.group("gender")) if m else None
+
+
+def corrected_field(recorded: str, s: Student) -> str | None:
+    """"姓名" or "出生日期" when student ``s`` (without 编号) is what the record names by content in
+    all but that one field — the same 性别, and the same 毕业学校 where the record gives one — else
+    None. (A name or birth date corrected in 学生名单 after the record was written.)"""
+    m = _CONTENT.fullmatch(recorded)
+    if m is None or s.sid or s.gender != m.group("gender") or m.group("school") not in (None, s.school):
+        return None
+    same_name, same_born = s.name == m.group("name"), _born(s) == m.group("born")
+    if same_name != same_born:
+        return "出生日期" if same_name else "姓名"
+    return None
 
 
 def student_idents(students: list[Student]) -> list[str]:
@@ -52,4 +78,4 @@ def find_recorded(recorded: str, idents: dict[str, int], students: list[Student]
     return None
 
 
-__all__ = ["student_idents", "find_recorded"]
+__all__ = ["student_idents", "find_recorded", "recorded_name", "corrected_field"]

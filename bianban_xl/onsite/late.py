@@ -18,16 +18,16 @@ import numpy as np
 from bianban_xl.engine.balance import total_scores
 from bianban_xl.model import schema as S
 from bianban_xl.model.called_digits import recorded_seed
-from bianban_xl.model.fingerprint import result_fingerprint
+from bianban_xl.model.fingerprint import input_fingerprint, result_fingerprint
 from bianban_xl.model.groups import merged_groups
-from bianban_xl.model.identity import find_recorded, student_idents
+from bianban_xl.model.identity import corrected_field, find_recorded, recorded_name, student_idents
 from bianban_xl.model.names import normalize_name, same_name_groups, sound_groups_to_part
 from bianban_xl.model.problems import fail, Report, UserError
 from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.records import Roster, TwinGroup
 from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.model.validate import validate
-from bianban_xl.onsite.journal import append_rows
+from bianban_xl.onsite.journal import append_rows, read_log
 from bianban_xl.onsite.lock import relock_rows, result_sheet_names
 from bianban_xl.onsite.marks import result_code_of, witness_marks
 from bianban_xl.onsite.public_list import public_sheet
@@ -61,12 +61,65 @@ def batches(book: RawBook) -> list[tuple[str, int, list[str]]]:
     return out
 
 
-def _recorded_batches(book: RawBook, roster: Roster) -> list[tuple[str, int, list[str], list[int | None]]]:
+def _recorded_batches(book: RawBook, roster: Roster, notes: dict[tuple[str, str], str] | None = None
+                      ) -> list[tuple[str, int, list[str], list[int | None]]]:
     """Every recorded 插班 batch, oldest first: (time, seed, keys as recorded, the roster index of
-    each key's student or None where he is no longer found)."""
+    each key's student or None where he is no longer found). A student named by content whose
+    姓名 or 出生日期 was corrected since is found as :func:`_corrected` says; ``notes`` receives,
+    by (time, key), what was concluded for each such student."""
     index = {x: i for i, x in enumerate(student_idents(roster.students))}
-    return [(stamp, seed, keys, [find_recorded(k, index, roster.students) for k in keys])
-            for stamp, seed, keys in batches(book)]
+    history = [(stamp, seed, keys, [find_recorded(k, index, roster.students) for k in keys])
+               for stamp, seed, keys in batches(book)]
+    if any(i is None for *_, found in history for i in found):
+        _corrected(book, roster, history, {} if notes is None else notes)
+    return history
+
+
+_PLACED = re.compile(r"插班：(.+?)（[^（）]*，([^（），]*)）编入(.+?)。理由：", re.S)
+
+
+def _corrected(book: RawBook, roster: Roster, history: list, notes: dict[tuple[str, str], str]) -> None:
+    """Find, in place in ``history``, the late students without 编号 not found by the 姓名（性别，
+    出生日期） recorded: one whose 姓名 or 出生日期 was corrected in 学生名单 since is the one student
+    who sits in the class the run log says he was placed in, is named by no other record, and
+    matches the record in all else. None or several such: he stays not found; ``notes`` says why
+    and what to do, naming him, the class and the candidates."""
+    placed: dict[tuple[str, str, str], set[str]] = {}
+    for _, stamp, what, _ in read_log(book):
+        m = _PLACED.match(what)
+        if m:
+            placed.setdefault((stamp, m.group(1), m.group(2)), set()).add(m.group(3))
+    claimed = {i for *_, found in history for i in found if i is not None}
+    sheet = roster.sheet
+    for stamp, _, keys, found in history:
+        for j, key in enumerate(keys):
+            who = recorded_name(key)
+            if found[j] is not None or who is None:
+                continue
+            classes = placed.get((stamp, *who), set())
+            where = "、".join(sorted(classes)) or "（运行日志中没有他编入的班级）"
+            hits = [(n, field) for n, s in enumerate(roster.students)
+                    if n not in claimed and s.klass in classes and (field := corrected_field(key, s))]
+            lost = f"{stamp} 插班的学生“{key}”（编入{where}）在“{sheet}”中找不到了"
+            if len(hits) == 1 and _was_in_the_run(book, roster, claimed, hits[0][0]):
+                s = roster.students[hits[0][0]]
+                notes[(stamp, key)] = (f"{lost}；{s.klass}中只有第{s.row}行的“{s.name}”与记录只差{hits[0][1]}，但按编班记录的输入指纹，"
+                                       "该生编班时就在名单中，不是这名插班学生，没有认定。处理办法：请查明插班学生是否被删除或换了班"
+                                       "（三不动：插班的学生也不能移动或删除）；如只是更正了插班学生的信息，请在“学生名单”中核对他那一行：姓名和出生日期只能有一项与插班记录不同。")
+            elif len(hits) == 1:
+                (n, field), s = hits[0], roster.students[hits[0][0]]
+                found[j] = n
+                claimed.add(n)
+                notes[(stamp, key)] = (f"提醒：{lost}；{s.klass}中只有第{s.row}行的“{s.name}”与记录只差{field}、其余相符，"
+                                       f"认定为同一人：该生的{field}在插班后更正过。如不是更正，请查明原因。")
+            elif hits:
+                names = "、".join(f"第{roster.students[n].row}行“{roster.students[n].name}”" for n, _ in hits)
+                notes[(stamp, key)] = (f"{lost}；{where}中有 {len(hits)} 名学生都可能是该生（{names}），无法确定是哪一位，没有认定。"
+                                       f"处理办法：请把该生的姓名或出生日期改回插班时的样子（“{key}”），再验证。")
+            else:
+                notes[(stamp, key)] = (f"{lost}：{where}中没有只差姓名或只差出生日期、其余都相符的学生。处理办法：如果插班后更正了该生的信息，"
+                                       f"姓名和出生日期都改了就无法认定——请先把其中一项改回插班时的样子（“{key}”）再验证；"
+                                       "如果该生被删除或换了班，请查明原因（三不动：插班的学生也不能移动）。")
 
 
 def _late_indices(history: list[tuple[str, int, list[str], list[int | None]]]) -> set[int]:
@@ -74,10 +127,25 @@ def _late_indices(history: list[tuple[str, int, list[str], list[int | None]]]) -
     return {i for _, _, _, found in history for i in found if i is not None}
 
 
+def _was_in_the_run(book: RawBook, roster: Roster, late: set[int], n: int) -> bool:
+    """Whether student ``n`` is one of the original run's, by its recorded 输入指纹: the roster
+    without the late students matches it with him and not without him."""
+    recorded = read_record(book.sheets[S.SHEET_RECORD].rows).get("输入指纹") if S.SHEET_RECORD in book.sheets else None
+    params = roster.params
+    if not recorded or params is None:
+        return False
+    return (input_fingerprint(_without(roster, late)[0], params) == recorded
+            and input_fingerprint(_without(roster, late | {n})[0], params) != recorded)
+
+
 def split_late(book: RawBook, roster: Roster) -> tuple[Roster, list]:
     """The roster of the original run (without late students) and the late students (placed by
     插班, or still without a class). Twin groups keep only original members."""
-    late = _late_indices(_recorded_batches(book, roster))
+    return _without(roster, _late_indices(_recorded_batches(book, roster)))
+
+
+def _without(roster: Roster, late: set[int]) -> tuple[Roster, list]:
+    """split_late for the late students ``late`` (roster indices)."""
     keep = [i for i, s in enumerate(roster.students) if i not in late and s.klass]
     if len(keep) == len(roster.students):
         return roster, []
@@ -353,15 +421,20 @@ def verify_late(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
     """Replay every recorded 插班 batch and compare with the class column; list students still
     without a class."""
     ok, out = True, []
-    history = _recorded_batches(book, roster)
+    notes: dict[tuple[str, str], str] = {}
+    history = _recorded_batches(book, roster, notes)
     late = _late_indices(history)
     present = {i for i, s in enumerate(roster.students) if i not in late and s.klass}
     classes: list[str | None] = [s.klass if i in present else None for i, s in enumerate(roster.students)]
     for stamp, seed, keys, found in history:
+        out += [notes[(stamp, k)] for k, i in zip(keys, found) if i is not None and (stamp, k) in notes]
         lost = [k for k, i in zip(keys, found) if i is None]
         if lost:
             ok = False
-            out.append(f"{stamp} 插班的学生 {'、'.join(lost)} 在“{roster.sheet}”中找不到了。")
+            plain = [k for k in lost if (stamp, k) not in notes]
+            out += [notes[(stamp, k)] for k in lost if (stamp, k) in notes]
+            if plain:
+                out.append(f"{stamp} 插班的学生 {'、'.join(plain)} 在“{roster.sheet}”中找不到了。")
             continue
         batch = [i for i in found if i is not None]
         present |= set(batch)
