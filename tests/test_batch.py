@@ -191,3 +191,20 @@ def test_one_seed_row_never_serves_two_files_of_one_school_name(tmp_path):
     table = _seed_table(tmp_path / "种子表2.xlsx", [["东校区", 3721, None], ["西校区", 5812, None]])
     res = batch_assign(src, tmp_path / "结果2", jobs=1, seeds=table)
     assert [(i.ok, i.seed) for i in res.items] == [(True, 3721), (True, 5812)]
+
+
+def test_a_seed_table_number_with_leading_zeros_is_recorded_as_called(tmp_path):
+    """种子表 cells written as text “0012”: each school's 编班记录 and the 批量编班结果 sheet show
+    0012 (it was 12), the classes are those of seed 12 — also through the worker processes."""
+    src = tmp_path / "各校"
+    for stem, n in (("甲中学", 1), ("乙中学", 2)):
+        seal_file(_named_school(src / f"{stem}.xlsx", stem, n))
+    table = _seed_table(tmp_path / "种子表.xlsx", [["甲中学", "0012", None], ["乙中学", "0034", None]])
+    res = batch_assign(src, tmp_path / "结果", jobs=2, seeds=table)
+    assert sorted((i.relative, i.ok, str(i.seed)) for i in res.items) == [("乙中学.xlsx", True, "0034"),
+                                                                          ("甲中学.xlsx", True, "0012")]
+    record = {r[0]: r[1] for r in load_workbook(tmp_path / "结果" / "甲中学.xlsx")["编班记录"].iter_rows(values_only=True)
+              if r and r[0]}
+    assert record["随机种子"] == "0012"
+    summary = list(load_workbook(tmp_path / "结果" / f"{BATCH_SUMMARY}.xlsx")[BATCH_SUMMARY].iter_rows(values_only=True))
+    assert ("甲中学.xlsx", "0012") in {(r[1], r[6]) for r in summary if r and len(r) > 6}

@@ -97,7 +97,7 @@ def _corrected(book: RawBook, roster: Roster, history: list, notes: dict[tuple[s
             if found[j] is not None or who is None:
                 continue
             classes = placed.get((stamp, *who), set())
-            where = "、".join(sorted(classes)) or "（运行日志中没有他编入的班级）"
+            where = "、".join(sorted(classes)) or "（运行日志中没有该生编入的班级）"
             hits = [(n, field) for n, s in enumerate(roster.students)
                     if n not in claimed and s.klass in classes and (field := corrected_field(key, s))]
             lost = f"{stamp} 插班的学生“{key}”（编入{where}）在“{sheet}”中找不到了"
