@@ -5,6 +5,7 @@ from openpyxl import load_workbook
 
 from bianban_xl.cli.cmd_steps import ask_seed_twice
 from bianban_xl.cli.main import main
+from bianban_xl.excel import live_book
 from bianban_xl.model.problems import UserError
 from bianban_xl.ui.steps import typed_seed
 
@@ -57,3 +58,23 @@ def test_the_browser_form_wants_the_zeros_twice_too():
         typed_seed({"digits": "0012", "digits2": "12"}, "没有抽签", "由电脑随机抽取")
     assert "只差前面的 0" in exc.value.report.errors[0].text()
     assert str(typed_seed({"digits": "0012", "digits2": "00 12"}, "没有抽签", "由电脑随机抽取")) == "0012"
+
+
+class _Box:
+    """The Excel input box as live_book asks through it: answers in turn, prompts kept."""
+
+    def __init__(self, answers):
+        self.answers, self.prompts = iter(answers), []
+
+    def ask(self, prompt, title="", default=""):
+        self.prompts.append(prompt)
+        return next(self.answers)
+
+    def confirm(self, text):
+        return False
+
+
+def test_the_excel_box_wants_the_zeros_twice_too():
+    box = _Box(["0012", "12", "0012", "0012"])
+    assert str(live_book._ask_room_seed(box)) == "0012"
+    assert "两遍输入不一致（0012 和 12 只差前面的 0" in box.prompts[2]
