@@ -230,15 +230,7 @@ def test_roster_without_numbers_can_be_sorted_after_late_and_after_lock(tmp_path
     """Without 编号 a student was recorded by his row (第31行): sorting 学生名单 after 插班 made
     other pupils 'the late ones' and verify said 3 classes were changed; sorting a locked book
     said every class was changed after the lock. Students are now named by 姓名（性别，出生日期）."""
-    from conftest import HEADER
-
-    rows = [r[1:] for r in student_rows(30, seed=6)]
-    src = write_book(tmp_path / "输入.xlsx", rows=rows, header=HEADER[1:])
-    out = tmp_path / "结果.xlsx"
-    assert main(["assign", str(src), "-o", str(out), "--seed", "5"]) == 0
-    add_students(out, [["新同学", "男", "2013-10-01", "第1小学", "本地", "良", 80, 80, None],
-                       ["新同学乙", "女", "2013-10-02", "第2小学", "本地", "良", 70, 80, None]])
-    assert main(["late", str(out), "--seed", "7"]) == 0
+    out = _late_without_numbers(tmp_path, [r[1:] for r in student_rows(30, seed=6)])
     wb = load_workbook(out)
     log = " ".join(str(c.value) for row in wb["编班记录"].iter_rows() for c in row if c.value)
     assert "新同学（男，2013-10-01）|新同学乙（女，2013-10-02）" in log
