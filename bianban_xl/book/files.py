@@ -25,6 +25,7 @@ import html
 import os
 import re
 import shutil
+import signal
 import stat
 import tempfile
 import threading
@@ -53,6 +54,11 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, signum: int = 15):         # 15: SIGTERM
         super().__init__(signum)
         self.signum = int(signum)
+
+
+# the signals turned into Interrupted while a command or a batch worker runs: SIGTERM, and SIGHUP
+# (POSIX: the terminal window closed; Windows has none)
+STOP_SIGNALS = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
 
 
 def stray_space_hint(path: str | os.PathLike, kind: str = "文件") -> str:

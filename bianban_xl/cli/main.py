@@ -22,7 +22,7 @@ import textwrap
 from typing import Callable
 
 from bianban_xl import __version__
-from bianban_xl.book.files import Interrupted, why
+from bianban_xl.book.files import STOP_SIGNALS, Interrupted, why
 from bianban_xl.cli.output import out as _out, print_report as _print_report
 from bianban_xl.cli.seeds import SEED_RANGE, note_arg, seed_arg
 from bianban_xl.cli.onsite import add_parsers as add_onsite, EXAMPLES as ONSITE_EXAMPLES
@@ -59,10 +59,6 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
     return getattr(importlib.import_module(module), func)
 
 
-# SIGTERM, and SIGHUP (POSIX: the terminal window closed while a command runs; Windows has none)
-_STOP_SIGNALS = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
-
-
 class _sigterm_as_interrupt:
     """While a command runs, SIGTERM (and SIGHUP, a closed terminal window) raises
     files.Interrupted (a KeyboardInterrupt), so a write in progress removes its temporary file and
@@ -70,7 +66,7 @@ class _sigterm_as_interrupt:
 
     def __enter__(self):
         self.old = {}
-        for sig in _STOP_SIGNALS:
+        for sig in STOP_SIGNALS:
             try:
                 self.old[sig] = signal.signal(sig, self._raise)
             except ValueError:           # not the main thread (e.g. a test server): leave it be

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 
-from bianban_xl.book.files import Interrupted, stray_space_hint
+from bianban_xl.book.files import STOP_SIGNALS, Interrupted, stray_space_hint
 from bianban_xl.model.problems import Report, UserError
 
 
@@ -91,9 +91,9 @@ def _start_worker(initializer=None) -> None:
     """Pool initializer: SIGTERM (the console closed, `kill` of the process group) ends a worker as
     Ctrl-C does — through every ``finally``, so the school it was writing leaves no lock file
     (.~bianban.<name>.lock) or temporary file behind; the default action killed it on the spot."""
-    for name in ("SIGTERM", "SIGHUP"):           # SIGHUP: a closed terminal window (POSIX only)
-        with contextlib.suppress(ValueError, AttributeError):
-            signal.signal(getattr(signal, name), _interrupted)
+    for sig in STOP_SIGNALS:
+        with contextlib.suppress(ValueError):
+            signal.signal(sig, _interrupted)
     if initializer is not None:
         initializer()
 

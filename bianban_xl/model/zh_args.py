@@ -76,9 +76,17 @@ def translate(message: str) -> str:
     return who + message
 
 
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` without surrounding spaces, its full-width digits (typed with a Chinese IME) as ASCII."""
+    return text.strip().translate(_FULL_WIDTH_DIGITS)
+
+
 def integer(text: str) -> int:
     """An argparse type: a whole number, with a Chinese message when it is not one."""
-    t = text.strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    t = ascii_digits(text)
     try:
         return int(t)
     except ValueError:

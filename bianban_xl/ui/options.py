@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from bianban_xl.model.zh_args import ascii_digits
+
 
 def port(text: str) -> int:
     """--port: 1 … 65535, else a Chinese usage error (99999 was taken and a random port used instead)."""
-    t = text.strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    t = ascii_digits(text)
     if not t.isdigit() or not 1 <= int(t) <= 65535:
         raise argparse.ArgumentTypeError(f"端口号“{text}”无效：应为 1 到 65535 之间的整数，如 8765；不填则自动选择一个空闲端口。")
     return int(t)
