@@ -81,6 +81,9 @@ def test_late_twin_joins_sibling_and_same_name_apart(tmp_path, capsys):
     after = roster_classes(out)
     assert after["S0901"] == cls[sibling[0]]                      # the late twin joins the bound sibling
     assert after["S0902"] != cls[rows[5][0]]                      # 同名 kept apart
+    # and the record says so: the class of the namesake was closed to the late pupil, by name and row
+    said = capsys.readouterr().out
+    assert f"{cls[rows[5][0]]}有同名的{rows[5][1]}（第7行），不编入{cls[rows[5][0]]}" in said
     assert main(["verify", str(out)]) == 0
 
 

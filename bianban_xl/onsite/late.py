@@ -175,6 +175,11 @@ def _apart_map(roster: Roster) -> list[set[int]]:
     return apart
 
 
+def _conflicts(roster: Roster, pairs: list[tuple[int, int]]) -> list[str]:
+    """'甲 与 乙（同名）' for each (mover, pupil in the class) pair of ``blockers``."""
+    return [f"{roster.students[m].name} 与 {roster.students[j].name}（{_why_apart(roster, m, j)}）" for m, j in pairs]
+
+
 def _why_apart(roster: Roster, i: int, j: int) -> str:
     if normalize_name(roster.students[i].name) == normalize_name(roster.students[j].name):
         return "同名"
@@ -208,21 +213,17 @@ def place(roster: Roster, classes: list[str | None], new: list[int], seed: int,
             if c is not None and j in present:
                 sizes[c] += 1
 
-        def conflicts(c: str) -> list[str]:
-            found = []
-            for m in movers:
-                for j in apart[m]:
-                    if j in present and classes[j] == c:
-                        found.append(f"{roster.students[m].name} 与 {roster.students[j].name}（{_why_apart(roster, m, j)}）")
-            return found
+        def blockers(c: str) -> list[tuple[int, int]]:
+            """(mover, pupil already in class c) pairs that a 同名 / 同音 / 分开 rule keeps apart."""
+            return [(m, j) for m in movers for j in sorted(apart[m]) if j in present and classes[j] == c]
 
-        c, why = _with_siblings(roster, classes, new, i, unit, movers, sizes, conflicts)
+        c, why = _with_siblings(roster, classes, new, i, unit, movers, sizes, blockers)
         if c is not None:
             for m in movers:
                 classes[m] = c
                 out.append((m, c, why))
             continue
-        c, why = _choose_class(roster, classes, present, totals, i, movers, sizes, conflicts, rng)
+        c, why = _choose_class(roster, classes, present, totals, i, movers, sizes, blockers, rng)
         for m in movers:
             classes[m] = c
             out.append((m, c, why + (f"（与双胞胎 {'、'.join(roster.students[x].name for x in movers if x != m)} 一同插班）" if len(movers) > 1 else "")))
@@ -236,7 +237,7 @@ def _bound_units(roster: Roster) -> dict[int, set[int]]:
 
 
 def _with_siblings(roster: Roster, classes: list[str | None], new: list[int], i: int, unit: list[int],
-                   movers: list[int], sizes: dict[str, int], conflicts) -> tuple[str | None, str]:
+                   movers: list[int], sizes: dict[str, int], blockers) -> tuple[str | None, str]:
     """The class of student ``i``'s already placed bound siblings (None when none is placed); a
     UserError when the binding cannot be kept (a sibling without class, siblings split, class full,
     a 分开/同名 conflict there)."""
@@ -257,7 +258,7 @@ def _with_siblings(roster: Roster, classes: list[str | None], new: list[int], i:
     if sizes[c] + len(movers) > params.cap:
         fail(sheet, f"{s.name}（第{s.row}行）按捆绑申请要和 {sibs} 同在{c}，但{c}已有 {sizes[c]} 人，达到班额上限 {params.cap}。",
              f"请报批调整班额上限（“{S.SHEET_PARAMS}”），或与家长协商撤回捆绑申请。", row=s.row)
-    bad = conflicts(c)
+    bad = _conflicts(roster, blockers(c))
     if bad:
         fail(sheet, f"{s.name}（第{s.row}行）按捆绑申请应编入{c}，但{'；'.join(bad)}必须分在不同班。",
              f"请核对“{S.SHEET_TWINS}”中的申请。", row=s.row)
@@ -265,16 +266,16 @@ def _with_siblings(roster: Roster, classes: list[str | None], new: list[int], i:
 
 
 def _choose_class(roster: Roster, classes: list[str | None], present: set[int], totals: np.ndarray, i: int,
-                  movers: list[int], sizes: dict[str, int], conflicts, rng) -> tuple[str, str]:
+                  movers: list[int], sizes: dict[str, int], blockers, rng) -> tuple[str, str]:
     """The class for student ``i`` (with its unplaced bound siblings ``movers``): among the classes
     with room and no conflict, the smallest, then fewest of the same gender, school and 等级, then
     the class mean 总分 nearest the cohort; ties drawn with ``rng``. Returns (class, why)."""
     params, sheet, s = roster.params, roster.sheet, roster.students[i]
     names = params.names()
-    options = [c for c in names if sizes[c] + len(movers) <= params.cap and not conflicts(c)]
+    options = [c for c in names if sizes[c] + len(movers) <= params.cap and not blockers(c)]
     if not options:
         full = all(sizes[c] + len(movers) > params.cap for c in names)
-        why = f"各班都已达到班额上限 {params.cap}" if full else "；".join(sorted({x for c in names for x in conflicts(c)}))
+        why = f"各班都已达到班额上限 {params.cap}" if full else "；".join(sorted({x for c in names for x in _conflicts(roster, blockers(c))}))
         fail(sheet, f"{s.name}（第{s.row}行）无法插班：{why}。",
              "请核对该生信息；如各班已满，请报批调整班额上限或增加班级。", row=s.row)
     placed_idx = [j for j, c in enumerate(classes) if c is not None and j in present]
@@ -294,7 +295,23 @@ def _choose_class(roster: Roster, classes: list[str | None], present: set[int], 
     ties = [c for c in options if scored[c] == best]
     c = ties[int(rng.integers(len(ties)))] if len(ties) > 1 else ties[0]
     known = (any(roster.students[m].school for m in movers), any(roster.students[m].level for m in movers))
-    return c, _reason(best, len(movers), ties, c, known)
+    return c, _reason(best, len(movers), ties, c, known) + _kept_out(roster, names, sizes, len(movers), params.cap, blockers)
+
+
+def _kept_out(roster: Roster, names: list[str], sizes: dict[str, int], n: int, cap: int, blockers) -> str:
+    """The classes with room that a 同名 / 同音 / 分开 rule closed to the pupil, named with the
+    pupil there, so that the record says why a smaller class was not chosen."""
+    parts = []
+    for c in names:
+        if sizes[c] + n > cap:
+            continue
+        for m, j in blockers(c):
+            s = roster.students[j]
+            parts.append(f"{c}有{_HOW[_why_apart(roster, m, j)]}{s.name}（第{s.row}行），不编入{c}")
+    return "；" + "；".join(parts) if parts else ""
+
+
+_HOW = {"同名": "同名的", "同音": "同音的", "双胞胎要求分开": "要求分开的双胞胎"}
 
 
 def _reason(best: tuple, n: int, ties: list[str], chosen: str, known: tuple[bool, bool]) -> str:
