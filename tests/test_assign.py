@@ -320,3 +320,27 @@ def test_a_result_of_a_version_before_the_canonical_order(rich_book, tmp_path, c
     assert "无法用 bianban_xl" in capsys.readouterr().out
     chk = check_result_book(out)
     assert [(f.kind, f.level) for f in chk.findings if f.kind == "版本不同"] == [("版本不同", REVIEW)], chk.findings
+
+
+def test_terminal_summary_names_birth_dates_and_every_count_rule():
+    """After 编班 the terminal shows the mean birth date's range, and 户籍 / 等级 / 毕业学校 in one
+    line when every count is at its bound — a count off its bound on a line of its own."""
+    import types
+
+    import numpy as np
+
+    from bianban_xl.cli.cmd_steps import _balance_lines
+    from bianban_xl.engine.balance import Measure
+
+    def m(group, label, gap, bound, unit="人"):
+        return Measure(group, label, np.zeros(3), gap, bound, unit)
+
+    ms = [m("班额", "人数", 1, 1), m("性别", "男", 1, 1), m("平均分", "语文", 0.2, 0, "分"),
+          m("出生日期", "平均出生日期", 3.5, 0, "天"), m("户籍", "本地", 1, 1), m("户籍", "外地", 1, 1),
+          *[m("毕业学校", f"第{i}小学", 1, 1) for i in range(5)], m("毕业学校", "城西小学", 3, 1)]
+    lines = _balance_lines(types.SimpleNamespace(measures=ms))
+    assert "  出生日期·平均出生日期: 各班最大差距 3.50 天（理论最小 0.00）" in lines
+    assert "  毕业学校·城西小学: 各班最大差距 3 人（理论最小 1）" in lines
+    assert lines[-1] == "  户籍、毕业学校（5 所）: 各班人数差距都达到理论最小"
+    assert not any("第0小学" in x or "户籍·" in x for x in lines)
+

@@ -30,13 +30,25 @@ def cmd_check(args) -> int:
     return 1
 
 
+_COUNTED = {"户籍": "类", "等级": "个等级", "毕业学校": "所"}   # count rules shown together when all at their bound
+
+
 def _balance_lines(result) -> list[str]:
-    lines = []
+    """The balance as the terminal shows it after 编班: class size, 性别, the means, 总分's spread and
+    the mean birth date, each against its bound; 户籍 / 等级 / 毕业学校 in one line when every count is
+    at its bound (a school's 30 source schools would fill a screen), one line each one that is not."""
+    lines, at_bound = [], {}
     for m in result.measures or measures(result.roster, result.labels, result.params):
-        if m.group in ("班额", "性别", "平均分") or (m.group == "标准差" and m.label == "总分"):
+        if m.group in _COUNTED and m.at_bound:
+            at_bound[m.group] = at_bound.get(m.group, 0) + 1
+            continue
+        if m.group in ("班额", "性别", "平均分", "出生日期", *_COUNTED) or (m.group == "标准差" and m.label == "总分"):
             gap = f"{m.gap:.0f}" if m.unit == "人" else f"{m.gap:.2f}"
             bound = f"{m.bound:.0f}" if m.unit == "人" else f"{m.bound:.2f}"
             lines.append(f"  {m.group}·{m.label}: 各班最大差距 {gap} {m.unit}（理论最小 {bound}）")
+    if at_bound:
+        what = "、".join(f"{g}（{n} {_COUNTED[g]}）" if n > 2 else g for g, n in at_bound.items())
+        lines.append(f"  {what}: 各班人数差距都达到理论最小")
     return lines
 
 
