@@ -61,6 +61,14 @@ def test_sheet_synonyms_accepted(tmp_path):
     assert errs == [] and roster.sheet == "花名册"
 
 
+def test_a_first_grade_roster_balances_its_kindergartens(tmp_path):
+    """小学一年级 rosters name the source kindergarten, not a 毕业学校: it is the same balance rule."""
+    for head in ("幼儿园", "毕业幼儿园", "就读幼儿园"):
+        header = [head if h == "毕业学校" else h for h in HEADER]
+        roster, errs, _ = errors(write_book(tmp_path / "x.xlsx", header=header, rows=student_rows(8)))
+        assert errs == [] and all(s.school for s in roster.students), head
+
+
 def test_missing_required_column(tmp_path):
     header = [h for h in HEADER if h != "性别"]
     rows = [r[:2] + r[3:] for r in student_rows(5)]
