@@ -69,6 +69,25 @@ def test_a_first_grade_roster_balances_its_kindergartens(tmp_path):
         assert errs == [] and all(s.school for s in roster.students), head
 
 
+def test_classes_over_the_national_class_size_get_a_reminder(tmp_path):
+    """小学 45, 初中 50: more per class is allowed (a school may have no room) but said, with the
+    number of classes that would keep to the standard; a grade the reader cannot place says nothing."""
+    rows = student_rows(100)
+    for grade, k, said in (("2026级一年级", 2, ("超过小学班额 45 人的标准", "3 个班可使每班不超过 45 人")),
+                           ("2026级一年级", 3, None), ("2026级初一", 2, None),
+                           ("2026级初一", 1, ("超过初中班额 50 人的标准", "2 个班可使每班不超过 50 人")),
+                           ("兴趣班", 1, None)):
+        params = params_with(年级=grade, 班级数=k, 班额上限=100)
+        roster, errs, warns = errors(write_book(tmp_path / "x.xlsx", params=params, rows=rows))
+        hit = [w for w in warns if "班额" in w.message and "标准" in w.message]
+        assert errs == [], [e.text() for e in errs]
+        if said:
+            assert len(hit) == 1 and said[0] in hit[0].message and said[1] in hit[0].fix, (grade, k)
+            assert hit[0].sheet == "参数设置"
+        else:
+            assert hit == [], (grade, k, [w.text() for w in hit])
+
+
 def test_missing_required_column(tmp_path):
     header = [h for h in HEADER if h != "性别"]
     rows = [r[:2] + r[3:] for r in student_rows(5)]

@@ -19,6 +19,15 @@ _AGES = ((("初一", "七年级", "7年级", "初中"), 12, "初一", 3), (("高
 _CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 
 
+STANDARD_CAP = {"小学一年级": ("小学", 45), "初一": ("初中", 50)}   # the national class-size standards (班额)
+
+
+def grade_kind(grade: str) -> str | None:
+    """'小学一年级', '初一' or '高一' as the 年级 text names it, or None."""
+    g = re.sub(r"\s+", "", grade or "")
+    return next((what for words, _, what, _ in _AGES if any(w in g for w in words)), None)
+
+
 def intake_window(grade: str, today: date | None = None) -> tuple[date, date, str] | None:
     """(earliest, latest, rule text) of plausible birth dates, or None when the grade is unknown."""
     g = re.sub(r"\s+", "", grade or "")

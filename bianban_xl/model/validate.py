@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from bianban_xl.model import schema as S
 from bianban_xl.model.groups import unit_roots
 from bianban_xl.model.id_card import id_card_facts
-from bianban_xl.model.intake import intake_window
+from bianban_xl.model.intake import STANDARD_CAP, grade_kind, intake_window
 from bianban_xl.model.names import normalize_name, same_name_groups, same_sound_groups, sound_groups_to_part
 from bianban_xl.model.cellref import cell_ref, range_ref
 from bianban_xl.model.problems import Report
@@ -1175,6 +1175,10 @@ def check_feasibility(students: list[Student], groups: list[TwinGroup], params: 
                      f"请增加班级数（至少 {math.ceil(n / params.cap)} 个班）或核对班额上限。")
     if k > n:
         report.error(S.SHEET_PARAMS, f"班级数 {k} 多于学生人数 {n}。", "请核对班级数。")
+    level, standard = STANDARD_CAP.get(grade_kind(params.grade_name) or "", ("", 0))
+    if standard and 0 < k <= n <= k * params.cap and math.ceil(n / k) > standard:
+        report.warn(S.SHEET_PARAMS, f"{n} 名学生分 {k} 个班，每班最多 {math.ceil(n / k)} 人，超过{level}班额 {standard} 人的标准。",
+                    f"如有条件，请增加班级数（{math.ceil(n / standard)} 个班可使每班不超过 {standard} 人）；确需大班额的可不改。")
     size_max = min(math.ceil(n / k), params.cap) if k else 0
     # union of 同班 groups (a student in two together groups merges them)
     roots = unit_roots(n, [g.members for g in groups if g.mode == S.MODE_TOGETHER])
