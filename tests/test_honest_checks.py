@@ -111,6 +111,17 @@ def test_birth_dates_outside_the_window_and_hidden_rows_are_warnings(tmp_path):
     assert len(hidden) == 1 and "第 9 行" in hidden[0], hidden
 
 
+def test_a_grade_written_wrong_is_one_reminder_not_one_per_pupil(tmp_path):
+    """When most of the roster falls outside the window, the 年级 is wrong (初一 written 一年级, last
+    year's): one reminder on 参数设置 naming it, instead of ten lines about pupils and a count."""
+    path = write_book(tmp_path / "in.xlsx", rows=student_rows(30),
+                      params=[(k, "2026级一年级" if k == "年级" else v) for k, v in DEFAULT_PARAMS])
+    roster, report = check_file(path)
+    births = [w for w in report.warnings if "出生日期" in w.message and "入学年龄" in w.message]
+    assert len(births) == 1 and births[0].sheet == "参数设置", [w.text() for w in births]
+    assert "30 名学生中有 30 名" in births[0].message and "“年级”写错了" in births[0].message
+
+
 def test_check_reads_the_teacher_list_too(tmp_path, capsys):
     bad = [list(r) for r in TEACHERS]
     bad[2][5] = "资深"            # 职称 that does not exist (row 3)

@@ -985,7 +985,15 @@ def check_births(students: list[Student], params: Params, sheet: str, col: int |
     if window is None:
         return
     earliest, latest, rule = window
-    odd = [s for s in students if s.birth is not None and not (earliest <= s.birth <= latest)]
+    dated = [s for s in students if s.birth is not None]
+    odd = [s for s in dated if not (earliest <= s.birth <= latest)]
+    if len(dated) >= 20 and len(odd) * 2 > len(dated):
+        # most of the grade outside the window: the 年级 (or its year) is wrong, not the birth dates
+        s = odd[0]
+        report.warn(S.SHEET_PARAMS, f"{len(dated)} 名学生中有 {len(odd)} 名的出生日期不在“{params.grade_name}”的入学年龄范围内"
+                    f"（如第{s.row}行{s.name} {s.birth:%Y-%m-%d}），多半是“{S.P_GRADE}”写错了（如初一写成了一年级）或年份不对。",
+                    f"请核对“{S.P_GRADE}”（{rule}）。")
+        return
     for s in odd[:MAX_LISTED]:
         report.warn(sheet, f"{s.name}的出生日期 {s.birth:%Y-%m}{'' if s.birth_month_only else f'-{s.birth:%d}'} 不在这一届的入学年龄范围内。",
                     f"请核对是否录错（{rule}）。", row=s.row, col=col)
