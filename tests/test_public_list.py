@@ -16,6 +16,9 @@ def test_mask_name():
     assert mask_name("欧阳娜娜") == "欧**娜"
     assert mask_name("李 娜") == "李*"
     assert mask_name("阿依·古丽") == "阿*·*丽"
+    # a mark the school added to tell same names apart stays readable (it was masked into 王***))
+    assert mask_name("王芳(大)") == "王*(大)" and mask_name("张三明（小）") == "张*明（小）"
+    assert mask_name("欧阳娜娜【2】") == "欧**娜【2】" and mask_name("李(大") == "李*大"
 
 
 def test_public_sheet(tmp_path, capsys):

@@ -18,13 +18,20 @@ from bianban_xl.onsite.state import head_of_class_from_log, require_assigned
 from bianban_xl.reports.result_sheets import fit_titles, note_lines, sheet_title
 
 MASK_RULE = ("姓名隐私处理：两个字的姓名只显示姓（李*），三个字及以上的显示首尾两字（张*明、欧**娜）；"
-             "同一班中处理后相同的，加注编号的后三位，如李*（023）；后三位也相同的多加几位；没有编号的加注学生名单中的行号。"
+             "名字后为区分同名加的标记照原样保留（王*(大)）；同一班中处理后相同的，加注编号的后三位，如李*（023）；后三位也相同的多加几位；没有编号的加注学生名单中的行号。"
              "名单不含成绩、出生日期和毕业学校。")
 
 
+_TAG = re.compile(r"^(.+?)([(（\[【][^()（）\[\]【】]{1,4}[)）\]】])$")   # 王芳(大): a mark told apart by the school
+
+
 def mask_name(name: str) -> str:
-    """张三明 → 张*明, 李娜 → 李*, 欧阳娜娜 → 欧**娜; spaces dropped, '·' kept."""
+    """张三明 → 张*明, 李娜 → 李*, 欧阳娜娜 → 欧**娜; spaces dropped, '·' kept; a mark the school
+    added to tell same names apart stays as written after the masked name: 王芳(大) → 王*(大)."""
     t = re.sub(r"[\s\u3000]+", "", name or "")
+    tagged = _TAG.match(t)
+    if tagged:
+        return mask_name(tagged.group(1)) + tagged.group(2)
     chars = list(t)
     if len(chars) <= 1:
         return "*" if not chars else chars[0] + "*"
