@@ -22,7 +22,7 @@ from bianban_xl.onsite.journal import verify_log
 from bianban_xl.onsite.late import split_late, verify_late
 from bianban_xl.onsite.lock import verify_lock
 from bianban_xl.onsite.lottery import verify_lottery
-from bianban_xl.onsite.public_list import posted_order_free, public_names
+from bianban_xl.onsite.public_list import mask_name_before_0_6_3, posted_order_free, public_names
 from bianban_xl.onsite.reassign import team_classes
 from bianban_xl.onsite.state import (VerifyResult, head_of_class_from_log, made_before_this_order, names_on_class_sheet,
                                      read_record)
@@ -189,10 +189,11 @@ def _public_current(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
         return True, []
     names = roster.params.names()
     heads = head_of_class_from_log(book) or {}
-    want = {}
+    want, before = {}, {}
     for c in names:
         members = [s for s in roster.students if s.klass == c]
         want[c] = [(shown, s.gender) for s, shown in zip(members, public_names(members))]
+        before[c] = [(shown, s.gender) for s, shown in zip(members, public_names(members, mask_name_before_0_6_3))]
     got: dict[str, list[tuple[str, str]]] = {}
     got_head: dict[str, str] = {}
     head = ""
@@ -205,7 +206,7 @@ def _public_current(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
             c = text(row[1])
             got.setdefault(c, []).append((text(row[2]), text(row[3])))
             got_head[c] = head
-    bad = [c for c in names if posted_order_free(got.get(c, [])) != posted_order_free(want[c])]
+    bad = [c for c in names if posted_order_free(got.get(c, [])) not in (posted_order_free(want[c]), posted_order_free(before[c]))]
     bad += sorted(c for c in got if c not in names)
     out = []
     if bad:

@@ -79,3 +79,25 @@ def test_sorting_the_roster_after_the_public_list_changes_nothing(tmp_path, caps
     wb.save(tmp_path / "改名.xlsx")
     assert main(["verify", str(tmp_path / "改名.xlsx")]) == 1
     assert "的名单与现在学生名单的班级不一致" in capsys.readouterr().out
+
+
+def test_a_list_posted_before_marks_were_kept_still_verifies(tmp_path, capsys):
+    """0.6.3 keeps 王芳(大)'s mark (王*(大)); a 公示名单 printed earlier shows 王***) for him. That
+    posted list is still the current one for verify; a changed name on it is still found."""
+    from conftest import student_rows
+
+    rows = student_rows(30)
+    rows[0][1] = "王芳(大)"
+    out = assigned(tmp_path, rows=rows)
+    assert main(["public", str(out)]) == 0
+    wb = load_workbook(out)
+    cells = [r[2] for r in wb["公示名单"].iter_rows() if isinstance(r[0].value, int)]
+    tagged = next(c for c in cells if c.value == "王*(大)")
+    tagged.value = "王***)"                                   # as 0.6.2 posted it
+    wb.save(tmp_path / "旧公示.xlsx")
+    capsys.readouterr()
+    assert main(["verify", str(tmp_path / "旧公示.xlsx")]) == 0, capsys.readouterr().out
+    tagged.value = "王*"
+    wb.save(tmp_path / "改名.xlsx")
+    assert main(["verify", str(tmp_path / "改名.xlsx")]) == 1
+    assert "公示名单" in capsys.readouterr().out

@@ -32,6 +32,16 @@ def mask_name(name: str) -> str:
     tagged = _TAG.match(t)
     if tagged:
         return mask_name(tagged.group(1)) + tagged.group(2)
+    return _mask_plain(t)
+
+
+def mask_name_before_0_6_3(name: str) -> str:
+    """How lists posted before 0.6.3 masked a name: a mark like (大) was masked with it (王***)).
+    Verify accepts such a posted list as current."""
+    return _mask_plain(re.sub(r"[\s\u3000]+", "", name or ""))
+
+
+def _mask_plain(t: str) -> str:
     chars = list(t)
     if len(chars) <= 1:
         return "*" if not chars else chars[0] + "*"
@@ -47,11 +57,11 @@ def posted_order_free(entries: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return sorted((re.sub(r"（第\d+行）$", "", shown), gender) for shown, gender in entries)
 
 
-def public_names(members: list) -> list[str]:
+def public_names(members: list, mask=mask_name) -> list[str]:
     """The names as posted for one class: masked; where two masked names are the same, each gets the
     last 3 characters of its 编号 — more when the last 3 are alike too (S01023 / S02023) — or, without
     a 编号, its row in 学生名单 (第109行: cut to '09行' it could not tell rows 109 and 209 apart)."""
-    masked = [mask_name(s.name) for s in members]
+    masked = [mask(s.name) for s in members]
     seen: dict[str, list[int]] = {}
     for n, m in enumerate(masked):
         seen.setdefault(m, []).append(n)
