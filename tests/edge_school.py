@@ -69,10 +69,10 @@ def _teachers(ws, k: int, rnd: random.Random) -> None:
             n += 1
 
 
-def write_full(path: Path, k: int = 4, per: int = 58) -> Path:
+def write_full(path: Path, k: int = 4, per: int = 58, cap: int = 60) -> Path:
     rnd = random.Random(11)
     wb = Workbook()
-    _params(wb.active, SCHOOL, k, 60, SUBJECTS, class_names(k))
+    _params(wb.active, SCHOOL, k, cap, SUBJECTS, class_names(k))
     wb.active.title = "参数设置"
     ws = wb.create_sheet("学生名单")
     ws.append(["编号", "姓名", "性别", "出生日期", "毕业学校", "户籍", "等级", *SUBJECTS, "备注"])

@@ -107,6 +107,52 @@ def test_crowded_class_on_one_portrait_page(names_only):
         assert body_size(p) >= 9.5, body_size(p)
 
 
+def test_crowded_class_with_long_names_after_late_on_one_portrait_page(full):
+    """58 a class, then 插班 (59), with a 15-character 小学 and its 校区 and 11-character minority
+    names: each class list on ONE portrait page, text ≥ 9 pt, every name and school whole. The long
+    values made the sheet landscape, where a class took two pages (30 rows, then 29 and 合计)."""
+    book, pages = full
+    wb = load_workbook(book)
+    for c in E.class_names(4):
+        n = sum(1 for row in wb[c].iter_rows(min_row=4, values_only=True) if isinstance(row[0], int))
+        assert n >= 59
+        assert len(pages[c]) == 1, (c, n, len(pages[c]))
+        p = pages[c][0]
+        assert p.height > p.width and "合计" in p.text and f"共 {n} 人" in p.text
+        assert body_size(p) >= 9.0, body_size(p)
+        text = "".join(p.text.split())
+        for row in wb[c].iter_rows(min_row=4, max_row=3 + n, values_only=True):
+            assert row[2] in text and row[5] in text, row
+    assert not _nothing_cut({c: pages[c] for c in E.class_names(4)})
+
+
+@pytest.fixture(scope="module")
+def tall_classes(tmp_path_factory):
+    """Classes of 64 and 70 (班额上限 70) with the long names of the full school: the class sheets rendered."""
+    tmp = tmp_path_factory.mktemp("edge_tall")
+    out = {}
+    for per in (63, 69):
+        src = E.write_full(tmp / f"输入{per}.xlsx", k=4, per=per, cap=70)
+        book = tmp / f"结果{per}.xlsx"
+        service.assign_file(src, book, seed=1, progress=None, seed_source="现场家长代表报数")
+        pdf = R.to_pdf(_only(book, tuple(E.class_names(4)), tmp / f"班级{per}.xlsx"), tmp / f"pdf{per}")
+        out[per + 1] = R.sheet_pages(R.pdf_pages(pdf), load_workbook(book, read_only=True).sheetnames)
+    return out
+
+
+def test_class_of_64_on_one_page_and_70_on_two_with_the_header(tall_classes):
+    """Up to 64 a class prints on one portrait page at ≥ 9 pt (a class of 61–64 printed 50 rows and
+    the rest on a second page); 70 (超大班额) cannot at 9 pt and goes on on a second page, its
+    header repeated, at full size."""
+    pages = tall_classes[64][E.class_names(2)[0]]
+    assert len(pages) == 1 and pages[0].height > pages[0].width
+    assert "共 64 人" in pages[0].text and body_size(pages[0]) >= 9.0, body_size(pages[0])
+    pages = tall_classes[70][E.class_names(2)[0]]
+    assert len(pages) == 2 and all(p.height > p.width for p in pages)
+    assert "共 70 人" in pages[1].text and all("序号" in p.text and "姓名" in p.text for p in pages)
+    assert min(body_size(p) for p in pages) >= 9.0
+
+
 def test_every_class_sheet_prints_alike(full):
     """Widths are measured over the grade: no class turns landscape for one long name while the
     others print portrait."""

@@ -46,6 +46,8 @@ def _font(f: xs.FontSpec) -> Font:
 
 def _alignment(a: xs.AlignSpec) -> Alignment:
     kw = {k: v for k, v in (("horizontal", a.horizontal), ("vertical", a.vertical), ("wrap_text", a.wrap)) if v is not None}
+    if a.shrink:
+        kw["shrink_to_fit"] = True
     return Alignment(**kw)
 
 

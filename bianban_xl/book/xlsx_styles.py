@@ -45,6 +45,7 @@ class AlignSpec:
     horizontal: str | None = None
     vertical: str | None = None
     wrap: bool | None = None          # False is said (and, like None, not written)
+    shrink: bool = False              # shrinkToFit: a value wider than its column prints smaller, whole
 
 
 BORDER = BorderSpec("808080")
@@ -62,6 +63,9 @@ STYLES: dict[str, dict] = {
     "sign": dict(font=FontSpec(11), align=AlignSpec(vertical="bottom")),
     "section": dict(font=FontSpec(12, bold=True), align=AlignSpec(vertical="center")),
     "wrap": dict(font=FontSpec(10.5), align=AlignSpec(vertical="top", wrap=True), border=True),
+    # body, a value wider than its column shrunk into it (a crowded class list's 姓名 / 毕业学校
+    # columns, narrowed so the class prints on one portrait page)
+    "fit": dict(font=FontSpec(10.5), align=AlignSpec(vertical="center", shrink=True), border=True),
 }
 
 
@@ -107,6 +111,8 @@ def align_xml(a: AlignSpec) -> str:
         out.append(f' vertical="{a.vertical}"')
     if a.wrap:
         out.append(' wrapText="1"')
+    if a.shrink:
+        out.append(' shrinkToFit="1"')
     out.append(" />")
     return "".join(out)
 

@@ -64,6 +64,7 @@ _LOOKS: dict[str, dict[str, Any]] = {
     "sign": dict(size=11),
     "section": dict(size=12, bold=True),
     "wrap": dict(size=10.5, wrap=True, border=True),
+    "fit": dict(size=10.5, border=True, shrink=True),
 }
 FONT_NAME = "等线"
 
@@ -483,6 +484,9 @@ def _apply_look(rng: Any, look: dict[str, Any]) -> None:
         rng.color = look["fill"]
     if look.get("wrap"):
         rng.wrap_text = True
+    if look.get("shrink"):
+        with contextlib.suppress(Exception):        # Excel's COM property; not every platform has it
+            rng.api.ShrinkToFit = True
     if look.get("align"):
         with contextlib.suppress(Exception):
             rng.horizontal_alignment = look["align"]

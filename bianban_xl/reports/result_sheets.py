@@ -76,7 +76,20 @@ def _fmt_score(x):
 # it counts wider characters than Excel, where these widths print at 100 % with room to spare)
 PORTRAIT_CHARS, LANDSCAPE_CHARS = 72.0, 106.0
 CLASS_ROW_HEIGHT = 13.5          # points: title + header + 50 students + 合计 on one portrait page
-CLASS_ONE_PAGE, CLASS_MAX_ONE_PAGE, CROWDED_ROW_HEIGHT = 50, 60, 12.0
+CLASS_ONE_PAGE, CROWDED_ROW_HEIGHT = 50, 12.0
+# A class list is one page, posted and signed: a class of more than 50 (大班额, 插班 pupils added up to the
+# 班额上限) prints on one page, shrunk by fit-to-page, as long as its text stays at least 9 pt (10.5 pt
+# body text at ≥ 86 %); up to about 64 pupils do (the 超大班额 line, 66, is banned). A taller class goes
+# on on a second page with its header repeated. Estimated with the page LibreOffice prints: A4 between
+# the margins is 523 × 745 pt; a column-width character is 7 pt wide there (Excel's is narrower).
+MIN_PRINT_SCALE = 9.0 / 10.5
+PRINTABLE_CHARS = {False: 74.5, True: 112.0}                  # landscape? -> column-width characters
+PRINTABLE_POINTS = {False: 842.0 - (MARGIN_TOP + MARGIN_BOTTOM) * 72 - 8,
+                    True: 595.0 - (MARGIN_TOP + MARGIN_BOTTOM) * 72 - 8}
+# a crowded class's text columns measured as LibreOffice prints them (a 10.5 pt CJK character 1.5
+# column-width characters, text_width's 2.2 is Excel's 2.0 with room); what Excel finds wider than
+# its column shrinks into it (style "fit") rather than being cut
+TIGHT_CJK, TIGHT_OTHER, TIGHT_PAD = 1.55, 1.0, 1.0
 PENDING_HEAD = "（待抽签）"
 
 
@@ -204,7 +217,30 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
             whole = all(v is None or float(v).is_integer() for v in (rw[c - 1] for rw in rows))
             spec.number_formats[c] = "0" if whole else "0.0"
     spec.landscape = sum(spec.col_widths.values()) > PORTRAIT_CHARS + 10
-    _fit_widths(spec, LANDSCAPE_CHARS if spec.landscape else PORTRAIT_CHARS)
+    tight = _class_tight_widths(roster, params, full, subjects, totals, extras)
+    shrunk: set[int] = set()
+    if spec.landscape:
+        # long names and schools (a 15-character 小学 and its 校区, 11-character minority names) made
+        # the sheet landscape, where a class of 59 took two pages: portrait with the text columns as
+        # wide as LibreOffice prints them, when that prints at ≥ 9 pt
+        narrow = {n: min(spec.col_widths[n], tight[c + 1]) for n, c in enumerate(keep, start=1)}
+        if PRINTABLE_CHARS[False] / sum(narrow.values()) >= MIN_PRINT_SCALE:
+            shrunk = {n for n in narrow if narrow[n] < spec.col_widths[n]
+                      and all(row[n - 1] is None or isinstance(row[n - 1], str) for row in rows)}
+            spec.col_widths.update(narrow)
+            spec.landscape = False
+    if not shrunk:
+        _fit_widths(spec, LANDSCAPE_CHARS if spec.landscape else PORTRAIT_CHARS)
+    if shrunk and rows:
+        # the body written column by column: the narrowed text columns shrink what does not fit
+        spec.blocks = [b for b in spec.blocks if not (b.top == 4 and b.style == "body")]
+        c = 0
+        while c < width:
+            end = c + 1
+            while end < width and ((end + 1) in shrunk) == ((c + 1) in shrunk):
+                end += 1
+            spec.add(4, c + 1, [row[c:end] for row in rows], "fit" if (c + 1) in shrunk else "body")
+            c = end
     # 人数 … 编班 … right of 班主任 (from column 5, else 4, the date left out if need be) within the table:
     # with 姓名/性别 only the columns there are narrow and the date ran off the table
     def room(c: int) -> float:
@@ -213,14 +249,32 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
     start, counts = next(((c, t) for t in (counts, short) for c in (5, 4) if room(c) >= text_width(t) + 1), (4, short))
     spec.add(2, start, [[counts]], "subtitle")
     spec.row_heights = {1: 24.0, 2: 16.0, 3: 16.0}
-    # a crowded class (51–60, 大班额) on one portrait page: rows a little lower, the rest by fit-to-page
-    # (≈ 92 % for 60); it printed 50 on the first page and the rest with 合计 on a second
-    crowded = not spec.landscape and CLASS_ONE_PAGE < len(rows) <= CLASS_MAX_ONE_PAGE
+    # a crowded class (more than 50, 大班额 or 插班 up to the 班额上限) on one page: rows a little lower,
+    # the rest by fit-to-page when its text stays ≥ 9 pt (≈ 92 % for 60); it printed 50 on the first
+    # page and the rest with 合计 on a second
+    body = range(4, 5 + len(rows) + (1 if subjects else 0))
+    crowded = len(rows) > CLASS_ONE_PAGE and one_page_scale(spec, body, CROWDED_ROW_HEIGHT) >= MIN_PRINT_SCALE
     spec.fit_height = 1 if crowded else 0
     height = CROWDED_ROW_HEIGHT if crowded else CLASS_ROW_HEIGHT
-    spec.row_heights.update({r: height for r in range(4, 5 + len(rows) + (1 if subjects else 0))})
+    spec.row_heights.update({r: height for r in body})
     spec.print_area = f"A1:{column_letter(width)}{spec.max_row}"
     return fit_titles(spec)
+
+
+def one_page_scale(spec: SheetSpec, body: range, height: float) -> float:
+    """The print scale at which ``spec`` fits one page (LibreOffice's fit-to-page) with the rows of
+    ``body`` ``height`` points tall: the title as fit_titles makes it, the other rows as set (15 pt
+    where none is), the columns as wide as set."""
+    chars = sum(spec.col_widths.values())
+    title = max((b for b in spec.blocks if b.style == "title" and b.top == 1), key=lambda b: b.left, default=None)
+    lines = len(text_lines(title.values[0][0], chars / TITLE_SCALE - 1)) if title and isinstance(title.values[0][0], str) else 1
+    tall = max(spec.row_heights.get(1, TITLE_HEIGHT), TITLE_LINE * lines + 6 if lines > 1 else 0.0)
+    tall += sum(height if r in body else spec.row_heights.get(r, ROW_HEIGHT) for r in range(2, spec.max_row + 1))
+    return min(1.0, PRINTABLE_CHARS[spec.landscape] / chars, PRINTABLE_POINTS[spec.landscape] / tall)
+
+
+def _tight_width(t: str) -> float:
+    return sum(TIGHT_CJK if ord(ch) > 0x2E80 else TIGHT_OTHER for ch in t)
 
 
 def _class_row(roster: Roster, params: Params, i: int, n: int, subjects: list[str], totals, extras: list[str]) -> list:
@@ -236,7 +290,7 @@ def _class_row(roster: Roster, params: Params, i: int, n: int, subjects: list[st
     return row
 
 
-_WIDTHS: dict[tuple, tuple[Roster, dict[int, float]]] = {}
+_WIDTHS: dict[tuple, tuple[Roster, dict[int, float], dict[int, float]]] = {}
 
 
 def _class_widths(roster: Roster, params: Params, header: list[str], subjects: list[str], totals,
@@ -256,9 +310,24 @@ def _class_widths(roster: Roster, params: Params, header: list[str], subjects: l
     widths = {c: _width(vals, minimum=5.0 if c == 1 else 6.0, maximum=24.0) for c, vals in enumerate(cols, start=1)}
     widths[1] = 5.0
     widths[len(header)] = min(widths[len(header)], 14.0)     # 备注: long notes wrap off the page
+    tight = dict(widths)
+    for c, vals in enumerate(cols, start=1):
+        shown = [v for v in vals[1:] if v is not None]
+        if all(isinstance(v, str) for v in shown):            # text: as wide as LibreOffice prints it
+            tight[c] = min(widths[c], max(4.5, *(_tight_width(v) + TIGHT_PAD for v in [vals[0], *shown])))
+        elif all(isinstance(v, (date, datetime)) for v in shown):
+            tight[c] = min(widths[c], 11.5)                  # yyyy-mm-dd: 10 digits in Excel and LibreOffice
     _WIDTHS.clear()
-    _WIDTHS[key] = (roster, widths)
+    _WIDTHS[key] = (roster, widths, tight)
     return widths
+
+
+def _class_tight_widths(roster: Roster, params: Params, header: list[str], subjects: list[str], totals,
+                        extras: list[str]) -> dict[int, float]:
+    """The class sheets' widths with each text column as wide as LibreOffice prints its widest value
+    (and header), a date column as wide as yyyy-mm-dd: a crowded class's portrait page."""
+    _class_widths(roster, params, header, subjects, totals, extras)
+    return next(iter(_WIDTHS.values()))[2]
 
 
 def _date_format(values) -> str | None:
