@@ -78,3 +78,39 @@ def test_the_excel_box_wants_the_zeros_twice_too():
     box = _Box(["0012", "12", "0012", "0012"])
     assert str(live_book._ask_room_seed(box)) == "0012"
     assert "两遍输入不一致（0012 和 12 只差前面的 0" in box.prompts[2]
+
+
+def _params_seed(seed) -> list:
+    from conftest import DEFAULT_PARAMS
+    return [(k, seed if k == "随机种子" else v) for k, v in DEFAULT_PARAMS]
+
+
+def test_seed_typed_as_text_in_params_kept_as_typed(tmp_path, capsys):
+    """随机种子 typed as the text 0012 in 参数设置 (a text cell, or Excel's '0012): recorded and printed
+    as typed — 编班记录, the run log, 编班汇总, verify's message — with the classes of seed 12. It was
+    recorded as 12. A number cell (Excel keeps 12 of a typed 0012) is recorded as the 12 it holds."""
+    src = write_book(tmp_path / "文本.xlsx", params=_params_seed("0012"), extra_sheets={"教师名单": TEACHERS})
+    num = write_book(tmp_path / "数字.xlsx", params=_params_seed(12), extra_sheets={"教师名单": TEACHERS})
+    out, out_num = tmp_path / "文本结果.xlsx", tmp_path / "数字结果.xlsx"
+    assert main(["assign", str(src), "-o", str(out)]) == 0
+    assert "随机种子 0012（“参数设置”中填写）" in capsys.readouterr().out
+    assert main(["assign", str(num), "-o", str(out_num)]) == 0
+    assert "随机种子 12（“参数设置”中填写）" in capsys.readouterr().out
+    assert roster_classes(out) == roster_classes(out_num)               # the same seed: 12
+    assert kv(load_workbook(out)["编班记录"])["随机种子"] == "0012"
+    assert kv(load_workbook(out_num)["编班记录"])["随机种子"] == "12"
+    assert any("随机种子 0012（" in str(v) for row in load_workbook(out)["编班记录"].iter_rows(values_only=True)
+               for v in row if v)
+    assert "随机种子 0012" in _summary_texts(out)
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == 0
+    assert "用记录的随机种子 0012 重新运行" in capsys.readouterr().out
+    # a book written before (the text seed recorded as 12) still verifies
+    wb = load_workbook(out)
+    ws = wb["编班记录"]
+    cell = next(c for row in ws.iter_rows() for c in row[:1] if c.value == "随机种子")
+    ws.cell(row=cell.row, column=2).value = "12"
+    wb.save(tmp_path / "旧.xlsx")
+    capsys.readouterr()
+    assert main(["verify", str(tmp_path / "旧.xlsx")]) == 0
+    assert "用记录的随机种子 12 重新运行" in capsys.readouterr().out

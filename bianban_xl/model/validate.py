@@ -14,6 +14,7 @@ from bianban_xl.model.groups import unit_roots
 from bianban_xl.model.id_card import id_card_facts
 from bianban_xl.model.intake import STANDARD_CAP, grade_kind, intake_window
 from bianban_xl.model.names import normalize_name, same_name_groups, same_sound_groups, sound_groups_to_part
+from bianban_xl.model.called_digits import CalledSeed
 from bianban_xl.model.cellref import cell_ref, range_ref
 from bianban_xl.model.problems import Report
 from bianban_xl.model.raw_book import RawBook, RawSheet
@@ -204,7 +205,7 @@ def read_params(book: RawBook, report: Report) -> tuple[Params | None, dict[str,
     cap = _int_param(name, S.P_CAP, *cell_of(S.P_CAP), 1, None, "正整数",
                      "请填写每班最多人数（小学 45，初中 50），或留空使用默认 50。", report, CAP_UNITS)
     seed = _int_param(name, S.P_SEED, *cell_of(S.P_SEED), 0, 2 ** 63, "非负整数",
-                      "请填写一个整数（可由现场家长代表报数），或留空由电脑随机抽取。", report)
+                      "请填写一个整数（可由现场家长代表报数），或留空由电脑随机抽取。", report, called=True)
     ok = ok and cap is not False and seed is not False
     cap = S.PARAM_DEFAULT_CAP if cap is None or cap is False else cap
     seed = None if seed is False else seed
@@ -313,9 +314,11 @@ def _classes_param(name: str, r: int | None, v, report: Report) -> int:
 
 
 def _int_param(name: str, key: str, r: int | None, v, lo: int, hi: int | None, kind: str, fix: str,
-               report: Report, units: tuple[str, ...] = ()) -> int | None | bool:
+               report: Report, units: tuple[str, ...] = (), called: bool = False) -> int | None | bool:
     """An optional whole-number parameter in [lo, hi), perhaps followed by one of ``units``: None
-    when absent or blank, False (reported) when not such a number."""
+    when absent or blank, False (reported) when not such a number. ``called`` (the 随机种子): digits
+    typed as text with leading zeros ("0012") are kept as typed (a CalledSeed: 12 for computing,
+    0012 on every record), as a seed called out in the room is."""
     if r is None or _blank(v):
         return None
     bare = _with_unit(v, units)
@@ -330,6 +333,8 @@ def _int_param(name: str, key: str, r: int | None, v, lo: int, hi: int | None, k
     if num is None or not float(num).is_integer() or num < lo or (hi is not None and num >= hi):
         report.error(name, f"“{key}”应为{kind}，现在是“{_text(v)}”。", fix, row=r, col=2)
         return False
+    if called and isinstance(bare, str) and digits != str(int(num)):
+        return CalledSeed(digits)
     return int(num)
 
 
