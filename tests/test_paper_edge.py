@@ -331,3 +331,17 @@ def test_full_roster_class_sheet_keeps_its_columns(full):
     wb = load_workbook(full[0], read_only=True)
     head = next(wb[E.class_names(4)[0]].iter_rows(min_row=3, max_row=3, values_only=True))
     assert list(head)[:7] == ["序号", "编号", "姓名", "性别", "出生日期", "毕业学校", "备注"]
+
+
+def test_thirty_two_classes_charts_labelled_by_number(thirty_two):
+    """编班汇总's charts with 32 long class names: under the columns the numbers 1 … 32 in one row
+    inside the chart, the axis titled 班级 — the whole names, slanted, filled the chart and ran below
+    it, every other one left out."""
+    book, pages = thirty_two
+    charts = [p for p in pages["编班汇总"] if "四、图表" in p.text or "各班各科平均分" in p.text]
+    assert len(charts) == 2
+    for p in charts:
+        assert "城东校区南楼教学班" not in "".join(p.text.split())
+        numbers = [w for w in p.words if w[4].isdigit() and 1 <= int(w[4]) <= 32]
+        assert {int(w[4]) for w in numbers} == set(range(1, 33)), sorted({w[4] for w in numbers})
+        assert sum(1 for w in p.words if w[4] == "班级") >= 1

@@ -43,3 +43,37 @@ def test_certificate_view_hides_the_copy_beside_the_page():
     spec = _summary(40)
     html = spec_html(spec)
     assert html.count("<tr>") < 70, html.count("<tr>")     # the table once (with its repeated headers), not twice
+
+
+def _chart_labels(spec, chart):
+    cells = _cells(spec)
+    c, r1, _, r2 = chart.cats
+    return [cells[(r, c)][0] for r in range(r1, r2 + 1)]
+
+
+def test_chart_labels_short_for_many_long_class_names():
+    """32 classes named 2026级初一年级（12）班（城东校区南楼教学班）: under every chart the class
+    number, the axis titled 班级 (the whole names filled the chart and ran off it); 12 such classes
+    read 1班 … 12班; classes already named 1班 … 8班 keep their names, as before."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import edge_school as E
+
+    def summary(names, subjects=("语文", "数学", "英语")):
+        roster = generate_school(len(names) * 12, len(names), seed=3, subjects=subjects)
+        roster.params.class_names = list(names)
+        return summary_sheet(roster, roster.params, np.arange(len(roster.students)) % len(names), "2026-09-01 08:00:00", 1)
+
+    spec = summary(E.class_names(32))
+    assert len(spec.charts) == 3
+    for chart in spec.charts:
+        assert _chart_labels(spec, chart) == [str(k) for k in range(1, 33)] and chart.x_title == "班级"
+    assert spec.charts[-1].height_cm > 10                    # 32 × 3 columns: the chart as tall as its page
+    spec = summary(E.class_names(12))
+    for chart in spec.charts:
+        assert _chart_labels(spec, chart) == [f"{k}班" for k in range(1, 13)] and not chart.x_title
+    spec = summary([f"{k}班" for k in range(1, 9)])
+    for chart in spec.charts:
+        assert _chart_labels(spec, chart) == [f"{k}班" for k in range(1, 9)] and not chart.x_title
+        assert chart.height_cm == 7.5

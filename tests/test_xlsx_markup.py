@@ -85,6 +85,9 @@ def _specs():
         yield ChartSpec(kind, f"各班{kind}", "A74", (1, data[1] + 1, 1, data[3]), data, y_title=y_title,
                         width_cm=24, height_cm=7.5, line=line, y_min=lo, y_max=hi)
     yield ChartSpec("col", "", "C3", (1, 2, 1, 2), (2, 1, 3, 2), width_cm=16.3, height_cm=8.01)
+    for kind in KINDS:                                     # the classes' axis titled (班级 under 1 2 3 …)
+        yield ChartSpec(kind, "各班", "A74", (1, 75, 1, 106), (3, 74, 4, 106), y_title="分", x_title="班级 & <x>",
+                        line=(15, 74, 15, 106))
 
 
 @pytest.mark.parametrize("sheet", SHEETS)

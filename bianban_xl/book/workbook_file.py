@@ -303,6 +303,8 @@ def _add_chart(ws, spec: ChartSpec) -> None:
             chart.overlap = 100
     chart.title = spec.title
     chart.y_axis.title = spec.y_title
+    if spec.x_title:
+        chart.x_axis.title = spec.x_title
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(cats)
     if spec.y_min is not None:

@@ -117,7 +117,8 @@ def chart_xml(sheet: str, spec: ChartSpec) -> str:
     scaling += "</scaling>"
     return "".join([
         f'<chartSpace xmlns:a="{NS_A}" xmlns="{NS_C}"><chart><title>{_rich(spec.title)}</title><plotArea>', *main,
-        '<catAx><axId val="10" /><scaling><orientation val="minMax" /></scaling><delete val="0" /><axPos val="l" />'
+        '<catAx><axId val="10" /><scaling><orientation val="minMax" /></scaling><delete val="0" /><axPos val="l" />',
+        f'<title>{_rich(spec.x_title)}</title>' if spec.x_title else "",
         '<majorTickMark val="none" /><minorTickMark val="none" /><crossAx val="100" /><lblOffset val="100" /></catAx>',
         f'<valAx><axId val="100" />{scaling}<delete val="0" /><axPos val="l" /><majorGridlines />'
         f'<title>{_rich(spec.y_title)}</title><majorTickMark val="none" /><minorTickMark val="none" />'

@@ -428,6 +428,10 @@ class LiveBook:
         with contextlib.suppress(Exception):
             chart.api[1].HasTitle = True
             chart.api[1].ChartTitle.Text = spec.title
+        if spec.x_title:
+            with contextlib.suppress(Exception):
+                chart.api[1].Axes(1).HasTitle = True          # xlCategory
+                chart.api[1].Axes(1).AxisTitle.Text = spec.x_title
 
 
 class CannotAsk(Exception):

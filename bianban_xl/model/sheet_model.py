@@ -189,6 +189,7 @@ class ChartSpec:
     cats: tuple[int, int, int, int]  # (min_col, min_row, max_col, max_row) of category labels
     data: tuple[int, int, int, int]  # series block, first row holds series titles
     y_title: str = ""
+    x_title: str = ""                # the categories' axis title (none when empty)
     width_cm: float = 16.0
     height_cm: float = 8.0
     line: tuple[int, int, int, int] | None = None   # optional overlay line series (e.g. the cohort mean)

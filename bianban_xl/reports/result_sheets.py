@@ -6,6 +6,7 @@ grade and sheet, a frozen and repeated header row, widths that fit, A4 fit-to-wi
 from __future__ import annotations
 
 import math
+import os
 from functools import lru_cache
 from datetime import date, datetime, time
 
@@ -511,12 +512,12 @@ def summary_sheet(roster: Roster, params: Params, labels: np.ndarray, stamp: str
     fill = PageFill(spec, page_height(landscape=True), reserved={1: max(TITLE_HEIGHT, TITLE_LINE * title_lines + 6), 3: 30.0})
     r = _index_section(spec, 4, roster, params, ms, compare, typical, totals)
     r = _gaps_section(spec, r, ms, compare, typical, fill)
-    r, where, aside = _detail_section(spec, r, ms, names, widths, fill)
+    r, where = _detail_section(spec, r, ms, names, widths, fill)
     table_cols = max(max(widths), spec.max_col)
     for c in range(1, table_cols + 1):
         widths.setdefault(c, 9)
     spec.add(r, 1, [["监督人员签字：______________    家长代表签字：______________    教务处：______________    日期：________"]], "sign")
-    r = _chart_section(spec, r + 2, ms, params, totals, names, where, table_cols, widths, aside)
+    r = _chart_section(spec, r + 2, ms, params, totals, names, where, table_cols, widths)
     spec.col_widths = widths
     spec.freeze = None
     spec.print_area = f"A1:{column_letter(table_cols)}{r}"
@@ -642,13 +643,12 @@ def _detail_parts(detail: list[Measure], first_width: float) -> list[list[Measur
 
 
 def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str],
-                    widths: dict[int, float], fill: PageFill) -> tuple[int, dict[str, tuple[int, ...]], list]:
+                    widths: dict[int, float], fill: PageFill) -> tuple[int, dict[str, tuple[int, ...]]]:
     """三、各班明细: tables of the 人数 and the score measures (see :func:`_detail_parts`), each narrow
     enough for the page; a table taller than the rest of a page (32 and more classes) goes on on the
     next with its header repeated (a sheet repeats one row range, so its rows printed without one).
     The next free row; where each column landed: label -> (column, header row, first, last, column of
-    the class names) for the charts; the tables cut by a page break (labels, rows), which the charts
-    take from a whole copy beside the page (:func:`_tables_aside`)."""
+    the class names) for the charts (which read their own copy of the values, :func:`_chart_section`)."""
     fill.break_before(r)          # the detail tables and the signatures on pages of their own
     spec.add(r, 1, [["三、各班明细"]], "section")
     r += 1
@@ -657,7 +657,6 @@ def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str]
     where: dict[str, tuple[int, int, int, int]] = {}
     wrap = any(_text_width(c) > widths[1] - 1 for c in names)
     heights = [14.0 * len(text_lines(c, widths[1] - 1)) if _text_width(c) > widths[1] - 1 else ROW_HEIGHT for c in names]
-    aside = []                     # tables cut by a page break: their columns, copied beside the page
     parts = [p for p in parts if p]
     for n, part in enumerate(parts):
         cols = [("班级", None)] + [(("人数" if m.group == "班额" else f"{m.group}·{m.label}"), m) for m in part]
@@ -691,44 +690,83 @@ def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str]
             where[label] = (c, header_row, first, last, 1)
             if c > 5:
                 widths[c] = 9
-        if breaks:
-            aside.append(([c for c, _ in cols], body))
     if any(m.group == "毕业学校" for m in ms):
         spec.add(r - 1, 1, [[f"各毕业学校在各班的人数见工作表“{SHEET_SCHOOLS}”。"]], "note")
         r += 1
-    return r, where, aside
+    return r, where
 
 
-def _tables_aside(spec: SheetSpec, where: dict[str, tuple[int, ...]], tables: list[tuple[list[str], list[list]]],
-                  col: int, top: int) -> None:
-    """Each table cut by a page break written once more, whole, from column ``col`` beside the print
-    area (not printed), and ``where`` pointed at the copy: a chart over a cut table took the repeated
-    header rows for classes."""
-    for labels, body in tables:
-        spec.add(top, col, [labels], "header")
-        spec.add(top + 1, col, body, "body")
-        for c, label in enumerate(labels[1:], start=col + 1):
-            where[label] = (c, top, top + 1, top + len(body), col)
-        col += len(labels) + 1
+# the plot of a 24 cm chart is about 600 pt wide; a category label prints in 10 pt (a CJK character
+# 10 pt wide, a digit 5.6)
+CHART_PLOT_POINTS = 600.0
+
+
+def _label_points(t: str) -> float:
+    return sum(10.0 if ord(ch) > 0x2E80 else 5.6 for ch in t)
+
+
+def chart_labels(names: list[str]) -> tuple[list[str], str]:
+    """(the class labels under a chart's columns, the axis title naming them). The class names when
+    each fits the width of its column; else what tells the classes apart: the part between what every
+    name starts and ends with (digits kept whole), as “12班”, or “12” under a 班级 axis title when even
+    that is too wide. 32 classes named 2026级初一年级（12）班（城东校区南楼教学班） printed labels
+    that filled the chart and ran off it, every other one left out."""
+    room = CHART_PLOT_POINTS / max(len(names), 1) * 0.9
+    if not names or max(_label_points(c) for c in names) <= room:
+        return list(names), ""
+    head = os.path.commonprefix(names)
+    tail = os.path.commonprefix([c[::-1] for c in names])[::-1]
+    while head and head[-1].isdigit():
+        head = head[:-1]
+    while tail and tail[0].isdigit():
+        tail = tail[1:]
+    if len(head) + len(tail) >= min(len(c) for c in names):
+        return list(names), ""
+    middle = [c[len(head):len(c) - len(tail)] for c in names]
+    if len(set(middle)) < len(middle) or not all(middle):
+        return list(names), ""
+    if all(m.isdigit() for m in middle):
+        numbered = [f"{int(m)}班" for m in middle]
+        if max(_label_points(c) for c in numbered) <= room:
+            return numbered, ""
+        return [str(int(m)) for m in middle], "班级"
+    return middle, ""
 
 
 def _chart_section(spec: SheetSpec, r: int, ms: list[Measure], params: Params, totals: np.ndarray | None,
                    names: list[str], where: dict[str, tuple[int, ...]], table_cols: int,
-                   widths: dict[int, float], aside: list | None = None) -> int:
-    """四、图表: native charts over the detail tables (over a whole copy of a table cut by a page
-    break, :func:`_tables_aside`); the cohort line's data beside the page (not printed). The last
-    row of the print area."""
+                   widths: dict[int, float]) -> int:
+    """四、图表: native charts, each over its own data written beside the page (not printed): the
+    classes as :func:`chart_labels` names them, then the values of the detail tables (so a table cut
+    by a page break, its header repeated, is read whole) and the cohort line. The last row of the
+    print area."""
     spec.add(r, 1, [["四、图表"]], "section")
     spec.row_breaks.append(r - 1)
     r += 1
     chart_top = r
     data_col = table_cols + 2
-    if aside:
-        _tables_aside(spec, where, aside, data_col + 4, chart_top)
-    if "性别·男" in where and "性别·女" in where and where["性别·女"][0] == where["性别·男"][0] + 1:
-        c, hr, first, last, cat = where["性别·男"]
-        spec.charts.append(ChartSpec("stacked", "各班男女人数", f"A{r}", (cat, first, cat, last),
-                                     (c, hr, c + 1, last), y_title="人", width_cm=24, height_cm=7.5))
+    labels, x_title = chart_labels(names)
+    d0, d1 = chart_top, chart_top + len(names)
+    by_label = {("人数" if m.group == "班额" else f"{m.group}·{m.label}"): m for m in ms}
+    free = [data_col + 4]             # the next column free beside the page
+
+    def aside(titles: list[str]) -> tuple[tuple[int, int, int, int], tuple[int, int, int, int]]:
+        """The classes and the detail values of ``titles`` beside the page: (categories, data)."""
+        col = free[0]
+        free[0] += len(titles) + 2
+        spec.add(d0, col, [["班级", *titles]], "header")
+        rows = []
+        for k in range(len(names)):
+            vals = [by_label[t].per_class[k] for t in titles]
+            rows.append([labels[k], *(None if np.isnan(v) else (int(v) if by_label[t].unit == "人" else round(float(v), 2))
+                                      for t, v in zip(titles, vals))])
+        spec.add(d0 + 1, col, rows, "body")
+        return (col, d0 + 1, col, d1), (col + 1, d0, col + len(titles), d1)
+
+    if "性别·男" in where and "性别·女" in where and "性别·男" in by_label and "性别·女" in by_label:
+        cats, data = aside(["性别·男", "性别·女"])
+        spec.charts.append(ChartSpec("stacked", "各班男女人数", f"A{r}", cats, data, y_title="人", x_title=x_title,
+                                     width_cm=24, height_cm=7.5))
     mean_cols = [label for label in where if label.startswith("平均分·")]
     if not mean_cols:
         return chart_top + 16
@@ -736,15 +774,14 @@ def _chart_section(spec: SheetSpec, r: int, ms: list[Measure], params: Params, t
     cohort = float(np.nanmean(totals)) if len(params.subjects) > 1 else float(np.nanmean(
         [x for x in tm.per_class if np.isfinite(x)]))
     spec.add(chart_top, data_col, [["图表数据", "各班平均分", "全年级平均分"]], "header")
-    spec.add(chart_top + 1, data_col, [[cname, None if np.isnan(tm.per_class[k]) else round(float(tm.per_class[k]), 2),
-                                        round(cohort, 2)] for k, cname in enumerate(names)], "body")
+    spec.add(chart_top + 1, data_col, [[labels[k], None if np.isnan(tm.per_class[k]) else round(float(tm.per_class[k]), 2),
+                                        round(cohort, 2)] for k in range(len(names))], "body")
     lo = float(np.nanmin(tm.per_class)) if np.any(np.isfinite(tm.per_class)) else 0.0
     hi = float(np.nanmax(tm.per_class)) if np.any(np.isfinite(tm.per_class)) else 1.0
     span = max(5.0, round(0.1 * cohort))
-    d0, d1 = chart_top, chart_top + len(names)
     spec.charts.append(ChartSpec("col", f"各班{tm.label}平均分与全年级平均分", f"A{chart_top + 16}",
                                  (data_col, d0 + 1, data_col, d1), (data_col + 1, d0, data_col + 1, d1), y_title="分",
-                                 line=(data_col + 2, d0, data_col + 2, d1),
+                                 line=(data_col + 2, d0, data_col + 2, d1), x_title=x_title,
                                  y_min=float(np.floor(min(lo, cohort) - span)), y_max=float(np.ceil(max(hi, cohort) + span)),
                                  width_cm=24, height_cm=7.5))
     for c, w in zip(range(data_col, data_col + 3), (10, 11, 12)):
@@ -753,17 +790,17 @@ def _chart_section(spec: SheetSpec, r: int, ms: list[Measure], params: Params, t
         return chart_top + 31
     table = (where[mean_cols[0]][1], where[mean_cols[0]][4])        # (header row, class-name column): one table's
     subj = [label for label in mean_cols[:-1] if (where[label][1], where[label][4]) == table]
-    c0, hr, first, last, cat = where[subj[0]]
-    c1 = where[subj[-1]][0]
-    vals = np.concatenate([m.per_class for m in ms if m.group == "平均分" and f"平均分·{m.label}" in subj])
+    vals = np.concatenate([by_label[label].per_class for label in subj])
     vals = vals[np.isfinite(vals)]
     spec.row_breaks.append(chart_top + 31)
-    spec.charts.append(ChartSpec("col", "各班各科平均分", f"A{chart_top + 32}",
-                                 (cat, first, cat, last), (c0, hr, c1, last),
+    cats, data = aside(subj)
+    # a column per subject and class: with more than 20 classes the chart takes its page's height
+    tall = len(names) > 20
+    spec.charts.append(ChartSpec("col", "各班各科平均分", f"A{chart_top + 32}", cats, data, x_title=x_title,
                                  y_title="分", y_min=float(np.floor(vals.min() - 5)) if len(vals) else None,
                                  y_max=float(np.ceil(vals.max() + 5)) if len(vals) else None,
-                                 width_cm=24, height_cm=7.5))
-    return chart_top + 47
+                                 width_cm=24, height_cm=14.0 if tall else 7.5))
+    return chart_top + (60 if tall else 47)
 
 
 SHEET_SCHOOLS = "生源分布"
