@@ -173,7 +173,7 @@ def test_public_list_one_page_a_class_with_its_rule(school, classes, request):
     assert len(ps) == classes, len(ps)
     for p in ps:
         assert "姓名隐私处理" in p.text and "公示时间" in p.text
-        assert body_size(p) >= 8.5, body_size(p)
+        assert body_size(p) >= 9.0, body_size(p)
     rows = [r for r in load_workbook(book)["公示名单"].iter_rows(values_only=True) if isinstance(r[0], int)]
     by_class: dict[str, list[str]] = {}
     for r in rows:
@@ -345,3 +345,31 @@ def test_thirty_two_classes_charts_labelled_by_number(thirty_two):
         numbers = [w for w in p.words if w[4].isdigit() and 1 <= int(w[4]) <= 32]
         assert {int(w[4]) for w in numbers} == set(range(1, 33)), sorted({w[4] for w in numbers})
         assert sum(1 for w in p.words if w[4] == "班级") >= 1
+
+
+@pytest.mark.skipif(not shutil.which("chromium") or not shutil.which("pdfinfo"), reason="needs chromium and pdfinfo")
+def test_browser_class_lists_one_page_a_class(full, tmp_path):
+    """各班名单 printed from the browser (网页界面 → 各班名单（打印）): a class of 59 with long names on one A4
+    page, as the workbook prints it (three pages a class: wrapped cells, padded rows, and the 班主任
+    line taken for the table's header)."""
+    import subprocess
+
+    from bianban_xl.ui import steps
+
+    book, _ = full
+    title, body, landscape = steps.view(book, "classes")
+    static = Path(steps.__file__).resolve().parent / "static"
+    css = (static / "app.css").read_text(encoding="utf-8") + (static / "print-portrait.css").read_text(encoding="utf-8")
+    html = tmp_path / "classes.html"
+    html.write_text(f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>{css}</style></head>'
+                    f'<body class="printview view-classes">{body}</body></html>', encoding="utf-8")
+    pdf = tmp_path / "classes.pdf"
+    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", f"--print-to-pdf={pdf}",
+                    "--no-pdf-header-footer", html.as_uri()], capture_output=True, timeout=180)
+    assert not landscape
+    pages = R.pdf_pages(pdf)
+    assert len(pages) == 4, len(pages)
+    for p, c in zip(pages, E.class_names(4)):
+        text = "".join(p.text.split())
+        assert c in text and "合计共59人" in text, text[-200:]
+        assert body_size(p) >= 9.0, body_size(p)

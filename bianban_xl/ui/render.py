@@ -243,6 +243,9 @@ def raw_sheet_html(sheet: RawSheet, page_break_before: str | None = None, big: s
             close()
             continue
         filled = [t for t in texts if t.strip()]
+        if not table and texts[0].startswith("班主任："):      # a class sheet's 班主任 … 人数 … line, not its table's header
+            out.append(f'<p class="subtitle">{escape("    ".join(filled))}</p>')
+            continue
         if len(filled) == 1 and texts[0].strip() and not table:
             text = texts[0]
             if big and text.startswith(big) and not first_title:

@@ -346,7 +346,9 @@ def view(path: Path, what: str) -> tuple[str, str, bool]:
         present = [n for n in names if n in book.sheets]
         if not present:
             _missing(path, "各班名单", "请先点击“自动编班”。")
-        body = "\n".join(f'<section class="page">{raw_sheet_html(book.sheets[n])}</section>' for n in present)
+        # a class of more than 58 prints its rows in 9 pt (app.css), so that up to 64 fit one page
+        body = "\n".join(f'<section class="page{" crowded" if len(book.sheets[n].rows) > 62 else ""}">'
+                         f'{raw_sheet_html(book.sheets[n])}</section>' for n in present)
         wide = max((len(r) for n in present for r in book.sheets[n].rows), default=0) > 9
         return "各班名单", body, wide
     sheet = {"draw": S.SHEET_DRAW_LOG, "public": S.SHEET_PUBLIC, "teams": S.SHEET_TEAMS, "seal": SHEET_SEAL}[what]
