@@ -91,7 +91,14 @@ def verify_book(book: RawBook) -> VerifyResult:
     actual = [s.klass or "" for s in roster.students]
     if record.get("结果指纹") and result_fingerprint(roster, actual) != record.get("结果指纹"):
         ok = False
-        findings.append("班级列与编班时记录的结果指纹不符：编班后班级被改动过。")
+        if record.get("输入指纹") != in_fp and not all(s.sid for s in roster.students):
+            # without 编号 the result fingerprint names a pupil by his 姓名, 出生日期 …: a corrected name
+            # changes it as a moved pupil does, and nothing recorded tells the two apart
+            findings.append("班级列与编班时记录的结果指纹不符：编班后有学生的班级被改动过，或者有学生的姓名、出生日期等"
+                            "信息被更正过——学生名单没有编号，这两种情况无法区分。处理办法：请对照签字的纸质名单逐班核对；"
+                            "如只是更正了错字，请在纸质记录上注明；以后编班请填写编号（如学籍号），有编号时更正姓名不影响结果指纹。")
+        else:
+            findings.append("班级列与编班时记录的结果指纹不符：编班后班级被改动过。")
     sheet_findings = _class_sheet_findings(book, roster, names, actual, late_students)
     code = short_code(record.get("结果指纹", ""))
     code_findings = _code_findings(record, code)

@@ -78,3 +78,47 @@ def test_lock_refuses_inconsistent_book(tmp_path, capsys):
     assert main(["lock", str(out)]) == 1
     t = capsys.readouterr().out
     assert "不能锁定" in t and "2班" in t and sha(out) == before
+
+
+def _rename(path, target, row_of=lambda ws, ci: 2):
+    """A name corrected in 学生名单 and on its class sheet alike (one character changed)."""
+    wb = load_workbook(path)
+    ws = wb["学生名单"]
+    head = [c.value for c in ws[1]]
+    ni, ci = head.index("姓名") + 1, head.index("班级") + 1
+    r = row_of(ws, ci)
+    old, klass = ws.cell(r, ni).value, ws.cell(r, ci).value
+    new = old[:-1] + ("鑫" if old[-1] != "鑫" else "淼")
+    ws.cell(r, ni).value = new
+    for row in wb[klass].iter_rows():
+        for c in row:
+            if c.value == old:
+                c.value = new
+    wb.save(target)
+
+
+def test_name_corrected_after_lock_without_ids_is_not_called_a_class_change(tmp_path, capsys):
+    """A locked book without 编号, one misspelt name corrected: the result fingerprint names pupils by
+    姓名 … there, so it differs as it would for a moved pupil, and nothing recorded tells the two
+    apart (the lock keeps hashes of 姓名 per class). verify fails, saying both readings and how to
+    check on paper, not that a class was changed; with 编号 the classes are known unchanged."""
+    from conftest import HEADER, student_rows
+    rows = [r[1:] for r in student_rows(30)]
+    out = assigned(tmp_path, header=HEADER[1:], rows=rows)
+    assert main(["lock", str(out)]) == 0
+    _rename(out, tmp_path / "改名.xlsx")
+    capsys.readouterr()
+    assert main(["verify", str(tmp_path / "改名.xlsx")]) == 1
+    t = capsys.readouterr().out
+    assert "编班后班级被改动过" not in t
+    assert "或者有学生的姓名、出生日期等信息被更正过" in t and "无法区分" in t and "纸质名单" in t
+    # moved, names as they were: the input is as it was, so the class change is called one
+    wb = load_workbook(out)
+    ws = wb["学生名单"]
+    ci = [c.value for c in ws[1]].index("班级") + 1
+    r = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, ci).value == "1班")
+    ws.cell(r, ci).value = "2班"
+    wb.save(tmp_path / "moved.xlsx")
+    capsys.readouterr()
+    assert main(["verify", str(tmp_path / "moved.xlsx")]) == 1
+    assert "结果指纹不符：编班后班级被改动过" in capsys.readouterr().out
