@@ -220,6 +220,7 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
     spec.landscape = sum(spec.col_widths.values()) > PORTRAIT_CHARS + 10
     tight = _class_tight_widths(roster, params, full, subjects, totals, extras)
     shrunk: set[int] = set()
+    tightened = False
     if spec.landscape:
         # long names and schools (a 15-character 小学 and its 校区, 11-character minority names) made
         # the sheet landscape, where a class of 59 took two pages: portrait with the text columns as
@@ -229,8 +230,8 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
             shrunk = {n for n in narrow if narrow[n] < spec.col_widths[n]
                       and all(row[n - 1] is None or isinstance(row[n - 1], str) for row in rows)}
             spec.col_widths.update(narrow)
-            spec.landscape = False
-    if not shrunk:
+            spec.landscape, tightened = False, True
+    if not tightened:
         _fit_widths(spec, LANDSCAPE_CHARS if spec.landscape else PORTRAIT_CHARS)
     if shrunk and rows:
         # the body written column by column: the narrowed text columns shrink what does not fit
