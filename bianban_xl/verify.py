@@ -104,7 +104,11 @@ def verify_book(book: RawBook) -> VerifyResult:
     code_findings = _code_findings(record, code)
     ok = ok and not sheet_findings and not code_findings
     findings += sheet_findings + code_findings
-    onsite_ok, onsite_findings = onsite_checks(book, full_roster)
+    # every pupil has a 编号, the classes by 编号 are those of the run and the class sheets agree: what the
+    # lock finds changed can only be names (a correction during 公示), not classes
+    classes_kept = (bool(roster.students) and all(s.sid for s in full_roster.students) and not sheet_findings
+                    and bool(record.get("结果指纹")) and result_fingerprint(roster, actual) == record.get("结果指纹"))
+    onsite_ok, onsite_findings = onsite_checks(book, full_roster, classes_kept)
     ok = ok and onsite_ok
     findings += onsite_findings
     if ok:
@@ -155,10 +159,20 @@ def _code_findings(record: dict[str, str], code: str) -> list[str]:
     return out
 
 
-def onsite_checks(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
+def onsite_checks(book: RawBook, roster: Roster, classes_kept: bool = False) -> tuple[bool, list[str]]:
+    """The on-site steps' checks. ``classes_kept``: every pupil's class by 编号 is known unchanged since
+    the run (the lock then names a change of its class fingerprints a correction, when 插班 replays)."""
     ok, out = True, []
-    for check in (lambda: verify_late(book, roster), lambda: verify_lottery(book), lambda: verify_teams(book),
-                  lambda: verify_lock(book, roster), lambda: stale_checks(book, roster), lambda: verify_log(book)):
+    late_ok = [True]
+
+    def late() -> tuple[bool, list[str]]:
+        good, lines = verify_late(book, roster)
+        late_ok[0] = good
+        return good, lines
+
+    for check in (late, lambda: verify_lottery(book), lambda: verify_teams(book),
+                  lambda: verify_lock(book, roster, classes_kept and late_ok[0]), lambda: stale_checks(book, roster),
+                  lambda: verify_log(book)):
         good, lines = check()
         ok = ok and good
         out += lines

@@ -122,3 +122,27 @@ def test_name_corrected_after_lock_without_ids_is_not_called_a_class_change(tmp_
     capsys.readouterr()
     assert main(["verify", str(tmp_path / "moved.xlsx")]) == 1
     assert "结果指纹不符：编班后班级被改动过" in capsys.readouterr().out
+
+
+def test_name_corrected_after_lock_with_ids_said_to_leave_the_classes(tmp_path, capsys):
+    """With 编号 a name corrected after the lock (学生名单 and class sheet alike) still fails verify —
+    the input and the lock's fingerprints, which cover the names, differ — but the lock's findings say
+    that by 编号 every pupil is in his class of the run (they read as a class changed after the lock).
+    A pupil moved is never said to be in his class."""
+    out = locked(tmp_path)
+    _rename(out, tmp_path / "改名.xlsx")
+    capsys.readouterr()
+    assert main(["verify", str(tmp_path / "改名.xlsx")]) == 1
+    t = capsys.readouterr().out
+    lock_lines = [ln for ln in t.splitlines() if ln.startswith("锁定（") and "被改动过" in ln]
+    assert len(lock_lines) == 2 and all("按编号核对，各学生的班级与编班时相同" in ln for ln in lock_lines), lock_lines
+    wb = load_workbook(tmp_path / "改名.xlsx")
+    ws = wb["学生名单"]
+    ci = [c.value for c in ws[1]].index("班级") + 1
+    r = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, ci).value == "1班")
+    ws.cell(r, ci).value = "2班"
+    wb.save(tmp_path / "改名又换班.xlsx")
+    capsys.readouterr()
+    assert main(["verify", str(tmp_path / "改名又换班.xlsx")]) == 1
+    t = capsys.readouterr().out
+    assert "班级为“1班”的学生被改动过。" in t and "按编号核对" not in t

@@ -148,9 +148,11 @@ def plan_lock(book: RawBook, verified: VerifyResult, reason: str | None = None) 
     return upd
 
 
-def verify_lock(book: RawBook, roster=None) -> tuple[bool, list[str]]:
+def verify_lock(book: RawBook, roster=None, classes_kept: bool = False) -> tuple[bool, list[str]]:
     """Compare the workbook with the fingerprints recorded when it was locked (``roster``: the
-    book's, when the caller has read it already)."""
+    book's, when the caller has read it already). ``classes_kept``: verify found every pupil, named by
+    his 编号, in the class of the run, and the class sheets as the roster — a changed fingerprint (it
+    covers the names too) is then a corrected name, said so, not a moved pupil."""
     info = lock_info(book)
     if info is None:
         return True, []
@@ -166,7 +168,9 @@ def verify_lock(book: RawBook, roster=None) -> tuple[bool, list[str]]:
             before = legacy.get(key, {}).get(c)
             if fp != now[key].get(c, "")[:12] and not (before is not None and fp == before[:12]):
                 ok = False
-                out.append(f"锁定（{info.get(K_TIME, '')}）之后，{what.format(c)}被改动过。")
+                out.append(f"锁定（{info.get(K_TIME, '')}）之后，{what.format(c)}被改动过"
+                           + ("（按编号核对，各学生的班级与编班时相同：改动的是姓名等信息，如更正错字，分班没有变）。"
+                              if classes_kept else "。"))
     rec_draw = _parse_short(info.get(K_DRAW, ""))
     if rec_draw and now[K_DRAW].get("抽签", "")[:12] != rec_draw.get("抽签"):
         ok = False
