@@ -8,6 +8,7 @@ book (锁定, 抽签) receive the VerifyResult from the service layer instead of
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from bianban_xl import __version__
 from bianban_xl.model import schema as S
@@ -229,9 +230,23 @@ def _public_current(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
             got_head[c] = head
     bad = [c for c in names if posted_order_free(got.get(c, [])) not in (posted_order_free(want[c]), posted_order_free(before[c]))]
     bad += sorted(c for c in got if c not in names)
+    # a class whose posted entries that the roster lacks are as many boys and girls as the roster's
+    # that the list lacks, none of them wanted in another class: only names differ (a corrected
+    # name); otherwise pupils are posted where they are not
+    extra, missing = {}, {}
+    for c in bad:
+        posted, wanted = Counter(posted_order_free(got.get(c, []))), Counter(posted_order_free(want.get(c, [])))
+        extra[c], missing[c] = posted - wanted, wanted - posted
+    renamed = [c for c in bad if c in names
+               and sorted(g for _, g in extra[c].elements()) == sorted(g for _, g in missing[c].elements())
+               and not any(e in missing[o] for e in extra[c] for o in bad if o != c)]
+    moved = [c for c in bad if c not in renamed]
     out = []
-    if bad:
-        out.append(f"“{S.SHEET_PUBLIC}”中 {'、'.join(bad)} 的名单与现在学生名单的班级不一致（公示名单是在分班改动之前生成的，或被改动过）。")
+    if moved:
+        out.append(f"“{S.SHEET_PUBLIC}”中 {'、'.join(moved)} 的名单与现在学生名单的班级不一致（公示名单是在分班改动之前生成的，或被改动过）。")
+    if renamed:
+        out.append(f"“{S.SHEET_PUBLIC}”中 {'、'.join(renamed)} 的人数和男女与学生名单相同，但有姓名不同"
+                   f"（公示之后更正过学生姓名，或公示名单上的姓名被改动过）。")
     wrong_head = [c for c in names if c in got_head and got_head[c] != (heads.get(c) or "（待抽签）")]
     if wrong_head:
         out.append(f"“{S.SHEET_PUBLIC}”中 {'、'.join(wrong_head)} 的班主任与“{S.SHEET_DRAW_LOG}”不一致"

@@ -78,6 +78,13 @@ def test_sorting_the_roster_after_the_public_list_changes_nothing(tmp_path, caps
     cell.value = "张*"
     wb.save(tmp_path / "改名.xlsx")
     assert main(["verify", str(tmp_path / "改名.xlsx")]) == 1
+    said = capsys.readouterr().out     # the same boys and girls in the class: a name differs, nobody moved
+    assert "人数和男女与学生名单相同，但有姓名不同" in said and "班级不一致" not in said
+    wb = load_workbook(tmp_path / "排序.xlsx")
+    row = next(r for r in wb["公示名单"].iter_rows() if isinstance(r[0].value, int))
+    row[1].value = "2班" if row[1].value != "2班" else "3班"     # a pupil posted in another class
+    wb.save(tmp_path / "换班.xlsx")
+    assert main(["verify", str(tmp_path / "换班.xlsx")]) == 1
     assert "的名单与现在学生名单的班级不一致" in capsys.readouterr().out
 
 
