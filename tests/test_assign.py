@@ -344,3 +344,17 @@ def test_terminal_summary_names_birth_dates_and_every_count_rule():
     assert lines[-1] == "  户籍、毕业学校（5 所）: 各班人数差距都达到理论最小"
     assert not any("第0小学" in x or "户籍·" in x for x in lines)
 
+
+
+def test_gap_rows_show_two_decimals_like_the_table_above(rich_book, tmp_path):
+    """编班汇总 §三's 最大差距 row under means of 78.60 read 0.2 and 0.4 (a float in a foot row had no
+    number format): points show two decimals there too (1.00, not 1), persons stay whole numbers."""
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(rich_book), "-o", str(out)]) == 0
+    ws = load_workbook(out)["编班汇总"]
+    feet = [[c for c in row[1:] if isinstance(c.value, (int, float))] for row in ws.iter_rows() if row[0].value == "最大差距"]
+    points = [row for row in feet if any(not float(c.value).is_integer() for c in row)]
+    persons = [row for row in feet if row not in points]
+    assert points and persons
+    assert all(c.number_format == "0.00" for row in points for c in row), [(c.coordinate, c.number_format) for row in points for c in row]
+    assert all(c.number_format == "General" for row in persons for c in row)

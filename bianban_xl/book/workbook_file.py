@@ -24,7 +24,7 @@ from bianban_xl.book.xlsx_styles import FONT_NAME, LINK_COLOR  # noqa: F401 — 
 from bianban_xl.book.xlsx_values import EAST_ASIAN_DATE_IDS, from_serial
 from bianban_xl.model.problems import Report
 from bianban_xl.model.raw_book import RawBook, RawSheet
-from bianban_xl.model.sheet_model import (FORMULA, LINK, TEXT, ChartSpec, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE,
+from bianban_xl.model.sheet_model import (DECIMAL_STYLES, FORMULA, LINK, TEXT, ChartSpec, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE,
                                           MARGIN_TOP, SheetSpec, cell_kind, footer_text, record_row_height, record_row_style)
 
 _THIN = Side(style="thin", color=xs.BORDER.color)
@@ -175,7 +175,7 @@ def render_sheet(wb: Workbook, spec: SheetSpec, index: int | None = None):
             for j, value in enumerate(row):
                 cell = ws.cell(row=block.top + i, column=block.left + j)
                 put_value(cell, value)
-                decimals = block.style == "body" and isinstance(value, float) and (block.left + j) not in spec.number_formats
+                decimals = block.style in DECIMAL_STYLES and isinstance(value, float) and (block.left + j) not in spec.number_formats
                 is_link = cell.hyperlink is not None
                 key = (block.style, decimals, is_link)
                 template = styled.get(key)

@@ -26,7 +26,7 @@ from bianban_xl.book.xlsx_values import (BUILTIN_IDS, ILLEGAL_CHARACTERS_RE, bui
                                          quote_sheetname, to_serial)
 from bianban_xl.model import schema as S
 from bianban_xl.model.cellref import column_index as _col_index, column_letter
-from bianban_xl.model.sheet_model import (BookUpdate, Formula, Link, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE,
+from bianban_xl.model.sheet_model import (DECIMAL_STYLES, BookUpdate, Formula, Link, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE,
                                           MARGIN_TOP, SheetSpec, footer_text)
 
 
@@ -299,7 +299,7 @@ def _spec_cells(spec: SheetSpec):
     nf = spec.number_formats
     for block in spec.blocks:
         st = STYLES.get(block.style, STYLES["body"])
-        is_body = block.style == "body"
+        is_body = block.style in DECIMAL_STYLES
         for i, row in enumerate(block.values):
             r = block.top + i
             for j, value in enumerate(row):

@@ -41,7 +41,7 @@ from bianban_xl.model.problems import ERROR, Report, UserError
 from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.called_digits import parse_called_digits, same_digits, zeros_note
 from bianban_xl.model.cellref import cell_ref, parse_ref
-from bianban_xl.model.sheet_model import (BOOL, FORMULA, LINK, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE, MARGIN_TOP, NUMBER,
+from bianban_xl.model.sheet_model import (BOOL, DECIMAL_STYLES, FORMULA, LINK, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE, MARGIN_TOP, NUMBER,
                                           TEXT, BookUpdate, Link, SheetSpec, cell_kind, record_row_height,
                                           record_row_style, footer_text)
 
@@ -328,7 +328,7 @@ class LiveBook:
             if not b.values or not any(b.values):
                 continue
             areas.setdefault(b.style, []).append(f"{cell_ref(b.top, b.left)}:{cell_ref(b.bottom, b.right)}")
-            if b.style == "body":  # openpyxl path: floats shown with two decimals
+            if b.style in DECIMAL_STYLES:  # as the file writers: floats shown with two decimals
                 for j in range(b.right - b.left + 1):
                     col = b.left + j
                     column = [row[j] for row in b.values if j < len(row) and row[j] is not None]

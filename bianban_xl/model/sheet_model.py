@@ -159,6 +159,10 @@ def record_row_height(values: list[Any], widths: dict[int, float]) -> float | No
     return WRAP_LINE_HEIGHT * lines if lines > 1 else None
 
 
+DECIMAL_STYLES = ("body", "foot")   # a float in a block of these looks shows two decimals (0.20, not 0.2),
+                                    # unless its column has a number format of its own; every writer
+
+
 @dataclass
 class Block:
     """A rectangle of values whose top-left cell is (top, left), 1-based. ``style`` names a look:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from html import escape
 
 from bianban_xl.model.raw_book import RawSheet
-from bianban_xl.model.sheet_model import ChartSpec, SheetSpec
+from bianban_xl.model.sheet_model import DECIMAL_STYLES, ChartSpec, SheetSpec
 
 TEXT_STYLES = {"title": "h2", "section": "h3", "subtitle": "p", "note": "p", "sign": "p"}
 PALETTE = ("#4472c4", "#ed7d31", "#a5a5a5", "#ffc000", "#5b9bd5", "#70ad47", "#264478", "#9e480e", "#636363")
@@ -93,7 +93,9 @@ def spec_html(spec: SheetSpec, hide_chart_data: bool = True) -> str:
             v, s = row.get(c, (None, "body"))
             tag = "th" if s == "header" else "td"
             num = " num" if isinstance(v, (int, float)) and not isinstance(v, bool) else ""
-            cells.append(f'<{tag} class="{s}{num}">{escape(cell_text(v))}</{tag}>')
+            shown = (f"{v:.2f}" if isinstance(v, float) and math.isfinite(v) and s in DECIMAL_STYLES
+                     and c not in spec.number_formats else cell_text(v))    # as the workbook prints it: 78.60
+            cells.append(f'<{tag} class="{s}{num}">{escape(shown)}</{tag}>')
         table.append("<tr>" + "".join(cells) + "</tr>")
     close()
     if first_chart is not None and first_chart > spec.max_row:
