@@ -962,3 +962,18 @@ def test_seal_button_writes_what_the_command_writes_then_assign_asks_the_room(tm
     entry.assign(book)
     assert len(book.app.asked) == 2 and "封存" in book.app.asked[0][0]
     assert book.app.alerts[-1][0].startswith("编班完成") and "3721" in book.app.alerts[-1][0]
+
+
+def test_the_live_books_looks_match_the_file_writers_styles():
+    """A sheet written into the open workbook looks as the file writers make it: every style has a
+    look, and bold, wrapping, shrinking and the vertical alignment agree (a tall 编班汇总 row had
+    its 评价 cells at the bottom, its 项目 cell at the top, the rest centred)."""
+    from bianban_xl.book.xlsx_styles import STYLES
+
+    assert set(L._LOOKS) == set(STYLES)
+    for name, st in STYLES.items():
+        look, align = L._LOOKS[name], st.get("align")
+        assert look.get("valign") == (align.vertical if align else None) or (align is None and look.get("valign") is None), name
+        assert bool(look.get("bold")) == st["font"].bold, name
+        assert bool(look.get("wrap")) == bool(align and align.wrap), name
+        assert bool(look.get("shrink")) == bool(align and align.shrink), name

@@ -51,21 +51,22 @@ MAX_LISTED_IN_BOX = 5
 
 # The looks of workbook_file.STYLES, as xlwings properties: font (size, bold, rgb), fill rgb,
 # horizontal alignment, wrap, border.
-_LOOKS: dict[str, dict[str, Any]] = {
-    "title": dict(size=15, bold=True, align="center", wrap=True),
-    "subtitle": dict(size=10.5, rgb=(0x40, 0x40, 0x40), align="left"),
-    "header": dict(size=10.5, bold=True, fill=(0xDD, 0xEB, 0xF7), align="center", wrap=True, border=True),
-    "body": dict(size=10.5, border=True),
-    "foot": dict(size=10.5, bold=True, fill=(0xF2, 0xF2, 0xF2), border=True),
-    "note": dict(size=10, rgb=(0x40, 0x40, 0x40)),
-    "good": dict(size=10.5, fill=(0xC6, 0xEF, 0xCE), border=True),
-    "warn": dict(size=10.5, fill=(0xFF, 0xEB, 0x9C), border=True),
-    "bad": dict(size=10.5, fill=(0xFF, 0xC7, 0xCE), border=True),
-    "sign": dict(size=11),
-    "section": dict(size=12, bold=True),
-    "wrap": dict(size=10.5, wrap=True, border=True),
-    "fit": dict(size=10.5, border=True, shrink=True),
+_LOOKS: dict[str, dict[str, Any]] = {     # book/xlsx_styles.STYLES as Excel's own properties
+    "title": dict(size=15, bold=True, align="center", valign="center", wrap=True),
+    "subtitle": dict(size=10.5, rgb=(0x40, 0x40, 0x40), align="left", valign="center"),
+    "header": dict(size=10.5, bold=True, fill=(0xDD, 0xEB, 0xF7), align="center", valign="center", wrap=True, border=True),
+    "body": dict(size=10.5, valign="center", border=True),
+    "foot": dict(size=10.5, bold=True, fill=(0xF2, 0xF2, 0xF2), valign="center", border=True),
+    "note": dict(size=10, rgb=(0x40, 0x40, 0x40), valign="top"),
+    "good": dict(size=10.5, fill=(0xC6, 0xEF, 0xCE), valign="center", border=True),
+    "warn": dict(size=10.5, fill=(0xFF, 0xEB, 0x9C), valign="center", border=True),
+    "bad": dict(size=10.5, fill=(0xFF, 0xC7, 0xCE), valign="center", border=True),
+    "sign": dict(size=11, valign="bottom"),
+    "section": dict(size=12, bold=True, valign="center"),
+    "wrap": dict(size=10.5, wrap=True, valign="top", border=True),
+    "fit": dict(size=10.5, border=True, valign="center", shrink=True),
 }
+_VALIGN = {"top": -4160, "center": -4108, "bottom": -4107}   # Excel's xlVAlignTop / xlVAlignCenter / xlVAlignBottom
 FONT_NAME = "等线"
 
 
@@ -494,6 +495,9 @@ def _apply_look(rng: Any, look: dict[str, Any]) -> None:
     if look.get("align"):
         with contextlib.suppress(Exception):
             rng.horizontal_alignment = look["align"]
+    if look.get("valign"):
+        with contextlib.suppress(Exception):        # Excel's COM property; not every platform has it
+            rng.api.VerticalAlignment = _VALIGN[look["valign"]]
     if look.get("border"):
         _borders(rng)
 
