@@ -96,6 +96,7 @@ class PairSearch:
         self._tri: dict[int, tuple] = {}
         self.version = np.zeros(p.k, dtype=np.int64)     # bumped whenever a class changes
         self._keys: dict[int, tuple] = {}
+        self._kept_matches: dict[tuple[int, int], tuple] = {}   # (a, b) -> (versions, _matches), last probe
         self._pos = np.zeros(p.n, dtype=np.int64)         # scratch: student -> row/column of M
         self._rank_buf = np.zeros(p.n)                    # scratch: student -> best single-swap Δ
         self.diag = self._pairs(np.arange(p.n), np.arange(p.n))       # G_ii
@@ -245,11 +246,14 @@ class PairSearch:
                 self._own[a] = (int(self.version[a]), GUU[:na, :na].copy())
                 self._own[b] = (int(self.version[b]), GUU[na:, na:].copy())
             else:
-                # the kept G follows the layout: rows and columns of the two blocks reordered once
+                # the kept G follows the layout: the rows and columns of the students who moved
+                # are put where they now sit, once (a few of the two classes' positions)
                 at = np.concatenate([np.arange(sa, ea), np.arange(sb, eb)])
                 old = self._pos
                 old[U0] = at                        # where each student sat before the visit
                 src = old[U]
+                ch = src != at
+                at, src = at[ch], src[ch]
                 self.Gs[at] = self.Gs[src]
                 self.Gs[:, at] = self.Gs[:, src]
         return moves
@@ -261,6 +265,7 @@ class PairSearch:
         once per pair. Needs the kept G. The arithmetic follows visit() (rounded to the grid); a
         pair flagged here and found quiet by visit() only costs that visit."""
         st, p = self.st, self.p
+        self._kept_matches.clear()
         P = len(pairs)
         a = np.array([x for x, _ in pairs], dtype=np.int64)
         b = np.array([y for _, y in pairs], dtype=np.int64)
@@ -313,7 +318,8 @@ class PairSearch:
         for t in idx:
             ra, rb = int(na[t]), int(nb[t])
             m = self._matches(int(a[t]), int(b[t]),
-                              lambda t=t, ra=ra, rb=rb: self._rank(UA[t, :ra], UB[t, :rb], Mr[t, :ra, :rb]))
+                              lambda t=t, ra=ra, rb=rb: self._rank(UA[t, :ra], UB[t, :rb], Mr[t, :ra, :rb]),
+                              keep=True)
             if m is not None:
                 parts.append(m[:4])
                 owner.append(np.full(len(m[0]), t))
@@ -409,28 +415,37 @@ class PairSearch:
         if XU is not None:
             XU[[r, q]] = XU[sw]
 
-    def _matches(self, a: int, b: int, rank=None):
+    def _matches(self, a: int, b: int, rank=None, keep: bool = False):
         """Every exchange of two students of ``a`` with two of ``b`` whose pair keys are equal
         (same category multiset per key feature): students (I1, I2) leaving a, (J1, J2) leaving
         b, and a rank (a-pair, then b-pair, in member order) that breaks ties between equal Δ;
         or None. Distinct keys are matched once; each match gives all its a-pairs × b-pairs.
         More than MATCH_CAP of them: only the pairs among the students that ``rank()`` (each
         student's best single swap, see _rank) puts first in each class, as many as keep the
-        count near the cap."""
+        count near the cap. ``keep``: remember the result until the next probe (probe() asks with
+        it, and the visit that follows it, for the same unchanged classes, reads it back; not when
+        the cap used ``rank``, which the probe computes its own way)."""
+        versions = (int(self.version[a]), int(self.version[b]))
+        kept = self._kept_matches.get((a, b))
+        if kept is not None and kept[0] == versions:
+            return kept[1]
         ka, kb = self._class_keys(a), self._class_keys(b)
         if len(self.p.constrained):
             # a student of an apart rule may not go where one of his partners is (checked before
             # the exchange, so also when that partner leaves in it: conservative, like single swaps;
             # the two arriving together were in one class, so they are no partners): pairs with
             # such a student are dropped before matching
-            blk = self._blk
             Sa = self.perm[self.starts[a]:self.starts[a + 1]]
             Sb = self.perm[self.starts[b]:self.starts[b + 1]]
-            blk[Sa] = self._blocked(Sa, b)
-            blk[Sb] = self._blocked(Sb, a)
-            ka, kb = self._without(ka, blk), self._without(kb, blk)
+            ba, bb = self._blocked(Sa, b), self._blocked(Sb, a)
+            if ba.any() or bb.any():
+                blk = self._blk
+                blk[Sa] = ba
+                blk[Sb] = bb
+                ka, kb = self._without(ka, blk), self._without(kb, blk)
         hit = self._match_keys(ka, kb)
-        if hit is not None and hit[-1] > MATCH_CAP and rank is not None:
+        capped = hit is not None and hit[-1] > MATCH_CAP and rank is not None
+        if capped:
             r = rank()
             share = np.sqrt(np.sqrt(MATCH_CAP / hit[-1]))   # matches grow as the 4th power of class size
             # then 10% fewer members a round; it ends: 4 members a class give at most 6 × 6 matches
@@ -439,7 +454,16 @@ class PairSearch:
                 hit = self._match_keys(ka, kb)
                 share = 0.9
         if hit is None:
-            return None
+            out = None
+        else:
+            out = self._expand(ka, kb, hit)
+        if keep and not capped:
+            self._kept_matches[(a, b)] = (versions, out)
+        return out
+
+    @staticmethod
+    def _expand(ka, kb, hit):
+        """The exchanges of matched pair keys (_match_keys): see _matches."""
         A1, A2, oa, _, sta, _ = ka
         B1, B2, ob, _, stb, _ = kb
         i, j, cb, per, total = hit
