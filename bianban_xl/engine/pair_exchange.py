@@ -323,21 +323,24 @@ class PairSearch:
             if m is not None:
                 parts.append(m[:4])
                 owner.append(np.full(len(m[0]), t))
-        out = np.zeros(len(idx), dtype=bool)
         if not parts:
-            return out
+            return np.zeros(len(idx), dtype=bool)
         I1, I2, J1, J2 = (np.concatenate(x) for x in zip(*parts))
         o = np.concatenate(owner)
         w = self.where
         P1, P2, Q1, Q2 = w[I1], w[I2], w[J1], w[J2]
-        R1, R2, C1, C2 = P1 - sa[o], P2 - sa[o], Q1 - sb[o], Q2 - sb[o]
-        Gs = self.Gs
-        tot = M[o, R1, C1] + M[o, R2, C2] + 4.0 * (Gs[Q1, Q2] - Gs[P2, Q1] - Gs[P1, Q2] + Gs[P1, P2])
+        # as _double: M[o, R1, C1] + M[o, R2, C2] + 4 (Gs[Q1, Q2] - Gs[P2, Q1] - Gs[P1, Q2] + Gs[P1, P2]),
+        # R = P - sa[o], C = Q - sb[o], read by flat positions
+        n, N = M.shape[1], self.Gs.shape[0]
+        at = o * (n * n) - sa[o] * n - sb[o]
+        Mf, Gf = M.ravel(), self.Gs.ravel()
+        P1n, P2n, Q1n = P1 * N, P2 * N, Q1 * N
+        tot = Mf.take(at + P1 * n + Q1) + Mf.take(at + P2 * n + Q2) + 4.0 * (
+            Gf.take(Q1n + Q2) - Gf.take(P2n + Q1) - Gf.take(P1n + Q2) + Gf.take(P1n + P2))
         good = np.rint(tot / self.p.grid) < 0
-        pos = {int(t): q for q, t in enumerate(idx)}
-        for t in distinct(o[good]):
-            out[pos[int(t)]] = True
-        return out
+        found = np.zeros(len(a), dtype=bool)
+        found[o[good]] = True
+        return found[idx]
 
     def _probe_eject(self, idx, a, b, IA, IB, UA, UB, rowok, colok, XA, XB, Mr) -> np.ndarray:
         """probe(): ejection doubles (as _eject) of the pairs ``idx``; ``rowok`` / ``colok``: the
@@ -467,11 +470,10 @@ class PairSearch:
         A1, A2, oa, _, sta, _ = ka
         B1, B2, ob, _, stb, _ = kb
         i, j, cb, per, total = hit
-        rep = np.repeat(np.arange(len(i)), per)
-        within = np.arange(total) - np.repeat(np.cumsum(per) - per, per)
-        cbr = cb[rep]
-        qa = oa[sta[i][rep] + within // cbr]
-        qb = ob[stb[j][rep] + within % cbr]
+        within = np.arange(total) - np.repeat(np.cumsum(per) - per, per)   # 0.. per match
+        da, db = np.divmod(within, np.repeat(cb, per))
+        qa = oa[np.repeat(sta[i], per) + da]
+        qb = ob[np.repeat(stb[j], per) + db]
         return A1[qa], A2[qa], B1[qb], B2[qb], qa * len(B1) + qb
 
     @staticmethod
@@ -531,8 +533,15 @@ class PairSearch:
         pos = self._pos
         pos[U] = np.arange(len(U))
         R1, R2, C1, C2 = (pos[x] for x in m[:4])
-        # Δ of (i1<->j1) + (i2<->j2) = M[i1,j1] + M[i2,j2] + 4 (f_j1 - f_i1)W(f_j2 - f_i2)
-        tot = M[R1, C1 - na] + M[R2, C2 - na] + 4.0 * (GUU[C1, C2] - GUU[R2, C1] - GUU[R1, C2] + GUU[R1, R2])
+        # Δ of (i1<->j1) + (i2<->j2) = M[i1,j1] + M[i2,j2] + 4 (f_j1 - f_i1)W(f_j2 - f_i2), that is
+        # M[R1, C1 - na] + M[R2, C2 - na] + 4 (G[C1, C2] - G[R2, C1] - G[R1, C2] + G[R1, R2]) with
+        # G = GUU, read by flat positions (np.take: a fraction of 2-d fancy indexing's cost)
+        nu = len(U)
+        nb = nu - na
+        Mf, Gf = M.ravel(), GUU.ravel()
+        R1n, R2n, C1n = R1 * nu, R2 * nu, C1 * nu
+        tot = Mf.take(R1 * nb + (C1 - na)) + Mf.take(R2 * nb + (C2 - na)) + 4.0 * (
+            Gf.take(C1n + C2) - Gf.take(R2n + C1) - Gf.take(R1n + C2) + Gf.take(R1n + R2))
         totr = np.rint(tot / self.p.grid)
         k = int(np.argmin(totr))
         if not totr[k] < 0:
@@ -561,11 +570,13 @@ class PairSearch:
         sq2 = 2.0 * (XU * Xw).sum(axis=1)
         Mn = (lin[na:] + sq2[na:])[None, :] + (sq2[:na] - lin[:na])[:, None]
         Mn -= 4.0 * np.einsum("if,jf->ij", Xw[:na], XU[na:])
-        ok = rowok[:, None] & colok[None, :]
-        m = min(EJECT, int(ok.sum()))
+        m = min(EJECT, int(rowok.sum()) * int(colok.sum()))
         if m == 0:
             return None
-        key = np.where(ok, np.rint(Mn / p.grid), np.inf).ravel() * 4096.0 + np.arange(na * nb)
+        key = np.rint(Mn / p.grid)
+        key[~rowok, :] = np.inf                  # the pairs that may not move: Mr holds them as inf
+        key[:, ~colok] = np.inf
+        key = key.ravel() * 4096.0 + np.arange(na * nb)
         first = np.argpartition(key, m - 1)[:m]
         first = first[np.argsort(key[first])]
         R1, C1 = first // nb, first % nb
@@ -575,11 +586,13 @@ class PairSearch:
         w = np.rint((GUU[Q1, na:] - GUU[R1, na:]) / g)
         u[np.arange(m), R1] = np.inf
         w[np.arange(m), C1] = np.inf
-        M32 = np.where(ok, Mr, np.inf).astype(np.float32)
+        M32 = Mr.astype(np.float32)                 # inf already where rowok / colok forbid
         u32, w32 = u.astype(np.float32), w.astype(np.float32)
         best, t, rest = np.inf, 0, -1
+        buf = np.empty((min(m, EJECT_CHUNK), na, nb), dtype=np.float32)
         for c0 in range(0, m, EJECT_CHUNK):          # chunks small enough to stay in cache
-            T = np.add(M32[None, :, :], u32[c0:c0 + EJECT_CHUNK, :, None])
+            uc = u32[c0:c0 + EJECT_CHUNK]
+            T = np.add(M32[None, :, :], uc[:, :, None], out=buf[:len(uc)])
             T += w32[c0:c0 + EJECT_CHUNK, None, :]
             k = int(np.argmin(T))
             if T.flat[k] < best:
