@@ -97,6 +97,7 @@ class PairSearch:
         self.version = np.zeros(p.k, dtype=np.int64)     # bumped whenever a class changes
         self._keys: dict[int, tuple] = {}
         self._kept_matches: dict[tuple[int, int], tuple] = {}   # (a, b) -> (versions, _matches), last probe
+        self._buf = np.empty(0, dtype=np.float32)                 # scratch of the ejection searches
         self._pos = np.zeros(p.n, dtype=np.int64)         # scratch: student -> row/column of M
         self._rank_buf = np.zeros(p.n)                    # scratch: student -> best single-swap Δ
         self.diag = self._pairs(np.arange(p.n), np.arange(p.n))       # G_ii
@@ -373,14 +374,24 @@ class PairSearch:
         pm = np.arange(m)[None, :]
         u[pi, pm, R1] = np.inf
         w[pi, pm, C1] = np.inf
-        M32 = np.where(ok, Mr, np.inf).astype(np.float32)
+        M32 = Mr.astype(np.float32)                 # probe() set Mr to inf where ok is False
         u32, w32 = u.astype(np.float32), w.astype(np.float32)
         best = np.full(P, np.inf, dtype=np.float32)
+        buf = self._buffer((P, min(m, EJECT_CHUNK), n, n))
         for c0 in range(0, m, EJECT_CHUNK):
-            T = np.add(M32[:, None, :, :], u32[:, c0:c0 + EJECT_CHUNK, :, None])
+            uc = u32[:, c0:c0 + EJECT_CHUNK]
+            T = np.add(M32[:, None, :, :], uc[:, :, :, None], out=buf[:, :uc.shape[1]])
             T += w32[:, c0:c0 + EJECT_CHUNK, None, :]
             best = np.minimum(best, T.reshape(P, -1).min(axis=1))
         return best < -2
+
+    def _buffer(self, shape: tuple) -> np.ndarray:
+        """A float32 scratch array of ``shape`` for the ejection search, from one kept buffer (a
+        new large array on every step cost as much as the arithmetic in it)."""
+        size = int(np.prod(shape))
+        if self._buf.size < size:
+            self._buf = np.empty(size, dtype=np.float32)
+        return self._buf[:size].reshape(shape)
 
     def _h_rows(self, C, X, a: int, b: int) -> np.ndarray:
         """h = F W (D_a - D_b) for students with category codes ``C`` and numeric rows ``X``."""
@@ -589,7 +600,7 @@ class PairSearch:
         M32 = Mr.astype(np.float32)                 # inf already where rowok / colok forbid
         u32, w32 = u.astype(np.float32), w.astype(np.float32)
         best, t, rest = np.inf, 0, -1
-        buf = np.empty((min(m, EJECT_CHUNK), na, nb), dtype=np.float32)
+        buf = self._buffer((min(m, EJECT_CHUNK), na, nb))
         for c0 in range(0, m, EJECT_CHUNK):          # chunks small enough to stay in cache
             uc = u32[c0:c0 + EJECT_CHUNK]
             T = np.add(M32[None, :, :], uc[:, :, None], out=buf[:len(uc)])
