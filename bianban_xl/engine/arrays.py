@@ -12,12 +12,17 @@ import numpy as np
 
 def runs(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where each run of equal values of the sorted array ``s`` starts, and its length."""
-    first = np.empty(len(s), dtype=bool)
-    if len(s):
+    n = len(s)
+    first = np.empty(n, dtype=bool)
+    if n:
         first[0] = True
         np.not_equal(s[1:], s[:-1], out=first[1:])
-    start = np.flatnonzero(first)
-    return start, np.diff(np.append(start, len(s)))
+    start = first.nonzero()[0]
+    count = np.empty(len(start), dtype=np.intp)
+    if len(start):                 # (the engine calls this thousands of times: no np.diff/append)
+        np.subtract(start[1:], start[:-1], out=count[:-1])
+        count[-1] = n - start[-1]
+    return start, count
 
 
 def distinct(a: np.ndarray) -> np.ndarray:

@@ -53,6 +53,8 @@ elementwise products and row sums (no BLAS), so results do not depend on the mac
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from bianban_xl.engine.arrays import distinct, runs
@@ -279,7 +281,10 @@ class PairSearch:
         IB = sb[:, None] + np.minimum(r[None, :], nb[:, None] - 1)
         UA, UB = self.perm[IA], self.perm[IB]
         Gs, grid = self.Gs, p.grid
-        GAB = Gs[IA[:, :, None], IB[:, None, :]]
+        # each pair's a×b block of the kept G (slices; beyond a smaller class: 0, masked below)
+        GAB = np.empty((P, n, n)) if (na == n).all() and (nb == n).all() else np.zeros((P, n, n))
+        for t, (x, y, ra, rb) in enumerate(zip(sa.tolist(), sb.tolist(), na.tolist(), nb.tolist())):
+            GAB[t, :ra, :rb] = Gs[x:x + ra, y:y + rb]
         pi = np.arange(P)[:, None]
         hA = np.zeros((P, n))
         hB = np.zeros((P, n))
@@ -388,7 +393,7 @@ class PairSearch:
     def _buffer(self, shape: tuple) -> np.ndarray:
         """A float32 scratch array of ``shape`` for the ejection search, from one kept buffer (a
         new large array on every step cost as much as the arithmetic in it)."""
-        size = int(np.prod(shape))
+        size = math.prod(shape)
         if self._buf.size < size:
             self._buf = np.empty(size, dtype=np.float32)
         return self._buf[:size].reshape(shape)
