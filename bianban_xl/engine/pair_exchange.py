@@ -303,9 +303,8 @@ class PairSearch:
         rowok = okA & self.movable[UA]
         colok = okB & self.movable[UB]
         if len(p.constrained):
-            ca, cb = p.cidx[UA], p.cidx[UB]
-            rowok &= ~((ca >= 0) & (st.PC[np.maximum(ca, 0), b[:, None]] > 0))
-            colok &= ~((cb >= 0) & (st.PC[np.maximum(cb, 0), a[:, None]] > 0))
+            rowok &= st.PC[p.cidx[UA], b[:, None]] == 0         # (PC's last row: cidx -1)
+            colok &= st.PC[p.cidx[UB], a[:, None]] == 0
         allowed = rowok[:, :, None] & colok[:, None, :]
         Mr[~allowed] = np.inf
         hit = Mr.reshape(P, -1).min(axis=1) < 0
@@ -654,11 +653,4 @@ class PairSearch:
     def _blocked(self, S: np.ndarray, other: int) -> np.ndarray:
         """True for the students ``S`` who may not move to class ``other``: a partner of one of
         their apart rules is there."""
-        p = self.p
-        out = np.zeros(len(S), dtype=bool)
-        if len(p.constrained):
-            r = p.cidx[S]
-            hit = r >= 0
-            if hit.any():
-                out[hit] = self.st.PC[r[hit], other] > 0
-        return out
+        return self.st.PC[self.p.cidx[S], other] > 0      # cidx -1 reads PC's last row, zeros

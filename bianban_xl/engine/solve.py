@@ -216,7 +216,9 @@ class _State:
         S = np.zeros((k, prep.X.shape[1]))
         np.add.at(S, self.L, prep.X)
         self.Dn = S - prep.num_target
-        self.PC = np.zeros((len(prep.constrained), k), dtype=np.int64)
+        # partners of constrained student cidx[x] per class; one more row, all zeros, that
+        # cidx = -1 (no apart rule) reads, so "is a partner there" needs no mask
+        self.PC = np.zeros((len(prep.constrained) + 1, k), dtype=np.int64)
         for row, x in enumerate(prep.constrained):
             np.add.at(self.PC[row], self.L[prep.partners[int(x)]], 1)
         self.selfv = self._self_terms(np.arange(prep.n))
