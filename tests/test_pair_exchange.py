@@ -221,10 +221,13 @@ def test_matched_doubles_are_capped_where_few_categories_match_everybody(monkeyp
     capped = ps._matches(a, b, lambda: ps._rank(U[:na], U[na:], Mr))
     assert 0 < len(capped[0]) <= pair_exchange.MATCH_CAP
     # only students among the best ranked of their class, and every one a real match
+    # (_matches gives positions in each class's block of the layout)
+    I1, I2 = U[:na][capped[0]], U[:na][capped[1]]
+    J1, J2 = U[na:][capped[2]], U[na:][capped[3]]
     best_a = set(U[:na][np.argsort(Mr.min(axis=1), kind="stable")[:na // 2]])
-    assert set(capped[0]) | set(capped[1]) <= best_a
+    assert set(I1) | set(I2) <= best_a
     g = st.p.codes[:, 0]
-    assert np.array_equal(np.sort(g[capped[0]] + g[capped[1]]), np.sort(g[capped[2]] + g[capped[3]]))
+    assert np.array_equal(np.sort(g[I1] + g[I2]), np.sort(g[J1] + g[J2]))
     # a whole search on such a roster: counts at their bound, the objective recomputed equals the state's
     before = _objective(st)
     for x in range(8):
@@ -255,7 +258,8 @@ def test_students_of_apart_rules_take_part_in_double_exchanges_but_never_join_a_
             m = ps._matches(a, b)
             if m is None:
                 continue
-            for movers, to in ((m[0], b), (m[1], b), (m[2], a), (m[3], a)):
+            A, B = ps.perm[ps.starts[a]:ps.starts[a + 1]], ps.perm[ps.starts[b]:ps.starts[b + 1]]
+            for movers, to in ((A[m[0]], b), (A[m[1]], b), (B[m[2]], a), (B[m[3]], a)):
                 r = p.cidx[movers]
                 with_partners += int((r >= 0).sum())
                 assert not np.any(st.PC[r[r >= 0], to] > 0)

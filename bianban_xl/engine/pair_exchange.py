@@ -100,7 +100,7 @@ class PairSearch:
         self._keys: dict[int, tuple] = {}
         self._kept_matches: dict[tuple[int, int], tuple] = {}   # (a, b) -> (versions, _matches), last probe
         self._buf = np.empty(0, dtype=np.float32)                 # scratch of the ejection searches
-        self._pos = np.zeros(p.n, dtype=np.int64)         # scratch: student -> row/column of M
+        self._pos = np.zeros(p.n, dtype=np.int64)         # scratch: student -> layout position (visit)
         self._rank_buf = np.zeros(p.n)                    # scratch: student -> best single-swap Δ
         self.diag = self._pairs(np.arange(p.n), np.arange(p.n))       # G_ii
         # layout: the students class by class (class c at positions starts[c]:starts[c+1]); up to
@@ -118,6 +118,8 @@ class PairSearch:
         """Order the layout by the current classes (after moves made outside visit())."""
         new = np.argsort(self.st.L, kind="stable")
         self._own.clear()
+        self._keys.clear()                  # they hold layout positions
+        self._kept_matches.clear()
         if self.Gs is None:
             if self.p.n <= FULL_GRAM_MAX:
                 self.Gs = self._block(new, new)
@@ -310,13 +312,13 @@ class PairSearch:
         hit = Mr.reshape(P, -1).min(axis=1) < 0
         rest = np.flatnonzero(~hit)
         if len(rest):
-            hit[rest] |= self._probe_matched(rest, a, b, sa, sb, Mr, M, UA, UB)
+            hit[rest] |= self._probe_matched(rest, a, b, sa, sb, Mr, M, GAB, UA, UB)
         rest = np.flatnonzero(~hit)
         if len(rest) and self.eject and p.X.shape[1]:
             hit[rest] |= self._probe_eject(rest, a, b, IA, IB, UA, UB, rowok, colok, XA, XB, Mr)
         return hit
 
-    def _probe_matched(self, idx, a, b, sa, sb, Mr, M, UA, UB) -> np.ndarray:
+    def _probe_matched(self, idx, a, b, sa, sb, Mr, M, GAB, UA, UB) -> np.ndarray:
         """probe(): matched doubles (as _double) of the pairs ``idx``."""
         parts, owner = [], []
         na, nb = self.starts[a + 1] - sa, self.starts[b + 1] - sb
@@ -330,18 +332,19 @@ class PairSearch:
                 owner.append(np.full(len(m[0]), t))
         if not parts:
             return np.zeros(len(idx), dtype=bool)
-        I1, I2, J1, J2 = (np.concatenate(x) for x in zip(*parts))
+        R1, R2, C1, C2 = (np.concatenate(x) for x in zip(*parts))
         o = np.concatenate(owner)
-        w = self.where
-        P1, P2, Q1, Q2 = w[I1], w[I2], w[J1], w[J2]
-        # as _double: M[o, R1, C1] + M[o, R2, C2] + 4 (Gs[Q1, Q2] - Gs[P2, Q1] - Gs[P1, Q2] + Gs[P1, P2]),
-        # R = P - sa[o], C = Q - sb[o], read by flat positions
+        # as _double: M[o, R1, C1] + M[o, R2, C2] + 4 (Gs[Q1, Q2] - Gs[P2, Q1] - Gs[P1, Q2] + Gs[P1, P2])
+        # with layout positions P = sa[o] + R, Q = sb[o] + C; Gs[P, Q] is GAB[o, R, C]; read by
+        # flat positions
         n, N = M.shape[1], self.Gs.shape[0]
-        at = o * (n * n) - sa[o] * n - sb[o]
-        Mf, Gf = M.ravel(), self.Gs.ravel()
-        P1n, P2n, Q1n = P1 * N, P2 * N, Q1 * N
-        tot = Mf.take(at + P1 * n + Q1) + Mf.take(at + P2 * n + Q2) + 4.0 * (
-            Gf.take(Q1n + Q2) - Gf.take(P2n + Q1) - Gf.take(P1n + Q2) + Gf.take(P1n + P2))
+        at = o * (n * n)
+        at1, at2 = at + R1 * n, at + R2 * n
+        Mf, Bf, Gf = M.ravel(), GAB.ravel(), self.Gs.ravel()
+        sao, sbo = sa[o], sb[o]
+        tot = Mf.take(at1 + C1) + Mf.take(at2 + C2) + 4.0 * (
+            Gf.take((sbo + C1) * N + (sbo + C2)) - Bf.take(at2 + C1) - Bf.take(at1 + C2)
+            + Gf.take((sao + R1) * N + (sao + R2)))
         good = np.rint(tot / self.p.grid) < 0
         found = np.zeros(len(a), dtype=bool)
         found[o[good]] = True
@@ -435,9 +438,9 @@ class PairSearch:
 
     def _matches(self, a: int, b: int, rank=None, keep: bool = False):
         """Every exchange of two students of ``a`` with two of ``b`` whose pair keys are equal
-        (same category multiset per key feature): students (I1, I2) leaving a, (J1, J2) leaving
-        b, and a rank (a-pair, then b-pair, in member order) that breaks ties between equal Δ;
-        or None. Distinct keys are matched once; each match gives all its a-pairs × b-pairs.
+        (same category multiset per key feature): the positions (R1, R2) in a's block of the
+        layout of the two leaving a, (C1, C2) in b's block of the two leaving b, and a rank
+        (a-pair, then b-pair, in member order) that breaks ties between equal Δ; or None. Distinct keys are matched once; each match gives all its a-pairs × b-pairs.
         More than MATCH_CAP of them: only the pairs among the students that ``rank()`` (each
         student's best single swap, see _rank) puts first in each class, as many as keep the
         count near the cap. ``keep``: remember the result until the next probe (probe() asks with
@@ -468,7 +471,7 @@ class PairSearch:
             share = np.sqrt(np.sqrt(MATCH_CAP / hit[-1]))   # matches grow as the 4th power of class size
             # then 10% fewer members a round; it ends: 4 members a class give at most 6 × 6 matches
             while hit is not None and hit[-1] > MATCH_CAP:
-                ka, kb = self._best_keys(ka, r, share), self._best_keys(kb, r, share)
+                ka, kb = self._best_keys(ka, r, share, a), self._best_keys(kb, r, share, b)
                 hit = self._match_keys(ka, kb)
                 share = 0.9
         if hit is None:
@@ -482,26 +485,26 @@ class PairSearch:
     @staticmethod
     def _expand(ka, kb, hit):
         """The exchanges of matched pair keys (_match_keys): see _matches."""
-        A1, A2, oa, _, sta, _ = ka
-        B1, B2, ob, _, stb, _ = kb
+        _, _, oa, _, sta, _, LA1, LA2 = ka
+        _, _, ob, _, stb, _, LB1, LB2 = kb
         i, j, cb, per, total = hit
         within = np.arange(total) - np.repeat(np.cumsum(per) - per, per)   # 0.. per match
         da, db = np.divmod(within, np.repeat(cb, per))
         qa = oa[np.repeat(sta[i], per) + da]
         qb = ob[np.repeat(stb[j], per) + db]
-        return A1[qa], A2[qa], B1[qb], B2[qb], qa * len(B1) + qb
+        return LA1[qa], LA2[qa], LB1[qb], LB2[qb], qa * len(LB1) + qb
 
     @staticmethod
     def _without(keys, blk: np.ndarray):
         """Pair keys (as _class_keys) without the pairs that hold a student marked in ``blk``:
         the kept pairs stay in key order, distinct keys, starts and counts recomputed."""
-        A1, A2, order, uk, ustart, ucnt = keys
+        A1, A2, order, uk, ustart, ucnt = keys[:6]
         ok = ~(blk[A1] | blk[A2])[order]                 # per position in key order
         if ok.all():
             return keys
         group = np.repeat(np.arange(len(uk)), ucnt)[ok]  # distinct key of each kept position
         start, count = runs(group)
-        return A1, A2, order[ok], uk[group[start]], start, count
+        return (A1, A2, order[ok], uk[group[start]], start, count) + keys[6:]
 
     @staticmethod
     def _match_keys(ka, kb):
@@ -529,13 +532,13 @@ class PairSearch:
         r[B] = Mr.min(axis=0)
         return r
 
-    def _best_keys(self, keys, rank: np.ndarray, share: float):
+    def _best_keys(self, keys, rank: np.ndarray, share: float, c: int):
         """_class_keys restricted to the pairs among the ⌊share × members⌋ (at least 4) members
         with the lowest ``rank`` (ties: lower student number)."""
         members = np.union1d(keys[0][keys[2]], keys[1][keys[2]])     # of the pairs in play
         m = min(len(members), max(4, int(share * len(members))))
         keep = np.sort(members[np.lexsort((members, rank[members]))[:m]])
-        return self._pair_keys(keep)
+        return self._pair_keys(keep, c)
 
     def _double(self, U, na, GUU, M, a, b, rank=None):
         """Best improving exchange of two students of a with two of b that leaves every count as it
@@ -545,18 +548,17 @@ class PairSearch:
         m = self._matches(a, b, rank)
         if m is None:
             return None
-        pos = self._pos
-        pos[U] = np.arange(len(U))
-        R1, R2, C1, C2 = (pos[x] for x in m[:4])
+        R1, R2, C1, C2 = m[:4]            # U[:na] is a's block of the layout, U[na:] b's
         # Δ of (i1<->j1) + (i2<->j2) = M[i1,j1] + M[i2,j2] + 4 (f_j1 - f_i1)W(f_j2 - f_i2), that is
-        # M[R1, C1 - na] + M[R2, C2 - na] + 4 (G[C1, C2] - G[R2, C1] - G[R1, C2] + G[R1, R2]) with
-        # G = GUU, read by flat positions (np.take: a fraction of 2-d fancy indexing's cost)
+        # M[R1, C1] + M[R2, C2] + 4 (G[Q1, Q2] - G[R2, Q1] - G[R1, Q2] + G[R1, R2]) with G = GUU,
+        # Q = na + C, read by flat positions (np.take: a fraction of 2-d fancy indexing's cost)
         nu = len(U)
         nb = nu - na
         Mf, Gf = M.ravel(), GUU.ravel()
-        R1n, R2n, C1n = R1 * nu, R2 * nu, C1 * nu
-        tot = Mf.take(R1 * nb + (C1 - na)) + Mf.take(R2 * nb + (C2 - na)) + 4.0 * (
-            Gf.take(C1n + C2) - Gf.take(R2n + C1) - Gf.take(R1n + C2) + Gf.take(R1n + R2))
+        Q1, Q2 = C1 + na, C2 + na
+        R1n, R2n, Q1n = R1 * nu, R2 * nu, Q1 * nu
+        tot = Mf.take(R1 * nb + C1) + Mf.take(R2 * nb + C2) + 4.0 * (
+            Gf.take(Q1n + Q2) - Gf.take(R2n + Q1) - Gf.take(R1n + Q2) + Gf.take(R1n + R2))
         totr = np.rint(tot / self.p.grid)
         k = int(np.argmin(totr))
         if not totr[k] < 0:
@@ -564,7 +566,7 @@ class PairSearch:
         tie = np.flatnonzero(totr == totr[k])
         if len(tie) > 1:            # equal Δ: the first a-pair, then b-pair, in member order
             k = int(tie[np.argmin(m[4][tie])])
-        return (int(R1[k]), int(R2[k])), (int(C1[k] - na), int(C2[k] - na)), float(totr[k])
+        return (int(R1[k]), int(R2[k])), (int(C1[k]), int(C2[k])), float(totr[k])
 
     def _eject(self, U, na, GUU, Mr, XU, a, b, rowok, colok):
         """Best improving ejection double: the first swap among the EJECT single swaps of movable
@@ -624,8 +626,9 @@ class PairSearch:
     def _class_keys(self, c: int):
         """Pair keys of the single (not bound) members of class ``c`` (cached until the class
         changes; _matches drops the exchanges that would join apart partners): the two
-        members of each pair, the keys' stable sort order, and the distinct keys with where each
-        starts in that order and how often it occurs.
+        members of each pair, the keys' stable sort order, the distinct keys with where each
+        starts in that order and how often it occurs, and the two members' positions in the
+        class's block of the layout (so the cache is cleared when relayout() moves them).
         A key is s_x + s_y (mod 2^64), s = a student's sum of random 64-bit codes of his category
         per key feature: equal for two pairs exactly when every key feature's category multiset
         is equal (up to hash collisions, which only add candidates: Δ is computed exactly)."""
@@ -633,12 +636,12 @@ class PairSearch:
         if hit is not None and hit[0] == self.version[c]:
             return hit[1]
         S = np.sort(self.perm[self.starts[c]:self.starts[c + 1]])
-        out = self._pair_keys(S[self.movable[S]])
+        out = self._pair_keys(S[self.movable[S]], c)
         self._keys[c] = (self.version[c], out)
         return out
 
-    def _pair_keys(self, S: np.ndarray):
-        """Pair keys of the students ``S`` (sorted): see _class_keys."""
+    def _pair_keys(self, S: np.ndarray, c: int):
+        """Pair keys of the students ``S`` (sorted) of class ``c``: see _class_keys."""
         tri = self._tri.get(len(S))
         if tri is None:
             tri = self._tri[len(S)] = np.triu_indices(len(S), 1)
@@ -648,7 +651,8 @@ class PairSearch:
         order = np.argsort(key, kind="stable")
         sk = key[order]
         ustart, ucnt = runs(sk)
-        return S[x], S[y], order, sk[ustart], ustart, ucnt
+        at = self.where[S] - self.starts[c]
+        return S[x], S[y], order, sk[ustart], ustart, ucnt, at[x], at[y]
 
     def _blocked(self, S: np.ndarray, other: int) -> np.ndarray:
         """True for the students ``S`` who may not move to class ``other``: a partner of one of
