@@ -62,7 +62,8 @@ from bianban_xl.engine.arrays import distinct, runs
 FULL_GRAM_MAX = 2500    # keep the whole student × student G up to this many students
 EJECT = 32              # first swaps tried per ejection-double search (0 = off); at N=1000/K=20 it
                         # lowers every mean figure ≈10% for ≈30% more CPU (0.4.0; benchmarks.md)
-EJECT_CHUNK = 8         # of them evaluated per array operation (keeps the arrays in cache)
+EJECT_CHUNK = 8         # of them evaluated per array operation in probe() (P pairs at a time: keeps
+                        # the arrays in cache)
 MOVES_PER_VISIT = 12    # moves made at most per visit of a class pair
 MATCH_CAP = 6000        # matched doubles evaluated per class pair at most. Few categories make most
                         # pairs of students match (one source school, or a roster with 性别 alone:
@@ -605,18 +606,13 @@ class PairSearch:
         w[np.arange(m), C1] = np.inf
         M32 = Mr.astype(np.float32)                 # inf already where rowok / colok forbid
         u32, w32 = u.astype(np.float32), w.astype(np.float32)
-        best, t, rest = np.inf, 0, -1
-        buf = self._buffer((min(m, EJECT_CHUNK), na, nb))
-        for c0 in range(0, m, EJECT_CHUNK):          # chunks small enough to stay in cache
-            uc = u32[c0:c0 + EJECT_CHUNK]
-            T = np.add(M32[None, :, :], uc[:, :, None], out=buf[:len(uc)])
-            T += w32[c0:c0 + EJECT_CHUNK, None, :]
-            k = int(np.argmin(T))
-            if T.flat[k] < best:
-                best, t = T.flat[k], c0 + k // (na * nb)
-                rest = k % (na * nb)
-        if rest < 0:            # no second swap anybody may make (tiny classes, apart rules)
+        # all m first swaps in one operation (m × na × nb float32: 320 KB for classes of 50)
+        T = np.add(M32[None, :, :], u32[:, :, None], out=self._buffer((m, na, nb)))
+        T += w32[:, None, :]
+        k = int(np.argmin(T))                       # the first of the smallest, (t, r2, c2) order
+        if not T.flat[k] < np.inf:      # no second swap anybody may make (tiny classes, apart rules)
             return None
+        t, rest = divmod(k, na * nb)
         r2, c2 = divmod(rest, nb)
         tot = Mr[r2, c2] + u[t, r2] + w[t, c2]          # exact (grid units) for the chosen one
         if not tot < -2:
