@@ -356,8 +356,9 @@ class PairSearch:
         students of each side that may move (probe's single-swap masks)."""
         p, st = self.p, self.st
         P = len(idx)
-        a, b, IA, IB, UA, UB = a[idx], b[idx], IA[idx], IB[idx], UA[idx], UB[idx]
-        XA, XB, Mr = XA[idx], XB[idx], Mr[idx]
+        if P < len(a):                       # (mostly every pair of the probe is left)
+            a, b, IA, IB, UA, UB = a[idx], b[idx], IA[idx], IB[idx], UA[idx], UB[idx]
+            XA, XB, Mr, rowok, colok = XA[idx], XB[idx], Mr[idx], rowok[idx], colok[idx]
         n = IA.shape[1]
         wn = p.wnum
         v = wn[None, :] * (st.Dn[a] - st.Dn[b])
@@ -365,9 +366,8 @@ class PairSearch:
         linA, linB = 2.0 * (XA * v[:, None, :]).sum(axis=2), 2.0 * (XB * v[:, None, :]).sum(axis=2)
         sqA, sqB = 2.0 * (XA * XwA).sum(axis=2), 2.0 * (XB * XB * wn[None, None, :]).sum(axis=2)
         Mn = (linB + sqB)[:, None, :] + (sqA - linA)[:, :, None] - 4.0 * np.einsum("prf,pcf->prc", XwA, XB)
-        fa, fb = rowok[idx], colok[idx]
-        ok = fa[:, :, None] & fb[:, None, :]
-        m = min(EJECT, int(ok.reshape(P, -1).sum(axis=1).min()))
+        ok = rowok[:, :, None] & colok[:, None, :]
+        m = min(EJECT, int((rowok.sum(axis=1) * colok.sum(axis=1)).min()))    # allowed swaps per pair
         if m < 1:
             return np.zeros(P, dtype=bool)
         key = np.where(ok, np.rint(Mn / p.grid), np.inf).reshape(P, -1)
