@@ -113,12 +113,7 @@ def test_name_corrected_after_lock_without_ids_is_not_called_a_class_change(tmp_
     assert "编班后班级被改动过" not in t
     assert "或者有学生的姓名、出生日期等信息被更正过" in t and "无法区分" in t and "纸质名单" in t
     # moved, names as they were: the input is as it was, so the class change is called one
-    wb = load_workbook(out)
-    ws = wb["学生名单"]
-    ci = [c.value for c in ws[1]].index("班级") + 1
-    r = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, ci).value == "1班")
-    ws.cell(r, ci).value = "2班"
-    wb.save(tmp_path / "moved.xlsx")
+    _move_one(out, tmp_path / "moved.xlsx")
     capsys.readouterr()
     assert main(["verify", str(tmp_path / "moved.xlsx")]) == 1
     assert "结果指纹不符：编班后班级被改动过" in capsys.readouterr().out
@@ -136,13 +131,18 @@ def test_name_corrected_after_lock_with_ids_said_to_leave_the_classes(tmp_path, 
     t = capsys.readouterr().out
     lock_lines = [ln for ln in t.splitlines() if ln.startswith("锁定（") and "被改动过" in ln]
     assert len(lock_lines) == 2 and all("按编号核对，各学生的班级与编班时相同" in ln for ln in lock_lines), lock_lines
-    wb = load_workbook(tmp_path / "改名.xlsx")
-    ws = wb["学生名单"]
-    ci = [c.value for c in ws[1]].index("班级") + 1
-    r = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, ci).value == "1班")
-    ws.cell(r, ci).value = "2班"
-    wb.save(tmp_path / "改名又换班.xlsx")
+    _move_one(tmp_path / "改名.xlsx", tmp_path / "改名又换班.xlsx")
     capsys.readouterr()
     assert main(["verify", str(tmp_path / "改名又换班.xlsx")]) == 1
     t = capsys.readouterr().out
     assert "班级为“1班”的学生被改动过。" in t and "按编号核对" not in t
+
+
+def _move_one(src, dst):
+    """``src`` saved as ``dst`` with one pupil of 1班 put in 2班 (学生名单's 班级 column)."""
+    wb = load_workbook(src)
+    ws = wb["学生名单"]
+    ci = [c.value for c in ws[1]].index("班级") + 1
+    r = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, ci).value == "1班")
+    ws.cell(r, ci).value = "2班"
+    wb.save(dst)
