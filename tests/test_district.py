@@ -172,7 +172,7 @@ def test_non_results_explained(district):
 def test_gaps_recomputed_against_bounds(district):
     c = _by(district[0])["合格一中"]
     assert c.students == 60 and c.classes == 2
-    for key in ("性别", "生源", "等级", "总分均分"):
+    for key in ("性别", "生源", "等级", "总分均分", "出生"):
         gap, bound = c.gaps[key]
         assert gap >= bound - 1e-9
     assert c.gaps["性别"][0] <= c.gaps["性别"][1] + 1
@@ -188,20 +188,30 @@ def test_overview_workbook(district):
     assert verdicts == [c.verdict for c in summary.checks]
     # each school with problems links to its first line in 问题明细, which names the same file
     for r, c in enumerate(summary.checks, start=5):
-        link = ov.cell(row=r, column=21).hyperlink
+        link = ov.cell(row=r, column=22).hyperlink
         if not c.findings:
             assert link is None
             continue
         target = int(link.location.split("!A")[1]) if link.location else int(link.target.split("!A")[1])
         assert pb.cell(row=target, column=2).value == c.relative
-        assert ov.cell(row=r, column=20).value == len(c.findings)
+        assert ov.cell(row=r, column=21).value == len(c.findings)
     n = sum(len(c.findings) for c in summary.checks)
     assert pb.cell(row=3 + n, column=1).value == n
     # each file name links to the school's file, relative to the overview; the table has filters
     for r, c in enumerate(summary.checks, start=5):
         cell = ov.cell(row=r, column=2)
         assert cell.data_type == "s" and (Path(out).parent / cell.hyperlink.target).resolve() == Path(c.path).resolve()
-    assert ov.auto_filter.ref == f"A4:U{4 + len(summary.checks)}"
+    assert ov.auto_filter.ref == f"A4:V{4 + len(summary.checks)}"
+    # the mean birth date's range, in days, beside the score gap (a first grade has no scores)
+    assert ov.cell(row=4, column=20).value == "出生日期差（天）"
+    for r, c in enumerate(summary.checks, start=5):
+        assert ov.cell(row=r, column=20).value == (round(c.gaps["出生"][0], 1) if "出生" in c.gaps else None)
+    assert any("出生" in c.gaps for c in summary.checks)
+    # a school without problems shows its reminders there, or 无 — not the lines saying a check passed
+    for r, c in enumerate(summary.checks, start=5):
+        if not c.findings:
+            shown = ov.cell(row=r, column=22).value
+            assert "检查通过" not in shown and (shown == "无" or "提醒" in shown or "插班" in shown), shown
 
 
 def test_single_check_and_cli(district, tmp_path, capsys):

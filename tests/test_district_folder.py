@@ -45,7 +45,7 @@ def test_one_school_sent_twice_is_flagged(tmp_path, capsys):
     wb = load_workbook(tmp_path / "汇总.xlsx")
     for ws in wb:        # the title, not merged (frozen panes), was centred in narrow column A: its start was cut off
         assert ws["A1"].alignment.horizontal in (None, "left", "general") or "A1" in ws.merged_cells, ws.title
-    rows = {r[1]: (r[2], r[20]) for r in wb["学校汇总"].iter_rows(min_row=5, values_only=True)}
+    rows = {r[1]: (r[2], r[21]) for r in wb["学校汇总"].iter_rows(min_row=5, values_only=True)}
     assert rows["乡镇/河口中学.xlsx"][0] == "合格"
     for rel in ("城区/城关中学.xlsx", "城区/城关中学-重新编班.xlsx", "乡镇/石桥中学.xlsx", "邮件附件/石桥中学(1).xlsx"):
         assert rows[rel][0] == "需核查" and "也是" in rows[rel][1], rows[rel]

@@ -76,7 +76,7 @@ class SchoolCheck:
     seed_source: str = ""          # 种子来源 of the record and whether the data were sealed first
     students: int | None = None
     classes: int | None = None
-    gaps: dict[str, tuple[float, float]] = field(default_factory=dict)   # 性别/生源/等级/总分均分 -> (gap, bound)
+    gaps: dict[str, tuple[float, float]] = field(default_factory=dict)   # 性别/生源/等级/总分均分/出生 -> (gap, bound)
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)   # non-problems worth showing (e.g. version)
     seconds: float = 0.0
@@ -191,7 +191,8 @@ def _labels_from_class_column(roster, params) -> np.ndarray:
 
 
 def _gap_figures(ms) -> dict[str, tuple[float, float]]:
-    """The overview's key gaps: 性别, 生源 (worst source school), 等级 (worst level), 总分均分."""
+    """The overview's key gaps: 性别, 生源 (worst source school), 等级 (worst level), 总分均分, 出生 (the
+    mean birth date, in days: a first grade's roster has no scores, its age balance is its figure)."""
     out: dict[str, tuple[float, float]] = {}
     for key, group in (("性别", "性别"), ("生源", "毕业学校"), ("等级", "等级")):
         sel = [m for m in ms if m.group == group and np.isfinite(m.gap)]
@@ -202,6 +203,9 @@ def _gap_figures(ms) -> dict[str, tuple[float, float]]:
     if means:
         total = next((m for m in means if m.label == "总分"), means[0])
         out["总分均分"] = (total.gap, total.bound)
+    birth = next((m for m in ms if m.group == "出生日期" and np.isfinite(m.gap)), None)
+    if birth is not None:
+        out["出生"] = (birth.gap, birth.bound)
     return out
 
 
@@ -463,7 +467,9 @@ def _one_of_our_summaries(path: Path) -> bool:
 def _gap_cells(c: SchoolCheck, key: str) -> list:
     g = c.gaps.get(key)
     if g is None:
-        return [None, None]
+        return [None] if key == "出生" else [None, None]
+    if key == "出生":
+        return [round(g[0], 1)]
     if key == "总分均分":
         return [round(g[0], 2), round(g[1], 2)]
     return [int(round(g[0])), int(round(g[1]))]
@@ -484,7 +490,7 @@ def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None
                    "结果核验码：由文件中记录的结果指纹算出，应与学校签字页上印的结果核验码相同。"]], "note")
     header = ["序号", "文件", "结论", "学校", "结果核验码", "年级", "学生数", "班级数", "随机种子", "种子来源 / 封存", "编班时间",
               "性别差距", "性别下界", "生源差距", "生源下界", "等级差距", "等级下界", "总分均分差", "均分差下界",
-              "问题数", "主要问题（点击查看明细）"]
+              "出生日期差（天）", "问题数", "主要问题（点击查看明细）"]
     ov.add(4, 1, [header], "header")
     pb = SheetSpec(name=SHEET_PROBLEMS, freeze="A4", print_title_rows="3:3", landscape=True, header_footer=SHEET_PROBLEMS)
     pb.add(1, 1, [["问题明细"]], "section")
@@ -495,14 +501,16 @@ def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None
     n_problem = 0
     for i, c in enumerate(checks, start=1):
         r = 4 + i
-        first = c.findings[0].text if c.findings else ("；".join(c.notes) if c.notes else "无")
+        # a school without problems: its reminders (插班, versions), not the lines saying a check passed
+        said = [n for n in c.notes if not passed_check(n)]
+        first = c.findings[0].text if c.findings else ("；".join(said) if said else "无")
         main = first if len(c.findings) <= 1 else f"{first}（另有 {len(c.findings) - 1} 个问题）"
         values = [i, c.relative if out_path is None else Link.to_file(c.relative, _file_link(c.path, Path(out_path)))]
         ov.add(r, 1, [values], "body")
         ov.add(r, 3, [[c.verdict]], {FAIL: "bad", REVIEW: "warn", PASS: "good"}[c.verdict])
         rest = [c.school or None, c.code or None, c.grade or None, c.students, c.classes, c.seed or None, c.seed_source or None,
                 c.stamp or None]
-        for key in ("性别", "生源", "等级", "总分均分"):
+        for key in ("性别", "生源", "等级", "总分均分", "出生"):
             rest += _gap_cells(c, key)
         rest += [len(c.findings), Link.to_sheet(main, SHEET_PROBLEMS, f"A{pr}") if c.findings else main]
         ov.add(r, 4, [rest], "body")
@@ -516,9 +524,9 @@ def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None
     if n_problem == 0:
         pb.add(4, 1, [["所有文件均未发现问题。"]], "note")
     ov.col_widths = {1: 6, 2: 30, 3: 8, 4: 20, 5: 16, 6: 12, 7: 7, 8: 7, 9: 9, 10: 24, 11: 17, 12: 7, 13: 7, 14: 7,
-                     15: 7, 16: 7, 17: 7, 18: 9, 19: 9, 20: 7, 21: 80}
+                     15: 7, 16: 7, 17: 7, 18: 9, 19: 9, 20: 9, 21: 7, 22: 80}
     ov.merge_title = False
-    ov.auto_filter = f"A4:U{max(4, 4 + len(checks))}"
+    ov.auto_filter = f"A4:V{max(4, 4 + len(checks))}"
     pb.col_widths = {1: 6, 2: 30, 3: 20, 4: 8, 5: 12, 6: 12, 7: 6, 8: 110}
     pb.merge_title = False
     return ov, pb, links
