@@ -202,8 +202,10 @@ def test_overview_workbook(district):
         cell = ov.cell(row=r, column=2)
         assert cell.data_type == "s" and (Path(out).parent / cell.hyperlink.target).resolve() == Path(c.path).resolve()
     assert ov.auto_filter.ref == f"A4:V{4 + len(summary.checks)}"
+    # 22 columns print two landscape pages across (≈ 72 %), not squeezed onto one (≈ 35 %, unreadable)
+    assert ov.page_setup.fitToWidth == 2 and ov.sheet_properties.pageSetUpPr.fitToPage
     # the mean birth date's range, in days, beside the score gap (a first grade has no scores)
-    assert ov.cell(row=4, column=20).value == "出生日期差（天）"
+    assert ov.cell(row=4, column=20).value == "出生日期差" and ov.cell(row=5, column=20).number_format == "0.0"
     for r, c in enumerate(summary.checks, start=5):
         assert ov.cell(row=r, column=20).value == (round(c.gaps["出生"][0], 1) if "出生" in c.gaps else None)
     assert any("出生" in c.gaps for c in summary.checks)

@@ -284,6 +284,7 @@ def _print_setup(ws, spec: SheetSpec) -> None:
     """Print-ready A4 (a4_setup), centred across the page, with the spec's print area."""
     a4_setup(ws, spec.landscape, spec.print_title_rows, spec.header_footer)
     ws.page_setup.fitToHeight = spec.fit_height
+    ws.page_setup.fitToWidth = spec.fit_width
     ws.print_options.horizontalCentered = True
     if spec.print_area:
         ws.print_area = spec.print_area

@@ -416,7 +416,7 @@ def _sheet_tail_xml(spec: SheetSpec, merges: list[str]) -> list[str]:
                f'<pageMargins left="{_g(MARGIN_SIDE)}" right="{_g(MARGIN_SIDE)}" top="{_g(MARGIN_TOP)}" '
                f'bottom="{_g(MARGIN_BOTTOM)}" header="{_g(MARGIN_HEADER)}" footer="{_g(MARGIN_HEADER)}" />'
                f'<pageSetup orientation="{"landscape" if spec.landscape else "portrait"}" paperSize="9" '
-               f'fitToHeight="{spec.fit_height}" fitToWidth="1" firstPageNumber="1" useFirstPageNumber="1" />')
+               f'fitToHeight="{spec.fit_height}" fitToWidth="{spec.fit_width}" firstPageNumber="1" useFirstPageNumber="1" />')
     footer = footer_text(spec.header_footer)
     out.append(f"<headerFooter><oddHeader /><oddFooter>{_xml_escape('&C&9 ' + footer)}</oddFooter>"
                "<evenHeader /><evenFooter /><firstHeader /><firstFooter /></headerFooter>")

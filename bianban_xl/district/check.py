@@ -480,17 +480,19 @@ def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None
     Each file name links to the school's file (relative to ``out_path`` so the folder can be moved),
     each main problem to its first row in 问题明细."""
     checks = summary.checks
-    ov = SheetSpec(name=SHEET_OVERVIEW, freeze="C5", print_title_rows="4:4", landscape=True, header_footer=SHEET_OVERVIEW)
+    # 22 columns are ≈ 3 landscape pages wide: printed 2 pages across (≈ 72 %), not shrunk onto one (≈ 35 %)
+    ov = SheetSpec(name=SHEET_OVERVIEW, freeze="C5", print_title_rows="4:4", landscape=True, header_footer=SHEET_OVERVIEW,
+                   fit_width=2)
     ov.add(1, 1, [["全区均衡编班结果核查汇总"]], "section")   # left-aligned: a centred title in column A, not merged (frozen panes), lost its start
     ov.add(2, 1, [[f"核查时间 {datetime.now():%Y-%m-%d %H:%M}    共 {len(checks)} 个文件：不合格 {summary.count(FAIL)}，"
                    f"需核查 {summary.count(REVIEW)}，合格 {summary.count(PASS)}。文件夹：{summary.folder}"]], "subtitle")
     ov.add(3, 1, [["核查内容：按编班记录的随机种子重新运行，班级应完全一致；编班后输入与班级未被改动；各班工作表与名单一致；"
                    "同名分开、双胞胎按申请、班额相差不超过 1 且不超过上限；均衡指标与理论最小值（下界）比较。"
-                   "差距 / 下界：各班人数或平均分的最大差距，及任何分班都不可能低于的值。"
+                   "差距 / 下界：各班人数或平均分的最大差距，及任何分班都不可能低于的值；出生日期差：各班平均出生日期的最大差距（天）。"
                    "结果核验码：由文件中记录的结果指纹算出，应与学校签字页上印的结果核验码相同。"]], "note")
     header = ["序号", "文件", "结论", "学校", "结果核验码", "年级", "学生数", "班级数", "随机种子", "种子来源 / 封存", "编班时间",
               "性别差距", "性别下界", "生源差距", "生源下界", "等级差距", "等级下界", "总分均分差", "均分差下界",
-              "出生日期差（天）", "问题数", "主要问题（点击查看明细）"]
+              "出生日期差", "问题数", "主要问题（点击查看明细）"]
     ov.add(4, 1, [header], "header")
     pb = SheetSpec(name=SHEET_PROBLEMS, freeze="A4", print_title_rows="3:3", landscape=True, header_footer=SHEET_PROBLEMS)
     pb.add(1, 1, [["问题明细"]], "section")
@@ -525,6 +527,7 @@ def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None
         pb.add(4, 1, [["所有文件均未发现问题。"]], "note")
     ov.col_widths = {1: 6, 2: 30, 3: 8, 4: 20, 5: 16, 6: 12, 7: 7, 8: 7, 9: 9, 10: 24, 11: 17, 12: 7, 13: 7, 14: 7,
                      15: 7, 16: 7, 17: 7, 18: 9, 19: 9, 20: 9, 21: 7, 22: 80}
+    ov.number_formats[20] = "0.0"
     ov.merge_title = False
     ov.auto_filter = f"A4:V{max(4, 4 + len(checks))}"
     pb.col_widths = {1: 6, 2: 30, 3: 20, 4: 8, 5: 12, 6: 12, 7: 6, 8: 110}

@@ -401,7 +401,7 @@ class LiveBook:
             ps.PaperSize = 9  # xlPaperA4
             ps.Orientation = 2 if spec.landscape else 1
             ps.Zoom = False
-            ps.FitToPagesWide = 1
+            ps.FitToPagesWide = spec.fit_width
             ps.FitToPagesTall = spec.fit_height or False
             ps.CenterHorizontally = True
             if spec.print_title_rows:

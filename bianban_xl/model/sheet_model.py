@@ -211,6 +211,8 @@ class SheetSpec:
     print_title_rows: str | None = None                          # e.g. "4:4"
     landscape: bool = False
     fit_height: int = 0                                          # pages tall it is shrunk to fit (0: any number)
+    fit_width: int = 1                                           # pages wide it is shrunk to fit (a table ≈ 3 pages
+                                                                 # wide reads on 2, not squeezed onto 1)
     number_formats: dict[int, str] = field(default_factory=dict)  # column -> format, body rows
     charts: list[ChartSpec] = field(default_factory=list)
     merge_title: bool = True                                     # merge the title row across the table
