@@ -114,3 +114,14 @@ def test_seed_typed_as_text_in_params_kept_as_typed(tmp_path, capsys):
     capsys.readouterr()
     assert main(["verify", str(tmp_path / "旧.xlsx")]) == 0
     assert "用记录的随机种子 12 重新运行" in capsys.readouterr().out
+
+
+def test_seed_typed_as_other_text_is_read_as_before(tmp_path, capsys):
+    """Text that is a number but not digits only (12.0, typed into a text cell) is the seed 12 as it
+    always was — keeping the digits as typed applies to digits only (12.0 was an internal error)."""
+    src = write_book(tmp_path / "文本.xlsx", params=_params_seed("12.0"))
+    assert main(["assign", str(src), "-o", str(tmp_path / "结果.xlsx")]) == 0
+    assert "随机种子 12（“参数设置”中填写）" in capsys.readouterr().out
+    assert main(["check", str(write_book(tmp_path / "千.xlsx", params=_params_seed("1e3")))]) == 0    # 1000, as before
+    assert main(["check", str(write_book(tmp_path / "坏.xlsx", params=_params_seed("12.5")))]) == 1
+    assert "“随机种子”应为非负整数" in capsys.readouterr().out

@@ -14,7 +14,7 @@ from bianban_xl.model.groups import unit_roots
 from bianban_xl.model.id_card import id_card_facts
 from bianban_xl.model.intake import STANDARD_CAP, grade_kind, intake_window
 from bianban_xl.model.names import normalize_name, same_name_groups, same_sound_groups, sound_groups_to_part
-from bianban_xl.model.called_digits import CalledSeed
+from bianban_xl.model.called_digits import parse_called_digits
 from bianban_xl.model.cellref import cell_ref, range_ref
 from bianban_xl.model.problems import Report
 from bianban_xl.model.raw_book import RawBook, RawSheet
@@ -322,8 +322,10 @@ def _int_param(name: str, key: str, r: int | None, v, lo: int, hi: int | None, k
     if r is None or _blank(v):
         return None
     bare = _with_unit(v, units)
+    typed = None                            # the digits, when typed as text that is digits only
     if isinstance(bare, str) and re.fullmatch(r"\d+", digits := bare.strip().translate(_HALF_DIGITS)):
         num = int(digits)                   # exact: float() rounds 12345678901234567 to ...568
+        typed = digits
     elif isinstance(bare, float) and bare >= 1e15 and not isinstance(v, bool):
         report.error(name, f"“{key}”{bare:.0f} 超过 15 位，Excel 只保留数字的前 15 位，后几位可能已被改动。",
                      "请先把这个单元格设为“文本”格式，再输入完整的数字；或用不超过 15 位的数字。", row=r, col=2)
@@ -333,8 +335,8 @@ def _int_param(name: str, key: str, r: int | None, v, lo: int, hi: int | None, k
     if num is None or not float(num).is_integer() or num < lo or (hi is not None and num >= hi):
         report.error(name, f"“{key}”应为{kind}，现在是“{_text(v)}”。", fix, row=r, col=2)
         return False
-    if called and isinstance(bare, str) and digits != str(int(num)):
-        return CalledSeed(digits)
+    if called and typed is not None:
+        return parse_called_digits(typed)   # 0012 kept as typed (a CalledSeed), 12 a plain int
     return int(num)
 
 
