@@ -9,7 +9,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from bianban_xl.model import schema as S
-from bianban_xl.model.called_digits import CalledSeed
+from bianban_xl.model.called_digits import as_cell
 from bianban_xl.model.sheet_model import WRAP_LINE_HEIGHT, text_lines, text_width
 from bianban_xl.book.workbook_file import FONT_NAME, a4_setup
 
@@ -162,7 +162,7 @@ def fill_input_workbook(roster, params) -> Workbook:
     wb = build_input_workbook(n_rows=max(2000, len(roster.students) + 10))
     ws = wb[S.SHEET_PARAMS]
     values = {S.P_SCHOOL: params.school_name, S.P_GRADE: params.grade_name, S.P_CLASSES: params.n_classes,
-              S.P_CAP: params.cap, S.P_SEED: str(params.seed) if isinstance(params.seed, CalledSeed) else params.seed, S.P_SUBJECTS: ",".join(params.subjects),
+              S.P_CAP: params.cap, S.P_SEED: as_cell(params.seed), S.P_SUBJECTS: ",".join(params.subjects),
               S.P_HOMOPHONE: "是" if params.separate_homophones else "否",
               S.P_FUZZY: "是" if params.fuzzy_homophones else "否",
               S.P_CLASS_NAMES: ",".join(params.class_names) if params.class_names else None,

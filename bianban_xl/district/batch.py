@@ -27,7 +27,7 @@ from bianban_xl.district.codes import school_key
 from bianban_xl.district.folders import _folder_error, _max_rss_mb, _run_all, BATCH_SUMMARY, BatchProgress, default_jobs, find_files, SPREADSHEET_SUFFIXES, WORKBOOK_SUFFIXES
 from bianban_xl.district.seeds import read_school_seeds, SchoolSeed, seed_for
 from bianban_xl.model import schema as S
-from bianban_xl.model.called_digits import CalledSeed, recorded_seed
+from bianban_xl.model.called_digits import as_cell, recorded_seed
 from bianban_xl.model.fingerprint import input_fingerprint
 from bianban_xl.model.names import name_pinyin
 from bianban_xl.model.problems import fail, UserError
@@ -326,7 +326,7 @@ def batch_sheet(summary: BatchSummary):
             except ValueError:
                 out_rel = it.output
         row = [n, it.relative, ("保留" if it.kept else "成功") if it.ok else "失败", it.school or None, it.students or None,
-               it.classes or None, str(it.seed) if isinstance(it.seed, CalledSeed) else it.seed,   # 0012 as called
+               it.classes or None, as_cell(it.seed),
                round(it.seconds, 2), out_rel or None,
                "\n".join(it.problems[:12]) + (f"\n……共 {len(it.problems)} 条" if len(it.problems) > 12 else "") or None]
         spec.add(r, 1, [row[:2]], "body")

@@ -34,6 +34,12 @@ class CalledSeed(int):
         return CalledSeed, (self.digits,)
 
 
+def as_cell(seed: int | None) -> int | str | None:
+    """A seed as a workbook cell holds it: the digits as called, as text (a number cell would drop the
+    zeros of 0012), else the number."""
+    return str(seed) if isinstance(seed, CalledSeed) else seed
+
+
 def _seed(digits: str) -> int:
     value = int(digits)
     return CalledSeed(digits) if digits != str(value) else value
