@@ -90,7 +90,8 @@ def verify_book(book: RawBook) -> VerifyResult:
         if len(moved) > 20:
             findings.append(f"……共 {len(moved)} 名学生的班级与重新运行的结果不同。")
     actual = [s.klass or "" for s in roster.students]
-    if record.get("结果指纹") and result_fingerprint(roster, actual) != record.get("结果指纹"):
+    result_kept = bool(record.get("结果指纹")) and result_fingerprint(roster, actual) == record.get("结果指纹")
+    if record.get("结果指纹") and not result_kept:
         ok = False
         if record.get("输入指纹") != in_fp and not all(s.sid for s in roster.students):
             # without 编号 the result fingerprint names a pupil by his 姓名, 出生日期 …: a corrected name
@@ -107,8 +108,7 @@ def verify_book(book: RawBook) -> VerifyResult:
     findings += sheet_findings + code_findings
     # every pupil has a 编号, the classes by 编号 are those of the run and the class sheets agree: what the
     # lock finds changed can only be names (a correction during 公示), not classes
-    classes_kept = (bool(roster.students) and all(s.sid for s in full_roster.students) and not sheet_findings
-                    and bool(record.get("结果指纹")) and result_fingerprint(roster, actual) == record.get("结果指纹"))
+    classes_kept = bool(roster.students) and all(s.sid for s in full_roster.students) and not sheet_findings and result_kept
     onsite_ok, onsite_findings = onsite_checks(book, full_roster, classes_kept)
     ok = ok and onsite_ok
     findings += onsite_findings
@@ -163,16 +163,10 @@ def _code_findings(record: dict[str, str], code: str) -> list[str]:
 def onsite_checks(book: RawBook, roster: Roster, classes_kept: bool = False) -> tuple[bool, list[str]]:
     """The on-site steps' checks. ``classes_kept``: every pupil's class by 编号 is known unchanged since
     the run (the lock then names a change of its class fingerprints a correction, when 插班 replays)."""
-    ok, out = True, []
-    late_ok = [True]
-
-    def late() -> tuple[bool, list[str]]:
-        good, lines = verify_late(book, roster)
-        late_ok[0] = good
-        return good, lines
-
-    for check in (late, lambda: verify_lottery(book), lambda: verify_teams(book),
-                  lambda: verify_lock(book, roster, classes_kept and late_ok[0]), lambda: stale_checks(book, roster),
+    ok, out = verify_late(book, roster)
+    late_ok = ok
+    for check in (lambda: verify_lottery(book), lambda: verify_teams(book),
+                  lambda: verify_lock(book, roster, classes_kept and late_ok), lambda: stale_checks(book, roster),
                   lambda: verify_log(book)):
         good, lines = check()
         ok = ok and good
@@ -228,15 +222,15 @@ def _public_current(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
             c = text(row[1])
             got.setdefault(c, []).append((text(row[2]), text(row[3])))
             got_head[c] = head
-    bad = [c for c in names if posted_order_free(got.get(c, [])) not in (posted_order_free(want[c]), posted_order_free(before[c]))]
+    posted = {c: posted_order_free(got.get(c, [])) for c in {*names, *got}}
+    wanted = {c: posted_order_free(want.get(c, [])) for c in posted}
+    bad = [c for c in names if posted[c] not in (wanted[c], posted_order_free(before[c]))]
     bad += sorted(c for c in got if c not in names)
     # a class whose posted entries that the roster lacks are as many boys and girls as the roster's
     # that the list lacks, none of them wanted in another class: only names differ (a corrected
     # name); otherwise pupils are posted where they are not
-    extra, missing = {}, {}
-    for c in bad:
-        posted, wanted = Counter(posted_order_free(got.get(c, []))), Counter(posted_order_free(want.get(c, [])))
-        extra[c], missing[c] = posted - wanted, wanted - posted
+    extra = {c: Counter(posted[c]) - Counter(wanted[c]) for c in bad}
+    missing = {c: Counter(wanted[c]) - Counter(posted[c]) for c in bad}
     renamed = [c for c in bad if c in names
                and sorted(g for _, g in extra[c].elements()) == sorted(g for _, g in missing[c].elements())
                and not any(e in missing[o] for e in extra[c] for o in bad if o != c)]
