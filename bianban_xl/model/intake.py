@@ -22,16 +22,21 @@ _CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "0012345678
 STANDARD_CAP = {"小学一年级": ("小学", 45), "初一": ("初中", 50)}   # the national class-size standards (班额)
 
 
+def _grade(g: str) -> tuple[int, str, int] | None:
+    """(entry age, kind, years of the stage) of the 年级 text ``g`` (spaces removed), or None."""
+    return next(((age, what, span) for words, age, what, span in _AGES if any(w in g for w in words)), None)
+
+
 def grade_kind(grade: str) -> str | None:
     """'小学一年级', '初一' or '高一' as the 年级 text names it, or None."""
-    g = re.sub(r"\s+", "", grade or "")
-    return next((what for words, _, what, _ in _AGES if any(w in g for w in words)), None)
+    hit = _grade(re.sub(r"\s+", "", grade or ""))
+    return hit[1] if hit else None
 
 
 def intake_window(grade: str, today: date | None = None) -> tuple[date, date, str] | None:
     """(earliest, latest, rule text) of plausible birth dates, or None when the grade is unknown."""
     g = re.sub(r"\s+", "", grade or "")
-    hit = next(((age, what, span) for words, age, what, span in _AGES if any(w in g for w in words)), None)
+    hit = _grade(g)
     if hit is None:
         return None
     age, what, span = hit
