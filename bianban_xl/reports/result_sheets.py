@@ -194,7 +194,7 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
         mean += [None] * (len(full) - len(mean))
         spec.add(r + 1, 1, [[mean[c] for c in keep]], "foot")
         spec.add(r + 2, 1, [["平均分行为本班各科平均分（缺考不计入），保留一位小数。本表含成绩，仅供学校内部使用，不得公开。"]], "note")
-    widths = _class_widths(roster, params, full, subjects, totals, extras)
+    widths, tight = _class_widths(roster, params, full, subjects, totals, extras)
     spec.col_widths.update({n: widths[c + 1] for n, c in enumerate(keep, start=1)})
     if len(keep) < len(full):
         # what is left is narrow: 备注 wide enough for a note by hand, for 男 … 女 … of 合计 and for the
@@ -218,7 +218,6 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
             whole = all(v is None or float(v).is_integer() for v in (rw[c - 1] for rw in rows))
             spec.number_formats[c] = "0" if whole else "0.0"
     spec.landscape = sum(spec.col_widths.values()) > PORTRAIT_CHARS + 10
-    tight = _class_tight_widths(roster, params, full, subjects, totals, extras)
     shrunk: set[int] = set()
     tightened = False
     if spec.landscape:
@@ -296,15 +295,17 @@ _WIDTHS: dict[tuple, tuple[Roster, dict[int, float], dict[int, float]]] = {}
 
 
 def _class_widths(roster: Roster, params: Params, header: list[str], subjects: list[str], totals,
-                  extras: list[str]) -> dict[int, float]:
+                  extras: list[str]) -> tuple[dict[int, float], dict[int, float]]:
     """Column widths of the class sheets, measured over the whole grade, so every class prints alike:
     measured per class, a class with one long minority name or school went landscape (two pages)
-    while the others printed portrait, and columns differed from sheet to sheet. Kept for the
-    roster last asked about (one run writes all its class sheets in a row)."""
+    while the others printed portrait, and columns differed from sheet to sheet. Also the tight
+    widths: each text column as wide as LibreOffice prints its widest value (and header), a date
+    column as wide as yyyy-mm-dd (a crowded class's portrait page). Kept for the roster last asked
+    about (one run writes all its class sheets in a row); not to be changed by the caller."""
     key = (id(roster), len(roster.students), tuple(header), params.show_scores)
     hit = _WIDTHS.get(key)
     if hit is not None and hit[0] is roster:
-        return hit[1]
+        return hit[1], hit[2]
     cols: list[list] = [[h] for h in header]
     for i in range(len(roster.students)):
         for c, v in enumerate(_class_row(roster, params, i, i + 1, subjects, totals, extras)):
@@ -321,15 +322,7 @@ def _class_widths(roster: Roster, params: Params, header: list[str], subjects: l
             tight[c] = min(widths[c], 11.5)                  # yyyy-mm-dd: 10 digits in Excel and LibreOffice
     _WIDTHS.clear()
     _WIDTHS[key] = (roster, widths, tight)
-    return widths
-
-
-def _class_tight_widths(roster: Roster, params: Params, header: list[str], subjects: list[str], totals,
-                        extras: list[str]) -> dict[int, float]:
-    """The class sheets' widths with each text column as wide as LibreOffice prints its widest value
-    (and header), a date column as wide as yyyy-mm-dd: a crowded class's portrait page."""
-    _class_widths(roster, params, header, subjects, totals, extras)
-    return next(iter(_WIDTHS.values()))[2]
+    return widths, tight
 
 
 def _date_format(values) -> str | None:
@@ -644,18 +637,18 @@ def _detail_parts(detail: list[Measure], first_width: float) -> list[list[Measur
 
 
 def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str],
-                    widths: dict[int, float], fill: PageFill) -> tuple[int, dict[str, tuple[int, ...]]]:
+                    widths: dict[int, float], fill: PageFill) -> tuple[int, dict[str, int]]:
     """三、各班明细: tables of the 人数 and the score measures (see :func:`_detail_parts`), each narrow
     enough for the page; a table taller than the rest of a page (32 and more classes) goes on on the
     next with its header repeated (a sheet repeats one row range, so its rows printed without one).
-    The next free row; where each column landed: label -> (column, header row, first, last, column of
-    the class names) for the charts (which read their own copy of the values, :func:`_chart_section`)."""
+    The next free row, and each column's table: label -> the table's header row (the charts read
+    their own copy of the values, :func:`_chart_section`, and chart one table's subjects together)."""
     fill.break_before(r)          # the detail tables and the signatures on pages of their own
     spec.add(r, 1, [["三、各班明细"]], "section")
     r += 1
     detail = [m for m in ms if m.group not in ("出生日期", "毕业学校")]
     parts = _detail_parts(detail, widths[1])
-    where: dict[str, tuple[int, int, int, int]] = {}
+    where: dict[str, int] = {}
     wrap = any(_text_width(c) > widths[1] - 1 for c in names)
     heights = [14.0 * len(text_lines(c, widths[1] - 1)) if _text_width(c) > widths[1] - 1 else ROW_HEIGHT for c in names]
     parts = [p for p in parts if p]
@@ -683,12 +676,11 @@ def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str]
             if heights[k] != ROW_HEIGHT:
                 spec.row_heights[r] = heights[k]
             r += 1
-        first, last = header_row + 1, r - 1
         spec.add(r, 1, [["最大差距"] + [_gap_text(m.gap, m.unit) for _, m in cols[1:]],
                         ["理论最小差距"] + [_gap_text(m.bound, m.unit) for _, m in cols[1:]]], "foot")
         r += 3
         for c, (label, _) in enumerate(cols, start=1):
-            where[label] = (c, header_row, first, last, 1)
+            where[label] = header_row
             if c > 5:
                 widths[c] = 9
     if any(m.group == "毕业学校" for m in ms):
@@ -735,7 +727,7 @@ def chart_labels(names: list[str]) -> tuple[list[str], str]:
 
 
 def _chart_section(spec: SheetSpec, r: int, ms: list[Measure], params: Params, totals: np.ndarray | None,
-                   names: list[str], where: dict[str, tuple[int, ...]], table_cols: int,
+                   names: list[str], where: dict[str, int], table_cols: int,
                    widths: dict[int, float]) -> int:
     """四、图表: native charts, each over its own data written beside the page (not printed): the
     classes as :func:`chart_labels` names them, then the values of the detail tables (so a table cut
@@ -789,8 +781,7 @@ def _chart_section(spec: SheetSpec, r: int, ms: list[Measure], params: Params, t
         widths[c] = w
     if len(mean_cols) == 1:
         return chart_top + 31
-    table = (where[mean_cols[0]][1], where[mean_cols[0]][4])        # (header row, class-name column): one table's
-    subj = [label for label in mean_cols[:-1] if (where[label][1], where[label][4]) == table]
+    subj = [label for label in mean_cols[:-1] if where[label] == where[mean_cols[0]]]    # one table's
     vals = np.concatenate([by_label[label].per_class for label in subj])
     vals = vals[np.isfinite(vals)]
     spec.row_breaks.append(chart_top + 31)
