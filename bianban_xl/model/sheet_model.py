@@ -166,8 +166,8 @@ DECIMAL_STYLES = ("body", "foot")   # a float in a block of these looks shows tw
 @dataclass
 class Block:
     """A rectangle of values whose top-left cell is (top, left), 1-based. ``style`` names a look:
-    title | subtitle | header | body | wrap (body, wrapped, top-aligned) | foot | note | good | warn |
-    bad | sign | section. Values: see :func:`cell_kind`."""
+    title | subtitle | header | body | wrap (body, wrapped, top-aligned) | wrap_mid (wrapped, centred
+    vertically like body) | foot | note | good | warn | bad | sign | section | fit. Values: see :func:`cell_kind`."""
 
     top: int
     left: int

@@ -607,7 +607,7 @@ def _gaps_section(spec: SheetSpec, r: int, ms: list[Measure], compare: dict[str,
             r += 1
         text, style = _verdict(m, typical[i])
         spec.add(r, 1, [[m.group]], "body")
-        spec.add(r, 2, [[label]], "wrap" if len(lines) > 1 else "body")
+        spec.add(r, 2, [[label]], "wrap_mid" if len(lines) > 1 else "body")
         if len(lines) > 1:
             spec.row_heights[r] = heights[n]
         spec.add(r, 3, [[_gap_text(m.gap, m.unit), _gap_text(m.bound, m.unit)]], "body")
@@ -671,7 +671,7 @@ def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str]
                     fill.break_before(r)
                 spec.add(r, 1, [[c for c, _ in cols]], "header")
                 r += 1
-            spec.add(r, 1, [row[:1]], "wrap" if wrap else "body")
+            spec.add(r, 1, [row[:1]], "wrap_mid" if wrap else "body")
             spec.add(r, 2, [row[1:]], "body")
             if heights[k] != ROW_HEIGHT:
                 spec.row_heights[r] = heights[k]
