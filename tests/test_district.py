@@ -247,3 +247,46 @@ def test_a_school_without_numbers_and_with_namesakes_passes(tmp_path):
     assert cli.main(["assign", str(src), "-o", str(out), "--seed", "9"]) == 0
     chk = check_result_book(out)
     assert chk.verdict == PASS, [(f.kind, f.text) for f in chk.findings]
+
+
+def test_problem_list_fits_one_page_across_with_wrapped_notes(district):
+    """问题明细 is as wide as one landscape A4 page (its 说明 was 110 characters, the sheet printed at
+    ≈ 52 %): the 说明 and the other text columns wrap, each row as tall as its most lines, the header
+    row repeats on every page."""
+    from bianban_xl.model.sheet_model import WRAP_LINE_HEIGHT, cell_lines
+
+    summary, _, out = district
+    pb = load_workbook(out)[SHEET_PROBLEMS]
+    widths = {c: pb.column_dimensions[chr(64 + c)].width for c in range(1, 9)}
+    assert sum(widths.values()) <= 112, widths                 # one page across at ≥ 95 %
+    assert pb.page_setup.orientation == "landscape" and pb.print_title_rows == "$3:$3"
+    assert pb.page_setup.fitToWidth == 1 and pb.sheet_properties.pageSetUpPr.fitToPage
+    n = sum(len(c.findings) for c in summary.checks)
+    tall = 0
+    for r in range(4, 4 + n):
+        assert pb.cell(row=r, column=8).alignment.wrap_text, r
+        lines = max(cell_lines(str(pb.cell(row=r, column=c).value or ""), widths[c] - 1) for c in (2, 3, 5, 6, 8))
+        if lines > 1:
+            tall += 1
+            assert pb.row_dimensions[r].height >= WRAP_LINE_HEIGHT * lines, r
+    assert tall > n // 2
+
+
+@pytest.mark.skipif(not shutil.which("soffice") or not shutil.which("pdftotext"), reason="needs soffice and pdftotext")
+def test_problem_list_prints_at_full_size(district, tmp_path):
+    """Rendered by LibreOffice: every page of 问题明细 prints its text at ≥ 10 pt with the header row."""
+    import re
+    import sys
+    from collections import Counter
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    import render_sheets as R
+
+    _, _, out = district
+    pages = R.sheet_pages(R.pdf_pages(R.to_pdf(out, tmp_path / "pdf")), [SHEET_OVERVIEW, SHEET_PROBLEMS])
+    cjk = re.compile(r"^[\u4e00-\u9fff]{2,}$")
+    assert len(pages[SHEET_PROBLEMS]) >= 2
+    for p in pages[SHEET_PROBLEMS]:
+        size = Counter(round((w[2] - w[0]) / len(w[4]), 1) for w in p.words if cjk.match(w[4])).most_common(1)[0][0]
+        assert size >= 10.0, (p.number, size)
+        assert "序号" in p.text and "说明" in p.text, p.number
