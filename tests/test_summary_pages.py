@@ -100,3 +100,22 @@ def test_tall_table_rows_are_centred_across():
         looks = {c: STYLES[st]["align"].vertical for (rr, c), (_, st) in cells.items()
                  if rr == r and STYLES[st].get("border")}
         assert set(looks.values()) == {"center"}, (r, looks)
+
+
+def test_detail_header_that_wraps_gets_a_taller_row():
+    """三、各班明细 with nine subjects: “标准差·道德与法治” wraps in its 9-wide column, and its header row
+    is tall enough for both lines (it kept one line's height and the second line ran over the
+    first class's numbers)."""
+    from bianban_xl.model.sheet_model import cell_lines
+
+    subjects = ("语文", "数学", "英语", "物理", "化学", "生物", "历史", "地理", "道德与法治")
+    spec = _summary(4, subjects)
+    cells = _cells(spec)
+    heads = sorted(r for (r, c), (v, st) in cells.items() if c == 1 and v == "班级" and st == "header")
+    long = [r for r in heads if any(str(v) == "标准差·道德与法治" for (rr, _), (v, _) in cells.items() if rr == r)]
+    assert long, heads
+    for r in long:
+        c = next(c for (rr, c), (v, _) in cells.items() if rr == r and v == "标准差·道德与法治")
+        width = spec.col_widths.get(c, 9)
+        assert cell_lines("标准差·道德与法治", width - 1) >= 2, width
+        assert spec.row_heights.get(r, 0) >= 26, (r, spec.row_heights.get(r))

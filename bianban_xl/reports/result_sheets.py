@@ -732,6 +732,9 @@ def _detail_parts(detail: list[Measure], first_width: float) -> list[list[Measur
     return out
 
 
+DETAIL_WIDTH = 9          # the detail tables' columns right of the fifth (left of it, §二's widths)
+
+
 def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str],
                     widths: dict[int, float], fill: PageFill) -> tuple[int, dict[str, int]]:
     """三、各班明细: tables of the 人数 and the score measures (see :func:`_detail_parts`), each narrow
@@ -752,7 +755,10 @@ def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str]
         cols = [("班级", None)] + [(("人数" if m.group == "班额" else f"{m.group}·{m.label}"), m) for m in part]
         # 最大差距 and 理论最小差距 stay with the last rows; after the last table, the note and the signatures too
         tail = (5 if n == len(parts) - 1 else 2) * ROW_HEIGHT
-        breaks = fill.plan_table(r, ROW_HEIGHT if n == 0 else 0.0, ROW_HEIGHT, heights, tail=tail)
+        # a long label (标准差·道德与法治 in a 9-wide column) wraps: its header row grows to show it
+        lines = max(cell_lines(label, (widths[c] if c <= 5 else DETAIL_WIDTH) - 1) for c, (label, _) in enumerate(cols, start=1))
+        head = ROW_HEIGHT if lines == 1 else WRAP_LINE_HEIGHT * lines + 2
+        breaks = fill.plan_table(r, ROW_HEIGHT if n == 0 else 0.0, head, heights, tail=tail)
         body = []
         for k, cname in enumerate(names):
             row = [cname]
@@ -766,6 +772,8 @@ def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str]
                 if k:
                     fill.break_before(r)
                 spec.add(r, 1, [[c for c, _ in cols]], "header")
+                if head != ROW_HEIGHT:
+                    spec.row_heights[r] = head
                 r += 1
             spec.add(r, 1, [row[:1]], "wrap_mid" if wrap else "body")
             spec.add(r, 2, [row[1:]], "body")
@@ -778,7 +786,7 @@ def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str]
         for c, (label, _) in enumerate(cols, start=1):
             where[label] = header_row
             if c > 5:
-                widths[c] = 9
+                widths[c] = DETAIL_WIDTH
     if any(m.group == "毕业学校" for m in ms):
         spec.add(r - 1, 1, [[f"各毕业学校在各班的人数见工作表“{SHEET_SCHOOLS}”。"]], "note")
         r += 1
