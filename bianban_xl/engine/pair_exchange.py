@@ -64,12 +64,29 @@ EJECT = 32              # first swaps tried per ejection-double search (0 = off)
                         # lowers every mean figure ≈10% for ≈30% more CPU (0.4.0; benchmarks.md)
 EJECT_CHUNK = 8         # of them evaluated per array operation in probe() (P pairs at a time: keeps
                         # the arrays in cache)
+BLOCK_ROWS = 64         # rows of G computed at a time (_block)
+SELECT_GROUP = 16       # _smallest: values per group whose minima bound the m-th smallest
 MOVES_PER_VISIT = 12    # moves made at most per visit of a class pair
 MATCH_CAP = 6000        # matched doubles evaluated per class pair at most. Few categories make most
                         # pairs of students match (one source school, or a roster with 性别 alone:
                         # 140,000 and 500,000 per pair at N=1000, minutes of search); above the cap
                         # only pairs among each class's students with the best single swaps are
                         # matched. 30 source schools give ≈1,200 (at most ≈2,300), 10 give ≈5,700.
+
+
+def _smallest(key: np.ndarray, m: int) -> np.ndarray:
+    """Positions of the ``m`` smallest of the distinct values ``key`` (1-d), smallest first —
+    ``np.argpartition`` then a sort of those m, over the few values that can be among them: the
+    m-th smallest of the minima of groups of SELECT_GROUP values is at least the m-th smallest
+    value (it is above or at m distinct values), so only the values up to it are partitioned."""
+    n = len(key)
+    if n >= SELECT_GROUP * m:
+        mins = np.minimum.reduce(key[:n - n % SELECT_GROUP].reshape(-1, SELECT_GROUP), axis=1)
+        cand = (key <= np.partition(mins, m - 1)[m - 1]).nonzero()[0]
+        first = cand[np.argpartition(key[cand], m - 1)[:m]]
+    else:
+        first = np.argpartition(key, m - 1)[:m]
+    return first[key[first].argsort()]
 
 
 class PairSearch:
@@ -134,17 +151,20 @@ class PairSearch:
 
     # -- entries of G = F W F^T ---------------------------------------------------------------------
     def _block(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        """G[X][:, Y], computed from the features."""
+        """G[X][:, Y], computed from the features: the weight of each category two students share,
+        then each numeric column's products, added in that order; BLOCK_ROWS rows at a time, so
+        that the whole G's (up to 2,500 × 2,500) terms are added in cache."""
         p = self.p
-        out = np.zeros((len(X), len(Y)))
-        if p.n_cat_cols:
-            CX, CY = p.codes[X], p.codes[Y]
-            for g in range(CX.shape[1]):
-                out += (CX[:, g][:, None] == CY[:, g][None, :]) * p.wcat[g]
-        if p.X.shape[1]:
-            XwX, XY = p.Xw[X], p.X[Y]
-            for f in range(XY.shape[1]):
-                out += XwX[:, f][:, None] * XY[:, f][None, :]
+        out = np.empty((len(X), len(Y)))
+        CY, XY = p.codes[Y].T, p.X[Y].T
+        for r0 in range(0, len(X), BLOCK_ROWS):
+            x = X[r0:r0 + BLOCK_ROWS]
+            o = out[r0:r0 + BLOCK_ROWS]
+            o.fill(0.0)
+            for g, cx in enumerate(p.codes[x].T):
+                o += (cx[:, None] == CY[g][None, :]) * p.wcat[g]
+            for f, xw in enumerate(p.Xw[x].T):
+                o += xw[:, None] * XY[f][None, :]
         return out
 
     def _own_block(self, c: int) -> np.ndarray:
@@ -238,7 +258,7 @@ class PairSearch:
             if not pairs:
                 break
             best = self._double(U, na, GUU, M, a, b, lambda: self._rank(U[:na], U[na:], Mr))
-            alt = self._eject(U, na, GUU, Mr, XU, a, b, rowok, colok) if self.eject else None
+            alt = self._eject(U, na, GUU, Mr, XU, a, b, rowok, colok, self._hnum) if self.eject else None
             if alt is not None and (best is None or alt[2] < best[2]):
                 best = alt
             if best is None:
@@ -402,15 +422,17 @@ class PairSearch:
         return self._buf[:size].reshape(shape)
 
     def _h_rows(self, C, X, a: int, b: int) -> np.ndarray:
-        """h = F W (D_a - D_b) for students with category codes ``C`` and numeric rows ``X``."""
+        """h = F W (D_a - D_b) for students with category codes ``C`` and numeric rows ``X``; its
+        numeric part alone is left in ``self._hnum`` (the ejection search's numeric Δ uses it)."""
         p, st = self.p, self.st
         out = np.zeros(len(C) if C is not None else len(X))
         if C is not None:
             dd = (st.Dc[a] - st.Dc[b]) * p.wcat_cols
-            out += dd[C].sum(axis=1)
+            out += np.add.reduce(dd[C], axis=1)
         if X is not None:
             v = p.wnum * (st.Dn[a] - st.Dn[b])
-            out += (X * v[None, :]).sum(axis=1)
+            self._hnum = np.add.reduce(X * v, axis=1)
+            out += self._hnum
         return out
 
     def _swap_local(self, U, GUU, dU, CU, XU, r: int, q: int, a: int, b: int) -> None:
@@ -569,47 +591,48 @@ class PairSearch:
             k = int(tie[np.argmin(m[4][tie])])
         return (int(R1[k]), int(R2[k])), (int(C1[k]), int(C2[k])), float(totr[k])
 
-    def _eject(self, U, na, GUU, Mr, XU, a, b, rowok, colok):
+    def _eject(self, U, na, GUU, Mr, XU, a, b, rowok, colok, hnum=None):
         """Best improving ejection double: the first swap among the EJECT single swaps of movable
         students with the best numeric Δ (counts ignored, so mostly swaps that push a count off
         its bound), the second any other swap of movable students of the two classes. Δ of every
         combination is M[r1,c1] + M[r2,c2] + 4 (G[q1,q2] - G[r2,q1] - G[r1,q2] + G[r1,r2]), each
         term rounded to the grid; the minimum is located in float32 (elementwise, the same on
         every machine) and accepted on its exact float64 value. ``rowok`` / ``colok``: the students
-        of U[:na] / U[na:] who may move (visit()'s single-swap masks). Same return as _double."""
+        of U[:na] / U[na:] who may move (visit()'s single-swap masks); ``hnum``: the numeric part
+        of h for U (_h_rows), computed here when not given. Same return as _double."""
         p = self.p
         nb = len(U) - na
         if XU is None or na < 2 or nb < 2:
             return None
-        wn = p.wnum
-        v = wn * (self.st.Dn[a] - self.st.Dn[b])
-        Xw = XU * wn[None, :]
-        lin = 2.0 * (XU * v[None, :]).sum(axis=1)
-        sq2 = 2.0 * (XU * Xw).sum(axis=1)
-        Mn = (lin[na:] + sq2[na:])[None, :] + (sq2[:na] - lin[:na])[:, None]
-        Mn -= 4.0 * np.einsum("if,jf->ij", Xw[:na], XU[na:])
-        m = min(EJECT, int(rowok.sum()) * int(colok.sum()))
+        m = min(EJECT, int(np.count_nonzero(rowok)) * int(np.count_nonzero(colok)))
         if m == 0:
             return None
+        wn = p.wnum
+        if hnum is None:
+            hnum = np.add.reduce(XU * (wn * (self.st.Dn[a] - self.st.Dn[b])), axis=1)
+        lin = 2.0 * hnum
+        sq2 = 2.0 * p.sq[U]                      # Σ_f w_f x_f², as (XU * XU w).sum(axis=1)
+        Mn = (lin[na:] + sq2[na:])[None, :] + (sq2[:na] - lin[:na])[:, None]
+        Mn -= 4.0 * np.einsum("if,jf->ij", p.Xw[U[:na]], XU[na:])
         key = np.rint(Mn / p.grid)
         key[~rowok, :] = np.inf                  # the pairs that may not move: Mr holds them as inf
         key[:, ~colok] = np.inf
         key = key.ravel() * 4096.0 + np.arange(na * nb)
-        first = np.argpartition(key, m - 1)[:m]
-        first = first[np.argsort(key[first])]
-        R1, C1 = first // nb, first % nb
+        R1, C1 = np.divmod(_smallest(key, m), nb)
         Q1 = na + C1
         g = p.grid / 4.0
         u = np.rint((GUU[R1, :na] - GUU[:na, Q1].T) / g) + Mr[R1, C1][:, None]
         w = np.rint((GUU[Q1, na:] - GUU[R1, na:]) / g)
         u[np.arange(m), R1] = np.inf
         w[np.arange(m), C1] = np.inf
-        M32 = Mr.astype(np.float32)                 # inf already where rowok / colok forbid
-        u32, w32 = u.astype(np.float32), w.astype(np.float32)
-        # all m first swaps in one operation (m × na × nb float32: 320 KB for classes of 50)
-        T = np.add(M32[None, :, :], u32[:, :, None], out=self._buffer((m, na, nb)))
-        T += w32[:, None, :]
-        k = int(np.argmin(T))                       # the first of the smallest, (t, r2, c2) order
+        # all m first swaps in one operation (m × na × nb float32: 320 KB for classes of 50):
+        # T = (M + u) + w, M copied in and u, w added in place (an add broadcasting a column
+        # writes as slowly as two in-place adds)
+        T = self._buffer((m, na, nb))
+        T[...] = Mr                                 # (float32; inf already where rowok / colok forbid)
+        T += u.astype(np.float32)[:, :, None]
+        T += w.astype(np.float32)[:, None, :]
+        k = int(T.argmin())                         # the first of the smallest, (t, r2, c2) order
         if not T.flat[k] < np.inf:      # no second swap anybody may make (tiny classes, apart rules)
             return None
         t, rest = divmod(k, na * nb)
