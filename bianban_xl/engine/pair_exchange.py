@@ -74,6 +74,25 @@ MATCH_CAP = 6000        # matched doubles evaluated per class pair at most. Few 
                         # matched. 30 source schools give ≈1,200 (at most ≈2,300), 10 give ≈5,700.
 
 
+def _smallest_set(key: np.ndarray, m: int) -> np.ndarray:
+    """Per row of ``key`` (2-d), the positions of its ``m`` smallest values in any order: the
+    same set as ``np.argpartition(key, m - 1, axis=1)[:, :m]`` (found as _smallest does; a row
+    where the m-th value has equal values left out, where the choice among them is
+    argpartition's own, is handed to argpartition)."""
+    out = np.empty((len(key), m), dtype=np.intp)
+    for t, row in enumerate(key):
+        n = len(row)
+        if n >= SELECT_GROUP * m:
+            mins = np.minimum.reduce(row[:n - n % SELECT_GROUP].reshape(-1, SELECT_GROUP), axis=1)
+            cand = (row <= np.partition(mins, m - 1)[m - 1]).nonzero()[0]
+            first = cand[np.argpartition(row[cand], m - 1)[:m]]
+            if np.count_nonzero(row <= row[first].max()) == m:
+                out[t] = first
+                continue
+        out[t] = np.argpartition(row, m - 1)[:m]
+    return out
+
+
 def _smallest(key: np.ndarray, m: int) -> np.ndarray:
     """Positions of the ``m`` smallest of the distinct values ``key`` (1-d), smallest first —
     ``np.argpartition`` then a sort of those m, over the few values that can be among them: the
@@ -121,6 +140,7 @@ class PairSearch:
         self._pos = np.zeros(p.n, dtype=np.int64)         # scratch: student -> layout position (visit)
         self._rank_buf = np.zeros(p.n)                    # scratch: student -> best single-swap Δ
         self.diag = self._pairs(np.arange(p.n), np.arange(p.n))       # G_ii
+        self._sq_b = np.add.reduce(p.X * p.X * p.wnum, axis=1)          # p.sq summed as probe() did
         # layout: the students class by class (class c at positions starts[c]:starts[c+1]); up to
         # FULL_GRAM_MAX students the whole G = F W F^T is kept in that order (Gs), so a visit
         # reads its two classes' Gram block as four slices, and every swap exchanges two positions
@@ -318,8 +338,10 @@ class PairSearch:
         XA, XB = p.X[UA], p.X[UB]
         if p.X.shape[1]:
             v = p.wnum[None, :] * (st.Dn[a] - st.Dn[b])
-            hA += (XA * v[:, None, :]).sum(axis=2)
-            hB += (XB * v[:, None, :]).sum(axis=2)
+            numA = np.add.reduce(XA * v[:, None, :], axis=2)
+            numB = np.add.reduce(XB * v[:, None, :], axis=2)
+            hA += numA
+            hB += numB
         dA, dB = self.diag[UA], self.diag[UB]
         M = 2.0 * (hB[:, None, :] - hA[:, :, None]) + 2.0 * (dA[:, :, None] + dB[:, None, :]) - 4.0 * GAB
         Mr = np.rint(M / grid)
@@ -336,7 +358,7 @@ class PairSearch:
             hit[rest] |= self._probe_matched(rest, a, b, sa, sb, Mr, M, GAB, UA, UB)
         rest = np.flatnonzero(~hit)
         if len(rest) and self.eject and p.X.shape[1]:
-            hit[rest] |= self._probe_eject(rest, a, b, IA, IB, UA, UB, rowok, colok, XA, XB, Mr)
+            hit[rest] |= self._probe_eject(rest, sa, sb, IA, IB, UA, UB, rowok, colok, XB, numA, numB, Mr, GAB)
         return hit
 
     def _probe_matched(self, idx, a, b, sa, sb, Mr, M, GAB, UA, UB) -> np.ndarray:
@@ -371,34 +393,40 @@ class PairSearch:
         found[o[good]] = True
         return found[idx]
 
-    def _probe_eject(self, idx, a, b, IA, IB, UA, UB, rowok, colok, XA, XB, Mr) -> np.ndarray:
+    def _probe_eject(self, idx, sa, sb, IA, IB, UA, UB, rowok, colok, XB, numA, numB, Mr, GAB) -> np.ndarray:
         """probe(): ejection doubles (as _eject) of the pairs ``idx``; ``rowok`` / ``colok``: the
-        students of each side that may move (probe's single-swap masks)."""
-        p, st = self.p, self.st
+        students of each side that may move (probe's single-swap masks); ``numA`` / ``numB``: the
+        numeric part of h; ``GAB``: each pair's a×b block of G."""
+        p = self.p
         P = len(idx)
-        if P < len(a):                       # (mostly every pair of the probe is left)
-            a, b, IA, IB, UA, UB = a[idx], b[idx], IA[idx], IB[idx], UA[idx], UB[idx]
-            XA, XB, Mr, rowok, colok = XA[idx], XB[idx], Mr[idx], rowok[idx], colok[idx]
+        if P < len(sa):                      # (mostly every pair of the probe is left)
+            sa, sb, IA, IB, UA, UB, XB = sa[idx], sb[idx], IA[idx], IB[idx], UA[idx], UB[idx], XB[idx]
+            numA, numB, Mr, rowok, colok, GAB = numA[idx], numB[idx], Mr[idx], rowok[idx], colok[idx], GAB[idx]
         n = IA.shape[1]
-        wn = p.wnum
-        v = wn[None, :] * (st.Dn[a] - st.Dn[b])
-        XwA = XA * wn[None, None, :]
-        linA, linB = 2.0 * (XA * v[:, None, :]).sum(axis=2), 2.0 * (XB * v[:, None, :]).sum(axis=2)
-        sqA, sqB = 2.0 * (XA * XwA).sum(axis=2), 2.0 * (XB * XB * wn[None, None, :]).sum(axis=2)
-        Mn = (linB + sqB)[:, None, :] + (sqA - linA)[:, :, None] - 4.0 * np.einsum("prf,pcf->prc", XwA, XB)
-        ok = rowok[:, :, None] & colok[:, None, :]
-        m = min(EJECT, int((rowok.sum(axis=1) * colok.sum(axis=1)).min()))    # allowed swaps per pair
-        if m < 1:
+        m = min(EJECT, int((np.count_nonzero(rowok, axis=1) * np.count_nonzero(colok, axis=1)).min()))
+        if m < 1:                                                              # (allowed swaps per pair)
             return np.zeros(P, dtype=bool)
-        key = np.where(ok, np.rint(Mn / p.grid), np.inf).reshape(P, -1)
-        first = np.argpartition(key, m - 1, axis=1)[:, :m]
-        R1, C1 = first // n, first % n                       # (P, m)
+        # Σ_f w_f x_f² as (XA * XA w).sum(axis=2) and (XB * XB * w).sum(axis=2), per student
+        sqA, sqB = 2.0 * p.sq[UA], 2.0 * self._sq_b[UB]
+        Mn = (2.0 * numB + sqB)[:, None, :] + (sqA - 2.0 * numA)[:, :, None]
+        Mn -= 4.0 * np.einsum("prf,pcf->prc", p.Xw[UA], XB)
+        Mn /= p.grid
+        key = np.rint(Mn, out=Mn)
+        key[~(rowok[:, :, None] & colok[:, None, :])] = np.inf
+        first = _smallest_set(key.reshape(P, -1), m)
+        R1, C1 = np.divmod(first, n)                          # (P, m)
         pi = np.arange(P)[:, None]
-        PR1, PC1 = IA[pi, R1], IB[pi, C1]                     # layout positions of the first swap
         Gs, g = self.Gs, p.grid / 4.0
-        u = np.rint((Gs[PR1[:, :, None], IA[:, None, :]] - Gs[IA[:, None, :], PC1[:, :, None]]) / g)
+        # G[i1, a's students] - G[a's students, j1] and G[j1, b's students] - G[i1, b's students]:
+        # the a×b parts from GAB, the a×a and b×b rows from the kept G (beyond a smaller class, any
+        # finite value: M is inf there)
+        u = self._rows(IA[pi, R1], sa, n) - GAB[pi[:, :, None], np.arange(n), C1[:, :, None]]
+        u /= g
+        u = np.rint(u, out=u)
         u += Mr[pi, R1, C1][:, :, None]
-        w = np.rint((Gs[PC1[:, :, None], IB[:, None, :]] - Gs[PR1[:, :, None], IB[:, None, :]]) / g)
+        w = self._rows(IB[pi, C1], sb, n) - GAB[pi, R1]
+        w /= g
+        w = np.rint(w, out=w)
         pm = np.arange(m)[None, :]
         u[pi, pm, R1] = np.inf
         w[pi, pm, C1] = np.inf
@@ -408,10 +436,23 @@ class PairSearch:
         buf = self._buffer((P, min(m, EJECT_CHUNK), n, n))
         for c0 in range(0, m, EJECT_CHUNK):
             uc = u32[:, c0:c0 + EJECT_CHUNK]
-            T = np.add(M32[:, None, :, :], uc[:, :, :, None], out=buf[:, :uc.shape[1]])
+            T = buf[:, :uc.shape[1]]
+            T[...] = M32[:, None]                   # (M + u) + w, as _eject
+            T += uc[:, :, :, None]
             T += w32[:, c0:c0 + EJECT_CHUNK, None, :]
-            best = np.minimum(best, T.reshape(P, -1).min(axis=1))
+            np.minimum(best, np.minimum.reduce(T.reshape(P, -1), axis=1), out=best)
         return best < -2
+
+    def _rows(self, R: np.ndarray, start: np.ndarray, n: int) -> np.ndarray:
+        """Gs[R[t, i], start[t] + j] for j < n: for each pair t, rows of the kept G from its
+        class's first position on (beyond a smaller class, the next class's values), as one
+        gather of row pieces."""
+        N = self.Gs.shape[0]
+        if int(start.max()) + n > N:                # the last class, smaller than n: stop at its end
+            cols = np.minimum(start[:, None] + np.arange(n), N - 1)
+            return self.Gs[R[:, :, None], cols[:, None, :]]
+        win = np.lib.stride_tricks.as_strided(self.Gs, (N, N - n + 1, n), (*self.Gs.strides, self.Gs.strides[1]))
+        return win[R, start[:, None]]
 
     def _buffer(self, shape: tuple) -> np.ndarray:
         """A float32 scratch array of ``shape`` for the ejection search, from one kept buffer (a
