@@ -265,12 +265,12 @@ class PairSearch:
             if apart or pinned:
                 Mr[~rowok, :] = np.inf
                 Mr[:, ~colok] = np.inf
-            k = int(np.argmin(Mr))
+            k = int(Mr.argmin())
             if Mr.flat[k] < 0:
                 if np.count_nonzero(Mr == Mr.flat[k]) > 1:     # equal Δ: lowest student numbers
-                    tie = np.flatnonzero(Mr == Mr.flat[k])
+                    tie = (Mr == Mr.flat[k]).ravel().nonzero()[0]
                     rr, cc = np.divmod(tie, nb)
-                    k = int(tie[np.argmin(U[rr] * p.n + U[na + cc])])
+                    k = int(tie[(U[rr] * p.n + U[na + cc]).argmin()])
                 r, c = divmod(k, nb)
                 self._swap_local(U, GUU, dU, CU, XU, r, na + c, a, b)
                 moves += 1
@@ -333,8 +333,8 @@ class PairSearch:
         hB = np.zeros((P, n))
         if p.n_cat_cols:
             dd = (st.Dc[a] - st.Dc[b]) * p.wcat_cols[None, :]
-            hA += dd[pi[:, :, None], p.codes[UA]].sum(axis=2)
-            hB += dd[pi[:, :, None], p.codes[UB]].sum(axis=2)
+            hA += np.add.reduce(dd[pi[:, :, None], p.codes[UA]], axis=2)
+            hB += np.add.reduce(dd[pi[:, :, None], p.codes[UB]], axis=2)
         XA, XB = p.X[UA], p.X[UB]
         if p.X.shape[1]:
             v = p.wnum[None, :] * (st.Dn[a] - st.Dn[b])
@@ -353,10 +353,10 @@ class PairSearch:
         allowed = rowok[:, :, None] & colok[:, None, :]
         Mr[~allowed] = np.inf
         hit = Mr.reshape(P, -1).min(axis=1) < 0
-        rest = np.flatnonzero(~hit)
+        rest = (~hit).nonzero()[0]
         if len(rest):
             hit[rest] |= self._probe_matched(rest, a, b, sa, sb, Mr, M, GAB, UA, UB)
-        rest = np.flatnonzero(~hit)
+        rest = (~hit).nonzero()[0]
         if len(rest) and self.eject and p.X.shape[1]:
             hit[rest] |= self._probe_eject(rest, sa, sb, IA, IB, UA, UB, rowok, colok, XB, numA, numB, Mr, GAB)
         return hit
@@ -503,8 +503,9 @@ class PairSearch:
     def _matches(self, a: int, b: int, rank=None, keep: bool = False):
         """Every exchange of two students of ``a`` with two of ``b`` whose pair keys are equal
         (same category multiset per key feature): the positions (R1, R2) in a's block of the
-        layout of the two leaving a, (C1, C2) in b's block of the two leaving b, and a rank
-        (a-pair, then b-pair, in member order) that breaks ties between equal Δ; or None. Distinct keys are matched once; each match gives all its a-pairs × b-pairs.
+        layout of the two leaving a, (C1, C2) in b's block of the two leaving b, and the a-pair's
+        and b-pair's numbers in member order (ties between equal Δ go to the first a-pair, then
+        b-pair); or None. Distinct keys are matched once; each match gives all its a-pairs × b-pairs.
         More than MATCH_CAP of them: only the pairs among the students that ``rank()`` (each
         student's best single swap, see _rank) puts first in each class, as many as keep the
         count near the cap. ``keep``: remember the result until the next probe (probe() asks with
@@ -552,11 +553,11 @@ class PairSearch:
         _, _, oa, _, sta, _, LA1, LA2 = ka
         _, _, ob, _, stb, _, LB1, LB2 = kb
         i, j, cb, per, total = hit
-        within = np.arange(total) - np.repeat(np.cumsum(per) - per, per)   # 0.. per match
-        da, db = np.divmod(within, np.repeat(cb, per))
-        qa = oa[np.repeat(sta[i], per) + da]
-        qb = ob[np.repeat(stb[j], per) + db]
-        return LA1[qa], LA2[qa], LB1[qb], LB2[qb], qa * len(LB1) + qb
+        within = np.arange(total) - (per.cumsum() - per).repeat(per)   # 0.. per match
+        da, db = np.divmod(within, cb.repeat(per))
+        qa = oa[sta[i].repeat(per) + da]
+        qb = ob[stb[j].repeat(per) + db]
+        return LA1[qa], LA2[qa], LB1[qb], LB2[qb], qa, qb
 
     @staticmethod
     def _without(keys, blk: np.ndarray):
@@ -566,7 +567,7 @@ class PairSearch:
         ok = ~(blk[A1] | blk[A2])[order]                 # per position in key order
         if ok.all():
             return keys
-        group = np.repeat(np.arange(len(uk)), ucnt)[ok]  # distinct key of each kept position
+        group = np.arange(len(uk)).repeat(ucnt)[ok]  # distinct key of each kept position
         start, count = runs(group)
         return (A1, A2, order[ok], uk[group[start]], start, count) + keys[6:]
 
@@ -578,8 +579,8 @@ class PairSearch:
         ukb, cnb = kb[3], kb[5]
         if not len(uka) or not len(ukb):
             return None
-        j = np.minimum(np.searchsorted(ukb, uka), len(ukb) - 1)
-        i = np.flatnonzero(ukb[j] == uka)
+        j = np.minimum(ukb.searchsorted(uka), len(ukb) - 1)
+        i = (ukb[j] == uka).nonzero()[0]
         if not len(i):
             return None
         j = j[i]
@@ -624,12 +625,12 @@ class PairSearch:
         tot = Mf.take(R1 * nb + C1) + Mf.take(R2 * nb + C2) + 4.0 * (
             Gf.take(Q1n + Q2) - Gf.take(R2n + Q1) - Gf.take(R1n + Q2) + Gf.take(R1n + R2))
         totr = np.rint(tot / self.p.grid)
-        k = int(np.argmin(totr))
+        k = int(totr.argmin())
         if not totr[k] < 0:
             return None
-        tie = np.flatnonzero(totr == totr[k])
+        tie = (totr == totr[k]).nonzero()[0]
         if len(tie) > 1:            # equal Δ: the first a-pair, then b-pair, in member order
-            k = int(tie[np.argmin(m[4][tie])])
+            k = int(tie[np.lexsort((m[5][tie], m[4][tie]))[0]])
         return (int(R1[k]), int(R2[k])), (int(C1[k]), int(C2[k])), float(totr[k])
 
     def _eject(self, U, na, GUU, Mr, XU, a, b, rowok, colok, hnum=None):
@@ -708,7 +709,7 @@ class PairSearch:
         x, y = tri
         sS = self._skey[S]
         key = sS[x] + sS[y]
-        order = np.argsort(key, kind="stable")
+        order = key.argsort(kind="stable")
         sk = key[order]
         ustart, ucnt = runs(sk)
         at = self.where[S] - self.starts[c]
