@@ -607,6 +607,10 @@ def _group_move(st: _State, members: np.ndarray, rng: np.random.Generator) -> in
             done.append((int(m), int(J[j])))
         if ok and total < 0:
             return 1
-        for m, j in reversed(done):
-            st.swap(m, j)
+        for m, j in reversed(done):       # undone move by move (the same arithmetic on D as
+            x, y = st.L[m], st.L[j]       # swap()); the self terms are refreshed once, at the end
+            st.move(m, y)
+            st.move(j, x)
+        if done:
+            st.refresh([a, b])
     return 0
