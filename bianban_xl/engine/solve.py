@@ -597,20 +597,23 @@ def _group_move(st: _State, members: np.ndarray, rng: np.random.Generator) -> in
             if not len(J):
                 ok = False
                 break
+            if done:
+                st.refresh([a, b])        # (the self terms are refreshed only before they are read)
             d = st.delta(int(m), J)
             j = int(np.argmin(d))
             if not np.isfinite(d[j]):
                 ok = False
                 break
             total += d[j]
-            st.swap(int(m), int(J[j]))
+            st.move(int(m), b)            # as swap(m, J[j])
+            st.move(int(J[j]), a)
             done.append((int(m), int(J[j])))
         if ok and total < 0:
+            st.refresh([a, b])
             return 1
-        for m, j in reversed(done):       # undone move by move (the same arithmetic on D as
-            x, y = st.L[m], st.L[j]       # swap()); the self terms are refreshed once, at the end
-            st.move(m, y)
-            st.move(j, x)
+        for m, j in reversed(done):       # undone move by move (the same arithmetic on D as swap())
+            st.move(m, a)
+            st.move(j, b)
         if done:
             st.refresh([a, b])
     return 0
