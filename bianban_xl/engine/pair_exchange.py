@@ -487,14 +487,14 @@ class PairSearch:
         self.version[b] += 1
         sw = [q, r]
         sa, sb, na = self._at
-        g = [sa + r, sb + q - na]
-        gs = g[::-1]
-        self.perm[g] = self.perm[gs]
-        self.where[[i, j]] = g[::-1]
-        U[[r, q]] = U[sw]
+        gi, gj = int(sa) + r, int(sb) + q - na          # i's and j's layout positions: exchanged
+        perm, where = self.perm, self.where
+        perm[gi], perm[gj] = j, i
+        where[i], where[j] = gj, gi
+        U[r], U[q] = j, i
+        dU[r], dU[q] = dU[q], dU[r]
         GUU[[r, q]] = GUU[sw]
         GUU[:, [r, q]] = GUU[:, sw]
-        dU[[r, q]] = dU[sw]
         if CU is not None:
             CU[[r, q]] = CU[sw]
         if XU is not None:
