@@ -550,13 +550,17 @@ class PairSearch:
     @staticmethod
     def _expand(ka, kb, hit):
         """The exchanges of matched pair keys (_match_keys): see _matches."""
-        _, _, oa, _, sta, _, LA1, LA2 = ka
+        _, _, oa, _, sta, cna, LA1, LA2 = ka
         _, _, ob, _, stb, _, LB1, LB2 = kb
         i, j, cb, per, total = hit
-        within = np.arange(total) - (per.cumsum() - per).repeat(per)   # 0.. per match
-        da, db = np.divmod(within, cb.repeat(per))
-        qa = oa[sta[i].repeat(per) + da]
-        qb = ob[stb[j].repeat(per) + db]
+        # match by match, each of its a-pairs with each of its b-pairs in turn: first the a-pairs
+        # (positions in a's key order), then each of them repeated over its match's b-pairs (no
+        # integer division)
+        ca = cna[i]
+        pa = (sta[i] - (ca.cumsum() - ca)).repeat(ca) + np.arange(int(ca.sum()))
+        cbr = cb.repeat(ca)
+        pb = (stb[j].repeat(ca) - (cbr.cumsum() - cbr)).repeat(cbr) + np.arange(total)
+        qa, qb = oa[pa.repeat(cbr)], ob[pb]
         return LA1[qa], LA2[qa], LB1[qb], LB2[qb], qa, qb
 
     @staticmethod
