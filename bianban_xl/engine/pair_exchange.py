@@ -62,7 +62,7 @@ from bianban_xl.engine.arrays import distinct, runs
 FULL_GRAM_MAX = 2500    # keep the whole student × student G up to this many students
 EJECT = 32              # first swaps tried per ejection-double search (0 = off); at N=1000/K=20 it
                         # lowers every mean figure ≈10% for ≈30% more CPU (0.4.0; benchmarks.md)
-EJECT_CHUNK = 8         # of them evaluated per array operation in probe() (P pairs at a time: keeps
+EJECT_CHUNK = 16        # of them evaluated per array operation in probe() (P pairs at a time: keeps
                         # the arrays in cache)
 BLOCK_ROWS = 64         # rows of G computed at a time (_block)
 SELECT_GROUP = 16       # _smallest: values per group whose minima bound the m-th smallest
@@ -173,16 +173,35 @@ class PairSearch:
     def _block(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
         """G[X][:, Y], computed from the features: the weight of each category two students share,
         then each numeric column's products, added in that order; BLOCK_ROWS rows at a time, so
-        that the whole G's (up to 2,500 × 2,500) terms are added in cache."""
+        that the whole G's (up to 2,500 × 2,500) terms are added in cache. Up to 8 categorical
+        features, their part is looked up by which categories two students share (a bit each):
+        the table holds the same sums, added in the same order."""
         p = self.p
         out = np.empty((len(X), len(Y)))
-        CY, XY = p.codes[Y].T, p.X[Y].T
+        CY, XY = p.codes[Y].T.copy(), p.X[Y].T.copy()
+        nf = len(CY)
+        table = None
+        if 0 < nf <= 8:
+            table = np.zeros(1 << nf)
+            for g in range(nf):                     # bit g set: + w_g, else + 0, feature by feature
+                table += (np.arange(1 << nf) >> g & 1).astype(bool) * p.wcat[g]
+            pat = np.empty((min(len(X), BLOCK_ROWS), len(Y)), dtype=np.uint8)
+            bit = np.empty_like(pat)
         for r0 in range(0, len(X), BLOCK_ROWS):
             x = X[r0:r0 + BLOCK_ROWS]
             o = out[r0:r0 + BLOCK_ROWS]
-            o.fill(0.0)
-            for g, cx in enumerate(p.codes[x].T):
-                o += (cx[:, None] == CY[g][None, :]) * p.wcat[g]
+            if table is not None:
+                pt, bt = pat[:len(x)], bit[:len(x)]
+                pt.fill(0)
+                for g, cx in enumerate(p.codes[x].T):
+                    np.equal(cx[:, None], CY[g][None, :], out=bt.view(bool))
+                    bt <<= g
+                    pt |= bt
+                table.take(pt, out=o)
+            else:
+                o.fill(0.0)
+                for g, cx in enumerate(p.codes[x].T):
+                    o += (cx[:, None] == CY[g][None, :]) * p.wcat[g]
             for f, xw in enumerate(p.Xw[x].T):
                 o += xw[:, None] * XY[f][None, :]
         return out
