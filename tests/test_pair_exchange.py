@@ -294,3 +294,75 @@ def test_tiny_classes_full_of_apart_rules_never_crash_the_search():
         for s in p.apart:
             assert len({int(labels[x]) for x in s}) == len(set(s))
     assert crashed == []
+
+
+def _block_by_sums(p, X, Y):
+    """G[X][:, Y] as the sum of its terms, feature by feature: the weights of the categories two
+    students share, then each numeric column's products (the order _block keeps)."""
+    out = np.zeros((len(X), len(Y)))
+    for g in range(p.codes.shape[1]):
+        out += (p.codes[X, g][:, None] == p.codes[Y, g][None, :]) * p.wcat[g]
+    for f in range(p.X.shape[1]):
+        out += p.Xw[X, f][:, None] * p.X[Y, f][None, :]
+    return out
+
+
+@pytest.mark.parametrize("n_cat", [0, 1, 4, 8, 9])
+def test_kept_gram_matrix_is_the_sum_of_its_terms_bit_for_bit(n_cat):
+    """_block computes G a band of rows at a time and looks the categorical part up by which
+    categories two students share (up to 8 features; above, feature by feature): every entry is
+    the same float as adding the terms one by one, so the search makes the same moves."""
+    import types
+    rng = np.random.default_rng(n_cat)
+    n = 150
+    codes = rng.integers(0, [2, 30, 2, 5, 3, 7, 2, 4, 6][:n_cat], (n, n_cat)) if n_cat else np.zeros((n, 0), int)
+    X = rng.normal(size=(n, 9))
+    X[rng.random(X.shape) < 0.05] = 0.0
+    wnum = rng.choice([6.0, 0.3, 80.0, 1.0, 0.5], 9)
+    p = types.SimpleNamespace(codes=codes, wcat=rng.choice([1e5, 3e4, 7.5, 0.3], n_cat), X=X,
+                              Xw=X * wnum[None, :])
+    ps = types.SimpleNamespace(p=p)
+    rows, cols = rng.permutation(n), rng.permutation(n)[:97]
+    for xs, ys in ((rows, cols), (rows[:40], rows[:40]), (rows[:1], cols)):
+        assert PairSearch._block(ps, xs, ys).tobytes() == _block_by_sums(p, xs, ys).tobytes()
+
+
+def test_the_smallest_values_are_those_argpartition_picks():
+    """_smallest (the visit's first swaps: distinct keys, smallest first) and _smallest_set (the
+    probe's: equal keys possible, any order) look only among the values under a bound; they
+    pick what np.argpartition picks, also where equal values straddle the m-th place."""
+    rng = np.random.default_rng(5)
+    straddled = 0
+    for _ in range(1500):
+        rows, width, m = int(rng.integers(1, 5)), int(rng.choice([30, 900, 2500])), int(rng.integers(1, 40))
+        key = rng.integers(0, int(rng.choice([4, 40, 10**6])), (rows, width)).astype(float) - 2.0
+        key[rng.random(key.shape) < rng.random() * 0.4] = np.inf
+        m = max(1, min(m, int(np.isfinite(key).sum(axis=1).min())))
+        want = np.argpartition(key, m - 1, axis=1)[:, :m]
+        got = pair_exchange._smallest_set(key, m)
+        for r in range(rows):
+            assert set(got[r]) == set(want[r])
+            straddled += int(np.count_nonzero(key[r] <= key[r][want[r]].max()) > m)
+        distinct = key[0] * 4096.0 + np.arange(width)
+        if np.isfinite(distinct).sum() >= m:
+            first = np.argpartition(distinct, m - 1)[:m]
+            assert np.array_equal(pair_exchange._smallest(distinct, m), first[np.argsort(distinct[first])])
+    assert straddled > 50                      # the tie case is tested, not only the easy one
+
+
+def test_rows_of_the_kept_gram_matrix_from_a_class_on():
+    """probe()'s a×a and b×b terms: Gs[R[t, i], start[t] + j], also for the last class (where
+    the row pieces stop at the end of G)."""
+    st = _state(n=300, k=6, seed=1)
+    ps = PairSearch(st)
+    N = st.p.n
+    rng = np.random.default_rng(0)
+    for start in (ps.starts[[0, 2, 4]], ps.starts[[5, 1, 3]]):
+        n = int(N - ps.starts[5]) + 3             # wider than the last class
+        R = rng.integers(0, N, (3, 7))
+        cols = np.minimum(start[:, None] + np.arange(n), N - 1)
+        want = ps.Gs[R[:, :, None], cols[:, None, :]]
+        got = ps._rows(R, start, n)
+        inside = start[:, None] + np.arange(n) < N
+        assert np.array_equal(got[np.broadcast_to(inside[:, None, :], got.shape)],
+                              want[np.broadcast_to(inside[:, None, :], want.shape)])
