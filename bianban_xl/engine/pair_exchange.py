@@ -83,7 +83,7 @@ def _smallest_set(key: np.ndarray, m: int) -> np.ndarray:
     for t, row in enumerate(key):
         n = len(row)
         if n >= SELECT_GROUP * m:
-            mins = np.minimum.reduce(row[:n - n % SELECT_GROUP].reshape(-1, SELECT_GROUP), axis=1)
+            mins = np.minimum.reduce(row[:n - n % SELECT_GROUP].reshape(SELECT_GROUP, -1), axis=0)
             cand = (row <= np.partition(mins, m - 1)[m - 1]).nonzero()[0]
             first = cand[np.argpartition(row[cand], m - 1)[:m]]
             if np.count_nonzero(row <= row[first].max()) == m:
@@ -96,11 +96,12 @@ def _smallest_set(key: np.ndarray, m: int) -> np.ndarray:
 def _smallest(key: np.ndarray, m: int) -> np.ndarray:
     """Positions of the ``m`` smallest of the distinct values ``key`` (1-d), smallest first —
     ``np.argpartition`` then a sort of those m, over the few values that can be among them: the
-    m-th smallest of the minima of groups of SELECT_GROUP values is at least the m-th smallest
+    m-th smallest of the minima of groups of values (every n // SELECT_GROUP-th value, so that
+    the minima are one elementwise minimum of SELECT_GROUP rows) is at least the m-th smallest
     value (it is above or at m distinct values), so only the values up to it are partitioned."""
     n = len(key)
     if n >= SELECT_GROUP * m:
-        mins = np.minimum.reduce(key[:n - n % SELECT_GROUP].reshape(-1, SELECT_GROUP), axis=1)
+        mins = np.minimum.reduce(key[:n - n % SELECT_GROUP].reshape(SELECT_GROUP, -1), axis=0)
         cand = (key <= np.partition(mins, m - 1)[m - 1]).nonzero()[0]
         first = cand[np.argpartition(key[cand], m - 1)[:m]]
     else:
@@ -422,7 +423,7 @@ class PairSearch:
             sa, sb, IA, IB, UA, UB, XB = sa[idx], sb[idx], IA[idx], IB[idx], UA[idx], UB[idx], XB[idx]
             numA, numB, Mr, rowok, colok, GAB = numA[idx], numB[idx], Mr[idx], rowok[idx], colok[idx], GAB[idx]
         n = IA.shape[1]
-        m = min(EJECT, int((np.count_nonzero(rowok, axis=1) * np.count_nonzero(colok, axis=1)).min()))
+        m = min(EJECT, int((np.add.reduce(rowok, axis=1) * np.add.reduce(colok, axis=1)).min()))
         if m < 1:                                                              # (allowed swaps per pair)
             return np.zeros(P, dtype=bool)
         # Σ_f w_f x_f² as (XA * XA w).sum(axis=2) and (XB * XB * w).sum(axis=2), per student
@@ -439,7 +440,7 @@ class PairSearch:
         # G[i1, a's students] - G[a's students, j1] and G[j1, b's students] - G[i1, b's students]:
         # the a×b parts from GAB, the a×a and b×b rows from the kept G (beyond a smaller class, any
         # finite value: M is inf there)
-        u = self._rows(IA[pi, R1], sa, n) - GAB[pi[:, :, None], np.arange(n), C1[:, :, None]]
+        u = self._rows(IA[pi, R1], sa, n) - GAB.transpose(0, 2, 1)[pi, C1]
         u /= g
         u = np.rint(u, out=u)
         u += Mr[pi, R1, C1][:, :, None]
@@ -470,7 +471,8 @@ class PairSearch:
         if int(start.max()) + n > N:                # the last class, smaller than n: stop at its end
             cols = np.minimum(start[:, None] + np.arange(n), N - 1)
             return self.Gs[R[:, :, None], cols[:, None, :]]
-        win = np.lib.stride_tricks.as_strided(self.Gs, (N, N - n + 1, n), (*self.Gs.strides, self.Gs.strides[1]))
+        rs, cs = self.Gs.strides
+        win = np.ndarray((N, N - n + 1, n), self.Gs.dtype, self.Gs, strides=(rs, cs, cs))  # win[i, j] = Gs[i, j:j + n]
         return win[R, start[:, None]]
 
     def _buffer(self, shape: tuple) -> np.ndarray:
