@@ -696,7 +696,7 @@ class PairSearch:
         # T = (M + u) + w, M copied in and u, w added in place (an add broadcasting a column
         # writes as slowly as two in-place adds)
         T = self._buffer((m, na, nb))
-        T[...] = Mr                                 # (float32; inf already where rowok / colok forbid)
+        T[...] = Mr.astype(np.float32)              # (inf already where rowok / colok forbid)
         T += u.astype(np.float32)[:, :, None]
         T += w.astype(np.float32)[:, None, :]
         k = int(T.argmin())                         # the first of the smallest, (t, r2, c2) order

@@ -298,8 +298,8 @@ class _State:
             return
         if p.n_cat_cols:
             c = p.codes[x]
-            self.Dc[a, c] -= 1.0
-            self.Dc[b, c] += 1.0
+            self.Dc[a][c] -= 1.0          # (a row, then its columns: cheaper than Dc[a, c])
+            self.Dc[b][c] += 1.0
         if p.X.shape[1]:
             self.Dn[a] -= p.X[x]
             self.Dn[b] += p.X[x]
