@@ -366,3 +366,18 @@ def test_rows_of_the_kept_gram_matrix_from_a_class_on():
         inside = start[:, None] + np.arange(n) < N
         assert np.array_equal(got[np.broadcast_to(inside[:, None, :], got.shape)],
                               want[np.broadcast_to(inside[:, None, :], want.shape)])
+
+
+def test_a_roster_without_scores_or_birth_dates_is_balanced_on_its_categories():
+    """No numeric feature at all (a roster of 姓名 and 性别 only, say): the visits' double search
+    has no numeric part to hand the ejection search (an internal error since the ejection
+    search reused it), and the counts still reach their bound."""
+    r = generate_school(300, 6, seed=3)
+    p = dataclasses.replace(build_problem(r, r.params), numeric=())
+    labels = E.solve(p, 3)
+    assert np.array_equal(np.bincount(labels, minlength=6), np.asarray(p.sizes))
+    for f in p.categorical:
+        codes = np.asarray(f.codes)
+        for c in np.unique(codes):
+            counts = np.bincount(labels[codes == c], minlength=6)
+            assert counts.max() - counts.min() <= 1

@@ -488,6 +488,7 @@ class PairSearch:
         numeric part alone is left in ``self._hnum`` (the ejection search's numeric Δ uses it)."""
         p, st = self.p, self.st
         out = np.zeros(len(C) if C is not None else len(X))
+        self._hnum = None
         if C is not None:
             dd = (st.Dc[a] - st.Dc[b]) * p.wcat_cols
             out += np.add.reduce(dd[C], axis=1)
