@@ -321,10 +321,11 @@ def test_kept_gram_matrix_is_the_sum_of_its_terms_bit_for_bit(n_cat):
     wnum = rng.choice([6.0, 0.3, 80.0, 1.0, 0.5], 9)
     p = types.SimpleNamespace(codes=codes, wcat=rng.choice([1e5, 3e4, 7.5, 0.3], n_cat), X=X,
                               Xw=X * wnum[None, :])
-    ps = types.SimpleNamespace(p=p)
+    ps = PairSearch.__new__(PairSearch)            # _block needs the features alone
+    ps.p = p
     rows, cols = rng.permutation(n), rng.permutation(n)[:97]
-    for xs, ys in ((rows, cols), (rows[:40], rows[:40]), (rows[:1], cols)):
-        assert PairSearch._block(ps, xs, ys).tobytes() == _block_by_sums(p, xs, ys).tobytes()
+    for xs, ys in ((rows, cols), (rows[:40], rows[:40]), (rows[:1], cols)):   # lookup, per feature
+        assert ps._block(xs, ys).tobytes() == _block_by_sums(p, xs, ys).tobytes()
 
 
 def test_the_smallest_values_are_those_argpartition_picks():

@@ -175,17 +175,14 @@ class PairSearch:
         """G[X][:, Y], computed from the features: the weight of each category two students share,
         then each numeric column's products, added in that order; BLOCK_ROWS rows at a time, so
         that the whole G's (up to 2,500 × 2,500) terms are added in cache. Up to 8 categorical
-        features, their part is looked up by which categories two students share (a bit each):
-        the table holds the same sums, added in the same order."""
+        features and blocks of more than 4,096 entries, their part is looked up by which
+        categories two students share (a bit each): the table holds the same sums, added in the
+        same order."""
         p = self.p
         out = np.empty((len(X), len(Y)))
         CY, XY = p.codes[Y].T.copy(), p.X[Y].T.copy()
-        nf = len(CY)
-        table = None
-        if 0 < nf <= 8:
-            table = np.zeros(1 << nf)
-            for g in range(nf):                     # bit g set: + w_g, else + 0, feature by feature
-                table += (np.arange(1 << nf) >> g & 1).astype(bool) * p.wcat[g]
+        table = self._cat_table() if len(X) * len(Y) > 4096 else None     # (small blocks: per feature)
+        if table is not None:
             pat = np.empty((min(len(X), BLOCK_ROWS), len(Y)), dtype=np.uint8)
             bit = np.empty_like(pat)
         for r0 in range(0, len(X), BLOCK_ROWS):
@@ -206,6 +203,17 @@ class PairSearch:
             for f, xw in enumerate(p.Xw[x].T):
                 o += xw[:, None] * XY[f][None, :]
         return out
+
+    def _cat_table(self) -> np.ndarray | None:
+        """_block's categorical part by which categories two students share (bit g: feature g),
+        for up to 8 features: Σ_g (w_g if shared else 0), added feature by feature."""
+        nf = self.p.codes.shape[1]
+        if not 0 < nf <= 8:
+            return None
+        table = np.zeros(1 << nf)
+        for g in range(nf):                         # bit g set: + w_g, else + 0, feature by feature
+            table += (np.arange(1 << nf) >> g & 1).astype(bool) * self.p.wcat[g]
+        return table
 
     def _own_block(self, c: int) -> np.ndarray:
         """G among the students of class ``c`` in layout order (kept until the class changes)."""
