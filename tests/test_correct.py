@@ -1,0 +1,250 @@
+"""更正学生信息 (bianban correct): a typo found after 公示 corrected as a recorded step. The new value
+reaches 学生名单, the class sheet, 公示名单 and 双胞胎; the correction is recorded in 编班记录's run log;
+verify undoes the recorded corrections, re-runs on the original input, passes and lists them, while
+an unrecorded edit fails exactly as before. Refusals are Chinese, name the sheet/row/cell, write
+nothing."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from bianban_xl.cli.main import main
+from bianban_xl.onsite.public_list import mask_name
+
+from conftest import HEADER, student_rows, write_book
+from onsite_helpers import assigned
+
+REASON = "家长反映错字，经核对户口本"
+
+
+def _result(tmp_path, ids: bool = True, rows=None, public: bool = True, **kw):
+    rows = rows or student_rows(30, seed=6)
+    if not ids:
+        rows = [r[1:] for r in rows]
+        kw["header"] = HEADER[1:]
+    out = assigned(tmp_path, rows=rows, **kw)
+    if public:
+        assert main(["public", str(out)]) == 0
+    return out
+
+
+def _roster(path):
+    ws = load_workbook(path)["学生名单"]
+    head = [c.value for c in ws[1]]
+    return ws, head
+
+
+def _cell(path, row, column):
+    ws, head = _roster(path)
+    return ws.cell(row, head.index(column) + 1).value
+
+
+def _class_sheet_names(path, klass):
+    ws = load_workbook(path)[klass]
+    return [c.value for r in ws.iter_rows() for c in r if isinstance(c.value, str)]
+
+
+def _run(capsys, *args) -> tuple[int, str]:
+    capsys.readouterr()
+    rc = main([str(a) for a in args])
+    got = capsys.readouterr()
+    return rc, got.out + got.err
+
+
+@pytest.mark.parametrize("ids", [True, False], ids=["with_ids", "without_ids"])
+def test_a_recorded_name_correction_verifies_and_is_listed(tmp_path, capsys, ids):
+    """Before: there was no 更正 step; a name fixed in 学生名单 failed verify (输入指纹不符), and without
+    编号 it could not be told from a moved pupil. Now the correction is recorded, written everywhere
+    the pupil is shown, and verify passes listing it."""
+    out = _result(tmp_path, ids)
+    old, klass = _cell(out, 12, "姓名"), _cell(out, 12, "班级")
+    new = old[0] + "方"
+    rc, said = _run(capsys, "correct", out, "--row", 12, "--column", "姓名", "--value", new, "--reason", REASON)
+    assert rc == 0, said
+    assert f"姓名 {old} → {new}（原因：{REASON}，" in said and f"班级没有变（{klass}）" in said
+    assert _cell(out, 12, "姓名") == new and _cell(out, 12, "班级") == klass
+    names = _class_sheet_names(out, klass)
+    assert new in names and old not in names
+    posted = [c.value for r in load_workbook(out)["公示名单"].iter_rows() for c in r]
+    assert mask_name(new) in posted
+    log = [r[1] for r in load_workbook(out)["编班记录"].iter_rows(values_only=True)
+           if len(r) > 1 and isinstance(r[1], str) and r[1].startswith("更正：")]
+    assert len(log) == 1 and f"学生名单第12行" in log[0] and f"姓名：“{old}”→“{new}”；原因：{REASON}" in log[0]
+    rc, said = _run(capsys, "verify", out)
+    assert rc == 0, said
+    assert said.startswith("验证通过：") and "输入数据除记录的更正外与编班时相同" in said
+    assert re.search(rf"编班后更正过 1 处.*第12行.* 姓名 {old} → {new}（原因：{REASON}，\d{{4}}-", said), said
+
+
+def test_an_unrecorded_edit_still_fails_and_says_how_to_record_it(tmp_path, capsys):
+    """A hand edit fails verify as before (and now says to use 更正); after a recorded correction, a
+    hand edit of another pupil, or of the corrected cell again, still fails."""
+    out = _result(tmp_path)
+    wb = load_workbook(out)
+    ws = wb["学生名单"]
+    ws["B5"].value = ws["B5"].value + "甲"
+    wb.save(tmp_path / "手改.xlsx")
+    rc, said = _run(capsys, "verify", tmp_path / "手改.xlsx")
+    assert rc == 1 and "输入指纹不符" in said and "bianban correct" in said
+    # the hand-edited book cannot be corrected on top: first put it back
+    rc, said = _run(capsys, "correct", tmp_path / "手改.xlsx", "--row", 12, "--column", "姓名", "--value", "王方",
+                    "--reason", REASON)
+    assert rc == 1 and "验证未通过，不能记录更正" in said and "先改回原来的内容" in said
+    old = _cell(out, 12, "姓名")
+    assert main(["correct", str(out), "--row", "12", "--column", "姓名", "--value", old[0] + "方", "--reason", REASON]) == 0
+    wb = load_workbook(out)
+    wb["学生名单"]["B5"].value = wb["学生名单"]["B5"].value + "甲"
+    wb.save(tmp_path / "又手改.xlsx")
+    rc, said = _run(capsys, "verify", tmp_path / "又手改.xlsx")
+    assert rc == 1 and "输入指纹不符" in said
+    wb = load_workbook(out)
+    wb["学生名单"]["B12"].value = old[0] + "芳芳"
+    wb.save(tmp_path / "改了更正.xlsx")
+    rc, said = _run(capsys, "verify", tmp_path / "改了更正.xlsx")
+    assert rc == 1 and "输入指纹不符" in said and f"找不到更正后的内容（“{old[0]}方”），没有还原" in said
+
+
+def test_refusals_name_sheet_row_and_fix_and_leave_the_file_untouched(tmp_path, capsys):
+    rows = student_rows(30, seed=6)
+    rows[20][1] = rows[3][1]                         # two pupils of one name (the run keeps them apart)
+    out = _result(tmp_path, rows=rows)
+    before = out.read_bytes()
+    first = _cell(out, 2, "姓名")
+    gender = _cell(out, 12, "性别")
+    cases = [
+        (["--row", "99", "--column", "姓名", "--value", "王方"], "“学生名单”第99行没有学生"),
+        (["--id", "X999", "--column", "姓名", "--value", "王方"], "没有编号为“X999”的学生"),
+        (["--name", "无此人", "--column", "姓名", "--value", "王方"], "没有姓名为“无此人”的学生"),
+        (["--name", rows[3][1], "--column", "姓名", "--value", "王方"], f"有 2 名学生叫“{rows[3][1]}”"),
+        (["--row", "12", "--column", "身高", "--value", "150"], "“学生名单”中没有“身高”这一列"),
+        (["--row", "12", "--column", "班级", "--value", "2班"], "班级不能用“更正”改动"),
+        (["--row", "2", "--column", "姓名", "--value", first], f"已经是“{first}”，没有需要更正的内容"),
+        (["--row", "12", "--column", "性别", "--value", "未知"], "性别“未知”无法识别"),
+        (["--row", "12", "--column", "出生日期", "--value", "2013-13-45"], "出生日期“2013-13-45”无法识别"),
+        (["--row", "12", "--column", "编号", "--value", "S0002"], "编号“S0002”重复"),
+        (["--row", "12", "--column", "姓名", "--value", "  "], "“姓名”不能为空"),
+        (["--row", "12", "--column", "性别", "--value", gender, "--reason", "x"], "没有需要更正的内容"),
+    ]
+    for args, want in cases:
+        reason = [] if "--reason" in args else ["--reason", REASON]
+        rc, said = _run(capsys, "correct", out, *args, *reason)
+        assert rc == 1 and "[错误]" in said and want in said and "Traceback" not in said, (args, said)
+        assert out.read_bytes() == before, args
+    rc, said = _run(capsys, "correct", out, "--row", 12, "--column", "姓名", "--value", "王方", "--reason", "  ")
+    assert rc == 1 and "请写明更正的原因" in said and out.read_bytes() == before
+    rc, said = _run(capsys, "correct", out, "--row", 12, "--column", "姓名", "--value", "王方")
+    assert rc == 1 and "--reason" in said and out.read_bytes() == before
+    # the row is named in the message: 工作表“学生名单”、第99行 / B12
+    rc, said = _run(capsys, "correct", out, "--row", 12, "--column", "性别", "--value", "未知", "--reason", REASON)
+    assert "工作表“学生名单”、C12" in said
+
+
+def test_id_birth_date_and_twin_listing_are_corrected_together(tmp_path, capsys):
+    """A twin listed in 双胞胎 by 编号 and 姓名: correcting his 姓名 or 编号 changes 双胞胎 too (else the
+    application no longer names him); verify passes on both, and on a birth date corrected."""
+    rows = student_rows(30, seed=6)
+    twins = [[1, rows[4][0], rows[4][1], "同班"], [1, rows[5][0], rows[5][1], "同班"]]
+    src = write_book(tmp_path / "输入.xlsx", rows=rows, twins=twins)
+    out = tmp_path / "结果.xlsx"
+    assert main(["assign", str(src), "-o", str(out), "--seed", "3"]) == 0
+    new_name = rows[4][1][0] + "双"
+    assert main(["correct", str(out), "--id", rows[4][0], "--column", "姓名", "--value", new_name, "--reason", REASON]) == 0
+    assert main(["correct", str(out), "--name", new_name, "--column", "编号", "--value", "T0001", "--reason", "学籍号录错"]) == 0
+    assert main(["correct", str(out), "--id", "T0001", "--column", "出生日期", "--value", "2013-09-02", "--reason", "差一天"]) == 0
+    tw = [r for r in load_workbook(out)["双胞胎"].iter_rows(min_row=2, values_only=True)]
+    assert tw[0][1:3] == ("T0001", new_name) and tw[1][1:3] == (rows[5][0], rows[5][1])
+    assert _cell(out, 6, "编号") == "T0001" and str(_cell(out, 6, "出生日期")).startswith("2013-09-02")
+    rc, said = _run(capsys, "verify", out)
+    assert rc == 0, said
+    assert "编班后更正过 3 处" in said and "编号 S0005 → T0001" in said and "出生日期" in said
+
+
+def test_late_after_a_correction_on_a_roster_without_ids(tmp_path, capsys):
+    """Without 编号 the result fingerprint names pupils by 姓名 …: 插班 after a recorded correction was
+    refused as 'classes changed'. It takes the run's pupils with the corrections undone."""
+    out = _result(tmp_path, ids=False, public=False)
+    old = _cell(out, 7, "姓名")
+    assert main(["correct", str(out), "--row", "7", "--column", "姓名", "--value", old[0] + "方", "--reason", REASON]) == 0
+    wb = load_workbook(out)
+    wb["学生名单"].append(["新同学", "男", "2013-10-01", "第1小学", "本地", "良", 80, 80, None])
+    wb.save(out)
+    rc, said = _run(capsys, "late", out, "--seed", 7)
+    assert rc == 0, said
+    rc, said = _run(capsys, "verify", out)
+    assert rc == 0 and "插班检查通过：1 次插班共 1 名学生" in said and "编班后更正过 1 处" in said, said
+
+
+def test_a_locked_book_stays_locked_and_verifies(tmp_path, capsys):
+    out = _result(tmp_path)
+    assert main(["lock", str(out)]) == 0
+    old = _cell(out, 9, "姓名")
+    rc, said = _run(capsys, "correct", out, "--row", 9, "--column", "姓名", "--value", old[0] + "方", "--reason", REASON)
+    assert rc == 0 and "已更新锁定指纹" in said, said
+    wb = load_workbook(out)
+    assert wb["编班汇总"].protection.sheet and wb[_cell(out, 9, "班级")].protection.sheet
+    rc, said = _run(capsys, "verify", out)
+    assert rc == 0, said
+    assert "锁定检查通过" in said and "更正学生信息（最近一次" in said
+
+
+def test_a_correction_making_classmates_namesakes_moves_nobody_and_says_so(tmp_path, capsys):
+    """三不动: a correction that makes two classmates 同名 (which the run would have kept apart) moves
+    nobody; the step and verify remind of it, verify still passes (the run was right on the input it had)."""
+    out = _result(tmp_path)
+    ws, head = _roster(out)
+    ci, ni = head.index("班级"), head.index("姓名")
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    a = next(i for i, r in enumerate(rows) if r[ci] == rows[0][ci] and i > 0)
+    target = rows[0][ni]
+    rc, said = _run(capsys, "correct", out, "--row", a + 2, "--column", "姓名", "--value", target, "--reason", REASON)
+    assert rc == 0, said
+    assert "提醒：更正后" in said and f"第2行 {target}（同名）" in said and "按三不动不调整班级" in said
+    rc, said = _run(capsys, "verify", out)
+    assert rc == 0, said
+    assert f"第2行 {target}（同名）" in said and "按三不动不调整班级" in said
+
+
+def test_a_record_edited_by_hand_fails(tmp_path, capsys):
+    """The correction is an entry of the chained run log: changing its 更正为 by hand breaks the chain."""
+    out = _result(tmp_path)
+    old = _cell(out, 12, "姓名")
+    assert main(["correct", str(out), "--row", "12", "--column", "姓名", "--value", old[0] + "方", "--reason", REASON]) == 0
+    wb = load_workbook(out)
+    ws = wb["编班记录"]
+    for r in ws.iter_rows():
+        if len(r) > 1 and isinstance(r[1].value, str) and r[1].value.startswith("更正："):
+            r[1].value = r[1].value.replace(f"“{old[0]}方”", f"“{old[0]}芳”")
+    wb["学生名单"]["B12"].value = old[0] + "芳"
+    wb.save(out)
+    rc, said = _run(capsys, "verify", out)
+    assert rc == 1 and "校验码与前后记录对不上" in said, said
+
+
+def test_user_text_is_written_as_text(tmp_path, capsys):
+    out = _result(tmp_path, public=False)
+    rc, said = _run(capsys, "correct", out, "--row", 12, "--column", "毕业学校", "--value", "=1+1",
+                    "--reason", "=HYPERLINK(\"x\")")
+    assert rc == 0, said
+    wb = load_workbook(out)
+    ws = wb["学生名单"]
+    head = [c.value for c in ws[1]]
+    cell = ws.cell(12, head.index("毕业学校") + 1)
+    assert cell.value == "=1+1" and cell.data_type == "s"
+    entry = next(c for r in wb["编班记录"].iter_rows() for c in r
+                 if isinstance(c.value, str) and c.value.startswith("更正："))
+    assert entry.data_type == "s" and "原因：=HYPERLINK" in entry.value
+    assert main(["verify", str(out)]) == 0
+
+
+def test_the_district_check_passes_a_recorded_correction(tmp_path, capsys):
+    from bianban_xl.district.check import PASS, check_result_book
+
+    rows = student_rows(30, seed=6)
+    out = _result(tmp_path, ids=False, rows=rows)
+    old = _cell(out, 12, "姓名")
+    assert main(["correct", str(out), "--row", "12", "--column", "姓名", "--value", old[0] + "方", "--reason", REASON]) == 0
+    chk = check_result_book(out)
+    assert chk.verdict == PASS, [(f.kind, f.text) for f in chk.findings]
+    assert any(n.startswith("编班后更正过 1 处") for n in chk.notes)
