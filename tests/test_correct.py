@@ -248,3 +248,41 @@ def test_the_district_check_passes_a_recorded_correction(tmp_path, capsys):
     chk = check_result_book(out)
     assert chk.verdict == PASS, [(f.kind, f.text) for f in chk.findings]
     assert any(n.startswith("编班后更正过 1 处") for n in chk.notes)
+
+
+def test_the_browser_form_runs_the_same_step(tmp_path, capsys):
+    """`bianban ui`: the 更正学生信息 button opens a form (pupil by row / 编号 / 姓名, column, new value,
+    reason) over service.correct_file; a refusal is the problems table and writes nothing."""
+    import time
+
+    from bianban_xl.ui.app import create_app
+
+    folder = tmp_path / "均衡编班"
+    folder.mkdir()
+    out = _result(folder)
+    client = create_app(folder, "tok").test_client()
+    page = client.get("/?t=tok").get_data(as_text=True)
+    assert 'data-step="correct"' in page and 'id="panel-correct"' in page and "更正原因" in page
+
+    def step(**form):
+        j = client.post("/api/step/correct?t=tok", data={"file": out.name, **form}).get_json()
+        if "job" not in j:
+            return j
+        while True:
+            jj = client.get(f"/api/job/{j['job']}?t=tok").get_json()
+            if jj["done"]:
+                return jj
+            time.sleep(0.05)
+
+    before = out.read_bytes()
+    done = step(by="row", who="12", column="姓名", value="王方", reason="")
+    assert not done["ok"] and "更正必须写明原因" in done["html"] and out.read_bytes() == before
+    done = step(by="row", who="12", column="班级", value="2班", reason=REASON)
+    assert not done["ok"] and "班级不能用“更正”改动" in done["html"] and out.read_bytes() == before
+    old = _cell(out, 12, "姓名")
+    done = step(by="id", who=_cell(out, 12, "编号"), column="姓名", value=old[0] + "方", reason=REASON)
+    assert done["ok"], done["html"]
+    assert f"姓名 {old} → {old[0]}方" in done["html"] and "公示名单（打印）" in done["html"]
+    assert _cell(out, 12, "姓名") == old[0] + "方"
+    rc, said = _run(capsys, "verify", out)
+    assert rc == 0 and "编班后更正过 1 处" in said
