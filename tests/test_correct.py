@@ -71,7 +71,7 @@ def test_a_recorded_name_correction_verifies_and_is_listed(tmp_path, capsys, ids
     assert mask_name(new) in posted
     log = [r[1] for r in load_workbook(out)["编班记录"].iter_rows(values_only=True)
            if len(r) > 1 and isinstance(r[1], str) and r[1].startswith("更正：")]
-    assert len(log) == 1 and f"学生名单第12行" in log[0] and f"姓名：“{old}”→“{new}”；原因：{REASON}" in log[0]
+    assert len(log) == 1 and f"学生名单第12行" in log[0] and f"姓名：「{old}」→「{new}」；原因：{REASON}" in log[0]
     rc, said = _run(capsys, "verify", out)
     assert rc == 0, said
     assert said.startswith("验证通过：") and "输入数据除记录的更正外与编班时相同" in said
@@ -215,7 +215,7 @@ def test_a_record_edited_by_hand_fails(tmp_path, capsys):
     ws = wb["编班记录"]
     for r in ws.iter_rows():
         if len(r) > 1 and isinstance(r[1].value, str) and r[1].value.startswith("更正："):
-            r[1].value = r[1].value.replace(f"“{old[0]}方”", f"“{old[0]}芳”")
+            r[1].value = r[1].value.replace(f"「{old[0]}方」", f"「{old[0]}芳」")
     wb["学生名单"]["B12"].value = old[0] + "芳"
     wb.save(out)
     rc, said = _run(capsys, "verify", out)

@@ -127,9 +127,11 @@ def plan_correct(book: RawBook, verified: VerifyResult, column: str, value: str,
     header = raw[col]
     old_cell = book.sheets[sheet].cell(s.row, col)
     old, new = shown(old_cell), " ".join((value or "").split())
+    if canon_column(header) == S.C_BIRTH and isinstance(parse_date(new), date) and not month_only(new):
+        new = parse_date(new).isoformat()        # 2013/9/3 recorded and written as 2013-09-03
     if any(q in old + new + header for q in QUOTES):
-        fail(sheet, f"“{sheet}”第{s.row}行“{header}”的原内容或新内容含有引号（“ ”），无法写入更正记录。",
-             "请去掉引号后再更正。", row=s.row, col=col)
+        fail(sheet, f"“{sheet}”第{s.row}行“{header}”的原内容或新内容含有括号「」，无法写入更正记录。",
+             "请去掉「」后再更正。", row=s.row, col=col)
     if old == new or (canon_column(header) == S.C_BIRTH and new and parse_date(new) == parse_date(old_cell)
                       and month_only(new) == month_only(old_cell)):
         fail(sheet, f"“{sheet}”第{s.row}行“{header}”已经是“{old}”，没有需要更正的内容。",

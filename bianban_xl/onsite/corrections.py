@@ -3,7 +3,7 @@ back from 编班记录's chained 运行日志, and the input as it was before th
 
 A correction is one log entry (时间 | 事项 | 校验码), like each 插班 placement:
 
-    更正：学生名单第12行（编号 S012）姓名：“王芳”→“王方”；原因：家长反映错字
+    更正：学生名单第12行（编号 S012）姓名：「王芳」→「王方」；原因：家长反映错字
 
 (the （编号 …） part only when the pupil has one). The entry is chained like every log entry, so a
 correction edited, removed or added by hand fails verify's log check. :func:`original_book`
@@ -26,9 +26,11 @@ from bianban_xl.onsite.journal import read_log
 
 PREFIX = "更正："
 CORRECTED_HEAD = "编班后更正过"      # verify's line listing the recorded corrections
-_ENTRY = re.compile(r"更正：(?P<sheet>[^：“”（）]+?)第(?P<row>\d+)行(?:（编号 (?P<sid>[^（）“”]*)）)?"
-                    r"(?P<column>[^：“”（）]+)：“(?P<old>[^“”]*)”→“(?P<new>[^“”]*)”；原因：(?P<reason>.+)", re.S)
-QUOTES = "“”"          # they delimit the values in the entry: a value holding one cannot be recorded
+_ENTRY = re.compile(r"更正：(?P<sheet>[^：「」（）]+?)第(?P<row>\d+)行(?:（编号 (?P<sid>[^（）「」]*)）)?"
+                    r"(?P<column>[^：「」（）]+)：「(?P<old>[^「」]*)」→「(?P<new>[^「」]*)」；原因：(?P<reason>.+)", re.S)
+# they delimit the values in the entry (a value holding one cannot be recorded); not “”: those print
+# as wide as a Chinese character but the record's row heights count them narrow, and a row was cut
+QUOTES = "「」"
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class Correction:
     def entry(self) -> str:
         """The 事项 text of its log entry."""
         who = f"（编号 {self.sid}）" if self.sid else ""
-        return f"{PREFIX}{self.sheet}第{self.row}行{who}{self.column}：“{self.old}”→“{self.new}”；原因：{self.reason}"
+        return f"{PREFIX}{self.sheet}第{self.row}行{who}{self.column}：「{self.old}」→「{self.new}」；原因：{self.reason}"
 
     def line(self) -> str:
         """As verify lists it: 第12行 姓名 王芳 → 王方（原因：家长反映错字，2026-11-26 20:40:00）."""
