@@ -286,3 +286,44 @@ def test_the_browser_form_runs_the_same_step(tmp_path, capsys):
     assert _cell(out, 12, "姓名") == old[0] + "方"
     rc, said = _run(capsys, "verify", out)
     assert rc == 0 and "编班后更正过 1 处" in said
+
+
+def test_the_ribbon_button_corrects_the_selected_cell(tmp_path, monkeypatch):
+    """Excel: select the wrong cell in 学生名单, click 更正学生信息, type the new value and the reason
+    (against the xlwings fake of test_excel_adapter); the same step as the command."""
+    from types import SimpleNamespace
+
+    from test_excel_adapter import FakeBook
+
+    from bianban_xl.excel import entry
+    from bianban_xl.excel import live_book as L
+    from bianban_xl.verify import verify_book
+
+    monkeypatch.setattr(L, "LOG_FILE", tmp_path / "bianban_xl.log")
+    out = _result(tmp_path, public=False)
+    old, klass = _cell(out, 12, "姓名"), _cell(out, 12, "班级")
+    _, head = _roster(out)
+
+    def select(book, row, column):
+        book.selection = SimpleNamespace(sheet=SimpleNamespace(name="学生名单"), row=row, column=head.index(column) + 1)
+
+    book = FakeBook.from_file(out)                     # nothing selected in 学生名单: said, nothing changed
+    book.selection = SimpleNamespace(sheet=SimpleNamespace(name=klass), row=3, column=2)
+    before = book.everything()
+    entry.correct(book)
+    assert "请先在“学生名单”中点选要更正的那一格" in book.app.alerts[-1][0] and book.everything() == before
+    select(book, 12, "班级")                           # the class column: refused (三不动)
+    book.app.answers = ["2班", REASON]
+    entry.correct(book)
+    assert "班级不能用“更正”改动" in book.app.alerts[-1][0]
+    assert [x for x in book.everything() if x[0] != "校验结果"] == before      # (the problems sheet, as every button)
+    select(book, 12, "姓名")                           # cancelled at the reason: nothing changed
+    book.app.answers = [old[0] + "方", None]
+    entry.correct(book)
+    assert "没有更正" in book.app.alerts[-1][0] and [x for x in book.everything() if x[0] != "校验结果"] == before
+    book.app.answers = [old[0] + "方", REASON]
+    entry.correct(book)
+    assert f"姓名 {old} → {old[0]}方（原因：{REASON}" in book.app.alerts[-1][0], book.app.alerts[-1]
+    assert book.sheets["学生名单"].cells[(12, head.index("姓名") + 1)] == old[0] + "方"
+    res = verify_book(L.LiveBook(book).read_raw())
+    assert res.ok and any(x.startswith("编班后更正过 1 处") for x in res.findings), res.findings

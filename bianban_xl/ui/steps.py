@@ -36,7 +36,7 @@ BUTTONS = [
     ("late", "插班", "把“学生名单”末尾、班级留空的新生编入最合适的班，不移动任何人。"),
     ("verify", "验证结果", "用同样的输入和随机种子重新计算，核对分班、插班、抽签是否一致。"),
 ]
-# under the ribbon, for the result page only (not on the Excel ribbon)
+# under the page's ribbon row (on the Excel ribbon it is in 插班与复核; the page keeps its nine as they were)
 CORRECT_BUTTON = ("correct", "更正学生信息", "公示后发现错字：改正一名学生的姓名、出生日期等，写明原因，记入编班记录；"
                                              "不调班，验证结果会列出更正。")
 TITLES = {k: label for k, label, _ in BUTTONS + [CORRECT_BUTTON]} | {"batch": "批量编班", "district": "全区核查"}
