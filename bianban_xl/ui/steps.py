@@ -317,8 +317,8 @@ def correct(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     job.progress(0.2, "正在验证并更正")
     update, target, backup = service.correct_file(path, None, form.get("column", ""), form.get("value", ""),
                                                   form.get("reason", ""), row=row, sid=sid, name=name)
-    return Outcome(_messages(ctx, update, target, backup, [("classes", "各班名单（打印）"), ("public", "公示名单（打印）")]),
-                   select=ctx.rel(target))
+    views = [("classes", "各班名单（打印）")] + ([("public", "公示名单（打印）")] if S.SHEET_PUBLIC in sheet_names(target) else [])
+    return Outcome(_messages(ctx, update, target, backup, views), select=ctx.rel(target))
 
 
 def verify(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
