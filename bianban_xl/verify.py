@@ -20,7 +20,7 @@ from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Infeasible, Roster
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.assign import solve_labels
-from bianban_xl.onsite.journal import verify_log
+from bianban_xl.onsite.journal import read_log, verify_log
 from bianban_xl.onsite.correct import alike_reminder
 from bianban_xl.onsite.corrections import canon_column, CORRECTED_HEAD, Correction, original_book, read_corrections
 from bianban_xl.onsite.late import split_late, verify_late
@@ -126,7 +126,8 @@ def verify_book(book: RawBook) -> VerifyResult:
     # every pupil has a 编号, the classes by 编号 are those of the run and the class sheets agree: what the
     # lock finds changed can only be names (a correction during 公示), not classes
     classes_kept = bool(roster.students) and all(s.sid for s in full_roster.students) and not sheet_findings and result_kept
-    onsite_ok, onsite_findings = onsite_checks(book, full_roster, classes_kept, original_roster)
+    onsite_ok, onsite_findings = onsite_checks(book, full_roster, classes_kept, original_roster,
+                                               _roster_at(book, fixes, original_roster, full_roster))
     ok = ok and onsite_ok
     findings += onsite_findings
     if fixes:
@@ -198,13 +199,41 @@ def correction_lines(fixes: list[Correction], roster: Roster) -> list[str]:
     return out
 
 
+def _roster_at(book: RawBook, fixes: list[Correction], original: Roster, now: Roster):
+    """A 插班's stamp -> the roster as that 插班 saw it: the recorded corrections logged after its
+    placements undone (the same students in the same rows as ``original``). None when nothing was
+    corrected."""
+    if not fixes:
+        return None
+    seen: dict[int, Roster] = {}
+    placed_at = {}                 # a 插班's time -> the log row of its first placement
+    for r, stamp, what, _ in read_log(book):
+        if what.startswith("插班："):
+            placed_at.setdefault(stamp, r)
+
+    def at(stamp: str) -> Roster:
+        row = placed_at.get(stamp)
+        later = [fx for fx in fixes if (fx.log_row > row if row is not None else fx.stamp > stamp)]
+        if len(later) not in seen:
+            if len(later) == len(fixes):
+                seen[len(later)] = original
+            elif not later:
+                seen[0] = now
+            else:
+                r = validate(original_book(book, later)[0])[0]
+                seen[len(later)] = r if r is not None and len(r.students) == len(original.students) else original
+        return seen[len(later)]
+    return at
+
+
 def onsite_checks(book: RawBook, roster: Roster, classes_kept: bool = False,
-                  original: Roster | None = None) -> tuple[bool, list[str]]:
+                  original: Roster | None = None, roster_at=None) -> tuple[bool, list[str]]:
     """The on-site steps' checks. ``classes_kept``: every pupil's class by 编号 is known unchanged since
     the run (the lock then names a change of its class fingerprints a correction, when 插班 replays).
-    ``original``: the roster with the recorded corrections undone (插班 is replayed on it: its records
-    name the pupils as they were then); the other checks see the book as it is."""
-    ok, out = verify_late(book, original or roster)
+    ``original``: the roster with the recorded corrections undone (插班 finds its pupils in it: its
+    records name them as they were then) and ``roster_at`` the roster at a batch's time (each 插班 is
+    replayed on it); the other checks see the book as it is."""
+    ok, out = verify_late(book, original or roster, roster_at)
     late_ok = ok
     for check in (lambda: verify_lottery(book), lambda: verify_teams(book),
                   lambda: verify_lock(book, roster, classes_kept and late_ok), lambda: stale_checks(book, roster),

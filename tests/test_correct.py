@@ -327,3 +327,35 @@ def test_the_ribbon_button_corrects_the_selected_cell(tmp_path, monkeypatch):
     assert book.sheets["学生名单"].cells[(12, head.index("姓名") + 1)] == old[0] + "方"
     res = verify_book(L.LiveBook(book).read_raw())
     assert res.ok and any(x.startswith("编班后更正过 1 处") for x in res.findings), res.findings
+
+
+def test_late_after_a_gender_correction_is_replayed_on_the_data_it_had(tmp_path, capsys):
+    """插班 after a correction placed the pupil on the corrected data (a girl corrected to a boy counts
+    as a boy); verify replays each 插班 on the data of its time — the corrections made after it undone,
+    those made before it kept — not on the run's data, which would have chosen another class."""
+    import shutil
+
+    out = _result(tmp_path, public=False)
+    late = ["S0901", "钱多多", "男", "2013-10-01", "第1小学", "本地", "良", 80, 80, None]
+
+    def add_late(path):
+        wb = load_workbook(path)
+        wb["学生名单"].append(late)
+        wb.save(path)
+
+    trial = shutil.copy(out, tmp_path / "试.xlsx")     # where he goes on the run's data
+    add_late(trial)
+    assert main(["late", str(trial), "--seed", "5"]) == 0
+    there = _cell(trial, 32, "班级")
+    ws, head = _roster(out)
+    gi, ci = head.index("性别"), head.index("班级")
+    girl = next(n for n, r in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2)
+                if r[ci] == there and r[gi] == "女")
+    assert main(["correct", str(out), "--row", str(girl), "--column", "性别", "--value", "男", "--reason", "性别录错"]) == 0
+    add_late(out)
+    rc, said = _run(capsys, "late", out, "--seed", 5)
+    assert rc == 0 and _cell(out, 32, "班级") != there, said     # one more boy there now: another class
+    name = _cell(out, 16, "姓名")                                 # and one more correction after the 插班
+    assert main(["correct", str(out), "--row", "16", "--column", "姓名", "--value", name[0] + "方", "--reason", REASON]) == 0
+    rc, said = _run(capsys, "verify", out)
+    assert rc == 0 and "插班检查通过：1 次插班共 1 名学生" in said, said

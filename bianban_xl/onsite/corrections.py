@@ -45,6 +45,7 @@ class Correction:
     old: str
     new: str
     reason: str
+    log_row: int = 0        # its row in 编班记录 (the log's order: what came before and after it)
 
     def entry(self) -> str:
         """The 事项 text of its log entry."""
@@ -60,11 +61,11 @@ class Correction:
 def read_corrections(book: RawBook) -> list[Correction]:
     """Every correction the run log of 编班记录 records, oldest first."""
     out = []
-    for _, stamp, what, _ in read_log(book):
+    for r, stamp, what, _ in read_log(book):
         m = _ENTRY.fullmatch(what)
         if m:
             out.append(Correction(stamp, m.group("sheet"), int(m.group("row")), m.group("sid") or "",
-                                  m.group("column"), m.group("old"), m.group("new"), m.group("reason")))
+                                  m.group("column"), m.group("old"), m.group("new"), m.group("reason"), r))
     return out
 
 

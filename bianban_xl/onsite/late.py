@@ -459,9 +459,11 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
     return upd
 
 
-def verify_late(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
+def verify_late(book: RawBook, roster: Roster, roster_at=None) -> tuple[bool, list[str]]:
     """Replay every recorded 插班 batch and compare with the class column; list students still
-    without a class."""
+    without a class. ``roster_at(stamp)``: the roster as it was at a batch's time (recorded 更正
+    made after it undone; the same students in the same order), to replay the batch on what it
+    saw; default ``roster`` for every batch."""
     ok, out = True, []
     notes: dict[tuple[str, str], str] = {}
     history = _recorded_batches(book, roster, notes)
@@ -481,7 +483,7 @@ def verify_late(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
         batch = [i for i in found if i is not None]
         present |= set(batch)
         try:
-            expected = place(roster, classes, batch, seed, present)
+            expected = place(roster if roster_at is None else roster_at(stamp), classes, batch, seed, present)
         except UserError as exc:
             ok = False
             out.append(f"{stamp} 的插班无法按记录重演：" + exc.report.errors[0].text())
