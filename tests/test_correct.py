@@ -359,3 +359,17 @@ def test_late_after_a_gender_correction_is_replayed_on_the_data_it_had(tmp_path,
     assert main(["correct", str(out), "--row", "16", "--column", "姓名", "--value", name[0] + "方", "--reason", REASON]) == 0
     rc, said = _run(capsys, "verify", out)
     assert rc == 0 and "插班检查通过：1 次插班共 1 名学生" in said, said
+
+
+def test_a_run_after_a_correction_takes_the_corrected_data(tmp_path, capsys):
+    """重新编班 (forced) after a correction runs on the corrected data; the log keeps the 更正 entry,
+    which no longer counts: verify passes without undoing it, and lists no correction."""
+    out = _result(tmp_path, public=False)
+    old = _cell(out, 12, "姓名")
+    assert main(["correct", str(out), "--row", "12", "--column", "姓名", "--value", old[0] + "方", "--reason", REASON]) == 0
+    assert main(["assign", str(out), "--force", "--reason", "区教育局批准重新编班"]) == 0
+    log = [r[1] for r in load_workbook(out)["编班记录"].iter_rows(values_only=True)
+           if len(r) > 1 and isinstance(r[1], str) and r[1].startswith("更正：")]
+    assert len(log) == 1
+    rc, said = _run(capsys, "verify", out)
+    assert rc == 0 and "编班后更正过" not in said and "输入数据与编班时相同" in said, said

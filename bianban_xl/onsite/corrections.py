@@ -58,10 +58,17 @@ class Correction:
                 f"{self.old or '（空）'} → {self.new or '（空）'}（原因：{self.reason}，{self.stamp}）")
 
 
+RUN_ENTRY = "自动编班："      # the log entry of a run (onsite/assign.py)
+
+
 def read_corrections(book: RawBook) -> list[Correction]:
-    """Every correction the run log of 编班记录 records, oldest first."""
+    """Every correction the run log of 编班记录 records since the last run, oldest first (a run made
+    after a correction — 重新编班 — took the corrected data as its input; the log keeps the entry)."""
     out = []
     for r, stamp, what, _ in read_log(book):
+        if what.startswith(RUN_ENTRY):
+            out = []
+            continue
         m = _ENTRY.fullmatch(what)
         if m:
             out.append(Correction(stamp, m.group("sheet"), int(m.group("row")), m.group("sid") or "",
