@@ -373,3 +373,18 @@ def test_a_run_after_a_correction_takes_the_corrected_data(tmp_path, capsys):
     assert len(log) == 1
     rc, said = _run(capsys, "verify", out)
     assert rc == 0 and "编班后更正过" not in said and "输入数据与编班时相同" in said, said
+
+
+def test_numbers_stay_numbers_and_a_birth_month_typed_as_a_number_is_restored_as_one(tmp_path, capsys):
+    """A score corrected in a column of numbers is written as a number; a birth month typed as a
+    number (2011.1, which the reader takes as October, as text January) is undone to that number."""
+    rows = student_rows(30, seed=6)
+    rows[10][3] = 2013.1                                      # October 2013, as Excel keeps 2013.10
+    out = _result(tmp_path, rows=rows, public=False)
+    assert main(["correct", str(out), "--row", "12", "--column", "出生日期", "--value", "2013-10-05",
+                 "--reason", "家长提供了出生证"]) == 0
+    assert main(["correct", str(out), "--row", "13", "--column", "数学", "--value", "88", "--reason", "成绩录错"]) == 0
+    ws, head = _roster(out)
+    assert ws.cell(13, head.index("数学") + 1).data_type == "n"
+    rc, said = _run(capsys, "verify", out)
+    assert rc == 0 and "编班后更正过 2 处" in said and "出生日期 2013.1 → 2013-10-05" in said, said

@@ -25,7 +25,7 @@ from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Roster, Student
 from bianban_xl.model.sheet_model import BookUpdate
 from bianban_xl.model.validate import parse_date, month_only, roster_layout, twins_layout, validate
-from bianban_xl.onsite.corrections import canon_column, column_of, Correction, QUOTES, shown, twin_cells
+from bianban_xl.onsite.corrections import as_number, canon_column, column_of, Correction, QUOTES, shown, twin_cells
 from bianban_xl.onsite.journal import append_rows
 from bianban_xl.onsite.late import book_after, keep_locked, refreshed_sheets
 from bianban_xl.onsite.state import passed_check, read_record, require_assigned, VerifyResult
@@ -63,11 +63,14 @@ def pick_student(roster: Roster, row: int | None = None, sid: str | None = None,
 
 
 def _cell_value(column: str, value: str, old_cell):
-    """What to write: text, except a full birth date typed into a column of dates, which stays a date."""
+    """What to write: text, except a full birth date typed into a column of dates, which stays a
+    date, and a number into a cell that held a number (a score, an 编号 typed as a number)."""
     if canon_column(column) == S.C_BIRTH and isinstance(old_cell, (date, datetime)):
         d = parse_date(value)
         if isinstance(d, date) and not month_only(value):
             return datetime(d.year, d.month, d.day)
+    if isinstance(old_cell, (int, float)) and not isinstance(old_cell, bool) and as_number(value) is not None:
+        return as_number(value)
     return value
 
 

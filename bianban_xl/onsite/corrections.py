@@ -170,12 +170,31 @@ def original_book(book: RawBook, fixes: list[Correction] | None = None) -> tuple
             sid = fx.old
         for r, c, v in twin_cells(book, tcells, fx.column, sid, fx.new, fx.old):
             tcells[(r, c)] = v or None
-        cells[(row, col)] = fx.old or None
+        cells[(row, col)] = restored(fx.old)
     out = RawBook(dict(book.sheets), list(book.order), book.source)
     out.sheets[name] = _with_cells(sheet, cells)
     if tname:
         out.sheets[tname] = _with_cells(book.sheets[tname], tcells)
     return out, notes
+
+
+def as_number(text: str) -> float | None:
+    """``text`` as the number a cell held when the roster reader shows that number as ``text``
+    (2012.04, 85, 2024001), else None (00123 and 18-digit numbers stay text)."""
+    try:
+        x = float(text)
+    except ValueError:
+        return None
+    return x if shown(x) == text else None
+
+
+def restored(old: str) -> Any:
+    """A recorded 原内容 back in its cell: a number where a number reads so (a birth month typed
+    2012.04 is a number to the reader, and 2011.1 reads otherwise as text), else the text."""
+    if not old:
+        return None
+    x = as_number(old)
+    return old if x is None else x
 
 
 def _with_cells(sh: RawSheet, cells: dict) -> RawSheet:
