@@ -388,3 +388,21 @@ def test_numbers_stay_numbers_and_a_birth_month_typed_as_a_number_is_restored_as
     assert ws.cell(13, head.index("数学") + 1).data_type == "n"
     rc, said = _run(capsys, "verify", out)
     assert rc == 0 and "编班后更正过 2 处" in said and "出生日期 2013.1 → 2013-10-05" in said, said
+
+
+def test_without_ids_a_corrected_pupil_is_found_after_the_roster_is_sorted(tmp_path, capsys):
+    """No 编号: the record names the pupil by his 姓名 beside the row, so a birth date or 性别 corrected
+    (values many pupils share) is still undone on the right pupil after 学生名单 is sorted by class."""
+    from onsite_helpers import sort_sheet
+
+    out = _result(tmp_path, ids=False, public=False)
+    name, gender = _cell(out, 12, "姓名"), _cell(out, 12, "性别")
+    other = "男" if gender == "女" else "女"
+    assert main(["correct", str(out), "--row", "12", "--column", "性别", "--value", other, "--reason", "性别录错"]) == 0
+    assert main(["correct", str(out), "--row", "12", "--column", "姓名", "--value", name[0] + "方", "--reason", REASON]) == 0
+    assert main(["correct", str(out), "--row", "12", "--column", "出生日期", "--value", "2013-10-01", "--reason", "差几天"]) == 0
+    sorted_out = tmp_path / "排序.xlsx"
+    sort_sheet(out, sorted_out, "学生名单", lambda h, r: (r[h.index("班级")], r[h.index("姓名")]), reverse=True)
+    assert _cell(sorted_out, 12, "姓名") != name[0] + "方"
+    rc, said = _run(capsys, "verify", sorted_out)
+    assert rc == 0 and "编班后更正过 3 处" in said and f"第12行（{name}） 性别" in said, said

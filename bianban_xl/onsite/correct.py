@@ -155,7 +155,8 @@ def plan_correct(book: RawBook, verified: VerifyResult, column: str, value: str,
                   "请按上面的提示改正要填写的新内容。", row=s.row, col=col)
         raise UserError(rep)
     stamp = stamp or datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-    fx = Correction(stamp, sheet, s.row, new if canon_column(header) == S.C_ID else s.sid, header, old, new, reason)
+    fx = Correction(stamp, sheet, s.row, new if canon_column(header) == S.C_ID else s.sid, header, old, new, reason,
+                    who="" if s.sid or canon_column(header) in (S.C_NAME, S.C_ID) else s.name)
     now = next(x for x in full.students if x.row == s.row)
     record = read_record(book.sheets[S.SHEET_RECORD].rows)
     upd.sheets = refreshed_sheets(book, full, record, stamp)

@@ -5,7 +5,8 @@ A correction is one log entry (时间 | 事项 | 校验码), like each 插班 pl
 
     更正：学生名单第12行（编号 S012）姓名：「王芳」→「王方」；原因：家长反映错字
 
-(the （编号 …） part only when the pupil has one). The entry is chained like every log entry, so a
+(the （编号 …） part only when the pupil has one; a pupil without 编号 whose 出生日期, 性别 … is
+corrected is named by his 姓名 there instead: （王芳）, so he is found again after 学生名单 is sorted). The entry is chained like every log entry, so a
 correction edited, removed or added by hand fails verify's log check. :func:`original_book`
 undoes the corrections, newest first, in 学生名单 — and in 双胞胎 where the corrected 姓名 or 编号 names
 the pupil — each only where the cell still holds the value it was corrected to: anything else is an
@@ -26,7 +27,7 @@ from bianban_xl.onsite.journal import read_log
 
 PREFIX = "更正："
 CORRECTED_HEAD = "编班后更正过"      # verify's line listing the recorded corrections
-_ENTRY = re.compile(r"更正：(?P<sheet>[^：「」（）]+?)第(?P<row>\d+)行(?:（编号 (?P<sid>[^（）「」]*)）)?"
+_ENTRY = re.compile(r"更正：(?P<sheet>[^：「」（）]+?)第(?P<row>\d+)行(?:（编号 (?P<sid>[^（）「」]*)）)?(?:（(?P<who>[^（）「」]+)）)?"
                     r"(?P<column>[^：「」（）]+)：「(?P<old>[^「」]*)」→「(?P<new>[^「」]*)」；原因：(?P<reason>.+)", re.S)
 # they delimit the values in the entry (a value holding one cannot be recorded); not “”: those print
 # as wide as a Chinese character but the record's row heights count them narrow, and a row was cut
@@ -46,15 +47,17 @@ class Correction:
     new: str
     reason: str
     log_row: int = 0        # its row in 编班记录 (the log's order: what came before and after it)
+    who: str = ""           # the pupil's 姓名 then, for a pupil without 编号 whose other field is corrected
 
     def entry(self) -> str:
         """The 事项 text of its log entry."""
-        who = f"（编号 {self.sid}）" if self.sid else ""
+        who = f"（编号 {self.sid}）" if self.sid else f"（{self.who}）" if self.who else ""
         return f"{PREFIX}{self.sheet}第{self.row}行{who}{self.column}：「{self.old}」→「{self.new}」；原因：{self.reason}"
 
     def line(self) -> str:
         """As verify lists it: 第12行 姓名 王芳 → 王方（原因：家长反映错字，2026-11-26 20:40:00）."""
-        return (f"第{self.row}行{'（编号 ' + self.sid + '）' if self.sid else ''} {self.column} "
+        who = f"（编号 {self.sid}）" if self.sid else f"（{self.who}）" if self.who else ""
+        return (f"第{self.row}行{who} {self.column} "
                 f"{self.old or '（空）'} → {self.new or '（空）'}（原因：{self.reason}，{self.stamp}）")
 
 
@@ -72,7 +75,8 @@ def read_corrections(book: RawBook) -> list[Correction]:
         m = _ENTRY.fullmatch(what)
         if m:
             out.append(Correction(stamp, m.group("sheet"), int(m.group("row")), m.group("sid") or "",
-                                  m.group("column"), m.group("old"), m.group("new"), m.group("reason"), r))
+                                  m.group("column"), m.group("old"), m.group("new"), m.group("reason"), r,
+                                  m.group("who") or ""))
     return out
 
 
@@ -107,17 +111,22 @@ def same_value(cell: Any, value: str, column: str) -> bool:
     return False
 
 
-def _locate(fx: Correction, sheet: RawSheet, cells: dict, hr: int, col: int, id_col: int | None) -> int | None:
+def _locate(fx: Correction, sheet: RawSheet, cells: dict, hr: int, col: int, id_col: int | None,
+            name_col: int | None) -> int | None:
     """The row of the pupil ``fx`` corrected, holding the corrected value: the recorded row, else
-    (学生名单 sorted since) the one row with his 编号, else the one row holding the corrected value."""
+    (学生名单 sorted since) the one row with his 编号 — without one, with his 姓名 — holding it."""
     def sid_at(r: int) -> str:
         return shown(cells.get((r, id_col))) if id_col else ""
 
+    def his(r: int) -> bool:
+        if now_sid:
+            return sid_at(r) == now_sid
+        return not fx.who or normalize_name(shown(cells.get((r, name_col)))) == normalize_name(fx.who)
+
     now_sid = fx.new if canon_column(fx.column) == S.C_ID else fx.sid
-    if same_value(cells.get((fx.row, col)), fx.new, fx.column) and (not now_sid or sid_at(fx.row) == now_sid):
+    if same_value(cells.get((fx.row, col)), fx.new, fx.column) and his(fx.row):
         return fx.row
-    rows = [r for r in sheet.value_rows(hr + 1) if same_value(cells.get((r, col)), fx.new, fx.column)
-            and (not now_sid or sid_at(r) == now_sid)]
+    rows = [r for r in sheet.value_rows(hr + 1) if same_value(cells.get((r, col)), fx.new, fx.column) and his(r)]
     return rows[0] if len(rows) == 1 else None
 
 
@@ -159,7 +168,7 @@ def original_book(book: RawBook, fixes: list[Correction] | None = None) -> tuple
     notes = []
     for fx in reversed(fixes):
         col = column_of(fx.column, cols, raw)
-        row = _locate(fx, sheet, cells, hr, col, cols.get(S.C_ID)) if col else None
+        row = _locate(fx, sheet, cells, hr, col, cols.get(S.C_ID), cols.get(S.C_NAME)) if col else None
         if row is None:
             notes.append(f"{fx.stamp} 的更正（“{name}”第{fx.row}行 {fx.column}：{fx.old or '（空）'} → {fx.new}）"
                          f"在“{name}”中找不到更正后的内容（“{fx.new}”），没有还原：更正之后这一格又被改动过，"
