@@ -83,11 +83,11 @@ def can_draw(path: "str | Path | ReadFile") -> str | None:
     return lottery.teams_not_made(book)
 
 
-def can_assign(path: str | Path, in_place: bool) -> None:
+def can_assign(path: "str | Path | ReadFile", in_place: bool) -> None:
     """What stops 自动编班 before the number is called out (UserError): the lock, a sealed book
     already assigned or changed since sealing, on-site work a re-run in place would undo, and
-    the input's own errors."""
-    book = read_book(path)
+    the input's own errors. Given a ``ReadFile``, checks the book as read."""
+    book = path.book if isinstance(path, ReadFile) else read_book(path)
     lock.assign_guard(book, None, in_place)
     roster, report = validate(book)
     if roster is None:
@@ -281,10 +281,11 @@ def correct_file(path, out=None, column="", value="", reason="", row=None, sid=N
 STATE_NEW, STATE_ASSIGNED, STATE_DRAWN, STATE_LOCKED = "未编班", "已编班", "已抽签", "已锁定"
 
 
-def book_state(path: str | Path) -> str:
+def book_state(path: "str | Path | ReadFile") -> str:
     """Where a workbook stands: 未编班 / 已编班 / 已抽签 / 已锁定 (from its 编班记录 and 抽签记录).
-    Raises UserError when the file cannot be read as a workbook."""
-    book, _ = _read_for_assign(Path(path))
+    Raises UserError when the file cannot be read as a workbook. Given a ``ReadFile``, of the book
+    as read."""
+    book = path.book if isinstance(path, ReadFile) else _read_for_assign(Path(path))[0]
     if lock_info(book) is not None:
         return STATE_LOCKED
     if S.SHEET_RECORD not in book.sheets:

@@ -103,3 +103,58 @@ def test_sigterm_to_the_whole_batch_leaves_no_lock_files(tmp_path):
     time.sleep(1)
     assert [p.name for p in out.rglob(".~*")] == []
     assert results() == done_before          # no school written after the signal
+
+
+def _roster(path: Path, seed: int, school: str) -> Path:
+    r = generate_school(40, 2, seed=seed, n_schools=4, school_name=school)
+    r.params.seed = None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_atomic(fill_input_workbook(r, r.params), path)
+    return path
+
+
+def test_a_rerun_reads_each_input_once(tmp_path, monkeypatch):
+    """A re-run (jobs 1, in this process) reads each school's input once — for its 学校名称 in the
+    种子表, to compare it with the earlier result and, when it changed, to assign it: a changed input
+    was read twice, three times with a 种子表 naming the school by its 学校名称 (besides the batch's
+    own look at every 学校名称 before the schools start). The classes are those of a single run with
+    the same seed."""
+    from bianban_xl.book import read as book_read
+    from bianban_xl.district.batch import batch_assign
+
+    src, out = tmp_path / "各校", tmp_path / "结果"
+    a = _roster(src / "yizhong.xlsx", 1, "第一中学")           # files named otherwise than the schools:
+    b = _roster(src / "sanzhong.xlsx", 2, "第三中学")          # the 种子表 is matched by 学校名称
+    seeds = tmp_path / "种子表.xlsx"
+    wb = Workbook()
+    for row in (["学校", "随机种子", "种子来源"], ["第三中学", 33, "家长代表报数"]):
+        wb.active.append(row)
+    wb.save(seeds)
+    assert all(i.ok for i in batch_assign(src, out, jobs=1, summary=False, seeds=seeds).items)
+
+    reads, real = [], book_read.read_for_update
+
+    def counted(p, fast=True):
+        if Path(p).parent == src:                              # the inputs (the results share their names)
+            reads.append(Path(p).name)
+        return real(p, fast)
+
+    monkeypatch.setattr(book_read, "read_for_update", counted)
+    _roster(a, 8, "第一中学")                                  # both schools correct their rosters
+    res = batch_assign(src, out, jobs=1, summary=False, keep=True)
+    assert {Path(i.source).name: i.kept for i in res.items} == {"yizhong.xlsx": False, "sanzhong.xlsx": True}
+    assert sorted(reads) == ["sanzhong.xlsx", "yizhong.xlsx"], reads   # the changed one compared and assigned on one read
+    reads.clear()
+    _roster(b, 9, "第三中学")
+    res = batch_assign(src, out, jobs=1, summary=False, seeds=seeds, keep=True)
+    assert all(i.ok for i in res.items) and sorted(i.kept for i in res.items) == [False, True]
+    # the batch's own look at each 学校名称 (one 种子表 row taken by two files?) and the school's one read
+    assert reads.count("sanzhong.xlsx") == 2 and reads.count("yizhong.xlsx") == 2, reads
+    reads.clear()
+    res = batch_assign(src, out, jobs=1, summary=False, seeds=seeds, keep=True)
+    assert len(res.kept) == 2 and reads.count("sanzhong.xlsx") == 2 and reads.count("yizhong.xlsx") == 2, reads
+    monkeypatch.undo()
+    alone = tmp_path / "单独.xlsx"
+    assert cli.main(["assign", str(b), "-o", str(alone), "--seed", "33"]) == 0
+    cls = lambda p: [row[-1] for row in load_workbook(p)["学生名单"].iter_rows(min_row=2, values_only=True)]  # noqa: E731
+    assert cls(out / "sanzhong.xlsx") == cls(alone)

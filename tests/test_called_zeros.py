@@ -125,3 +125,73 @@ def test_seed_typed_as_other_text_is_read_as_before(tmp_path, capsys):
     assert main(["check", str(write_book(tmp_path / "千.xlsx", params=_params_seed("1e3")))]) == 0    # 1000, as before
     assert main(["check", str(write_book(tmp_path / "坏.xlsx", params=_params_seed("12.5")))]) == 1
     assert "“随机种子”应为非负整数" in capsys.readouterr().out
+
+
+def _seed_cell(ws):
+    return next(ws.cell(row=r, column=2) for r in range(1, ws.max_row + 1) if ws.cell(row=r, column=1).value == "随机种子")
+
+
+def test_every_new_book_has_a_text_seed_cell(tmp_path, capsys):
+    """The 随机种子 cell of every 参数设置 we create — the committed template, `bianban template`, the
+    browser's 新建空白模板, `bianban demo`'s input — is a text cell ("@"), so 0012 typed there in
+    Excel or WPS stays 0012 (a number cell keeps 12 of it). No validation covers the cell (a
+    whole-number rule would refuse the text); the text is checked when the book is read."""
+    from pathlib import Path
+
+    from bianban_xl.demo import write_demo_input
+    from bianban_xl.ui.steps import new_book
+
+    template = Path(__file__).resolve().parents[1] / "workbook_template.xlsm"
+    assert main(["template", str(tmp_path / "模板.xlsx")]) == 0
+    books = [template, tmp_path / "模板.xlsx", new_book(tmp_path, "template", ""),
+             write_demo_input(tmp_path / "示例.xlsx")]
+    for path in books:
+        ws = load_workbook(path)["参数设置"]
+        cell = _seed_cell(ws)
+        assert cell.number_format == "@", path.name
+        assert not any(cell.coordinate in dv.sqref for dv in ws.data_validations.dataValidation), path.name
+
+
+@pytest.mark.parametrize("typed, shown", [("0012", "0012"), ("12", "12"), (12, "12"), ("００１２", "0012")])
+def test_seed_in_the_template_text_cell(tmp_path, capsys, typed, shown):
+    """The template's text cell holding what a registrar typed: 0012 (text now), 12 as text, 12 as a
+    number (older books, or a number pasted over the cell) and full-width digits all give the classes
+    of seed 12, recorded as typed."""
+    from bianban_xl.book.template import build_input_workbook
+    from conftest import DEFAULT_PARAMS, HEADER, student_rows
+
+    wb = build_input_workbook(n_rows=50)
+    ws = wb["参数设置"]
+    values = dict(DEFAULT_PARAMS, 随机种子=typed)
+    for r in range(2, ws.max_row + 1):
+        if ws.cell(row=r, column=1).value in values:
+            ws.cell(row=r, column=2, value=values[ws.cell(row=r, column=1).value])
+    ws = wb["学生名单"]
+    for c in range(1, ws.max_column + 1):
+        ws.cell(row=1, column=c).value = None
+    for c, h in enumerate(HEADER, start=1):
+        ws.cell(row=1, column=c, value=h)
+    for r, row in enumerate(student_rows(30), start=2):
+        for c, v in enumerate(row, start=1):
+            ws.cell(row=r, column=c, value=v)
+    src = tmp_path / "模板填好.xlsx"
+    wb.save(src)
+    num = write_book(tmp_path / "数字.xlsx", params=_params_seed(12))
+    assert main(["assign", str(src), "-o", str(tmp_path / "结果.xlsx")]) == 0
+    assert main(["assign", str(num), "-o", str(tmp_path / "数字结果.xlsx")]) == 0
+    assert roster_classes(tmp_path / "结果.xlsx") == roster_classes(tmp_path / "数字结果.xlsx")
+    assert kv(load_workbook(tmp_path / "结果.xlsx")["编班记录"])["随机种子"] == shown
+
+
+@pytest.mark.parametrize("typed", ["0 012", "00 12", "12a"])
+def test_seed_text_that_is_no_number_gets_the_chinese_message(tmp_path, capsys, typed):
+    """Text in the seed cell with a space inside or a letter: the Chinese message naming the cell,
+    exit 1, the book untouched — as before the cell was text."""
+    from conftest import sha
+
+    src = write_book(tmp_path / "文本.xlsx", params=_params_seed(typed))
+    before = sha(src)
+    assert main(["assign", str(src), "-o", str(tmp_path / "结果.xlsx")]) == 1
+    out = capsys.readouterr().out
+    assert f"工作表“参数设置”、B6：“随机种子”应为非负整数，现在是“{typed}”" in out and "Traceback" not in out
+    assert sha(src) == before and not (tmp_path / "结果.xlsx").exists()

@@ -186,15 +186,17 @@ def test_overview_workbook(district):
     assert files == [c.relative for c in summary.checks]
     verdicts = [ov.cell(row=r, column=3).value for r in range(5, 5 + len(summary.checks))]
     assert verdicts == [c.verdict for c in summary.checks]
-    # each school with problems links to its first line in 问题明细, which names the same file
+    # each school with problems links (its count of problems) to its first line in 问题明细, which
+    # names the same file; the main problem is plain text that wraps in its cell
     for r, c in enumerate(summary.checks, start=5):
-        link = ov.cell(row=r, column=22).hyperlink
+        link = ov.cell(row=r, column=21).hyperlink
+        assert ov.cell(row=r, column=22).hyperlink is None and ov.cell(row=r, column=22).alignment.wrap_text
         if not c.findings:
-            assert link is None
+            assert link is None and ov.cell(row=r, column=21).value == 0
             continue
         target = int(link.location.split("!A")[1]) if link.location else int(link.target.split("!A")[1])
         assert pb.cell(row=target, column=2).value == c.relative
-        assert ov.cell(row=r, column=21).value == len(c.findings)
+        assert ov.cell(row=r, column=21).value == str(len(c.findings))
     n = sum(len(c.findings) for c in summary.checks)
     assert pb.cell(row=3 + n, column=1).value == n
     # each file name links to the school's file, relative to the overview; the table has filters
@@ -202,7 +204,7 @@ def test_overview_workbook(district):
         cell = ov.cell(row=r, column=2)
         assert cell.data_type == "s" and (Path(out).parent / cell.hyperlink.target).resolve() == Path(c.path).resolve()
     assert ov.auto_filter.ref == f"A4:V{4 + len(summary.checks)}"
-    # 22 columns print two landscape pages across (≈ 72 %), not squeezed onto one (≈ 35 %, unreadable)
+    # 22 columns print two landscape pages across, not squeezed onto one (≈ 35 %, unreadable)
     assert ov.page_setup.fitToWidth == 2 and ov.sheet_properties.pageSetUpPr.fitToPage
     # the mean birth date's range, in days, beside the score gap (a first grade has no scores)
     assert ov.cell(row=4, column=20).value == "出生日期差" and ov.cell(row=5, column=20).number_format == "0.0"
@@ -247,3 +249,69 @@ def test_a_school_without_numbers_and_with_namesakes_passes(tmp_path):
     assert cli.main(["assign", str(src), "-o", str(out), "--seed", "9"]) == 0
     chk = check_result_book(out)
     assert chk.verdict == PASS, [(f.kind, f.text) for f in chk.findings]
+
+
+def test_problem_list_fits_one_page_across_with_wrapped_notes(district):
+    """问题明细 is as wide as one landscape A4 page (its 说明 was 110 characters, the sheet printed at
+    ≈ 52 %): the 说明 and the other text columns wrap, each row as tall as its most lines, the header
+    row repeats on every page."""
+    from bianban_xl.model.sheet_model import WRAP_LINE_HEIGHT, cell_lines
+
+    summary, _, out = district
+    pb = load_workbook(out)[SHEET_PROBLEMS]
+    widths = {c: pb.column_dimensions[chr(64 + c)].width for c in range(1, 9)}
+    assert sum(widths.values()) <= 112, widths                 # one page across at ≥ 95 %
+    assert pb.page_setup.orientation == "landscape" and pb.print_title_rows == "$3:$3"
+    assert pb.page_setup.fitToWidth == 1 and pb.sheet_properties.pageSetUpPr.fitToPage
+    n = sum(len(c.findings) for c in summary.checks)
+    tall = 0
+    for r in range(4, 4 + n):
+        assert pb.cell(row=r, column=8).alignment.wrap_text, r
+        lines = max(cell_lines(str(pb.cell(row=r, column=c).value or ""), widths[c] - 1) for c in (2, 3, 5, 6, 8))
+        if lines > 1:
+            tall += 1
+            assert pb.row_dimensions[r].height >= WRAP_LINE_HEIGHT * lines, r
+    assert tall > n // 2
+
+
+@pytest.mark.skipif(not shutil.which("soffice") or not shutil.which("pdftotext"), reason="needs soffice and pdftotext")
+def test_overview_prints_at_readable_size(district, tmp_path):
+    """Rendered by LibreOffice: 学校汇总 prints its text at ≥ 8 pt, two pages across, and the main
+    problem wraps whole inside its cell. A one-line note longer than the table and a link cell that
+    does not wrap ran past the last column, and the sheet printed as wide as that text: 5.6 pt."""
+    import re
+    import sys
+    from collections import Counter
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    import render_sheets as R
+
+    summary, _, out = district
+    pages = R.sheet_pages(R.pdf_pages(R.to_pdf(out, tmp_path / "pdf")), [SHEET_OVERVIEW])[SHEET_OVERVIEW]
+    cjk = re.compile(r"^[\u4e00-\u9fff]{2,}$")
+    assert len(pages) == 2, len(pages)
+    for p in pages:
+        size = Counter(round((w[2] - w[0]) / len(w[4]), 1) for w in p.words if cjk.match(w[4])).most_common(1)[0][0]
+        assert size >= 8.0, (p.number, size)
+    text = "".join(p.text for p in pages).replace("\n", "").replace(" ", "")
+    longest = max((c.findings[0].text for c in summary.checks if c.findings), key=len)
+    assert longest.replace(" ", "")[-12:] in text, longest
+
+
+def test_problem_list_prints_at_full_size(district, tmp_path):
+    """Rendered by LibreOffice: every page of 问题明细 prints its text at ≥ 10 pt with the header row."""
+    import re
+    import sys
+    from collections import Counter
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    import render_sheets as R
+
+    _, _, out = district
+    pages = R.sheet_pages(R.pdf_pages(R.to_pdf(out, tmp_path / "pdf")), [SHEET_OVERVIEW, SHEET_PROBLEMS])
+    cjk = re.compile(r"^[\u4e00-\u9fff]{2,}$")
+    assert len(pages[SHEET_PROBLEMS]) >= 2
+    for p in pages[SHEET_PROBLEMS]:
+        size = Counter(round((w[2] - w[0]) / len(w[4]), 1) for w in p.words if cjk.match(w[4])).most_common(1)[0][0]
+        assert size >= 10.0, (p.number, size)
+        assert "序号" in p.text and "说明" in p.text, p.number

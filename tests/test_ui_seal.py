@@ -237,3 +237,68 @@ def test_draw_print_view_shows_the_result_code_large(client, folder):
     view = client.get(f"/view/draw?file={result.name}&t={TOKEN}").get_data(as_text=True)
     assert f'<p class="bigcode">结果核验码：{code}</p>' in view
     assert '<p class="sign">监督人员签字：__' in view and '<p class="sign">家长代表签字：__' in view
+
+
+def _count_reads(monkeypatch, path: Path) -> list:
+    """Every read of ``path`` by any reader (the zip reader or openpyxl, through book.read)."""
+    from bianban_xl.book import read as book_read
+
+    reads, real = [], book_read.read_for_update
+
+    def counted(p, fast=True):
+        if Path(p).resolve() == path.resolve():
+            reads.append(p)
+        return real(p, fast)
+
+    monkeypatch.setattr(book_read, "read_for_update", counted)
+    return reads
+
+
+def test_the_pre_check_and_the_step_read_the_workbook_once(client, folder, tmp_path, monkeypatch):
+    """自动编班 on a sealed book: the page's pre-check (/api/can/assign) and the step read the file
+    once between them (it was read four times: the pre-check's state and checks, the step's state
+    and the run), with the classes of `bianban assign --seed` on a copy."""
+    from onsite_helpers import roster_classes
+
+    src = write_book(folder / "输入.xlsx")
+    assert step(client, "seal", file="输入.xlsx")["ok"]
+    cli_copy = shutil.copy(src, tmp_path / "命令行.xlsx")
+    assert main(["assign", str(cli_copy), "-o", str(tmp_path / "命令行结果.xlsx"), "--seed", "3721"]) == 0
+    reads = _count_reads(monkeypatch, src)
+    assert client.post(f"/api/can/assign?t={TOKEN}", data={"file": "输入.xlsx"}).get_json()["ok"]
+    done = step(client, "assign", file="输入.xlsx", room="1", digits="3721", digits2="3721")
+    assert done["ok"], done["html"]
+    assert len(reads) == 1, reads
+    assert roster_classes(folder / "输入_编班结果.xlsx") == roster_classes(tmp_path / "命令行结果.xlsx")
+
+
+def test_the_draw_pre_check_and_the_draw_read_the_workbook_once(client, folder, monkeypatch):
+    """班主任抽签: the pre-check (/api/can/draw) and the draw read the result once (it was twice)."""
+    from ui_helpers import write_demo_with_teachers
+
+    src = write_demo_with_teachers(folder / "a.xlsx")
+    result = folder / "a_结果.xlsx"
+    assert main(["assign", str(src), "-o", str(result), "--seed", "5"]) == 0
+    assert main(["teachers", str(result)]) == 0
+    reads = _count_reads(monkeypatch, result)
+    j = client.post(f"/api/can/draw?t={TOKEN}", data={"file": "a_结果.xlsx"}).get_json()
+    assert j["ok"] and j["notice"] == "", j
+    done = step(client, "draw", file="a_结果.xlsx", digits="7", digits2="7")
+    assert done["ok"], done["html"]
+    assert len(reads) == 1, reads
+    assert kv(load_workbook(result, read_only=True)["抽签记录"])["随机种子"] == "7"
+
+
+def test_a_file_changed_after_the_pre_check_is_read_again(client, folder, monkeypatch):
+    """Saved again between the pre-check and the step (the registrar fixed a cell in WPS): the step
+    reads the file as it is now, not the pre-check's copy."""
+    src = write_book(folder / "输入.xlsx")
+    reads = _count_reads(monkeypatch, src)
+    assert client.post(f"/api/can/assign?t={TOKEN}", data={"file": "输入.xlsx"}).get_json()["ok"]
+    wb = load_workbook(src)
+    wb["参数设置"]["B2"] = "改过的中学"                       # the registrar fixes the school name and saves
+    wb.save(src)
+    done = step(client, "assign", file="输入.xlsx")
+    assert done["ok"], done["html"]
+    assert len(reads) == 2
+    assert load_workbook(folder / "输入_编班结果.xlsx")["参数设置"]["B2"].value == "改过的中学"

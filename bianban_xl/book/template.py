@@ -25,7 +25,7 @@ PARAM_ROWS = [
     (S.P_GRADE, "2026级初一", "年级或届别"),
     (S.P_CLASSES, 12, "必填：要编的班级个数"),
     (S.P_CAP, 50, "每班最多人数：小学 45，初中 50；留空为 50"),
-    (S.P_SEED, None, "留空由电脑随机抽取并记录；也可由现场家长代表报数填入"),
+    (S.P_SEED, None, "留空由电脑随机抽取并记录；也可由现场家长代表报数填入（本格是文本格式，报的 0012 照原样记录）"),
     (S.P_SUBJECTS, "语文,数学,英语", "参与均衡的成绩列名，逗号分隔；留空则自动识别学生名单中的成绩列"),
     (S.P_FULL_MARKS, 100, "各科满分；各科不同时写成 语文:120,数学:120,英语:100。超过满分的成绩是错误，0 分会提醒核对"),
     (S.P_HOMOPHONE, "否", "是：读音相同的姓名（如 张伟 / 章伟）也分到不同班"),
@@ -112,6 +112,8 @@ def build_input_workbook(n_rows: int = 2000) -> Workbook:
     for r, (key, value, note) in enumerate(PARAM_ROWS, start=2):
         ws.cell(row=r, column=1, value=key).font = Font(name=FONT_NAME, bold=key == S.P_CLASSES)
         ws.cell(row=r, column=2, value=value)
+        if key == S.P_SEED:                 # text, so a called 0012 stays 0012 (a number cell keeps 12)
+            ws.cell(row=r, column=2).number_format = "@"
         ws.cell(row=r, column=3, value=note).font = Font(name=FONT_NAME, color="606060")
         wrap_note(ws, r, 3, note_width)
     ws.column_dimensions["A"].width = 14

@@ -66,6 +66,9 @@ STYLES: dict[str, dict] = {
     # body, a value wider than its column shrunk into it (a crowded class list's 姓名 / 毕业学校
     # columns, narrowed so the class prints on one portrait page)
     "fit": dict(font=FontSpec(10.5), align=AlignSpec(vertical="center", shrink=True), border=True),
+    # wrap, centred vertically: a table's label that wraps beside body cells (编班汇总 §二 项目, §三 班级),
+    # in the middle of its tall row as they are (wrap's top left it above the row's numbers)
+    "wrap_mid": dict(font=FontSpec(10.5), align=AlignSpec(vertical="center", wrap=True), border=True),
 }
 
 

@@ -35,7 +35,8 @@ from bianban_xl.model.sheet_model import SheetSpec
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.seal import K_CODE, K_TIME, NeedsRoomSeed
 from bianban_xl.onsite.state import key_values, read_record
-from bianban_xl.service import assign_file, read_book
+from bianban_xl.model.raw_book import RawBook
+from bianban_xl.service import assign_file, read_book, read_file
 
 
 @dataclass
@@ -93,14 +94,18 @@ def assign_one(source: str, output: str, relative: str, seed: int | None = None,
     t0, c0 = time.perf_counter(), time.process_time()
     try:
         source_text = "命令行指定（批量编班）" if seed is not None else None
-        own = _table_seed(source, seeds) if seeds else None
+        # the input read once: for its 学校名称 (种子表), for comparing with an earlier result, and for
+        # the run (assign_file takes it when the file is still the one read) — a re-run with a changed
+        # input read it twice, three times with a 种子表 naming the school
+        read = read_file(source) if seeds or keep else None
+        own = _table_seed(source, seeds, read.book if read else None) if seeds else None
         if own is not None:
             seed, source_text = own.seed, f"{own.source}（批量编班种子表“{seeds_name}”第{own.row}行）"
-        if keep and _kept(item, source, output, seed):
+        if keep and _kept(item, read.book, output, seed):
             item.seconds = time.perf_counter() - t0
             return item
         result, target, backup = assign_file(source, output, seed=seed, overwrite=True,   # a re-run replaces, after a backup
-                                             seed_source=source_text)
+                                             seed_source=source_text, read=read)
         item.ok, item.output, item.backup = True, str(target), str(backup) if backup else None
         item.school, item.grade = result.params.school_name, result.params.grade_name
         item.students, item.classes, item.seed = len(result.roster.students), result.params.n_classes, result.seed
@@ -142,10 +147,10 @@ def _refuse_output_among_inputs(folder: Path, out_dir: Path) -> None:
              f"请把结果写到输入文件夹外面的文件夹，如 -o {folder.name}-编班结果。")
 
 
-def _kept(item: BatchItem, source: str, output: str, seed: int | None) -> bool:
+def _kept(item: BatchItem, source: RawBook, output: str, seed: int | None) -> bool:
     """Fill ``item`` from the result already at ``output`` and return True when that result was
-    made from ``source`` as it is now (same 输入指纹) and, when this run gives the school a seed,
-    with that seed; False (nothing filled) otherwise."""
+    made from the input ``source`` (as read now: same 输入指纹) and, when this run gives the school
+    a seed, with that seed; False (nothing filled) otherwise."""
     if not Path(output).is_file():
         return False
     try:
@@ -153,7 +158,7 @@ def _kept(item: BatchItem, source: str, output: str, seed: int | None) -> bool:
         record = read_record(sheet.rows) if sheet is not None else {}
         if not record.get("输入指纹") or (seed is not None and not _same_seed(record.get("随机种子", ""), seed)):
             return False
-        roster, _ = validate(read_book(source))
+        roster, _ = validate(source)
         if roster is None or roster.params is None or input_fingerprint(roster, roster.params) != record["输入指纹"]:
             return False
     except UserError:
@@ -175,13 +180,13 @@ def _same_seed(recorded: str, seed: int) -> bool:
         return False
 
 
-def _table_seed(source: str, seeds: dict[str, SchoolSeed]) -> SchoolSeed | None:
-    """The 种子表's row for this school: by file name, else by 学校名称 in its 参数设置 (read only
-    when the file name is not in the table)."""
+def _table_seed(source: str, seeds: dict[str, SchoolSeed], book: RawBook | None = None) -> SchoolSeed | None:
+    """The 种子表's row for this school: by file name, else by 学校名称 in its 参数设置 (of ``book``,
+    the file as read, else read now — only when the file name is not in the table)."""
     hit = seed_for(seeds, Path(source).stem)
     if hit is not None:
         return hit
-    params = key_values(read_book(source).sheets.get(S.SHEET_PARAMS))
+    params = key_values((book or read_book(source)).sheets.get(S.SHEET_PARAMS))
     school = next((params[k] for k in (S.P_SCHOOL, *S.PARAM_SYNONYMS.get(S.P_SCHOOL, ())) if params.get(k)), "")
     return seed_for(seeds, "", school)
 

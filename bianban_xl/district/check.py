@@ -25,7 +25,7 @@ from bianban_xl.engine.balance import hard_rule_violations, measures
 from bianban_xl.model import schema as S
 from bianban_xl.model.codes import short_code
 from bianban_xl.model.problems import Report, UserError
-from bianban_xl.model.sheet_model import Link, SheetSpec
+from bianban_xl.model.sheet_model import WRAP_LINE_HEIGHT, Link, SheetSpec, cell_lines
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.corrections import CORRECTED_HEAD, original_book
 from bianban_xl.onsite.late import split_late
@@ -37,6 +37,14 @@ from bianban_xl.verify import verify_book
 
 SHEET_OVERVIEW = "学校汇总"
 SHEET_PROBLEMS = "问题明细"
+# 问题明细's columns (characters): 110 in all, so the sheet prints one landscape A4 page across at
+# ≈ 96 % (10 pt); the 说明 (≈ 17 Chinese characters a line), 文件, 学校, 类别 and 工作表 wrap inside their
+# columns and each row is as tall as its most lines. A 110-character 说明 printed the sheet at ≈ 52 %.
+PROBLEM_WIDTHS = {1: 5, 2: 18, 3: 15, 4: 7, 5: 11, 6: 9, 7: 5, 8: 40}
+# 学校汇总: 22 columns, 262 characters, printed two landscape pages across at about full size
+OVERVIEW_WIDTHS = {1: 6, 2: 24, 3: 8, 4: 16, 5: 16, 6: 12, 7: 7, 8: 7, 9: 9, 10: 18, 11: 17, 12: 7, 13: 7, 14: 7,
+                   15: 7, 16: 7, 17: 7, 18: 9, 19: 9, 20: 9, 21: 9, 22: 44}
+OVERVIEW_WRAPPED = (2, 4, 10, 22)
 
 # verdicts, most severe first
 FAIL, REVIEW, PASS = "不合格", "需核查", "合格"
@@ -484,19 +492,19 @@ def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None
     Each file name links to the school's file (relative to ``out_path`` so the folder can be moved),
     each main problem to its first row in 问题明细."""
     checks = summary.checks
-    # 22 columns are ≈ 3 landscape pages wide: printed 2 pages across (≈ 72 %), not shrunk onto one (≈ 35 %)
+    # 22 columns are ≈ 2 landscape pages wide: printed 2 pages across, not shrunk onto one (≈ 35 %)
     ov = SheetSpec(name=SHEET_OVERVIEW, freeze="C5", print_title_rows="4:4", landscape=True, header_footer=SHEET_OVERVIEW,
                    fit_width=2)
     ov.add(1, 1, [["全区均衡编班结果核查汇总"]], "section")   # left-aligned: a centred title in column A, not merged (frozen panes), lost its start
     ov.add(2, 1, [[f"核查时间 {datetime.now():%Y-%m-%d %H:%M}    共 {len(checks)} 个文件：不合格 {summary.count(FAIL)}，"
                    f"需核查 {summary.count(REVIEW)}，合格 {summary.count(PASS)}。文件夹：{summary.folder}"]], "subtitle")
+    # one line above the table (a longer one ran past the last column, and LibreOffice printed the
+    # sheet as wide as the text: ≈ 5.6 pt); what the columns mean goes under the table
     ov.add(3, 1, [["核查内容：按编班记录的随机种子重新运行，班级应完全一致；编班后输入与班级未被改动；各班工作表与名单一致；"
-                   "同名分开、双胞胎按申请、班额相差不超过 1 且不超过上限；均衡指标与理论最小值（下界）比较。"
-                   "差距 / 下界：各班人数或平均分的最大差距，及任何分班都不可能低于的值；出生日期差：各班平均出生日期的最大差距（天）。"
-                   "结果核验码：由文件中记录的结果指纹算出，应与学校签字页上印的结果核验码相同。"]], "note")
+                   "同名分开、双胞胎按申请、班额相差不超过 1 且不超过上限；均衡指标与理论最小值（下界）比较。"]], "note")
     header = ["序号", "文件", "结论", "学校", "结果核验码", "年级", "学生数", "班级数", "随机种子", "种子来源 / 封存", "编班时间",
               "性别差距", "性别下界", "生源差距", "生源下界", "等级差距", "等级下界", "总分均分差", "均分差下界",
-              "出生日期差", "问题数", "主要问题（点击查看明细）"]
+              "出生日期差", "问题数（点击看明细）", "主要问题"]
     ov.add(4, 1, [header], "header")
     pb = SheetSpec(name=SHEET_PROBLEMS, freeze="A4", print_title_rows="3:3", landscape=True, header_footer=SHEET_PROBLEMS)
     pb.add(1, 1, [["问题明细"]], "section")
@@ -511,30 +519,50 @@ def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None
         said = [n for n in c.notes if not passed_check(n)]
         first = c.findings[0].text if c.findings else ("；".join(said) if said else "无")
         main = first if len(c.findings) <= 1 else f"{first}（另有 {len(c.findings) - 1} 个问题）"
-        values = [i, c.relative if out_path is None else Link.to_file(c.relative, _file_link(c.path, Path(out_path)))]
-        ov.add(r, 1, [values], "body")
-        ov.add(r, 3, [[c.verdict]], {FAIL: "bad", REVIEW: "warn", PASS: "good"}[c.verdict])
-        rest = [c.school or None, c.code or None, c.grade or None, c.students, c.classes, c.seed or None, c.seed_source or None,
-                c.stamp or None]
+        row = [i, c.relative if out_path is None else Link.to_file(c.relative, _file_link(c.path, Path(out_path))),
+               c.verdict, c.school or None, c.code or None, c.grade or None, c.students, c.classes, c.seed or None,
+               c.seed_source or None, c.stamp or None]
         for key in ("性别", "生源", "等级", "总分均分", "出生"):
-            rest += _gap_cells(c, key)
-        rest += [len(c.findings), Link.to_sheet(main, SHEET_PROBLEMS, f"A{pr}") if c.findings else main]
-        ov.add(r, 4, [rest], "body")
+            row += _gap_cells(c, key)
+        # the count links to the school's first line in 问题明细; the main problem is plain text, which
+        # wraps in its cell everywhere (LibreOffice shows a link cell on one line, cut at the column)
+        row += [Link.to_sheet(str(len(c.findings)), SHEET_PROBLEMS, f"A{pr}") if c.findings else 0, main]
+        # long file, school, seed-source and problem texts wrap in their cells
+        looks = ["wrap_mid" if col in OVERVIEW_WRAPPED else "body" for col in range(1, len(row) + 1)]
+        looks[2] = {FAIL: "bad", REVIEW: "warn", PASS: "good"}[c.verdict]
+        start = 0
+        for end in range(1, len(row) + 1):
+            if end == len(row) or looks[end] != looks[start]:
+                ov.add(r, start + 1, [row[start:end]], looks[start])
+                start = end
+        lines = max(cell_lines(str(v), OVERVIEW_WIDTHS[col] - 1) for col, v in
+                    ((2, c.relative), (4, c.school or ""), (10, c.seed_source or ""), (22, main)))
+        if lines > 1:
+            ov.row_heights[r] = WRAP_LINE_HEIGHT * lines
         links.append((r, pr if c.findings else None))
         for f in c.findings:
             n_problem += 1
-            pb.add(pr, 1, [[n_problem, c.relative, c.school or None]], "body")
+            pb.add(pr, 1, [[n_problem]], "body")
+            pb.add(pr, 2, [[c.relative, c.school or None]], "wrap_mid")
             pb.add(pr, 4, [[f.level]], "bad" if f.level == FAIL else "warn")
-            pb.add(pr, 5, [[f.kind, f.sheet or None, f.row, f.text]], "body")
+            pb.add(pr, 5, [[f.kind, f.sheet or None]], "wrap_mid")
+            pb.add(pr, 7, [[f.row]], "body")
+            pb.add(pr, 8, [[f.text]], "wrap_mid")
+            lines = max(cell_lines(str(v), PROBLEM_WIDTHS[col] - 1) for col, v in
+                        ((2, c.relative), (3, c.school or ""), (5, f.kind), (6, f.sheet or ""), (8, f.text)))
+            if lines > 1:
+                pb.row_heights[pr] = WRAP_LINE_HEIGHT * lines
             pr += 1
     if n_problem == 0:
         pb.add(4, 1, [["所有文件均未发现问题。"]], "note")
-    ov.col_widths = {1: 6, 2: 30, 3: 8, 4: 20, 5: 16, 6: 12, 7: 7, 8: 7, 9: 9, 10: 24, 11: 17, 12: 7, 13: 7, 14: 7,
-                     15: 7, 16: 7, 17: 7, 18: 9, 19: 9, 20: 9, 21: 7, 22: 80}
+    foot = 4 + len(checks) + 2
+    ov.add(foot, 1, [["差距 / 下界：各班人数或平均分的最大差距，及任何分班都不可能低于的值；出生日期差：各班平均出生日期的最大差距（天）。"],
+                     ["结果核验码：由文件中记录的结果指纹算出，应与学校签字页上印的结果核验码相同。"]], "note")
+    ov.col_widths = dict(OVERVIEW_WIDTHS)
     ov.number_formats[20] = "0.0"
     ov.merge_title = False
     ov.auto_filter = f"A4:V{max(4, 4 + len(checks))}"
-    pb.col_widths = {1: 6, 2: 30, 3: 20, 4: 8, 5: 12, 6: 12, 7: 6, 8: 110}
+    pb.col_widths = dict(PROBLEM_WIDTHS)
     pb.merge_title = False
     return ov, pb, links
 

@@ -66,6 +66,7 @@ _LOOKS: dict[str, dict[str, Any]] = {     # book/xlsx_styles.STYLES as Excel's o
     "section": dict(size=12, bold=True, valign="center"),
     "wrap": dict(size=10.5, wrap=True, valign="top", border=True),
     "fit": dict(size=10.5, border=True, valign="center", shrink=True),
+    "wrap_mid": dict(size=10.5, wrap=True, valign="center", border=True),
 }
 _VALIGN = {"top": -4160, "center": -4108, "bottom": -4107}   # Excel's xlVAlignTop / xlVAlignCenter / xlVAlignBottom
 FONT_NAME = "等线"

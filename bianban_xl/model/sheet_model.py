@@ -127,6 +127,20 @@ def text_lines(text: str, chars: float) -> list[str]:
     return out
 
 
+def cell_lines(text: str, chars: float) -> int:
+    """Lines a wrapped cell ``chars`` column-width characters wide shows ``text`` in: filled character
+    by character as Excel and LibreOffice wrap a cell (no break kept back for punctuation, as
+    :func:`text_lines` does for notes printed line by line); at least 1."""
+    lines, w = 1, 0.0
+    for ch in text:
+        cw = text_width(ch)
+        if w + cw > chars and w:
+            lines += 1
+            w = 0.0
+        w += cw
+    return lines
+
+
 # 编班记录 rows that steps append after assign (BookUpdate.record_rows) look like the rows
 # reports.result_sheets.record_sheet writes: table headers, a one-cell section title, and
 # everything else wrapped within its column, the row as tall as its longest cell.
@@ -166,8 +180,8 @@ DECIMAL_STYLES = ("body", "foot")   # a float in a block of these looks shows tw
 @dataclass
 class Block:
     """A rectangle of values whose top-left cell is (top, left), 1-based. ``style`` names a look:
-    title | subtitle | header | body | wrap (body, wrapped, top-aligned) | foot | note | good | warn |
-    bad | sign | section. Values: see :func:`cell_kind`."""
+    title | subtitle | header | body | wrap (body, wrapped, top-aligned) | wrap_mid (wrapped, centred
+    vertically like body) | foot | note | good | warn | bad | sign | section | fit. Values: see :func:`cell_kind`."""
 
     top: int
     left: int

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections import Counter
 from functools import lru_cache
 from datetime import date, datetime, time
 
@@ -19,7 +20,7 @@ from bianban_xl.engine.baselines import snake_assign
 from bianban_xl.model.cellref import column_letter
 from bianban_xl.model.records import Params, Roster
 from bianban_xl.reports.paging import ROW_HEIGHT, PageFill, page_height
-from bianban_xl.model.sheet_model import (DEFAULT_COL_WIDTH, MARGIN_BOTTOM, MARGIN_TOP, ChartSpec, SheetSpec, record_row_height, text_lines,
+from bianban_xl.model.sheet_model import (DEFAULT_COL_WIDTH, WRAP_LINE_HEIGHT, cell_lines, MARGIN_BOTTOM, MARGIN_TOP, ChartSpec, SheetSpec, record_row_height, text_lines,
                                           text_width)
 
 TOTAL = "总分"
@@ -194,7 +195,7 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
         mean += [None] * (len(full) - len(mean))
         spec.add(r + 1, 1, [[mean[c] for c in keep]], "foot")
         spec.add(r + 2, 1, [["平均分行为本班各科平均分（缺考不计入），保留一位小数。本表含成绩，仅供学校内部使用，不得公开。"]], "note")
-    widths, tight = _class_widths(roster, params, full, subjects, totals, extras)
+    widths, tight, grade = _class_widths(roster, params, full, subjects, totals, extras)
     spec.col_widths.update({n: widths[c + 1] for n, c in enumerate(keep, start=1)})
     if len(keep) < len(full):
         # what is left is narrow: 备注 wide enough for a note by hand, for 男 … 女 … of 合计 and for the
@@ -230,17 +231,24 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
                       and all(row[n - 1] is None or isinstance(row[n - 1], str) for row in rows)}
             spec.col_widths.update(narrow)
             spec.landscape, tightened = False, True
-    if not tightened:
-        _fit_widths(spec, LANDSCAPE_CHARS if spec.landscape else PORTRAIT_CHARS)
-    if shrunk and rows:
-        # the body written column by column: the narrowed text columns shrink what does not fit
+    wrapped: set[int] = set()
+    if not tightened and spec.landscape:
+        shrunk, wrapped = _landscape_columns(spec, header, [grade[c] for c in keep],
+                                             {n: tight[c + 1] for n, c in enumerate(keep, start=1)}, subjects)
+    elif not tightened:
+        _fit_widths(spec, PORTRAIT_CHARS)
+    if (shrunk or wrapped) and rows:
+        # the body written column by column: the narrowed text columns shrink what does not fit, the
+        # wrapped ones break it into lines
+        def look(n: int) -> str:
+            return "fit" if n in shrunk else "wrap_mid" if n in wrapped else "body"
         spec.blocks = [b for b in spec.blocks if not (b.top == 4 and b.style == "body")]
         c = 0
         while c < width:
             end = c + 1
-            while end < width and ((end + 1) in shrunk) == ((c + 1) in shrunk):
+            while end < width and look(end + 1) == look(c + 1):
                 end += 1
-            spec.add(4, c + 1, [row[c:end] for row in rows], "fit" if (c + 1) in shrunk else "body")
+            spec.add(4, c + 1, [row[c:end] for row in rows], look(c + 1))
             c = end
     # 人数 … 编班 … right of 班主任 (from column 5, else 4, the date left out if need be) within the table:
     # with 姓名/性别 only the columns there are narrow and the date ran off the table
@@ -258,8 +266,94 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
     spec.fit_height = 1 if crowded else 0
     height = CROWDED_ROW_HEIGHT if crowded else CLASS_ROW_HEIGHT
     spec.row_heights.update({r: height for r in body})
+    if spec.landscape:
+        # headers that wrap (道德与法治 over a narrow score column) and rows whose wrapped values
+        # need more lines: as tall as their lines
+        lines = max(cell_lines(str(h), spec.col_widths[n] - 1) for n, h in enumerate(header, start=1))
+        spec.row_heights[3] = max(spec.row_heights[3], WRAP_LINE_HEIGHT * lines + 2)
+        for r, row in enumerate(rows, start=4):
+            lines = max((cell_lines(str(row[n - 1]), spec.col_widths[n] - 1) for n in wrapped if row[n - 1] is not None),
+                        default=1)
+            if lines > 1:
+                spec.row_heights[r] = WRAP_LINE_HEIGHT * lines
     spec.print_area = f"A1:{column_letter(width)}{spec.max_row}"
     return fit_titles(spec)
+
+
+def _score_width(header: str, values: list) -> float:
+    """A score (or 总分) column of a landscape class sheet: as wide as its numbers and the 平均分 row's
+    one decimal (85.3, 612.4), or as its header on at most two lines (道德与法治: 道德与 | 法治)."""
+    digits = max((len(str(int(abs(v)))) for v in values if isinstance(v, (int, float))), default=3)
+    head = header if len(header) <= 3 else header[:math.ceil(len(header) / 2)]
+    return max(1.1 * (digits + 2) + 1.0, text_width(head) + 1.0)
+
+
+def _landscape_columns(spec: SheetSpec, header: list[str], grade: list[list], tight: dict[int, float],
+                       subjects: list[str]) -> tuple[set[int], set[int]]:
+    """Widths of a class sheet too wide for portrait (the office list with scores, 6–9 subjects, or many
+    extra columns): one landscape A4 page across (at ≥ 8.5 pt where the values allow: LIST_PRINT_SCALE),
+    rows flowing onto further pages under the repeated header. ``grade``: each printed column's values
+    over the whole grade, so every class prints alike. Score columns as wide as their numbers (their
+    headers wrap), text columns as wide as LibreOffice prints them (Excel shrinks what it finds wider:
+    the first set returned); while still too wide, text columns are narrowed half a character at a
+    time and wrap (the second set; rows grow), each time the one that adds the fewest lines. It was
+    shrunk column by column to 8 characters: dates printed ###, names and schools were cut, and 9
+    subjects printed at ≈ 8.6 pt."""
+    key = (tuple(map(id, grade)), tuple(header), tuple(sorted(spec.col_widths.items())))
+    hit = _LANDSCAPE.get(key)
+    if hit is None:
+        widths = dict(spec.col_widths)
+        shrunk: set[int] = set()
+        text: list[int] = []
+        for n, h in enumerate(header, start=1):
+            vals = [v for v in grade[n - 1] if v is not None]
+            if h in subjects or h == TOTAL:
+                widths[n] = _score_width(h, vals)
+            elif n > 1 and tight[n] < widths[n]:
+                widths[n] = tight[n]
+                if all(isinstance(v, str) for v in vals):
+                    shrunk.add(n)
+            if n > 1 and h != S.C_ID and vals and all(isinstance(v, str) for v in vals):
+                text.append(n)            # an 编号 does not wrap: digits broken over two lines misread
+        wrapped: set[int] = set()
+        limit = PRINTABLE_CHARS[True] / LIST_PRINT_SCALE
+
+        # the values that may wrap (wider than the narrowest column), each with how often it occurs
+        long = {n: Counter(v for v in grade[n - 1] if v and text_width(v) > WRAP_MIN_WIDTH - 1) for n in text}
+        seen: dict[tuple[int, float], int] = {}
+
+        def lines(n: int, w: float) -> int:
+            if (n, w) not in seen:
+                seen[n, w] = sum(k * cell_lines(v, w - 1) for v, k in long[n].items())
+            return seen[n, w]
+
+        while (excess := sum(widths.values()) - limit) > 0:
+            narrow = [n for n in text if widths[n] > WRAP_MIN_WIDTH]
+            if not narrow:
+                break
+            step = {n: max(WRAP_MIN_WIDTH, widths[n] - min(0.5, excess)) for n in narrow}
+            n = min(narrow, key=lambda x: (lines(x, step[x]) - lines(x, widths[x]), -widths[x]))
+            widths[n] = step[n]
+            wrapped.add(n)
+            shrunk.discard(n)
+        # a text column that Excel finds too narrow for some value (a school name past the 24-character
+        # cap) shrinks it rather than cutting it off
+        shrunk |= {n for n in text if n not in wrapped
+                   and any(text_width(v) + 1 > widths[n] for v in grade[n - 1] if v)}
+        if len(_LANDSCAPE) > 8:
+            _LANDSCAPE.clear()
+        hit = _LANDSCAPE[key] = (widths, shrunk, wrapped, grade)     # grade kept: its ids stay its own
+    spec.col_widths.update(hit[0])
+    return set(hit[1]), set(hit[2])
+
+
+_LANDSCAPE: dict[tuple, tuple[dict[int, float], set[int], set[int], list]] = {}
+
+
+# a landscape class list (the office list with scores) prints one page across with its text at ≥ 8.5 pt
+# (LibreOffice measured: ≈ 8.3 pt), each pupil on one line where the widths allow; past that its widest
+# text columns wrap, no narrower than 4 Chinese characters a line (a 4-character name whole)
+LIST_PRINT_SCALE, WRAP_MIN_WIDTH = 8.5 / 10.5, 9.8
 
 
 def one_page_scale(spec: SheetSpec, body: range, height: float) -> float:
@@ -291,21 +385,22 @@ def _class_row(roster: Roster, params: Params, i: int, n: int, subjects: list[st
     return row
 
 
-_WIDTHS: dict[tuple, tuple[Roster, dict[int, float], dict[int, float]]] = {}
+_WIDTHS: dict[tuple, tuple[Roster, dict[int, float], dict[int, float], list[list]]] = {}
 
 
 def _class_widths(roster: Roster, params: Params, header: list[str], subjects: list[str], totals,
-                  extras: list[str]) -> tuple[dict[int, float], dict[int, float]]:
+                  extras: list[str]) -> tuple[dict[int, float], dict[int, float], list[list]]:
     """Column widths of the class sheets, measured over the whole grade, so every class prints alike:
     measured per class, a class with one long minority name or school went landscape (two pages)
     while the others printed portrait, and columns differed from sheet to sheet. Also the tight
     widths: each text column as wide as LibreOffice prints its widest value (and header), a date
     column as wide as yyyy-mm-dd (a crowded class's portrait page). Kept for the roster last asked
-    about (one run writes all its class sheets in a row); not to be changed by the caller."""
+    about (one run writes all its class sheets in a row); not to be changed by the caller. Third, each
+    column's values over the grade (the header left out)."""
     key = (id(roster), len(roster.students), tuple(header), params.show_scores)
     hit = _WIDTHS.get(key)
     if hit is not None and hit[0] is roster:
-        return hit[1], hit[2]
+        return hit[1], hit[2], hit[3]
     cols: list[list] = [[h] for h in header]
     for i in range(len(roster.students)):
         for c, v in enumerate(_class_row(roster, params, i, i + 1, subjects, totals, extras)):
@@ -320,9 +415,10 @@ def _class_widths(roster: Roster, params: Params, header: list[str], subjects: l
             tight[c] = min(widths[c], max(4.5, *(_tight_width(v) + TIGHT_PAD for v in [vals[0], *shown])))
         elif all(isinstance(v, (date, datetime)) for v in shown):
             tight[c] = min(widths[c], 11.5)                  # yyyy-mm-dd: 10 digits in Excel and LibreOffice
+    grade = [vals[1:] for vals in cols]
     _WIDTHS.clear()
-    _WIDTHS[key] = (roster, widths, tight)
-    return widths, tight
+    _WIDTHS[key] = (roster, widths, tight, grade)
+    return widths, tight, grade
 
 
 def _date_format(values) -> str | None:
@@ -607,7 +703,7 @@ def _gaps_section(spec: SheetSpec, r: int, ms: list[Measure], compare: dict[str,
             r += 1
         text, style = _verdict(m, typical[i])
         spec.add(r, 1, [[m.group]], "body")
-        spec.add(r, 2, [[label]], "wrap" if len(lines) > 1 else "body")
+        spec.add(r, 2, [[label]], "wrap_mid" if len(lines) > 1 else "body")
         if len(lines) > 1:
             spec.row_heights[r] = heights[n]
         spec.add(r, 3, [[_gap_text(m.gap, m.unit), _gap_text(m.bound, m.unit)]], "body")
@@ -636,6 +732,9 @@ def _detail_parts(detail: list[Measure], first_width: float) -> list[list[Measur
     return out
 
 
+DETAIL_WIDTH = 9          # the detail tables' columns right of the fifth (left of it, §二's widths)
+
+
 def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str],
                     widths: dict[int, float], fill: PageFill) -> tuple[int, dict[str, int]]:
     """三、各班明细: tables of the 人数 and the score measures (see :func:`_detail_parts`), each narrow
@@ -656,7 +755,10 @@ def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str]
         cols = [("班级", None)] + [(("人数" if m.group == "班额" else f"{m.group}·{m.label}"), m) for m in part]
         # 最大差距 and 理论最小差距 stay with the last rows; after the last table, the note and the signatures too
         tail = (5 if n == len(parts) - 1 else 2) * ROW_HEIGHT
-        breaks = fill.plan_table(r, ROW_HEIGHT if n == 0 else 0.0, ROW_HEIGHT, heights, tail=tail)
+        # a long label (标准差·道德与法治 in a 9-wide column) wraps: its header row grows to show it
+        lines = max(cell_lines(label, (widths[c] if c <= 5 else DETAIL_WIDTH) - 1) for c, (label, _) in enumerate(cols, start=1))
+        head = ROW_HEIGHT if lines == 1 else WRAP_LINE_HEIGHT * lines + 2
+        breaks = fill.plan_table(r, ROW_HEIGHT if n == 0 else 0.0, head, heights, tail=tail)
         body = []
         for k, cname in enumerate(names):
             row = [cname]
@@ -670,8 +772,10 @@ def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str]
                 if k:
                     fill.break_before(r)
                 spec.add(r, 1, [[c for c, _ in cols]], "header")
+                if head != ROW_HEIGHT:
+                    spec.row_heights[r] = head
                 r += 1
-            spec.add(r, 1, [row[:1]], "wrap" if wrap else "body")
+            spec.add(r, 1, [row[:1]], "wrap_mid" if wrap else "body")
             spec.add(r, 2, [row[1:]], "body")
             if heights[k] != ROW_HEIGHT:
                 spec.row_heights[r] = heights[k]
@@ -682,7 +786,7 @@ def _detail_section(spec: SheetSpec, r: int, ms: list[Measure], names: list[str]
         for c, (label, _) in enumerate(cols, start=1):
             where[label] = header_row
             if c > 5:
-                widths[c] = 9
+                widths[c] = DETAIL_WIDTH
     if any(m.group == "毕业学校" for m in ms):
         spec.add(r - 1, 1, [[f"各毕业学校在各班的人数见工作表“{SHEET_SCHOOLS}”。"]], "note")
         r += 1

@@ -144,8 +144,10 @@ def assign(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     """自动编班: an input workbook gets a new '<name>_编班结果' file beside it; a workbook that already
     holds a result is re-assigned in place (after a backup); a locked one only with a reason.
     A sealed workbook (数据封存) takes the digits called out in the room, typed twice in the page's
-    form (``room=1``), or — only when ticked — a computer-drawn seed, as ``bianban assign`` does."""
-    state = service.book_state(path)
+    form (``room=1``), or — only when ticked — a computer-drawn seed, as ``bianban assign`` does.
+    The file as the pre-check read it is used when unchanged (read once)."""
+    read = _prechecked(path)
+    state = service.book_state(read)
     reason = (form.get("reason") or "").strip() if form.get("force") == "1" else None
     if form.get("force") == "1" and not reason:
         rep = Report()
@@ -163,7 +165,7 @@ def assign(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
         out = P.free_name(path.parent, f"{stem}{P.RESULT_SUFFIX}{path.suffix}", keep=P.RESULT_SUFFIX)
     try:
         result, target, backup = service.assign_file(path, out, seed=seed, progress=job.progress, seed_source=source,
-                                                      force_reason=reason, computer_seed=computer)
+                                                      force_reason=reason, computer_seed=computer, read=read)
     except NeedsRoomSeed as exc:   # the page's list was out of date: the book was sealed meanwhile
         rep = Report()
         rep.error(SHEET_SEAL, f"数据已封存（输入核验码 {exc.seal.get(K_CODE, '')}）：随机种子应由现场报数产生。没有编班。",
@@ -207,24 +209,41 @@ def teachers(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     return Outcome(_messages(ctx, update, target, backup, [("teams", "教师搭配表（打印）")]), select=ctx.rel(target))
 
 
+# The workbook as the pre-check (can_start) read it, for the step the page starts next (after the number
+# called out is typed twice): 自动编班 read the file four times (the pre-check's state and checks, the
+# step's state and the run), 班主任抽签 twice. The step takes it when the file is still the one read
+# (service.ReadFile.current, checked again under the output lock), else reads the file anew.
+_PRECHECKED: dict[str, service.ReadFile] = {}
+
+
+def _prechecked(path: Path) -> service.ReadFile:
+    """``path`` as the pre-check read it when unchanged since, else read now (UserError as read_book)."""
+    read = _PRECHECKED.pop(str(path), None)
+    return read if read is not None and read.stamp and read.current() else service.read_file(path)
+
+
 def can_start(ctx: Context, path: Path, name: str) -> tuple[str | None, str]:
     """What stops 自动编班 or 班主任抽签 before the page asks for the number called out: (None, a
     warning to show in the form or ""), or (the refusal to show, "") — for 自动编班 the 强制重新编班
-    form when a reason can lift it."""
+    form when a reason can lift it. The file is read once, and kept for the step (``_prechecked``)."""
     state = None
+    _PRECHECKED.clear()
     try:
+        read = service.read_file(path)
         if name == "draw":
-            return None, service.can_draw(path) or ""
+            notice = service.can_draw(read) or ""
         else:
-            state = service.book_state(path)
-            service.can_assign(path, in_place=state != service.STATE_NEW)
+            state = service.book_state(read)
+            service.can_assign(read, in_place=state != service.STATE_NEW)
+            notice = ""
     except UserError as exc:
         if name == "assign" and any("--force" in p.fix for p in exc.report.errors):
             return ctx.render("problems.html", report=exc.report, force_form=True, locked=state == service.STATE_LOCKED,
                               file=ctx.rel(path), sealed=SHEET_SEAL in sheet_names(path),
                               computer_label=COMPUTER_SEED_LABEL), ""
         return ctx.render("problems.html", report=exc.report), ""
-    return None, ""
+    _PRECHECKED[str(path)] = read
+    return None, notice
 
 
 def typed_seed(form: dict, not_done: str, computer_label: str) -> int | None:
@@ -264,7 +283,7 @@ def draw(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
         seed = typed_seed(form, "没有抽签", "由电脑随机抽取")
         source = SEED_SOURCE_TYPED if seed is not None else None
     job.progress(0.2, "正在复核编班结果并抽签")
-    update, target, backup = service.draw_file(path, None, seed, source, manual)
+    update, target, backup = service.draw_file(path, None, seed, source, manual, read=_prechecked(path))
     return Outcome(_messages(ctx, update, target, backup, [("draw", "抽签记录（打印签字）")]), select=ctx.rel(target))
 
 
