@@ -23,7 +23,7 @@ from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Roster
 from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.model.validate import validate
-from bianban_xl.onsite import late, lock, lottery, public_list, seal, teachers
+from bianban_xl.onsite import correct, late, lock, lottery, public_list, seal, teachers
 from bianban_xl.onsite.assign import AssignResult, Progress, assign_update, plan_assignment, previous_result_sheets
 from bianban_xl.onsite.marks import result_code_of, witness_marks
 from bianban_xl.onsite.state import SOURCE_COMPUTER, VerifyResult, lock_info, read_record
@@ -32,7 +32,7 @@ from bianban_xl.verify import verify_book
 
 __all__ = ["AssignResult", "VerifyResult", "plan_assignment", "assign_update", "previous_result_sheets", "verify_book",
            "check_book", "read_book", "read_file", "ReadFile", "left_as_is", "check_file", "assign_file", "verify_file",
-           "plan_teams", "check_can_draw", "plan_draw", "plan_public", "plan_lock", "plan_late",
+           "plan_teams", "check_can_draw", "plan_draw", "plan_public", "plan_lock", "plan_late", "plan_correct", "correct_file",
            "teachers_file", "draw_file", "public_file", "lock_file", "late_file", "book_state", "certificate_spec",
            "plan_seal", "seal_file"]
 
@@ -201,6 +201,12 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
     return late.plan_late(book, seed=seed, seed_source=seed_source)
 
 
+def plan_correct(book: RawBook, column: str, value: str, reason: str, row: int | None = None,
+                 sid: str | None = None, name: str | None = None) -> BookUpdate:
+    """更正学生信息: on a book that verifies, one cell of a pupil corrected and recorded."""
+    return correct.plan_correct(book, verify_book(book), column, value, reason, row=row, sid=sid, name=name)
+
+
 def left_as_is(update: BookUpdate, path: str | Path, target: str | Path) -> bool:
     """Whether run_step wrote nothing: an update that changes nothing, for the file itself (with
     another output file it still writes the copy)."""
@@ -264,6 +270,11 @@ def lock_file(path, out=None, overwrite=False, reason=None):
 
 def late_file(path, out=None, seed=None, seed_source=None, overwrite=False):
     return run_step(path, out, plan_late, overwrite, seed=seed, seed_source=seed_source)
+
+
+def correct_file(path, out=None, column="", value="", reason="", row=None, sid=None, name=None, overwrite=False):
+    return run_step(path, out, plan_correct, overwrite, column=column, value=value, reason=reason, row=row, sid=sid,
+                    name=name)
 
 
 # --- for shells that list and show workbooks (bianban ui) -----------------------------------

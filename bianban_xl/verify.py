@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 
 from bianban_xl import __version__
 from bianban_xl.model import schema as S
@@ -19,7 +20,9 @@ from bianban_xl.model.raw_book import RawBook
 from bianban_xl.model.records import Infeasible, Roster
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.assign import solve_labels
-from bianban_xl.onsite.journal import verify_log
+from bianban_xl.onsite.journal import read_log, verify_log
+from bianban_xl.onsite.correct import alike_reminder
+from bianban_xl.onsite.corrections import canon_column, CORRECTED_HEAD, Correction, original_book, read_corrections
 from bianban_xl.onsite.late import split_late, verify_late
 from bianban_xl.onsite.lock import verify_lock
 from bianban_xl.onsite.lottery import verify_lottery
@@ -47,7 +50,17 @@ def verify_book(book: RawBook) -> VerifyResult:
     if roster is None:
         return VerifyResult(False, ["输入数据无法读取："] + [p.text() for p in report.errors], record)
     full_roster = roster
-    roster, late_students = split_late(book, roster)   # 插班 students are checked by replaying 插班记录
+    # recorded corrections (更正) undone: the input of the run, as far as they go
+    fixes = read_corrections(book)
+    original, undo_notes = original_book(book, fixes)
+    if original is not book:
+        roster, report = validate(original)
+        if roster is None:
+            return VerifyResult(False, ["把记录的更正还原之后，输入数据无法读取（更正记录与学生名单对不上）："]
+                                + [p.text() for p in report.errors] + undo_notes, record)
+    original_roster = roster
+    now_of = {s.row: s for s in full_roster.students}      # rows are the same pupils before and after corrections
+    roster, late_students = split_late(original, roster)   # 插班 students are checked by replaying 插班记录
     params = roster.params
     assert params is not None
     ok = True
@@ -59,13 +72,15 @@ def verify_book(book: RawBook) -> VerifyResult:
     except ValueError:
         return VerifyResult(False, [f"“{S.SHEET_RECORD}”中的随机种子缺失或被改动：“{record.get('随机种子', '')}”。"], record)
     in_fp = input_fingerprint(roster, params)
+    findings += undo_notes
     if record.get("输入指纹") != in_fp:
         ok = False
         findings.append("输入数据（参数设置、学生名单或双胞胎）与编班时不一致：输入指纹不符。"
                         "说明编班后有人修改了学生信息、参数或双胞胎申请"
                         + ("（各学生的班级与编班时相同：结果指纹相符，如只是更正了姓名等错字，分班结果没有被改动）。"
                            if record.get("结果指纹") == result_fingerprint(roster, [s.klass or "" for s in roster.students])
-                           else "。"))
+                           else "。")
+                        + FIX_BY_CORRECTION)
         then = str(record.get("学生人数", ""))
         if then.isdigit() and int(then) != len(roster.students):
             more = len(roster.students) - int(then)
@@ -98,10 +113,12 @@ def verify_book(book: RawBook) -> VerifyResult:
             # changes it as a moved pupil does, and nothing recorded tells the two apart
             findings.append("班级列与编班时记录的结果指纹不符：编班后有学生的班级被改动过，或者有学生的姓名、出生日期等"
                             "信息被更正过——学生名单没有编号，这两种情况无法区分。处理办法：请对照签字的纸质名单逐班核对；"
-                            "如只是更正了错字，请在纸质记录上注明；以后编班请填写编号（如学籍号），有编号时更正姓名不影响结果指纹。")
+                            "如只是更正了错字，请把改过的单元格改回原样，再用“更正学生信息”（bianban correct）记录更正，"
+                            "验证就能区分更正和调班；以后编班请填写编号（如学籍号）。")
         else:
             findings.append("班级列与编班时记录的结果指纹不符：编班后班级被改动过。")
-    sheet_findings = _class_sheet_findings(book, roster, names, actual, late_students)
+    shown_now = replace(roster, students=[now_of.get(s.row, s) for s in roster.students])
+    sheet_findings = _class_sheet_findings(book, shown_now, names, actual, [now_of.get(s.row, s) for s in late_students])
     code = short_code(record.get("结果指纹", ""))
     code_findings = _code_findings(record, code)
     ok = ok and not sheet_findings and not code_findings
@@ -109,16 +126,24 @@ def verify_book(book: RawBook) -> VerifyResult:
     # every pupil has a 编号, the classes by 编号 are those of the run and the class sheets agree: what the
     # lock finds changed can only be names (a correction during 公示), not classes
     classes_kept = bool(roster.students) and all(s.sid for s in full_roster.students) and not sheet_findings and result_kept
-    onsite_ok, onsite_findings = onsite_checks(book, full_roster, classes_kept)
+    onsite_ok, onsite_findings = onsite_checks(book, full_roster, classes_kept, original_roster,
+                                               _roster_at(book, fixes, original_roster, full_roster))
     ok = ok and onsite_ok
     findings += onsite_findings
+    if fixes:
+        findings += correction_lines(fixes, full_roster)
     if ok:
+        same = ("输入数据除记录的更正外与编班时相同" if fixes else "输入数据与编班时相同")
         findings.insert(0, f"验证通过：用记录的随机种子 {seed} 重新运行，{len(roster.students)} 名学生的班级与本文件完全一致；"
-                           "输入数据与编班时相同；各班工作表与学生名单一致。"
+                           f"{same}；各班工作表与学生名单一致。"
                            + (f"结果核验码 {code}（应与签字页上的相同）。" if code else ""))
     else:
         findings.insert(0, "验证未通过：")
     return VerifyResult(ok, findings, record)
+
+
+FIX_BY_CORRECTION = ("如是公示后更正错字（姓名、出生日期等）：请把改过的单元格改回原样，再用“更正学生信息”"
+                     "（bianban correct）记录更正，验证会按更正前的内容复核并列出更正。")
 
 
 def _class_sheet_findings(book: RawBook, roster: Roster, names: list[str], actual: list[str],
@@ -160,10 +185,55 @@ def _code_findings(record: dict[str, str], code: str) -> list[str]:
     return out
 
 
-def onsite_checks(book: RawBook, roster: Roster, classes_kept: bool = False) -> tuple[bool, list[str]]:
+def correction_lines(fixes: list[Correction], roster: Roster) -> list[str]:
+    """The recorded corrections, one line each, and a reminder where a corrected pupil now shares
+    his name (or its sound) with a classmate (nobody moved: 三不动)."""
+    out = [f"{CORRECTED_HEAD} {len(fixes)} 处（已记入“{S.SHEET_RECORD}”的运行日志，按更正前的内容复核）："
+           + "；".join(fx.line() for fx in fixes) + "。"]
+    rows = {fx.row for fx in fixes if canon_column(fx.column) == S.C_NAME}
+    for s in roster.students:
+        if s.row in rows and s.klass:
+            reminder = alike_reminder(roster, s)
+            if reminder:
+                out.append(reminder)
+    return out
+
+
+def _roster_at(book: RawBook, fixes: list[Correction], original: Roster, now: Roster):
+    """A 插班's stamp -> the roster as that 插班 saw it: the recorded corrections logged after its
+    placements undone (the same students in the same rows as ``original``). None when nothing was
+    corrected."""
+    if not fixes:
+        return None
+    seen: dict[int, Roster] = {}
+    placed_at = {}                 # a 插班's time -> the log row of its first placement
+    for r, stamp, what, _ in read_log(book):
+        if what.startswith("插班："):
+            placed_at.setdefault(stamp, r)
+
+    def at(stamp: str) -> Roster:
+        row = placed_at.get(stamp)
+        later = [fx for fx in fixes if (fx.log_row > row if row is not None else fx.stamp > stamp)]
+        if len(later) not in seen:
+            if len(later) == len(fixes):
+                seen[len(later)] = original
+            elif not later:
+                seen[0] = now
+            else:
+                r = validate(original_book(book, later)[0])[0]
+                seen[len(later)] = r if r is not None and len(r.students) == len(original.students) else original
+        return seen[len(later)]
+    return at
+
+
+def onsite_checks(book: RawBook, roster: Roster, classes_kept: bool = False,
+                  original: Roster | None = None, roster_at=None) -> tuple[bool, list[str]]:
     """The on-site steps' checks. ``classes_kept``: every pupil's class by 编号 is known unchanged since
-    the run (the lock then names a change of its class fingerprints a correction, when 插班 replays)."""
-    ok, out = verify_late(book, roster)
+    the run (the lock then names a change of its class fingerprints a correction, when 插班 replays).
+    ``original``: the roster with the recorded corrections undone (插班 finds its pupils in it: its
+    records name them as they were then) and ``roster_at`` the roster at a batch's time (each 插班 is
+    replayed on it); the other checks see the book as it is."""
+    ok, out = verify_late(book, original or roster, roster_at)
     late_ok = ok
     for check in (lambda: verify_lottery(book), lambda: verify_teams(book),
                   lambda: verify_lock(book, roster, classes_kept and late_ok), lambda: stale_checks(book, roster),

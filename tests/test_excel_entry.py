@@ -15,7 +15,8 @@ from bianban_xl.excel import live_book as L
 from conftest import fill_template_xlsm, sha
 from test_excel_adapter import FakeBook
 
-BUTTONS = ["check_data", "seal", "assign", "teams", "draw", "late", "verify", "export_public", "lock", "export_report"]
+BUTTONS = ["check_data", "seal", "assign", "teams", "draw", "late", "correct", "verify", "export_public", "lock",
+           "export_report"]
 
 
 @pytest.fixture(autouse=True)

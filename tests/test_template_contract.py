@@ -36,7 +36,7 @@ VBA_CT = "application/vnd.ms-office.vbaProject"
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # oletools uses old pyparsing names
 
 BUTTONS = {"检查数据": "check_data", "数据封存": "seal", "自动编班": "assign", "教师搭配": "teams", "班主任抽签": "draw", "插班": "late",
-           "验证结果": "verify", "公示导出": "export_public", "锁定": "lock", "导出上报文件": "export_report"}
+           "更正学生信息": "correct", "验证结果": "verify", "公示导出": "export_public", "锁定": "lock", "导出上报文件": "export_report"}
 # Every imageMso the ribbon may use: Excel control identifiers found in each of Microsoft's published
 # lists for Office 2013, Office 2016 and Microsoft 365 Current Channel (OfficeDev's
 # office-fluent-ui-command-identifiers, excelcontrols.xlsx); a built-in control's image is

@@ -1,5 +1,5 @@
 """`bianban check | seal | assign | verify | report` and the on-site steps `teachers | draw | public |
-lock | late`: thin shells over bianban_xl.service (each reads the workbook, plans the step — raising
+lock | late | correct`: thin shells over bianban_xl.service (each reads the workbook, plans the step — raising
 UserError with nothing written — then writes to -o, or back into the file after a backup copy)."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bianban_xl.export import report_file
 from bianban_xl.model.codes import short_code
 from bianban_xl.model.sheet_model import BookUpdate
 from bianban_xl.model.called_digits import parse_called_digits, same_digits, zeros_note
-from bianban_xl.service import (assign_file, can_draw, check_file, draw_file, is_sealed, late_file, lock_file, public_file,
+from bianban_xl.service import (assign_file, can_draw, check_file, correct_file, draw_file, is_sealed, late_file, lock_file, public_file,
                                 left_as_is, read_file, seal_file, teachers_file, verify_file)
 
 
@@ -201,3 +201,8 @@ def cmd_lock(a) -> int:
 
 def cmd_late(a) -> int:
     return _onsite_report(*late_file(a.book, a.output, a.seed, a.source, a.overwrite), src=a.book)
+
+
+def cmd_correct(a) -> int:
+    return _onsite_report(*correct_file(a.book, a.output, a.column, a.value, a.reason, a.row, a.id, a.name, a.overwrite),
+                          src=a.book)

@@ -51,6 +51,7 @@ COMMANDS = {
     "public": "bianban_xl.cli.cmd_steps:cmd_public",
     "lock": "bianban_xl.cli.cmd_steps:cmd_lock",
     "late": "bianban_xl.cli.cmd_steps:cmd_late",
+    "correct": "bianban_xl.cli.cmd_steps:cmd_correct",
 }
 
 
@@ -145,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
               bianban assign 编班.xlsx -o 结果.xlsx  现场报数后编班（在终端里输入两遍报出的数字）
               bianban verify 结果.xlsx               复核结果
               bianban teachers 结果.xlsx             教师搭配；之后 draw 班主任抽签、public 公示名单、lock 锁定
+              bianban correct 结果.xlsx --row 12 --column 姓名 --value 王方 --reason 原因   公示后更正错字（不调班）
               bianban report 结果.xlsx               导出上报区教育局的文件
 
             区教育局：

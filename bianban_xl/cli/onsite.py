@@ -1,5 +1,5 @@
-"""The options of `bianban teachers | draw | public | lock | late`, the on-site steps (run by
-cli/cmd_steps.py over service.teachers_file, draw_file, public_file, lock_file, late_file).
+"""The options of `bianban teachers | draw | public | lock | late | correct`, the on-site steps (run by
+cli/cmd_steps.py over service.teachers_file, draw_file, public_file, lock_file, late_file, correct_file).
 
 Each reads the workbook, plans the step (raising UserError with nothing written), then writes the
 result to -o or back into the file after a backup copy.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 from bianban_xl.cli.seeds import SEED_MAX, note_arg, seed_arg
+from bianban_xl.model.zh_args import integer
 
 EXAMPLES = {
     "teachers": "示例：\n  bianban teachers 编班结果.xlsx\n  bianban teachers 编班结果.xlsx --seed 20260901 -o 搭配.xlsx",
@@ -21,6 +22,11 @@ EXAMPLES = {
     "lock": "示例：\n  bianban lock 编班结果.xlsx\n\n锁定后拒绝重新编班；插班（bianban late）仍可进行。",
     "late": "示例：\n  bianban late 编班结果.xlsx\n  bianban late 编班结果.xlsx --seed 5081 -o 插班后.xlsx\n\n"
             "把插班学生加在“学生名单”末尾、班级一栏留空，再运行本命令。",
+    "correct": "示例：\n  bianban correct 编班结果.xlsx --row 12 --column 姓名 --value 王方 --reason \"家长反映错字，经核对户口本\"\n"
+               "  bianban correct 编班结果.xlsx --id 2024012 --column 出生日期 --value 2013-05-04 --reason \"出生日期录错一天\"\n"
+               "  bianban correct 编班结果.xlsx --name 王芳 --column 姓名 --value 王方 --reason \"家长反映错字\" -o 更正后.xlsx\n\n"
+               "公示后发现错字时用：不要直接改“学生名单”，用本命令记录更正（改了什么、从什么改为什么、原因、时间），"
+               "各班名单和公示名单随之更新；班级不变（三不动），验证结果会列出每一处更正。",
 }
 
 
@@ -47,3 +53,12 @@ def add_parsers(add: Callable) -> None:
     common(p)
     p = add("late", "插班：把学生名单中没有班级的新生逐个编入最能保持均衡的班级，不移动任何人")
     common(p, "抽签种子（条件完全相同的班级之间抽签用）；不填由电脑随机抽取")
+    p = add("correct", "更正学生信息：公示后改正学生的姓名、出生日期等错字，记入编班记录，不调班")
+    common(p)
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--row", type=integer, metavar="行号", help="学生在“学生名单”中的行号")
+    who.add_argument("--id", metavar="编号", help="学生的编号")
+    who.add_argument("--name", metavar="姓名", help="学生现在的姓名（名单中只有一人叫这个名字时）")
+    p.add_argument("--column", required=True, metavar="列名", help="要更正的列，如 姓名、出生日期、性别、毕业学校、户籍、编号（不能是班级）")
+    p.add_argument("--value", required=True, metavar="新内容", help="更正后的内容")
+    p.add_argument("--reason", required=True, type=note_arg, metavar="原因", help="更正的原因，写入编班记录，如“家长反映错字，经核对户口本”")

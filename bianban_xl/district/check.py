@@ -27,6 +27,7 @@ from bianban_xl.model.codes import short_code
 from bianban_xl.model.problems import Report, UserError
 from bianban_xl.model.sheet_model import WRAP_LINE_HEIGHT, Link, SheetSpec, cell_lines
 from bianban_xl.model.validate import validate
+from bianban_xl.onsite.corrections import CORRECTED_HEAD, original_book
 from bianban_xl.onsite.late import split_late
 from bianban_xl.onsite.lottery import verify_lottery
 from bianban_xl.onsite.state import passed_check, read_record
@@ -271,7 +272,7 @@ def _check_into(chk: SchoolCheck, p: Path, read_book, verify_book, validate, rea
     # 1. the recorded run reproduces the classes; nothing edited after the run
     res = verify_book(book)
     for line in res.findings[1:]:
-        if line.startswith("提醒：") or passed_check(line):
+        if line.startswith("提醒：") or passed_check(line) or line.startswith(CORRECTED_HEAD):   # recorded 更正: a note
             chk.notes.append(line)
             continue
         if line.startswith("无法用 bianban_xl"):          # made by a version before 0.6.0
@@ -308,7 +309,10 @@ def _check_into(chk: SchoolCheck, p: Path, read_book, verify_book, validate, rea
     for s in unknown[:20]:
         chk.add(FAIL, "规则", f"第{s.row}行 {s.name} 的班级“{s.klass}”不是本次编出的班级（{','.join(params.names())}）。",
                 roster.sheet, s.row)
-    originals, late_students = split_late(book, roster)
+    # the rules and the balance of the run on the pupils as it saw them: recorded corrections undone
+    original, _ = original_book(book)
+    as_run = validate(original)[0] if original is not book else roster
+    originals, late_students = split_late(original, as_run or roster)
     if late_students:
         chk.notes.append(f"插班 {len(late_students)} 人（编班后按插班记录编入，已逐人复核）。")
     run_labels = _labels_from_class_column(originals, params)

@@ -130,6 +130,11 @@ def late(book: Any = None) -> None:
     _button(L.late, book)
 
 
+def correct(book: Any = None) -> None:
+    """更正学生信息"""
+    _button(L.correct, book)
+
+
 def verify(book: Any = None) -> None:
     """验证结果"""
     _button(L.verify, book)

@@ -39,6 +39,7 @@ from bianban_xl.model import schema as S
 from bianban_xl import service
 from bianban_xl.model.problems import ERROR, Report, UserError
 from bianban_xl.model.raw_book import RawBook, RawSheet
+from bianban_xl.model.validate import cell_text, roster_layout
 from bianban_xl.model.called_digits import parse_called_digits, same_digits, zeros_note
 from bianban_xl.model.cellref import cell_ref, parse_ref
 from bianban_xl.model.sheet_model import (BOOL, DECIMAL_STYLES, FORMULA, LINK, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_SIDE, MARGIN_TOP, NUMBER,
@@ -193,6 +194,14 @@ class LiveBook:
             answer = box(Prompt=prompt, Title=title, Default=default, Type=2)
             return None if answer is False or answer is None else str(answer)
         return _ask_mac(prompt, title, default)
+
+    def selected_cell(self) -> tuple[str, int, int] | None:
+        """(sheet, row, column) of the selected cell (the first of a selection), or None."""
+        try:
+            sel = self.book.selection
+            return str(sel.sheet.name), int(sel.row), int(sel.column)
+        except Exception:
+            return None
 
     def protect(self, name: str) -> None:
         """Protect a sheet without a password (as the openpyxl path does); skipped where COM is absent."""
@@ -853,8 +862,37 @@ def lock(live: LiveBook) -> None:
     update = service.plan_lock(raw)
     live.clear_progress()
     if not live.confirm("验证通过。锁定后结果工作表将设保护，“自动编班”“教师搭配”“班主任抽签”都将被拒绝，"
-                        "只允许“插班”和“验证结果”。\n确定锁定吗？"):
+                        "只允许“插班”“更正学生信息”和“验证结果”。\n确定锁定吗？"):
         live.alert("没有锁定，工作簿没有任何改动。")
         return
+    apply_update(live, update)
+    _show(live, update.messages, SAVE_NOTE)
+
+
+def correct(live: LiveBook) -> None:
+    """更正学生信息: the cell selected in 学生名单 corrected to what the user types, with a reason
+    (service.plan_correct, as ``bianban correct``): verified first, recorded in 编班记录, nobody moved."""
+    raw = live.read_raw()
+    sheet, hr, _, heads = roster_layout(raw)
+    where = live.selected_cell()
+    if not sheet or where is None or where[0] != sheet or where[1] <= hr or where[2] not in heads:
+        live.alert(f"请先在“{sheet or S.SHEET_ROSTER}”中点选要更正的那一格（如写错的姓名），再点“更正学生信息”。"
+                   "工作簿没有任何改动。")
+        return
+    _, row, col = where
+    head, old = heads[col], cell_text(raw.sheets[sheet].cell(row, col))
+    try:
+        value = live.ask(f"更正“{sheet}”第{row}行的“{head}”（现在是“{old}”）。\n请输入更正后的内容：", default=old)
+        reason = None if value is None else live.ask("请写明更正的原因（写入编班记录），如：家长反映错字，经核对户口本。")
+    except CannotAsk:
+        live.alert("这台电脑上无法弹出输入框，没有更正。请保存并关闭工作簿后在命令行运行：\n"
+                   f"bianban correct 文件名.xlsm --row {row} --column {head} --value 更正后的内容 --reason \"原因\"")
+        return
+    if value is None or reason is None:
+        live.alert("没有更正，工作簿没有任何改动。")
+        return
+    live.progress(0.2, "正在验证")
+    update = service.plan_correct(raw, head, value, reason, row=row)
+    live.progress(0.8, "正在写入更正")
     apply_update(live, update)
     _show(live, update.messages, SAVE_NOTE)

@@ -1288,3 +1288,23 @@ def validate(book: RawBook) -> tuple[Roster | None, Report]:
         return None, report
     return Roster(students=students, twin_groups=groups, columns=columns, params=params, sheet=roster_sheet,
                   header_row=layout["header_row"], class_col=layout["class_col"], headers=layout["headers"]), report
+
+
+# --- for the on-site steps that change input cells by rule (更正) ------------------------------
+cell_text = _text      # a cell as the roster reader reads a text field (姓名, 编号 …)
+
+
+def roster_layout(book: RawBook) -> tuple[str, int, dict[str, int], dict[int, str]]:
+    """(sheet, header row, canon->col, col->header) of 学生名单, as :func:`validate` finds them
+    ("" and 0 when the roster cannot be read)."""
+    name, sh, hr, cols, raw = _roster_header(book, Report())
+    return (name, hr, cols, raw) if sh is not None else ("", 0, {}, {})
+
+
+def twins_layout(book: RawBook) -> tuple[str, int, dict[str, int]]:
+    """(sheet, header row, canon->col) of 双胞胎 ("" and 0 when there is none)."""
+    name = S.resolve_sheet(book.order, S.SHEET_TWINS)
+    if name is None:
+        return "", 0, {}
+    hr, cols, _ = _header_row(book.sheets[name], S.TWIN_SYNONYMS, S.T_GROUP)
+    return name, hr, cols

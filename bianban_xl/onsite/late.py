@@ -27,6 +27,7 @@ from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.records import Roster, TwinGroup
 from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.model.validate import validate
+from bianban_xl.onsite.corrections import original_book
 from bianban_xl.onsite.journal import append_rows, read_log
 from bianban_xl.onsite.lock import relock_rows, result_sheet_names
 from bianban_xl.onsite.marks import result_code_of, witness_marks
@@ -357,6 +358,53 @@ def _changed_since_assign(roster: Roster, originals: Roster, record: dict) -> No
              "三不动：已编班的学生不能删除。没有报到的学生请保留原行，在“备注”中写明（如“未报到”）；请恢复被删的行后再插班。")
 
 
+def refreshed_sheets(book: RawBook, full: Roster, record: dict[str, str], stamp: str) -> list[SheetSpec]:
+    """编班汇总, 生源分布 (when the book has it), the class sheets and 公示名单 (when the book has it)
+    rebuilt from ``full`` (every pupil with his class), as 插班 and 更正 leave them: under the run's
+    time, seed and result 核验码, as printed first."""
+    params = full.params
+    names = params.names()
+    labels = np.array([names.index(s.klass) for s in full.students])
+    run_seed = recorded_seed(record.get("随机种子") or 0)
+    run_stamp = record.get("编班时间", stamp)
+    sheets = [summary_sheet(full, params, labels, run_stamp, run_seed)]
+    sch = schools_sheet(full, params, labels)
+    if sch is not None and SHEET_SCHOOLS in book.sheets:
+        sheets.append(sch)
+    heads = head_of_class_from_log(book) or {}
+    sheets += [class_sheet(full, params, labels, k, run_stamp, run_seed, head=heads.get(names[k]))
+               for k in range(len(names))]
+    # the refreshed 编班汇总 and class sheets carry the run's result 核验码 and seed label, as printed first
+    witness_marks(sheets, names, result_code_of(record), computer=record.get("种子来源") == SOURCE_COMPUTER)
+    if S.SHEET_PUBLIC in book.sheets:
+        sheets.append(public_sheet(full, params, head_of_class_from_log(book), stamp))
+    return sheets
+
+
+def book_after(book: RawBook, upd: BookUpdate) -> RawBook:
+    """``book`` as ``upd`` leaves it, as far as the lock fingerprints see it: its cells and sheets
+    (not its record rows)."""
+    after = RawBook(dict(book.sheets), list(book.order), book.source)
+    for name, cells in upd.cells_by_sheet().items():
+        sh = book.sheets[name]
+        after.sheets[name] = RawSheet(sh.name, None, sh.formulas, sh.merged, cells={**sh.cells, **cells},
+                                      width=sh.width, hidden_rows=sh.hidden_rows)
+    for spec in upd.sheets:
+        after.sheets[spec.name] = RawSheet(spec.name, _spec_rows(spec))
+    return after
+
+
+def keep_locked(book: RawBook, upd: BookUpdate, step: str) -> None:
+    """On a locked book, a step that changes the class sheets by rule (插班, 更正) refreshes the lock
+    fingerprints in ``upd`` and keeps the result sheets protected."""
+    if lock_info(book) is None:
+        return
+    after = book_after(book, upd)
+    upd.record_rows += relock_rows(after, step)
+    upd.protect = result_sheet_names(after)
+    upd.messages.append("工作簿处于锁定状态：已更新锁定指纹，结果工作表仍受保护。")
+
+
 def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = None) -> BookUpdate:
     """插班. Raises UserError; writes nothing."""
     rec_sheet = require_assigned(book, "插班")
@@ -376,7 +424,10 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
         s = unknown[0]
         fail(roster.sheet, f"{s.name} 的班级“{s.klass}”不是本年级的班级（{'、'.join(names)}）。",
              "请改正班级列；插班的新学生班级一栏留空，由插班编入。", row=s.row, col=roster.class_col)
-    originals, _ = split_late(book, roster)
+    # the classes of the run as the run saw the pupils: recorded corrections (更正) undone
+    original, _ = original_book(book)
+    as_run = roster if original is book else validate(original)[0] or roster
+    originals, _ = split_late(original, as_run)
     fp = result_fingerprint(originals, [s.klass for s in originals.students])
     if record.get("结果指纹") and fp != record.get("结果指纹"):
         _changed_since_assign(roster, originals, record)
@@ -392,24 +443,11 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     for i, c, _ in placements:
         classes[i] = c
-    labels = np.array([names.index(c) for c in classes])
     students = [replace(s, klass=c) for s, c in zip(roster.students, classes)]
     full = replace(roster, students=students)
-    run_seed = recorded_seed(record.get("随机种子") or 0)
-    run_stamp = record.get("编班时间", stamp)
     upd = BookUpdate()
     upd.cells = [(roster.sheet, roster.students[i].row, roster.class_col, c) for i, c, _ in placements]
-    upd.sheets = [summary_sheet(full, params, labels, run_stamp, run_seed)]
-    sch = schools_sheet(full, params, labels)
-    if sch is not None and SHEET_SCHOOLS in book.sheets:
-        upd.sheets.append(sch)
-    heads = head_of_class_from_log(book) or {}
-    upd.sheets += [class_sheet(full, params, labels, k, run_stamp, run_seed, head=heads.get(names[k]))
-                   for k in range(len(names))]
-    # the refreshed 编班汇总 and class sheets carry the run's result 核验码 and seed label, as printed first
-    witness_marks(upd.sheets, names, result_code_of(record), computer=record.get("种子来源") == SOURCE_COMPUTER)
-    if S.SHEET_PUBLIC in book.sheets:
-        upd.sheets.append(public_sheet(full, params, head_of_class_from_log(book), stamp))
+    upd.sheets = refreshed_sheets(book, full, record, stamp)
     idents = student_idents(roster.students)
     keys = [idents[i] for i, _, _ in placements]
     upd.record_rows.append(batch_row(stamp, seed, keys, source))
@@ -417,26 +455,15 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
                                           for i, c, why in placements])
     upd.messages.append(f"插班完成：{len(placements)} 名学生（随机种子 {seed}，{source}），没有移动任何已编班的学生：")
     upd.messages += [f"  {roster.students[i].name}（第{roster.students[i].row}行） → {c}：{why}" for i, c, why in placements]
-    if lock_info(book) is not None:
-        after = RawBook(dict(book.sheets), list(book.order), book.source)
-        sh = book.sheets[roster.sheet]
-        rows = [list(r) for r in sh.rows]
-        for _, r, col, v in upd.cells:
-            while len(rows[r - 1]) < col:
-                rows[r - 1].append(None)
-            rows[r - 1][col - 1] = v
-        after.sheets[roster.sheet] = RawSheet(sh.name, rows, sh.formulas, sh.merged)
-        for spec in upd.sheets:
-            after.sheets[spec.name] = RawSheet(spec.name, _spec_rows(spec))
-        upd.record_rows += relock_rows(after)
-        upd.protect = result_sheet_names(after)
-        upd.messages.append("工作簿处于锁定状态：已更新锁定指纹，结果工作表仍受保护。")
+    keep_locked(book, upd, "插班")
     return upd
 
 
-def verify_late(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
+def verify_late(book: RawBook, roster: Roster, roster_at=None) -> tuple[bool, list[str]]:
     """Replay every recorded 插班 batch and compare with the class column; list students still
-    without a class."""
+    without a class. ``roster_at(stamp)``: the roster as it was at a batch's time (recorded 更正
+    made after it undone; the same students in the same order), to replay the batch on what it
+    saw; default ``roster`` for every batch."""
     ok, out = True, []
     notes: dict[tuple[str, str], str] = {}
     history = _recorded_batches(book, roster, notes)
@@ -456,7 +483,7 @@ def verify_late(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
         batch = [i for i in found if i is not None]
         present |= set(batch)
         try:
-            expected = place(roster, classes, batch, seed, present)
+            expected = place(roster if roster_at is None else roster_at(stamp), classes, batch, seed, present)
         except UserError as exc:
             ok = False
             out.append(f"{stamp} 的插班无法按记录重演：" + exc.report.errors[0].text())
@@ -478,4 +505,4 @@ def verify_late(book: RawBook, roster: Roster) -> tuple[bool, list[str]]:
     return ok, out
 
 
-__all__ = ["plan_late", "place", "split_late", "verify_late", "batches", "Report"]
+__all__ = ["plan_late", "refreshed_sheets", "keep_locked", "book_after", "place", "split_late", "verify_late", "batches", "Report"]

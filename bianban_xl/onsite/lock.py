@@ -176,7 +176,8 @@ def verify_lock(book: RawBook, roster=None, classes_kept: bool = False) -> tuple
         ok = False
         out.append(f"锁定（{info.get(K_TIME, '')}）之后，“{S.SHEET_DRAW_LOG}”中的抽签结果被改动或删除。")
     if ok:
-        late = f"除插班（最近一次 {info[K_RELOCK]}，见运行日志）外，" if info.get(K_RELOCK) else ""
+        steps = "插班" if info.get(K_RELOCK, "").endswith("（插班）") else "插班、更正学生信息"
+        late = f"除{steps}（最近一次 {info[K_RELOCK]}，见运行日志）外，" if info.get(K_RELOCK) else ""
         out.append(f"锁定检查通过：锁定（{info.get(K_TIME, '')}）之后，{late}班级列、各班名单和抽签结果都没有被改动。")
     return ok, out
 
@@ -184,12 +185,12 @@ def verify_lock(book: RawBook, roster=None, classes_kept: bool = False) -> tuple
 K_RELOCK = "锁定指纹更新"      # when 插班 last refreshed the lock fingerprints (锁定时间 stays)
 
 
-def relock_rows(book_after: RawBook) -> list[list[Any]]:
-    """After 插班 on a locked workbook: the refreshed lock fingerprints (later rows win), under the
-    time it was locked; the time of the refresh beside it."""
+def relock_rows(book_after: RawBook, step: str = "插班") -> list[list[Any]]:
+    """After 插班 (or 更正, ``step``) on a locked workbook: the refreshed lock fingerprints (later rows
+    win), under the time it was locked; the time of the refresh beside it."""
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     locked = (lock_info(book_after) or {}).get(K_TIME) or stamp
-    return [[K_STATE, LOCKED], [K_TIME, locked]] + lock_rows(book_after, stamp)[2:] + [[K_RELOCK, f"{stamp}（插班）"]]
+    return [[K_STATE, LOCKED], [K_TIME, locked]] + lock_rows(book_after, stamp)[2:] + [[K_RELOCK, f"{stamp}（{step}）"]]
 
 
 __all__ = ["assign_guard", "plan_lock", "verify_lock", "relock_rows", "result_sheet_names"]

@@ -158,7 +158,7 @@ def refuse_if_locked(book: RawBook, what: str) -> None:
     info = lock_info(book)
     if info is not None:
         fail(S.SHEET_RECORD, f"工作簿已于 {info.get(K_TIME, '')} 锁定（结果已公示，三不动），不能{what}。",
-             "锁定后只允许“插班”（新生插入，不移动任何人）和“验证结果”。如确需变动，请报上级批准后在命令行使用 --force 并写明原因。")
+             "锁定后只允许“插班”（新生插入，不移动任何人）、“更正学生信息”（改错字，不调班）和“验证结果”。如确需变动，请报上级批准后在命令行使用 --force 并写明原因。")
 
 
 HEAD_COLS = ("序号", "班主任", "任教学科", "抽中班级", "本人签字")

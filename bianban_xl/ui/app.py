@@ -22,7 +22,8 @@ from bianban_xl.ui.jobs import Busy, Jobs
 TOKEN_HEADER = "X-Bianban-Token"
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 STEPS = {"check": steps.check, "seal": steps.seal, "assign": steps.assign, "teachers": steps.teachers, "draw": steps.draw,
-         "public": steps.public, "lock": steps.lock, "late": steps.late, "verify": steps.verify}
+         "public": steps.public, "lock": steps.lock, "late": steps.late, "correct": steps.correct,
+         "verify": steps.verify}
 DISTRICT_STEPS = {"batch": steps.batch, "district": steps.district}
 VIEWS = ("certificate", "classes", "draw", "public", "teams", "seal")
 
@@ -92,7 +93,7 @@ def create_app(folder: Path, token: str) -> Flask:
 
     @app.get("/")
     def index():
-        return render_template("index.html", token=token, folder=str(folder), steps=steps.BUTTONS,
+        return render_template("index.html", token=token, folder=str(folder), steps=steps.BUTTONS, correct=steps.CORRECT_BUTTON,
                                computer_label=steps.COMPUTER_SEED_LABEL,
                                max_mb=P.MAX_UPLOAD_MB)
 

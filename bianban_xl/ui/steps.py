@@ -36,7 +36,10 @@ BUTTONS = [
     ("late", "插班", "把“学生名单”末尾、班级留空的新生编入最合适的班，不移动任何人。"),
     ("verify", "验证结果", "用同样的输入和随机种子重新计算，核对分班、插班、抽签是否一致。"),
 ]
-TITLES = {k: label for k, label, _ in BUTTONS} | {"batch": "批量编班", "district": "全区核查"}
+# under the page's ribbon row (on the Excel ribbon it is in 插班与复核; the page keeps its nine as they were)
+CORRECT_BUTTON = ("correct", "更正学生信息", "公示后发现错字：改正一名学生的姓名、出生日期等，写明原因，记入编班记录；"
+                                             "不调班，验证结果会列出更正。")
+TITLES = {k: label for k, label, _ in BUTTONS + [CORRECT_BUTTON]} | {"batch": "批量编班", "district": "全区核查"}
 SEED_SOURCE_TYPED = "现场报数（在网页“班主任抽签”中录入两遍）"
 ASSIGN_SEED_SOURCE = "现场报数（在网页“自动编班”中输入两遍核对一致）"
 COMPUTER_SEED_LABEL = "由电脑抽取随机种子（未经现场报数）"
@@ -305,6 +308,36 @@ def late(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     job.progress(0.2, "正在插班")
     update, target, backup = service.late_file(path)
     return Outcome(_messages(ctx, update, target, backup, [("classes", "各班名单（打印）")]), select=ctx.rel(target))
+
+
+def correct(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
+    """更正学生信息 (service.correct_file, as ``bianban correct`` without -o): the pupil (``who``) by his
+    row in 学生名单, his 编号 or his name, as ``by`` (row / id / name) says; the column, the new value,
+    the reason."""
+    who = (form.get("who") or "").strip()
+    rep = Report()
+    if not who:
+        rep.error("", "请填写要更正的学生：学生名单中的行号、编号或姓名。", "如 12（第12行）、2024012 或 王芳。没有更正。")
+    if not (form.get("reason") or "").strip():
+        rep.error("", "更正必须写明原因（如“家长反映错字，经核对户口本”），原因会写入编班记录。", "请填写原因后再点“确定更正”。没有更正。")
+    if not rep.ok:
+        raise UserError(rep)
+    row = sid = name = None
+    by = form.get("by", "row")
+    if by == "row":
+        if not who.isdigit():
+            rep.error("", f"行号“{who}”不是数字。", "请填写学生在“学生名单”中的行号（如 12），或改选“编号”“姓名”。没有更正。")
+            raise UserError(rep)
+        row = int(who)
+    elif by == "id":
+        sid = who
+    else:
+        name = who
+    job.progress(0.2, "正在验证并更正")
+    update, target, backup = service.correct_file(path, None, form.get("column", ""), form.get("value", ""),
+                                                  form.get("reason", ""), row=row, sid=sid, name=name)
+    views = [("classes", "各班名单（打印）")] + ([("public", "公示名单（打印）")] if S.SHEET_PUBLIC in sheet_names(target) else [])
+    return Outcome(_messages(ctx, update, target, backup, views), select=ctx.rel(target))
 
 
 def verify(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:

@@ -29,6 +29,10 @@ Public Sub OnLate(control As IRibbonControl)
     RunPython "import bianban_xl.excel.entry as e; e.late()"
 End Sub
 
+Public Sub OnCorrect(control As IRibbonControl)
+    RunPython "import bianban_xl.excel.entry as e; e.correct()"
+End Sub
+
 Public Sub OnVerify(control As IRibbonControl)
     RunPython "import bianban_xl.excel.entry as e; e.verify()"
 End Sub

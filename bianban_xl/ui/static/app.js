@@ -161,8 +161,10 @@
     start("/api/step/" + step, data, "progress", $("result"));
   }
 
-  /* --- panels (班主任抽签, 锁定) ------------------------------------------------------------ */
-  function hidePanels() { $("panel-assign").hidden = true; $("panel-draw").hidden = true; $("panel-lock").hidden = true; }
+  /* --- panels (班主任抽签, 锁定, 更正学生信息) ------------------------------------------------------------ */
+  function hidePanels() {
+    $("panel-assign").hidden = true; $("panel-draw").hidden = true; $("panel-lock").hidden = true; $("panel-correct").hidden = true;
+  }
   function openPanel(id, focus) {
     hidePanels();
     $("result").innerHTML = "";
@@ -197,6 +199,7 @@
           });
         }
         else if (s === "lock") { openPanel("panel-lock", "lock-reason"); }
+        else if (s === "correct") { openPanel("panel-correct", "correct-who"); }
         else { runStep(s); }
       }
       else if (t.classList.contains("dstep")) {
@@ -224,6 +227,11 @@
     $("panel-lock").addEventListener("submit", function (e) {
       e.preventDefault();
       runStep("lock", { reason: $("lock-reason").value });
+    });
+    $("panel-correct").addEventListener("submit", function (e) {
+      e.preventDefault();
+      runStep("correct", { by: $("correct-by").value, who: $("correct-who").value, column: $("correct-column").value,
+                           value: $("correct-value").value, reason: $("correct-reason").value });
     });
     $("result").addEventListener("submit", function (e) {       /* 强制重新编班 form inside a refusal */
       if (!e.target.classList.contains("force")) { return; }
