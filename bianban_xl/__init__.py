@@ -7,4 +7,4 @@ import os
 # work with the same results. Set here, before any module imports numpy; a value already set wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-__version__ = "0.6.3"
+__version__ = "0.6.4"
