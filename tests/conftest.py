@@ -91,3 +91,26 @@ def sha(path: Path) -> str:
 def book(tmp_path):
     """A small valid input workbook (30 students, 3 classes)."""
     return write_book(tmp_path / "输入.xlsx")
+
+
+def spec_cells(spec) -> dict:
+    """(row, col) -> (value, style) of a SheetSpec, as its blocks lay it out."""
+    out = {}
+    for b in spec.blocks:
+        for i, row in enumerate(b.values):
+            for j, v in enumerate(row):
+                out[(b.top + i, b.left + j)] = (v, b.style)
+    return out
+
+
+def school_input(path: Path, school: str, seed: int) -> Path:
+    """A small school's input workbook (40 pupils, 2 classes, no seed in 参数设置) at ``path``."""
+    from bianban_xl.book.template import fill_input_workbook
+    from bianban_xl.book.workbook_file import save_atomic
+    from bianban_xl.synth import generate_school
+
+    r = generate_school(40, 2, seed=seed, n_schools=4, school_name=school)
+    r.params.seed = None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_atomic(fill_input_workbook(r, r.params), path)
+    return path

@@ -12,6 +12,7 @@ from bianban_xl.book.template import fill_input_workbook
 from bianban_xl.book.workbook_file import save_atomic
 from bianban_xl.cli import main as cli
 from bianban_xl.synth import generate_school
+from conftest import school_input
 
 
 def _school(path: Path, seed: int) -> Path:
@@ -105,13 +106,6 @@ def test_sigterm_to_the_whole_batch_leaves_no_lock_files(tmp_path):
     assert results() == done_before          # no school written after the signal
 
 
-def _roster(path: Path, seed: int, school: str) -> Path:
-    r = generate_school(40, 2, seed=seed, n_schools=4, school_name=school)
-    r.params.seed = None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_atomic(fill_input_workbook(r, r.params), path)
-    return path
-
 
 def test_a_rerun_reads_each_input_once(tmp_path, monkeypatch):
     """A re-run (jobs 1, in this process) reads each school's input once — for its 学校名称 in the
@@ -123,8 +117,8 @@ def test_a_rerun_reads_each_input_once(tmp_path, monkeypatch):
     from bianban_xl.district.batch import batch_assign
 
     src, out = tmp_path / "各校", tmp_path / "结果"
-    a = _roster(src / "yizhong.xlsx", 1, "第一中学")           # files named otherwise than the schools:
-    b = _roster(src / "sanzhong.xlsx", 2, "第三中学")          # the 种子表 is matched by 学校名称
+    a = school_input(src / "yizhong.xlsx", "第一中学", 1)           # files named otherwise than the schools:
+    b = school_input(src / "sanzhong.xlsx", "第三中学", 2)          # the 种子表 is matched by 学校名称
     seeds = tmp_path / "种子表.xlsx"
     wb = Workbook()
     for row in (["学校", "随机种子", "种子来源"], ["第三中学", 33, "家长代表报数"]):
@@ -140,12 +134,12 @@ def test_a_rerun_reads_each_input_once(tmp_path, monkeypatch):
         return real(p, fast)
 
     monkeypatch.setattr(book_read, "read_for_update", counted)
-    _roster(a, 8, "第一中学")                                  # both schools correct their rosters
+    school_input(a, "第一中学", 8)                                  # both schools correct their rosters
     res = batch_assign(src, out, jobs=1, summary=False, keep=True)
     assert {Path(i.source).name: i.kept for i in res.items} == {"yizhong.xlsx": False, "sanzhong.xlsx": True}
     assert sorted(reads) == ["sanzhong.xlsx", "yizhong.xlsx"], reads   # the changed one compared and assigned on one read
     reads.clear()
-    _roster(b, 9, "第三中学")
+    school_input(b, "第三中学", 9)
     res = batch_assign(src, out, jobs=1, summary=False, seeds=seeds, keep=True)
     assert all(i.ok for i in res.items) and sorted(i.kept for i in res.items) == [False, True]
     # the batch's own look at each 学校名称 (one 种子表 row taken by two files?) and the school's one read

@@ -14,6 +14,7 @@ from bianban_xl.service import check_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import edge_school as E  # noqa: E402
+from conftest import spec_cells
 
 
 def _sheets(tmp_path, per: int):
@@ -62,15 +63,6 @@ def _office_sheets(tmp_path, subjects: int, per: int = 50):
     return roster, [class_sheet(roster, roster.params, labels, k, "2026-09-01 08:00:00", 1) for k in range(2)]
 
 
-def _grid(spec) -> dict:
-    """(row, col) -> (value, style) of a SheetSpec."""
-    out = {}
-    for b in spec.blocks:
-        for i, row in enumerate(b.values):
-            for j, v in enumerate(row):
-                out[(b.top + i, b.left + j)] = (v, b.style)
-    return out
-
 
 def test_office_list_with_many_subjects_one_landscape_page_across(tmp_path):
     """The office list with scores and 6 or 9 subjects: landscape, one page across at ≥ 8.5 pt (planned),
@@ -87,7 +79,7 @@ def test_office_list_with_many_subjects_one_landscape_page_across(tmp_path):
         for spec in specs:
             assert spec.landscape and spec.fit_width == 1 and spec.fit_height == 0 and spec.print_title_rows == "3:3"
             assert sum(spec.col_widths.values()) <= PRINTABLE_CHARS[True] / LIST_PRINT_SCALE + 1e-9
-            grid = _grid(spec)
+            grid = spec_cells(spec)
             header = {c: grid[(3, c)][0] for c in spec.col_widths}
             assert ("道德与法治" in header.values()) == (subjects == 9)
             born = next(c for c, h in header.items() if h == "出生日期")
@@ -129,6 +121,6 @@ def test_office_list_with_9_subjects_prints_readable(tmp_path):
         assert size >= 8.0, (p.number, size)
     text = "".join(p.text for p in pages)
     assert "###" not in text
-    grid = _grid(specs[0])
+    grid = spec_cells(specs[0])
     ids = [v for (r, c), (v, _) in grid.items() if c == 2 and r >= 4 and isinstance(v, str) and v.startswith("S")]
     assert len(ids) >= 50 and all(i in text for i in ids)

@@ -3,33 +3,23 @@ twice (a copy, or a second run), read through the command line."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 from openpyxl import load_workbook
 
-from bianban_xl.book.template import fill_input_workbook
-from bianban_xl.book.workbook_file import save_atomic
 from bianban_xl.cli import main as cli
 from bianban_xl.district.check import district_check
 from bianban_xl.service import assign_file, seal_file
-from bianban_xl.synth import generate_school
+from conftest import school_input
 
-
-def _input(path: Path, school: str, seed: int) -> Path:
-    r = generate_school(40, 2, seed=seed, n_schools=4, school_name=school)
-    r.params.seed = None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_atomic(fill_input_workbook(r, r.params), path)
-    return path
 
 
 def test_one_school_sent_twice_is_flagged(tmp_path, capsys):
     """Before: 城关中学 assigned twice (seeds 1 and 2) and sent as two files, and 石桥中学 sent twice
     as the same file — all four 合格, each school counted twice, nothing said."""
     root = tmp_path / "报送"
-    a = _input(tmp_path / "in" / "城关中学.xlsx", "城关中学", 1)
-    b = _input(tmp_path / "in" / "石桥中学.xlsx", "石桥中学", 2)
-    c = _input(tmp_path / "in" / "河口中学.xlsx", "河口中学", 3)
+    a = school_input(tmp_path / "in" / "城关中学.xlsx", "城关中学", 1)
+    b = school_input(tmp_path / "in" / "石桥中学.xlsx", "石桥中学", 2)
+    c = school_input(tmp_path / "in" / "河口中学.xlsx", "河口中学", 3)
     assign_file(a, root / "城区" / "城关中学.xlsx", seed=1)
     assign_file(a, root / "城区" / "城关中学-重新编班.xlsx", seed=2)
     assign_file(b, root / "乡镇" / "石桥中学.xlsx", seed=3)
@@ -71,12 +61,12 @@ def test_batch_names_two_input_files_of_one_school(tmp_path, capsys):
     and nothing said that one school now had two different results. Two grades of one 九年一贯制
     school are two inputs, not a duplicate."""
     src = tmp_path / "各校"
-    _input(src / "城区" / "城关中学.xlsx", "城关中学", 1)
+    school_input(src / "城区" / "城关中学.xlsx", "城关中学", 1)
     shutil.copy(src / "城区" / "城关中学.xlsx", tmp_path / "旧.xlsx")
     (src / "旧版").mkdir()
     shutil.copy(tmp_path / "旧.xlsx", src / "旧版" / "城关中学.xlsx")
-    _input(src / "城关学校-初一.xlsx", "城关学校", 2)
-    other = _input(src / "城关学校-一年级.xlsx", "城关学校", 3)
+    school_input(src / "城关学校-初一.xlsx", "城关学校", 2)
+    other = school_input(src / "城关学校-一年级.xlsx", "城关学校", 3)
     wb = load_workbook(other)
     for row in wb["参数设置"].iter_rows(min_row=2):
         if row[0].value == "年级":
@@ -94,7 +84,7 @@ def test_batch_names_two_input_files_of_one_school(tmp_path, capsys):
 def test_district_output_that_is_a_folder(tmp_path, capsys):
     """-o 结果 (an existing folder) was told '扩展名应为 .xlsx', as if a file name lacked its extension."""
     root = tmp_path / "报送"
-    assign_file(_input(tmp_path / "in" / "一中.xlsx", "一中", 1), root / "一中.xlsx", seed=1)
+    assign_file(school_input(tmp_path / "in" / "一中.xlsx", "一中", 1), root / "一中.xlsx", seed=1)
     (tmp_path / "结果").mkdir()
     assert cli.main(["district", str(root), "-o", str(tmp_path / "结果"), "--jobs", "1"]) == 1
     text = capsys.readouterr().out
@@ -107,10 +97,10 @@ def test_the_overview_says_where_each_seed_came_from(tmp_path):
     the computer draw the seed without sealing, looked the same in 学校汇总 (both 合格, a seed each):
     the officer could not see which runs were witnessed."""
     root = tmp_path / "报送"
-    a = _input(tmp_path / "in" / "一中.xlsx", "一中", 1)
+    a = school_input(tmp_path / "in" / "一中.xlsx", "一中", 1)
     seal_file(a)
     assign_file(a, root / "一中.xlsx", seed=3721, seed_source="家长代表报数")
-    assign_file(_input(tmp_path / "in" / "二中.xlsx", "二中", 2), root / "二中.xlsx", computer_seed=True)
+    assign_file(school_input(tmp_path / "in" / "二中.xlsx", "二中", 2), root / "二中.xlsx", computer_seed=True)
     district_check(root, tmp_path / "汇总.xlsx", jobs=1)
     ws = load_workbook(tmp_path / "汇总.xlsx")["学校汇总"]
     col = [c.value for c in ws[4]].index("种子来源 / 封存") + 1
@@ -124,7 +114,7 @@ def test_batch_output_among_the_inputs_is_refused(tmp_path, capsys):
     left out without a word; -o 各校 (the input folder itself) reported '1 个工作簿' for a folder of many."""
     src = tmp_path / "各校"
     for name, seed in (("城区/一中", 1), ("城区/二中", 2), ("乡镇/三中", 3)):
-        _input(src / f"{name}.xlsx", name.split("/")[1], seed)
+        school_input(src / f"{name}.xlsx", name.split("/")[1], seed)
     for out, words in ((src, "就是存放各校输入工作簿的文件夹"), (src / "城区", "其中有 2 个还没有编班的工作簿（一中.xlsx、二中.xlsx）")):
         before = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
         assert cli.main(["batch", str(src), "-o", str(out), "--jobs", "1"]) == 1
@@ -140,7 +130,7 @@ def test_an_earlier_overview_in_the_folder_is_not_a_school(tmp_path, capsys):
     """An earlier overview saved into the folder as 汇总-上次.xlsx was checked as a school and told to
     '请学校用本软件编班后重新报送结果文件' (需核查, exit 1 for ever)."""
     root = tmp_path / "报送"
-    assign_file(_input(tmp_path / "in" / "一中.xlsx", "一中", 1), root / "一中.xlsx", seed=1)
+    assign_file(school_input(tmp_path / "in" / "一中.xlsx", "一中", 1), root / "一中.xlsx", seed=1)
     assert cli.main(["district", str(root), "-o", str(tmp_path / "汇总.xlsx"), "--jobs", "1"]) == 0
     shutil.copy(tmp_path / "汇总.xlsx", root / "汇总-上次.xlsx")
     assert cli.main(["district", str(root), "-o", str(tmp_path / "汇总.xlsx"), "--jobs", "1"]) == 0

@@ -8,6 +8,7 @@ import numpy as np
 from bianban_xl.reports.result_sheets import summary_sheet
 from bianban_xl.synth import generate_school
 from bianban_xl.ui.render import spec_html
+from conftest import spec_cells
 
 
 def _summary(k: int, subjects=()):
@@ -15,18 +16,10 @@ def _summary(k: int, subjects=()):
     return summary_sheet(roster, roster.params, np.arange(len(roster.students)) % k, "2026-09-01 08:00:00", 1)
 
 
-def _cells(spec):
-    out = {}
-    for b in spec.blocks:
-        for i, row in enumerate(b.values):
-            for j, v in enumerate(row):
-                out[(b.top + i, b.left + j)] = (v, b.style)
-    return out
-
 
 def test_tall_detail_table_repeats_its_header_after_each_break():
     spec = _summary(40)
-    cells = _cells(spec)
+    cells = spec_cells(spec)
     detail = next(r for (r, c), (v, _) in cells.items() if v == "三、各班明细")
     charts = next(r for (r, c), (v, _) in cells.items() if v == "四、图表")
     inside = [b for b in spec.row_breaks if detail <= b < charts - 1]
@@ -46,7 +39,7 @@ def test_certificate_view_hides_the_copy_beside_the_page():
 
 
 def _chart_labels(spec, chart):
-    cells = _cells(spec)
+    cells = spec_cells(spec)
     c, r1, _, r2 = chart.cats
     return [cells[(r, c)][0] for r in range(r1, r2 + 1)]
 
@@ -91,7 +84,7 @@ def test_tall_table_rows_are_centred_across():
         s.school = "泉州市丰泽区第二实验小学（东海校区）" if i % 3 == 0 else f"第{i % 5}小学"
     roster.params.class_names = [f"2026级初一年级（{c}）班（城东校区南楼教学班）" for c in range(1, k + 1)]
     spec = summary_sheet(roster, roster.params, np.arange(len(roster.students)) % k, "2026-09-01 08:00:00", 1)
-    cells = _cells(spec)
+    cells = spec_cells(spec)
     tall = {r for r, h in spec.row_heights.items()
             if any(STYLES[st].get("border") and STYLES[st]["align"].wrap for (rr, _), (_, st) in cells.items() if rr == r)}
     labels = {cells[(r, c)][0] for r in tall for c in (1, 2) if (r, c) in cells}
@@ -110,7 +103,7 @@ def test_detail_header_that_wraps_gets_a_taller_row():
 
     subjects = ("语文", "数学", "英语", "物理", "化学", "生物", "历史", "地理", "道德与法治")
     spec = _summary(4, subjects)
-    cells = _cells(spec)
+    cells = spec_cells(spec)
     heads = sorted(r for (r, c), (v, st) in cells.items() if c == 1 and v == "班级" and st == "header")
     long = [r for r in heads if any(str(v) == "标准差·道德与法治" for (rr, _), (v, _) in cells.items() if rr == r)]
     assert long, heads
