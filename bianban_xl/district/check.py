@@ -25,7 +25,7 @@ from bianban_xl.engine.balance import hard_rule_violations, measures
 from bianban_xl.model import schema as S
 from bianban_xl.model.codes import short_code
 from bianban_xl.model.problems import Report, UserError
-from bianban_xl.model.sheet_model import WRAP_LINE_HEIGHT, Link, SheetSpec, cell_lines
+from bianban_xl.model.sheet_model import Link, SheetSpec, wrapped_row_height
 from bianban_xl.model.validate import validate
 from bianban_xl.onsite.corrections import CORRECTED_HEAD, original_book
 from bianban_xl.onsite.late import split_late
@@ -535,10 +535,9 @@ def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None
             if end == len(row) or looks[end] != looks[start]:
                 ov.add(r, start + 1, [row[start:end]], looks[start])
                 start = end
-        lines = max(cell_lines(str(v), OVERVIEW_WIDTHS[col] - 1) for col, v in
-                    ((2, c.relative), (4, c.school or ""), (10, c.seed_source or ""), (22, main)))
-        if lines > 1:
-            ov.row_heights[r] = WRAP_LINE_HEIGHT * lines
+        height = wrapped_row_height((row[col - 1], OVERVIEW_WIDTHS[col]) for col in OVERVIEW_WRAPPED)
+        if height:
+            ov.row_heights[r] = height
         links.append((r, pr if c.findings else None))
         for f in c.findings:
             n_problem += 1
@@ -548,10 +547,10 @@ def overview_sheets(summary: DistrictSummary, out_path: str | Path | None = None
             pb.add(pr, 5, [[f.kind, f.sheet or None]], "wrap_mid")
             pb.add(pr, 7, [[f.row]], "body")
             pb.add(pr, 8, [[f.text]], "wrap_mid")
-            lines = max(cell_lines(str(v), PROBLEM_WIDTHS[col] - 1) for col, v in
-                        ((2, c.relative), (3, c.school or ""), (5, f.kind), (6, f.sheet or ""), (8, f.text)))
-            if lines > 1:
-                pb.row_heights[pr] = WRAP_LINE_HEIGHT * lines
+            height = wrapped_row_height(zip((c.relative, c.school, f.kind, f.sheet, f.text),
+                                            (PROBLEM_WIDTHS[col] for col in (2, 3, 5, 6, 8))))
+            if height:
+                pb.row_heights[pr] = height
             pr += 1
     if n_problem == 0:
         pb.add(4, 1, [["所有文件均未发现问题。"]], "note")

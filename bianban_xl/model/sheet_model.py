@@ -141,6 +141,15 @@ def cell_lines(text: str, chars: float) -> int:
     return lines
 
 
+def wrapped_row_height(cells) -> float | None:
+    """The height (points) of a row of wrapped cells, given as (value, column width in characters):
+    as tall as the cell that wraps into the most lines (:func:`cell_lines`); None when each fits on
+    one line (the row keeps its height)."""
+    lines = max((cell_lines(v.text if isinstance(v, Link) else str(v), w - 1) for v, w in cells if v is not None),
+                default=1)
+    return WRAP_LINE_HEIGHT * lines if lines > 1 else None
+
+
 # 编班记录 rows that steps append after assign (BookUpdate.record_rows) look like the rows
 # reports.result_sheets.record_sheet writes: table headers, a one-cell section title, and
 # everything else wrapped within its column, the row as tall as its longest cell.

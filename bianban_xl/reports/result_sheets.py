@@ -20,7 +20,7 @@ from bianban_xl.engine.baselines import snake_assign
 from bianban_xl.model.cellref import column_letter
 from bianban_xl.model.records import Params, Roster
 from bianban_xl.reports.paging import ROW_HEIGHT, PageFill, page_height
-from bianban_xl.model.sheet_model import (DEFAULT_COL_WIDTH, WRAP_LINE_HEIGHT, cell_lines, MARGIN_BOTTOM, MARGIN_TOP, ChartSpec, SheetSpec, record_row_height, text_lines,
+from bianban_xl.model.sheet_model import (DEFAULT_COL_WIDTH, WRAP_LINE_HEIGHT, cell_lines, wrapped_row_height, MARGIN_BOTTOM, MARGIN_TOP, ChartSpec, SheetSpec, record_row_height, text_lines,
                                           text_width)
 
 TOTAL = "总分"
@@ -272,10 +272,9 @@ def class_sheet(roster: Roster, params: Params, labels: np.ndarray, k: int, stam
         lines = max(cell_lines(str(h), spec.col_widths[n] - 1) for n, h in enumerate(header, start=1))
         spec.row_heights[3] = max(spec.row_heights[3], WRAP_LINE_HEIGHT * lines + 2)
         for r, row in enumerate(rows, start=4):
-            lines = max((cell_lines(str(row[n - 1]), spec.col_widths[n] - 1) for n in wrapped if row[n - 1] is not None),
-                        default=1)
-            if lines > 1:
-                spec.row_heights[r] = WRAP_LINE_HEIGHT * lines
+            height = wrapped_row_height((row[n - 1], spec.col_widths[n]) for n in wrapped)
+            if height:
+                spec.row_heights[r] = height
     spec.print_area = f"A1:{column_letter(width)}{spec.max_row}"
     return fit_titles(spec)
 
