@@ -27,7 +27,7 @@ from bianban_xl.model.codes import short_code
 from bianban_xl.model.problems import Report, UserError
 from bianban_xl.model.sheet_model import Link, SheetSpec, wrapped_row_height
 from bianban_xl.model.validate import validate
-from bianban_xl.onsite.corrections import CORRECTED_HEAD, original_book
+from bianban_xl.onsite.corrections import as_run, CORRECTED_HEAD
 from bianban_xl.onsite.late import split_late
 from bianban_xl.onsite.lottery import verify_lottery
 from bianban_xl.onsite.state import passed_check, read_record
@@ -310,9 +310,7 @@ def _check_into(chk: SchoolCheck, p: Path, read_book, verify_book, validate, rea
         chk.add(FAIL, "规则", f"第{s.row}行 {s.name} 的班级“{s.klass}”不是本次编出的班级（{','.join(params.names())}）。",
                 roster.sheet, s.row)
     # the rules and the balance of the run on the pupils as it saw them: recorded corrections undone
-    original, _ = original_book(book)
-    as_run = validate(original)[0] if original is not book else roster
-    originals, late_students = split_late(original, as_run or roster)
+    originals, late_students = split_late(*as_run(book, roster))
     if late_students:
         chk.notes.append(f"插班 {len(late_students)} 人（编班后按插班记录编入，已逐人复核）。")
     run_labels = _labels_from_class_column(originals, params)

@@ -22,7 +22,8 @@ from typing import Any
 from bianban_xl.model import schema as S
 from bianban_xl.model.names import normalize_name
 from bianban_xl.model.raw_book import RawBook, RawSheet
-from bianban_xl.model.validate import cell_text, month_only, parse_date, roster_layout, twins_layout
+from bianban_xl.model.records import Roster
+from bianban_xl.model.validate import cell_text, month_only, parse_date, roster_layout, twins_layout, validate
 from bianban_xl.onsite.journal import read_log
 
 PREFIX = "更正："
@@ -187,6 +188,15 @@ def original_book(book: RawBook, fixes: list[Correction] | None = None) -> tuple
     return out, notes
 
 
+def as_run(book: RawBook, roster: Roster) -> tuple[RawBook, Roster]:
+    """``book`` and its ``roster`` as the run saw them: the recorded corrections undone (both
+    unchanged when there are none, and the roster unchanged when the undone book cannot be read)."""
+    original, _ = original_book(book)
+    if original is book:
+        return book, roster
+    return original, validate(original)[0] or roster
+
+
 def as_number(text: str) -> float | None:
     """``text`` as the number a cell held when the roster reader shows that number as ``text``
     (2012.04, 85, 2024001), else None (00123 and 18-digit numbers stay text)."""
@@ -211,5 +221,5 @@ def _with_cells(sh: RawSheet, cells: dict) -> RawSheet:
                     hidden_rows=set(sh.hidden_rows))
 
 
-__all__ = ["Correction", "read_corrections", "original_book", "column_of", "canon_column", "same_value", "shown",
+__all__ = ["Correction", "read_corrections", "original_book", "as_run", "column_of", "canon_column", "same_value", "shown",
            "twin_cells", "PREFIX", "QUOTES", "CORRECTED_HEAD"]

@@ -27,7 +27,7 @@ from bianban_xl.model.raw_book import RawBook, RawSheet
 from bianban_xl.model.records import Roster, TwinGroup
 from bianban_xl.model.sheet_model import BookUpdate, SheetSpec
 from bianban_xl.model.validate import validate
-from bianban_xl.onsite.corrections import original_book
+from bianban_xl.onsite.corrections import as_run
 from bianban_xl.onsite.journal import append_rows, read_log
 from bianban_xl.onsite.lock import relock_rows, result_sheet_names
 from bianban_xl.onsite.marks import result_code_of, witness_marks
@@ -425,9 +425,7 @@ def plan_late(book: RawBook, seed: int | None = None, seed_source: str | None = 
         fail(roster.sheet, f"{s.name} 的班级“{s.klass}”不是本年级的班级（{'、'.join(names)}）。",
              "请改正班级列；插班的新学生班级一栏留空，由插班编入。", row=s.row, col=roster.class_col)
     # the classes of the run as the run saw the pupils: recorded corrections (更正) undone
-    original, _ = original_book(book)
-    as_run = roster if original is book else validate(original)[0] or roster
-    originals, _ = split_late(original, as_run)
+    originals, _ = split_late(*as_run(book, roster))
     fp = result_fingerprint(originals, [s.klass for s in originals.students])
     if record.get("结果指纹") and fp != record.get("结果指纹"):
         _changed_since_assign(roster, originals, record)
