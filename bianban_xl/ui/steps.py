@@ -336,7 +336,8 @@ def correct(ctx: Context, path: Path, form: dict, job: Job) -> Outcome:
     job.progress(0.2, "正在验证并更正")
     update, target, backup = service.correct_file(path, None, form.get("column", ""), form.get("value", ""),
                                                   form.get("reason", ""), row=row, sid=sid, name=name)
-    views = [("classes", "各班名单（打印）")] + ([("public", "公示名单（打印）")] if S.SHEET_PUBLIC in sheet_names(target) else [])
+    reposted = any(spec.name == S.SHEET_PUBLIC for spec in update.sheets)       # the book has a 公示名单, rebuilt
+    views = [("classes", "各班名单（打印）")] + ([("public", "公示名单（打印）")] if reposted else [])
     return Outcome(_messages(ctx, update, target, backup, views), select=ctx.rel(target))
 
 
