@@ -444,7 +444,7 @@ class PairSearch:
         first = _smallest_set(key.reshape(P, -1), m)
         R1, C1 = np.divmod(first, n)                          # (P, m)
         pi = np.arange(P)[:, None]
-        Gs, g = self.Gs, p.grid / 4.0
+        g = p.grid / 4.0
         # G[i1, a's students] - G[a's students, j1] and G[j1, b's students] - G[i1, b's students]:
         # the a×b parts from GAB, the a×a and b×b rows from the kept G (beyond a smaller class, any
         # finite value: M is inf there)
